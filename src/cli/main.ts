@@ -1,0 +1,45 @@
+// The `lancets` command line.
+
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { LanceError } from "../core/errors.js";
+import { runInspect } from "./inspect.js";
+
+function parseVersion(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("a version is a positive integer");
+  return n;
+}
+
+export function buildProgram(print: (text: string) => void): Command {
+  const program = new Command("lancets")
+    .description("A pure-TypeScript engine for Lance datasets")
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command("inspect")
+    .description("describe a dataset: version, schema, fragments, indices")
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--json", "print JSON instead of text")
+    .option("--version <n>", "inspect this version instead of the latest", parseVersion)
+    .action(async (uri: string, opts: { json?: boolean; version?: number }) => {
+      await runInspect(uri, opts, print);
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[], print: (text: string) => void = (t) => console.log(t)): Promise<number> {
+  const program = buildProgram(print);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof LanceError) {
+      console.error(`lancets: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    console.error(`lancets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 70;
+  }
+}

@@ -1,0 +1,151 @@
+// Portable serialization of 32-bit Roaring bitmaps (the RoaringFormatSpec
+// layout used by CRoaring, Java and roaring-rs). Lance stores fragment bitmaps,
+// bitmap deletion files and bitmap index posting lists in this form.
+//
+// Layout (all little-endian):
+//   cookie 12346: u32 cookie, u32 container count n
+//   cookie 12347: u16 cookie, u16 n-1, then ceil(n/8) bytes flagging run containers
+//   n x (u16 key, u16 cardinality-1)
+//   n x u32 byte offset of each container     (omitted for 12347 when n < 4)
+//   containers: array  = cardinality x u16
+//               bitmap = 1024 x u64 (cardinality > 4096)
+//               run    = u16 run count, then (u16 start, u16 length-1) pairs
+
+import { ByteReader, ByteWriter } from "./bytes.js";
+
+const COOKIE_NO_RUNS = 12346;
+const COOKIE_WITH_RUNS = 12347;
+const ARRAY_MAX = 4096;
+const BITMAP_WORDS = 1024;
+const NO_OFFSET_THRESHOLD = 4;
+
+/** Decodes a portable 32-bit roaring bitmap into sorted values. */
+export function decodeRoaring32(bytes: Uint8Array, path = "<roaring bitmap>", baseOffset = 0): Uint32Array {
+  const r = new ByteReader(bytes, path, baseOffset);
+  return readRoaring32(r);
+}
+
+/** Reads one bitmap at the reader's position; leaves the reader after it. */
+export function readRoaring32(r: ByteReader): Uint32Array {
+  const start = r.position;
+  const cookieWord = r.u32("roaring cookie");
+  let count: number;
+  let runFlags: Uint8Array | undefined;
+  let hasOffsets: boolean;
+  if (cookieWord === COOKIE_NO_RUNS) {
+    count = r.u32("roaring container count");
+    hasOffsets = true;
+  } else if ((cookieWord & 0xffff) === COOKIE_WITH_RUNS) {
+    count = (cookieWord >>> 16) + 1;
+    runFlags = r.take((count + 7) >> 3, "roaring run flags");
+    hasOffsets = count >= NO_OFFSET_THRESHOLD;
+  } else {
+    return r.fail(`bad roaring cookie ${cookieWord}`, start);
+  }
+  if (count > 65536) r.fail(`roaring bitmap claims ${count} containers (at most 65536)`, start);
+  const keys = new Uint32Array(count);
+  const cards = new Uint32Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    keys[i] = r.u16("roaring key");
+    cards[i] = r.u16("roaring cardinality") + 1;
+    if (i > 0 && keys[i]! <= keys[i - 1]!) r.fail(`roaring keys not increasing (${keys[i - 1]} then ${keys[i]})`);
+    total += cards[i]!;
+  }
+  if (hasOffsets) r.take(4 * count, "roaring offsets");
+  const out = new Uint32Array(total);
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const high = keys[i]! * 65536;
+    const isRun = runFlags !== undefined && ((runFlags[i >> 3]! >> (i & 7)) & 1) === 1;
+    if (isRun) {
+      const runs = r.u16("roaring run count");
+      let produced = 0;
+      for (let k = 0; k < runs; k++) {
+        const s = r.u16("roaring run start");
+        const len = r.u16("roaring run length") + 1;
+        if (s + len > 65536) r.fail(`roaring run ${s}+${len} passes 65536`);
+        produced += len;
+        if (produced > cards[i]!) r.fail(`roaring run container holds more than its cardinality ${cards[i]}`);
+        for (let v = 0; v < len; v++) out[n++] = high + s + v;
+      }
+      if (produced !== cards[i]) r.fail(`roaring run container holds ${produced} values, header says ${cards[i]}`);
+    } else if (cards[i]! > ARRAY_MAX) {
+      const words = r.take(BITMAP_WORDS * 8, "roaring bitmap container");
+      let produced = 0;
+      for (let b = 0; b < words.byteLength; b++) {
+        let byte = words[b]!;
+        while (byte !== 0) {
+          const bit = 31 - Math.clz32(byte & -byte);
+          if (produced >= cards[i]!) r.fail(`roaring bitmap container holds more than its cardinality ${cards[i]}`);
+          out[n++] = high + b * 8 + bit;
+          produced++;
+          byte &= byte - 1;
+        }
+      }
+      if (produced !== cards[i]) r.fail(`roaring bitmap container holds ${produced} values, header says ${cards[i]}`);
+    } else {
+      const values = r.take(cards[i]! * 2, "roaring array container");
+      let prev = -1;
+      for (let k = 0; k < cards[i]!; k++) {
+        const v = values[2 * k]! | (values[2 * k + 1]! << 8);
+        if (v <= prev) r.fail("roaring array container not strictly increasing");
+        prev = v;
+        out[n++] = high + v;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes sorted, distinct values as a portable roaring bitmap without run
+ * containers (cookie 12346), the form every roaring reader accepts.
+ */
+export function encodeRoaring32(values: ArrayLike<number>): Uint8Array {
+  // Group by high 16 bits.
+  const keys: number[] = [];
+  const starts: number[] = [];
+  let prevValue = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`roaring value ${v} is not a u32`);
+    if (v <= prevValue) throw new RangeError("roaring values must be sorted and distinct");
+    prevValue = v;
+    const key = v >>> 16;
+    if (keys.length === 0 || keys[keys.length - 1] !== key) {
+      keys.push(key);
+      starts.push(i);
+    }
+  }
+  starts.push(values.length);
+  const count = keys.length;
+  const w = new ByteWriter(8 + count * 8 + values.length * 2);
+  w.u32(COOKIE_NO_RUNS).u32(count);
+  const sizes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const card = starts[i + 1]! - starts[i]!;
+    w.u16(keys[i]!).u16(card - 1);
+    sizes.push(card > ARRAY_MAX ? BITMAP_WORDS * 8 : card * 2);
+  }
+  let containerOffset = 8 + count * 8;
+  for (let i = 0; i < count; i++) {
+    w.u32(containerOffset);
+    containerOffset += sizes[i]!;
+  }
+  for (let i = 0; i < count; i++) {
+    const from = starts[i]!;
+    const to = starts[i + 1]!;
+    if (to - from > ARRAY_MAX) {
+      const words = new Uint8Array(BITMAP_WORDS * 8);
+      for (let k = from; k < to; k++) {
+        const low = values[k]! & 0xffff;
+        words[low >> 3]! |= 1 << (low & 7);
+      }
+      w.bytes(words);
+    } else {
+      for (let k = from; k < to; k++) w.u16(values[k]! & 0xffff);
+    }
+  }
+  return w.finish();
+}

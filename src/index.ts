@@ -1,0 +1,10 @@
+// Public entry point of the lancets package.
+
+export { LanceError, CorruptFileError, CommitConflictError, isLanceError } from "./core/errors.js";
+export type { LanceErrorCode } from "./core/errors.js";
+export type { ObjectStore, ObjectMeta } from "./io/object-store.js";
+export { MemoryStore } from "./io/memory-store.js";
+export { LocalFileStore } from "./node/fs-store.js";
+export { openDataset, storeForUri } from "./node/open-dataset.js";
+export { Dataset } from "./table/dataset.js";
+export type { DataFileInfo, FragmentInfo, IndexDescription, IndexSegmentInfo, OpenOptions, VersionInfo } from "./table/dataset.js";

@@ -1,0 +1,55 @@
+// An ObjectStore held in memory: for tests and for staging data.
+
+import { CorruptFileError, LanceError } from "../core/errors.js";
+import type { ObjectMeta, ObjectStore } from "./object-store.js";
+
+export class MemoryStore implements ObjectStore {
+  readonly uri: string;
+  private readonly objects = new Map<string, Uint8Array>();
+
+  constructor(uri = "memory://") {
+    this.uri = uri;
+  }
+
+  private get(path: string): Uint8Array {
+    const data = this.objects.get(path);
+    if (data === undefined) throw new LanceError("NOT_FOUND", `${this.uri}${path} does not exist`);
+    return data;
+  }
+
+  async size(path: string): Promise<number> {
+    return this.get(path).byteLength;
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    return this.get(path).slice();
+  }
+
+  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    const data = this.get(path);
+    if (byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > data.byteLength) {
+      throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${data.byteLength})`);
+    }
+    return data.slice(byteOffset, byteOffset + byteLength);
+  }
+
+  async put(path: string, data: Uint8Array): Promise<void> {
+    this.objects.set(path, data.slice());
+  }
+
+  async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    if (this.objects.has(path)) return false;
+    this.objects.set(path, data.slice());
+    return true;
+  }
+
+  async list(prefix: string): Promise<ObjectMeta[]> {
+    const out: ObjectMeta[] = [];
+    for (const [path, data] of this.objects) if (path.startsWith(prefix)) out.push({ path, size: data.byteLength });
+    return out;
+  }
+
+  async delete(path: string): Promise<void> {
+    this.objects.delete(path);
+  }
+}

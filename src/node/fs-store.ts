@@ -1,0 +1,170 @@
+// ObjectStore over the local filesystem. putIfAbsent writes a staging file and
+// hard-links it to the final name, which fails atomically when the name is
+// taken (the same protocol Lance uses for local manifests); put writes a
+// temporary file and renames it over the target.
+
+import { constants } from "node:fs";
+import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { CorruptFileError, LanceError } from "../core/errors.js";
+import { randomUUID } from "../core/random.js";
+import type { ObjectMeta, ObjectStore } from "../io/object-store.js";
+
+function ioError(err: unknown, what: string, path: string): LanceError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return new LanceError("NOT_FOUND", `${path} does not exist`, { cause: err });
+  if (code === "ENOTDIR") return new LanceError("NOT_FOUND", `${path} does not exist (a parent is not a directory)`, { cause: err });
+  const detail = err instanceof Error ? err.message : String(err);
+  return new LanceError("IO", `cannot ${what} ${path}: ${detail}`, { cause: err });
+}
+
+export class LocalFileStore implements ObjectStore {
+  readonly root: string;
+  readonly uri: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.uri = root;
+  }
+
+  private abs(path: string): string {
+    return join(this.root, ...path.split("/"));
+  }
+
+  async size(path: string): Promise<number> {
+    const p = this.abs(path);
+    try {
+      const s = await stat(p);
+      if (!s.isFile()) throw new LanceError("NOT_FOUND", `${p} is not a file`);
+      return s.size;
+    } catch (err) {
+      if (err instanceof LanceError) throw err;
+      throw ioError(err, "stat", p);
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const p = this.abs(path);
+    let handle;
+    try {
+      handle = await open(p, "r");
+      const { size } = await handle.stat();
+      const out = new Uint8Array(size);
+      let done = 0;
+      while (done < size) {
+        const { bytesRead } = await handle.read(out, done, size - done, done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === size ? out : out.subarray(0, done);
+    } catch (err) {
+      throw ioError(err, "read", p);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    const p = this.abs(path);
+    let handle;
+    try {
+      handle = await open(p, "r");
+    } catch (err) {
+      throw ioError(err, "open", p);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > size) {
+        throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${size})`);
+      }
+      const out = new Uint8Array(byteLength);
+      let done = 0;
+      while (done < byteLength) {
+        const { bytesRead } = await handle.read(out, done, byteLength - done, byteOffset + done);
+        if (bytesRead === 0) throw new CorruptFileError(path, byteOffset + done, `file ended while reading (size ${size})`);
+        done += bytesRead;
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof LanceError) throw err;
+      throw ioError(err, "read", p);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async put(path: string, data: Uint8Array): Promise<void> {
+    const p = this.abs(path);
+    const tmp = `${p}.${randomUUID()}.tmp`;
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(tmp, data);
+      await rename(tmp, p);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw ioError(err, "write", p);
+    }
+  }
+
+  async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    const p = this.abs(path);
+    const staging = `${p}#${randomUUID()}`;
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(staging, data, { flag: constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY });
+      try {
+        await link(staging, p);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw err;
+      }
+    } catch (err) {
+      throw ioError(err, "create", p);
+    } finally {
+      await unlink(staging).catch(() => undefined);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectMeta[]> {
+    // The prefix names a directory when it ends with "/"; otherwise list its parent and filter.
+    const dirPart = prefix.endsWith("/") || prefix === "" ? prefix : prefix.slice(0, prefix.lastIndexOf("/") + 1);
+    const base = this.abs(dirPart);
+    const out: ObjectMeta[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return;
+        throw ioError(err, "list", dir);
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+        } else if (entry.isFile()) {
+          const rel = relative(this.root, full).split(sep).join("/");
+          if (!rel.startsWith(prefix)) continue;
+          try {
+            out.push({ path: rel, size: (await stat(full)).size });
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "stat", full);
+          }
+        }
+      }
+    };
+    await walk(base);
+    return out;
+  }
+
+  async delete(path: string): Promise<void> {
+    const p = this.abs(path);
+    try {
+      await unlink(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "delete", p);
+    }
+  }
+}

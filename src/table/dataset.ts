@@ -1,0 +1,283 @@
+// A Lance dataset at one version: manifest, schema, fragments, indices.
+// Opening reads one manifest file; nothing else is touched until asked.
+
+import type { Schema } from "apache-arrow";
+import { LanceError } from "../core/errors.js";
+import { indexTypeName, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
+import { checkFeatureFlags, SUPPORTED_READER_FLAGS } from "../format/table/feature-flags.js";
+import { decodeManifestFile } from "../format/table/manifest-file.js";
+import type { ManifestNamingScheme } from "../format/table/version-names.js";
+import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
+import type { ObjectStore } from "../io/object-store.js";
+import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
+
+export interface OpenOptions {
+  /** A specific version; the latest when omitted. */
+  version?: number;
+}
+
+export interface DataFileInfo {
+  path: string;
+  fieldIds: number[];
+  /** "2.0", "2.1" or "2.2". */
+  fileVersion: string;
+  sizeBytes: number;
+}
+
+export interface FragmentInfo {
+  id: number;
+  physicalRows: number;
+  deletedRows: number;
+  /** physicalRows - deletedRows */
+  numRows: number;
+  dataFiles: DataFileInfo[];
+  deletionFile?: { path: string; type: "arrow" | "bitmap"; numDeletedRows: number };
+}
+
+export interface IndexSegmentInfo {
+  uuid: string;
+  fragmentIds: number[];
+  datasetVersion: number;
+  indexVersion: number;
+  createdAt?: Date;
+  files: { path: string; sizeBytes: number }[];
+}
+
+export interface IndexDescription {
+  name: string;
+  /** BTREE, BITMAP, ZONEMAP, FTS (Lance's name for INVERTED), LABEL_LIST, NGRAM, VECTOR, ... */
+  indexType: string;
+  typeUrl: string;
+  columns: string[];
+  fieldIds: number[];
+  indexVersion: number;
+  segments: IndexSegmentInfo[];
+  numIndexedRows: number;
+  numUnindexedRows: number;
+}
+
+export interface VersionInfo {
+  version: number;
+  timestamp: Date | undefined;
+  metadata: Record<string, string>;
+}
+
+/** "major.minor" of a data file as Lance names data storage versions. */
+export function dataFileVersion(file: DataFile): string {
+  // 2.0 files are recorded as (2,0) or, like their footer, (0,3).
+  if (file.fileMajorVersion === 0 && file.fileMinorVersion === 3) return "2.0";
+  return `${file.fileMajorVersion}.${file.fileMinorVersion}`;
+}
+
+export function deletionFilePath(fragment: Fragment): string | undefined {
+  const d = fragment.deletionFile;
+  if (!d) return undefined;
+  return `_deletions/${fragment.id}-${d.readVersion}-${d.id}.${d.fileType === "bitmap" ? "bin" : "arrow"}`;
+}
+
+function liveRows(fragment: Fragment): number {
+  return fragment.physicalRows - (fragment.deletionFile?.numDeletedRows ?? 0);
+}
+
+export class Dataset {
+  readonly store: ObjectStore;
+  readonly manifest: Manifest;
+  /** Every index segment in this version, system indices included. */
+  readonly indices: readonly IndexMetadata[];
+  readonly manifestPath: string;
+  readonly namingScheme: ManifestNamingScheme;
+  private cachedSchema: Schema | undefined;
+
+  private constructor(store: ObjectStore, location: VersionLocation, manifest: Manifest, indices: IndexMetadata[]) {
+    this.store = store;
+    this.manifest = manifest;
+    this.indices = indices;
+    this.manifestPath = location.path;
+    this.namingScheme = location.scheme;
+  }
+
+  static async open(store: ObjectStore, options: OpenOptions = {}): Promise<Dataset> {
+    let location: VersionLocation;
+    if (options.version === undefined) {
+      location = await latestVersion(store);
+    } else {
+      const found = await locateVersion(store, options.version);
+      if (!found) {
+        const all = await listVersionLocations(store);
+        if (all.length === 0) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}`);
+        throw new LanceError(
+          "NOT_FOUND",
+          `version ${options.version} of ${store.uri} does not exist (versions ${all[0]!.version}..${all[all.length - 1]!.version} are present)`,
+        );
+      }
+      location = found;
+    }
+    return Dataset.load(store, location);
+  }
+
+  private static async load(store: ObjectStore, location: VersionLocation): Promise<Dataset> {
+    const bytes = await store.read(location.path);
+    const file = decodeManifestFile(bytes, `${store.uri}/${location.path}`);
+    if (file.manifest.version !== location.version) {
+      throw new LanceError(
+        "CORRUPT_FILE",
+        `corrupt file ${store.uri}/${location.path}: manifest says version ${file.manifest.version}, its name says ${location.version}`,
+      );
+    }
+    checkFeatureFlags(file.manifest.readerFeatureFlags, SUPPORTED_READER_FLAGS, "reader", `dataset ${store.uri} version ${location.version}`);
+    return new Dataset(store, location, file.manifest, file.indices);
+  }
+
+  get uri(): string {
+    return this.store.uri;
+  }
+
+  get version(): number {
+    return this.manifest.version;
+  }
+
+  /** The dataset's data storage version ("2.0", "2.1", "2.2"), or "legacy". */
+  get dataStorageVersion(): string {
+    const v = this.manifest.dataFormat?.version;
+    return v === undefined || v === "" || v === "0.1" ? "legacy" : v;
+  }
+
+  get lanceFields(): readonly LanceField[] {
+    return this.manifest.fields;
+  }
+
+  get schema(): Schema {
+    this.cachedSchema ??= lanceToArrowSchema(this.manifest.fields, this.manifest.schemaMetadata);
+    return this.cachedSchema;
+  }
+
+  fragments(): FragmentInfo[] {
+    return this.manifest.fragments.map((f) => {
+      const info: FragmentInfo = {
+        id: f.id,
+        physicalRows: f.physicalRows,
+        deletedRows: f.deletionFile?.numDeletedRows ?? 0,
+        numRows: liveRows(f),
+        dataFiles: f.files.map((d) => ({ path: `data/${d.path}`, fieldIds: [...d.fields], fileVersion: dataFileVersion(d), sizeBytes: d.fileSizeBytes })),
+      };
+      if (f.deletionFile) {
+        info.deletionFile = { path: deletionFilePath(f)!, type: f.deletionFile.fileType, numDeletedRows: f.deletionFile.numDeletedRows };
+      }
+      return info;
+    });
+  }
+
+  /** Rows visible in this version (physical rows minus deleted rows), from metadata alone. */
+  countRows(): number {
+    let n = 0;
+    for (const f of this.manifest.fragments) n += liveRows(f);
+    return n;
+  }
+
+  async latestVersion(): Promise<number> {
+    return (await latestVersion(this.store)).version;
+  }
+
+  async checkout(version: number): Promise<Dataset> {
+    return Dataset.open(this.store, { version });
+  }
+
+  async listVersions(): Promise<VersionInfo[]> {
+    const out: VersionInfo[] = [];
+    for (const location of await listVersionLocations(this.store)) {
+      const ds = location.version === this.version ? this : await Dataset.load(this.store, location);
+      out.push({ version: location.version, timestamp: ds.manifest.timestamp, metadata: ds.versionSummary() });
+    }
+    return out;
+  }
+
+  /** The per-version statistics Lance reports with each version. */
+  versionSummary(): Record<string, string> {
+    let dataFiles = 0;
+    let deletionFiles = 0;
+    let deletedRows = 0;
+    let physicalRows = 0;
+    let fileBytes = 0;
+    for (const f of this.manifest.fragments) {
+      dataFiles += f.files.length;
+      for (const d of f.files) fileBytes += d.fileSizeBytes;
+      physicalRows += f.physicalRows;
+      if (f.deletionFile) {
+        deletionFiles += 1;
+        deletedRows += f.deletionFile.numDeletedRows;
+      }
+    }
+    return {
+      total_fragments: String(this.manifest.fragments.length),
+      total_data_files: String(dataFiles),
+      total_files_size: String(fileBytes),
+      total_deletion_files: String(deletionFiles),
+      total_data_file_rows: String(physicalRows),
+      total_deletion_file_rows: String(deletedRows),
+      total_rows: String(physicalRows - deletedRows),
+    };
+  }
+
+  fieldById(id: number): LanceField | undefined {
+    return this.manifest.fields.find((f) => f.id === id);
+  }
+
+  /** Dotted path of a field ("a.b" for a struct child). */
+  fieldPath(id: number): string {
+    const parts: string[] = [];
+    let field = this.fieldById(id);
+    while (field) {
+      parts.unshift(field.name);
+      field = field.parentId >= 0 ? this.fieldById(field.parentId) : undefined;
+    }
+    return parts.length > 0 ? parts.join(".") : `<field ${id}>`;
+  }
+
+  /** User-visible indexes grouped by name, with their segments and coverage. */
+  describeIndices(): IndexDescription[] {
+    const groups = new Map<string, IndexMetadata[]>();
+    for (const index of this.indices) {
+      if (SYSTEM_INDEX_NAMES.has(index.name)) continue;
+      const list = groups.get(index.name);
+      if (list) list.push(index);
+      else groups.set(index.name, [index]);
+    }
+    const current = new Map(this.manifest.fragments.map((f) => [f.id, f]));
+    const out: IndexDescription[] = [];
+    for (const [name, segments] of groups) {
+      const first = segments[0]!;
+      const covered = new Set<number>();
+      for (const s of segments) for (const id of s.fragmentIds ?? []) if (current.has(id)) covered.add(id);
+      let indexed = 0;
+      let unindexed = 0;
+      for (const f of this.manifest.fragments) {
+        if (covered.has(f.id)) indexed += liveRows(f);
+        else unindexed += liveRows(f);
+      }
+      out.push({
+        name,
+        indexType: indexTypeName(first.indexDetails?.typeUrl, first.files.map((f) => f.path)),
+        typeUrl: first.indexDetails?.typeUrl ?? "",
+        columns: first.fields.map((id) => this.fieldPath(id)),
+        fieldIds: [...first.fields],
+        indexVersion: first.indexVersion ?? 0,
+        segments: segments.map((s) => {
+          const seg: IndexSegmentInfo = {
+            uuid: s.uuid,
+            fragmentIds: [...(s.fragmentIds ?? [])],
+            datasetVersion: s.datasetVersion,
+            indexVersion: s.indexVersion ?? 0,
+            files: s.files.map((f) => ({ ...f })),
+          };
+          if (s.createdAt !== undefined) seg.createdAt = new Date(s.createdAt);
+          return seg;
+        }),
+        numIndexedRows: indexed,
+        numUnindexedRows: unindexed,
+      });
+    }
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
+  }
+}

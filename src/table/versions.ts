@@ -1,0 +1,96 @@
+// Finding versions of a dataset: the latest one from latest_version_hint.json
+// and upward probing (falling back to a listing of _versions/), and a specific
+// one under either manifest naming scheme.
+
+import { utf8Decode } from "../core/bytes.js";
+import { LanceError } from "../core/errors.js";
+import {
+  manifestPath,
+  parseManifestFileName,
+  VERSION_HINT_FILE,
+  VERSIONS_DIR,
+  type ManifestNamingScheme,
+} from "../format/table/version-names.js";
+import type { ObjectStore } from "../io/object-store.js";
+
+export interface VersionLocation {
+  version: number;
+  scheme: ManifestNamingScheme;
+  path: string;
+  size: number;
+}
+
+async function sizeIfExists(store: ObjectStore, path: string): Promise<number | undefined> {
+  try {
+    return await store.size(path);
+  } catch (err) {
+    if (err instanceof LanceError && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+async function locate(store: ObjectStore, version: number, scheme: ManifestNamingScheme): Promise<VersionLocation | undefined> {
+  const path = manifestPath(version, scheme);
+  const size = await sizeIfExists(store, path);
+  return size === undefined ? undefined : { version, scheme, path, size };
+}
+
+/** Locates one version's manifest, trying the V2 name first. */
+export async function locateVersion(store: ObjectStore, version: number): Promise<VersionLocation | undefined> {
+  if (!Number.isSafeInteger(version) || version < 1) return undefined;
+  return (await locate(store, version, "v2")) ?? (await locate(store, version, "v1"));
+}
+
+/** Every manifest of the linear history, oldest first. */
+export async function listVersionLocations(store: ObjectStore): Promise<VersionLocation[]> {
+  const out: VersionLocation[] = [];
+  for (const meta of await store.list(`${VERSIONS_DIR}/`)) {
+    const name = meta.path.slice(VERSIONS_DIR.length + 1);
+    if (name.includes("/")) continue;
+    const parsed = parseManifestFileName(name);
+    if (parsed) out.push({ ...parsed, path: meta.path, size: meta.size });
+  }
+  out.sort((a, b) => a.version - b.version);
+  return out;
+}
+
+async function readHint(store: ObjectStore): Promise<number | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.read(VERSION_HINT_FILE);
+  } catch (err) {
+    if (err instanceof LanceError && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+  // The hint is only an optimisation: anything unreadable is ignored.
+  try {
+    const parsed: unknown = JSON.parse(utf8Decode(bytes));
+    const version = (parsed as { version?: unknown } | null)?.version;
+    return typeof version === "number" && Number.isSafeInteger(version) && version >= 1 ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The newest version of the dataset in `store`. */
+export async function latestVersion(store: ObjectStore): Promise<VersionLocation> {
+  const hint = await readHint(store);
+  if (hint !== undefined) {
+    let found = await locateVersion(store, hint);
+    if (found) {
+      for (;;) {
+        const next = await locate(store, found.version + 1, found.scheme);
+        if (!next) return found;
+        found = next;
+      }
+    }
+  }
+  const all = await listVersionLocations(store);
+  const last = all[all.length - 1];
+  if (last === undefined) {
+    const anything = await store.list("");
+    if (anything.length === 0) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: the directory is missing or empty`);
+    throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: ${VERSIONS_DIR}/ holds no manifest`);
+  }
+  return last;
+}
