@@ -9,7 +9,7 @@
 // prefixes of those sections.
 
 import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ByteReader, ByteWriter, utf8Decode } from "../../core/bytes.js";
 import { CorruptFileError } from "../../core/errors.js";
 import {
@@ -56,13 +56,18 @@ function readPrefixed(r: ByteReader, byteOffset: number, limit: number, what: st
   return r.take(len, what);
 }
 
+/** Milliseconds truncated, as Lance reports commit times. */
+function timestampToDate(ts: Timestamp): Date {
+  return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6));
+}
+
 export function manifestFromProto(pb: PbManifest, path: string): Manifest {
   const out: Manifest = {
     fields: pb.fields.map(fieldFromProto),
     schemaMetadata: { ...pb.schemaMetadata },
     fragments: pb.fragments.map((f) => fragmentFromProto(f, path)),
     version: safeNumber(pb.version, "version", path),
-    timestamp: pb.timestamp ? timestampDate(pb.timestamp) : undefined,
+    timestamp: pb.timestamp ? timestampToDate(pb.timestamp) : undefined,
     tag: pb.tag,
     readerFeatureFlags: pb.readerFeatureFlags,
     writerFeatureFlags: pb.writerFeatureFlags,
@@ -91,7 +96,9 @@ export function manifestToProto(m: Manifest): PbManifest {
   pb.schemaMetadata = { ...m.schemaMetadata };
   pb.fragments = m.fragments.map(fragmentToProto);
   pb.version = BigInt(m.version);
-  pb.timestamp = m.timestamp ? timestampFromDate(m.timestamp) : undefined;
+  // Keep the stored nanoseconds when the millisecond time is unchanged.
+  if (!m.timestamp) pb.timestamp = undefined;
+  else if (!source?.timestamp || timestampToDate(source.timestamp).getTime() !== m.timestamp.getTime()) pb.timestamp = timestampFromDate(m.timestamp);
   pb.tag = m.tag;
   pb.readerFeatureFlags = m.readerFeatureFlags;
   pb.writerFeatureFlags = m.writerFeatureFlags;
