@@ -1,0 +1,169 @@
+// Damaged and unusual datasets: every failure is a LanceError with a code, the
+// path and the numbers; never a crash, a hang or a wrong answer.
+
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { LanceError } from "../../src/core/errors.js";
+import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
+import { manifestFileName } from "../../src/format/table/version-names.js";
+import { openDataset } from "../../src/node/open-dataset.js";
+import { copyDataset } from "../helpers/fixture-copy.js";
+import { connect, lancedb, rng, tablePath, textTable } from "../helpers/oracle.js";
+import { tempDir } from "../helpers/tmp.js";
+
+let source: string;
+let latest: number;
+
+before(async () => {
+  const dir = tempDir();
+  const db = await connect(dir);
+  const t = await db.createTable("t", textTable(300));
+  await t.add(textTable(300, 300));
+  await t.createIndex("id", { config: lancedb.Index.btree() });
+  await t.delete("id < 10");
+  source = tablePath(dir, "t");
+  latest = await t.version();
+  assert.equal(latest, 4);
+});
+
+function latestManifest(path: string): string {
+  const names = readdirSync(join(path, "_versions")).filter((n) => n.endsWith(".manifest")).sort();
+  return join(path, "_versions", names[0]!); // V2 names: the newest sorts first
+}
+
+async function expectLanceError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<LanceError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof LanceError, `expected a LanceError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, pattern);
+    return err;
+  }
+  assert.fail(`expected ${code} matching ${pattern}`);
+}
+
+describe("bad input", () => {
+  test("missing directory", async () => {
+    const missing = join(tempDir(), "nope.lance");
+    await expectLanceError(openDataset(missing), "NOT_FOUND", /nope\.lance.*missing or empty/);
+  });
+
+  test("empty _versions/", async () => {
+    const dir = join(tempDir(), "empty.lance");
+    mkdirSync(join(dir, "_versions"), { recursive: true });
+    writeFileSync(join(dir, "_versions", "notes.txt"), "x");
+    await expectLanceError(openDataset(dir), "NOT_FOUND", /_versions\/ holds no manifest/);
+  });
+
+  test("a version that does not exist", async () => {
+    await expectLanceError(openDataset(source, { version: 99 }), "NOT_FOUND", /version 99 .* does not exist \(versions 1\.\.4 are present\)/);
+    await expectLanceError(openDataset(source, { version: 0 }), "NOT_FOUND", /version 0/);
+  });
+
+  test("truncated manifests", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const size = readFileSync(file).byteLength;
+    const original = readFileSync(file);
+    for (const len of [0, 1, 4, 15, 16, 19, 20, 100, Math.floor(size / 2), size - 17, size - 16, size - 1]) {
+      writeFileSync(file, original.subarray(0, len));
+      const err = await expectLanceError(openDataset(copy), "CORRUPT_FILE", /corrupt file .*\.manifest/);
+      assert.ok(err.message.includes(String(len)) || /at byte \d+/.test(err.message), err.message);
+    }
+    writeFileSync(file, original);
+    assert.equal((await openDataset(copy)).version, latest);
+    truncateSync(file, size - 3);
+    await expectLanceError(openDataset(copy), "CORRUPT_FILE", /bad magic/);
+  });
+
+  test("bad magic", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const bytes = readFileSync(file);
+    bytes.write("LANX", bytes.byteLength - 4, "latin1");
+    writeFileSync(file, bytes);
+    await expectLanceError(openDataset(copy), "CORRUPT_FILE", /at byte \d+: bad magic "LANX"/);
+  });
+
+  test("manifest position past the end", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const bytes = readFileSync(file);
+    bytes.writeBigInt64LE(BigInt(bytes.byteLength * 4), bytes.byteLength - 16);
+    writeFileSync(file, bytes);
+    await expectLanceError(openDataset(copy), "CORRUPT_FILE", /manifest position \d+ is outside the file body \(size \d+\)/);
+  });
+
+  test("random byte flips never crash", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const original = readFileSync(file);
+    const random = rng(7);
+    let errors = 0;
+    let opened = 0;
+    for (let i = 0; i < 300; i++) {
+      const mutated = Buffer.from(original);
+      const flips = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < flips; k++) mutated[Math.floor(random() * mutated.byteLength)] ^= 1 << Math.floor(random() * 8);
+      writeFileSync(file, mutated);
+      try {
+        const ds = await openDataset(copy);
+        ds.describeIndices();
+        ds.fragments();
+        opened++;
+      } catch (err) {
+        assert.ok(err instanceof LanceError, `mutation ${i} threw ${err instanceof Error ? err.stack : String(err)}`);
+        errors++;
+      }
+    }
+    assert.equal(errors + opened, 300);
+    assert.ok(errors > 0);
+  });
+
+  test("manifest whose version does not match its name", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const decoded = decodeManifestFile(readFileSync(file), file);
+    decoded.manifest.version = 77;
+    writeFileSync(file, encodeManifestFile(decoded));
+    await expectLanceError(openDataset(copy), "CORRUPT_FILE", /manifest says version 77, its name says 4/);
+  });
+
+  test("unknown reader feature flags are refused, naming the flag", async () => {
+    for (const [flag, name] of [
+      [1024n, /unknown flag 1024 \(bit 10\)/],
+      [16n, /BASE_PATHS/],
+      [64n, /DATA_OVERLAY_FILES/],
+    ] as const) {
+      const copy = copyDataset(source);
+      const file = latestManifest(copy);
+      const decoded = decodeManifestFile(readFileSync(file), file);
+      decoded.manifest.version = latest + 1;
+      decoded.manifest.readerFeatureFlags |= flag;
+      decoded.manifest.writerFeatureFlags |= flag;
+      writeFileSync(join(copy, "_versions", manifestFileName(latest + 1, "v2")), encodeManifestFile(decoded));
+      await expectLanceError(openDataset(copy), "NOT_SUPPORTED", name);
+      // older versions stay readable
+      assert.equal((await openDataset(copy, { version: latest })).version, latest);
+    }
+  });
+
+  test("a stale or garbage version hint still finds the latest version", async () => {
+    const copy = copyDataset(source);
+    const hint = join(copy, "_versions", "latest_version_hint.json");
+    writeFileSync(hint, '{"version":2}');
+    assert.equal((await openDataset(copy)).version, latest);
+    writeFileSync(hint, "not json");
+    assert.equal((await openDataset(copy)).version, latest);
+    writeFileSync(hint, '{"version":1000}');
+    assert.equal((await openDataset(copy)).version, latest);
+  });
+
+  test("unsupported URI schemes", async () => {
+    await expectLanceError(openDataset("s3://bucket/table.lance"), "NOT_SUPPORTED", /"s3:\/\/" is not supported/);
+    await expectLanceError(openDataset(""), "INVALID_INPUT", /non-empty/);
+  });
+});
