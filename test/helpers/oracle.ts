@@ -32,6 +32,7 @@ import {
   makeData,
   RecordBatch,
   type DataType,
+  type Vector,
   tableFromArrays,
 } from "apache-arrow";
 import { join } from "node:path";
@@ -59,8 +60,10 @@ export function rng(seed: number): () => number {
   };
 }
 
-function col<T extends DataType>(values: unknown[], type: T, nullable = true): { field: Field; vector: ReturnType<typeof vectorFromArray> } {
-  return { field: new Field("", type, nullable), vector: vectorFromArray(values as never, type) };
+type AnyVector = Vector<DataType>;
+
+function col(values: unknown[], type: DataType, nullable = true): { field: Field; vector: AnyVector } {
+  return { field: new Field("", type, nullable), vector: vectorFromArray(values as never, type as never) as AnyVector };
 }
 
 /**
@@ -71,7 +74,7 @@ export function wideTable(n: number, start = 0, seed = 1): Table {
   const r = rng(seed + start);
   const idx = Array.from({ length: n }, (_, i) => start + i);
   const maybeNull = <T>(v: T, i: number): T | null => (i % 7 === 3 ? null : v);
-  const columns: Record<string, { field: Field; vector: ReturnType<typeof vectorFromArray> }> = {
+  const columns: Record<string, { field: Field; vector: AnyVector }> = {
     id: col(idx.map((i) => BigInt(i)), new Int64(), false),
     i8: col(idx.map((i) => maybeNull((i % 200) - 100, i)), new Int8()),
     i16: col(idx.map((i) => maybeNull((i * 31) % 30000, i)), new Int16()),
@@ -106,12 +109,12 @@ export function wideTable(n: number, start = 0, seed = 1): Table {
   };
   const fields = Object.entries(columns).map(([name, c]) => new Field(name, c.field.type, c.field.nullable));
   const schema = new Schema(fields);
-  const data: Record<string, ReturnType<typeof vectorFromArray>> = {};
+  const data: Record<string, AnyVector> = {};
   for (const [name, c] of Object.entries(columns)) data[name] = c.vector;
   return makeTableWithSchema(schema, data);
 }
 
-function makeTableWithSchema(schema: Schema, data: Record<string, ReturnType<typeof vectorFromArray>>): Table {
+function makeTableWithSchema(schema: Schema, data: Record<string, AnyVector>): Table {
   const length = data[schema.fields[0]!.name]!.length;
   const children = schema.fields.map((f) => data[f.name]!.data[0]!);
   const struct = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
@@ -122,7 +125,7 @@ function makeTableWithSchema(schema: Schema, data: Record<string, ReturnType<typ
 export function textTable(n: number, start = 0): Table {
   const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
   const ids = Array.from({ length: n }, (_, i) => BigInt(start + i));
-  return tableFromArrays({
+  return new Table({
     id: vectorFromArray(ids, new Int64()),
     category: vectorFromArray(
       ids.map((i) => `c${Number(i) % 6}`),

@@ -107,7 +107,10 @@ describe("bad input", () => {
     for (let i = 0; i < 300; i++) {
       const mutated = Buffer.from(original);
       const flips = 1 + Math.floor(random() * 3);
-      for (let k = 0; k < flips; k++) mutated[Math.floor(random() * mutated.byteLength)] ^= 1 << Math.floor(random() * 8);
+      for (let k = 0; k < flips; k++) {
+        const at = Math.floor(random() * mutated.byteLength);
+        mutated[at] = mutated[at]! ^ (1 << Math.floor(random() * 8));
+      }
       writeFileSync(file, mutated);
       try {
         const ds = await openDataset(copy);
