@@ -19,7 +19,7 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/^\s*(?:import|export)[^'";]*?from\s*["']([^"']+)["']/gm), ...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
+  return [...text.matchAll(/^\s*(?:import|export)(?!\s+type\b)[^'";]*?from\s*["']([^"']+)["']/gm), ...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
 }
 
 function layer(file: string): string {

@@ -11,6 +11,8 @@ import type { ManifestNamingScheme } from "../format/table/version-names.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
+import { Scanner, type ScanOptions } from "./scan.js";
+import { takeRows, type TakeOptions } from "./take.js";
 
 export interface OpenOptions {
   /** A specific version; the latest when omitted. */
@@ -217,6 +219,16 @@ export class Dataset {
       total_deletion_file_rows: String(deletedRows),
       total_rows: String(physicalRows - deletedRows),
     };
+  }
+
+  /** Scans the dataset into Arrow record batches (an async iterable with toArrow()). */
+  scan(options: ScanOptions = {}): Scanner {
+    return new Scanner(this, options);
+  }
+
+  /** Rows at the given row addresses (fragment id << 32 | offset), in the order given; deleted rows are skipped. */
+  async take(rowAddresses: ArrayLike<bigint | number>, options: TakeOptions = {}): Promise<import("apache-arrow").Table> {
+    return takeRows(this, rowAddresses, options);
   }
 
   fieldById(id: number): LanceField | undefined {

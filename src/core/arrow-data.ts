@@ -1,0 +1,268 @@
+// Row selection on apache-arrow Data built by lancets (primitive, boolean,
+// variable-width, fixed-size binary/list, struct and list types), and all-null
+// data of any such type.
+//
+// Slices follow apache-arrow's conventions: a sliced Data keeps `offset` for
+// its validity bitmap and boolean values, while value buffers, value offsets
+// and struct / fixed-size-list children are already sliced.
+
+import { DataType, makeData, Type, type Data, type FixedSizeList, type List, type Struct } from "apache-arrow";
+import { LanceError } from "./errors.js";
+
+function bitWidthOf(type: DataType): number | undefined {
+  const t = type as unknown as { bitWidth?: number; precision?: number; unit?: number; byteWidth?: number };
+  switch (type.typeId) {
+    case Type.Bool:
+      return 1;
+    case Type.Int:
+    case Type.Time:
+    case Type.Decimal:
+      return t.bitWidth;
+    case Type.Float:
+      return [16, 32, 64][t.precision!];
+    case Type.Date:
+      return t.unit === 0 ? 32 : 64;
+    case Type.Timestamp:
+    case Type.Duration:
+      return 64;
+    case Type.FixedSizeBinary:
+      return t.byteWidth! * 8;
+    default:
+      return undefined;
+  }
+}
+
+function isValid(data: Data, i: number): boolean {
+  const bitmap = data.nullBitmap;
+  if (!bitmap || data.nullCount === 0 || bitmap.byteLength === 0) return true;
+  const k = data.offset + i;
+  return ((bitmap[k >> 3]! >> (k & 7)) & 1) === 1;
+}
+
+function takeValidity(data: Data, indices: Int32Array): { bitmap: Uint8Array | undefined; nullCount: number } {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.byteLength === 0) return { bitmap: undefined, nullCount: 0 };
+  const n = indices.length;
+  const out = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (isValid(data, indices[i]!)) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+    else nulls++;
+  }
+  return nulls === 0 ? { bitmap: undefined, nullCount: 0 } : { bitmap: out, nullCount: nulls };
+}
+
+/** Rows `indices` (within `data`, which may be a slice) as new Data. */
+export function takeData(data: Data, indices: Int32Array): Data {
+  const type = data.type;
+  const n = indices.length;
+  const { bitmap, nullCount } = takeValidity(data, indices);
+  const bits = bitWidthOf(type);
+  if (bits === 1) {
+    const values = data.values as Uint8Array;
+    const out = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) {
+      const k = data.offset + indices[i]!;
+      if ((values[k >> 3]! >> (k & 7)) & 1) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+    }
+    return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: out } as never);
+  }
+  if (bits !== undefined) {
+    const width = bits / 8;
+    const values = data.values as ArrayBufferView;
+    const src = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const out = new Uint8Array(n * width);
+    if (width === 8 || width === 4) {
+      const words = width / 4;
+      const s32 = src.byteOffset % 4 === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >> 2) : new Uint32Array(src.slice().buffer);
+      const d32 = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i]! * words;
+        d32[i * words] = s32[k]!;
+        if (words === 2) d32[i * words + 1] = s32[k + 1]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = indices[i]! * width;
+        out.set(src.subarray(k, k + width), i * width);
+      }
+    }
+    return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: out } as never);
+  }
+  switch (type.typeId) {
+    case Type.Null:
+      return makeData({ type, length: n, nullCount: n } as never);
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+      const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+      const at = (k: number): number => Number(offsets[k]!);
+      let total = 0;
+      for (let i = 0; i < n; i++) total += at(indices[i]! + 1) - at(indices[i]!);
+      const bytes = new Uint8Array(total);
+      const outOffsets = large ? new BigInt64Array(n + 1) : new Int32Array(n + 1);
+      let pos = 0;
+      const values = data.values as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        const s = at(indices[i]!);
+        const e = at(indices[i]! + 1);
+        bytes.set(values.subarray(s, e), pos);
+        pos += e - s;
+        outOffsets[i + 1] = (large ? BigInt(pos) : pos) as never;
+      }
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, valueOffsets: outOffsets, data: bytes } as never);
+    }
+    case Type.FixedSizeList: {
+      const size = (type as FixedSizeList).listSize;
+      const childIdx = new Int32Array(n * size);
+      for (let i = 0; i < n; i++) for (let d = 0; d < size; d++) childIdx[i * size + d] = indices[i]! * size + d;
+      const child = takeData(data.children[0]!, childIdx);
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, child } as never);
+    }
+    case Type.Struct: {
+      const children = data.children.map((c) => takeData(c, indices));
+      return makeData({ type: type as Struct, length: n, nullCount, nullBitmap: bitmap, children } as never);
+    }
+    case Type.List: {
+      const offsets = data.valueOffsets as Int32Array;
+      const outOffsets = new Int32Array(n + 1);
+      const childIdx: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const k = indices[i]!;
+        for (let c = offsets[k]!; c < offsets[k + 1]!; c++) childIdx.push(c);
+        outOffsets[i + 1] = childIdx.length;
+      }
+      const child = takeData(data.children[0]!, Int32Array.from(childIdx));
+      return makeData({ type: type as List, length: n, nullCount, nullBitmap: bitmap, valueOffsets: outOffsets, child } as never);
+    }
+    default:
+      throw new LanceError("NOT_SUPPORTED", `selecting rows of type ${String(type)} is not supported`);
+  }
+}
+
+/** Data of `length` nulls of any supported type. */
+export function nullData(type: DataType, length: number): Data {
+  const nullBitmap = new Uint8Array((length + 7) >> 3);
+  const bits = bitWidthOf(type);
+  if (bits !== undefined) {
+    return makeData({ type, length, nullCount: length, nullBitmap, data: new Uint8Array(bits === 1 ? (length + 7) >> 3 : (bits / 8) * length) } as never);
+  }
+  switch (type.typeId) {
+    case Type.Null:
+      return makeData({ type, length, nullCount: length } as never);
+    case Type.Utf8:
+    case Type.Binary:
+      return makeData({ type, length, nullCount: length, nullBitmap, valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) } as never);
+    case Type.LargeUtf8:
+    case Type.LargeBinary:
+      return makeData({ type, length, nullCount: length, nullBitmap, valueOffsets: new BigInt64Array(length + 1), data: new Uint8Array(0) } as never);
+    case Type.FixedSizeList:
+      return makeData({ type, length, nullCount: length, nullBitmap, child: nullData(type.children[0]!.type, length * (type as FixedSizeList).listSize) } as never);
+    case Type.Struct:
+      return makeData({ type: type as Struct, length, nullCount: length, nullBitmap, children: type.children.map((c) => nullData(c.type, length)) } as never);
+    case Type.List:
+      return makeData({ type: type as List, length, nullCount: length, nullBitmap, valueOffsets: new Int32Array(length + 1), child: nullData(type.children[0]!.type, 0) } as never);
+    default:
+      throw new LanceError("NOT_SUPPORTED", `null columns of type ${String(type)} are not supported`);
+  }
+}
+
+function concatBitmaps(parts: readonly Data[], total: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (const p of parts) nullCount += p.nullCount;
+  if (nullCount === 0) return { bitmap: undefined, nullCount: 0 };
+  const out = new Uint8Array((total + 7) >> 3);
+  let at = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) if (isValid(p, i)) out[(at + i) >> 3] = out[(at + i) >> 3]! | (1 << ((at + i) & 7));
+    at += p.length;
+  }
+  return { bitmap: out, nullCount };
+}
+
+/** Concatenates Data of one type into a single Data. */
+export function concatData(parts: readonly Data[]): Data {
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 0) throw new LanceError("INTERNAL", "concatData needs at least one part");
+  const type = parts[0]!.type;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const { bitmap, nullCount } = concatBitmaps(parts, total);
+  const bits = bitWidthOf(type);
+  if (bits === 1) {
+    const out = new Uint8Array((total + 7) >> 3);
+    let at = 0;
+    for (const p of parts) {
+      const values = p.values as Uint8Array;
+      for (let i = 0; i < p.length; i++) {
+        const k = p.offset + i;
+        if ((values[k >> 3]! >> (k & 7)) & 1) out[(at + i) >> 3] = out[(at + i) >> 3]! | (1 << ((at + i) & 7));
+      }
+      at += p.length;
+    }
+    return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: out } as never);
+  }
+  if (bits !== undefined) {
+    const width = bits / 8;
+    const out = new Uint8Array(total * width);
+    let at = 0;
+    for (const p of parts) {
+      const v = p.values as ArrayBufferView;
+      const src = new Uint8Array(v.buffer, v.byteOffset, p.length * width);
+      out.set(src, at);
+      at += src.byteLength;
+    }
+    return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: out } as never);
+  }
+  const indices = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+  switch (type.typeId) {
+    case Type.Null:
+      return makeData({ type, length: total, nullCount: total } as never);
+    case Type.Struct: {
+      const children = type.children.map((_, c) => concatData(parts.map((p) => p.children[c]!)));
+      return makeData({ type: type as Struct, length: total, nullCount, nullBitmap: bitmap, children } as never);
+    }
+    default: {
+      // Variable-width, list and fixed-size list parts: normalise each part through takeData (which drops slice
+      // offsets), then splice offsets and children.
+      const normal = parts.map((p) => takeData(p, indices(p.length)));
+      if (type.typeId === Type.FixedSizeList) {
+        const child = concatData(normal.map((p) => p.children[0]!));
+        return makeData({ type, length: total, nullCount, nullBitmap: bitmap, child } as never);
+      }
+      if (type.typeId === Type.List) {
+        const offsets = new Int32Array(total + 1);
+        let row = 0;
+        let base = 0;
+        for (const p of normal) {
+          const o = p.valueOffsets as Int32Array;
+          for (let i = 1; i <= p.length; i++) offsets[row + i] = base + o[i]!;
+          row += p.length;
+          base += o[p.length]!;
+        }
+        const child = concatData(normal.map((p) => p.children[0]!));
+        return makeData({ type: type as List, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child } as never);
+      }
+      if (type.typeId === Type.Utf8 || type.typeId === Type.Binary || type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary) {
+        const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+        let bytes = 0;
+        for (const p of normal) bytes += Number((p.valueOffsets as Int32Array | BigInt64Array)[p.length]!);
+        const data = new Uint8Array(bytes);
+        const offsets = large ? new BigInt64Array(total + 1) : new Int32Array(total + 1);
+        let row = 0;
+        let base = 0;
+        for (const p of normal) {
+          const o = p.valueOffsets as Int32Array | BigInt64Array;
+          for (let i = 1; i <= p.length; i++) offsets[row + i] = (large ? BigInt(base + Number(o[i]!)) : base + Number(o[i]!)) as never;
+          const len = Number(o[p.length]!);
+          data.set((p.values as Uint8Array).subarray(0, len), base);
+          row += p.length;
+          base += len;
+        }
+        return makeData({ type, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data } as never);
+      }
+      throw new LanceError("NOT_SUPPORTED", `concatenating data of type ${String(type)} is not supported`);
+    }
+  }
+}

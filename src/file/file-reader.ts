@@ -1,0 +1,244 @@
+// Reads Lance 2.0/2.1/2.2 data files from an ObjectStore: the tail is read
+// speculatively so footer, offset tables, column metadata and schema usually
+// arrive in one request; page buffers of a column are fetched in coalesced
+// ranges, decoded and assembled into Arrow data.
+
+import { DataType, type Data, type Field } from "apache-arrow";
+import { CorruptFileError, LanceError } from "../core/errors.js";
+import type { DecodeContext } from "../format/encoding/data-block.js";
+import { leafShape } from "../format/file/arrow-build.js";
+import { assembleField, mergePages } from "../format/file/assemble-v21.js";
+import { assembleFieldV20 } from "../format/file/assemble-v20.js";
+import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
+import { decodeFileFooter, decodeOffsetTable, FILE_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
+import { decodeListPageV20, decodePageV20, type PageV20 } from "../format/file/page-v20.js";
+import { decodePageV21, type DecodedPage } from "../format/file/page-v21.js";
+import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
+import type { LanceField } from "../format/table/types.js";
+import type { ObjectStore } from "../io/object-store.js";
+
+const TAIL_BYTES = 64 * 1024;
+const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
+const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
+
+export interface OpenFileOptions {
+  /** The file size when known (from the manifest), saving a request. */
+  sizeBytes?: number;
+}
+
+/** A slice of the file that was read, addressed by absolute position. */
+class FileBytes {
+  constructor(
+    readonly position: number,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  covers(position: number, size: number): boolean {
+    return position >= this.position && position + size <= this.position + this.bytes.byteLength;
+  }
+
+  slice(position: number, size: number): Uint8Array {
+    return this.bytes.subarray(position - this.position, position - this.position + size);
+  }
+}
+
+export class LanceFileReader {
+  readonly store: ObjectStore;
+  readonly path: string;
+  readonly fileSize: number;
+  readonly footer: FileFooter;
+  readonly columns: ColumnInfo[];
+  readonly globalBuffers: BufferRange[];
+  readonly schema: FileSchema;
+  private readonly columnOfField = new Map<number, number>();
+  private readonly tail: FileBytes;
+
+  private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
+    this.store = store;
+    this.path = path;
+    this.fileSize = fileSize;
+    this.footer = footer;
+    this.columns = columns;
+    this.globalBuffers = globalBuffers;
+    this.schema = schema;
+    this.tail = tail;
+    // 2.0 gives every field a column; 2.1+ only leaves (fields without children).
+    const hasChildren = new Set(schema.fields.map((f) => f.parentId));
+    let next = 0;
+    for (const f of schema.fields) {
+      if (footer.fileVersion === "2.0" || !hasChildren.has(f.id)) this.columnOfField.set(f.id, next++);
+    }
+    if (next !== columns.length) {
+      throw new CorruptFileError(path, undefined, `schema implies ${next} columns but the file has ${columns.length}`);
+    }
+  }
+
+  static async open(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
+    const fileSize = options.sizeBytes && options.sizeBytes > 0 ? options.sizeBytes : await store.size(path);
+    if (fileSize < FILE_FOOTER_BYTES) throw new CorruptFileError(path, 0, `file has ${fileSize} bytes, fewer than the ${FILE_FOOTER_BYTES}-byte footer`);
+    const tailStart = Math.max(0, fileSize - TAIL_BYTES);
+    let tail = new FileBytes(tailStart, await store.readRange(path, tailStart, fileSize - tailStart));
+    const footer = decodeFileFooter(tail.bytes, fileSize, path);
+    // Everything from the first piece of metadata to the footer.
+    const metaStart = Math.min(footer.columnMetaStart, footer.cmoTablePos, footer.gboTablePos);
+    if (metaStart < tail.position) tail = new FileBytes(metaStart, await store.readRange(path, metaStart, fileSize - metaStart));
+    const cmo = decodeOffsetTable(tail.slice(footer.cmoTablePos, footer.numColumns * 16), footer.cmoTablePos, footer.numColumns, fileSize, path, "column metadata");
+    const gbo = decodeOffsetTable(tail.slice(footer.gboTablePos, footer.numGlobalBuffers * 16), footer.gboTablePos, footer.numGlobalBuffers, fileSize, path, "global buffer");
+    const schemaRange = gbo[0]!;
+    let first = schemaRange.position;
+    for (const c of cmo) first = Math.min(first, c.position);
+    if (first < tail.position) tail = new FileBytes(first, await store.readRange(path, first, fileSize - first));
+    const columns = cmo.map((c, i) => decodeColumnMetadata(tail.slice(c.position, c.size), c.position, fileSize, path, i));
+    const schema = decodeFileSchema(tail.slice(schemaRange.position, schemaRange.size), schemaRange.position, path);
+    return new LanceFileReader(store, path, fileSize, footer, columns, gbo, schema, tail);
+  }
+
+  get fileVersion(): string {
+    return this.footer.fileVersion;
+  }
+
+  get numRows(): number {
+    return this.schema.numRows;
+  }
+
+  /** Global buffer `index` (0 is the schema; extra buffers start at 1). */
+  async readGlobalBuffer(index: number): Promise<Uint8Array> {
+    const range = this.globalBuffers[index];
+    if (!range) throw new LanceError("INVALID_INPUT", `${this.path} has ${this.globalBuffers.length} global buffers, no buffer ${index}`);
+    if (this.tail.covers(range.position, range.size)) return this.tail.slice(range.position, range.size);
+    return this.store.readRange(this.path, range.position, range.size);
+  }
+
+  hasField(fieldId: number): boolean {
+    return this.schema.fields.some((f) => f.id === fieldId);
+  }
+
+  /** Reads every page buffer of the given columns, coalescing neighbouring ranges. */
+  private async readColumnBuffers(columnIndices: number[]): Promise<Map<number, Uint8Array[][]>> {
+    const ranges: BufferRange[] = [];
+    for (const ci of columnIndices) {
+      for (const page of this.columns[ci]!.pages) {
+        page.bufferOffsets.forEach((position, b) => ranges.push({ position, size: page.bufferSizes[b]! }));
+      }
+    }
+    const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
+    const blocks: FileBytes[] = [];
+    let i = 0;
+    const fetches: Promise<void>[] = [];
+    while (i < sorted.length) {
+      const start = sorted[i]!.position;
+      let end = start + sorted[i]!.size;
+      let j = i + 1;
+      // merge ranges separated by small gaps (alignment padding)
+      while (j < sorted.length && sorted[j]!.position <= end + 4096) {
+        end = Math.max(end, sorted[j]!.position + sorted[j]!.size);
+        j++;
+      }
+      const slot = blocks.length;
+      blocks.push(new FileBytes(start, new Uint8Array(0)));
+      fetches.push(
+        this.store.readRange(this.path, start, end - start).then((bytes) => {
+          blocks[slot] = new FileBytes(start, bytes);
+        }),
+      );
+      i = j;
+    }
+    await Promise.all(fetches);
+    const find = (position: number, size: number): Uint8Array => {
+      if (size === 0) return new Uint8Array(0);
+      for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
+      throw new LanceError("INTERNAL", `buffer at ${position} was not fetched`);
+    };
+    const out = new Map<number, Uint8Array[][]>();
+    for (const ci of columnIndices) {
+      out.set(
+        ci,
+        this.columns[ci]!.pages.map((page) => page.bufferOffsets.map((p, b) => find(p, page.bufferSizes[b]!))),
+      );
+    }
+    return out;
+  }
+
+  private ctx(columnIndex: number, pageIndex: number): DecodeContext {
+    const page = this.columns[columnIndex]?.pages[pageIndex];
+    return { path: this.path, byteOffset: page?.bufferOffsets[0] ?? 0 };
+  }
+
+  /** Column indices, in order, that hold the data of a top-level field. */
+  private columnsOf(field: LanceField): number[] {
+    const ids = new Set<number>([field.id]);
+    const out: number[] = [];
+    for (const f of this.schema.fields) {
+      if (f.id !== field.id && !ids.has(f.parentId)) continue;
+      ids.add(f.id);
+      const c = this.columnOfField.get(f.id);
+      if (c !== undefined) out.push(c);
+    }
+    return out;
+  }
+
+  /**
+   * Reads whole top-level fields of the file as Arrow data, keyed by field id.
+   * `fieldIds` name top-level fields present in this file.
+   */
+  async readFields(fieldIds: number[]): Promise<Map<number, Data>> {
+    const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
+    const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
+    const wanted = fieldIds.map((id) => {
+      const index = topLevel.findIndex((f) => f.id === id);
+      if (index < 0) throw new LanceError("INTERNAL", `field ${id} is not a top-level field of ${this.path}`);
+      return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
+    });
+    const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
+    const buffers = await this.readColumnBuffers(columnIndices);
+    const out = new Map<number, Data>();
+    for (const w of wanted) {
+      const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
+      const columns = this.columnsOf(w.lance);
+      if (this.fileVersion === "2.0") {
+        out.set(w.lance.id, this.assembleV20(w.arrow, columns[0]!, buffers, ctx));
+      } else {
+        const leaves = this.leafFields(w.arrow).map((leaf, k) => {
+          const ci = columns[k]!;
+          const shape = leafShape(leaf.type, leaf.name);
+          const pages: DecodedPage[] = this.columns[ci]!.pages.map((page, p) => {
+            this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
+            return decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p));
+          });
+          return mergePages(pages, this.ctx(ci, 0));
+        });
+        out.set(w.lance.id, assembleField(w.arrow, leaves, this.numRows, ctx));
+      }
+    }
+    return out;
+  }
+
+  private checkUrl(actual: string, expected: string, column: number, page: number): void {
+    if (actual !== expected) {
+      throw new CorruptFileError(this.path, this.columns[column]?.pages[page]?.bufferOffsets[0], `column ${column} page ${page} has encoding ${actual}, expected ${expected} in a ${this.fileVersion} file`);
+    }
+  }
+
+  private leafFields(field: Field): Field[] {
+    if (DataType.isStruct(field.type)) return field.type.children.flatMap((c) => this.leafFields(c));
+    if (DataType.isList(field.type)) return this.leafFields(field.type.children[0]!);
+    return [field];
+  }
+
+  private assembleV20(field: Field, firstColumn: number, buffers: Map<number, Uint8Array[][]>, ctx: DecodeContext): Data {
+    const pagesOf = (ci: number, kind: "leaf" | "list" | "struct", f: Field): PageV20[] =>
+      this.columns[ci]!.pages.map((page, p) => {
+        this.checkUrl(page.encoding.typeUrl, ARRAY_ENCODING_URL, ci, p);
+        const bufs = buffers.get(ci)![p]!;
+        if (kind === "list") return decodeListPageV20(page.encoding.value, bufs, page.numRows, this.ctx(ci, p));
+        if (kind === "struct") return { numRows: page.numRows, values: { kind: "fixed", bitsPerValue: 8, numValues: 0, data: new Uint8Array(0) }, validity: null, nullCount: 0 };
+        return decodePageV20(page.encoding.value, bufs, page.numRows, leafShape(f.type, f.name), this.ctx(ci, p));
+      });
+    const built = assembleFieldV20(field, firstColumn, pagesOf, ctx);
+    if (built.data.length !== this.numRows) {
+      throw new CorruptFileError(this.path, undefined, `field "${field.name}" decoded to ${built.data.length} rows, the file has ${this.numRows}`);
+    }
+    return built.data;
+  }
+}
+

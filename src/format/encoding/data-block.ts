@@ -1,0 +1,205 @@
+// Decoded value blocks: what compressive encodings produce and structural
+// layouts consume. Values are kept as raw little-endian bytes plus offsets so
+// one code path serves every Arrow type of a given width.
+
+import { CorruptFileError } from "../../core/errors.js";
+
+export interface FixedBlock {
+  kind: "fixed";
+  /** 1 for bit-packed booleans, else a multiple of 8. */
+  bitsPerValue: number;
+  numValues: number;
+  data: Uint8Array;
+}
+
+export interface VariableBlock {
+  kind: "variable";
+  numValues: number;
+  /** numValues + 1 offsets into `data`, the first being 0. */
+  offsets: Uint32Array;
+  data: Uint8Array;
+}
+
+export interface FslBlock {
+  kind: "fsl";
+  dimension: number;
+  numValues: number;
+  child: DataBlock;
+}
+
+export type DataBlock = FixedBlock | VariableBlock | FslBlock;
+
+/** Where a decoder is working, for error messages. */
+export interface DecodeContext {
+  path: string;
+  byteOffset: number;
+}
+
+export function corrupt(ctx: DecodeContext, detail: string): never {
+  throw new CorruptFileError(ctx.path, ctx.byteOffset, detail);
+}
+
+export function fixedBlock(bitsPerValue: number, numValues: number, data: Uint8Array): FixedBlock {
+  return { kind: "fixed", bitsPerValue, numValues, data };
+}
+
+export function fixedByteLength(bitsPerValue: number, numValues: number): number {
+  return bitsPerValue === 1 ? (numValues + 7) >> 3 : (bitsPerValue / 8) * numValues;
+}
+
+/** Concatenates blocks of the same shape. */
+export function concatBlocks(blocks: DataBlock[], ctx: DecodeContext): DataBlock {
+  if (blocks.length === 1) return blocks[0]!;
+  const first = blocks[0];
+  if (first === undefined) return fixedBlock(8, 0, new Uint8Array(0));
+  if (first.kind === "fixed") {
+    let numValues = 0;
+    for (const b of blocks) {
+      if (b.kind !== "fixed" || b.bitsPerValue !== first.bitsPerValue) corrupt(ctx, "chunks of one page decode to different value widths");
+      numValues += b.numValues;
+    }
+    const out = new Uint8Array(fixedByteLength(first.bitsPerValue, numValues));
+    if (first.bitsPerValue === 1) {
+      let bit = 0;
+      for (const b of blocks) {
+        copyBits((b as FixedBlock).data, 0, out, bit, b.numValues);
+        bit += b.numValues;
+      }
+    } else {
+      let at = 0;
+      for (const b of blocks) {
+        const len = fixedByteLength(first.bitsPerValue, b.numValues);
+        out.set((b as FixedBlock).data.subarray(0, len), at);
+        at += len;
+      }
+    }
+    return fixedBlock(first.bitsPerValue, numValues, out);
+  }
+  if (first.kind === "variable") {
+    let numValues = 0;
+    let numBytes = 0;
+    for (const b of blocks) {
+      if (b.kind !== "variable") corrupt(ctx, "chunks of one page decode to different value kinds");
+      numValues += b.numValues;
+      numBytes += b.offsets[b.numValues]! - b.offsets[0]!;
+    }
+    const offsets = new Uint32Array(numValues + 1);
+    const data = new Uint8Array(numBytes);
+    let v = 0;
+    let at = 0;
+    for (const b of blocks as VariableBlock[]) {
+      const base = b.offsets[0]!;
+      for (let i = 0; i < b.numValues; i++) offsets[v + i] = at + b.offsets[i]! - base;
+      const len = b.offsets[b.numValues]! - base;
+      data.set(b.data.subarray(base, base + len), at);
+      at += len;
+      v += b.numValues;
+    }
+    offsets[numValues] = at;
+    return { kind: "variable", numValues, offsets, data };
+  }
+  const children: DataBlock[] = [];
+  let numValues = 0;
+  for (const b of blocks) {
+    if (b.kind !== "fsl" || b.dimension !== first.dimension) corrupt(ctx, "chunks of one page decode to different list sizes");
+    children.push(b.child);
+    numValues += b.numValues;
+  }
+  return { kind: "fsl", dimension: first.dimension, numValues, child: concatBlocks(children, ctx) };
+}
+
+/** Copies `count` bits from src (LSB first) at srcBit to dst at dstBit. */
+export function copyBits(src: Uint8Array, srcBit: number, dst: Uint8Array, dstBit: number, count: number): void {
+  if ((srcBit & 7) === 0 && (dstBit & 7) === 0) {
+    const whole = count >> 3;
+    dst.set(src.subarray(srcBit >> 3, (srcBit >> 3) + whole), dstBit >> 3);
+    for (let i = whole * 8; i < count; i++) setBit(dst, dstBit + i, getBit(src, srcBit + i));
+    return;
+  }
+  for (let i = 0; i < count; i++) setBit(dst, dstBit + i, getBit(src, srcBit + i));
+}
+
+export function getBit(bytes: Uint8Array, i: number): boolean {
+  return ((bytes[i >> 3]! >> (i & 7)) & 1) === 1;
+}
+
+export function setBit(bytes: Uint8Array, i: number, value: boolean): void {
+  if (value) bytes[i >> 3] = bytes[i >> 3]! | (1 << (i & 7));
+  else bytes[i >> 3] = bytes[i >> 3]! & ~(1 << (i & 7));
+}
+
+/** Selects `indices` from a block (dictionary lookup, row selection). */
+export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: DecodeContext): DataBlock {
+  const n = indices.length;
+  for (let i = 0; i < n; i++) if (indices[i]! >= block.numValues) corrupt(ctx, `index ${indices[i]} is out of range for ${block.numValues} values`);
+  if (block.kind === "fixed") {
+    if (block.bitsPerValue === 1) {
+      const out = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) if (getBit(block.data, indices[i]!)) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+      return fixedBlock(1, n, out);
+    }
+    const width = block.bitsPerValue / 8;
+    const out = new Uint8Array(n * width);
+    if (width === 4 && (block.data.byteOffset & 3) === 0) {
+      const src = new Uint32Array(block.data.buffer, block.data.byteOffset, block.numValues);
+      const dst = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) dst[i] = src[indices[i]!]!;
+    } else if (width === 8 && (block.data.byteOffset & 3) === 0) {
+      const src = new Uint32Array(block.data.buffer, block.data.byteOffset, block.numValues * 2);
+      const dst = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i]! * 2;
+        dst[2 * i] = src[k]!;
+        dst[2 * i + 1] = src[k + 1]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) out.set(block.data.subarray(indices[i]! * width, indices[i]! * width + width), i * width);
+    }
+    return fixedBlock(block.bitsPerValue, n, out);
+  }
+  if (block.kind === "variable") {
+    const offsets = new Uint32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += block.offsets[indices[i]! + 1]! - block.offsets[indices[i]!]!;
+      offsets[i + 1] = total;
+    }
+    const data = new Uint8Array(total);
+    for (let i = 0; i < n; i++) {
+      const k = indices[i]!;
+      data.set(block.data.subarray(block.offsets[k]!, block.offsets[k + 1]!), offsets[i]!);
+    }
+    return { kind: "variable", numValues: n, offsets, data };
+  }
+  const childIdx = new Uint32Array(n * block.dimension);
+  for (let i = 0; i < n; i++) for (let d = 0; d < block.dimension; d++) childIdx[i * block.dimension + d] = indices[i]! * block.dimension + d;
+  return { kind: "fsl", dimension: block.dimension, numValues: n, child: takeFromBlock(block.child, childIdx, ctx) };
+}
+
+/** Reads unsigned integer values of a fixed block as numbers (for indices, lengths, levels). */
+export function blockToU32(block: DataBlock, ctx: DecodeContext): Uint32Array {
+  if (block.kind !== "fixed") corrupt(ctx, "expected fixed-width integers");
+  const n = block.numValues;
+  const out = new Uint32Array(n);
+  const d = block.data;
+  switch (block.bitsPerValue) {
+    case 8:
+      for (let i = 0; i < n; i++) out[i] = d[i]!;
+      return out;
+    case 16:
+      for (let i = 0; i < n; i++) out[i] = d[2 * i]! | (d[2 * i + 1]! << 8);
+      return out;
+    case 32:
+      for (let i = 0; i < n; i++) out[i] = (d[4 * i]! | (d[4 * i + 1]! << 8) | (d[4 * i + 2]! << 16) | (d[4 * i + 3]! << 24)) >>> 0;
+      return out;
+    case 64:
+      for (let i = 0; i < n; i++) {
+        const hi = d[8 * i + 4]! | (d[8 * i + 5]! << 8) | (d[8 * i + 6]! << 16) | (d[8 * i + 7]! << 24);
+        if (hi !== 0) corrupt(ctx, `integer value at ${i} does not fit 32 bits`);
+        out[i] = (d[8 * i]! | (d[8 * i + 1]! << 8) | (d[8 * i + 2]! << 16) | (d[8 * i + 3]! << 24)) >>> 0;
+      }
+      return out;
+    default:
+      return corrupt(ctx, `cannot read ${block.bitsPerValue}-bit values as integers`);
+  }
+}

@@ -1,0 +1,252 @@
+// FSST string compression as Lance stores it (CompressiveEncoding field 6,
+// Lance encodings/physical/fsst.rs over the `fsst` crate). The page-wide symbol
+// table travels in the protobuf as a 2312-byte buffer:
+//
+//   byte 0      u64 LE header: bits 32..63 magic 0x46535354 ("FSST")
+//                              bit  24     compression on
+//                              bits 16..23 suffix_lim, bits 8..15 terminator
+//                              bits 0..7   n = number of symbols
+//   byte 8      n symbols, u64 LE each: the symbol's bytes in order from the low byte
+//   byte 8+8n   n symbol lengths, one byte each (1..8)
+//   ...         zero up to 8 + 256·8 + 256 = 2312 bytes
+//
+// Each value is compressed on its own into a string of codes: code 255 is an
+// escape whose next byte is a literal; any other code c stands for the first
+// len[c] bytes of symbol c. With compression off (Lance does this below 32 KiB
+// of input) the values are stored verbatim.
+
+import { CorruptFileError, LanceError } from "../../core/errors.js";
+
+export const FSST_MAGIC = 0x46535354;
+export const FSST_ESCAPE = 255;
+export const FSST_SYMBOL_TABLE_BYTES = 8 + 256 * 8 + 256;
+const MAX_SYMBOL_BYTES = 8;
+const MAX_OUTPUT_BYTES = 2 ** 31 - 1;
+
+export interface FsstTable {
+  /** False when the values are stored verbatim. */
+  compressionOn: boolean;
+  suffixLim: number;
+  terminator: number;
+  numSymbols: number;
+  /** 256 × 8 bytes: symbol c occupies bytes c·8 .. c·8+7, first byte first. */
+  symbolBytes: Uint8Array;
+  /** 256 lengths; 0 for codes that name no symbol. */
+  symbolLengths: Uint8Array;
+}
+
+/** Variable-width values: value i is `data[offsets[i] .. offsets[i+1]]`. */
+export interface FsstValues {
+  offsets: Int32Array;
+  data: Uint8Array;
+}
+
+/** Parses Lance's exported symbol table. `baseOffset` locates `bytes[0]` for errors. */
+export function parseFsstSymbolTable(bytes: Uint8Array, path: string, baseOffset: number): FsstTable {
+  if (bytes.length < 8) {
+    throw new CorruptFileError(path, baseOffset, `FSST symbol table of ${bytes.length} bytes is shorter than its 8-byte header`);
+  }
+  const lo = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+  const hi = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
+  if (hi !== FSST_MAGIC) {
+    throw new CorruptFileError(path, baseOffset, `FSST symbol table header 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} lacks the magic 0x${FSST_MAGIC.toString(16)}`);
+  }
+  const compressionOn = (lo >>> 24) === 1;
+  if ((lo >>> 25) !== 0) {
+    throw new CorruptFileError(path, baseOffset, `FSST symbol table header has unknown flag bits 0x${(lo >>> 24).toString(16)}`);
+  }
+  const numSymbols = lo & 255;
+  const lengthsAt = 8 + 8 * numSymbols;
+  if (lengthsAt + numSymbols > bytes.length) {
+    throw new CorruptFileError(
+      path,
+      baseOffset,
+      `FSST symbol table of ${bytes.length} bytes is truncated: ${numSymbols} symbols need ${lengthsAt + numSymbols}`,
+    );
+  }
+  const symbolBytes = new Uint8Array(256 * MAX_SYMBOL_BYTES);
+  symbolBytes.set(bytes.subarray(8, lengthsAt));
+  const symbolLengths = new Uint8Array(256);
+  for (let c = 0; c < numSymbols; c++) {
+    const len = bytes[lengthsAt + c]!;
+    if (len < 1 || len > MAX_SYMBOL_BYTES) {
+      throw new CorruptFileError(path, baseOffset + lengthsAt + c, `FSST symbol ${c} has symbol length ${len}, expected 1..8`);
+    }
+    symbolLengths[c] = len;
+  }
+  return { compressionOn, suffixLim: (lo >>> 16) & 255, terminator: (lo >>> 8) & 255, numSymbols, symbolBytes, symbolLengths };
+}
+
+/** Why `offsets` cannot index `dataLength` bytes, or undefined when they can. */
+function offsetsProblem(offsets: Uint32Array | Int32Array, dataLength: number): string | undefined {
+  if (offsets.length === 0) return "FSST values have no offsets (expected n + 1)";
+  let prev = offsets[0]!;
+  if (prev < 0) return `FSST value offset 0 is negative (${prev})`;
+  for (let i = 1; i < offsets.length; i++) {
+    const next = offsets[i]!;
+    if (next < prev) return `FSST value offsets decrease at value ${i - 1}: ${prev} then ${next}`;
+    prev = next;
+  }
+  if (prev > dataLength) return `FSST value offsets end at ${prev}, past the ${dataLength} data bytes`;
+  return undefined;
+}
+
+/**
+ * Decompresses n values given as n + 1 offsets into `data`. `baseOffset` is the
+ * file position of `data[0]`, for errors. In verbatim mode the returned data
+ * is a view of the input.
+ */
+export function fsstDecompress(
+  table: FsstTable,
+  offsets: Uint32Array | Int32Array,
+  data: Uint8Array,
+  path: string,
+  baseOffset: number,
+): FsstValues {
+  const problem = offsetsProblem(offsets, data.length);
+  if (problem !== undefined) throw new CorruptFileError(path, baseOffset, problem);
+  const numValues = offsets.length - 1;
+  const first = offsets[0]!;
+  const outOffsets = new Int32Array(numValues + 1);
+
+  if (!table.compressionOn) {
+    for (let i = 0; i <= numValues; i++) outOffsets[i] = offsets[i]! - first;
+    return { offsets: outOffsets, data: data.subarray(first, offsets[numValues]!) };
+  }
+
+  // Pass 1: validate every code and size each value exactly, so pass 2 can
+  // write into an exact allocation without checks.
+  const lengths = table.symbolLengths;
+  let total = 0;
+  for (let i = 0; i < numValues; i++) {
+    const end = offsets[i + 1]!;
+    let ip = offsets[i]!;
+    while (ip < end) {
+      const code = data[ip]!;
+      if (code === FSST_ESCAPE) {
+        if (ip + 1 >= end) {
+          throw new CorruptFileError(path, baseOffset + ip, `FSST escape code ends value ${i} with no literal byte`);
+        }
+        total += 1;
+        ip += 2;
+      } else {
+        const len = lengths[code]!;
+        if (len === 0) {
+          throw new CorruptFileError(path, baseOffset + ip, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
+        }
+        total += len;
+        ip += 1;
+      }
+    }
+    if (total > MAX_OUTPUT_BYTES) {
+      throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
+    }
+    outOffsets[i + 1] = total;
+  }
+
+  const out = new Uint8Array(total + MAX_SYMBOL_BYTES);
+  const symbols = table.symbolBytes;
+  const end = offsets[numValues]!;
+  let op = 0;
+  let ip = first;
+  // Values are contiguous, so one pass over data[first..end] writes them all;
+  // pass 1 proved no escape straddles a value boundary.
+  while (ip < end) {
+    const code = data[ip]!;
+    if (code === FSST_ESCAPE) {
+      out[op++] = data[ip + 1]!;
+      ip += 2;
+      continue;
+    }
+    // Copy all 8 symbol bytes and advance by the length: the slack at the end
+    // of `out` absorbs the overshoot, and the next code overwrites the rest.
+    const at = code << 3;
+    out[op] = symbols[at]!;
+    out[op + 1] = symbols[at + 1]!;
+    out[op + 2] = symbols[at + 2]!;
+    out[op + 3] = symbols[at + 3]!;
+    out[op + 4] = symbols[at + 4]!;
+    out[op + 5] = symbols[at + 5]!;
+    out[op + 6] = symbols[at + 6]!;
+    out[op + 7] = symbols[at + 7]!;
+    const len = lengths[code]!;
+    op += len;
+    ip += 1;
+  }
+  return { offsets: outOffsets, data: out.subarray(0, total) };
+}
+
+/**
+ * Builds Lance's 2312-byte symbol table from explicit symbols (1..8 bytes
+ * each, at most 255). This does not choose symbols the way Lance's encoder
+ * does; it exists to write test data and small pages with known tables.
+ */
+export function encodeFsstSymbolTable(symbols: readonly Uint8Array[], compressionOn = true): Uint8Array {
+  if (symbols.length > 255) throw new LanceError("INVALID_INPUT", `FSST allows at most 255 symbols, got ${symbols.length}`);
+  const out = new Uint8Array(FSST_SYMBOL_TABLE_BYTES);
+  out[0] = symbols.length;
+  out[3] = compressionOn ? 1 : 0;
+  out[4] = FSST_MAGIC & 255;
+  out[5] = (FSST_MAGIC >>> 8) & 255;
+  out[6] = (FSST_MAGIC >>> 16) & 255;
+  out[7] = FSST_MAGIC >>> 24;
+  const lengthsAt = 8 + 8 * symbols.length;
+  symbols.forEach((symbol, c) => {
+    if (symbol.length < 1 || symbol.length > MAX_SYMBOL_BYTES) {
+      throw new LanceError("INVALID_INPUT", `FSST symbol ${c} has ${symbol.length} bytes, expected 1..8`);
+    }
+    out.set(symbol, 8 + 8 * c);
+    out[lengthsAt + c] = symbol.length;
+  });
+  return out;
+}
+
+/**
+ * Compresses values with a given table by greedy longest match, escaping bytes
+ * no symbol covers. In verbatim mode the values are copied unchanged.
+ */
+export function fsstCompress(table: FsstTable, offsets: Uint32Array | Int32Array, data: Uint8Array): FsstValues {
+  const problem = offsetsProblem(offsets, data.length);
+  if (problem !== undefined) throw new LanceError("INVALID_INPUT", problem);
+  const numValues = offsets.length - 1;
+  const first = offsets[0]!;
+  const outOffsets = new Int32Array(numValues + 1);
+  if (!table.compressionOn) {
+    for (let i = 0; i <= numValues; i++) outOffsets[i] = offsets[i]! - first;
+    return { offsets: outOffsets, data: data.slice(first, offsets[numValues]!) };
+  }
+
+  // Symbols keyed by their bytes as a latin1 string; the longest wins on ties
+  // of prefix, and the first listed wins among equal symbols.
+  const codes = new Map<string, number>();
+  for (let c = table.numSymbols - 1; c >= 0; c--) {
+    const len = table.symbolLengths[c]!;
+    codes.set(String.fromCharCode(...table.symbolBytes.subarray(c * 8, c * 8 + len)), c);
+  }
+  const out = new Uint8Array(2 * (offsets[numValues]! - first));
+  let op = 0;
+  for (let i = 0; i < numValues; i++) {
+    const end = offsets[i + 1]!;
+    let ip = offsets[i]!;
+    while (ip < end) {
+      let matched = -1;
+      let matchedLength = 0;
+      for (let len = Math.min(MAX_SYMBOL_BYTES, end - ip); len >= 1 && matched < 0; len--) {
+        const code = codes.get(String.fromCharCode(...data.subarray(ip, ip + len)));
+        if (code !== undefined) {
+          matched = code;
+          matchedLength = len;
+        }
+      }
+      if (matched >= 0) {
+        out[op++] = matched;
+        ip += matchedLength;
+      } else {
+        out[op++] = FSST_ESCAPE;
+        out[op++] = data[ip++]!;
+      }
+    }
+    outOffsets[i + 1] = op;
+  }
+  return { offsets: outOffsets, data: out.slice(0, op) };
+}

@@ -1,0 +1,102 @@
+// Decoded value blocks -> apache-arrow Data, built from our own buffers with
+// makeData (zero-copy where the bytes are aligned).
+
+import { DataType, makeData, Type, type Data, type Field, type FixedSizeList } from "apache-arrow";
+import { LanceError } from "../../core/errors.js";
+import { corrupt, fixedByteLength, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import type { LeafShape } from "./page-v21.js";
+
+export interface ValidityBitmap {
+  bitmap: Uint8Array | null;
+  nullCount: number;
+}
+
+const NO_NULLS: ValidityBitmap = { bitmap: null, nullCount: 0 };
+
+/** Bits per value of a fixed-width Arrow type, or undefined for other types. */
+export function fixedWidthBits(type: DataType): number | undefined {
+  switch (type.typeId) {
+    case Type.Bool:
+      return 1;
+    case Type.Int:
+    case Type.Float:
+    case Type.Date:
+    case Type.Time:
+    case Type.Timestamp:
+    case Type.Duration:
+    case Type.Decimal:
+    case Type.Interval: {
+      const t = type as DataType & { bitWidth?: number; precision?: number };
+      if (type.typeId === Type.Float) return [16, 32, 64][(type as unknown as { precision: number }).precision];
+      if (type.typeId === Type.Date) return (type as unknown as { unit: number }).unit === 0 ? 32 : 64;
+      if (type.typeId === Type.Timestamp || type.typeId === Type.Duration) return 64;
+      if (type.typeId === Type.Decimal) return (type as unknown as { bitWidth: number }).bitWidth;
+      return t.bitWidth;
+    }
+    case Type.FixedSizeBinary:
+      return (type as unknown as { byteWidth: number }).byteWidth * 8;
+    default:
+      return undefined;
+  }
+}
+
+export function isVariableWidth(type: DataType): boolean {
+  return type.typeId === Type.Utf8 || type.typeId === Type.Binary || type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+}
+
+function isLarge(type: DataType): boolean {
+  return type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+}
+
+export function leafShape(type: DataType, columnName: string): LeafShape {
+  const bits = fixedWidthBits(type);
+  if (bits !== undefined) return { kind: "fixed", bitsPerValue: bits };
+  if (isVariableWidth(type)) return { kind: "variable", offsetBits: isLarge(type) ? 64 : 32 };
+  if (type.typeId === Type.FixedSizeList) {
+    const t = type as FixedSizeList;
+    return { kind: "fsl", dimension: t.listSize, child: leafShape(t.children[0]!.type, columnName) };
+  }
+  if (type.typeId === Type.Null) return { kind: "fixed", bitsPerValue: 8 };
+  throw new LanceError("NOT_SUPPORTED", `column "${columnName}" of type ${String(type)} cannot be read by lancets yet`);
+}
+
+function aligned(bytes: Uint8Array, alignment: number): Uint8Array {
+  return bytes.byteOffset % alignment === 0 ? bytes : bytes.slice();
+}
+
+/** Arrow Data for a leaf from a decoded block of exactly `length` values. */
+export function blockToData(field: Field, block: DataBlock, validity: ValidityBitmap, ctx: DecodeContext): Data {
+  const type = field.type;
+  const length = block.numValues;
+  const nullBitmap = validity.bitmap ?? undefined;
+  const nullCount = validity.nullCount;
+  if (type.typeId === Type.Null) return makeData({ type, length, nullCount: length });
+  const bits = fixedWidthBits(type);
+  if (bits !== undefined) {
+    if (block.kind !== "fixed") corrupt(ctx, `column "${field.name}" of type ${String(type)} decoded to ${block.kind} values`);
+    if (block.bitsPerValue !== bits) corrupt(ctx, `column "${field.name}" of type ${String(type)} decoded to ${block.bitsPerValue}-bit values`);
+    const data = aligned(block.data.subarray(0, fixedByteLength(bits, length)), 8);
+    return makeData({ type: type as never, length, nullCount, nullBitmap, data } as never);
+  }
+  if (isVariableWidth(type)) {
+    if (block.kind !== "variable") corrupt(ctx, `column "${field.name}" of type ${String(type)} decoded to ${block.kind} values`);
+    let valueOffsets: Int32Array | BigInt64Array;
+    if (isLarge(type)) {
+      valueOffsets = new BigInt64Array(length + 1);
+      for (let i = 0; i <= length; i++) valueOffsets[i] = BigInt(block.offsets[i]!);
+    } else {
+      const last = block.offsets[length]!;
+      if (last > 0x7fffffff) corrupt(ctx, `column "${field.name}" holds ${last} bytes, more than a 32-bit offset Arrow array can`);
+      valueOffsets = new Int32Array(block.offsets.buffer, block.offsets.byteOffset, length + 1);
+    }
+    return makeData({ type: type as never, length, nullCount, nullBitmap, valueOffsets, data: block.data } as never);
+  }
+  if (type.typeId === Type.FixedSizeList) {
+    if (block.kind !== "fsl") corrupt(ctx, `column "${field.name}" of type ${String(type)} decoded to ${block.kind} values`);
+    const t = type as FixedSizeList;
+    if (block.dimension !== t.listSize) corrupt(ctx, `column "${field.name}" holds lists of ${block.dimension}, its type says ${t.listSize}`);
+    const child = blockToData(t.children[0]!, block.child, NO_NULLS, ctx);
+    return makeData({ type: t, length, nullCount, nullBitmap, child } as never);
+  }
+  throw new LanceError("NOT_SUPPORTED", `column "${field.name}" of type ${String(type)} cannot be read by lancets yet`);
+}

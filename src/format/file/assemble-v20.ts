@@ -1,0 +1,71 @@
+// Builds Arrow data for a top-level field of a 2.0 file: one column per field
+// in pre-order (structs and lists included), pages concatenated per column.
+
+import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
+import { concatBlocks, copyBits, corrupt, type DecodeContext } from "../encoding/data-block.js";
+import { blockToData } from "./arrow-build.js";
+import type { PageV20 } from "./page-v20.js";
+
+/** Supplies the decoded pages of a column, by column index. */
+export type ColumnPages = (columnIndex: number, kind: "leaf" | "list" | "struct", field: Field) => PageV20[];
+
+function concatValidity(pages: PageV20[]): { bitmap: Uint8Array | null; nullCount: number } {
+  let nullCount = 0;
+  let total = 0;
+  for (const p of pages) {
+    nullCount += p.nullCount;
+    total += p.numRows;
+  }
+  if (nullCount === 0) return { bitmap: null, nullCount: 0 };
+  if (pages.length === 1) return { bitmap: pages[0]!.validity, nullCount };
+  const bitmap = new Uint8Array((total + 7) >> 3);
+  let at = 0;
+  for (const p of pages) {
+    if (p.validity) copyBits(p.validity, 0, bitmap, at, p.numRows);
+    else for (let i = 0; i < p.numRows; i++) bitmap[(at + i) >> 3] = bitmap[(at + i) >> 3]! | (1 << ((at + i) & 7));
+    at += p.numRows;
+  }
+  return { bitmap, nullCount };
+}
+
+/** Builds `field` whose column is `columnIndex`; returns the data and the next column index. */
+export function assembleFieldV20(field: Field, columnIndex: number, pagesOf: ColumnPages, ctx: DecodeContext): { data: Data; next: number } {
+  if (DataType.isStruct(field.type)) {
+    const pages = pagesOf(columnIndex, "struct", field);
+    let length = 0;
+    for (const p of pages) length += p.numRows;
+    let next = columnIndex + 1;
+    const children: Data[] = [];
+    for (const child of (field.type as Struct).children) {
+      const built = assembleFieldV20(child, next, pagesOf, ctx);
+      if (built.data.length !== length) corrupt(ctx, `struct child "${child.name}" has ${built.data.length} rows, struct "${field.name}" has ${length}`);
+      children.push(built.data);
+      next = built.next;
+    }
+    return { data: makeData({ type: field.type as Struct, length, nullCount: 0, children } as never), next };
+  }
+  if (DataType.isList(field.type)) {
+    const pages = pagesOf(columnIndex, "list", field);
+    let rows = 0;
+    for (const p of pages) rows += p.numRows;
+    const offsets = new Int32Array(rows + 1);
+    let row = 0;
+    let base = 0;
+    for (const p of pages) {
+      const o = p.listOffsets!;
+      for (let i = 1; i <= p.numRows; i++) offsets[row + i] = base + o[i]!;
+      row += p.numRows;
+      base += p.numItems ?? o[p.numRows]!;
+    }
+    const child = assembleFieldV20((field.type as List).children[0]!, columnIndex + 1, pagesOf, ctx);
+    if (offsets[rows]! > child.data.length) corrupt(ctx, `list "${field.name}" refers to ${offsets[rows]} items, its item column has ${child.data.length}`);
+    const validity = concatValidity(pages);
+    return {
+      data: makeData({ type: field.type as List, length: rows, nullCount: validity.nullCount, nullBitmap: validity.bitmap ?? undefined, valueOffsets: offsets, child: child.data } as never),
+      next: child.next,
+    };
+  }
+  const pages = pagesOf(columnIndex, "leaf", field);
+  const values = concatBlocks(pages.map((p) => p.values), ctx);
+  return { data: blockToData(field, values, concatValidity(pages), ctx), next: columnIndex + 1 };
+}

@@ -1,0 +1,140 @@
+// Builds Arrow data for a top-level field of a 2.1/2.2 file from its leaf
+// columns: pages are merged into one level stream per leaf, then struct and
+// list structure is rebuilt from the levels of the first leaf under each node.
+
+import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
+import { LanceError } from "../../core/errors.js";
+import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
+import { concatBlocks, corrupt, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import { blockToData } from "./arrow-build.js";
+import type { DecodedPage } from "./page-v21.js";
+import { layerModel, layerValidity, listShape, type LayerModel, type Levels, type ListShape } from "./repdef.js";
+
+export interface LeafColumn {
+  levels: Levels;
+  model: LayerModel;
+  values: DataBlock;
+  shape?: ListShape;
+}
+
+function combineLayer(a: RepDefLayer, b: RepDefLayer): RepDefLayer {
+  if (a === b) return a;
+  const isList = (l: RepDefLayer): boolean => l === RepDefLayer.REPDEF_ALL_VALID_LIST || l === RepDefLayer.REPDEF_NULLABLE_LIST || l === RepDefLayer.REPDEF_EMPTYABLE_LIST || l === RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST;
+  if (!isList(a) && !isList(b)) return RepDefLayer.REPDEF_NULLABLE_ITEM;
+  const nullable = (l: RepDefLayer): boolean => l === RepDefLayer.REPDEF_NULLABLE_LIST || l === RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST;
+  const emptyable = (l: RepDefLayer): boolean => l === RepDefLayer.REPDEF_EMPTYABLE_LIST || l === RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST;
+  const n = nullable(a) || nullable(b);
+  const e = emptyable(a) || emptyable(b);
+  return n && e ? RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST : n ? RepDefLayer.REPDEF_NULLABLE_LIST : e ? RepDefLayer.REPDEF_EMPTYABLE_LIST : RepDefLayer.REPDEF_ALL_VALID_LIST;
+}
+
+/** Re-expresses a page's def levels in the numbering of a (more capable) canonical model. */
+function remapDefs(page: DecodedPage, canonical: LayerModel): Uint16Array | undefined {
+  const { levels, model } = page;
+  if (!levels.def) return canonical.maxDef === 0 ? undefined : new Uint16Array(levels.numLevels);
+  const table = new Uint16Array(model.maxDef + 1);
+  for (let d = 1; d <= model.maxDef; d++) {
+    const j = model.owner[d]!;
+    const kindEmpty = model.layers[j]!.emptyDef === d;
+    const target = kindEmpty ? canonical.layers[j]!.emptyDef : canonical.layers[j]!.nullDef;
+    table[d] = target ?? 0;
+  }
+  const out = new Uint16Array(levels.numLevels);
+  for (let i = 0; i < levels.numLevels; i++) out[i] = table[levels.def[i]!] ?? 0;
+  return out;
+}
+
+/** Merges the pages of one leaf column into a single level stream and value block. */
+export function mergePages(pages: DecodedPage[], ctx: DecodeContext): LeafColumn {
+  if (pages.length === 0) corrupt(ctx, "column has no pages");
+  const first = pages[0]!;
+  if (pages.length === 1) return { levels: first.levels, model: first.model, values: first.values };
+  const depth = first.layers.length;
+  let layers = [...first.layers];
+  for (const p of pages) {
+    if (p.layers.length !== depth) corrupt(ctx, "pages of one column have different nesting depths");
+    layers = layers.map((l, i) => combineLayer(l, p.layers[i]!));
+  }
+  const model = layerModel(layers, ctx);
+  let numLevels = 0;
+  for (const p of pages) numLevels += p.levels.numLevels;
+  const hasRep = pages.some((p) => p.levels.rep);
+  const rep = hasRep ? new Uint16Array(numLevels) : undefined;
+  const def = model.maxDef > 0 ? new Uint16Array(numLevels) : undefined;
+  let at = 0;
+  for (const p of pages) {
+    if (rep) {
+      if (!p.levels.rep) corrupt(ctx, "some pages of a list column have no repetition levels");
+      rep.set(p.levels.rep, at);
+    }
+    const d = remapDefs(p, model);
+    if (def && d) def.set(d, at);
+    at += p.levels.numLevels;
+  }
+  return { levels: { numLevels, rep, def }, model, values: concatBlocks(pages.map((p) => p.values), ctx) };
+}
+
+function countLeaves(field: Field): number {
+  if (DataType.isStruct(field.type)) return field.type.children.reduce((n, c) => n + countLeaves(c), 0);
+  if (DataType.isList(field.type)) return countLeaves(field.type.children[0]!);
+  return 1;
+}
+
+function shapeOf(leaf: LeafColumn, ctx: DecodeContext): ListShape {
+  if (!leaf.shape) {
+    const rep = leaf.levels.rep;
+    if (!rep) return corrupt(ctx, "a list column has no repetition levels");
+    let rows = 0;
+    for (let i = 0; i < leaf.levels.numLevels; i++) if (rep[i]! > 0) rows++;
+    leaf.shape = listShape(leaf.model, leaf.levels, rows, ctx);
+  }
+  return leaf.shape;
+}
+
+/** Level positions of the slots of layer `j`, or undefined when every level is a slot. */
+function positionsFor(leaf: LeafColumn, j: number, ctx: DecodeContext): Uint32Array | undefined {
+  const p = leaf.model.listLayer;
+  if (p < 0) return undefined;
+  const shape = shapeOf(leaf, ctx);
+  return j >= p ? shape.rowStarts : shape.itemPositions;
+}
+
+function build(field: Field, depth: number, leaves: LeafColumn[], ctx: DecodeContext): Data {
+  const leaf = leaves[0];
+  if (!leaf) return corrupt(ctx, `field "${field.name}" has no column`);
+  const j = leaf.model.layers.length - 1 - depth;
+  if (j < 0) corrupt(ctx, `field "${field.name}" is deeper than its column's rep/def layers`);
+  const positions = positionsFor(leaf, j, ctx);
+  const length = positions ? positions.length : leaf.levels.numLevels;
+  if (DataType.isStruct(field.type)) {
+    const validity = layerValidity(leaf.model, j, leaf.levels, positions);
+    const children: Data[] = [];
+    let next = 0;
+    for (const child of (field.type as Struct).children) {
+      const n = countLeaves(child);
+      children.push(build(child, depth + 1, leaves.slice(next, next + n), ctx));
+      next += n;
+    }
+    return makeData({ type: field.type as Struct, length, nullCount: validity.nullCount, nullBitmap: validity.bitmap ?? undefined, children } as never);
+  }
+  if (DataType.isList(field.type)) {
+    if (leaf.model.layers[j]?.kind !== "list") corrupt(ctx, `list field "${field.name}" has no list layer`);
+    const shape = shapeOf(leaf, ctx);
+    const validity = layerValidity(leaf.model, j, leaf.levels, shape.rowStarts);
+    const child = build((field.type as List).children[0]!, depth + 1, leaves, ctx);
+    return makeData({ type: field.type as List, length: shape.rowStarts.length, nullCount: validity.nullCount, nullBitmap: validity.bitmap ?? undefined, valueOffsets: shape.offsets, child } as never);
+  }
+  if (j !== 0) corrupt(ctx, `leaf field "${field.name}" is at rep/def layer ${j}, expected 0`);
+  if (leaf.values.numValues !== length) corrupt(ctx, `field "${field.name}" has ${leaf.values.numValues} values for ${length} slots`);
+  return blockToData(field, leaf.values, layerValidity(leaf.model, 0, leaf.levels, positions), ctx);
+}
+
+/** Arrow data for a top-level field from its leaf columns (pre-order). */
+export function assembleField(field: Field, leaves: LeafColumn[], numRows: number, ctx: DecodeContext): Data {
+  if (leaves.length !== countLeaves(field)) {
+    throw new LanceError("INTERNAL", `field "${field.name}" needs ${countLeaves(field)} columns, got ${leaves.length}`);
+  }
+  const data = build(field, 0, leaves, ctx);
+  if (data.length !== numRows) corrupt(ctx, `field "${field.name}" decoded to ${data.length} rows, the file has ${numRows}`);
+  return data;
+}

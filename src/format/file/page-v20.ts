@@ -1,0 +1,193 @@
+// Page decoding for Lance file format 2.0 (lance.encodings.ArrayEncoding): the
+// encodings Lance 12 writes for 2.0 files -- flat values, nullable wrappers
+// with validity bitmaps, binary (u64 end offsets + bytes with a null
+// adjustment), u8 dictionaries, fixed-size lists, list offsets and structs.
+
+import { fromBinary } from "@bufbuild/protobuf";
+import { LanceError } from "../../core/errors.js";
+import { ArrayEncodingSchema, Buffer_BufferType, type ArrayEncoding, type Buffer as PbBuffer } from "../pb/encodings_v2_0_pb.js";
+import { corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import type { LeafShape } from "./page-v21.js";
+
+export interface PageV20 {
+  numRows: number;
+  values: DataBlock;
+  /** LSB-first validity bitmap, null when all valid. */
+  validity: Uint8Array | null;
+  nullCount: number;
+  /** For list pages: numRows + 1 item offsets relative to the page's first item. */
+  listOffsets?: Uint32Array;
+  /** For list pages: how many items the page covers. */
+  numItems?: number;
+}
+
+export function decodeArrayEncoding(bytes: Uint8Array, ctx: DecodeContext): ArrayEncoding {
+  try {
+    return fromBinary(ArrayEncodingSchema, bytes);
+  } catch (err) {
+    return corrupt(ctx, `cannot decode 2.0 page encoding: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function unsupported(what: string): never {
+  throw new LanceError("NOT_SUPPORTED", `2.0 encoding ${what} is not supported by lancets`);
+}
+
+interface Decoded {
+  values: DataBlock;
+  validity: Uint8Array | null;
+  nullCount: number;
+}
+
+class V20Decoder {
+  constructor(
+    private readonly buffers: Uint8Array[],
+    private readonly ctx: DecodeContext,
+  ) {}
+
+  buffer(ref: PbBuffer | undefined): Uint8Array {
+    const index = ref?.bufferIndex ?? 0;
+    if ((ref?.bufferType ?? Buffer_BufferType.page) !== Buffer_BufferType.page) unsupported("with column or file buffers");
+    const b = this.buffers[index];
+    if (!b) corrupt(this.ctx, `2.0 page refers to buffer ${index}, the page has ${this.buffers.length}`);
+    return b;
+  }
+
+  decode(enc: ArrayEncoding | undefined, n: number, shape: LeafShape): Decoded {
+    if (!enc) return corrupt(this.ctx, "2.0 page encoding is missing");
+    const e = enc.arrayEncoding;
+    switch (e.case) {
+      case "nullable": {
+        const nb = e.value.nullability;
+        if (nb.case === "noNulls") return { ...this.decode(nb.value.values, n, shape), validity: null, nullCount: 0 };
+        if (nb.case === "allNulls") return { values: emptyBlock(shape, n), validity: new Uint8Array((n + 7) >> 3), nullCount: n };
+        if (nb.case === "someNulls") {
+          const v = this.decode(nb.value.validity, n, { kind: "fixed", bitsPerValue: 1 });
+          if (v.values.kind !== "fixed") corrupt(this.ctx, "2.0 validity is not a bitmap");
+          const bitmap = v.values.data.slice(0, (n + 7) >> 3);
+          let valid = 0;
+          for (let i = 0; i < n; i++) valid += (bitmap[i >> 3]! >> (i & 7)) & 1;
+          const inner = this.decode(nb.value.values, n, shape);
+          return { values: inner.values, validity: bitmap, nullCount: n - valid };
+        }
+        return corrupt(this.ctx, "2.0 nullable encoding is empty");
+      }
+      case "flat": {
+        if (e.value.compression) unsupported(`flat with ${e.value.compression.scheme} compression`);
+        const bits = Number(e.value.bitsPerValue);
+        const buf = this.buffer(e.value.buffer);
+        const len = fixedByteLength(bits, n);
+        if (buf.byteLength < len) corrupt(this.ctx, `2.0 flat buffer holds ${buf.byteLength} bytes, ${n} values of ${bits} bits need ${len}`);
+        return { values: fixedBlock(bits, n, buf.subarray(0, len)), validity: null, nullCount: 0 };
+      }
+      case "fixedSizeList": {
+        const dim = e.value.dimension;
+        if (shape.kind !== "fsl" || shape.dimension !== dim) corrupt(this.ctx, `2.0 fixed-size list of ${dim} does not match the column type`);
+        const items = this.decode(e.value.items, n * dim, shape.child);
+        return { values: { kind: "fsl", dimension: dim, numValues: n, child: items.values }, validity: null, nullCount: 0 };
+      }
+      case "fixedSizeBinary": {
+        const width = e.value.byteWidth;
+        const inner = this.decode(e.value.bytes, n * width, { kind: "fixed", bitsPerValue: 8 });
+        if (inner.values.kind !== "fixed") corrupt(this.ctx, "2.0 fixed-size binary bytes are not flat");
+        return { values: fixedBlock(width * 8, n, inner.values.data), validity: null, nullCount: 0 };
+      }
+      case "binary":
+        return this.binary(e.value.indices, e.value.bytes, e.value.nullAdjustment, n);
+      case "dictionary": {
+        const numItems = e.value.numDictionaryItems;
+        const items = this.decode(e.value.items, numItems, shape);
+        const indices = this.decode(e.value.indices, n, { kind: "fixed", bitsPerValue: 8 });
+        if (indices.values.kind !== "fixed") corrupt(this.ctx, "2.0 dictionary indices are not flat");
+        const raw = indices.values;
+        const width = raw.bitsPerValue / 8;
+        const take = new Uint32Array(n);
+        const validity = new Uint8Array((n + 7) >> 3);
+        let nullCount = 0;
+        for (let i = 0; i < n; i++) {
+          let k = 0;
+          for (let b = width - 1; b >= 0; b--) k = k * 256 + raw.data[i * width + b]!;
+          // index 0 means null; k > 0 means items[k - 1]
+          if (k === 0) nullCount++;
+          else {
+            validity[i >> 3] = validity[i >> 3]! | (1 << (i & 7));
+            take[i] = k - 1;
+          }
+          if (k > numItems) corrupt(this.ctx, `2.0 dictionary index ${k} exceeds ${numItems} items`);
+        }
+        const values = numItems === 0 ? emptyBlock(shape, n) : takeFromBlock(items.values, take, this.ctx);
+        return { values, validity: nullCount === 0 ? null : validity, nullCount };
+      }
+      case undefined:
+        return corrupt(this.ctx, "2.0 page encoding is empty");
+      default:
+        return unsupported(e.case);
+    }
+  }
+
+  /** u64 end offsets (no leading zero); an end at or past `adjust` marks a null. */
+  endOffsets(indicesEnc: ArrayEncoding | undefined, n: number, adjust: bigint): { ends: Uint32Array; validity: Uint8Array | null; nullCount: number; total: number } {
+    const indices = this.decode(indicesEnc, n, { kind: "fixed", bitsPerValue: 64 });
+    if (indices.values.kind !== "fixed" || indices.values.bitsPerValue !== 64) corrupt(this.ctx, "2.0 offsets are not 64-bit");
+    const d = indices.values.data;
+    const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const ends = new Uint32Array(n);
+    const validity = new Uint8Array((n + 7) >> 3);
+    let nullCount = 0;
+    const adj = adjust > 0n ? Number(adjust) : Infinity;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const hi = view.getUint32(8 * i + 4, true);
+      let e = hi * 2 ** 32 + view.getUint32(8 * i, true);
+      if (e >= adj) {
+        e -= adj;
+        nullCount++;
+      } else {
+        validity[i >> 3] = validity[i >> 3]! | (1 << (i & 7));
+      }
+      if (e < prev || e > 0xffffffff) corrupt(this.ctx, `2.0 end offset ${i} = ${e} is out of order`);
+      ends[i] = e;
+      prev = e;
+    }
+    return { ends, validity: nullCount === 0 ? null : validity, nullCount, total: prev };
+  }
+
+  binary(indicesEnc: ArrayEncoding | undefined, bytesEnc: ArrayEncoding | undefined, adjust: bigint, n: number): Decoded {
+    const { ends, validity, nullCount, total } = this.endOffsets(indicesEnc, n, adjust);
+    const bytes = this.decode(bytesEnc, total, { kind: "fixed", bitsPerValue: 8 });
+    if (bytes.values.kind !== "fixed") corrupt(this.ctx, "2.0 binary bytes are not flat");
+    const offsets = new Uint32Array(n + 1);
+    offsets.set(ends, 1);
+    return { values: { kind: "variable", numValues: n, offsets, data: bytes.values.data.subarray(0, total) }, validity, nullCount };
+  }
+}
+
+function emptyBlock(shape: LeafShape, n: number): DataBlock {
+  switch (shape.kind) {
+    case "fixed":
+      return fixedBlock(shape.bitsPerValue, n, new Uint8Array(fixedByteLength(shape.bitsPerValue, n)));
+    case "variable":
+      return { kind: "variable", numValues: n, offsets: new Uint32Array(n + 1), data: new Uint8Array(0) };
+    case "fsl":
+      return { kind: "fsl", dimension: shape.dimension, numValues: n, child: emptyBlock(shape.child, n * shape.dimension) };
+  }
+}
+
+/** Decodes one page of a 2.0 leaf column. */
+export function decodePageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): PageV20 {
+  const enc = decodeArrayEncoding(encodingBytes, ctx);
+  const out = new V20Decoder(buffers, ctx).decode(enc, numRows, shape);
+  return { numRows, ...out };
+}
+
+/** Decodes one page of a 2.0 list (offsets) column. */
+export function decodeListPageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, ctx: DecodeContext): PageV20 {
+  const enc = decodeArrayEncoding(encodingBytes, ctx);
+  if (enc.arrayEncoding.case !== "list") corrupt(ctx, `2.0 list column page has encoding ${enc.arrayEncoding.case}`);
+  const list = enc.arrayEncoding.value;
+  const decoder = new V20Decoder(buffers, ctx);
+  const { ends, validity, nullCount } = decoder.endOffsets(list.offsets, numRows, list.nullOffsetAdjustment);
+  const listOffsets = new Uint32Array(numRows + 1);
+  listOffsets.set(ends, 1);
+  return { numRows, values: fixedBlock(8, 0, new Uint8Array(0)), validity, nullCount, listOffsets, numItems: Number(list.numItems) };
+}

@@ -1,0 +1,397 @@
+// Page decoding for Lance 2.1/2.2 structural layouts (lance.encodings21.PageLayout):
+// mini-block, full-zip and constant pages, each producing rep/def levels and
+// the block of visible values.
+
+import { fromBinary } from "@bufbuild/protobuf";
+import { LanceError } from "../../core/errors.js";
+import {
+  PageLayoutSchema,
+  type CompressiveEncoding,
+  type ConstantLayout,
+  type FullZipLayout,
+  type MiniBlockLayout,
+  type PageLayout,
+  type RepDefLayer,
+} from "../pb/encodings_v2_1_pb.js";
+import { decodeBlock, decodeLevels, decodeMiniBlockValues } from "../encoding/compressive.js";
+import {
+  blockToU32,
+  concatBlocks,
+  corrupt,
+  fixedBlock,
+  fixedByteLength,
+  takeFromBlock,
+  type DataBlock,
+  type DecodeContext,
+} from "../encoding/data-block.js";
+import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
+import { decodeGeneralBuffer } from "../encoding/general.js";
+import { CompressionScheme } from "../pb/encodings_v2_1_pb.js";
+import { layerModel, type LayerModel, type Levels } from "./repdef.js";
+
+/** The physical shape of a leaf's values, needed where a page stores no values (constants). */
+export type LeafShape =
+  | { kind: "fixed"; bitsPerValue: number }
+  | { kind: "variable"; offsetBits: 32 | 64 }
+  | { kind: "fsl"; dimension: number; child: LeafShape };
+
+export interface DecodedPage {
+  numRows: number;
+  levels: Levels;
+  layers: RepDefLayer[];
+  model: LayerModel;
+  /** One value per visible level. */
+  values: DataBlock;
+}
+
+export function decodePageLayout(bytes: Uint8Array, ctx: DecodeContext): PageLayout {
+  try {
+    return fromBinary(PageLayoutSchema, bytes);
+  } catch (err) {
+    return corrupt(ctx, `cannot decode page layout: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function u(data: Uint8Array, at: number, bytes: 2 | 4): number {
+  return bytes === 2 ? data[at]! | (data[at + 1]! << 8) : (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+}
+
+const pad8 = (n: number): number => (n + 7) & ~7;
+
+function emptyBlock(shape: LeafShape, n: number): DataBlock {
+  switch (shape.kind) {
+    case "fixed":
+      return fixedBlock(shape.bitsPerValue, n, new Uint8Array(fixedByteLength(shape.bitsPerValue, n)));
+    case "variable":
+      return { kind: "variable", numValues: n, offsets: new Uint32Array(n + 1), data: new Uint8Array(0) };
+    case "fsl":
+      return { kind: "fsl", dimension: shape.dimension, numValues: n, child: emptyBlock(shape.child, n * shape.dimension) };
+  }
+}
+
+function countVisible(levels: Levels, model: LayerModel): number {
+  if (!levels.def) return levels.numLevels;
+  let n = 0;
+  for (let i = 0; i < levels.numLevels; i++) if (levels.def[i]! <= model.maxVisibleDef) n++;
+  return n;
+}
+
+function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext): DecodedPage {
+  const large = fileVersion !== "2.1";
+  if (layout.hasLargeChunk !== large) {
+    corrupt(ctx, `mini-block page has has_large_chunk=${layout.hasLargeChunk}, which the ${fileVersion} grammar forbids`);
+  }
+  const model = layerModel(layout.layers, ctx);
+  const valueEnc = layout.valueCompression;
+  if (!valueEnc) corrupt(ctx, "mini-block page has no value encoding");
+  const meta = buffers[0];
+  const data = buffers[1];
+  if (!meta || !data) corrupt(ctx, `mini-block page has ${buffers.length} buffers, needs at least 2`);
+  const wordBytes = large ? 4 : 2;
+  const numChunks = Math.floor(meta.byteLength / wordBytes);
+  const numItems = Number(layout.numItems);
+  const numBuffers = Number(layout.numBuffers);
+  if (numBuffers > 16) corrupt(ctx, `mini-block chunks claim ${numBuffers} value buffers`);
+  let dictionary: DataBlock | undefined;
+  if (layout.dictionary) {
+    const dictBuf = buffers[2];
+    if (!dictBuf) corrupt(ctx, "mini-block page has a dictionary encoding but no dictionary buffer");
+    dictionary = decodeBlock(layout.dictionary, dictBuf, Number(layout.numDictionaryItems), ctx);
+  }
+  const chunks: DataBlock[] = [];
+  const repParts: Uint16Array[] = [];
+  const defParts: Uint16Array[] = [];
+  let chunkStart = 0;
+  let valuesSoFar = 0;
+  let numLevels = 0;
+  for (let c = 0; c < numChunks; c++) {
+    const word = u(meta, c * wordBytes, wordBytes);
+    const chunkBytes = ((word >>> 4) + 1) * 8;
+    const log2 = word & 0xf;
+    const isLast = c === numChunks - 1;
+    const chunkValues = isLast ? numItems - valuesSoFar : 2 ** log2;
+    if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
+    if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
+    if (chunkStart + chunkBytes > data.byteLength) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${data.byteLength} bytes)`);
+    const chunk = data.subarray(chunkStart, chunkStart + chunkBytes);
+    const cctx = { path: ctx.path, byteOffset: ctx.byteOffset + chunkStart };
+    let at = 0;
+    const need = (n: number): void => {
+      if (at + n > chunk.byteLength) corrupt(cctx, `mini-block chunk header passes the chunk (${chunk.byteLength} bytes)`);
+    };
+    need(2);
+    const chunkLevels = u(chunk, at, 2);
+    at += 2;
+    let repBytes = 0;
+    let defBytes = 0;
+    if (layout.repCompression) {
+      need(2);
+      repBytes = u(chunk, at, 2);
+      at += 2;
+    }
+    if (layout.defCompression) {
+      need(2);
+      defBytes = u(chunk, at, 2);
+      at += 2;
+    }
+    const sizes: number[] = [];
+    for (let b = 0; b < numBuffers; b++) {
+      need(wordBytes);
+      sizes.push(u(chunk, at, wordBytes));
+      at += wordBytes;
+    }
+    at = pad8(at);
+    const slice = (len: number): Uint8Array => {
+      if (at + len > chunk.byteLength) corrupt(cctx, `mini-block chunk part of ${len} bytes at ${at} passes the chunk (${chunk.byteLength} bytes)`);
+      const out = chunk.subarray(at, at + len);
+      at = pad8(at + len);
+      return out;
+    };
+    const hasLevels = layout.repCompression !== undefined || layout.defCompression !== undefined;
+    const levelCount = hasLevels ? chunkLevels : chunkValues;
+    if (layout.repCompression) repParts.push(decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx));
+    if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
+    const valueBuffers = sizes.map((s) => slice(s));
+    let values = decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
+    if (dictionary) values = takeFromBlock(dictionary, blockToU32(values, cctx), cctx);
+    chunks.push(values);
+    numLevels += levelCount;
+    valuesSoFar += chunkValues;
+    chunkStart += chunkBytes;
+  }
+  if (valuesSoFar !== numItems) corrupt(ctx, `mini-block chunks hold ${valuesSoFar} values, the page says ${numItems}`);
+  const levels: Levels = {
+    numLevels,
+    rep: repParts.length > 0 ? concatU16(repParts) : undefined,
+    def: defParts.length > 0 ? concatU16(defParts) : undefined,
+  };
+  if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
+  const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
+  return { numRows, levels, layers: layout.layers, model, values: values ?? fixedBlock(8, 0, new Uint8Array(0)) };
+}
+
+function concatU16(parts: Uint16Array[]): Uint16Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint16Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContext): (bytes: Uint8Array) => Uint8Array {
+  const c = enc?.compression;
+  if (!c || c.case === "variable" || c.case === "flat") return (b) => b;
+  if (c.case === "fsst") {
+    const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
+    return (b) => {
+      const out = fsstDecompress(table, Uint32Array.of(0, b.byteLength), b, ctx.path, ctx.byteOffset);
+      return out.data.subarray(out.offsets[0]!, out.offsets[1]!);
+    };
+  }
+  if (c.case === "general") {
+    const scheme = c.value.compression?.scheme === CompressionScheme.COMPRESSION_ALGORITHM_LZ4 ? "lz4" : "zstd";
+    const inner = perValueDecoder(c.value.values, ctx);
+    return (b) => inner(decodeGeneralBuffer(b, scheme, ctx.path, ctx.byteOffset));
+  }
+  if (c.case === "fixedSizeList") return perValueDecoder(c.value.values, ctx);
+  throw new LanceError("NOT_SUPPORTED", `full-zip value encoding ${c.case} is not supported by lancets`);
+}
+
+function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext): DecodedPage {
+  const model = layerModel(layout.layers, ctx);
+  const data = buffers[0];
+  if (!data) corrupt(ctx, "full-zip page has no data buffer");
+  const numItems = layout.numItems;
+  const bitsRep = layout.bitsRep;
+  const bitsDef = layout.bitsDef;
+  const cwBits = bitsRep + bitsDef;
+  const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
+  const rep = bitsRep > 0 ? new Uint16Array(numItems) : undefined;
+  const def = bitsDef > 0 ? new Uint16Array(numItems) : undefined;
+  const decodeValue = perValueDecoder(layout.valueCompression, ctx);
+  const details = layout.details;
+  let at = 0;
+  const readCw = (i: number): number => {
+    if (cwBytes === 0) return 0;
+    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
+    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u(data, at, 4);
+    at += cwBytes;
+    const d = cw & ((1 << bitsDef) - 1);
+    if (def) def[i] = d;
+    if (rep) rep[i] = cw >>> bitsDef;
+    return d;
+  };
+  let values: DataBlock;
+  if (details.case === "bitsPerValue") {
+    const width = details.value / 8;
+    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
+    const out = new Uint8Array(layout.numVisibleItems * width);
+    let v = 0;
+    for (let i = 0; i < numItems; i++) {
+      const d = readCw(i);
+      if (d <= model.maxVisibleDef) {
+        if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
+        if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+        out.set(decodeValue(data.subarray(at, at + width)), v * width);
+        at += width;
+        v++;
+      }
+    }
+    values = fixedBlock(details.value, v, out.subarray(0, v * width));
+    const fsl = layout.valueCompression?.compression;
+    if (fsl?.case === "fixedSizeList") {
+      const dim = Number(fsl.value.itemsPerValue);
+      values = { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(details.value / dim, v * dim, out.subarray(0, v * width)) };
+    }
+  } else if (details.case === "bitsPerOffset") {
+    const lenBytes = details.value / 8;
+    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
+    const offsets = new Uint32Array(layout.numVisibleItems + 1);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let v = 0;
+    for (let i = 0; i < numItems; i++) {
+      const d = readCw(i);
+      if (d > model.maxVisibleDef) continue;
+      if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+      if (d === 0) {
+        if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
+        const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
+        at += lenBytes;
+        if (at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
+        const value = decodeValue(data.subarray(at, at + len));
+        at += len;
+        parts.push(value);
+        total += value.byteLength;
+      }
+      v++;
+      offsets[v] = total;
+    }
+    const bytes = new Uint8Array(total);
+    let p = 0;
+    for (const part of parts) {
+      bytes.set(part, p);
+      p += part.byteLength;
+    }
+    values = { kind: "variable", numValues: v, offsets: offsets.subarray(0, v + 1), data: bytes };
+  } else {
+    return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
+  }
+  return { numRows, levels: { numLevels: numItems, rep, def }, layers: layout.layers, model, values };
+}
+
+function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): DecodedPage {
+  const model = layerModel(layout.layers, ctx);
+  let scalar: Uint8Array | undefined;
+  let repBuf: Uint8Array | undefined;
+  let defBuf: Uint8Array | undefined;
+  if (layout.inlineValue !== undefined) {
+    scalar = layout.inlineValue;
+    if (buffers.length === 2) [repBuf, defBuf] = buffers;
+    else if (buffers.length !== 0) corrupt(ctx, `constant page with an inline value has ${buffers.length} buffers (0 or 2 expected)`);
+  } else if (buffers.length === 1 || buffers.length === 3) {
+    scalar = buffers[0];
+    if (buffers.length === 3) [, repBuf, defBuf] = buffers;
+  } else if (buffers.length === 2) {
+    [repBuf, defBuf] = buffers;
+  } else if (buffers.length !== 0) {
+    corrupt(ctx, `constant page has ${buffers.length} buffers`);
+  }
+  const readLevels = (buf: Uint8Array | undefined, enc: CompressiveEncoding | undefined, count: bigint): Uint16Array | undefined => {
+    if (!buf || buf.byteLength === 0) return undefined;
+    if (enc) return decodeLevels(enc, buf, Number(count), ctx);
+    if (buf.byteLength % 2 !== 0) corrupt(ctx, `raw level buffer of ${buf.byteLength} bytes`);
+    const out = new Uint16Array(buf.byteLength / 2);
+    for (let i = 0; i < out.length; i++) out[i] = buf[2 * i]! | (buf[2 * i + 1]! << 8);
+    return out;
+  };
+  const rep = readLevels(repBuf, layout.repCompression, layout.numRepValues);
+  let def = readLevels(defBuf, layout.defCompression, layout.numDefValues);
+  const numLevels = rep?.length ?? def?.length ?? numRows;
+  if (rep && def && rep.length !== def.length) corrupt(ctx, `constant page has ${rep.length} rep but ${def.length} def levels`);
+  if (scalar === undefined && !def && !rep) {
+    // all-null page: every level is null at the innermost nullable layer
+    const nullDef = model.layers.find((l) => l.nullDef !== undefined)?.nullDef;
+    if (nullDef === undefined) corrupt(ctx, "all-null constant page without a nullable layer");
+    def = new Uint16Array(numLevels).fill(nullDef);
+  }
+  const levels: Levels = { numLevels, rep, def };
+  const visible = countVisible(levels, model);
+  const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
+  return { numRows, levels, layers: layout.layers, model, values };
+}
+
+/** A block of `n` copies of a constant scalar. */
+function repeatScalar(scalar: Uint8Array, shape: LeafShape, n: number, ctx: DecodeContext): DataBlock {
+  if (shape.kind === "fixed") {
+    if (shape.bitsPerValue === 1) {
+      const bit = (scalar[0] ?? 0) & 1;
+      return fixedBlock(1, n, new Uint8Array((n + 7) >> 3).fill(bit ? 0xff : 0));
+    }
+    const width = shape.bitsPerValue / 8;
+    if (scalar.byteLength < width) corrupt(ctx, `constant value has ${scalar.byteLength} bytes, expected ${width}`);
+    const out = new Uint8Array(n * width);
+    for (let i = 0; i < n; i++) out.set(scalar.subarray(0, width), i * width);
+    return fixedBlock(shape.bitsPerValue, n, out);
+  }
+  if (shape.kind === "fsl") {
+    const childWidth = shape.child.kind === "fixed" ? shape.child.bitsPerValue / 8 : 0;
+    const width = childWidth * shape.dimension;
+    if (shape.child.kind !== "fixed" || scalar.byteLength < width) corrupt(ctx, "constant fixed-size list value does not match its type");
+    const out = new Uint8Array(n * width);
+    for (let i = 0; i < n; i++) out.set(scalar.subarray(0, width), i * width);
+    return { kind: "fsl", dimension: shape.dimension, numValues: n, child: fixedBlock(childWidth * 8, n * shape.dimension, out) };
+  }
+  // Scalar value buffer: u32 count, count x u32 length, then the Arrow buffers of a one-element array.
+  const view = new DataView(scalar.buffer, scalar.byteOffset, scalar.byteLength);
+  if (scalar.byteLength < 4) corrupt(ctx, "constant scalar buffer has no header");
+  const nbuf = view.getUint32(0, true);
+  if (nbuf !== 2 || scalar.byteLength < 12) corrupt(ctx, `constant string scalar has ${nbuf} buffers, expected 2`);
+  const offLen = view.getUint32(4, true);
+  const dataLen = view.getUint32(8, true);
+  const offStart = 12;
+  if (offStart + offLen + dataLen > scalar.byteLength) corrupt(ctx, "constant scalar buffers pass the end of the scalar");
+  let start: number;
+  let end: number;
+  if (offLen === 8) {
+    start = view.getInt32(offStart, true);
+    end = view.getInt32(offStart + 4, true);
+  } else if (offLen === 16) {
+    start = Number(view.getBigInt64(offStart, true));
+    end = Number(view.getBigInt64(offStart + 8, true));
+  } else {
+    return corrupt(ctx, `constant scalar offsets buffer of ${offLen} bytes`);
+  }
+  const bytes = scalar.subarray(offStart + offLen, offStart + offLen + dataLen);
+  if (start < 0 || end < start || end > bytes.byteLength) corrupt(ctx, "constant scalar offsets out of range");
+  const value = bytes.subarray(start, end);
+  const len = value.byteLength;
+  const offsets = new Uint32Array(n + 1);
+  const data = new Uint8Array(len * n);
+  for (let i = 0; i < n; i++) {
+    data.set(value, i * len);
+    offsets[i + 1] = (i + 1) * len;
+  }
+  return { kind: "variable", numValues: n, offsets, data };
+}
+
+export function decodePageV21(layoutBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, fileVersion: string, ctx: DecodeContext): DecodedPage {
+  const layout = decodePageLayout(layoutBytes, ctx);
+  switch (layout.layout.case) {
+    case "miniBlockLayout":
+      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx);
+    case "fullZipLayout":
+      return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx);
+    case "constantLayout":
+      return decodeConstantPage(layout.layout.value, buffers, numRows, shape, ctx);
+    case "blobLayout":
+      throw new LanceError("NOT_SUPPORTED", "blob pages are not supported by lancets");
+    default:
+      return corrupt(ctx, "page layout is empty");
+  }
+}

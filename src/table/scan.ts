@@ -1,0 +1,169 @@
+// Dataset scans: fragments are read file by file into Arrow record batches,
+// deletion files applied, optional _rowid / _rowaddr columns added.
+
+import { Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
+import { nullData, takeData } from "../core/arrow-data.js";
+import { LanceError } from "../core/errors.js";
+import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
+import type { Fragment, LanceField } from "../format/table/types.js";
+import { LanceFileReader } from "../file/file-reader.js";
+import { liveOffsets, readDeletedOffsets } from "./deletions.js";
+import type { Dataset } from "./dataset.js";
+
+export interface ScanOptions {
+  /** Top-level column names; all columns when omitted. */
+  columns?: string[];
+  /** Fragments to read, in this order; all fragments when omitted. */
+  fragmentIds?: number[];
+  /** Adds `_rowid` (UInt64). */
+  withRowId?: boolean;
+  /** Adds `_rowaddr` (UInt64): fragment id << 32 | row offset. */
+  withRowAddress?: boolean;
+  /** Rows per batch (default 8192). */
+  batchSize?: number;
+  /** Stop after this many rows. */
+  limit?: number;
+}
+
+export const ROW_ID = "_rowid";
+export const ROW_ADDRESS = "_rowaddr";
+
+/** Row addresses fragmentId << 32 | offset as UInt64 data, built without BigInt. */
+export function rowAddressData(fragmentId: number, offsets: Int32Array): Data {
+  const words = new Uint32Array(offsets.length * 2);
+  for (let i = 0; i < offsets.length; i++) {
+    words[2 * i] = offsets[i]!;
+    words[2 * i + 1] = fragmentId;
+  }
+  return makeData({ type: new Uint64(), length: offsets.length, nullCount: 0, data: words } as never);
+}
+
+interface Projection {
+  fields: { lance: LanceField; arrow: Field }[];
+  schema: Schema;
+}
+
+export function planProjection(ds: Dataset, options: Pick<ScanOptions, "columns" | "withRowId" | "withRowAddress">): Projection {
+  const top = ds.manifest.fields.filter((f) => f.parentId === -1);
+  const arrowFields = ds.schema.fields;
+  const names = options.columns ?? top.map((f) => f.name);
+  const seen = new Set<string>();
+  const fields = names.map((name) => {
+    if (seen.has(name)) throw new LanceError("INVALID_INPUT", `column "${name}" is listed twice`);
+    seen.add(name);
+    const index = top.findIndex((f) => f.name === name);
+    if (index < 0) {
+      throw new LanceError("INVALID_INPUT", `column "${name}" does not exist; the dataset has ${top.map((f) => f.name).join(", ")}`);
+    }
+    return { lance: top[index]!, arrow: arrowFields[index]! };
+  });
+  if (options.withRowId && (ds.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n) {
+    throw new LanceError("NOT_SUPPORTED", "_rowid on datasets with stable row ids is not supported yet; use withRowAddress");
+  }
+  const schemaFields = fields.map((f) => f.arrow);
+  if (options.withRowId) schemaFields.push(new Field(ROW_ID, new Uint64(), true));
+  if (options.withRowAddress) schemaFields.push(new Field(ROW_ADDRESS, new Uint64(), true));
+  return { fields, schema: new Schema(schemaFields, ds.schema.metadata) };
+}
+
+function leafIds(ds: Dataset, field: LanceField): Set<number> {
+  const ids = new Set<number>([field.id]);
+  for (const f of ds.manifest.fields) if (ids.has(f.parentId)) ids.add(f.id);
+  return ids;
+}
+
+/**
+ * Reads whole columns of one fragment (all physical rows) keyed by field id;
+ * fields with no data file in the fragment read as nulls.
+ */
+export async function readFragmentColumns(ds: Dataset, fragment: Fragment, fields: { lance: LanceField; arrow: Field }[]): Promise<Map<number, Data>> {
+  const out = new Map<number, Data>();
+  const byFile = new Map<number, LanceField[]>();
+  for (const f of fields) {
+    const ids = leafIds(ds, f.lance);
+    const fileIndex = fragment.files.findIndex((file) => file.fields.some((id) => ids.has(id)));
+    if (fileIndex < 0) {
+      out.set(f.lance.id, nullData(f.arrow.type, fragment.physicalRows));
+      continue;
+    }
+    const list = byFile.get(fileIndex) ?? [];
+    list.push(f.lance);
+    byFile.set(fileIndex, list);
+  }
+  await Promise.all(
+    [...byFile].map(async ([fileIndex, wanted]) => {
+      const file = fragment.files[fileIndex]!;
+      const reader = await LanceFileReader.open(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+      if (reader.numRows !== fragment.physicalRows) {
+        throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
+      }
+      const data = await reader.readFields(wanted.map((f) => f.id));
+      for (const [id, d] of data) out.set(id, d);
+    }),
+  );
+  return out;
+}
+
+export class Scanner implements AsyncIterable<RecordBatch> {
+  readonly schema: Schema;
+  private readonly projection: Projection;
+
+  constructor(
+    private readonly ds: Dataset,
+    private readonly options: ScanOptions = {},
+  ) {
+    this.projection = planProjection(ds, options);
+    this.schema = this.projection.schema;
+    const batchSize = options.batchSize ?? 8192;
+    if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new LanceError("INVALID_INPUT", `batchSize must be a positive integer, got ${options.batchSize}`);
+    if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 0)) {
+      throw new LanceError("INVALID_INPUT", `limit must be a non-negative integer, got ${options.limit}`);
+    }
+    this.fragments();
+  }
+
+  private fragments(): Fragment[] {
+    const all = this.ds.manifest.fragments;
+    if (!this.options.fragmentIds) return all;
+    return this.options.fragmentIds.map((id) => {
+      const f = all.find((x) => x.id === id);
+      if (!f) throw new LanceError("NOT_FOUND", `fragment ${id} does not exist in version ${this.ds.version} (fragments: ${all.map((x) => x.id).join(", ")})`);
+      return f;
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    const batchSize = this.options.batchSize ?? 8192;
+    let remaining = this.options.limit ?? Infinity;
+    for (const fragment of this.fragments()) {
+      if (remaining <= 0) return;
+      const [columns, deleted] = await Promise.all([
+        readFragmentColumns(this.ds, fragment, this.projection.fields),
+        readDeletedOffsets(this.ds.store, fragment),
+      ]);
+      const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
+      const numRows = live ? live.length : fragment.physicalRows;
+      let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
+      if (live) datas = datas.map((d) => takeData(d, live));
+      const offsets = live ?? Int32Array.from({ length: numRows }, (_, i) => i);
+      for (let start = 0; start < numRows && remaining > 0; start += batchSize) {
+        const end = Math.min(numRows, start + batchSize, start + remaining);
+        const children = datas.map((d) => d.slice(start, end - start));
+        if (this.options.withRowId || this.options.withRowAddress) {
+          const addr = rowAddressData(fragment.id, offsets.subarray(start, end));
+          if (this.options.withRowId) children.push(addr);
+          if (this.options.withRowAddress) children.push(addr);
+        }
+        const struct = makeData({ type: new Struct(this.schema.fields), length: end - start, nullCount: 0, children });
+        remaining -= end - start;
+        yield new RecordBatch(this.schema, struct);
+      }
+    }
+  }
+
+  async toArrow(): Promise<Table> {
+    const batches: RecordBatch[] = [];
+    for await (const b of this) batches.push(b);
+    return batches.length > 0 ? new Table(batches) : new Table(this.schema);
+  }
+}
