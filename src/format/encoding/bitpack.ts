@@ -328,14 +328,13 @@ export function decodeInlineBitpacking(
   const groupOutBytes = 128 * t;
   let position = 0;
   for (let g = 0; g < groups; g++) {
-    const where = `group ${g} of ${groups}:`;
-    if (position + wordBytes > size) fail(position, `${where} ${wordBytes}-byte width word runs past the buffer end (${size} bytes)`);
+    if (position + wordBytes > size) fail(position, `group ${g} of ${groups}: ${wordBytes}-byte width word runs past the buffer end (${size} bytes)`);
     const bitWidth = readWidthWord(buffer, position, wordBytes);
-    if (bitWidth > t) fail(position, `${where} bit width ${bitWidth} exceeds ${t}-bit values`);
+    if (bitWidth > t) fail(position, `group ${g} of ${groups}: bit width ${bitWidth} exceeds ${t}-bit values`);
     const bodyAt = position + wordBytes;
     const bodyBytes = 128 * bitWidth;
     if (bodyAt + bodyBytes > size) {
-      fail(position, `${where} ${bodyBytes} packed bytes at width ${bitWidth} run past the buffer end (${size - bodyAt} bytes left)`);
+      fail(position, `group ${g} of ${groups}: ${bodyBytes} packed bytes at width ${bitWidth} run past the buffer end (${size - bodyAt} bytes left)`);
     }
     const count = Math.min(FASTLANES_GROUP_VALUES, numValues - g * FASTLANES_GROUP_VALUES);
     unpackGroup(buffer, bodyAt, count, t, bitWidth, out, g * groupOutBytes);

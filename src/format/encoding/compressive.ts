@@ -223,10 +223,17 @@ export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Ar
       return decodeMiniBlockValues(required(c.value.values, "general inner encoding", ctx), decompressed, numValues, ctx);
     }
     case "fixedSizeList": {
-      if (c.value.hasValidity) unsupported("fixed_size_list with item validity");
       const dim = Number(c.value.itemsPerValue);
       if (!Number.isSafeInteger(dim) || dim <= 0 || dim > 1 << 20) corrupt(ctx, `fixed-size list of ${dim} items`);
-      const child = decodeMiniBlockValues(required(c.value.values, "fixed_size_list items", ctx), buffers, numValues * dim, ctx);
+      const items = numValues * dim;
+      if (c.value.hasValidity) {
+        // The item validity bitmap comes first, the item values after it.
+        const validity = first();
+        if (validity.byteLength < (items + 7) >> 3) corrupt(ctx, `fixed-size list validity of ${validity.byteLength} bytes for ${items} items`);
+        const child = decodeMiniBlockValues(required(c.value.values, "fixed_size_list items", ctx), buffers.slice(1), items, ctx);
+        return { kind: "fsl", dimension: dim, numValues, child, itemValidity: validity.subarray(0, (items + 7) >> 3) };
+      }
+      const child = decodeMiniBlockValues(required(c.value.values, "fixed_size_list items", ctx), buffers, items, ctx);
       return { kind: "fsl", dimension: dim, numValues, child };
     }
     case undefined:

@@ -25,6 +25,8 @@ export interface FslBlock {
   dimension: number;
   numValues: number;
   child: DataBlock;
+  /** Validity of the numValues * dimension items (LSB first), when items can be null. */
+  itemValidity?: Uint8Array;
 }
 
 export type DataBlock = FixedBlock | VariableBlock | FslBlock;
@@ -100,12 +102,27 @@ export function concatBlocks(blocks: DataBlock[], ctx: DecodeContext): DataBlock
   }
   const children: DataBlock[] = [];
   let numValues = 0;
+  let anyValidity = false;
   for (const b of blocks) {
     if (b.kind !== "fsl" || b.dimension !== first.dimension) corrupt(ctx, "chunks of one page decode to different list sizes");
     children.push(b.child);
     numValues += b.numValues;
+    anyValidity ||= b.itemValidity !== undefined;
   }
-  return { kind: "fsl", dimension: first.dimension, numValues, child: concatBlocks(children, ctx) };
+  const out: FslBlock = { kind: "fsl", dimension: first.dimension, numValues, child: concatBlocks(children, ctx) };
+  if (anyValidity) {
+    const items = numValues * first.dimension;
+    const validity = new Uint8Array((items + 7) >> 3);
+    let bit = 0;
+    for (const b of blocks as FslBlock[]) {
+      const n = b.numValues * b.dimension;
+      if (b.itemValidity) copyBits(b.itemValidity, 0, validity, bit, n);
+      else for (let i = 0; i < n; i++) setBit(validity, bit + i, true);
+      bit += n;
+    }
+    out.itemValidity = validity;
+  }
+  return out;
 }
 
 /** Copies `count` bits from src (LSB first) at srcBit to dst at dstBit. */
@@ -173,7 +190,13 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
   }
   const childIdx = new Uint32Array(n * block.dimension);
   for (let i = 0; i < n; i++) for (let d = 0; d < block.dimension; d++) childIdx[i * block.dimension + d] = indices[i]! * block.dimension + d;
-  return { kind: "fsl", dimension: block.dimension, numValues: n, child: takeFromBlock(block.child, childIdx, ctx) };
+  const out: FslBlock = { kind: "fsl", dimension: block.dimension, numValues: n, child: takeFromBlock(block.child, childIdx, ctx) };
+  if (block.itemValidity) {
+    const validity = new Uint8Array((childIdx.length + 7) >> 3);
+    for (let i = 0; i < childIdx.length; i++) if (getBit(block.itemValidity, childIdx[i]!)) setBit(validity, i, true);
+    out.itemValidity = validity;
+  }
+  return out;
 }
 
 /** Reads unsigned integer values of a fixed block as numbers (for indices, lengths, levels). */

@@ -87,8 +87,9 @@ function decodeLz4Frame(bytes: Uint8Array, path: string, baseOffset: number): Ui
 
 function decodeZstdFrame(bytes: Uint8Array, path: string, baseOffset: number): Uint8Array {
   if (bytes.length === 0) return new Uint8Array(0); // Lance writes nothing for an empty buffer
-  // A legacy bare frame starts with the magic; Lance also tests the frame header's
-  // must-be-zero bit 4, since a u64 size prefix could in theory begin with the same bytes.
+  // A legacy bare frame starts with the magic. Like Lance, also require bit 4 of the
+  // frame header descriptor (0x10, which encoders leave zero) to be clear, since a
+  // u64 size prefix could in theory begin with the magic's bytes.
   const bare = bytes.length < 8 || (readU32(bytes, 0) === ZSTD_MAGIC && (bytes[4]! & 0x10) === 0);
   if (bare) {
     const scan = scanZstdFrames(bytes, path, baseOffset);

@@ -95,7 +95,14 @@ export function blockToData(field: Field, block: DataBlock, validity: ValidityBi
     if (block.kind !== "fsl") corrupt(ctx, `column "${field.name}" of type ${String(type)} decoded to ${block.kind} values`);
     const t = type as FixedSizeList;
     if (block.dimension !== t.listSize) corrupt(ctx, `column "${field.name}" holds lists of ${block.dimension}, its type says ${t.listSize}`);
-    const child = blockToData(t.children[0]!, block.child, NO_NULLS, ctx);
+    let childValidity = NO_NULLS;
+    if (block.itemValidity) {
+      const items = length * t.listSize;
+      let valid = 0;
+      for (let i = 0; i < items; i++) valid += (block.itemValidity[i >> 3]! >> (i & 7)) & 1;
+      if (valid < items) childValidity = { bitmap: block.itemValidity, nullCount: items - valid };
+    }
+    const child = blockToData(t.children[0]!, block.child, childValidity, ctx);
     return makeData({ type: t, length, nullCount, nullBitmap, child } as never);
   }
   throw new LanceError("NOT_SUPPORTED", `column "${field.name}" of type ${String(type)} cannot be read by lancets yet`);

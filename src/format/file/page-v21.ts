@@ -202,6 +202,10 @@ function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContex
   throw new LanceError("NOT_SUPPORTED", `full-zip value encoding ${c.case} is not supported by lancets`);
 }
 
+interface ZipCursor {
+  at: number;
+}
+
 function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext): DecodedPage {
   const model = layerModel(layout.layers, ctx);
   const data = buffers[0];
@@ -213,21 +217,27 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
   const rep = bitsRep > 0 ? new Uint16Array(numItems) : undefined;
   const def = bitsDef > 0 ? new Uint16Array(numItems) : undefined;
-  const decodeValue = perValueDecoder(layout.valueCompression, ctx);
-  const details = layout.details;
-  let at = 0;
+  const cur: ZipCursor = { at: 0 };
+  /** Reads entry i's control word, recording its levels; returns its def. */
   const readCw = (i: number): number => {
     if (cwBytes === 0) return 0;
+    const at = cur.at;
     if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
     const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u(data, at, 4);
-    at += cwBytes;
+    cur.at += cwBytes;
     const d = cw & ((1 << bitsDef) - 1);
     if (def) def[i] = d;
     if (rep) rep[i] = cw >>> bitsDef;
     return d;
   };
+  const levels: Levels = { numLevels: numItems, rep, def };
+  const details = layout.details;
+  const compression = layout.valueCompression?.compression;
   let values: DataBlock;
-  if (details.case === "bitsPerValue") {
+  if (details.case === "bitsPerValue" && compression?.case === "fixedSizeList" && compression.value.hasValidity) {
+    values = unzipFsl(layout, data, cur, readCw, model.maxVisibleDef, ctx);
+  } else if (details.case === "bitsPerValue") {
+    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
     const width = details.value / 8;
     if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
     const out = new Uint8Array(layout.numVisibleItems * width);
@@ -235,20 +245,20 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
     for (let i = 0; i < numItems; i++) {
       const d = readCw(i);
       if (d <= model.maxVisibleDef) {
-        if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
+        if (cur.at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
         if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
-        out.set(decodeValue(data.subarray(at, at + width)), v * width);
-        at += width;
+        out.set(decodeValue(data.subarray(cur.at, cur.at + width)), v * width);
+        cur.at += width;
         v++;
       }
     }
     values = fixedBlock(details.value, v, out.subarray(0, v * width));
-    const fsl = layout.valueCompression?.compression;
-    if (fsl?.case === "fixedSizeList") {
-      const dim = Number(fsl.value.itemsPerValue);
+    if (compression?.case === "fixedSizeList") {
+      const dim = Number(compression.value.itemsPerValue);
       values = { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(details.value / dim, v * dim, out.subarray(0, v * width)) };
     }
   } else if (details.case === "bitsPerOffset") {
+    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
     const lenBytes = details.value / 8;
     if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
     const offsets = new Uint32Array(layout.numVisibleItems + 1);
@@ -260,12 +270,13 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
       if (d > model.maxVisibleDef) continue;
       if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
       if (d === 0) {
+        const at = cur.at;
         if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
         const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
-        at += lenBytes;
-        if (at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
-        const value = decodeValue(data.subarray(at, at + len));
-        at += len;
+        cur.at += lenBytes;
+        if (cur.at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
+        const value = decodeValue(data.subarray(cur.at, cur.at + len));
+        cur.at += len;
         parts.push(value);
         total += value.byteLength;
       }
@@ -282,7 +293,43 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   } else {
     return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
   }
-  return { numRows, levels: { numLevels: numItems, rep, def }, layers: layout.layers, model, values };
+  return { numRows, levels, layers: layout.layers, model, values };
+}
+
+/**
+ * Full-zip fixed-size lists whose items can be null: each value is the item
+ * validity bitmap (ceil(dim / 8) bytes) followed by the item values.
+ */
+function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, maxVisibleDef: number, ctx: DecodeContext): DataBlock {
+  const fsl = layout.valueCompression!.compression;
+  if (fsl.case !== "fixedSizeList") return corrupt(ctx, "expected a fixed-size list");
+  const dim = Number(fsl.value.itemsPerValue);
+  const inner = fsl.value.values?.compression;
+  if (inner?.case !== "flat") throw new LanceError("NOT_SUPPORTED", "nested fixed-size lists with item validity are not supported by lancets");
+  const itemBits = Number(inner.value.bitsPerValue);
+  const validityBytes = (dim + 7) >> 3;
+  const valueBytes = (dim * itemBits) / 8;
+  const width = validityBytes + valueBytes;
+  const n = layout.numVisibleItems;
+  const out = new Uint8Array(n * valueBytes);
+  const validity = new Uint8Array((n * dim + 7) >> 3);
+  let v = 0;
+  for (let i = 0; i < layout.numItems; i++) {
+    if (readCw(i) > maxVisibleDef) continue;
+    const at = cur.at;
+    if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
+    if (v >= n) corrupt(ctx, `full-zip page holds more than ${n} visible values`);
+    for (let d = 0; d < dim; d++) {
+      if ((data[at + (d >> 3)]! >> (d & 7)) & 1) {
+        const bit = v * dim + d;
+        validity[bit >> 3] = validity[bit >> 3]! | (1 << (bit & 7));
+      }
+    }
+    out.set(data.subarray(at + validityBytes, at + width), v * valueBytes);
+    cur.at += width;
+    v++;
+  }
+  return { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(itemBits, v * dim, out.subarray(0, v * valueBytes)), itemValidity: validity };
 }
 
 function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): DecodedPage {
