@@ -3,6 +3,13 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { LanceError } from "../core/errors.js";
 import { runInspect } from "./inspect.js";
+import { runScan } from "./scan.js";
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
 
 function parseVersion(value: string): number {
   const n = Number(value);
@@ -23,6 +30,18 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--version <n>", "inspect this version instead of the latest", parseVersion)
     .action(async (uri: string, opts: { json?: boolean; version?: number }) => {
       await runInspect(uri, opts, print);
+    });
+  program
+    .command("scan")
+    .description("print rows of a dataset")
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--columns <names>", "comma-separated column names (default: all)")
+    .option("--limit <n>", "rows to print (default 20)", parseCount)
+    .option("--version <n>", "read this version instead of the latest", parseVersion)
+    .option("--row-address", "add the _rowaddr column")
+    .option("--json", "print one JSON object per row")
+    .action(async (uri: string, opts: { columns?: string; limit?: number; version?: number; json?: boolean; rowAddress?: boolean }) => {
+      await runScan(uri, opts, print);
     });
   return program;
 }

@@ -10,6 +10,7 @@ import { CompressionScheme, type CompressiveEncoding } from "../pb/encodings_v2_
 import { decodeInlineBitpacking, decodeOutOfLineBitpacking } from "./bitpack.js";
 import {
   blockToU32,
+  checkCount,
   corrupt,
   fixedBlock,
   fixedByteLength,
@@ -51,9 +52,10 @@ function flatFromBuffer(bits: number, numValues: number, buffer: Uint8Array, ctx
 }
 
 function offsetsOf(raw: Uint8Array, count: number, bits: number, ctx: DecodeContext): Uint32Array {
+  if (bits !== 32 && bits !== 64) corrupt(ctx, `${bits}-bit offsets`);
+  if (raw.byteLength < count * (bits / 8)) corrupt(ctx, `offsets need ${count * (bits / 8)} bytes, ${raw.byteLength} present`);
   const out = new Uint32Array(count);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (raw.byteLength < count * (bits / 8)) corrupt(ctx, `offsets need ${count * (bits / 8)} bytes, ${raw.byteLength} present`);
   if (bits === 32) {
     for (let i = 0; i < count; i++) out[i] = view.getUint32(4 * i, true);
   } else if (bits === 64) {
@@ -171,6 +173,7 @@ function required<T>(value: T | undefined, what: string, ctx: DecodeContext): T 
 
 /** Decodes one mini-block chunk's values from its value buffers. */
 export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Array[], numValues: number, ctx: DecodeContext): DataBlock {
+  checkCount(numValues, ctx, "mini-block value count");
   const c = enc.compression;
   const first = (): Uint8Array => {
     const b = buffers[0];
@@ -225,7 +228,7 @@ export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Ar
     case "fixedSizeList": {
       const dim = Number(c.value.itemsPerValue);
       if (!Number.isSafeInteger(dim) || dim <= 0 || dim > 1 << 20) corrupt(ctx, `fixed-size list of ${dim} items`);
-      const items = numValues * dim;
+      const items = checkCount(numValues * dim, ctx, "fixed-size list item count");
       if (c.value.hasValidity) {
         // The item validity bitmap comes first, the item values after it.
         const validity = first();
@@ -245,6 +248,7 @@ export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Ar
 
 /** Decodes a self-contained block (levels, dictionary, constant-layout levels). */
 export function decodeBlock(enc: CompressiveEncoding, buffer: Uint8Array, numValues: number, ctx: DecodeContext): DataBlock {
+  checkCount(numValues, ctx, "block value count");
   const c = enc.compression;
   switch (c.case) {
     case "flat":
@@ -299,7 +303,8 @@ export function decodeBlock(enc: CompressiveEncoding, buffer: Uint8Array, numVal
     }
     case "fixedSizeList": {
       if (c.value.hasValidity) unsupported("fixed_size_list with item validity");
-      const dim = Number(c.value.itemsPerValue);
+      const dim = checkCount(c.value.itemsPerValue, ctx, "fixed-size list dimension");
+      checkCount(numValues * dim, ctx, "fixed-size list item count");
       const child = decodeBlock(required(c.value.values, "fixed_size_list items", ctx), buffer, numValues * dim, ctx);
       return { kind: "fsl", dimension: dim, numValues, child };
     }

@@ -41,6 +41,16 @@ export function corrupt(ctx: DecodeContext, detail: string): never {
   throw new CorruptFileError(ctx.path, ctx.byteOffset, detail);
 }
 
+/** The most values one page or block may claim; larger counts mean damage, not data. */
+export const MAX_VALUES_PER_PAGE = 1 << 28;
+
+/** Checks a value count read from file metadata before anything is allocated for it. */
+export function checkCount(n: number | bigint, ctx: DecodeContext, what: string): number {
+  const v = Number(n);
+  if (!Number.isSafeInteger(v) || v < 0 || v > MAX_VALUES_PER_PAGE) corrupt(ctx, `${what} of ${String(n)} is out of range (at most ${MAX_VALUES_PER_PAGE})`);
+  return v;
+}
+
 export function fixedBlock(bitsPerValue: number, numValues: number, data: Uint8Array): FixedBlock {
   return { kind: "fixed", bitsPerValue, numValues, data };
 }

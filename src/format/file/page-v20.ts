@@ -6,7 +6,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
 import { ArrayEncodingSchema, Buffer_BufferType, type ArrayEncoding, type Buffer as PbBuffer } from "../pb/encodings_v2_0_pb.js";
-import { corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import { checkCount, corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import type { LeafShape } from "./page-v21.js";
 
 export interface PageV20 {
@@ -54,6 +54,7 @@ class V20Decoder {
   }
 
   decode(enc: ArrayEncoding | undefined, n: number, shape: LeafShape): Decoded {
+    checkCount(n, this.ctx, "2.0 value count");
     if (!enc) return corrupt(this.ctx, "2.0 page encoding is missing");
     const e = enc.arrayEncoding;
     switch (e.case) {
@@ -82,12 +83,14 @@ class V20Decoder {
       }
       case "fixedSizeList": {
         const dim = e.value.dimension;
+        checkCount(n * dim, this.ctx, "2.0 fixed-size list item count");
         if (shape.kind !== "fsl" || shape.dimension !== dim) corrupt(this.ctx, `2.0 fixed-size list of ${dim} does not match the column type`);
         const items = this.decode(e.value.items, n * dim, shape.child);
         return { values: { kind: "fsl", dimension: dim, numValues: n, child: items.values }, validity: null, nullCount: 0 };
       }
       case "fixedSizeBinary": {
         const width = e.value.byteWidth;
+        checkCount(n * width, this.ctx, "2.0 fixed-size binary byte count");
         const inner = this.decode(e.value.bytes, n * width, { kind: "fixed", bitsPerValue: 8 });
         if (inner.values.kind !== "fixed") corrupt(this.ctx, "2.0 fixed-size binary bytes are not flat");
         return { values: fixedBlock(width * 8, n, inner.values.data), validity: null, nullCount: 0 };
@@ -95,7 +98,7 @@ class V20Decoder {
       case "binary":
         return this.binary(e.value.indices, e.value.bytes, e.value.nullAdjustment, n);
       case "dictionary": {
-        const numItems = e.value.numDictionaryItems;
+        const numItems = checkCount(e.value.numDictionaryItems, this.ctx, "2.0 dictionary size");
         const items = this.decode(e.value.items, numItems, shape);
         const indices = this.decode(e.value.indices, n, { kind: "fixed", bitsPerValue: 8 });
         if (indices.values.kind !== "fixed") corrupt(this.ctx, "2.0 dictionary indices are not flat");
@@ -175,6 +178,7 @@ function emptyBlock(shape: LeafShape, n: number): DataBlock {
 
 /** Decodes one page of a 2.0 leaf column. */
 export function decodePageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): PageV20 {
+  checkCount(numRows, ctx, "page row count");
   const enc = decodeArrayEncoding(encodingBytes, ctx);
   const out = new V20Decoder(buffers, ctx).decode(enc, numRows, shape);
   return { numRows, ...out };
@@ -182,6 +186,7 @@ export function decodePageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], 
 
 /** Decodes one page of a 2.0 list (offsets) column. */
 export function decodeListPageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, ctx: DecodeContext): PageV20 {
+  checkCount(numRows, ctx, "page row count");
   const enc = decodeArrayEncoding(encodingBytes, ctx);
   if (enc.arrayEncoding.case !== "list") corrupt(ctx, `2.0 list column page has encoding ${enc.arrayEncoding.case}`);
   const list = enc.arrayEncoding.value;

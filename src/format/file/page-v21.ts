@@ -16,6 +16,7 @@ import {
 import { decodeBlock, decodeLevels, decodeMiniBlockValues } from "../encoding/compressive.js";
 import {
   blockToU32,
+  checkCount,
   concatBlocks,
   corrupt,
   fixedBlock,
@@ -89,14 +90,14 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   if (!meta || !data) corrupt(ctx, `mini-block page has ${buffers.length} buffers, needs at least 2`);
   const wordBytes = large ? 4 : 2;
   const numChunks = Math.floor(meta.byteLength / wordBytes);
-  const numItems = Number(layout.numItems);
+  const numItems = checkCount(layout.numItems, ctx, "mini-block item count");
   const numBuffers = Number(layout.numBuffers);
   if (numBuffers > 16) corrupt(ctx, `mini-block chunks claim ${numBuffers} value buffers`);
   let dictionary: DataBlock | undefined;
   if (layout.dictionary) {
     const dictBuf = buffers[2];
     if (!dictBuf) corrupt(ctx, "mini-block page has a dictionary encoding but no dictionary buffer");
-    dictionary = decodeBlock(layout.dictionary, dictBuf, Number(layout.numDictionaryItems), ctx);
+    dictionary = decodeBlock(layout.dictionary, dictBuf, checkCount(layout.numDictionaryItems, ctx, "dictionary size"), ctx);
   }
   const chunks: DataBlock[] = [];
   const repParts: Uint16Array[] = [];
@@ -210,7 +211,9 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   const model = layerModel(layout.layers, ctx);
   const data = buffers[0];
   if (!data) corrupt(ctx, "full-zip page has no data buffer");
-  const numItems = layout.numItems;
+  const numItems = checkCount(layout.numItems, ctx, "full-zip item count");
+  checkCount(layout.numVisibleItems, ctx, "full-zip visible item count");
+  if (layout.numVisibleItems > numItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${numItems} items`);
   const bitsRep = layout.bitsRep;
   const bitsDef = layout.bitsDef;
   const cwBits = bitsRep + bitsDef;
@@ -351,7 +354,7 @@ function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRo
   }
   const readLevels = (buf: Uint8Array | undefined, enc: CompressiveEncoding | undefined, count: bigint): Uint16Array | undefined => {
     if (!buf || buf.byteLength === 0) return undefined;
-    if (enc) return decodeLevels(enc, buf, Number(count), ctx);
+    if (enc) return decodeLevels(enc, buf, checkCount(count, ctx, "constant page level count"), ctx);
     if (buf.byteLength % 2 !== 0) corrupt(ctx, `raw level buffer of ${buf.byteLength} bytes`);
     const out = new Uint16Array(buf.byteLength / 2);
     for (let i = 0; i < out.length; i++) out[i] = buf[2 * i]! | (buf[2 * i + 1]! << 8);
@@ -428,6 +431,7 @@ function repeatScalar(scalar: Uint8Array, shape: LeafShape, n: number, ctx: Deco
 }
 
 export function decodePageV21(layoutBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, fileVersion: string, ctx: DecodeContext): DecodedPage {
+  checkCount(numRows, ctx, "page row count");
   const layout = decodePageLayout(layoutBytes, ctx);
   switch (layout.layout.case) {
     case "miniBlockLayout":

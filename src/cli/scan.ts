@@ -1,0 +1,59 @@
+// `lancets scan <uri>`: prints rows of a dataset.
+
+import type { Table } from "apache-arrow";
+import { openDataset } from "../node/open-dataset.js";
+import { formatTable, toJson } from "./output.js";
+
+export interface ScanCliOptions {
+  columns?: string;
+  limit?: number;
+  version?: number;
+  json?: boolean;
+  rowAddress?: boolean;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return `0x${Buffer.from(value.subarray(0, 16)).toString("hex")}${value.byteLength > 16 ? `… (${value.byteLength} bytes)` : ""}`;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object") {
+    const text = toJson(typeof (value as { toJSON?: () => unknown }).toJSON === "function" ? (value as { toJSON: () => unknown }).toJSON() : value).replace(/\s+/g, " ");
+    return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  }
+  const text = String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+export function formatRows(table: Table): string {
+  const names = table.schema.fields.map((f) => f.name);
+  const rows: string[][] = [];
+  for (let i = 0; i < table.numRows; i++) rows.push(names.map((n) => cell(table.getChild(n)!.get(i))));
+  return formatTable(names, rows);
+}
+
+export async function runScan(uri: string, options: ScanCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, options.version === undefined ? {} : { version: options.version });
+  const columns = options.columns?.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
+  const table = await ds
+    .scan({
+      ...(columns ? { columns } : {}),
+      limit: options.limit ?? 20,
+      withRowAddress: options.rowAddress ?? false,
+    })
+    .toArrow();
+  if (options.json) {
+    const names = table.schema.fields.map((f) => f.name);
+    for (let i = 0; i < table.numRows; i++) {
+      const row: Record<string, unknown> = {};
+      for (const n of names) {
+        const v = table.getChild(n)!.get(i);
+        row[n] = v !== null && typeof v === "object" && typeof (v as { toJSON?: () => unknown }).toJSON === "function" ? (v as { toJSON: () => unknown }).toJSON() : v;
+      }
+      print(JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v)));
+    }
+    return;
+  }
+  print(formatRows(table));
+  print(`(${table.numRows} row${table.numRows === 1 ? "" : "s"} of ${ds.countRows()})`);
+}
