@@ -7,7 +7,7 @@ import { DataType, type Data, type Field } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import type { DecodeContext } from "../format/encoding/data-block.js";
 import { leafShape } from "../format/file/arrow-build.js";
-import { assembleField, mergePages } from "../format/file/assemble-v21.js";
+import { assembleField, mergePages, sliceLeaf } from "../format/file/assemble-v21.js";
 import { assembleFieldV20 } from "../format/file/assemble-v20.js";
 import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileFooter, decodeOffsetTable, FILE_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
@@ -113,13 +113,38 @@ export class LanceFileReader {
     return this.schema.fields.some((f) => f.id === fieldId);
   }
 
-  /** Reads every page buffer of the given columns, coalescing neighbouring ranges. */
-  private async readColumnBuffers(columnIndices: number[]): Promise<Map<number, Uint8Array[][]>> {
+  /**
+   * Pages of a column that hold rows [start, end), and the row number of the
+   * first of them. Page row counts are summed rather than trusting priorities.
+   */
+  private pagesInRange(ci: number, start: number, end: number): { pages: Set<number>; firstRow: number } {
+    const pages = new Set<number>();
+    let firstRow = -1;
+    let row = 0;
+    this.columns[ci]!.pages.forEach((page, p) => {
+      const next = row + page.numRows;
+      if (next > start && row < end) {
+        pages.add(p);
+        if (firstRow < 0) firstRow = row;
+      }
+      row = next;
+    });
+    if (pages.size === 0 && this.columns[ci]!.pages.length > 0) {
+      // an empty range still needs one page to give the column its shape
+      pages.add(0);
+      firstRow = 0;
+    }
+    return { pages, firstRow: Math.max(firstRow, 0) };
+  }
+
+  /** Reads the page buffers of the given columns (all pages, or those selected), coalescing neighbouring ranges. */
+  private async readColumnBuffers(columnIndices: number[], selected?: Map<number, Set<number>>): Promise<Map<number, Uint8Array[][]>> {
     const ranges: BufferRange[] = [];
     for (const ci of columnIndices) {
-      for (const page of this.columns[ci]!.pages) {
+      this.columns[ci]!.pages.forEach((page, p) => {
+        if (selected && !selected.get(ci)?.has(p)) return;
         page.bufferOffsets.forEach((position, b) => ranges.push({ position, size: page.bufferSizes[b]! }));
-      }
+      });
     }
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
     const blocks: FileBytes[] = [];
@@ -153,7 +178,7 @@ export class LanceFileReader {
     for (const ci of columnIndices) {
       out.set(
         ci,
-        this.columns[ci]!.pages.map((page) => page.bufferOffsets.map((p, b) => find(p, page.bufferSizes[b]!))),
+        this.columns[ci]!.pages.map((page, p) => (selected && !selected.get(ci)?.has(p) ? [] : page.bufferOffsets.map((pos, b) => find(pos, page.bufferSizes[b]!)))),
       );
     }
     return out;
@@ -178,10 +203,15 @@ export class LanceFileReader {
   }
 
   /**
-   * Reads whole top-level fields of the file as Arrow data, keyed by field id.
-   * `fieldIds` name top-level fields present in this file.
+   * Reads top-level fields of the file as Arrow data, keyed by field id:
+   * all rows, or rows [range.start, range.end). `fieldIds` name top-level
+   * fields present in this file. In 2.1+ files only the pages holding the
+   * range are fetched and decoded.
    */
-  async readFields(fieldIds: number[]): Promise<Map<number, Data>> {
+  async readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>> {
+    if (range && (range.start < 0 || range.end > this.numRows || range.start > range.end)) {
+      throw new LanceError("INVALID_INPUT", `rows ${range.start}..${range.end} are outside ${this.path} (${this.numRows} rows)`);
+    }
     const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
     const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
     const wanted = fieldIds.map((id) => {
@@ -190,24 +220,33 @@ export class LanceFileReader {
       return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
-    const buffers = await this.readColumnBuffers(columnIndices);
+    const partial = range !== undefined && this.fileVersion !== "2.0" && (range.start > 0 || range.end < this.numRows);
+    const selection = new Map<number, { pages: Set<number>; firstRow: number }>();
+    if (partial) for (const ci of columnIndices) selection.set(ci, this.pagesInRange(ci, range.start, range.end));
+    const buffers = await this.readColumnBuffers(columnIndices, partial ? new Map([...selection].map(([ci, s]) => [ci, s.pages])) : undefined);
     const out = new Map<number, Data>();
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
       const columns = this.columnsOf(w.lance);
       if (this.fileVersion === "2.0") {
-        out.set(w.lance.id, this.assembleV20(w.arrow, columns[0]!, buffers, ctx));
+        const whole = this.assembleV20(w.arrow, columns[0]!, buffers, ctx);
+        out.set(w.lance.id, range ? whole.slice(range.start, range.end - range.start) : whole);
       } else {
         const leaves = this.leafFields(w.arrow).map((leaf, k) => {
           const ci = columns[k]!;
           const shape = leafShape(leaf.type, leaf.name);
-          const pages: DecodedPage[] = this.columns[ci]!.pages.map((page, p) => {
+          const chosen = selection.get(ci);
+          const pages: DecodedPage[] = [];
+          this.columns[ci]!.pages.forEach((page, p) => {
+            if (chosen && !chosen.pages.has(p)) return;
             this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
-            return decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p));
+            pages.push(decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p)));
           });
-          return mergePages(pages, this.ctx(ci, 0));
+          const merged = mergePages(pages, this.ctx(ci, 0));
+          return chosen ? sliceLeaf(merged, range!.start - chosen.firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
         });
-        out.set(w.lance.id, assembleField(w.arrow, leaves, this.numRows, ctx));
+        const data = assembleField(w.arrow, leaves, partial ? range!.end - range!.start : this.numRows, ctx);
+        out.set(w.lance.id, range && !partial ? data.slice(range.start, range.end - range.start) : data);
       }
     }
     return out;

@@ -73,17 +73,24 @@ function leafIds(ds: Dataset, field: LanceField): Set<number> {
 }
 
 /**
- * Reads whole columns of one fragment (all physical rows) keyed by field id;
- * fields with no data file in the fragment read as nulls.
+ * Reads columns of one fragment keyed by field id: all physical rows, or the
+ * physical rows [range.start, range.end); fields with no data file in the
+ * fragment read as nulls.
  */
-export async function readFragmentColumns(ds: Dataset, fragment: Fragment, fields: { lance: LanceField; arrow: Field }[]): Promise<Map<number, Data>> {
+export async function readFragmentColumns(
+  ds: Dataset,
+  fragment: Fragment,
+  fields: { lance: LanceField; arrow: Field }[],
+  range?: { start: number; end: number },
+): Promise<Map<number, Data>> {
+  const numRows = range ? range.end - range.start : fragment.physicalRows;
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {
     const ids = leafIds(ds, f.lance);
     const fileIndex = fragment.files.findIndex((file) => file.fields.some((id) => ids.has(id)));
     if (fileIndex < 0) {
-      out.set(f.lance.id, nullData(f.arrow.type, fragment.physicalRows));
+      out.set(f.lance.id, nullData(f.arrow.type, numRows));
       continue;
     }
     const list = byFile.get(fileIndex) ?? [];
@@ -97,7 +104,10 @@ export async function readFragmentColumns(ds: Dataset, fragment: Fragment, field
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
-      const data = await reader.readFields(wanted.map((f) => f.id));
+      const data = await reader.readFields(
+        wanted.map((f) => f.id),
+        range,
+      );
       for (const [id, d] of data) out.set(id, d);
     }),
   );

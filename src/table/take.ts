@@ -43,9 +43,17 @@ export async function takeRows(ds: Dataset, rowAddresses: ArrayLike<bigint | num
       positions.push(request.positions[k]!);
     });
     if (keep.length === 0) continue;
-    const columns = await readFragmentColumns(ds, fragment, projection.fields);
+    let start = Infinity;
+    let end = 0;
+    for (const o of keep) {
+      start = Math.min(start, o);
+      end = Math.max(end, o + 1);
+    }
+    // Only the pages holding [start, end) are read and decoded.
+    const columns = await readFragmentColumns(ds, fragment, projection.fields, { start, end });
     const idx = Int32Array.from(keep);
-    projection.fields.forEach((f, c) => columnParts[c]!.push(takeData(columns.get(f.lance.id)!, idx)));
+    const local = Int32Array.from(keep, (o) => o - start);
+    projection.fields.forEach((f, c) => columnParts[c]!.push(takeData(columns.get(f.lance.id)!, local)));
     if (options.withRowAddress) addressParts.push(rowAddressData(fragmentId, idx));
   }
   if (positions.length === 0) return new Table(projection.schema);

@@ -5,7 +5,7 @@
 import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
 import { LanceError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
-import { concatBlocks, corrupt, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import { concatBlocks, corrupt, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { blockToData } from "./arrow-build.js";
 import type { DecodedPage } from "./page-v21.js";
 import { layerModel, layerValidity, listShape, type LayerModel, type Levels, type ListShape } from "./repdef.js";
@@ -137,4 +137,58 @@ export function assembleField(field: Field, leaves: LeafColumn[], numRows: numbe
   const data = build(field, 0, leaves, ctx);
   if (data.length !== numRows) corrupt(ctx, `field "${field.name}" decoded to ${data.length} rows, the file has ${numRows}`);
   return data;
+}
+
+function sliceBlock(block: DataBlock, start: number, count: number, ctx: DecodeContext): DataBlock {
+  const idx = new Uint32Array(count);
+  for (let i = 0; i < count; i++) idx[i] = start + i;
+  return takeFromBlock(block, idx, ctx);
+}
+
+/**
+ * Keeps rows [rowStart, rowStart + rowCount) of a leaf column (row numbers
+ * relative to its first level), with their levels and values.
+ */
+export function sliceLeaf(leaf: LeafColumn, rowStart: number, rowCount: number, ctx: DecodeContext): LeafColumn {
+  const { levels, model } = leaf;
+  let levelStart: number;
+  let levelEnd: number;
+  if (!levels.rep) {
+    levelStart = rowStart;
+    levelEnd = rowStart + rowCount;
+  } else {
+    const rep = levels.rep;
+    let row = -1;
+    levelStart = levels.numLevels;
+    levelEnd = levels.numLevels;
+    for (let i = 0; i < levels.numLevels; i++) {
+      if (rep[i]! > 0) {
+        row++;
+        if (row === rowStart) levelStart = i;
+        if (row === rowStart + rowCount) {
+          levelEnd = i;
+          break;
+        }
+      }
+    }
+  }
+  if (levelStart > levelEnd || levelEnd > levels.numLevels) corrupt(ctx, `rows ${rowStart}..${rowStart + rowCount} are outside the column`);
+  const def = levels.def;
+  let valueStart = levelStart;
+  let valueCount = levelEnd - levelStart;
+  if (def && model.listLayer >= 0) {
+    valueStart = 0;
+    for (let i = 0; i < levelStart; i++) if (def[i]! <= model.maxVisibleDef) valueStart++;
+    valueCount = 0;
+    for (let i = levelStart; i < levelEnd; i++) if (def[i]! <= model.maxVisibleDef) valueCount++;
+  }
+  return {
+    model,
+    levels: {
+      numLevels: levelEnd - levelStart,
+      rep: levels.rep?.subarray(levelStart, levelEnd),
+      def: def?.subarray(levelStart, levelEnd),
+    },
+    values: sliceBlock(leaf.values, valueStart, valueCount, ctx),
+  };
 }
