@@ -5,6 +5,7 @@ import { Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data 
 import { nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
+import { decodeRowIdSequence, fragmentRowIdSource } from "../format/table/row-ids.js";
 import type { Fragment, LanceField } from "../format/table/types.js";
 import { LanceFileReader } from "../file/file-reader.js";
 import { liveOffsets, readDeletedOffsets } from "./deletions.js";
@@ -57,9 +58,6 @@ export function planProjection(ds: Dataset, options: Pick<ScanOptions, "columns"
     }
     return { lance: top[index]!, arrow: arrowFields[index]! };
   });
-  if (options.withRowId && (ds.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n) {
-    throw new LanceError("NOT_SUPPORTED", "_rowid on datasets with stable row ids is not supported yet; use withRowAddress");
-  }
   const schemaFields = fields.map((f) => f.arrow);
   if (options.withRowId) schemaFields.push(new Field(ROW_ID, new Uint64(), true));
   if (options.withRowAddress) schemaFields.push(new Field(ROW_ADDRESS, new Uint64(), true));
@@ -114,6 +112,31 @@ export async function readFragmentColumns(
   return out;
 }
 
+/** Stable row ids of a fragment's physical rows; undefined on datasets where row ids are row addresses. */
+export async function readStableRowIds(ds: Dataset, fragment: Fragment): Promise<Float64Array | undefined> {
+  if ((ds.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) === 0n) return undefined;
+  const source = fragmentRowIdSource(fragment);
+  if (!source) throw new LanceError("CORRUPT_FILE", `fragment ${fragment.id} of ${ds.uri} has no row ids although the dataset uses stable row ids`);
+  const where = `${ds.uri} fragment ${fragment.id} row ids`;
+  const bytes = "inline" in source ? source.inline : await ds.store.readRange(source.path, source.byteOffset, source.byteLength);
+  const ids = decodeRowIdSequence(bytes, where);
+  if (ids.length !== fragment.physicalRows) {
+    throw new LanceError("CORRUPT_FILE", `corrupt ${where}: ${ids.length} ids for ${fragment.physicalRows} rows`);
+  }
+  return ids;
+}
+
+/** UInt64 data of ids[offsets[i]], built from 32-bit halves. */
+export function rowIdData(ids: Float64Array, offsets: Int32Array): Data {
+  const words = new Uint32Array(offsets.length * 2);
+  for (let i = 0; i < offsets.length; i++) {
+    const v = ids[offsets[i]!]!;
+    words[2 * i] = v % 0x1_0000_0000;
+    words[2 * i + 1] = Math.floor(v / 0x1_0000_0000);
+  }
+  return makeData({ type: new Uint64(), length: offsets.length, nullCount: 0, data: words } as never);
+}
+
 export class Scanner implements AsyncIterable<RecordBatch> {
   readonly schema: Schema;
   private readonly projection: Projection;
@@ -147,9 +170,10 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     let remaining = this.options.limit ?? Infinity;
     for (const fragment of this.fragments()) {
       if (remaining <= 0) return;
-      const [columns, deleted] = await Promise.all([
+      const [columns, deleted, stableIds] = await Promise.all([
         readFragmentColumns(this.ds, fragment, this.projection.fields),
         readDeletedOffsets(this.ds.store, fragment),
+        this.options.withRowId ? readStableRowIds(this.ds, fragment) : Promise.resolve(undefined),
       ]);
       const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
       const numRows = live ? live.length : fragment.physicalRows;
@@ -161,7 +185,7 @@ export class Scanner implements AsyncIterable<RecordBatch> {
         const children = datas.map((d) => d.slice(start, end - start));
         if (this.options.withRowId || this.options.withRowAddress) {
           const addr = rowAddressData(fragment.id, offsets.subarray(start, end));
-          if (this.options.withRowId) children.push(addr);
+          if (this.options.withRowId) children.push(stableIds ? rowIdData(stableIds, offsets.subarray(start, end)) : addr);
           if (this.options.withRowAddress) children.push(addr);
         }
         const struct = makeData({ type: new Struct(this.schema.fields), length: end - start, nullCount: 0, children });

@@ -1,0 +1,92 @@
+// Stable row ids of a fragment (rowids.proto RowIdSequence): one u64 id per
+// physical row, in row order, stored as segments (ranges, ranges with holes or
+// a presence bitmap, sorted or unsorted arrays). Ids are returned as numbers;
+// ids beyond 2^53 are reported as corrupt rather than silently rounded.
+
+import { fromBinary } from "@bufbuild/protobuf";
+import { CorruptFileError } from "../../core/errors.js";
+import { RowIdSequenceSchema, type EncodedU64Array } from "../pb/rowids_pb.js";
+import type { DataFragment as PbDataFragment } from "../pb/table_pb.js";
+import { unwrap } from "./proto-convert.js";
+import type { Fragment } from "./types.js";
+
+const MAX_IDS = 1 << 30;
+
+function arrayValues(a: EncodedU64Array | undefined, path: string): number[] {
+  const arr = a?.array;
+  if (!arr || arr.case === undefined) throw new CorruptFileError(path, undefined, "row id array has no values");
+  const out: number[] = [];
+  const bytes = arr.case === "u64Array" ? arr.value.values : arr.value.offsets;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (arr.case === "u16Array" || arr.case === "u32Array") {
+    const base = Number(arr.value.base);
+    const width = arr.case === "u16Array" ? 2 : 4;
+    if (bytes.byteLength % width !== 0) throw new CorruptFileError(path, undefined, `row id offsets of ${bytes.byteLength} bytes are not ${width}-byte values`);
+    for (let i = 0; i < bytes.byteLength; i += width) out.push(base + (width === 2 ? view.getUint16(i, true) : view.getUint32(i, true)));
+  } else {
+    if (bytes.byteLength % 8 !== 0) throw new CorruptFileError(path, undefined, `row id values of ${bytes.byteLength} bytes are not 8-byte values`);
+    for (let i = 0; i < bytes.byteLength; i += 8) out.push(Number(view.getBigUint64(i, true)));
+  }
+  return out;
+}
+
+/** Decodes a serialized RowIdSequence into one id per physical row. */
+export function decodeRowIdSequence(bytes: Uint8Array, path: string): Float64Array {
+  let seq;
+  try {
+    seq = fromBinary(RowIdSequenceSchema, bytes);
+  } catch (err) {
+    throw new CorruptFileError(path, undefined, `cannot decode row id sequence: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const ids: number[] = [];
+  const push = (v: number): void => {
+    if (ids.length >= MAX_IDS) throw new CorruptFileError(path, undefined, `row id sequence holds more than ${MAX_IDS} ids`);
+    ids.push(v);
+  };
+  for (const segment of seq.segments) {
+    const s = segment.segment;
+    switch (s.case) {
+      case "range":
+      case "rangeWithHoles":
+      case "rangeWithBitmap": {
+        const start = Number(s.value.start);
+        const end = Number(s.value.end);
+        if (!(end >= start) || end - start > MAX_IDS || !Number.isSafeInteger(end)) throw new CorruptFileError(path, undefined, `row id range ${start}..${end} is invalid`);
+        if (s.case === "range") {
+          for (let v = start; v < end; v++) push(v);
+        } else if (s.case === "rangeWithHoles") {
+          const holes = new Set(arrayValues(s.value.holes, path));
+          for (let v = start; v < end; v++) if (!holes.has(v)) push(v);
+        } else {
+          const bitmap = s.value.bitmap;
+          if (bitmap.byteLength * 8 < end - start) throw new CorruptFileError(path, undefined, `row id bitmap of ${bitmap.byteLength} bytes for ${end - start} ids`);
+          for (let i = 0; i < end - start; i++) if ((bitmap[i >> 3]! >> (i & 7)) & 1) push(start + i);
+        }
+        break;
+      }
+      case "sortedArray":
+      case "array":
+        for (const v of arrayValues(s.value, path)) push(v);
+        break;
+      default:
+        throw new CorruptFileError(path, undefined, "row id segment has no kind");
+    }
+  }
+  for (const v of ids) if (!Number.isSafeInteger(v)) throw new CorruptFileError(path, undefined, `row id ${v} exceeds 2^53`);
+  return Float64Array.from(ids);
+}
+
+/** Where a fragment keeps its row ids: inline bytes or a range of an external file. */
+export type RowIdSource = { inline: Uint8Array } | { path: string; byteOffset: number; byteLength: number } | undefined;
+
+export function fragmentRowIdSource(fragment: Fragment): RowIdSource {
+  if (!fragment.rowIdMeta) return undefined;
+  const pb = unwrap<PbDataFragment>(fragment.rowIdMeta);
+  const seq = pb.rowIdSequence;
+  if (seq.case === "inlineRowIds") return { inline: seq.value };
+  if (seq.case === "externalRowIds") {
+    return { path: seq.value.path, byteOffset: Number(seq.value.offset), byteLength: Number(seq.value.size) };
+  }
+  return undefined;
+}
+
