@@ -219,6 +219,14 @@ async function build(dir: string): Promise<void> {
       { name: "large_binary", valueSql: "arrow_cast(binary__random, 'LargeBinary')" },
       { name: "bool__allnull", valueSql: "CAST(NULL AS BOOLEAN)" },
     ]);
+    // large_list cannot come from arrow-js; Lance casts a list column into one.
+    const lists = await db.createTable(`largelist_${tag}`, typeMatrixTable(1500, 0, v).selectAt([0, ...typeMatrixTable(1, 0, v).schema.fields.flatMap((f, i) => (f.name.startsWith("list_i32__") ? [i] : []))]), {
+      dataStorageVersion: v,
+    } as never);
+    await lists.addColumns([
+      { name: "large_list__nulls", valueSql: "arrow_cast(list_i32__nulls, 'LargeList(Int32)')" },
+      { name: "large_list__random", valueSql: "arrow_cast(list_i32__random, 'LargeList(Int32)')" },
+    ]);
     const large = await db.createTable(`large_${tag}`, largeValuesTable(300, 0), { dataStorageVersion: v } as never);
     await large.delete("id = 17");
     // Handed over in batches so that Lance writes several pages per column.
