@@ -237,13 +237,22 @@ export class LanceFileReader {
           const shape = leafShape(leaf.type, leaf.name);
           const chosen = selection.get(ci);
           const pages: DecodedPage[] = [];
+          let pageRow = 0;
+          let firstRow = chosen?.firstRow ?? 0;
           this.columns[ci]!.pages.forEach((page, p) => {
+            const pageStart = pageRow;
+            pageRow += page.numRows;
             if (chosen && !chosen.pages.has(p)) return;
             this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
-            pages.push(decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p)));
+            // Within a page, only the chunks holding the range are decoded where the layout allows it.
+            const rows = chosen ? { start: Math.max(0, range!.start - pageStart), end: Math.min(page.numRows, range!.end - pageStart) } : undefined;
+            const decoded = decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows);
+            if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
+            else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
+            pages.push(decoded);
           });
           const merged = mergePages(pages, this.ctx(ci, 0));
-          return chosen ? sliceLeaf(merged, range!.start - chosen.firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
+          return chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
         });
         const data = assembleField(w.arrow, leaves, partial ? range!.end - range!.start : this.numRows, ctx);
         out.set(w.lance.id, range && !partial ? data.slice(range.start, range.end - range.start) : data);

@@ -38,6 +38,8 @@ export type LeafShape =
 
 export interface DecodedPage {
   numRows: number;
+  /** Rows of the page skipped before the decoded ones (when only a row range was decoded). */
+  rowOffset?: number;
   levels: Levels;
   layers: RepDefLayer[];
   model: LayerModel;
@@ -77,7 +79,13 @@ function countVisible(levels: Levels, model: LayerModel): number {
   return n;
 }
 
-function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext): DecodedPage {
+/** Rows [start, end) of a page, relative to its first row. */
+export interface RowRange {
+  start: number;
+  end: number;
+}
+
+function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange): DecodedPage {
   const large = fileVersion !== "2.1";
   if (layout.hasLargeChunk !== large) {
     corrupt(ctx, `mini-block page has has_large_chunk=${layout.hasLargeChunk}, which the ${fileVersion} grammar forbids`);
@@ -105,6 +113,9 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   let chunkStart = 0;
   let valuesSoFar = 0;
   let numLevels = 0;
+  // Without repetition every value is a row, so chunks outside a requested row range are skipped.
+  const skippable = rows !== undefined && layout.repCompression === undefined;
+  let firstDecoded = -1;
   for (let c = 0; c < numChunks; c++) {
     const word = u(meta, c * wordBytes, wordBytes);
     const chunkBytes = ((word >>> 4) + 1) * 8;
@@ -114,6 +125,12 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
     if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
     if (chunkStart + chunkBytes > data.byteLength) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${data.byteLength} bytes)`);
+    if (skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && firstDecoded < 0)) {
+      valuesSoFar += chunkValues;
+      chunkStart += chunkBytes;
+      continue;
+    }
+    if (firstDecoded < 0) firstDecoded = valuesSoFar;
     const chunk = data.subarray(chunkStart, chunkStart + chunkBytes);
     const cctx = { path: ctx.path, byteOffset: ctx.byteOffset + chunkStart };
     let at = 0;
@@ -166,9 +183,13 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     rep: repParts.length > 0 ? concatU16(repParts) : undefined,
     def: defParts.length > 0 ? concatU16(defParts) : undefined,
   };
-  if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
   const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
-  return { numRows, levels, layers: layout.layers, model, values: values ?? fixedBlock(8, 0, new Uint8Array(0)) };
+  const block = values ?? fixedBlock(8, 0, new Uint8Array(0));
+  if (skippable) {
+    return { numRows: numLevels, rowOffset: Math.max(firstDecoded, 0), levels, layers: layout.layers, model, values: block };
+  }
+  if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
+  return { numRows, levels, layers: layout.layers, model, values: block };
 }
 
 function concatU16(parts: Uint16Array[]): Uint16Array {
@@ -430,12 +451,20 @@ function repeatScalar(scalar: Uint8Array, shape: LeafShape, n: number, ctx: Deco
   return { kind: "variable", numValues: n, offsets, data };
 }
 
-export function decodePageV21(layoutBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, fileVersion: string, ctx: DecodeContext): DecodedPage {
+export function decodePageV21(
+  layoutBytes: Uint8Array,
+  buffers: Uint8Array[],
+  numRows: number,
+  shape: LeafShape,
+  fileVersion: string,
+  ctx: DecodeContext,
+  rows?: RowRange,
+): DecodedPage {
   checkCount(numRows, ctx, "page row count");
   const layout = decodePageLayout(layoutBytes, ctx);
   switch (layout.layout.case) {
     case "miniBlockLayout":
-      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx);
+      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows);
     case "fullZipLayout":
       return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx);
     case "constantLayout":
