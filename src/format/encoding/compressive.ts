@@ -166,6 +166,14 @@ function unsplitBytes(block: DataBlock, ctx: DecodeContext): DataBlock {
   return fixedBlock(block.bitsPerValue, n, out);
 }
 
+/** Expands FSST-compressed variable-width values with the page's symbol table. */
+function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
+  if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
+  const table = parseFsstSymbolTable(symbolTable, ctx.path, ctx.byteOffset);
+  const out = fsstDecompress(table, inner.offsets, inner.data, ctx.path, ctx.byteOffset);
+  return { kind: "variable", numValues: inner.numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
+}
+
 function required<T>(value: T | undefined, what: string, ctx: DecodeContext): T {
   if (value === undefined) corrupt(ctx, `${what} is missing`);
   return value;
@@ -198,13 +206,8 @@ export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Ar
       if (c.value.values) buf = decodeGeneralBuffer(buf, schemeName(c.value.values.scheme, ctx), ctx.path, ctx.byteOffset);
       return fixedBlock(bits, numValues, decodeInlineBitpacking(buf, bits, numValues, ctx.path, ctx.byteOffset));
     }
-    case "fsst": {
-      const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
-      const inner = decodeMiniBlockValues(required(c.value.values, "fsst values encoding", ctx), buffers, numValues, ctx);
-      if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
-      const out = fsstDecompress(table, inner.offsets, inner.data, ctx.path, ctx.byteOffset);
-      return { kind: "variable", numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
-    }
+    case "fsst":
+      return fsstBlock(c.value.symbolTable, decodeMiniBlockValues(required(c.value.values, "fsst values encoding", ctx), buffers, numValues, ctx), ctx);
     case "rle": {
       if (buffers.length < 2) corrupt(ctx, `run-length chunk has ${buffers.length} buffers, expected 2`);
       const valuesEnc = required(c.value.values, "rle values encoding", ctx);
@@ -294,13 +297,8 @@ export function decodeBlock(enc: CompressiveEncoding, buffer: Uint8Array, numVal
       const scheme = schemeName(required(c.value.compression, "general compression", ctx).scheme, ctx);
       return decodeBlock(required(c.value.values, "general inner encoding", ctx), decodeGeneralBuffer(buffer, scheme, ctx.path, ctx.byteOffset), numValues, ctx);
     }
-    case "fsst": {
-      const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
-      const inner = decodeBlock(required(c.value.values, "fsst values encoding", ctx), buffer, numValues, ctx);
-      if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
-      const out = fsstDecompress(table, inner.offsets, inner.data, ctx.path, ctx.byteOffset);
-      return { kind: "variable", numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
-    }
+    case "fsst":
+      return fsstBlock(c.value.symbolTable, decodeBlock(required(c.value.values, "fsst values encoding", ctx), buffer, numValues, ctx), ctx);
     case "fixedSizeList": {
       if (c.value.hasValidity) unsupported("fixed_size_list with item validity");
       const dim = checkCount(c.value.itemsPerValue, ctx, "fixed-size list dimension");

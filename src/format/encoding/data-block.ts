@@ -31,6 +31,23 @@ export interface FslBlock {
 
 export type DataBlock = FixedBlock | VariableBlock | FslBlock;
 
+/** The physical shape of a leaf's values, needed where a page stores no values (constants). */
+export type LeafShape =
+  | { kind: "fixed"; bitsPerValue: number }
+  | { kind: "variable"; offsetBits: 32 | 64 }
+  | { kind: "fsl"; dimension: number; child: LeafShape };
+
+export function emptyBlock(shape: LeafShape, n: number): DataBlock {
+  switch (shape.kind) {
+    case "fixed":
+      return fixedBlock(shape.bitsPerValue, n, new Uint8Array(fixedByteLength(shape.bitsPerValue, n)));
+    case "variable":
+      return { kind: "variable", numValues: n, offsets: new Uint32Array(n + 1), data: new Uint8Array(0) };
+    case "fsl":
+      return { kind: "fsl", dimension: shape.dimension, numValues: n, child: emptyBlock(shape.child, n * shape.dimension) };
+  }
+}
+
 /** Where a decoder is working, for error messages. */
 export interface DecodeContext {
   path: string;

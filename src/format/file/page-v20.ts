@@ -6,8 +6,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
 import { ArrayEncodingSchema, Buffer_BufferType, type ArrayEncoding, type Buffer as PbBuffer } from "../pb/encodings_v2_0_pb.js";
-import { checkCount, corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
-import type { LeafShape } from "./page-v21.js";
+import { checkCount, corrupt, emptyBlock, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
 
 export interface PageV20 {
   numRows: number;
@@ -162,17 +161,6 @@ class V20Decoder {
     const offsets = new Uint32Array(n + 1);
     offsets.set(ends, 1);
     return { values: { kind: "variable", numValues: n, offsets, data: bytes.values.data.subarray(0, total) }, validity, nullCount };
-  }
-}
-
-function emptyBlock(shape: LeafShape, n: number): DataBlock {
-  switch (shape.kind) {
-    case "fixed":
-      return fixedBlock(shape.bitsPerValue, n, new Uint8Array(fixedByteLength(shape.bitsPerValue, n)));
-    case "variable":
-      return { kind: "variable", numValues: n, offsets: new Uint32Array(n + 1), data: new Uint8Array(0) };
-    case "fsl":
-      return { kind: "fsl", dimension: shape.dimension, numValues: n, child: emptyBlock(shape.child, n * shape.dimension) };
   }
 }
 

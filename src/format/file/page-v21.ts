@@ -19,22 +19,19 @@ import {
   checkCount,
   concatBlocks,
   corrupt,
+  emptyBlock,
   fixedBlock,
-  fixedByteLength,
   takeFromBlock,
   type DataBlock,
   type DecodeContext,
+  type LeafShape,
 } from "../encoding/data-block.js";
+
+export type { LeafShape };
 import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
 import { decodeGeneralBuffer } from "../encoding/general.js";
 import { CompressionScheme } from "../pb/encodings_v2_1_pb.js";
 import { layerModel, type LayerModel, type Levels } from "./repdef.js";
-
-/** The physical shape of a leaf's values, needed where a page stores no values (constants). */
-export type LeafShape =
-  | { kind: "fixed"; bitsPerValue: number }
-  | { kind: "variable"; offsetBits: 32 | 64 }
-  | { kind: "fsl"; dimension: number; child: LeafShape };
 
 export interface DecodedPage {
   numRows: number;
@@ -60,17 +57,6 @@ function u(data: Uint8Array, at: number, bytes: 2 | 4): number {
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
-
-function emptyBlock(shape: LeafShape, n: number): DataBlock {
-  switch (shape.kind) {
-    case "fixed":
-      return fixedBlock(shape.bitsPerValue, n, new Uint8Array(fixedByteLength(shape.bitsPerValue, n)));
-    case "variable":
-      return { kind: "variable", numValues: n, offsets: new Uint32Array(n + 1), data: new Uint8Array(0) };
-    case "fsl":
-      return { kind: "fsl", dimension: shape.dimension, numValues: n, child: emptyBlock(shape.child, n * shape.dimension) };
-  }
-}
 
 function countVisible(levels: Levels, model: LayerModel): number {
   if (!levels.def) return levels.numLevels;
