@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { LanceError } from "../core/errors.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { Dataset, type OpenOptions } from "../table/dataset.js";
+import { writeDatasetTo, type WriteInput, type WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";
 
 /** Resolves a dataset URI to an ObjectStore rooted at the dataset directory. */
@@ -31,4 +32,10 @@ export function storeForUri(uri: string): ObjectStore {
 export async function openDataset(uri: string | ObjectStore, options: OpenOptions = {}): Promise<Dataset> {
   const store = typeof uri === "string" ? storeForUri(uri) : uri;
   return Dataset.open(store, options);
+}
+
+/** Creates, appends to or overwrites the dataset at `uri` (a local path, file:// URI or ObjectStore). */
+export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions = {}): Promise<Dataset> {
+  const store = typeof uri === "string" ? storeForUri(uri) : uri;
+  return writeDatasetTo((s, o) => Dataset.open(s, o), store, data, options);
 }

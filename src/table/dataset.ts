@@ -13,6 +13,7 @@ import type { ObjectStore } from "../io/object-store.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
 import { Scanner, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
+import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
 
 export interface OpenOptions {
   /** A specific version; the latest when omitted. */
@@ -89,12 +90,15 @@ export class Dataset {
   readonly indices: readonly IndexMetadata[];
   readonly manifestPath: string;
   readonly namingScheme: ManifestNamingScheme;
+  /** The inline transaction of this version, when the manifest carries one. */
+  readonly transactionBytes: Uint8Array | undefined;
   private cachedSchema: Schema | undefined;
 
-  private constructor(store: ObjectStore, location: VersionLocation, manifest: Manifest, indices: IndexMetadata[]) {
+  private constructor(store: ObjectStore, location: VersionLocation, manifest: Manifest, indices: IndexMetadata[], transactionBytes: Uint8Array | undefined) {
     this.store = store;
     this.manifest = manifest;
     this.indices = indices;
+    this.transactionBytes = transactionBytes;
     this.manifestPath = location.path;
     this.namingScheme = location.scheme;
   }
@@ -128,7 +132,7 @@ export class Dataset {
       );
     }
     checkFeatureFlags(file.manifest.readerFeatureFlags, SUPPORTED_READER_FLAGS, "reader", `dataset ${store.uri} version ${location.version}`);
-    return new Dataset(store, location, file.manifest, file.indices);
+    return new Dataset(store, location, file.manifest, file.indices, file.transactionBytes);
   }
 
   get uri(): string {
@@ -229,6 +233,11 @@ export class Dataset {
   /** Rows at the given row addresses (fragment id << 32 | offset), in the order given; deleted rows are skipped. */
   async take(rowAddresses: ArrayLike<bigint | number>, options: TakeOptions = {}): Promise<import("apache-arrow").Table> {
     return takeRows(this, rowAddresses, options);
+  }
+
+  /** Appends `data` as new fragments and commits; returns the new version. */
+  async append(data: WriteInput, options: Omit<WriteOptions, "mode" | "dataStorageVersion"> = {}): Promise<Dataset> {
+    return writeDatasetTo((store, opts) => Dataset.open(store, opts), this.store, data, { ...options, mode: "append" });
   }
 
   fieldById(id: number): LanceField | undefined {

@@ -3,8 +3,7 @@
 
 import { DataType, makeData, Type, type Data, type Field, type FixedSizeList } from "apache-arrow";
 import { LanceError } from "../../core/errors.js";
-import { corrupt, fixedByteLength, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
-import type { LeafShape } from "../encoding/data-block.js";
+import { corrupt, fixedByteLength, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
 
 export interface ValidityBitmap {
   bitmap: Uint8Array | null;

@@ -3,11 +3,18 @@
 // a presence bitmap, sorted or unsorted arrays). Ids are returned as numbers;
 // ids beyond 2^53 are reported as corrupt rather than silently rounded.
 
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CorruptFileError } from "../../core/errors.js";
-import { RowIdSequenceSchema, type EncodedU64Array } from "../pb/rowids_pb.js";
-import type { DataFragment as PbDataFragment } from "../pb/table_pb.js";
-import { unwrap } from "./proto-convert.js";
+import {
+  RowDatasetVersionRunSchema,
+  RowDatasetVersionSequenceSchema,
+  RowIdSequenceSchema,
+  U64Segment_RangeSchema,
+  U64SegmentSchema,
+  type EncodedU64Array,
+} from "../pb/rowids_pb.js";
+import { DataFragmentSchema, type DataFragment as PbDataFragment } from "../pb/table_pb.js";
+import { handle, unwrap } from "./proto-convert.js";
 import type { Fragment } from "./types.js";
 
 const MAX_IDS = 1 << 30;
@@ -90,3 +97,18 @@ export function fragmentRowIdSource(fragment: Fragment): RowIdSource {
   return undefined;
 }
 
+
+/** A fragment whose rows get the stable ids [startId, startId + physicalRows), created and last updated at `version`. */
+export function withNewRowIds(fragment: Fragment, startId: number, version: number): Fragment {
+  const n = fragment.physicalRows;
+  const range = create(U64SegmentSchema, { segment: { case: "range", value: create(U64Segment_RangeSchema, { start: BigInt(startId), end: BigInt(startId + n) }) } });
+  const ids = toBinary(RowIdSequenceSchema, create(RowIdSequenceSchema, { segments: [range] }));
+  const span = create(U64SegmentSchema, { segment: { case: "range", value: create(U64Segment_RangeSchema, { start: 0n, end: BigInt(n) }) } });
+  const versions = toBinary(RowDatasetVersionSequenceSchema, create(RowDatasetVersionSequenceSchema, { runs: [create(RowDatasetVersionRunSchema, { span, version: BigInt(version) })] }));
+  const pb = create(DataFragmentSchema, {
+    rowIdSequence: { case: "inlineRowIds", value: ids },
+    lastUpdatedAtVersionSequence: { case: "inlineLastUpdatedAtVersions", value: versions },
+    createdAtVersionSequence: { case: "inlineCreatedAtVersions", value: versions },
+  });
+  return { ...fragment, rowIdMeta: handle(pb) };
+}

@@ -1,0 +1,101 @@
+// Column encoding for Lance 2.0 files: one column per field in pre-order.
+// Fixed-width values are flat (with an Arrow validity bitmap when some are
+// null), variable-width values are u64 end offsets + bytes with Lance's null
+// adjustment, structs are a struct page followed by their children.
+
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DataType, type Data } from "apache-arrow";
+import { ByteWriter } from "../../core/bytes.js";
+import { LanceError } from "../../core/errors.js";
+import {
+  ArrayEncodingSchema,
+  BinarySchema,
+  BufferSchema,
+  FixedSizeListSchema,
+  FlatSchema,
+  Nullable_AllNullSchema,
+  Nullable_NoNullSchema,
+  Nullable_SomeNullSchema,
+  NullableSchema,
+  SimpleStructSchema,
+  type ArrayEncoding,
+} from "../pb/encodings_v2_0_pb.js";
+import { ARRAY_ENCODING_TYPE_URL, type EncodedColumn } from "./layout-writer.js";
+import { compactData, isValidAt, leafValues } from "./leaf-values.js";
+
+function flat(bits: number, bufferIndex: number): ArrayEncoding {
+  return create(ArrayEncodingSchema, {
+    arrayEncoding: { case: "flat", value: create(FlatSchema, { bitsPerValue: BigInt(bits), buffer: create(BufferSchema, { bufferIndex }) }) },
+  });
+}
+
+function nullable(inner: ArrayEncoding | undefined, validityBuffer: number | undefined): ArrayEncoding {
+  let nullability: NonNullable<Parameters<typeof create<typeof NullableSchema>>[1]>["nullability"];
+  if (inner === undefined) nullability = { case: "allNulls", value: create(Nullable_AllNullSchema) };
+  else if (validityBuffer === undefined) nullability = { case: "noNulls", value: create(Nullable_NoNullSchema, { values: inner }) };
+  else nullability = { case: "someNulls", value: create(Nullable_SomeNullSchema, { validity: flat(1, validityBuffer), values: inner }) };
+  return create(ArrayEncodingSchema, { arrayEncoding: { case: "nullable", value: create(NullableSchema, { nullability }) } });
+}
+
+function page(encoding: ArrayEncoding, buffers: Uint8Array[], numRows: number): EncodedColumn {
+  return { pages: [{ buffers, numRows, encoding: toBinary(ArrayEncodingSchema, encoding), typeUrl: ARRAY_ENCODING_TYPE_URL }] };
+}
+
+function validityBitmap(data: Data): Uint8Array {
+  const n = data.length;
+  const out = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (isValidAt(data, i)) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+  return out;
+}
+
+function encodeLeaf(name: string, data: Data): EncodedColumn {
+  const d = compactData(data);
+  const n = d.length;
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) valid[i] = isValidAt(d, i) ? 1 : 0;
+  if (n > 0 && d.nullCount === n) return page(nullable(undefined, undefined), [], n);
+  const values = leafValues(name, d, valid);
+  if (values.kind === "variable") {
+    // u64 end offsets without a leading zero; a null stores end + (total bytes + 1)
+    const total = values.offsets[n]!;
+    const adjust = total + 1;
+    const ends = new ByteWriter(n * 8);
+    for (let i = 0; i < n; i++) ends.u64(values.offsets[i + 1]! + (valid[i] ? 0 : adjust));
+    const binary = create(ArrayEncodingSchema, {
+      arrayEncoding: {
+        case: "binary",
+        value: create(BinarySchema, { indices: nullable(flat(64, 0), undefined), bytes: flat(8, 1), nullAdjustment: BigInt(adjust) }),
+      },
+    });
+    return page(binary, [ends.finish(), values.data], n);
+  }
+  let inner: ArrayEncoding;
+  if (values.fsl) {
+    inner = create(ArrayEncodingSchema, {
+      arrayEncoding: {
+        case: "fixedSizeList",
+        value: create(FixedSizeListSchema, { dimension: values.fsl.dimension, items: nullable(flat(values.fsl.itemBits, d.nullCount > 0 ? 1 : 0), undefined) }),
+      },
+    });
+  } else {
+    inner = flat(values.bitsPerValue, d.nullCount > 0 ? 1 : 0);
+  }
+  if (d.nullCount === 0) return page(nullable(inner, undefined), [values.data], n);
+  return page(nullable(inner, 0), [validityBitmap(d), values.data], n);
+}
+
+/** Encodes one top-level field (the field, then its children, pre-order) for a 2.0 file. */
+export function encodeFieldV20(name: string, data: Data): EncodedColumn[] {
+  if (DataType.isStruct(data.type)) {
+    if (data.nullCount > 0) {
+      throw new LanceError("INVALID_INPUT", `struct column "${name}" has ${data.nullCount} null rows, which Lance file format 2.0 cannot store; use 2.1 or later`);
+    }
+    const struct = page(create(ArrayEncodingSchema, { arrayEncoding: { case: "struct", value: create(SimpleStructSchema) } }), [], data.length);
+    const d = compactData(data);
+    return [struct, ...d.type.children.flatMap((child, k) => encodeFieldV20(`${name}.${child.name}`, d.children[k]!))];
+  }
+  if (DataType.isList(data.type) || DataType.isMap(data.type)) {
+    throw new LanceError("NOT_SUPPORTED", `column "${name}" is a list; lancets does not write list columns yet`);
+  }
+  return [encodeLeaf(name, data)];
+}

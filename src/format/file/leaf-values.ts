@@ -1,0 +1,151 @@
+// Leaf columns of Arrow data for the file writer: the definition levels of a
+// leaf under its struct ancestors, and its values as raw bytes with null slots
+// emptied for variable-width types.
+
+import { DataType, Type, type Data, type FixedSizeList } from "apache-arrow";
+import { takeData } from "../../core/arrow-data.js";
+import { LanceError } from "../../core/errors.js";
+import { fixedWidthBits, isVariableWidth } from "./arrow-build.js";
+
+/** Data with offset 0 (copying a slice), so buffers can be used directly. */
+export function compactData(data: Data): Data {
+  if (data.offset === 0) return data;
+  return takeData(data, Int32Array.from({ length: data.length }, (_, i) => i));
+}
+
+export function isValidAt(data: Data, i: number): boolean {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || !bitmap || bitmap.byteLength === 0) return true;
+  const k = data.offset + i;
+  return ((bitmap[k >> 3]! >> (k & 7)) & 1) === 1;
+}
+
+export interface LeafPath {
+  /** The leaf and its struct ancestors, outermost first. */
+  chain: { name: string; data: Data }[];
+  leafName: string;
+  leafType: DataType;
+}
+
+/** Leaves of a top-level field in pre-order, each with its struct ancestors. */
+export function leafPaths(name: string, data: Data): LeafPath[] {
+  const out: LeafPath[] = [];
+  const visit = (n: string, d: Data, chain: { name: string; data: Data }[]): void => {
+    const here = [...chain, { name: n, data: d }];
+    if (DataType.isStruct(d.type)) {
+      d.type.children.forEach((child, k) => visit(`${n}.${child.name}`, d.children[k]!, here));
+      return;
+    }
+    if (DataType.isList(d.type) || DataType.isMap(d.type)) {
+      throw new LanceError("NOT_SUPPORTED", `column "${n}" is a list; lancets does not write list columns yet`);
+    }
+    out.push({ chain: here, leafName: n, leafType: d.type });
+  };
+  visit(name, data, []);
+  return out;
+}
+
+export interface LeafLevels {
+  /** Nullable layers, innermost first, as booleans: true when the layer has nulls. */
+  nullable: boolean[];
+  /** Def level per row (0 = valid), or undefined when nothing is null. */
+  def: Uint16Array | undefined;
+  maxDef: number;
+  /** Rows whose leaf value is valid. */
+  valid: Uint8Array;
+}
+
+export function leafLevels(path: LeafPath): LeafLevels {
+  const layers = [...path.chain].reverse(); // innermost first
+  const nullable = layers.map((l) => l.data.nullCount > 0);
+  const defOf: number[] = [];
+  let next = 1;
+  for (const n of nullable) defOf.push(n ? next++ : 0);
+  const maxDef = next - 1;
+  const length = path.chain[0]!.data.length;
+  const valid = new Uint8Array(length);
+  if (maxDef === 0) {
+    valid.fill(1);
+    return { nullable, def: undefined, maxDef, valid };
+  }
+  const def = new Uint16Array(length);
+  for (let i = 0; i < length; i++) {
+    let d = 0;
+    // the outermost null layer decides
+    for (let j = layers.length - 1; j >= 0; j--) {
+      if (nullable[j] && !isValidAt(layers[j]!.data, i)) {
+        d = defOf[j]!;
+        break;
+      }
+    }
+    def[i] = d;
+    valid[i] = d === 0 ? 1 : 0;
+  }
+  return { nullable, def, maxDef, valid };
+}
+
+export interface FixedValues {
+  kind: "fixed";
+  bitsPerValue: number;
+  /** For fixed-size lists: items per value and bits per item. */
+  fsl?: { dimension: number; itemBits: number };
+  data: Uint8Array;
+}
+
+export interface VariableValues {
+  kind: "variable";
+  offsetBits: 32 | 64;
+  /** length + 1 offsets from 0; null slots are empty. */
+  offsets: Float64Array;
+  data: Uint8Array;
+}
+
+export type LeafValues = FixedValues | VariableValues;
+
+function bytesOf(view: ArrayBufferView, byteLength: number): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, byteLength);
+}
+
+export function leafValues(name: string, data: Data, valid: Uint8Array): LeafValues {
+  const d = compactData(data);
+  const type = d.type;
+  const n = d.length;
+  const bits = fixedWidthBits(type);
+  if (bits !== undefined) {
+    const byteLength = bits === 1 ? (n + 7) >> 3 : (bits / 8) * n;
+    return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength).slice() };
+  }
+  if (type.typeId === Type.Null) return { kind: "fixed", bitsPerValue: 8, data: new Uint8Array(n) };
+  if (isVariableWidth(type)) {
+    const src = d.values as Uint8Array;
+    const raw = d.valueOffsets as Int32Array | BigInt64Array;
+    const offsets = new Float64Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) if (valid[i]) total += Number(raw[i + 1]!) - Number(raw[i]!);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      if (valid[i]) {
+        const s = Number(raw[i]!);
+        const e = Number(raw[i + 1]!);
+        out.set(src.subarray(s, e), at);
+        at += e - s;
+      }
+      offsets[i + 1] = at;
+    }
+    const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+    return { kind: "variable", offsetBits: large ? 64 : 32, offsets, data: out };
+  }
+  if (type.typeId === Type.FixedSizeList) {
+    const t = type as FixedSizeList;
+    const child = compactData(d.children[0]!);
+    const itemBits = fixedWidthBits(child.type);
+    if (itemBits === undefined || itemBits === 1) {
+      throw new LanceError("NOT_SUPPORTED", `column "${name}" is a fixed-size list of ${String(child.type)}; lancets writes fixed-size lists of fixed-width numbers`);
+    }
+    if (child.nullCount > 0) throw new LanceError("NOT_SUPPORTED", `column "${name}" has null items inside fixed-size lists; lancets does not write item validity yet`);
+    const byteLength = (itemBits / 8) * t.listSize * n;
+    return { kind: "fixed", bitsPerValue: itemBits * t.listSize, fsl: { dimension: t.listSize, itemBits }, data: bytesOf(child.values as ArrayBufferView, byteLength).slice() };
+  }
+  throw new LanceError("NOT_SUPPORTED", `column "${name}" has Arrow type ${String(type)}, which lancets cannot write`);
+}

@@ -1,0 +1,148 @@
+// Committing a new version safely beside other writers (Lance table format,
+// commit protocol): write the transaction file, build the next manifest on the
+// latest version, publish it with put-if-absent, and when another writer won
+// that version re-read, check the conflict rules against every transaction
+// committed since our read version, rebuild and retry a bounded number of times.
+
+import { CommitConflictError, LanceError } from "../core/errors.js";
+import { randomUUID } from "../core/random.js";
+import { utf8Encode } from "../core/bytes.js";
+import { FLAG_DELETION_FILES, FLAG_MIXED_DATA_FILE_VERSIONS, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG } from "../format/table/feature-flags.js";
+import { encodeManifestFile } from "../format/table/manifest-file.js";
+import { decodeTransaction, encodeTransaction, transactionFileName, type Transaction } from "../format/table/transaction.js";
+import type { IndexMetadata, Manifest } from "../format/table/types.js";
+import { manifestPath, transactionFilePath, VERSION_HINT_FILE, type ManifestNamingScheme } from "../format/table/version-names.js";
+import type { ObjectStore } from "../io/object-store.js";
+import type { Dataset, OpenOptions } from "./dataset.js";
+import { LANCETS_VERSION } from "./writer-version.js";
+
+export interface CommitOptions {
+  /** Attempts before giving up with a retryable CommitConflictError (default 20). */
+  maxAttempts?: number;
+  /** Fail instead of replacing a dataset that appeared meanwhile (create mode). */
+  createOnly?: boolean;
+}
+
+/** What the next manifest holds, built from the latest version (undefined when creating). */
+export type ManifestBuilder = (latest: Dataset | undefined, version: number) => { manifest: Manifest; indices: IndexMetadata[] };
+
+/** Opens a version of a dataset (Dataset.open), passed in to keep modules acyclic. */
+export type OpenDataset = (store: ObjectStore, options?: OpenOptions) => Promise<Dataset>;
+
+export function newTransactionUuid(): string {
+  return randomUUID();
+}
+
+/** Recomputes feature flags as Lance does for a new manifest. */
+export function computeFeatureFlags(manifest: Manifest, previous: Manifest | undefined): { reader: bigint; writer: bigint } {
+  let reader = 0n;
+  let writer = 0n;
+  if (manifest.fragments.some((f) => f.deletionFile)) {
+    reader |= FLAG_DELETION_FILES;
+    writer |= FLAG_DELETION_FILES;
+  }
+  if (previous && (previous.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n) {
+    reader |= FLAG_STABLE_ROW_IDS;
+    writer |= FLAG_STABLE_ROW_IDS;
+  }
+  if (Object.keys(manifest.config).length > 0) writer |= FLAG_TABLE_CONFIG;
+  // once set, mixed data file versions stay set
+  if (previous && (previous.readerFeatureFlags & FLAG_MIXED_DATA_FILE_VERSIONS) !== 0n) {
+    reader |= FLAG_MIXED_DATA_FILE_VERSIONS;
+    writer |= FLAG_MIXED_DATA_FILE_VERSIONS;
+  }
+  return { reader, writer };
+}
+
+async function transactionOf(ds: Dataset): Promise<Transaction> {
+  if (ds.transactionBytes) return decodeTransaction(ds.transactionBytes, `${ds.uri}/${ds.manifestPath}`);
+  const name = ds.manifest.transactionFile;
+  if (!name) throw new CommitConflictError(`version ${ds.version} of ${ds.uri} has no transaction; cannot check it for conflicts`, false);
+  const path = transactionFilePath(name);
+  return decodeTransaction(await ds.store.read(path), `${ds.uri}/${path}`);
+}
+
+/** Throws when `theirs` (committed after our read version) conflicts with `ours`. */
+export function checkConflict(ours: Transaction, theirs: Transaction, theirVersion: number): void {
+  const a = ours.operation;
+  const b = theirs.operation;
+  const fail = (retryable: boolean, why: string): never => {
+    throw new CommitConflictError(`${a.kind} read at version ${ours.readVersion} conflicts with ${b.kind} committed as version ${theirVersion}: ${why}`, retryable);
+  };
+  if (a.kind === "overwrite") return;
+  if (b.kind === "overwrite" || b.kind === "restore" || b.kind === "updateMemWalState") fail(false, "the dataset was replaced");
+  if (b.kind === "unknown" || b.kind === "dataOverlay") fail(false, "an operation lancets does not know");
+  if (a.kind === "append") return;
+  if (a.kind === "createIndex") {
+    const covered = new Set(a.newIndices.flatMap((i) => i.fragmentIds ?? []));
+    if (b.kind === "rewrite" && b.oldFragmentIds.some((id) => covered.has(id))) fail(true, "fragments the index covers were rewritten");
+    if (b.kind === "createIndex") {
+      const names = new Set(a.newIndices.map((i) => i.name));
+      if (b.newIndices.some((i) => names.has(i.name))) fail(true, "an index of the same name was committed");
+      const removed = new Set(a.removedIndices.map((i) => i.uuid));
+      if (b.removedIndices.some((i) => removed.has(i.uuid))) fail(true, "the segments to replace were replaced meanwhile");
+    }
+    if (b.kind === "dataReplacement") fail(true, "indexed data was replaced");
+    if (b.kind === "update") {
+      const fields = new Set(a.newIndices.flatMap((i) => i.fields));
+      if (b.fieldsModified.some((f) => fields.has(f)) && b.updatedFragmentIds.some((id) => covered.has(id))) fail(true, "indexed values were rewritten in covered fragments");
+    }
+    return;
+  }
+  fail(false, "lancets does not commit this operation");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Commits `txn` (read at txn.readVersion, 0 for a new dataset): the manifest
+ * of each attempt comes from `build`, applied to the latest version.
+ */
+export async function commitTransaction(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions = {}): Promise<Dataset> {
+  const maxAttempts = options.maxAttempts ?? 20;
+  const txnBytes = encodeTransaction(txn);
+  const txnFile = transactionFileName(txn);
+  await store.put(transactionFilePath(txnFile), txnBytes);
+  let checkedUpTo = txn.readVersion;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    let latest: Dataset | undefined;
+    try {
+      latest = await open(store);
+    } catch (err) {
+      if (!(err instanceof LanceError && err.code === "NOT_FOUND" && txn.readVersion === 0)) throw err;
+    }
+    if (latest && txn.readVersion === 0 && (options.createOnly || txn.operation.kind !== "overwrite")) {
+      throw new CommitConflictError(`a dataset was created at ${store.uri} meanwhile`, false);
+    }
+    if (latest) {
+      for (let v = checkedUpTo + 1; v <= latest.version; v++) {
+        const theirs = v === latest.version ? latest : await open(store, { version: v });
+        checkConflict(txn, await transactionOf(theirs), v);
+      }
+      checkedUpTo = latest.version;
+    }
+    const version = (latest?.version ?? 0) + 1;
+    const scheme: ManifestNamingScheme = latest?.namingScheme ?? "v2";
+    const { manifest, indices } = build(latest, version);
+    const flags = computeFeatureFlags(manifest, latest?.manifest);
+    const next: Manifest = {
+      ...manifest,
+      version,
+      timestamp: new Date(),
+      writerVersion: { library: "lancets", version: LANCETS_VERSION },
+      transactionFile: txnFile,
+      readerFeatureFlags: flags.reader,
+      writerFeatureFlags: flags.writer,
+    };
+    const bytes = encodeManifestFile({ manifest: next, indices, transactionBytes: txnBytes });
+    if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
+      // the hint only speeds up finding the latest version; losing it is harmless
+      await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
+      return open(store, { version });
+    }
+    await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
+  }
+  throw new CommitConflictError(`gave up after ${maxAttempts} attempts to commit on ${store.uri}: other writers kept winning`, true);
+}

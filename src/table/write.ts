@@ -1,0 +1,281 @@
+// Creating, appending to and overwriting datasets: Arrow data is split into
+// data files (one fragment each) in the dataset's file version, then committed
+// as an Append or Overwrite transaction.
+
+import { RecordBatch, Schema, Table, type Data, type Field } from "apache-arrow";
+import { concatData } from "../core/arrow-data.js";
+import { LanceError } from "../core/errors.js";
+import { randomBytes } from "../core/random.js";
+import { encodeFieldV20 } from "../format/file/encode-v20.js";
+import { encodeFieldV21 } from "../format/file/encode-v21.js";
+import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
+import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
+import { checkFeatureFlags, FLAG_DELETION_FILES, FLAG_DISABLE_TRANSACTION_FILE, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG, FLAG_USE_V2_FORMAT_DEPRECATED } from "../format/table/feature-flags.js";
+import { withNewRowIds } from "../format/table/row-ids.js";
+import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/types.js";
+import type { ObjectStore } from "../io/object-store.js";
+import { commitTransaction, newTransactionUuid, type CommitOptions, type OpenDataset } from "./commit.js";
+import type { Dataset } from "./dataset.js";
+
+export type WriteMode = "create" | "append" | "overwrite";
+export type DataStorageVersion = "2.0" | "2.1" | "2.2";
+
+export interface WriteOptions extends CommitOptions {
+  mode?: WriteMode;
+  /** Rows per data file (and fragment); default 1,048,576 as in Lance. */
+  maxRowsPerFile?: number;
+  /** File format of a new dataset (default "2.2"); appends use the dataset's own. */
+  dataStorageVersion?: DataStorageVersion;
+}
+
+export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+
+/** Writer feature flags lancets honours. */
+const SUPPORTED_WRITER_FLAGS = FLAG_DELETION_FILES | FLAG_STABLE_ROW_IDS | FLAG_USE_V2_FORMAT_DEPRECATED | FLAG_TABLE_CONFIG | FLAG_DISABLE_TRANSACTION_FILE;
+const DEFAULT_MAX_ROWS_PER_FILE = 1024 * 1024;
+
+async function* batchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
+  if (input instanceof Table) {
+    yield* input.batches;
+  } else if (input instanceof RecordBatch) {
+    yield input;
+  } else if (Symbol.asyncIterator in (input as object)) {
+    yield* input as AsyncIterable<RecordBatch>;
+  } else if (Symbol.iterator in (input as object)) {
+    yield* input as Iterable<RecordBatch>;
+  } else {
+    throw new LanceError("INVALID_INPUT", "data must be an apache-arrow Table, a RecordBatch, or an (async) iterable of RecordBatches");
+  }
+}
+
+/** Data file names: 24 binary digits (3 random bytes) then 26 hex digits (13 random bytes). */
+export function newDataFileName(): string {
+  const b = randomBytes(16);
+  let bits = "";
+  for (let i = 0; i < 3; i++) bits += b[i]!.toString(2).padStart(8, "0");
+  let hex = "";
+  for (let i = 3; i < 16; i++) hex += b[i]!.toString(16).padStart(2, "0");
+  return `${bits}${hex}.lance`;
+}
+
+function describeType(field: Field): string {
+  return `${String(field.type)}${field.nullable ? "" : " not null"}`;
+}
+
+/**
+ * Checks that batches match the dataset schema, by name and Lance type;
+ * returns the batch column for each top-level dataset field.
+ */
+function matchSchema(datasetSchema: Schema, batchSchema: Schema): number[] {
+  const byName = new Map(batchSchema.fields.map((f, i) => [f.name, i] as const));
+  for (const f of batchSchema.fields) {
+    if (!datasetSchema.fields.some((d) => d.name === f.name)) {
+      throw new LanceError("INVALID_INPUT", `column "${f.name}" is not in the dataset schema (${datasetSchema.fields.map((d) => d.name).join(", ")})`);
+    }
+  }
+  return datasetSchema.fields.map((d) => {
+    const index = byName.get(d.name);
+    if (index === undefined) throw new LanceError("INVALID_INPUT", `column "${d.name}" is missing from the data`);
+    const given = batchSchema.fields[index]!;
+    const a = arrowToLogicalType(given.type, given.name);
+    const b = arrowToLogicalType(d.type, d.name);
+    if (a !== b || !sameChildren(given, d)) {
+      throw new LanceError("INVALID_INPUT", `column "${d.name}" has type ${describeType(given)} but the dataset stores ${describeType(d)}`);
+    }
+    return index;
+  });
+}
+
+function sameChildren(a: Field, b: Field): boolean {
+  const ac: Field[] = a.type.children ?? [];
+  const bc: Field[] = b.type.children ?? [];
+  if (ac.length !== bc.length) return false;
+  return ac.every((c, i) => c.name === bc[i]!.name && arrowToLogicalType(c.type, c.name) === arrowToLogicalType(bc[i]!.type, bc[i]!.name) && sameChildren(c, bc[i]!));
+}
+
+function checkNulls(field: Field, data: Data, path: string): void {
+  if (!field.nullable && data.nullCount > 0) {
+    throw new LanceError("INVALID_INPUT", `column "${path}" is not nullable but the data has ${data.nullCount} nulls`);
+  }
+  (field.type.children as Field[] | undefined)?.forEach((child, k) => {
+    const c = data.children[k];
+    if (c) checkNulls(child, c, `${path}.${child.name}`);
+  });
+}
+
+interface PendingFile {
+  columns: Data[][];
+  numRows: number;
+}
+
+function fileFields(fields: readonly LanceField[], fileVersion: string): { ids: number[] } {
+  const parents = new Set(fields.map((f) => f.parentId));
+  return { ids: fields.filter((f) => fileVersion === "2.0" || !parents.has(f.id)).map((f) => f.id) };
+}
+
+async function writeDataFile(store: ObjectStore, lanceFields: LanceField[], schemaMetadata: Record<string, Uint8Array>, arrowSchema: Schema, pending: PendingFile, fileVersion: string): Promise<Fragment> {
+  const encoded: EncodedColumn[] = [];
+  arrowSchema.fields.forEach((field, c) => {
+    const data = concatData(pending.columns[c]!);
+    encoded.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
+  });
+  const bytes = encodeLanceFile({ fileVersion, fields: lanceFields, schemaMetadata, numRows: pending.numRows, columns: encoded });
+  const name = newDataFileName();
+  await store.put(`data/${name}`, bytes);
+  const { ids } = fileFields(lanceFields, fileVersion);
+  const [major, minor] = fileVersion === "2.0" ? [2, 0] : [2, Number(fileVersion.split(".")[1])];
+  const file: DataFile = {
+    path: name,
+    fields: ids,
+    columnIndices: ids.map((_, i) => i),
+    fileMajorVersion: major!,
+    fileMinorVersion: minor!,
+    fileSizeBytes: bytes.byteLength,
+  };
+  return { id: 0, files: [file], physicalRows: pending.numRows };
+}
+
+/** Writes the input as data files; returns their fragments (ids not yet assigned). */
+async function writeFragments(
+  store: ObjectStore,
+  input: WriteInput,
+  lanceFields: LanceField[],
+  schemaMetadata: Record<string, Uint8Array>,
+  fileVersion: string,
+  maxRowsPerFile: number,
+): Promise<Fragment[]> {
+  const arrowSchema = lanceToArrowSchema(lanceFields, schemaMetadata);
+  const fragments: Fragment[] = [];
+  let pending: PendingFile = { columns: arrowSchema.fields.map(() => []), numRows: 0 };
+  const flush = async (): Promise<void> => {
+    if (pending.numRows === 0) return;
+    fragments.push(await writeDataFile(store, lanceFields, schemaMetadata, arrowSchema, pending, fileVersion));
+    pending = { columns: arrowSchema.fields.map(() => []), numRows: 0 };
+  };
+  for await (const batch of batchesOf(input)) {
+    const order = matchSchema(arrowSchema, batch.schema);
+    let start = 0;
+    while (start < batch.numRows) {
+      const take = Math.min(batch.numRows - start, maxRowsPerFile - pending.numRows);
+      arrowSchema.fields.forEach((field, c) => {
+        const data = batch.data.children[order[c]!]!.slice(start, take);
+        checkNulls(field, data, field.name);
+        pending.columns[c]!.push(data);
+      });
+      pending.numRows += take;
+      start += take;
+      if (pending.numRows >= maxRowsPerFile) await flush();
+    }
+  }
+  await flush();
+  return fragments;
+}
+
+function assignIds(fragments: Fragment[], firstId: number): Fragment[] {
+  return fragments.map((f, i) => ({ ...f, id: firstId + i }));
+}
+
+async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Dataset | undefined> {
+  try {
+    return await open(store);
+  } catch (err) {
+    if (err instanceof LanceError && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
+  if (input instanceof Table || input instanceof RecordBatch) return { schema: input.schema, input };
+  const batches: RecordBatch[] = [];
+  for await (const b of batchesOf(input)) batches.push(b);
+  if (batches.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
+  return { schema: batches[0]!.schema, input: batches };
+}
+
+/** Writes `input` to the dataset in `store`; returns the new version. */
+export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, input: WriteInput, options: WriteOptions = {}): Promise<Dataset> {
+  const mode = options.mode ?? "create";
+  const maxRowsPerFile = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
+  if (!Number.isSafeInteger(maxRowsPerFile) || maxRowsPerFile <= 0) throw new LanceError("INVALID_INPUT", `maxRowsPerFile must be a positive integer, got ${options.maxRowsPerFile}`);
+  if (options.dataStorageVersion !== undefined && !["2.0", "2.1", "2.2"].includes(options.dataStorageVersion)) {
+    throw new LanceError("NOT_SUPPORTED", `data storage version ${options.dataStorageVersion} is not supported; use 2.0, 2.1 or 2.2`);
+  }
+  const existing = await openIfExists(open, store);
+  if (mode === "create" && existing) throw new LanceError("INVALID_INPUT", `a dataset already exists at ${store.uri} (version ${existing.version}); use mode "append" or "overwrite"`);
+  if (mode === "append" && !existing) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri} to append to; use mode "create"`);
+  if (existing) checkFeatureFlags(existing.manifest.writerFeatureFlags, SUPPORTED_WRITER_FLAGS, "writer", `dataset ${store.uri} version ${existing.version}`);
+
+  if (mode === "append") {
+    const ds = existing!;
+    const fileVersion = ds.dataStorageVersion;
+    if (fileVersion === "legacy") throw new LanceError("NOT_SUPPORTED", `${store.uri} uses the legacy (v1) file format, which lancets does not write`);
+    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, maxRowsPerFile);
+    if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");
+    const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
+    return commitTransaction(open, store, txn, (latest, version) => {
+      const base = latest!.manifest;
+      const firstId = (base.maxFragmentId ?? -1) + 1;
+      let added = assignIds(fragments, firstId);
+      let nextRowId = base.nextRowId;
+      if ((base.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n) {
+        added = added.map((f) => {
+          const out = withNewRowIds(f, Number(nextRowId), version);
+          nextRowId += BigInt(f.physicalRows);
+          return out;
+        });
+      }
+      const manifest: Manifest = { ...base, fragments: [...base.fragments, ...added], maxFragmentId: firstId + added.length - 1, nextRowId };
+      return { manifest, indices: [...latest!.indices] };
+    }, options);
+  }
+
+  // create or overwrite: the schema comes from the data
+  const { schema, input: data } = await firstBatchSchema(input);
+  const fields = arrowToLanceFields(schema);
+  const schemaMetadata: Record<string, Uint8Array> = {};
+  for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
+  const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion !== "legacy" ? existing.dataStorageVersion : "2.2");
+  const fragments = await writeFragments(store, data, fields, schemaMetadata, fileVersion, maxRowsPerFile);
+  const txn = {
+    readVersion: existing?.version ?? 0,
+    uuid: newTransactionUuid(),
+    operation: { kind: "overwrite" as const, fragments, schema: fields, schemaMetadata },
+  };
+  return commitTransaction(
+    open,
+    store,
+    txn,
+    (latest) => {
+      const stable = latest ? (latest.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n : false;
+      let added = assignIds(fragments, 0);
+      let nextRowId = latest?.manifest.nextRowId ?? 0n;
+      if (stable) {
+        added = added.map((f) => {
+          const out = withNewRowIds(f, Number(nextRowId), (latest?.version ?? 0) + 1);
+          nextRowId += BigInt(f.physicalRows);
+          return out;
+        });
+      }
+      const manifest: Manifest = {
+        fields,
+        schemaMetadata,
+        fragments: added,
+        version: 0,
+        timestamp: undefined,
+        tag: "",
+        readerFeatureFlags: 0n,
+        writerFeatureFlags: 0n,
+        maxFragmentId: added.length > 0 ? added.length - 1 : undefined,
+        transactionFile: "",
+        nextRowId,
+        dataFormat: { fileFormat: "lance", version: fileVersion },
+        config: latest ? { ...latest.manifest.config } : {},
+        tableMetadata: latest ? { ...latest.manifest.tableMetadata } : {},
+        basePaths: [],
+      };
+      // an overwrite drops every index
+      return { manifest, indices: [] };
+    },
+    { ...options, createOnly: mode === "create" },
+  );
+}
