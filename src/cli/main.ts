@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { LanceError } from "../core/errors.js";
 import { runInspect } from "./inspect.js";
 import { runScan } from "./scan.js";
+import { runAppend } from "./append.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -42,6 +43,16 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--json", "print one JSON object per row")
     .action(async (uri: string, opts: { columns?: string; limit?: number; version?: number; json?: boolean; rowAddress?: boolean }) => {
       await runScan(uri, opts, print);
+    });
+  program
+    .command("append")
+    .description("append rows from an Arrow IPC file/stream or JSON lines (creates the dataset if needed)")
+    .argument("<uri>", "dataset path or file:// URI")
+    .requiredOption("--input <file>", "data.arrow (IPC file or stream) or data.jsonl")
+    .option("--data-storage-version <v>", "file format of a new dataset: 2.0, 2.1 or 2.2 (default 2.2)")
+    .option("--max-rows-per-file <n>", "rows per data file", parseCount)
+    .action(async (uri: string, opts: { input: string; dataStorageVersion?: string; maxRowsPerFile?: number }) => {
+      await runAppend(uri, opts, print);
     });
   return program;
 }
