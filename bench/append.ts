@@ -1,0 +1,47 @@
+// bench/append: writes 5M rows (int64, float64, string) as a new dataset with
+// lancets and with lancedb in the same run; prints both times and the ratio.
+// Run: npx tsx bench/append.ts [--rows N] [--version 2.2]
+
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import * as lancedb from "@lancedb/lancedb";
+import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { writeDataset } from "../src/node/open-dataset.js";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+const rows = Number(arg("rows", "5000000"));
+const version = arg("version", "2.2") as "2.0" | "2.1" | "2.2";
+const dir = join("bench", ".data", "append");
+const BATCH = 250_000;
+
+const batches = [];
+for (let s = 0; s < rows; s += BATCH) {
+  const n = Math.min(BATCH, rows - s);
+  const ids = new BigInt64Array(n);
+  const values = new Float64Array(n);
+  const names: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = BigInt(s + i);
+    values[i] = (s + i) * 0.5;
+    names[i] = `name-${(s + i) * 7919}`;
+  }
+  batches.push(...new Table({ id: vectorFromArray(ids as never, new Int64()), value: vectorFromArray(values as never, new Float64()), name: vectorFromArray(names, new Utf8()) }).batches);
+}
+const data = new Table(batches);
+
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const t0 = performance.now();
+await writeDataset(join(dir, "lancets.lance"), data, { dataStorageVersion: version });
+const ours = performance.now() - t0;
+const db = await lancedb.connect(dir);
+const t1 = performance.now();
+await db.createTable("lancedb", data, { dataStorageVersion: version } as never);
+const theirs = performance.now() - t1;
+console.log(`bench/append: ${rows} rows (int64, float64, string), Lance ${version}`);
+console.log(`lancets ${(ours / 1000).toFixed(2)} s   lancedb ${(theirs / 1000).toFixed(2)} s   lancets/lancedb time ${(ours / theirs).toFixed(2)}`);
+rmSync(dir, { recursive: true, force: true });
