@@ -3,11 +3,12 @@
 // compacts on top; schema mismatches, empty input and unsupported types.
 
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { Field, FixedSizeList, Float32, Int32, Int64, List, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
+import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { connect, STORAGE_VERSIONS, tablePath, textTable, wideTable } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -120,6 +121,22 @@ describe("writing datasets Lance reads", () => {
     await table.update({ where: "id = 1200", values: { score: "-1" } } as never);
     const after = await openDataset(tablePath(dir, "stable"));
     assertSameRows(await after.scan({ withRowId: true }).toArrow(), await table.query().withRowId().toArrow(), "_rowid", ["id", "score"], "stable ids after update");
+  });
+
+  test("unknown writer feature flags are refused before anything is written", async () => {
+    const path = join(dir, "flagged.lance");
+    await writeDataset(path, textTable(20));
+    const versions = join(path, "_versions");
+    const name = readdirSync(versions).find((n) => n.endsWith(".manifest"))!;
+    const file = join(versions, name);
+    const decoded = decodeManifestFile(readFileSync(file), file);
+    decoded.manifest.writerFeatureFlags |= 1024n;
+    writeFileSync(file, encodeManifestFile(decoded));
+    const before = readdirSync(join(path, "data")).length;
+    const ds = await openDataset(path);
+    await assert.rejects(ds.append(textTable(5, 20)), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /writer feature flag unknown flag 1024/.test(e.message));
+    assert.equal(readdirSync(join(path, "data")).length, before);
+    assert.equal((await openDataset(path)).version, 1);
   });
 
   test("bad input changes nothing", async () => {
