@@ -1,0 +1,41 @@
+// Writes an Arrow table as a standalone Lance file (index files, and any file
+// whose schema is its own): field ids are assigned depth-first from 0.
+
+import type { Table } from "apache-arrow";
+import { concatData, nullData } from "../core/arrow-data.js";
+import { utf8Encode } from "../core/bytes.js";
+import { encodeFieldV20 } from "../format/file/encode-v20.js";
+import { encodeFieldV21 } from "../format/file/encode-v21.js";
+import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
+import { arrowToLanceFields } from "../format/table/arrow-schema.js";
+import type { ObjectStore } from "../io/object-store.js";
+
+export interface ArrowFileOptions {
+  /** "2.0" (default), "2.1" or "2.2". */
+  fileVersion?: string;
+  /** Schema metadata stored in the file. */
+  metadata?: Record<string, string>;
+  /** Extra global buffers; the first is global buffer 1. */
+  globalBuffers?: Uint8Array[];
+}
+
+export function encodeArrowFile(table: Table, options: ArrowFileOptions = {}): Uint8Array {
+  const fileVersion = options.fileVersion ?? "2.0";
+  const fields = arrowToLanceFields(table.schema);
+  const columns: EncodedColumn[] = [];
+  for (const field of table.schema.fields) {
+    const vector = table.getChild(field.name)!;
+    const data = vector.data.length === 0 ? nullData(field.type, 0) : concatData(vector.data);
+    columns.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
+  }
+  const schemaMetadata: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(options.metadata ?? {})) schemaMetadata[k] = utf8Encode(v);
+  return encodeLanceFile({ fileVersion, fields, schemaMetadata, numRows: table.numRows, columns, globalBuffers: options.globalBuffers ?? [] });
+}
+
+/** Writes the file; returns its size in bytes. */
+export async function writeArrowFile(store: ObjectStore, path: string, table: Table, options: ArrowFileOptions = {}): Promise<number> {
+  const bytes = encodeArrowFile(table, options);
+  await store.put(path, bytes);
+  return bytes.byteLength;
+}

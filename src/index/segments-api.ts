@@ -1,0 +1,249 @@
+// The segment-index API: build uncommitted segments over fragment groups,
+// merge them, and commit many segments as one index in a single CreateIndex
+// transaction (Lance's create_index_uncommitted / merge_existing_index_segments /
+// commit_existing_index_segments).
+
+import { CommitConflictError, LanceError } from "../core/errors.js";
+import { randomUUID } from "../core/random.js";
+import { indexTypeName, parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
+import type { IndexMetadata } from "../format/table/types.js";
+import type { ObjectStore } from "../io/object-store.js";
+import { commitTransaction, newTransactionUuid } from "../table/commit.js";
+import { Dataset } from "../table/dataset.js";
+import { buildBitmap } from "./bitmap/build.js";
+import { BTREE_BATCH_SIZE, buildBTree } from "./btree/build.js";
+import { segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type IndexSegment } from "./segment.js";
+import { loadTrainingData, resolveColumn } from "./training.js";
+import { indexableType } from "./value-order.js";
+import { buildZoneMap } from "./zonemap/build.js";
+
+export interface IndexParams {
+  /** ZONEMAP: live rows per zone (default 8192). */
+  rowsPerZone?: number;
+  /** ZONEMAP: plant and harvest seeds (default: Lance's rule for the column type). */
+  useSeeds?: boolean;
+  /** BTREE: rows per page (default 4096). */
+  batchSize?: number;
+}
+
+export interface CreateIndexUncommittedOptions {
+  name?: string;
+  fragmentIds: number[];
+  /** Accepted for API parity with Lance; segments are told apart by uuid. */
+  shardId?: number;
+  params?: IndexParams;
+  /** Called with the number of rows read so far. */
+  onProgress?: (rowsDone: number) => void;
+}
+
+export function parseIndexType(indexType: string): ScalarIndexType {
+  const t = parseScalarIndexType(indexType);
+  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP or INVERTED (FTS)`);
+  return t;
+}
+
+export function segmentDir(uuid: string): string {
+  return `_indices/${uuid}`;
+}
+
+async function removeSegmentFiles(store: ObjectStore, uuid: string): Promise<void> {
+  for (const f of await store.list(`${segmentDir(uuid)}/`)) await store.delete(f.path).catch(() => undefined);
+}
+
+/** Index type of an existing (committed) segment. */
+function typeOf(index: IndexMetadata): string {
+  return indexTypeName(index.indexDetails?.typeUrl, index.files.map((f) => f.path));
+}
+
+function checkNameFree(ds: Dataset, name: string, fieldId: number, indexType: ScalarIndexType): IndexMetadata[] {
+  if (SYSTEM_INDEX_NAMES.has(name)) throw new LanceError("INVALID_INPUT", `index name "${name}" is reserved`);
+  const same = ds.indices.filter((i) => i.name === name);
+  for (const existing of same) {
+    if (existing.fields[0] !== fieldId) {
+      throw new LanceError("INVALID_INPUT", `index "${name}" already exists on column "${ds.fieldPath(existing.fields[0]!)}"; choose another name`);
+    }
+    if (typeOf(existing) !== indexType) {
+      throw new LanceError("INVALID_INPUT", `index "${name}" already exists as a ${typeOf(existing)} index, not ${indexType}`);
+    }
+  }
+  return same;
+}
+
+function checkFragments(ds: Dataset, fragmentIds: readonly number[]): void {
+  const present = new Set(ds.manifest.fragments.map((f) => f.id));
+  const missing = fragmentIds.filter((id) => !present.has(id));
+  if (missing.length > 0) throw new LanceError("NOT_FOUND", `fragment${missing.length > 1 ? "s" : ""} ${missing.join(", ")} do${missing.length > 1 ? "" : "es"} not exist in version ${ds.version}`);
+}
+
+export async function createIndexUncommitted(ds: Dataset, column: string, indexTypeText: string, options: CreateIndexUncommittedOptions): Promise<IndexSegment> {
+  const indexType = parseIndexType(indexTypeText);
+  if (indexType === "FTS") throw new LanceError("NOT_SUPPORTED", "INVERTED / FTS segments are not supported by lancets yet");
+  const { lance } = resolveColumn(ds, column);
+  const fragmentIds = [...new Set(options.fragmentIds ?? [])];
+  if (fragmentIds.length === 0) throw new LanceError("INVALID_INPUT", "fragmentIds is empty: a segment must cover at least one fragment");
+  checkFragments(ds, fragmentIds);
+  const name = options.name ?? `${column}_idx`;
+  checkNameFree(ds, name, lance.id, indexType);
+  const params = options.params ?? {};
+  let rowsDone = 0;
+  const training = await loadTrainingData(ds, column, fragmentIds, (rows) => {
+    rowsDone += rows;
+    options.onProgress?.(rowsDone);
+  });
+  indexableType(training.values, column, indexType);
+  const uuid = randomUUID();
+  const dir = segmentDir(uuid);
+  let built: BuiltSegmentFiles;
+  try {
+    if (indexType === "BTREE") built = await buildBTree(ds.store, dir, training, params.batchSize ?? BTREE_BATCH_SIZE);
+    else if (indexType === "BITMAP") built = await buildBitmap(ds.store, dir, training);
+    else built = await buildZoneMap(ds.store, dir, training, params);
+  } catch (err) {
+    await removeSegmentFiles(ds.store, uuid);
+    throw err;
+  }
+  return segmentFromBuilt(built, { uuid, name, column, fieldId: lance.id, indexType, fragmentIds, datasetVersion: ds.version });
+}
+
+function validateSegments(ds: Dataset, name: string, column: string, segments: readonly IndexSegment[]): { fieldId: number; indexType: ScalarIndexType } {
+  if (segments.length === 0) throw new LanceError("INVALID_INPUT", "no segments to commit");
+  const { lance } = resolveColumn(ds, column);
+  const indexType = segments[0]!.indexType;
+  const uuids = new Set<string>();
+  const covered = new Map<number, string>();
+  for (const s of segments) {
+    if (s.column !== column || s.fieldId !== lance.id) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} indexes column "${s.column}", not "${column}"`);
+    if (s.indexType !== indexType) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} is a ${s.indexType} segment; the others are ${indexType}`);
+    if (s.indexDetails.typeUrl !== TYPE_URLS[indexType]) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} has details ${s.indexDetails.typeUrl}, expected ${TYPE_URLS[indexType]}`);
+    if (uuids.has(s.uuid)) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} is listed twice`);
+    uuids.add(s.uuid);
+    if (s.fragmentIds.length === 0) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} covers no fragments`);
+    for (const f of s.fragmentIds) {
+      const other = covered.get(f);
+      if (other) throw new LanceError("INVALID_INPUT", `segments ${other} and ${s.uuid} both cover fragment ${f}; segment fragment sets must be disjoint`);
+      covered.set(f, s.uuid);
+    }
+    if (s.datasetVersion > ds.version) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} was built from version ${s.datasetVersion}, newer than ${ds.version}`);
+    if (ds.indices.some((i) => i.uuid === s.uuid)) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} is already committed`);
+  }
+  checkFragments(ds, [...covered.keys()]);
+  checkNameFree(ds, name, lance.id, indexType);
+  return { fieldId: lance.id, indexType };
+}
+
+async function checkFiles(store: ObjectStore, segments: readonly IndexSegment[]): Promise<void> {
+  for (const s of segments) {
+    for (const f of s.files) {
+      const path = `${segmentDir(s.uuid)}/${f.path}`;
+      let size: number;
+      try {
+        size = await store.size(path);
+      } catch (err) {
+        if (err instanceof LanceError && err.code === "NOT_FOUND") throw new LanceError("NOT_FOUND", `segment ${s.uuid} file ${path} does not exist`);
+        throw err;
+      }
+      if (size !== f.sizeBytes) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} file ${path} has ${size} bytes, the segment says ${f.sizeBytes}`);
+    }
+  }
+}
+
+export interface CommitSegmentsOptions {
+  /** Replace every existing segment of this index (default: only those covering the same fragments). */
+  replace?: boolean;
+}
+
+export async function commitExistingIndexSegments(ds: Dataset, name: string, column: string, segments: readonly IndexSegment[], options: CommitSegmentsOptions = {}): Promise<Dataset> {
+  const latestDs = await Dataset.open(ds.store);
+  validateSegments(latestDs, name, column, segments);
+  await checkFiles(ds.store, segments);
+  const newIndices = segments.map((s) => ({ ...segmentToIndexMetadata(s), name }));
+  const incoming = new Set(segments.flatMap((s) => s.fragmentIds));
+  const replaced = (indices: readonly IndexMetadata[]): IndexMetadata[] =>
+    indices.filter((i) => i.name === name && (options.replace || (i.fragmentIds ?? []).some((f) => incoming.has(f)) || (i.fragmentIds ?? []).length === 0));
+  const txn = {
+    readVersion: latestDs.version,
+    uuid: newTransactionUuid(),
+    operation: { kind: "createIndex" as const, newIndices, removedIndices: replaced(latestDs.indices) },
+  };
+  return commitTransaction(
+    (store, opts) => Dataset.open(store, opts),
+    ds.store,
+    txn,
+    (latest) => {
+      const current = new Set(latest!.manifest.fragments.map((f) => f.id));
+      const gone = [...incoming].filter((f) => !current.has(f));
+      if (gone.length > 0) {
+        throw new CommitConflictError(`fragments ${gone.join(", ")} were removed (e.g. by compaction) after the segments were built; rebuild the index`, true);
+      }
+      const removed = new Set(replaced(latest!.indices).map((i) => i.uuid));
+      return { manifest: latest!.manifest, indices: [...latest!.indices.filter((i) => !removed.has(i.uuid)), ...newIndices] };
+    },
+  );
+}
+
+/** One uncommitted segment covering the union of `segments`, rebuilt from their fragments. */
+export async function mergeExistingIndexSegments(ds: Dataset, segments: readonly IndexSegment[], params: IndexParams = {}): Promise<IndexSegment> {
+  if (segments.length === 0) throw new LanceError("INVALID_INPUT", "no segments to merge");
+  const first = segments[0]!;
+  const fragments = new Set<number>();
+  for (const s of segments) {
+    if (s.column !== first.column || s.indexType !== first.indexType || s.name !== first.name) {
+      throw new LanceError("INVALID_INPUT", `segment ${s.uuid} (${s.indexType} "${s.name}" on "${s.column}") cannot be merged with ${first.uuid} (${first.indexType} "${first.name}" on "${first.column}")`);
+    }
+    for (const f of s.fragmentIds) {
+      if (fragments.has(f)) throw new LanceError("INVALID_INPUT", `segments to merge both cover fragment ${f}`);
+      fragments.add(f);
+    }
+  }
+  return createIndexUncommitted(ds, first.column, first.indexType, { name: first.name, fragmentIds: [...fragments].sort((a, b) => a - b), params });
+}
+
+/** Plans fragment groups of `groupSize` fragments, in fragment order. */
+export function planContiguousGroups(fragmentIds: readonly number[], groupSize: number): number[][] {
+  const groups: number[][] = [];
+  for (let i = 0; i < fragmentIds.length; i += groupSize) groups.push(fragmentIds.slice(i, i + groupSize));
+  return groups;
+}
+
+export interface CreateScalarIndexOptions {
+  name?: string;
+  replace?: boolean;
+  params?: IndexParams;
+  /** Fragments per segment (default: all fragments in one segment). */
+  fragmentGroupSize?: number;
+}
+
+export async function createScalarIndex(ds: Dataset, column: string, indexTypeText: string, options: CreateScalarIndexOptions = {}): Promise<Dataset> {
+  const indexType = parseIndexType(indexTypeText);
+  const name = options.name ?? `${column}_idx`;
+  const { lance } = resolveColumn(ds, column);
+  const existing = checkNameFree(ds, name, lance.id, indexType);
+  if (existing.length > 0 && !options.replace) throw new LanceError("INVALID_INPUT", `index "${name}" already exists; pass replace: true to rebuild it`);
+  const ids = ds.manifest.fragments.map((f) => f.id);
+  if (ids.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");
+  const groupSize = options.fragmentGroupSize ?? ids.length;
+  if (!Number.isSafeInteger(groupSize) || groupSize <= 0) throw new LanceError("INVALID_INPUT", `fragmentGroupSize must be a positive integer, got ${options.fragmentGroupSize}`);
+  const segments: IndexSegment[] = [];
+  try {
+    for (const group of planContiguousGroups(ids, groupSize)) {
+      segments.push(await createIndexUncommitted(ds, column, indexType, { name, fragmentIds: group, ...(options.params ? { params: options.params } : {}) }));
+    }
+    return await commitExistingIndexSegments(ds, name, column, segments, { replace: options.replace ?? false });
+  } catch (err) {
+    for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
+    throw err;
+  }
+}
+
+export async function dropIndex(ds: Dataset, name: string): Promise<Dataset> {
+  const latestDs = await Dataset.open(ds.store);
+  const segments = latestDs.indices.filter((i) => i.name === name);
+  if (segments.length === 0 || SYSTEM_INDEX_NAMES.has(name)) throw new LanceError("INDEX_NOT_FOUND", `index "${name}" does not exist in version ${latestDs.version}`);
+  const txn = { readVersion: latestDs.version, uuid: newTransactionUuid(), operation: { kind: "createIndex" as const, newIndices: [], removedIndices: segments } };
+  return commitTransaction(
+    (store, opts) => Dataset.open(store, opts),
+    ds.store,
+    txn,
+    (latest) => ({ manifest: latest!.manifest, indices: latest!.indices.filter((i) => i.name !== name) }),
+  );
+}

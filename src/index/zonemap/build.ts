@@ -1,0 +1,133 @@
+// ZONEMAP segment file (Lance scalar index "zonemap", index_version 0):
+//   zonemap.lance  min T, max T, null_count UInt32, nan_count UInt32,
+//                  fragment_id UInt64, zone_start UInt64, zone_length UInt64
+//   one row per zone of rows_per_zone live rows (zones never span fragments;
+//   zone_length is the span of physical offsets); metadata rows_per_zone and
+//   null_bitmap = global buffer holding a RowAddrTreeMap of the null rows.
+
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Type, type Data } from "apache-arrow";
+import { takeData } from "../../core/arrow-data.js";
+import { writeArrowFile } from "../../file/file-writer.js";
+import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
+import { ZoneMapIndexDetailsSchema } from "../../format/pb/index_details_pb.js";
+import type { ObjectStore } from "../../io/object-store.js";
+import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import type { BuiltSegmentFiles } from "../segment.js";
+import type { TrainingData } from "../training.js";
+import { valueAccess } from "../value-order.js";
+
+export const DEFAULT_ROWS_PER_ZONE = 8192;
+
+export interface ZoneMapParams {
+  rowsPerZone?: number;
+  useSeeds?: boolean;
+}
+
+/** Lance's default for use_seeds: on for variable-width and wide fixed-width types. */
+export function defaultUseSeeds(data: Data): boolean {
+  const t = data.type;
+  switch (t.typeId) {
+    case Type.Utf8:
+    case Type.LargeUtf8:
+    case Type.Binary:
+    case Type.LargeBinary:
+    case Type.Decimal:
+      return true;
+    case Type.FixedSizeBinary:
+      return (t as unknown as { byteWidth: number }).byteWidth > 8;
+    default:
+      return false;
+  }
+}
+
+export interface Zone {
+  fragmentId: number;
+  zoneStart: number;
+  zoneLength: number;
+  /** Row (in the value data) holding the min / max, or -1 when every value is null. */
+  minRow: number;
+  maxRow: number;
+  nullCount: number;
+  nanCount: number;
+}
+
+export function computeZones(training: TrainingData, rowsPerZone: number): { zones: Zone[]; nullRowIds: number[] } {
+  const access = valueAccess(training.values);
+  const zones: Zone[] = [];
+  const nullRowIds: number[] = [];
+  for (const fragment of training.fragments) {
+    const count = fragment.offsets.length;
+    for (let z = 0; z < count; z += rowsPerZone) {
+      const end = Math.min(count, z + rowsPerZone);
+      let minRow = -1;
+      let maxRow = -1;
+      let nanRow = -1;
+      let nullRow = -1;
+      let nullCount = 0;
+      let nanCount = 0;
+      for (let k = z; k < end; k++) {
+        const row = fragment.start + k;
+        if (access.isNull(row)) {
+          nullCount++;
+          nullRow = row;
+          nullRowIds.push(training.rowIds[row]!);
+          continue;
+        }
+        if (access.isNaN(row)) {
+          nanCount++;
+          nanRow = row;
+          continue;
+        }
+        if (minRow < 0 || access.compare(row, minRow) < 0) minRow = row;
+        if (maxRow < 0 || access.compare(row, maxRow) > 0) maxRow = row;
+      }
+      if (nanRow >= 0) maxRow = nanRow; // a zone with NaN has max NaN
+      if (minRow < 0 && nanRow >= 0) minRow = nanRow;
+      zones.push({
+        fragmentId: fragment.fragmentId,
+        zoneStart: fragment.offsets[z]!,
+        zoneLength: fragment.offsets[end - 1]! - fragment.offsets[z]! + 1,
+        minRow: minRow >= 0 ? minRow : -1 - Math.max(nullRow, 0),
+        maxRow: maxRow >= 0 ? maxRow : -1 - Math.max(nullRow, 0),
+        nullCount,
+        nanCount,
+      });
+    }
+  }
+  return { zones, nullRowIds };
+}
+
+function zoneValueRow(row: number): number {
+  // negative rows encode "a null row" (-1 - row)
+  return row >= 0 ? row : -1 - row;
+}
+
+export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
+  const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
+  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values);
+  const { zones, nullRowIds } = computeZones(training, rowsPerZone);
+  const size = await writeArrowFile(
+    store,
+    `${dir}/zonemap.lance`,
+    tableOf(
+      [
+        { name: "min", data: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))), nullable: true },
+        { name: "max", data: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.maxRow))), nullable: true },
+        { name: "null_count", data: uint32Data(zones.map((z) => z.nullCount)), nullable: false },
+        { name: "nan_count", data: uint32Data(zones.map((z) => z.nanCount)), nullable: false },
+        { name: "fragment_id", data: uint64Data(zones.map((z) => z.fragmentId)), nullable: false },
+        { name: "zone_start", data: uint64Data(zones.map((z) => z.zoneStart)), nullable: false },
+        { name: "zone_length", data: uint64Data(zones.map((z) => z.zoneLength)), nullable: false },
+      ],
+      { rows_per_zone: String(rowsPerZone), null_bitmap: "1" },
+    ),
+    { globalBuffers: [encodeRowAddrTreeMap(nullRowIds)] },
+  );
+  const details = create(ZoneMapIndexDetailsSchema, { rowsPerZone: BigInt(rowsPerZone), useSeeds, hasNullBitmap: true });
+  return {
+    files: [{ path: "zonemap.lance", sizeBytes: size }],
+    details: { typeUrl: "/lance.table.ZoneMapIndexDetails", value: toBinary(ZoneMapIndexDetailsSchema, details) },
+    indexVersion: 0,
+  };
+}
