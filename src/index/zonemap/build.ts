@@ -2,8 +2,10 @@
 //   zonemap.lance  min T, max T, null_count UInt32, nan_count UInt32,
 //                  fragment_id UInt64, zone_start UInt64, zone_length UInt64
 //   one row per zone of rows_per_zone live rows (zones never span fragments;
-//   zone_length is the span of physical offsets); metadata rows_per_zone and
-//   null_bitmap = global buffer holding a RowAddrTreeMap of the null rows.
+//   zone_length is the span of physical offsets); metadata rows_per_zone, and
+//   optionally null_bitmap = global buffer holding a RowAddrTreeMap of the null
+//   rows (has_null_bitmap). The bitmap is off by default: with it, Lance 12
+//   answers `IS NOT NULL` (planned as NOT(IS NULL)) with no rows at all.
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Type, type Data } from "apache-arrow";
@@ -22,6 +24,8 @@ export const DEFAULT_ROWS_PER_ZONE = 8192;
 export interface ZoneMapParams {
   rowsPerZone?: number;
   useSeeds?: boolean;
+  /** Write the exact null-row bitmap (has_null_bitmap); off by default, see buildZoneMap. */
+  nullBitmap?: boolean;
 }
 
 /** Lance's default for use_seeds: on for variable-width and wide fixed-width types. */
@@ -107,6 +111,7 @@ export async function buildZoneMap(store: ObjectStore, dir: string, training: Tr
   const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
   const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values);
   const { zones, nullRowIds } = computeZones(training, rowsPerZone);
+  const withNullBitmap = params.nullBitmap ?? false;
   const size = await writeArrowFile(
     store,
     `${dir}/zonemap.lance`,
@@ -120,11 +125,11 @@ export async function buildZoneMap(store: ObjectStore, dir: string, training: Tr
         { name: "zone_start", data: uint64Data(zones.map((z) => z.zoneStart)), nullable: false },
         { name: "zone_length", data: uint64Data(zones.map((z) => z.zoneLength)), nullable: false },
       ],
-      { rows_per_zone: String(rowsPerZone), null_bitmap: "1" },
+      withNullBitmap ? { rows_per_zone: String(rowsPerZone), null_bitmap: "1" } : { rows_per_zone: String(rowsPerZone) },
     ),
-    { globalBuffers: [encodeRowAddrTreeMap(nullRowIds)] },
+    withNullBitmap ? { globalBuffers: [encodeRowAddrTreeMap(nullRowIds)] } : {},
   );
-  const details = create(ZoneMapIndexDetailsSchema, { rowsPerZone: BigInt(rowsPerZone), useSeeds, hasNullBitmap: true });
+  const details = create(ZoneMapIndexDetailsSchema, { rowsPerZone: BigInt(rowsPerZone), useSeeds, hasNullBitmap: withNullBitmap });
   return {
     files: [{ path: "zonemap.lance", sizeBytes: size }],
     details: { typeUrl: "/lance.table.ZoneMapIndexDetails", value: toBinary(ZoneMapIndexDetailsSchema, details) },
