@@ -5,10 +5,17 @@ import { LanceError } from "../core/errors.js";
 import { runInspect } from "./inspect.js";
 import { runScan } from "./scan.js";
 import { runAppend } from "./append.js";
+import { runIndexCreate, runIndexDrop, runIndexList } from "./index-cmd.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
 }
 
@@ -53,6 +60,36 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--max-rows-per-file <n>", "rows per data file", parseCount)
     .action(async (uri: string, opts: { input: string; dataStorageVersion?: string; maxRowsPerFile?: number }) => {
       await runAppend(uri, opts, print);
+    });
+  const index = program.command("index").description("scalar index segments: create, list, drop");
+  index
+    .command("create")
+    .description("build and commit a BTREE, BITMAP or ZONEMAP index, one segment per fragment group")
+    .argument("<uri>", "dataset path or file:// URI")
+    .requiredOption("--column <name>", "column to index")
+    .requiredOption("--type <type>", "btree | bitmap | zonemap")
+    .option("--name <name>", "index name (default <column>_idx)")
+    .option("--group-size <n>", "fragments per segment (default: all in one segment)", parsePositive)
+    .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)
+    .option("--replace", "replace an existing index of the same name")
+    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; replace?: boolean }) => {
+      await runIndexCreate(uri, opts, print);
+    });
+  index
+    .command("list")
+    .description("list indices with their segments and coverage")
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--json", "print JSON")
+    .action(async (uri: string, opts: { json?: boolean }) => {
+      await runIndexList(uri, opts, print);
+    });
+  index
+    .command("drop")
+    .description("remove every segment of an index")
+    .argument("<uri>", "dataset path or file:// URI")
+    .requiredOption("--name <name>", "index name")
+    .action(async (uri: string, opts: { name: string }) => {
+      await runIndexDrop(uri, opts, print);
     });
   return program;
 }

@@ -1,0 +1,45 @@
+// `lancets index create|list|drop`, checked with Lance's planner.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { main } from "../../src/cli/main.js";
+import { connect, tablePath } from "../helpers/oracle.js";
+import { indexTable } from "../helpers/index-fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await main(["node", "lancets", ...args], (t) => lines.push(t));
+  return { code, out: lines.join("\n") };
+}
+
+test("index create, list and drop", async () => {
+  const dir = tempDir();
+  const db = await connect(dir);
+  const table = await db.createTable("t", indexTable(400));
+  for (let k = 1; k < 4; k++) await table.add(indexTable(400, k * 400));
+  const path = tablePath(dir, "t");
+  let r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--group-size", "2"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created BTREE index "id_idx" on id: 2 segments, 1600 rows, version 5/);
+  r = await run(["index", "create", path, "--column", "category", "--type", "BITMAP", "--name", "cats"]);
+  assert.equal(r.code, 0, r.out);
+  r = await run(["index", "create", path, "--column", "price", "--type", "zonemap", "--rows-per-zone", "100"]);
+  assert.equal(r.code, 0, r.out);
+  await table.checkoutLatest();
+  assert.match(await table.query().where("id = 5").explainPlan(true), /@id_idx\(BTree\)/);
+  assert.match(await table.query().where("category = 'c1'").explainPlan(true), /@cats\(Bitmap\)/);
+  assert.match(await table.query().where("price > 100").explainPlan(true), /@price_idx\(ZoneMap\)/);
+  r = await run(["index", "list", path]);
+  assert.match(r.out, /cats\s+BITMAP\s+category\s+1\s+1600\s+0/);
+  assert.match(r.out, /id_idx\s+BTREE\s+id\s+2\s+1600\s+0/);
+  assert.match(r.out, /price_idx\s+ZONEMAP\s+price\s+1\s+1600\s+0/);
+  r = await run(["index", "create", path, "--column", "id", "--type", "btree"]);
+  assert.equal(r.code, 1);
+  r = await run(["index", "drop", path, "--name", "cats"]);
+  assert.match(r.out, /dropped index "cats"/);
+  await table.checkoutLatest();
+  assert.deepEqual((await table.listIndices()).map((i) => i.name), ["id_idx"]);
+  r = await run(["index", "list", path, "--json"]);
+  assert.deepEqual(JSON.parse(r.out).map((i: { name: string }) => i.name), ["id_idx", "price_idx"]);
+});
