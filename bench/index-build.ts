@@ -3,8 +3,10 @@
 // (createIndex) in the same run; prints times, ratios and peak RSS growth.
 // Run: npx tsx bench/index-build.ts [--rows N]
 
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { openDataset } from "../src/node/open-dataset.js";
@@ -42,17 +44,35 @@ async function ensureSource(): Promise<string> {
   return path;
 }
 
-/**
- * Runs fn; returns seconds and how far it raised the process's peak RSS (MiB,
- * from getrusage, so CPU-bound JS and native work are both seen; 0 when it
- * stayed under an earlier peak).
- */
-async function measure(fn: () => Promise<unknown>): Promise<{ seconds: number; peakMiB: number }> {
-  const before = process.resourceUsage().maxRSS;
+interface Measured {
+  seconds: number;
+  peakMiB: number;
+}
+
+/** Child mode: one build in a fresh process, so its peak RSS is its own. */
+async function child(engine: string, type: string, column: string, path: string): Promise<void> {
   const t0 = performance.now();
-  await fn();
+  if (engine === "lancets") {
+    await (await openDataset(path)).createScalarIndex(column, type);
+  } else {
+    const db = await lancedb.connect(join(path, ".."));
+    const table = await db.openTable(basename(path, ".lance"));
+    await table.createIndex(column, { config: type === "BTREE" ? lancedb.Index.btree() : lancedb.Index.bitmap() });
+  }
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, peakMiB: (process.resourceUsage().maxRSS - before) / 1024 };
+  process.stdout.write(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function measure(engine: string, type: string, column: string, path: string): Measured {
+  const out = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", engine, type, column, path], { encoding: "utf8" });
+  return JSON.parse(out) as Measured;
+}
+
+const childAt = process.argv.indexOf("--child");
+if (childAt >= 0) {
+  const [engine, type, column, path] = process.argv.slice(childAt + 1);
+  await child(engine!, type!, column!, path!);
+  process.exit(0);
 }
 
 const source = await ensureSource();
@@ -65,17 +85,12 @@ for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP
   rmSync(theirs, { recursive: true, force: true });
   cpSync(source, ours, { recursive: true });
   cpSync(source, theirs, { recursive: true });
-  const a = await measure(async () => (await openDataset(ours)).createScalarIndex(column, type));
-  let b: { seconds: number; peakMiB: number } | undefined;
-  if (type !== "ZONEMAP") {
-    const db = await lancedb.connect(base);
-    const table = await db.openTable(`lancedb-${type}`);
-    b = await measure(() => table.createIndex(column, { config: type === "BTREE" ? lancedb.Index.btree() : lancedb.Index.bitmap() }));
-  }
+  const a = measure("lancets", type, column, ours);
+  const b = type === "ZONEMAP" ? undefined : measure("lancedb", type, column, theirs);
   console.log(
     `${type.padEnd(8)} ${column.padEnd(9)} ${a.seconds.toFixed(2).padStart(9)}  ${(b ? b.seconds.toFixed(2) : "n/a").padStart(9)}  ${(b ? (a.seconds / b.seconds).toFixed(2) : "n/a").padStart(5)}   ${a.peakMiB.toFixed(0).padStart(16)}  ${(b ? b.peakMiB.toFixed(0) : "n/a").padStart(16)}`,
   );
   rmSync(ours, { recursive: true, force: true });
   rmSync(theirs, { recursive: true, force: true });
 }
-console.log("(lancedb cannot create ZONEMAP indexes; peak = growth of the process's peak RSS during the build)");
+console.log("(lancedb cannot create ZONEMAP indexes; each build runs in its own process; peak = that process's peak RSS)");
