@@ -3,11 +3,10 @@
 //   one row per distinct value, sorted, the null key first; metadata
 //   lance:index_stats = {"num_bitmaps":N}
 
-import { create, toBinary } from "@bufbuild/protobuf";
 import { takeData } from "../../core/arrow-data.js";
 import { writeArrowFile } from "../../file/file-writer.js";
+import { bitmapDetails } from "../../format/index/details.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
-import { BitmapIndexDetailsSchema } from "../../format/pb/index_details_pb.js";
 import type { ObjectStore } from "../../io/object-store.js";
 import { binaryData, tableOf } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
@@ -50,7 +49,7 @@ export async function buildBitmap(store: ObjectStore, dir: string, training: Tra
   );
   return {
     files: [{ path: "bitmap_page_lookup.lance", sizeBytes: size }],
-    details: { typeUrl: "/lance.table.BitmapIndexDetails", value: toBinary(BitmapIndexDetailsSchema, create(BitmapIndexDetailsSchema)) },
+    details: bitmapDetails(),
     indexVersion: 0,
   };
 }

@@ -4,10 +4,9 @@
 //   page_lookup.lance  min T, max T, null_count UInt32, page_idx UInt32 -- one row per page
 //   metadata: batch_size, range_partitioned = "false"
 
-import { create, toBinary } from "@bufbuild/protobuf";
 import { takeData } from "../../core/arrow-data.js";
 import { writeArrowFile } from "../../file/file-writer.js";
-import { BTreeIndexDetailsSchema } from "../../format/pb/index_details_pb.js";
+import { btreeDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
@@ -62,7 +61,7 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
       { path: "page_data.lance", sizeBytes: dataSize },
       { path: "page_lookup.lance", sizeBytes: lookupSize },
     ],
-    details: { typeUrl: "/lance.table.BTreeIndexDetails", value: toBinary(BTreeIndexDetailsSchema, create(BTreeIndexDetailsSchema)) },
+    details: btreeDetails(),
     indexVersion: 0,
   };
 }

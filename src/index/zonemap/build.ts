@@ -7,12 +7,11 @@
 //   rows (has_null_bitmap). The bitmap is off by default: with it, Lance 12
 //   answers `IS NOT NULL` (planned as NOT(IS NULL)) with no rows at all.
 
-import { create, toBinary } from "@bufbuild/protobuf";
 import { Type, type Data } from "apache-arrow";
 import { takeData } from "../../core/arrow-data.js";
 import { writeArrowFile } from "../../file/file-writer.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
-import { ZoneMapIndexDetailsSchema } from "../../format/pb/index_details_pb.js";
+import { zoneMapDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
@@ -129,10 +128,10 @@ export async function buildZoneMap(store: ObjectStore, dir: string, training: Tr
     ),
     withNullBitmap ? { globalBuffers: [encodeRowAddrTreeMap(nullRowIds)] } : {},
   );
-  const details = create(ZoneMapIndexDetailsSchema, { rowsPerZone: BigInt(rowsPerZone), useSeeds, hasNullBitmap: withNullBitmap });
+
   return {
     files: [{ path: "zonemap.lance", sizeBytes: size }],
-    details: { typeUrl: "/lance.table.ZoneMapIndexDetails", value: toBinary(ZoneMapIndexDetailsSchema, details) },
+    details: zoneMapDetails({ rowsPerZone, useSeeds, hasNullBitmap: withNullBitmap }),
     indexVersion: 0,
   };
 }
