@@ -11,30 +11,32 @@ import type { ObjectStore } from "../../io/object-store.js";
 import { binaryData, tableOf } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData } from "../training.js";
-import { sortOrder, valueAccess } from "../value-order.js";
+import { groupKeys, valueAccess } from "../value-order.js";
 
 export async function buildBitmap(store: ObjectStore, dir: string, training: TrainingData): Promise<BuiltSegmentFiles> {
   const n = training.rowIds.length;
   const access = valueAccess(training.values);
-  const order = sortOrder(access, training.rowIds, n);
+  // Group rows by value with a hash map, then sort only the distinct values.
+  const keyOf = groupKeys(training.values);
+  const groups = new Map<number | string, number[]>();
+  const nullRows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (access.isNull(i)) {
+      nullRows.push(i);
+      continue;
+    }
+    const key = keyOf(i);
+    const rows = groups.get(key);
+    if (rows) rows.push(i);
+    else groups.set(key, [i]);
+  }
+  const distinct = [...groups.values()].sort((a, b) => access.compare(a[0]!, b[0]!));
+  if (nullRows.length > 0) distinct.unshift(nullRows);
   const keyRows: number[] = [];
   const bitmaps: Uint8Array[] = [];
-  let start = 0;
-  while (start < n) {
-    const first = order[start]!;
-    const isNull = access.isNull(first);
-    let end = start + 1;
-    while (end < n) {
-      const k = order[end]!;
-      const same = isNull ? access.isNull(k) : !access.isNull(k) && access.compare(first, k) === 0;
-      if (!same) break;
-      end++;
-    }
-    const ids = new Float64Array(end - start);
-    for (let i = start; i < end; i++) ids[i - start] = training.rowIds[order[i]!]!;
-    keyRows.push(first);
-    bitmaps.push(encodeRowAddrTreeMap(ids));
-    start = end;
+  for (const rows of distinct) {
+    keyRows.push(rows[0]!);
+    bitmaps.push(encodeRowAddrTreeMap(Float64Array.from(rows, (r) => training.rowIds[r]!)));
   }
   const size = await writeArrowFile(
     store,
