@@ -13,7 +13,7 @@ import type { ObjectStore } from "../io/object-store.js";
 export interface ArrowFileOptions {
   /** "2.0" (default), "2.1" or "2.2". */
   fileVersion?: string;
-  /** Schema metadata stored in the file. */
+  /** Schema metadata stored in the file, besides the table's own. */
   metadata?: Record<string, string>;
   /** Extra global buffers; the first is global buffer 1. */
   globalBuffers?: Uint8Array[];
@@ -29,6 +29,8 @@ export function encodeArrowFile(table: Table, options: ArrowFileOptions = {}): U
     columns.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
   }
   const schemaMetadata: Record<string, Uint8Array> = {};
+  // the table's own schema metadata, then any given in options
+  for (const [k, v] of table.schema.metadata) schemaMetadata[k] = utf8Encode(v);
   for (const [k, v] of Object.entries(options.metadata ?? {})) schemaMetadata[k] = utf8Encode(v);
   return encodeLanceFile({ fileVersion, fields, schemaMetadata, numRows: table.numRows, columns, globalBuffers: options.globalBuffers ?? [] });
 }

@@ -16,6 +16,8 @@ import { segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type 
 import { loadTrainingData, resolveColumn } from "./training.js";
 import { indexableType } from "./value-order.js";
 import { buildZoneMap } from "./zonemap/build.js";
+import { buildInverted } from "./inverted/build.js";
+import type { TokenizerParams } from "./inverted/tokenizer.js";
 
 export interface IndexParams {
   /** ZONEMAP: live rows per zone (default 8192). */
@@ -24,6 +26,26 @@ export interface IndexParams {
   useSeeds?: boolean;
   /** BTREE: rows per page (default 4096). */
   batchSize?: number;
+  /** INVERTED / FTS tokenizer options (defaults are Lance's). */
+  baseTokenizer?: "simple" | "whitespace" | "raw";
+  language?: string;
+  maxTokenLength?: number | null;
+  lowerCase?: boolean;
+  stem?: boolean;
+  removeStopWords?: boolean;
+  asciiFolding?: boolean;
+}
+
+function tokenizerParams(params: IndexParams): Partial<TokenizerParams> {
+  const out: Partial<TokenizerParams> = {};
+  if (params.baseTokenizer !== undefined) out.baseTokenizer = params.baseTokenizer;
+  if (params.language !== undefined) out.language = params.language;
+  if (params.maxTokenLength !== undefined) out.maxTokenLength = params.maxTokenLength;
+  if (params.lowerCase !== undefined) out.lowerCase = params.lowerCase;
+  if (params.stem !== undefined) out.stem = params.stem;
+  if (params.removeStopWords !== undefined) out.removeStopWords = params.removeStopWords;
+  if (params.asciiFolding !== undefined) out.asciiFolding = params.asciiFolding;
+  return out;
 }
 
 export interface CreateIndexUncommittedOptions {
@@ -77,8 +99,10 @@ function checkFragments(ds: Dataset, fragmentIds: readonly number[]): void {
 
 export async function createIndexUncommitted(ds: Dataset, column: string, indexTypeText: string, options: CreateIndexUncommittedOptions): Promise<IndexSegment> {
   const indexType = parseIndexType(indexTypeText);
-  if (indexType === "FTS") throw new LanceError("NOT_SUPPORTED", "INVERTED / FTS segments are not supported by lancets yet");
   const { lance } = resolveColumn(ds, column);
+  if (indexType === "FTS" && lance.logicalType !== "string" && lance.logicalType !== "large_string") {
+    throw new LanceError("INVALID_INPUT", `an INVERTED (FTS) index needs a string column; column "${column}" has type ${String(ds.schema.fields.find((f) => f.name === column)?.type)}`);
+  }
   const fragmentIds = [...new Set(options.fragmentIds ?? [])];
   if (fragmentIds.length === 0) throw new LanceError("INVALID_INPUT", "fragmentIds is empty: a segment must cover at least one fragment");
   checkFragments(ds, fragmentIds);
@@ -97,6 +121,7 @@ export async function createIndexUncommitted(ds: Dataset, column: string, indexT
   try {
     if (indexType === "BTREE") built = await buildBTree(ds.store, dir, training, params.batchSize ?? BTREE_BATCH_SIZE);
     else if (indexType === "BITMAP") built = await buildBitmap(ds.store, dir, training);
+    else if (indexType === "FTS") built = await buildInverted(ds.store, dir, training, tokenizerParams(params));
     else built = await buildZoneMap(ds.store, dir, training, params);
   } catch (err) {
     await removeSegmentFiles(ds.store, uuid);

@@ -13,6 +13,7 @@ import {
   BufferSchema,
   FixedSizeListSchema,
   FlatSchema,
+  ListSchema,
   Nullable_AllNullSchema,
   Nullable_NoNullSchema,
   Nullable_SomeNullSchema,
@@ -94,8 +95,24 @@ export function encodeFieldV20(name: string, data: Data): EncodedColumn[] {
     const d = compactData(data);
     return [struct, ...d.type.children.flatMap((child, k) => encodeFieldV20(`${name}.${child.name}`, d.children[k]!))];
   }
-  if (DataType.isList(data.type) || DataType.isMap(data.type)) {
-    throw new LanceError("NOT_SUPPORTED", `column "${name}" is a list; lancets does not write list columns yet`);
+  if (DataType.isList(data.type)) {
+    // the list column holds u64 end offsets (no leading zero); a null list stores end + (items + 1)
+    const d = compactData(data);
+    const offsets = d.valueOffsets as Int32Array;
+    const n = d.length;
+    const first = offsets[0]!;
+    const numItems = offsets[n]! - first;
+    const adjust = numItems + 1;
+    const ends = new ByteWriter(n * 8);
+    for (let i = 0; i < n; i++) ends.u64(offsets[i + 1]! - first + (isValidAt(d, i) ? 0 : adjust));
+    const list = create(ArrayEncodingSchema, {
+      arrayEncoding: { case: "list", value: create(ListSchema, { offsets: nullable(flat(64, 0), undefined), nullOffsetAdjustment: BigInt(adjust), numItems: BigInt(numItems) }) },
+    });
+    const items = d.children[0]!.slice(first, numItems);
+    return [page(list, [ends.finish()], n), ...encodeFieldV20(`${name}.item`, items)];
+  }
+  if (DataType.isMap(data.type)) {
+    throw new LanceError("NOT_SUPPORTED", `column "${name}" is a map; lancets does not write map columns yet`);
   }
   return [encodeLeaf(name, data)];
 }

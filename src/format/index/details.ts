@@ -4,7 +4,7 @@
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CorruptFileError } from "../../core/errors.js";
-import { BitmapIndexDetailsSchema, BTreeIndexDetailsSchema, ZoneMapIndexDetailsSchema } from "../pb/index_details_pb.js";
+import { BitmapIndexDetailsSchema, BTreeIndexDetailsSchema, InvertedIndexDetailsSchema, ZoneMapIndexDetailsSchema } from "../pb/index_details_pb.js";
 import type { IndexDetails } from "../table/types.js";
 import { TYPE_URLS } from "./index-type.js";
 
@@ -43,4 +43,59 @@ export function decodeZoneMapDetails(bytes: Uint8Array, where: string): ZoneMapD
   if (pb.useSeeds !== undefined) out.useSeeds = pb.useSeeds;
   if (pb.hasNullBitmap !== undefined) out.hasNullBitmap = pb.hasNullBitmap;
   return out;
+}
+
+export interface InvertedDetails {
+  baseTokenizer: string;
+  language: string;
+  withPosition: boolean;
+  maxTokenLength: number | null;
+  lowerCase: boolean;
+  stem: boolean;
+  removeStopWords: boolean;
+  asciiFolding: boolean;
+}
+
+export function invertedDetails(d: InvertedDetails): IndexDetails {
+  const pb = create(InvertedIndexDetailsSchema, {
+    baseTokenizer: d.baseTokenizer,
+    // the language is stored JSON-encoded, quotes included
+    language: JSON.stringify(d.language),
+    withPosition: d.withPosition,
+    ...(d.maxTokenLength !== null ? { maxTokenLength: d.maxTokenLength } : {}),
+    lowerCase: d.lowerCase,
+    stem: d.stem,
+    removeStopWords: d.removeStopWords,
+    asciiFolding: d.asciiFolding,
+    minNgramLength: 3,
+    maxNgramLength: 3,
+    prefixOnly: false,
+    blockSize: 128,
+  });
+  return { typeUrl: TYPE_URLS.FTS, value: toBinary(InvertedIndexDetailsSchema, pb) };
+}
+
+export function decodeInvertedDetails(bytes: Uint8Array, where: string): InvertedDetails {
+  let pb;
+  try {
+    pb = fromBinary(InvertedIndexDetailsSchema, bytes);
+  } catch (err) {
+    throw new CorruptFileError(where, undefined, `cannot decode inverted index details: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let language = "English";
+  try {
+    language = pb.language ? (JSON.parse(pb.language) as string) : "English";
+  } catch {
+    language = pb.language;
+  }
+  return {
+    baseTokenizer: pb.baseTokenizer ?? "simple",
+    language,
+    withPosition: pb.withPosition,
+    maxTokenLength: pb.maxTokenLength ?? null,
+    lowerCase: pb.lowerCase,
+    stem: pb.stem,
+    removeStopWords: pb.removeStopWords,
+    asciiFolding: pb.asciiFolding,
+  };
 }
