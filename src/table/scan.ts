@@ -24,6 +24,19 @@ export interface ScanOptions {
   batchSize?: number;
   /** Stop after this many rows. */
   limit?: number;
+  /**
+   * Full-text search: rows matching `query` in a text column, best first, with
+   * a `_score` column (BM25 as Lance scores it); `limit` defaults to 10.
+   */
+  fullTextSearch?: { query: string; columns?: string[] };
+}
+
+type FullTextHandler = (ds: Dataset, options: ScanOptions) => Promise<Table>;
+let fullTextHandler: FullTextHandler | undefined;
+
+/** Installs full-text search (done by the query layer, which depends on the index layer). */
+export function registerFullTextSearch(handler: FullTextHandler): void {
+  fullTextHandler = handler;
 }
 
 export const ROW_ID = "_rowid";
@@ -145,6 +158,7 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     private readonly ds: Dataset,
     private readonly options: ScanOptions = {},
   ) {
+    if (options.fullTextSearch && !fullTextHandler) throw new LanceError("INTERNAL", "full-text search is not loaded; import lancets from its package entry");
     this.projection = planProjection(ds, options);
     this.schema = this.projection.schema;
     const batchSize = options.batchSize ?? 8192;
@@ -166,6 +180,10 @@ export class Scanner implements AsyncIterable<RecordBatch> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    if (this.options.fullTextSearch) {
+      yield* (await fullTextHandler!(this.ds, this.options)).batches;
+      return;
+    }
     const batchSize = this.options.batchSize ?? 8192;
     let remaining = this.options.limit ?? Infinity;
     for (const fragment of this.fragments()) {
@@ -196,6 +214,7 @@ export class Scanner implements AsyncIterable<RecordBatch> {
   }
 
   async toArrow(): Promise<Table> {
+    if (this.options.fullTextSearch) return fullTextHandler!(this.ds, this.options);
     const batches: RecordBatch[] = [];
     for await (const b of this) batches.push(b);
     return batches.length > 0 ? new Table(batches) : new Table(this.schema);

@@ -1,0 +1,193 @@
+// Full-text search over INVERTED / FTS segments: BM25 with corpus statistics
+// summed over every partition of every segment (as Lance scores), deleted and
+// uncovered rows dropped, and fragments no segment covers searched by a flat
+// scan scored with the same statistics.
+
+import { Float32, makeData, RecordBatch, Schema, Field, Struct, Table, type Data } from "apache-arrow";
+import { LanceError } from "../core/errors.js";
+import { indexTypeName } from "../format/index/index-type.js";
+import type { IndexMetadata } from "../format/table/types.js";
+import { bm25Idf, bm25TermWeight } from "../index/inverted/bm25.js";
+import { openInvertedSegment, type InvertedSegment } from "../index/inverted/read.js";
+import { DEFAULT_TOKENIZER_PARAMS, Tokenizer, type TokenizerParams } from "../index/inverted/tokenizer.js";
+import { loadTrainingData } from "../index/training.js";
+import { valueAccess } from "../index/value-order.js";
+import type { Dataset } from "../table/dataset.js";
+import { readDeletedOffsets } from "../table/deletions.js";
+import { readStableRowIds, registerFullTextSearch } from "../table/scan.js";
+import { takeRows } from "../table/take.js";
+
+export interface FullTextQuery {
+  query: string;
+  /** The text column to search; by default the column of the dataset's full-text index. */
+  columns?: string[];
+}
+
+export interface FullTextOptions {
+  columns?: string[];
+  limit?: number;
+  withRowAddress?: boolean;
+}
+
+interface Hit {
+  rowId: number;
+  score: number;
+}
+
+function ftsIndexOn(ds: Dataset, column: string | undefined): { column: string; segments: IndexMetadata[] } {
+  const fts = ds.indices.filter((i) => indexTypeName(i.indexDetails?.typeUrl, i.files.map((f) => f.path)) === "FTS");
+  const names = [...new Set(fts.map((i) => i.name))];
+  if (column === undefined) {
+    const columns = [...new Set(fts.map((i) => ds.fieldPath(i.fields[0]!)))];
+    if (columns.length !== 1) {
+      throw new LanceError("INVALID_INPUT", columns.length === 0 ? "no full-text index exists; name the column to search in fullTextSearch.columns" : `several columns have full-text indexes (${columns.join(", ")}); name one in fullTextSearch.columns`);
+    }
+    column = columns[0]!;
+  }
+  const target = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
+  if (!target) throw new LanceError("INVALID_INPUT", `column "${column}" does not exist`);
+  if (target.logicalType !== "string" && target.logicalType !== "large_string") {
+    throw new LanceError("INVALID_INPUT", `full-text search needs a string column; "${column}" is ${target.logicalType}`);
+  }
+  const name = names.find((n) => fts.some((i) => i.name === n && i.fields[0] === target.id));
+  return { column, segments: name === undefined ? [] : fts.filter((i) => i.name === name) };
+}
+
+/** Rows matching `query`, with `_score`, best first. */
+export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: FullTextOptions = {}): Promise<Table> {
+  if (typeof fts.query !== "string") throw new LanceError("INVALID_INPUT", "fullTextSearch.query must be a string");
+  if (fts.columns && fts.columns.length !== 1) throw new LanceError("NOT_SUPPORTED", "full-text search over several columns at once is not supported yet; name one column");
+  const limit = options.limit ?? 10;
+  const { column, segments } = ftsIndexOn(ds, fts.columns?.[0]);
+  const current = new Map(ds.manifest.fragments.map((f) => [f.id, f]));
+  const opened: InvertedSegment[] = await Promise.all(segments.map((s) => openInvertedSegment(ds.store, s)));
+  const params: Partial<TokenizerParams> = opened[0]
+    ? {
+        baseTokenizer: opened[0].params.baseTokenizer as TokenizerParams["baseTokenizer"],
+        language: opened[0].params.language,
+        maxTokenLength: opened[0].params.maxTokenLength,
+        lowerCase: opened[0].params.lowerCase,
+        stem: opened[0].params.stem,
+        removeStopWords: opened[0].params.removeStopWords,
+        asciiFolding: opened[0].params.asciiFolding,
+      }
+    : DEFAULT_TOKENIZER_PARAMS;
+  const tokenizer = new Tokenizer(params);
+  const terms = [...new Set(tokenizer.tokenize(fts.query))];
+
+  // corpus statistics over every partition of every segment
+  let numDocs = 0;
+  let totalTokens = 0;
+  const df = new Map<string, number>(terms.map((t) => [t, 0]));
+  for (const seg of opened) {
+    for (const p of seg.partitions) {
+      numDocs += p.rowIds.length;
+      totalTokens += p.totalTokens;
+      for (const t of terms) {
+        const id = p.tokens.get(t);
+        if (id !== undefined) df.set(t, df.get(t)! + p.documentFrequency(id));
+      }
+    }
+  }
+
+  const covered = new Set<number>();
+  for (const seg of opened) for (const f of seg.meta.fragmentIds ?? []) if (current.has(f)) covered.add(f);
+  const unindexed = ds.manifest.fragments.filter((f) => !covered.has(f.id)).map((f) => f.id);
+  // flat-searched documents join the statistics when nothing is indexed
+  const flat = unindexed.length > 0 ? await loadTrainingData(ds, column, unindexed) : undefined;
+  const flatDocs: { rowId: number; tokens: string[] }[] = [];
+  if (flat) {
+    const access = valueAccess(flat.values);
+    const offsets = flat.values.valueOffsets as Int32Array | BigInt64Array;
+    const bytes = flat.values.values as Uint8Array;
+    const decoder = new TextDecoder();
+    for (let i = 0; i < flat.rowIds.length; i++) {
+      if (access.isNull(i)) continue;
+      flatDocs.push({ rowId: flat.rowIds[i]!, tokens: tokenizer.tokenize(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)))) });
+    }
+    if (opened.length === 0) {
+      numDocs = flatDocs.length;
+      for (const d of flatDocs) {
+        totalTokens += d.tokens.length;
+        const seen = new Set(d.tokens);
+        for (const t of terms) if (seen.has(t)) df.set(t, df.get(t)! + 1);
+      }
+    }
+  }
+  const avgdl = numDocs > 0 ? totalTokens / numDocs : 0;
+  const idf = new Map(terms.map((t) => [t, Math.fround(bm25Idf(df.get(t)!, Math.max(numDocs, df.get(t)!)))]));
+
+  const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
+  const scores = new Map<number, number>();
+  for (const seg of opened) {
+    // a segment answers only for the fragments it covers that still exist
+    const segFragments = new Set((seg.meta.fragmentIds ?? []).filter((f) => current.has(f)));
+    for (const p of seg.partitions) {
+      for (const t of terms) {
+        const id = p.tokens.get(t);
+        if (id === undefined) continue;
+        const { docIds, freqs } = await p.postings(id);
+        const w = idf.get(t)!;
+        for (let k = 0; k < docIds.length; k++) {
+          const doc = docIds[k]!;
+          const rowId = p.rowIds[doc]!;
+          if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) continue;
+          const s = w * bm25TermWeight(freqs[k]!, p.numTokens[doc]!, avgdl);
+          scores.set(rowId, (scores.get(rowId) ?? 0) + s);
+        }
+      }
+    }
+  }
+  for (const d of flatDocs) {
+    const counts = new Map<string, number>();
+    for (const t of d.tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+    let s = 0;
+    for (const t of terms) {
+      const tf = counts.get(t);
+      if (tf) s += idf.get(t)! * bm25TermWeight(tf, d.tokens.length, avgdl);
+    }
+    if (s > 0) scores.set(d.rowId, s);
+  }
+
+  // keep rows that still exist: present now, not deleted
+  const addressOf = new Map<number, number>();
+  if (stable) {
+    for (const f of ds.manifest.fragments) {
+      const ids = await readStableRowIds(ds, f);
+      ids?.forEach((id, offset) => addressOf.set(id, f.id * 0x1_0000_0000 + offset));
+    }
+  }
+  const deletedCache = new Map<number, Set<number>>();
+  const hits: Hit[] = [];
+  for (const [rowId, score] of scores) {
+    const address = stable ? addressOf.get(rowId) : rowId;
+    if (address === undefined) continue;
+    const fragmentId = Math.floor(address / 0x1_0000_0000);
+    const fragment = current.get(fragmentId);
+    if (!fragment) continue;
+    let deleted = deletedCache.get(fragmentId);
+    if (!deleted) {
+      deleted = new Set(await readDeletedOffsets(ds.store, fragment));
+      deletedCache.set(fragmentId, deleted);
+    }
+    if (deleted.has(address - fragmentId * 0x1_0000_0000)) continue;
+    hits.push({ rowId: address, score: Math.fround(score) });
+  }
+  hits.sort((a, b) => b.score - a.score || a.rowId - b.rowId);
+  const top = hits.slice(0, limit);
+  const rows = await takeRows(ds, top.map((h) => BigInt(h.rowId)), { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });
+  const scoreData = makeData({ type: new Float32(), length: top.length, nullCount: 0, data: Float32Array.from(top, (h) => h.score) });
+  const schema = new Schema([...rows.schema.fields, new Field("_score", new Float32(), false)], rows.schema.metadata);
+  const children: Data[] = rows.schema.fields.map((f) => (rows.numRows > 0 ? rows.getChild(f.name)!.data[0]! : makeData({ type: f.type, length: 0, nullCount: 0 } as never)));
+  if (rows.numRows === 0) return new Table(schema);
+  const struct = makeData({ type: new Struct(schema.fields), length: top.length, nullCount: 0, children: [...children, scoreData] });
+  return new Table([new RecordBatch(schema, struct)]);
+}
+
+registerFullTextSearch((ds, options) =>
+  fullTextSearch(ds, options.fullTextSearch!, {
+    ...(options.columns ? { columns: options.columns } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    withRowAddress: options.withRowAddress ?? false,
+  }),
+);
