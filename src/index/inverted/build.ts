@@ -69,8 +69,10 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
   const postings = new Map<string, { docs: number[]; freqs: number[] }>();
   for (let i = 0; i < n; i++) {
     if (access.isNull(i)) continue;
-    const doc = docRowIds.length;
     const tokens = tokenizer.tokenize(text(i));
+    // Lance indexes only documents that produce tokens
+    if (tokens.length === 0) continue;
+    const doc = docRowIds.length;
     docRowIds.push(training.rowIds[i]!);
     docLengths.push(tokens.length);
     const counts = new Map<string, number>();
