@@ -93,7 +93,6 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   const covered = new Set<number>();
   for (const seg of opened) for (const f of seg.meta.fragmentIds ?? []) if (current.has(f)) covered.add(f);
   const unindexed = ds.manifest.fragments.filter((f) => !covered.has(f.id)).map((f) => f.id);
-  // flat-searched documents join the statistics when nothing is indexed
   const flat = unindexed.length > 0 ? await loadTrainingData(ds, column, unindexed) : undefined;
   const flatDocs: { rowId: number; tokens: string[] }[] = [];
   if (flat) {
@@ -103,17 +102,23 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
     const decoder = new TextDecoder();
     for (let i = 0; i < flat.rowIds.length; i++) {
       if (access.isNull(i)) continue;
-      flatDocs.push({ rowId: flat.rowIds[i]!, tokens: tokenizer.tokenize(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)))) });
-    }
-    if (opened.length === 0) {
-      numDocs = flatDocs.length;
-      for (const d of flatDocs) {
-        totalTokens += d.tokens.length;
-        const seen = new Set(d.tokens);
-        for (const t of terms) if (seen.has(t)) df.set(t, df.get(t)! + 1);
-      }
+      const tokens = tokenizer.tokenize(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!))));
+      if (tokens.length > 0) flatDocs.push({ rowId: flat.rowIds[i]!, tokens });
     }
   }
+  // Indexed rows are scored with the index's statistics; flat-searched rows with
+  // the index's statistics plus those of the flat documents.
+  let flatNumDocs = numDocs;
+  let flatTotalTokens = totalTokens;
+  const flatDf = new Map(df);
+  for (const d of flatDocs) {
+    flatNumDocs++;
+    flatTotalTokens += d.tokens.length;
+    const seen = new Set(d.tokens);
+    for (const t of terms) if (seen.has(t)) flatDf.set(t, flatDf.get(t)! + 1);
+  }
+  const flatAvgdl = flatNumDocs > 0 ? flatTotalTokens / flatNumDocs : 0;
+  const flatIdf = new Map(terms.map((t) => [t, Math.fround(bm25Idf(flatDf.get(t)!, Math.max(flatNumDocs, flatDf.get(t)!)))]));
   const avgdl = numDocs > 0 ? totalTokens / numDocs : 0;
   const idf = new Map(terms.map((t) => [t, Math.fround(bm25Idf(df.get(t)!, Math.max(numDocs, df.get(t)!)))]));
 
@@ -144,7 +149,7 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
     let s = 0;
     for (const t of terms) {
       const tf = counts.get(t);
-      if (tf) s += idf.get(t)! * bm25TermWeight(tf, d.tokens.length, avgdl);
+      if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, d.tokens.length, flatAvgdl);
     }
     if (s > 0) scores.set(d.rowId, s);
   }

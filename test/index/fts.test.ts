@@ -88,6 +88,23 @@ describe("full-text segments", () => {
     });
   }
 
+  test("rows appended after the index are found by a flat search, scored as Lance scores them", async () => {
+    const t = await build("appended");
+    await (await openDataset(tablePath(dir, "appended"))).createScalarIndex("text", "FTS", { fragmentGroupSize: 2 });
+    await t.add(textTable(300, 5000));
+    const ds = await openDataset(tablePath(dir, "appended"));
+    assert.equal(ds.describeIndices()[0]!.numUnindexedRows, 300);
+    assert.match(await t.search("running", "fts").explainPlan(true), /FlatMatchQuery/);
+    for (const q of ["running", "search index", "café", "42"]) {
+      const expected = await results(t, q);
+      assert.ok([...expected.keys()].some((id) => Number(id) >= 5000), q);
+      const mine = await ds.scan({ fullTextSearch: { query: q }, columns: ["id"], limit: 10_000 }).toArrow();
+      const own = new Map<string, number>();
+      for (let i = 0; i < mine.numRows; i++) own.set(String(mine.getChild("id")!.get(i)), mine.getChild("_score")!.get(i) as number);
+      assertSameScores(own, expected, `with unindexed rows: ${q}`);
+    }
+  });
+
   test("the tokenizer agrees with Lance on every word of the vocabulary", async () => {
     const words = vocabulary();
     const table = new Table({
