@@ -5,6 +5,7 @@ import { LanceError } from "../core/errors.js";
 import { runInspect } from "./inspect.js";
 import { runScan } from "./scan.js";
 import { runAppend } from "./append.js";
+import { runSearch } from "./search.js";
 import { runIndexCreate, runIndexDrop, runIndexList } from "./index-cmd.js";
 
 function parseCount(value: string): number {
@@ -61,13 +62,25 @@ export function buildProgram(print: (text: string) => void): Command {
     .action(async (uri: string, opts: { input: string; dataStorageVersion?: string; maxRowsPerFile?: number }) => {
       await runAppend(uri, opts, print);
     });
+  program
+    .command("search")
+    .description("full-text search (BM25) over an FTS / INVERTED index")
+    .argument("<uri>", "dataset path or file:// URI")
+    .argument("<query>", "words to search for")
+    .option("--column <name>", "text column (default: the column of the full-text index)")
+    .option("--columns <names>", "columns to print (default: all)")
+    .option("--limit <n>", "rows to return (default 10)", parseCount)
+    .option("--json", "print one JSON object per row")
+    .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean }) => {
+      await runSearch(uri, query, opts, print);
+    });
   const index = program.command("index").description("scalar index segments: create, list, drop");
   index
     .command("create")
-    .description("build and commit a BTREE, BITMAP or ZONEMAP index, one segment per fragment group")
+    .description("build and commit a BTREE, BITMAP, ZONEMAP or FTS (INVERTED) index, one segment per fragment group")
     .argument("<uri>", "dataset path or file:// URI")
     .requiredOption("--column <name>", "column to index")
-    .requiredOption("--type <type>", "btree | bitmap | zonemap")
+    .requiredOption("--type <type>", "btree | bitmap | zonemap | fts | inverted")
     .option("--name <name>", "index name (default <column>_idx)")
     .option("--group-size <n>", "fragments per segment (default: all in one segment)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)

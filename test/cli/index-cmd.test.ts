@@ -43,3 +43,25 @@ test("index create, list and drop", async () => {
   r = await run(["index", "list", path, "--json"]);
   assert.deepEqual(JSON.parse(r.out).map((i: { name: string }) => i.name), ["id_idx", "price_idx"]);
 });
+
+test("index create --type fts and lancets search", async () => {
+  const { textTable } = await import("../helpers/text-corpus.js");
+  const dir = tempDir();
+  const db = await connect(dir);
+  const table = await db.createTable("docs", textTable(300, 0));
+  await table.add(textTable(300, 300));
+  const path = tablePath(dir, "docs");
+  let r = await run(["index", "create", path, "--column", "text", "--type", "inverted", "--group-size", "1"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created FTS index "text_idx" on text: 2 segments/);
+  r = await run(["search", path, "running search", "--limit", "3", "--json", "--columns", "id"]);
+  assert.equal(r.code, 0, r.out);
+  const rows = r.out.split("\n").map((l) => JSON.parse(l) as { id: string; _score: number });
+  assert.equal(rows.length, 3);
+  await table.checkoutLatest();
+  const lance = await table.search("running search", "fts").select(["id", "_score"]).limit(3).toArray();
+  assert.deepEqual(rows.map((x) => x._score.toFixed(4)), lance.map((x) => (x._score as number).toFixed(4)));
+  r = await run(["search", path, "café", "--limit", "2"]);
+  assert.match(r.out, /_score/);
+  assert.match(r.out, /\(2 rows\)/);
+});
