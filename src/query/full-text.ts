@@ -29,6 +29,24 @@ export interface FullTextOptions {
   withRowAddress?: boolean;
 }
 
+/** Segments are immutable (a uuid never changes contents), so opened ones are kept for reuse. */
+const segmentCache = new Map<string, Promise<InvertedSegment>>();
+const SEGMENT_CACHE_SIZE = 64;
+
+function openCached(ds: Dataset, meta: IndexMetadata): Promise<InvertedSegment> {
+  const key = `${ds.store.uri}|${meta.uuid}`;
+  let found = segmentCache.get(key);
+  if (found) {
+    segmentCache.delete(key);
+  } else {
+    found = openInvertedSegment(ds.store, meta);
+    found.catch(() => segmentCache.delete(key));
+  }
+  segmentCache.set(key, found);
+  while (segmentCache.size > SEGMENT_CACHE_SIZE) segmentCache.delete(segmentCache.keys().next().value!);
+  return found;
+}
+
 interface Hit {
   rowId: number;
   score: number;
@@ -60,7 +78,7 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   const limit = options.limit ?? 10;
   const { column, segments } = ftsIndexOn(ds, fts.columns?.[0]);
   const current = new Map(ds.manifest.fragments.map((f) => [f.id, f]));
-  const opened: InvertedSegment[] = await Promise.all(segments.map((s) => openInvertedSegment(ds.store, s)));
+  const opened: InvertedSegment[] = await Promise.all(segments.map((s) => openCached(ds, s)));
   const params: Partial<TokenizerParams> = opened[0]
     ? {
         baseTokenizer: opened[0].params.baseTokenizer as TokenizerParams["baseTokenizer"],
