@@ -16,6 +16,7 @@ import { segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type 
 import { loadTrainingData, resolveColumn } from "./training.js";
 import { indexableType } from "./value-order.js";
 import { buildZoneMap } from "./zonemap/build.js";
+import { planFragmentGroups } from "./plan.js";
 import { buildInverted } from "./inverted/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 
@@ -68,7 +69,7 @@ export function segmentDir(uuid: string): string {
   return `_indices/${uuid}`;
 }
 
-async function removeSegmentFiles(store: ObjectStore, uuid: string): Promise<void> {
+export async function removeSegmentFiles(store: ObjectStore, uuid: string): Promise<void> {
   for (const f of await store.list(`${segmentDir(uuid)}/`)) await store.delete(f.path).catch(() => undefined);
 }
 
@@ -223,19 +224,99 @@ export async function mergeExistingIndexSegments(ds: Dataset, segments: readonly
   return createIndexUncommitted(ds, first.column, first.indexType, { name: first.name, fragmentIds: [...fragments].sort((a, b) => a - b), params });
 }
 
-/** Plans fragment groups of `groupSize` fragments, in fragment order. */
-export function planContiguousGroups(fragmentIds: readonly number[], groupSize: number): number[][] {
-  const groups: number[][] = [];
-  for (let i = 0; i < fragmentIds.length; i += groupSize) groups.push(fragmentIds.slice(i, i + groupSize));
-  return groups;
+/** One segment to build: plain JSON, sent to worker threads and other machines. */
+export interface SegmentBuildTask {
+  /** Dataset location as the workers see it. */
+  uri: string;
+  /** The version every segment of the job is built from. */
+  version: number;
+  column: string;
+  indexType: ScalarIndexType;
+  name: string;
+  fragmentIds: number[];
+  params: IndexParams;
+  groupIndex: number;
+  /** Live rows in the group's fragments. */
+  plannedRows: number;
+}
+
+/** A whole index build: the segments to build, then one commit. */
+export interface IndexBuildJob {
+  uri: string;
+  version: number;
+  column: string;
+  indexType: ScalarIndexType;
+  name: string;
+  replace: boolean;
+  tasks: SegmentBuildTask[];
+}
+
+export interface SegmentProgress {
+  groupIndex: number;
+  rowsDone: number;
+  rowsPlanned: number;
+  done: boolean;
+}
+
+/** Runs index build jobs: builds every segment, then commits them. */
+export interface IndexExecutor {
+  run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset>;
+}
+
+/** Builds one planned segment from the job's dataset version. */
+export async function runSegmentTask(ds: Dataset, task: SegmentBuildTask, onRows?: (rowsDone: number) => void): Promise<IndexSegment> {
+  const at = ds.version === task.version ? ds : await ds.checkout(task.version);
+  return createIndexUncommitted(at, task.column, task.indexType, {
+    name: task.name,
+    fragmentIds: task.fragmentIds,
+    params: task.params,
+    ...(onRows ? { onProgress: onRows } : {}),
+  });
+}
+
+/**
+ * Commits a job's segments; running it again after a success is harmless
+ * (segments already in the index are not committed twice).
+ */
+export async function commitJob(ds: Dataset, job: Pick<IndexBuildJob, "name" | "column" | "replace">, segments: readonly IndexSegment[]): Promise<Dataset> {
+  const latest = await Dataset.open(ds.store);
+  const committed = new Set(latest.indices.map((i) => i.uuid));
+  if (segments.length > 0 && segments.every((s) => committed.has(s.uuid))) return latest;
+  return commitExistingIndexSegments(latest, job.name, job.column, segments, { replace: job.replace });
+}
+
+/** Builds the segments one after another in this process. */
+export class InProcessExecutor implements IndexExecutor {
+  async run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset> {
+    const segments: IndexSegment[] = [];
+    try {
+      for (const task of job.tasks) {
+        segments.push(
+          await runSegmentTask(ds, task, (rowsDone) => onProgress?.({ groupIndex: task.groupIndex, rowsDone, rowsPlanned: task.plannedRows, done: false })),
+        );
+        onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
+      }
+      return await commitJob(ds, job, segments);
+    } catch (err) {
+      for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
+      throw err;
+    }
+  }
 }
 
 export interface CreateScalarIndexOptions {
   name?: string;
   replace?: boolean;
   params?: IndexParams;
-  /** Fragments per segment (default: all fragments in one segment). */
+  /** Fragments per segment (default: one group per worker, or all fragments in one segment in process). */
   fragmentGroupSize?: number;
+  /** Where segments are built (default: in this process). */
+  executor?: IndexExecutor;
+  /** Groups to plan when no group size is given (e.g. the number of workers). */
+  minGroups?: number;
+  onProgress?: (p: SegmentProgress) => void;
+  /** The dataset location as workers see it (default: the store's own location). */
+  uri?: string;
 }
 
 export async function createScalarIndex(ds: Dataset, column: string, indexTypeText: string, options: CreateScalarIndexOptions = {}): Promise<Dataset> {
@@ -244,20 +325,35 @@ export async function createScalarIndex(ds: Dataset, column: string, indexTypeTe
   const { lance } = resolveColumn(ds, column);
   const existing = checkNameFree(ds, name, lance.id, indexType);
   if (existing.length > 0 && !options.replace) throw new LanceError("INVALID_INPUT", `index "${name}" already exists; pass replace: true to rebuild it`);
-  const ids = ds.manifest.fragments.map((f) => f.id);
-  if (ids.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");
-  const groupSize = options.fragmentGroupSize ?? ids.length;
-  if (!Number.isSafeInteger(groupSize) || groupSize <= 0) throw new LanceError("INVALID_INPUT", `fragmentGroupSize must be a positive integer, got ${options.fragmentGroupSize}`);
-  const segments: IndexSegment[] = [];
-  try {
-    for (const group of planContiguousGroups(ids, groupSize)) {
-      segments.push(await createIndexUncommitted(ds, column, indexType, { name, fragmentIds: group, ...(options.params ? { params: options.params } : {}) }));
-    }
-    return await commitExistingIndexSegments(ds, name, column, segments, { replace: options.replace ?? false });
-  } catch (err) {
-    for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
-    throw err;
-  }
+  if (ds.manifest.fragments.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");
+  const sizes = ds.manifest.fragments.map((f) => ({ id: f.id, numRows: f.physicalRows - (f.deletionFile?.numDeletedRows ?? 0) }));
+  const groups = planFragmentGroups(sizes, {
+    ...(options.fragmentGroupSize !== undefined ? { fragmentGroupSize: options.fragmentGroupSize } : {}),
+    minGroups: options.minGroups ?? 1,
+  });
+  const rowsOf = new Map(sizes.map((f) => [f.id, f.numRows]));
+  const uri = options.uri ?? ds.uri;
+  const params = options.params ?? {};
+  const job: IndexBuildJob = {
+    uri,
+    version: ds.version,
+    column,
+    indexType,
+    name,
+    replace: options.replace ?? false,
+    tasks: groups.map((fragmentIds, groupIndex) => ({
+      uri,
+      version: ds.version,
+      column,
+      indexType,
+      name,
+      fragmentIds,
+      params,
+      groupIndex,
+      plannedRows: fragmentIds.reduce((n, id) => n + rowsOf.get(id)!, 0),
+    })),
+  };
+  return (options.executor ?? new InProcessExecutor()).run(ds, job, options.onProgress);
 }
 
 export async function dropIndex(ds: Dataset, name: string): Promise<Dataset> {

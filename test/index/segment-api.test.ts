@@ -101,10 +101,15 @@ describe("segment API", () => {
     const idx = v.describeIndices().find((i) => i.name === "category_idx")!;
     assert.equal(idx.segments.length, 3);
     assert.ok(!idx.segments.some((s) => s.uuid === merged.uuid));
-    // a segment over some fragments replaces the segment covering them, keeps the others
+    // a segment over some fragments replaces the segments covering them, keeps the others
+    const before = idx.segments.map((s) => s.fragmentIds);
     const partial = await v.createIndexUncommitted("category", "bitmap", { fragmentIds: [0, 1] });
     v = await v.commitExistingIndexSegments("category_idx", "category", [partial]);
-    assert.deepEqual(v.describeIndices()[0]!.segments.map((s) => s.fragmentIds).sort(), [[0, 1], [2, 3], [4, 5]]);
+    const kept = before.filter((ids) => !ids.includes(0) && !ids.includes(1));
+    assert.deepEqual(
+      v.describeIndices()[0]!.segments.map((s) => s.fragmentIds).sort(),
+      [[0, 1], ...kept].sort(),
+    );
     v = await v.dropIndex("category_idx");
     assert.deepEqual(v.describeIndices(), []);
     await assert.rejects(v.dropIndex("category_idx"), isLance("INDEX_NOT_FOUND", /does not exist/));
