@@ -1,0 +1,69 @@
+// Builds index segments on worker threads of this machine (piscina), then
+// commits them from the calling thread. The default executor of the CLI.
+
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { MessageChannel } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { LanceError } from "../core/errors.js";
+import { commitJob, removeSegmentFiles, type IndexBuildJob, type IndexExecutor, type SegmentProgress } from "../index/segments-api.js";
+import type { IndexSegment } from "../index/segment.js";
+import type { Dataset } from "../table/dataset.js";
+import type { WorkerTask } from "./segment-worker.js";
+
+export interface LocalExecutorOptions {
+  /** Worker threads (default: the number of cores). */
+  maxConcurrency?: number;
+}
+
+function workerFile(): string {
+  const compiled = new URL("./segment-worker.js", import.meta.url);
+  if (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(compiled))) return fileURLToPath(compiled);
+  return fileURLToPath(new URL("./worker-shim.mjs", import.meta.url));
+}
+
+export class LocalExecutor implements IndexExecutor {
+  readonly maxConcurrency: number;
+
+  constructor(options: LocalExecutorOptions = {}) {
+    this.maxConcurrency = options.maxConcurrency ?? availableParallelism();
+    if (!Number.isSafeInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
+      throw new LanceError("INVALID_INPUT", `maxConcurrency must be a positive integer, got ${options.maxConcurrency}`);
+    }
+  }
+
+  async run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
+      throw new LanceError("NOT_SUPPORTED", `worker threads reach datasets by local path or file:// URI, not ${job.uri}`);
+    }
+    const pool = new Piscina({ filename: workerFile(), maxThreads: Math.min(this.maxConcurrency, job.tasks.length), minThreads: 1 });
+    const segments: IndexSegment[] = [];
+    try {
+      const results = await Promise.allSettled(
+        job.tasks.map(async (task) => {
+          const { port1, port2 } = new MessageChannel();
+          port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
+          try {
+            const payload: WorkerTask = { task, port: port2 };
+            const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
+            segments.push(segment);
+            onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
+            return segment;
+          } finally {
+            port1.close();
+          }
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason instanceof Error ? failed.reason : new LanceError("INTERNAL", String(failed.reason));
+      const ordered = job.tasks.map((t) => segments.find((s) => s.fragmentIds.join() === [...t.fragmentIds].sort((a, b) => a - b).join())!);
+      return await commitJob(ds, job, ordered);
+    } catch (err) {
+      for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
+      throw err instanceof LanceError ? err : new LanceError("INTERNAL", `segment build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      await pool.destroy();
+    }
+  }
+}

@@ -1,0 +1,21 @@
+// Worker-thread entry: builds one index segment (a SegmentBuildTask) and
+// reports rows read through the given port.
+
+import type { MessagePort } from "node:worker_threads";
+import { runSegmentTask, type SegmentBuildTask } from "../index/segments-api.js";
+import type { IndexSegment } from "../index/segment.js";
+import { openDataset } from "./open-dataset.js";
+
+export interface WorkerTask {
+  task: SegmentBuildTask;
+  port?: MessagePort;
+}
+
+export default async function buildSegment({ task, port }: WorkerTask): Promise<IndexSegment> {
+  try {
+    const ds = await openDataset(task.uri, { version: task.version });
+    return await runSegmentTask(ds, task, (rowsDone) => port?.postMessage({ rowsDone }));
+  } finally {
+    port?.close();
+  }
+}
