@@ -1,7 +1,12 @@
 // `lancets index create|list|drop`: scalar index segments from the command line.
 
+import { availableParallelism } from "node:os";
+import { cleanupIndexFiles, type IndexExecutor } from "../index/segments-api.js";
+import { BullMQExecutor } from "../node/bullmq.js";
+import { LocalExecutor } from "../node/local-executor.js";
 import { openDataset } from "../node/open-dataset.js";
 import { formatTable, toJson } from "./output.js";
+import { segmentBars, type ProgressBars } from "./progress.js";
 
 export interface IndexCreateOptions {
   column: string;
@@ -10,17 +15,38 @@ export interface IndexCreateOptions {
   groupSize?: number;
   replace?: boolean;
   rowsPerZone?: number;
+  workers?: number;
+  redis?: string;
+  prefix?: string;
+  progress?: boolean;
 }
 
 export async function runIndexCreate(uri: string, options: IndexCreateOptions, print: (text: string) => void): Promise<void> {
   const ds = await openDataset(uri);
   const started = Date.now();
-  const next = await ds.createScalarIndex(options.column, options.type, {
-    ...(options.name ? { name: options.name } : {}),
-    ...(options.groupSize ? { fragmentGroupSize: options.groupSize } : {}),
-    replace: options.replace ?? false,
-    ...(options.rowsPerZone ? { params: { rowsPerZone: options.rowsPerZone } } : {}),
-  });
+  const workers = options.workers ?? availableParallelism();
+  const executor: IndexExecutor = options.redis
+    ? new BullMQExecutor({ redisUrl: options.redis, ...(options.prefix ? { prefix: options.prefix } : {}) })
+    : new LocalExecutor({ maxConcurrency: workers });
+  let bars: ProgressBars | undefined;
+  let next;
+  try {
+    next = await ds.createScalarIndex(options.column, options.type, {
+      ...(options.name ? { name: options.name } : {}),
+      ...(options.groupSize ? { fragmentGroupSize: options.groupSize } : { minGroups: workers }),
+      replace: options.replace ?? false,
+      ...(options.rowsPerZone ? { params: { rowsPerZone: options.rowsPerZone } } : {}),
+      uri,
+      executor,
+      onProgress: (p) => {
+        if (options.progress === false) return;
+        bars ??= segmentBars();
+        bars.update(p);
+      },
+    });
+  } finally {
+    bars?.stop();
+  }
   const name = options.name ?? `${options.column}_idx`;
   const index = next.describeIndices().find((i) => i.name === name)!;
   print(`created ${index.indexType} index "${name}" on ${options.column}: ${index.segments.length} segment${index.segments.length === 1 ? "" : "s"}, ${index.numIndexedRows} rows, version ${next.version} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -49,4 +75,10 @@ export async function runIndexDrop(uri: string, options: { name: string }, print
   const ds = await openDataset(uri);
   const next = await ds.dropIndex(options.name);
   print(`dropped index "${options.name}": version ${next.version}`);
+}
+
+export async function runIndexCleanup(uri: string, options: { olderThanSeconds?: number }, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri);
+  const removed = await cleanupIndexFiles(ds, { olderThanMs: (options.olderThanSeconds ?? 3600) * 1000 });
+  print(removed.length === 0 ? "nothing to remove" : `removed ${removed.length} uncommitted segment${removed.length === 1 ? "" : "s"}: ${removed.join(", ")}`);
 }

@@ -6,7 +6,8 @@ import { runInspect } from "./inspect.js";
 import { runScan } from "./scan.js";
 import { runAppend } from "./append.js";
 import { runSearch } from "./search.js";
-import { runIndexCreate, runIndexDrop, runIndexList } from "./index-cmd.js";
+import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList } from "./index-cmd.js";
+import { runWorker } from "./worker-cmd.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -82,10 +83,14 @@ export function buildProgram(print: (text: string) => void): Command {
     .requiredOption("--column <name>", "column to index")
     .requiredOption("--type <type>", "btree | bitmap | zonemap | fts | inverted")
     .option("--name <name>", "index name (default <column>_idx)")
-    .option("--group-size <n>", "fragments per segment (default: all in one segment)", parsePositive)
+    .option("--group-size <n>", "fragments per segment (default: at least one group per worker)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)
     .option("--replace", "replace an existing index of the same name")
-    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; replace?: boolean }) => {
+    .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
+    .option("--redis <url>", "build on `lancets worker` processes through BullMQ on this Redis (redis://host:port)")
+    .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
+    .option("--no-progress", "do not draw progress bars")
+    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean }) => {
       await runIndexCreate(uri, opts, print);
     });
   index
@@ -95,6 +100,25 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--json", "print JSON")
     .action(async (uri: string, opts: { json?: boolean }) => {
       await runIndexList(uri, opts, print);
+    });
+  index
+    .command("cleanup")
+    .description("remove index files that no version references (failed or abandoned builds)")
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--older-than-seconds <n>", "only files older than this (default 3600)", parseCount)
+    .action(async (uri: string, opts: { olderThanSeconds?: number }) => {
+      await runIndexCleanup(uri, opts, print);
+    });
+  program
+    .command("worker")
+    .description("serve distributed index builds from a BullMQ queue until stopped (SIGTERM finishes the current job)")
+    .requiredOption("--redis <url>", "Redis URL (redis://host:port)")
+    .option("--concurrency <n>", "segment builds at once (default: the number of cores)", parsePositive)
+    .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
+    .option("--lock-duration <ms>", "job lock duration (default 60000)", parsePositive)
+    .option("--stalled-interval <ms>", "stalled-job check interval (default 15000)", parsePositive)
+    .action(async (opts: { redis: string; concurrency?: number; prefix?: string; lockDuration?: number; stalledInterval?: number }) => {
+      await runWorker(opts, print);
     });
   index
     .command("drop")

@@ -5,6 +5,8 @@ export interface ObjectMeta {
   /** Path relative to the store root. */
   path: string;
   size: number;
+  /** Milliseconds since the Unix epoch, when the store knows it. */
+  lastModified?: number;
 }
 
 export interface ObjectStore {

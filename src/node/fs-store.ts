@@ -148,7 +148,8 @@ export class LocalFileStore implements ObjectStore {
           const rel = relative(this.root, full).split(sep).join("/");
           if (!rel.startsWith(prefix)) continue;
           try {
-            out.push({ path: rel, size: (await stat(full)).size });
+            const st = await stat(full);
+            out.push({ path: rel, size: st.size, lastModified: st.mtimeMs });
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "stat", full);
           }

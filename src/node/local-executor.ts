@@ -17,7 +17,7 @@ export interface LocalExecutorOptions {
   maxConcurrency?: number;
 }
 
-function workerFile(): string {
+export function workerFile(): string {
   const compiled = new URL("./segment-worker.js", import.meta.url);
   if (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(compiled))) return fileURLToPath(compiled);
   return fileURLToPath(new URL("./worker-shim.mjs", import.meta.url));

@@ -1,0 +1,223 @@
+// Distributed index builds on BullMQ over Redis. A build is a flow: one child
+// job per fragment group (queue "<prefix>-build") and a parent commit job
+// (queue "<prefix>-commit"). `lancets worker` processes serve both queues:
+// children build one uncommitted segment each on a worker thread (so the event
+// loop keeps renewing the job lock) and return only the segment's JSON; the
+// parent collects them and commits once (committing twice is harmless).
+
+import { FlowProducer, Queue, QueueEvents, Worker, type Job, type ConnectionOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { availableParallelism } from "node:os";
+import { MessageChannel } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { LanceError } from "../core/errors.js";
+import { commitJob, removeSegmentFiles, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../index/segments-api.js";
+import type { IndexSegment } from "../index/segment.js";
+import { Dataset } from "../table/dataset.js";
+import { workerFile } from "./local-executor.js";
+import { openDataset } from "./open-dataset.js";
+import type { WorkerTask } from "./segment-worker.js";
+
+export interface RedisOptions {
+  /** redis://host:port[/db] */
+  redisUrl: string;
+  /** Queue name prefix (default "lancets"). */
+  prefix?: string;
+  /** How long to wait for Redis before giving up (default 5000 ms). */
+  connectTimeoutMs?: number;
+}
+
+export interface BullMQTiming {
+  /** Job lock time; a worker that stops renewing it for this long loses the job (default 60 s). */
+  lockDuration?: number;
+  /** How often workers look for jobs whose lock expired (default 15 s). */
+  stalledInterval?: number;
+}
+
+function connectionFor(url: string, connectTimeoutMs: number): ConnectionOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LanceError("INVALID_INPUT", `not a Redis URL: ${url} (expected redis://host:port)`);
+  }
+  if (parsed.protocol !== "redis:") throw new LanceError("INVALID_INPUT", `not a Redis URL: ${url} (expected redis://host:port)`);
+  return {
+    host: parsed.hostname || "127.0.0.1",
+    port: Number(parsed.port || 6379),
+    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    maxRetriesPerRequest: null,
+    connectTimeout: connectTimeoutMs,
+  };
+}
+
+/** Fails with a clear IO error when Redis does not answer within the timeout. */
+export async function checkRedis(url: string, connectTimeoutMs = 5000): Promise<void> {
+  const options = connectionFor(url, connectTimeoutMs) as Record<string, unknown>;
+  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on("error", () => undefined);
+  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), connectTimeoutMs).unref());
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), timer]);
+  } catch (err) {
+    throw new LanceError("IO", `cannot reach Redis at ${url} within ${connectTimeoutMs} ms: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    client.disconnect();
+  }
+}
+
+function queueNames(prefix: string): { build: string; commit: string } {
+  return { build: `${prefix}-build`, commit: `${prefix}-commit` };
+}
+
+interface CommitData {
+  job: Omit<IndexBuildJob, "tasks">;
+}
+
+interface BuildData {
+  task: SegmentBuildTask;
+}
+
+export interface BullMQExecutorOptions extends RedisOptions {
+  /** Attempts per segment build (default 3). */
+  attempts?: number;
+  /** Give up waiting for the whole flow after this long (default: wait). */
+  timeoutMs?: number;
+}
+
+/** Submits index builds as BullMQ flows and waits for their commit. */
+export class BullMQExecutor implements IndexExecutor {
+  constructor(private readonly options: BullMQExecutorOptions) {}
+
+  async run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
+      throw new LanceError("NOT_SUPPORTED", `workers reach datasets by local path or file:// URI (a shared volume), not ${job.uri}`);
+    }
+    const timeout = this.options.connectTimeoutMs ?? 5000;
+    await checkRedis(this.options.redisUrl, timeout);
+    const connection = connectionFor(this.options.redisUrl, timeout);
+    const names = queueNames(this.options.prefix ?? "lancets");
+    const flow = new FlowProducer({ connection });
+    const buildEvents = new QueueEvents(names.build, { connection });
+    const commitEvents = new QueueEvents(names.commit, { connection });
+    const groupOfJob = new Map<string, SegmentBuildTask>();
+    const onBuildProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
+      const task = groupOfJob.get(jobId);
+      const rowsDone = (data as { rowsDone?: number } | null)?.rowsDone;
+      if (task && typeof rowsDone === "number") onProgress?.({ groupIndex: task.groupIndex, rowsDone, rowsPlanned: task.plannedRows, done: false });
+    };
+    const onBuildDone = ({ jobId }: { jobId: string }): void => {
+      const task = groupOfJob.get(jobId);
+      if (task) onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
+    };
+    buildEvents.on("progress", onBuildProgress);
+    buildEvents.on("completed", onBuildDone);
+    try {
+      await Promise.all([buildEvents.waitUntilReady(), commitEvents.waitUntilReady()]);
+      const attempts = this.options.attempts ?? 3;
+      const { tasks, ...rest } = job;
+      const tree = await flow.add({
+        name: "commit-index",
+        queueName: names.commit,
+        data: { job: rest } satisfies CommitData,
+        opts: { attempts, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
+        children: tasks.map((task) => ({
+          name: "build-segment",
+          queueName: names.build,
+          data: { task } satisfies BuildData,
+          opts: { attempts, backoff: { type: "exponential", delay: 1000 }, failParentOnFailure: true, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
+        })),
+      });
+      for (const child of tree.children ?? []) groupOfJob.set(child.job.id!, (child.job.data as BuildData).task);
+      let result: { version: number };
+      try {
+        result = (await tree.job.waitUntilFinished(commitEvents, this.options.timeoutMs)) as { version: number };
+      } catch (err) {
+        throw new LanceError("INTERNAL", `distributed index build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      return await Dataset.open(ds.store, { version: result.version });
+    } finally {
+      await Promise.allSettled([flow.close(), buildEvents.close(), commitEvents.close()]);
+    }
+  }
+}
+
+export interface WorkerOptions extends RedisOptions, BullMQTiming {
+  /** Segment builds at once (worker threads; default: the number of cores). */
+  concurrency?: number;
+  onEvent?: (text: string) => void;
+}
+
+export interface RunningWorker {
+  /** Finishes the jobs in progress, then stops. */
+  close(): Promise<void>;
+}
+
+/** Serves build and commit jobs until closed. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const timeout = options.connectTimeoutMs ?? 5000;
+  await checkRedis(options.redisUrl, timeout);
+  const connection = connectionFor(options.redisUrl, timeout);
+  const names = queueNames(options.prefix ?? "lancets");
+  const concurrency = options.concurrency ?? availableParallelism();
+  const log = options.onEvent ?? (() => undefined);
+  const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
+  const timing = { lockDuration: options.lockDuration ?? 60_000, stalledInterval: options.stalledInterval ?? 15_000 };
+
+  const build = new Worker(
+    names.build,
+    async (job: Job) => {
+      const { task } = job.data as BuildData;
+      log(`building segment ${task.groupIndex} of ${task.name} (fragments ${task.fragmentIds.join(",")})`);
+      const { port1, port2 } = new MessageChannel();
+      port1.on("message", (m: { rowsDone: number }) => void job.updateProgress({ rowsDone: m.rowsDone }).catch(() => undefined));
+      try {
+        const payload: WorkerTask = { task, port: port2 };
+        const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
+        log(`built segment ${task.groupIndex} of ${task.name}: ${segment.uuid}`);
+        return segment;
+      } finally {
+        port1.close();
+      }
+    },
+    { connection, concurrency, ...timing },
+  );
+  const commit = new Worker(
+    names.commit,
+    async (job: Job) => {
+      const { job: spec } = job.data as CommitData;
+      const values = Object.values(await job.getChildrenValues<IndexSegment>());
+      const ds = await openDataset(spec.uri);
+      try {
+        const committed = await commitJob(ds, spec, values);
+        log(`committed ${values.length} segment(s) of ${spec.name}: version ${committed.version}`);
+        return { version: committed.version };
+      } catch (err) {
+        // segments that will never be committed are removed (later attempts rebuild nothing: the flow has failed)
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) for (const s of values) await removeSegmentFiles(ds.store, s.uuid);
+        throw err;
+      }
+    },
+    { connection, concurrency: 1, ...timing },
+  );
+  for (const w of [build, commit]) w.on("error", (err) => log(`worker error: ${err.message}`));
+  await Promise.all([build.waitUntilReady(), commit.waitUntilReady()]);
+  return {
+    async close() {
+      await Promise.allSettled([build.close(), commit.close()]);
+      await pool.destroy();
+    },
+  };
+}
+
+/** Removes queued jobs of a prefix (tests and operators). */
+export async function obliterateQueues(options: RedisOptions): Promise<void> {
+  const connection = connectionFor(options.redisUrl, options.connectTimeoutMs ?? 5000);
+  const names = queueNames(options.prefix ?? "lancets");
+  for (const name of [names.build, names.commit]) {
+    const q = new Queue(name, { connection });
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+}
