@@ -5,7 +5,7 @@
 // loop keeps renewing the job lock) and return only the segment's JSON; the
 // parent collects them and commits once (committing twice is harmless).
 
-import { FlowProducer, Queue, QueueEvents, Worker, type Job, type ConnectionOptions } from "bullmq";
+import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
@@ -134,7 +134,19 @@ export class BullMQExecutor implements IndexExecutor {
       try {
         result = (await tree.job.waitUntilFinished(commitEvents, this.options.timeoutMs)) as { version: number };
       } catch (err) {
-        throw new LanceError("INTERNAL", `distributed index build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        // name the segment builds that failed, with their reasons
+        const queue = new Queue(names.build, { connection });
+        const reasons: string[] = [];
+        try {
+          for (const child of tree.children ?? []) {
+            const j = await Job.fromId(queue, child.job.id!);
+            if (j?.failedReason) reasons.push(`segment ${(child.job.data as BuildData).task.groupIndex}: ${j.failedReason}`);
+          }
+        } finally {
+          await queue.close();
+        }
+        const detail = reasons.length > 0 ? reasons.join("; ") : err instanceof Error ? err.message : String(err);
+        throw new LanceError("INTERNAL", `distributed index build failed: ${detail}`, { cause: err });
       }
       return await Dataset.open(ds.store, { version: result.version });
     } finally {

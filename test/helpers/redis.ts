@@ -1,0 +1,87 @@
+// A private redis-server on a free loopback port, and lancets worker
+// processes, for distributed tests. Everything is stopped when the test
+// process exits.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+const children: ChildProcess[] = [];
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${seen}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      seen += d.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${seen}`));
+    });
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  stop(): void;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  await waitFor(child, /Ready to accept connections/, 10_000, "redis-server");
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  log(): string;
+  kill(signal?: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+export async function startWorker(redisUrl: string, prefix: string, extra: string[] = []): Promise<WorkerProcess> {
+  const bin = join(import.meta.dirname, "..", "..", "bin", "lancets.js");
+  const child = spawn(
+    process.execPath,
+    [bin, "worker", "--redis", redisUrl, "--prefix", prefix, "--concurrency", "1", "--lock-duration", "3000", "--stalled-interval", "1000", ...extra],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  children.push(child);
+  let log = "";
+  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${log}`)), 30_000);
+    const check = setInterval(() => {
+      if (/worker ready/.test(log)) {
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+  });
+  return { child, log: () => log, kill: (signal = "SIGKILL") => child.kill(signal), exited };
+}
