@@ -10,3 +10,11 @@ export type { WriteInput, WriteMode, WriteOptions, DataStorageVersion } from "./
 export type { ScanOptions, Scanner } from "./table/scan.js";
 export { Dataset } from "./table/dataset.js";
 export type { DataFileInfo, FragmentInfo, IndexDescription, IndexSegmentInfo, OpenOptions, VersionInfo } from "./table/dataset.js";
+export { LocalExecutor } from "./node/local-executor.js";
+export type { LocalExecutorOptions } from "./node/local-executor.js";
+export { BullMQExecutor, startWorker, checkRedis } from "./node/bullmq.js";
+export type { BullMQExecutorOptions, WorkerOptions, RunningWorker } from "./node/bullmq.js";
+export { InProcessExecutor, cleanupIndexFiles } from "./index/segments-api.js";
+export type { IndexExecutor, IndexBuildJob, SegmentBuildTask, SegmentProgress, IndexParams, CreateScalarIndexOptions } from "./index/segments-api.js";
+export type { IndexSegment } from "./index/segment.js";
+export { planFragmentGroups } from "./index/plan.js";
