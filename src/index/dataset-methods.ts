@@ -3,6 +3,8 @@
 // the table layer does not depend on index code.
 
 import { Dataset } from "../table/dataset.js";
+import "./zonemap/seed.js";
+import { optimizeIndices, type OptimizeOptions, type OptimizeResult } from "./optimize.js";
 import {
   commitExistingIndexSegments,
   createIndexUncommitted,
@@ -28,6 +30,8 @@ declare module "../table/dataset.js" {
     createScalarIndex(column: string, indexType: string, options?: CreateScalarIndexOptions): Promise<Dataset>;
     /** Removes every segment of an index; returns the new version. */
     dropIndex(name: string): Promise<Dataset>;
+    /** Indexes the fragments each index does not cover yet (zone maps from seeds where planted). */
+    optimizeIndices(options?: OptimizeOptions): Promise<OptimizeResult>;
   }
 }
 
@@ -45,4 +49,7 @@ Dataset.prototype.createScalarIndex = function (this: Dataset, column, indexType
 };
 Dataset.prototype.dropIndex = function (this: Dataset, name) {
   return dropIndex(this, name);
+};
+Dataset.prototype.optimizeIndices = function (this: Dataset, options) {
+  return optimizeIndices(this, options);
 };

@@ -12,7 +12,8 @@ import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-write
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { checkFeatureFlags, FLAG_DELETION_FILES, FLAG_DISABLE_TRANSACTION_FILE, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG, FLAG_USE_V2_FORMAT_DEPRECATED } from "../format/table/feature-flags.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
-import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/types.js";
+import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
+import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { commitTransaction, newTransactionUuid, type CommitOptions, type OpenDataset } from "./commit.js";
 import type { Dataset } from "./dataset.js";
@@ -106,6 +107,7 @@ function checkNulls(field: Field, data: Data, path: string): void {
 interface PendingFile {
   columns: Data[][];
   numRows: number;
+  seeds: SeedWriter[];
 }
 
 function fileFields(fields: readonly LanceField[], fileVersion: string): { ids: number[] } {
@@ -119,7 +121,15 @@ async function writeDataFile(store: ObjectStore, lanceFields: LanceField[], sche
     const data = concatData(pending.columns[c]!);
     encoded.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
   });
-  const bytes = encodeLanceFile({ fileVersion, fields: lanceFields, schemaMetadata, numRows: pending.numRows, columns: encoded });
+  // seeds become extra global buffers (numbered from 1) named in the schema metadata
+  const globalBuffers: Uint8Array[] = [];
+  const metadata = { ...schemaMetadata };
+  for (const seed of pending.seeds) {
+    const { bytes, metadataValue } = seed.finish();
+    globalBuffers.push(bytes);
+    metadata[`${SEED_KEY_PREFIX}${seed.column}`] = new TextEncoder().encode(metadataValue(globalBuffers.length));
+  }
+  const bytes = encodeLanceFile({ fileVersion, fields: lanceFields, schemaMetadata: metadata, numRows: pending.numRows, columns: encoded, globalBuffers });
   const name = newDataFileName();
   await store.put(`data/${name}`, bytes);
   const { ids } = fileFields(lanceFields, fileVersion);
@@ -143,14 +153,17 @@ async function writeFragments(
   schemaMetadata: Record<string, Uint8Array>,
   fileVersion: string,
   maxRowsPerFile: number,
+  indices: readonly IndexMetadata[] = [],
 ): Promise<Fragment[]> {
   const arrowSchema = lanceToArrowSchema(lanceFields, schemaMetadata);
+  const seedTargets = fileVersion === "legacy" ? [] : planSeeds(indices, lanceFields, arrowSchema.fields);
   const fragments: Fragment[] = [];
-  let pending: PendingFile = { columns: arrowSchema.fields.map(() => []), numRows: 0 };
+  const fresh = (): PendingFile => ({ columns: arrowSchema.fields.map(() => []), numRows: 0, seeds: seedTargets.map((t) => t.create()) });
+  let pending = fresh();
   const flush = async (): Promise<void> => {
     if (pending.numRows === 0) return;
     fragments.push(await writeDataFile(store, lanceFields, schemaMetadata, arrowSchema, pending, fileVersion));
-    pending = { columns: arrowSchema.fields.map(() => []), numRows: 0 };
+    pending = fresh();
   };
   for await (const batch of batchesOf(input)) {
     const order = matchSchema(arrowSchema, batch.schema);
@@ -162,6 +175,8 @@ async function writeFragments(
         checkNulls(field, data, field.name);
         pending.columns[c]!.push(data);
       });
+      // seed statistics accumulate as the rows arrive
+      seedTargets.forEach((t, k) => pending.seeds[k]!.observe(pending.columns[t.fieldIndex]!.at(-1)!));
       pending.numRows += take;
       start += take;
       if (pending.numRows >= maxRowsPerFile) await flush();
@@ -209,7 +224,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
     const ds = existing!;
     const fileVersion = ds.dataStorageVersion;
     if (fileVersion === "legacy") throw new LanceError("NOT_SUPPORTED", `${store.uri} uses the legacy (v1) file format, which lancets does not write`);
-    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, maxRowsPerFile);
+    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, maxRowsPerFile, ds.indices);
     if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");
     const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
     return commitTransaction(open, store, txn, (latest, version) => {

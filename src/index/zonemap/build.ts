@@ -106,32 +106,62 @@ function zoneValueRow(row: number): number {
   return row >= 0 ? row : -1 - row;
 }
 
-export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
-  const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
-  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values);
-  const { zones, nullRowIds } = computeZones(training, rowsPerZone);
-  const withNullBitmap = params.nullBitmap ?? false;
+export interface ZoneRow {
+  fragmentId: number;
+  zoneStart: number;
+  zoneLength: number;
+  nullCount: number;
+  nanCount: number;
+}
+
+/** Writes a zone-map segment from zone rows and their min / max values. */
+export async function writeZoneMapSegment(
+  store: ObjectStore,
+  dir: string,
+  zones: readonly ZoneRow[],
+  min: Data,
+  max: Data,
+  options: { rowsPerZone: number; useSeeds: boolean; nullRowIds?: ArrayLike<number> },
+): Promise<BuiltSegmentFiles> {
+  const withNullBitmap = options.nullRowIds !== undefined;
   const size = await writeArrowFile(
     store,
     `${dir}/zonemap.lance`,
     tableOf(
       [
-        { name: "min", data: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))), nullable: true },
-        { name: "max", data: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.maxRow))), nullable: true },
+        { name: "min", data: min, nullable: true },
+        { name: "max", data: max, nullable: true },
         { name: "null_count", data: uint32Data(zones.map((z) => z.nullCount)), nullable: false },
         { name: "nan_count", data: uint32Data(zones.map((z) => z.nanCount)), nullable: false },
         { name: "fragment_id", data: uint64Data(zones.map((z) => z.fragmentId)), nullable: false },
         { name: "zone_start", data: uint64Data(zones.map((z) => z.zoneStart)), nullable: false },
         { name: "zone_length", data: uint64Data(zones.map((z) => z.zoneLength)), nullable: false },
       ],
-      withNullBitmap ? { rows_per_zone: String(rowsPerZone), null_bitmap: "1" } : { rows_per_zone: String(rowsPerZone) },
+      withNullBitmap ? { rows_per_zone: String(options.rowsPerZone), null_bitmap: "1" } : { rows_per_zone: String(options.rowsPerZone) },
     ),
-    withNullBitmap ? { globalBuffers: [encodeRowAddrTreeMap(nullRowIds)] } : {},
+    withNullBitmap ? { globalBuffers: [encodeRowAddrTreeMap(options.nullRowIds!)] } : {},
   );
-
   return {
     files: [{ path: "zonemap.lance", sizeBytes: size }],
-    details: zoneMapDetails({ rowsPerZone, useSeeds, hasNullBitmap: withNullBitmap }),
+    details: zoneMapDetails({ rowsPerZone: options.rowsPerZone, useSeeds: options.useSeeds, hasNullBitmap: withNullBitmap }),
     indexVersion: 0,
   };
+}
+
+/** Zone rows and min / max values of the scanned training data. */
+export function scannedZones(training: TrainingData, rowsPerZone: number): { zones: ZoneRow[]; min: Data; max: Data; nullRowIds: number[] } {
+  const { zones, nullRowIds } = computeZones(training, rowsPerZone);
+  return {
+    zones,
+    min: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))),
+    max: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.maxRow))),
+    nullRowIds,
+  };
+}
+
+export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
+  const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
+  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values);
+  const { zones, min, max, nullRowIds } = scannedZones(training, rowsPerZone);
+  return writeZoneMapSegment(store, dir, zones, min, max, { rowsPerZone, useSeeds, ...(params.nullBitmap ? { nullRowIds } : {}) });
 }

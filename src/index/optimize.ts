@@ -1,0 +1,149 @@
+// optimizeIndices: for every index, the fragments no segment covers are
+// indexed as one new segment. ZONEMAP indexes with use_seeds harvest the zone
+// statistics planted in the new data files (a footer read per file) and fall
+// back to scanning the fragments that carry no usable seed.
+
+import { concatData } from "../core/arrow-data.js";
+import { LanceError } from "../core/errors.js";
+import { randomUUID } from "../core/random.js";
+import { LanceFileReader } from "../file/file-reader.js";
+import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
+import { indexTypeName, parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import type { Fragment } from "../format/table/types.js";
+import type { Dataset } from "../table/dataset.js";
+import { SEED_KEY_PREFIX } from "../table/seeds.js";
+import { segmentFromBuilt, type IndexSegment } from "./segment.js";
+import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir, type IndexParams } from "./segments-api.js";
+import { loadTrainingData } from "./training.js";
+import { decodeZoneMapSeed, parseSeedValue, type HarvestedSeed } from "./zonemap/seed.js";
+import { DEFAULT_ROWS_PER_ZONE, scannedZones, writeZoneMapSegment, type ZoneRow } from "./zonemap/build.js";
+
+export interface OptimizeOptions {
+  /** Only these indexes (default: all). */
+  names?: string[];
+  /** Ignore seeds and scan every new fragment (for comparisons). */
+  ignoreSeeds?: boolean;
+}
+
+export interface OptimizeReport {
+  name: string;
+  indexType: string;
+  /** Fragments newly covered. */
+  fragments: number[];
+  fragmentsFromSeeds: number;
+  fragmentsScanned: number;
+  segment?: string;
+}
+
+export interface OptimizeResult {
+  dataset: Dataset;
+  indices: OptimizeReport[];
+}
+
+/** The zone-map seed planted in a fragment's first data file, if it is usable for this index. */
+async function harvestSeed(ds: Dataset, fragment: Fragment, column: string, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
+  const file = fragment.files[0];
+  if (!file) return undefined;
+  const reader = await LanceFileReader.open(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+  const raw = reader.schema.metadata[`${SEED_KEY_PREFIX}${column}`];
+  if (!raw) return undefined;
+  const value = parseSeedValue(new TextDecoder().decode(raw));
+  if (!value || value.rowsPerZone !== rowsPerZone || value.bufferIndex >= reader.globalBuffers.length) return undefined;
+  const seed = decodeZoneMapSeed(await reader.readGlobalBuffer(value.bufferIndex), rowsPerZone, `data/${file.path}`);
+  let rows = 0;
+  for (const z of seed.zones) rows += z.zoneLength;
+  // the zones must cover exactly the file's rows
+  return rows === fragment.physicalRows && reader.numRows === fragment.physicalRows ? seed : undefined;
+}
+
+async function optimizeZoneMap(ds: Dataset, name: string, column: string, fieldId: number, details: { rowsPerZone?: number; useSeeds?: boolean }, fragmentIds: number[], ignoreSeeds: boolean): Promise<{ segment: IndexSegment; fromSeeds: number; scanned: number }> {
+  const rowsPerZone = details.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
+  const useSeeds = details.useSeeds ?? false;
+  const seeds = new Map<number, HarvestedSeed>();
+  if (useSeeds && !ignoreSeeds) {
+    for (const id of fragmentIds) {
+      const seed = await harvestSeed(ds, ds.manifest.fragments.find((f) => f.id === id)!, column, rowsPerZone);
+      if (seed) seeds.set(id, seed);
+    }
+  }
+  const toScan = fragmentIds.filter((id) => !seeds.has(id));
+  const scanned = toScan.length > 0 ? scannedZones(await loadTrainingData(ds, column, toScan), rowsPerZone) : undefined;
+  const zones: ZoneRow[] = [];
+  const mins = [];
+  const maxs = [];
+  let scanAt = 0;
+  for (const id of fragmentIds) {
+    const seed = seeds.get(id);
+    if (seed) {
+      for (const z of seed.zones) zones.push({ fragmentId: id, ...z });
+      mins.push(seed.min);
+      maxs.push(seed.max);
+    } else if (scanned) {
+      const start = scanAt;
+      while (scanAt < scanned.zones.length && scanned.zones[scanAt]!.fragmentId === id) scanAt++;
+      zones.push(...scanned.zones.slice(start, scanAt));
+      mins.push(scanned.min.slice(start, scanAt - start));
+      maxs.push(scanned.max.slice(start, scanAt - start));
+    }
+  }
+  const uuid = randomUUID();
+  try {
+    const built = await writeZoneMapSegment(ds.store, segmentDir(uuid), zones, concatData(mins), concatData(maxs), { rowsPerZone, useSeeds });
+    const segment = segmentFromBuilt(built, { uuid, name, column, fieldId, indexType: "ZONEMAP", fragmentIds, datasetVersion: ds.version });
+    return { segment, fromSeeds: seeds.size, scanned: toScan.length };
+  } catch (err) {
+    await removeSegmentFiles(ds.store, uuid);
+    throw err;
+  }
+}
+
+export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  const byName = new Map<string, typeof ds.indices[number][]>();
+  for (const i of ds.indices) {
+    if (SYSTEM_INDEX_NAMES.has(i.name)) continue;
+    byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
+  }
+  for (const n of options.names ?? []) if (!byName.has(n)) throw new LanceError("INDEX_NOT_FOUND", `index "${n}" does not exist in version ${ds.version}`);
+  let current = ds;
+  const reports: OptimizeReport[] = [];
+  for (const [name, segments] of byName) {
+    if (options.names && !options.names.includes(name)) continue;
+    const first = segments[0]!;
+    const typeName = indexTypeName(first.indexDetails?.typeUrl, first.files.map((f) => f.path));
+    const indexType = parseScalarIndexType(typeName);
+    const covered = new Set(segments.flatMap((s) => s.fragmentIds ?? []));
+    const fragmentIds = current.manifest.fragments.map((f) => f.id).filter((id) => !covered.has(id));
+    const report: OptimizeReport = { name, indexType: typeName, fragments: fragmentIds, fragmentsFromSeeds: 0, fragmentsScanned: 0 };
+    reports.push(report);
+    if (fragmentIds.length === 0) continue;
+    if (!indexType) throw new LanceError("NOT_SUPPORTED", `index "${name}" is a ${typeName} index, which lancets does not build`);
+    const column = current.fieldPath(first.fields[0]!);
+    let segment: IndexSegment;
+    if (indexType === "ZONEMAP") {
+      const details = first.indexDetails ? decodeZoneMapDetails(first.indexDetails.value, `index ${name}`) : {};
+      const r = await optimizeZoneMap(current, name, column, first.fields[0]!, details, fragmentIds, options.ignoreSeeds ?? false);
+      segment = r.segment;
+      report.fragmentsFromSeeds = r.fromSeeds;
+      report.fragmentsScanned = r.scanned;
+    } else {
+      const params: IndexParams = {};
+      if (indexType === "FTS" && first.indexDetails) {
+        const d = decodeInvertedDetails(first.indexDetails.value, `index ${name}`);
+        Object.assign(params, {
+          baseTokenizer: d.baseTokenizer,
+          language: d.language,
+          maxTokenLength: d.maxTokenLength,
+          lowerCase: d.lowerCase,
+          stem: d.stem,
+          removeStopWords: d.removeStopWords,
+          asciiFolding: d.asciiFolding,
+        });
+      }
+      segment = await createIndexUncommitted(current, column, indexType, { name, fragmentIds, params });
+      report.fragmentsScanned = fragmentIds.length;
+    }
+    current = await commitExistingIndexSegments(current, name, column, [segment]);
+    report.segment = segment.uuid;
+  }
+  return { dataset: current, indices: reports };
+}

@@ -1,0 +1,185 @@
+// Zone-map seeds (Lance 12's layout): while a data file is written, the zone
+// statistics of a ZONEMAP-indexed column are accumulated and stored in the
+// file as an Arrow IPC file with one row per zone of rows_per_zone rows --
+// min T, max T, null_count UInt32, nan_count UInt32, zone_length UInt64 --
+// and schema metadata seed_null_bitmap = hex of a roaring bitmap of the null
+// row offsets ("" when none). The file's schema metadata names it with
+// lance.seed.<column> = "<buffer>:<rows_per_zone>".
+
+import { tableFromIPC, tableToIPC, type Data, type Field, type Table } from "apache-arrow";
+import { concatData, nullData, takeData } from "../../core/arrow-data.js";
+import { LanceError } from "../../core/errors.js";
+import { decodeRoaring32, encodeRoaring32 } from "../../core/roaring.js";
+import { decodeZoneMapDetails } from "../../format/index/details.js";
+import { TYPE_URLS } from "../../format/index/index-type.js";
+import type { IndexMetadata, LanceField } from "../../format/table/types.js";
+import { registerSeedPlugin, type SeedWriter } from "../../table/seeds.js";
+import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import { valueAccess } from "../value-order.js";
+
+function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+function fromHex(hex: string, where: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new LanceError("CORRUPT_FILE", `corrupt zone-map seed in ${where}: null bitmap is not hex`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+interface ZoneStats {
+  length: number;
+  nullCount: number;
+  nanCount: number;
+  min: Data;
+  max: Data;
+}
+
+/** Picks the smallest and largest of candidate single values (NaN wins the max). */
+function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Data } {
+  if (candidates.length === 0) return { min: nullData(type, 1), max: nullData(type, 1) };
+  const all = concatData(candidates);
+  const access = valueAccess(all);
+  let min = -1;
+  let max = -1;
+  let nan = -1;
+  for (let i = 0; i < all.length; i++) {
+    if (access.isNull(i)) continue;
+    if (access.isNaN(i)) {
+      nan = i;
+      continue;
+    }
+    if (min < 0 || access.compare(i, min) < 0) min = i;
+    if (max < 0 || access.compare(i, max) > 0) max = i;
+  }
+  if (nan >= 0) {
+    max = nan;
+    if (min < 0) min = nan;
+  }
+  return {
+    min: min < 0 ? nullData(type, 1) : takeData(all, Int32Array.of(min)),
+    max: max < 0 ? nullData(type, 1) : takeData(all, Int32Array.of(max)),
+  };
+}
+
+export class ZoneMapSeedWriter implements SeedWriter {
+  private readonly zones: ZoneStats[] = [];
+  private readonly nullOffsets: number[] = [];
+  private rows = 0;
+  private current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] as Data[] };
+
+  constructor(
+    readonly column: string,
+    private readonly field: Field,
+    readonly rowsPerZone: number,
+  ) {}
+
+  private closeZone(): void {
+    const { min, max } = combine(this.current.candidates, this.field.type);
+    this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: this.current.nanCount, min, max });
+    this.current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] };
+  }
+
+  observe(data: Data): void {
+    const access = valueAccess(data);
+    let start = 0;
+    while (start < data.length) {
+      const take = Math.min(data.length - start, this.rowsPerZone - this.current.length);
+      // one pass over this piece of the zone: its null and NaN counts and the rows of its extremes
+      let min = -1;
+      let max = -1;
+      let nan = -1;
+      for (let i = start; i < start + take; i++) {
+        if (access.isNull(i)) {
+          this.current.nullCount++;
+          this.nullOffsets.push(this.rows + i - start);
+          continue;
+        }
+        if (access.isNaN(i)) {
+          this.current.nanCount++;
+          nan = i;
+          continue;
+        }
+        if (min < 0 || access.compare(i, min) < 0) min = i;
+        if (max < 0 || access.compare(i, max) > 0) max = i;
+      }
+      const picks = [min, max, nan].filter((r) => r >= 0);
+      if (picks.length > 0) this.current.candidates.push(takeData(data, Int32Array.from(picks)));
+      this.current.length += take;
+      this.rows += take;
+      start += take;
+      if (this.current.length === this.rowsPerZone) this.closeZone();
+    }
+  }
+
+  finish(): { bytes: Uint8Array; metadataValue: (bufferIndex: number) => string } {
+    if (this.current.length > 0) this.closeZone();
+    const type = this.field.type;
+    const table = tableOf(
+      [
+        { name: "min", data: this.zones.length > 0 ? concatData(this.zones.map((z) => z.min)) : nullData(type, 0), nullable: true },
+        { name: "max", data: this.zones.length > 0 ? concatData(this.zones.map((z) => z.max)) : nullData(type, 0), nullable: true },
+        { name: "null_count", data: uint32Data(this.zones.map((z) => z.nullCount)), nullable: false },
+        { name: "nan_count", data: uint32Data(this.zones.map((z) => z.nanCount)), nullable: false },
+        { name: "zone_length", data: uint64Data(this.zones.map((z) => z.length)), nullable: false },
+      ],
+      { seed_null_bitmap: this.nullOffsets.length > 0 ? toHex(encodeRoaring32(this.nullOffsets)) : "" },
+    );
+    const bytes = tableToIPC(table, "file");
+    return { bytes, metadataValue: (bufferIndex) => `${bufferIndex}:${this.rowsPerZone}` };
+  }
+}
+
+export interface HarvestedSeed {
+  rowsPerZone: number;
+  zones: { zoneStart: number; zoneLength: number; nullCount: number; nanCount: number }[];
+  min: Data;
+  max: Data;
+  /** Null row offsets within the file, or undefined when the seed has no bitmap. */
+  nullOffsets: Uint32Array | undefined;
+}
+
+/** Parses a `lance.seed.<column>` value: buffer index, rows per zone (and possibly a trailing field id). */
+export function parseSeedValue(value: string): { bufferIndex: number; rowsPerZone: number } | undefined {
+  const parts = value.split(":");
+  const bufferIndex = Number(parts[0]);
+  const rowsPerZone = Number(parts[1]);
+  if (parts.length < 2 || !Number.isSafeInteger(bufferIndex) || bufferIndex < 1 || !Number.isSafeInteger(rowsPerZone) || rowsPerZone < 1) return undefined;
+  return { bufferIndex, rowsPerZone };
+}
+
+/** Decodes seed bytes; zone starts are implicit (i * rows_per_zone). */
+export function decodeZoneMapSeed(bytes: Uint8Array, rowsPerZone: number, where: string): HarvestedSeed {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (err) {
+    throw new LanceError("CORRUPT_FILE", `corrupt zone-map seed in ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const col = (name: string): Data => {
+    const v = table.getChild(name);
+    if (!v) throw new LanceError("CORRUPT_FILE", `corrupt zone-map seed in ${where}: no column ${name}`);
+    return v.data.length === 1 ? v.data[0]! : concatData(v.data);
+  };
+  const lengths = table.getChild("zone_length")!.toArray() as BigUint64Array;
+  const nulls = table.getChild("null_count")!.toArray() as Uint32Array;
+  const nans = table.getChild("nan_count")!.toArray() as Uint32Array;
+  const zones = Array.from(lengths, (len, i) => ({ zoneStart: i * rowsPerZone, zoneLength: Number(len), nullCount: nulls[i]!, nanCount: nans[i]! }));
+  const hex = table.schema.metadata.get("seed_null_bitmap");
+  let nullOffsets: Uint32Array | undefined;
+  if (hex !== undefined) nullOffsets = hex === "" ? new Uint32Array(0) : decodeRoaring32(fromHex(hex, where), where);
+  return { rowsPerZone, zones, min: col("min"), max: col("max"), nullOffsets };
+}
+
+registerSeedPlugin({
+  typeUrl: TYPE_URLS.ZONEMAP,
+  createSeedWriter(index: IndexMetadata, column: LanceField, arrowField: Field) {
+    if (!index.indexDetails) return undefined;
+    const details = decodeZoneMapDetails(index.indexDetails.value, `index ${index.name}`);
+    if (!details.useSeeds || details.rowsPerZone === undefined) return undefined;
+    return new ZoneMapSeedWriter(column.name, arrowField, details.rowsPerZone);
+  },
+});
