@@ -82,3 +82,19 @@ export async function runIndexCleanup(uri: string, options: { olderThanSeconds?:
   const removed = await cleanupIndexFiles(ds, { olderThanMs: (options.olderThanSeconds ?? 3600) * 1000 });
   print(removed.length === 0 ? "nothing to remove" : `removed ${removed.length} uncommitted segment${removed.length === 1 ? "" : "s"}: ${removed.join(", ")}`);
 }
+
+export async function runIndexOptimize(uri: string, options: { name?: string }, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri);
+  const { dataset, indices } = await ds.optimizeIndices(options.name ? { names: [options.name] } : {});
+  if (indices.length === 0) {
+    print("no indices");
+    return;
+  }
+  print(
+    formatTable(
+      ["name", "type", "new fragments", "from seeds", "scanned"],
+      indices.map((r) => [r.name, r.indexType, String(r.fragments.length), String(r.fragmentsFromSeeds), String(r.fragmentsScanned)]),
+    ),
+  );
+  print(dataset.version === ds.version ? "every index was up to date" : `version ${dataset.version}`);
+}

@@ -6,7 +6,7 @@ import { runInspect } from "./inspect.js";
 import { runScan } from "./scan.js";
 import { runAppend } from "./append.js";
 import { runSearch } from "./search.js";
-import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList } from "./index-cmd.js";
+import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList, runIndexOptimize } from "./index-cmd.js";
 import { runWorker } from "./worker-cmd.js";
 
 function parseCount(value: string): number {
@@ -100,6 +100,14 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--json", "print JSON")
     .action(async (uri: string, opts: { json?: boolean }) => {
       await runIndexList(uri, opts, print);
+    });
+  index
+    .command("optimize")
+    .description("index the fragments each index does not cover yet (zone maps from seeds where planted)")
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--name <name>", "only this index")
+    .action(async (uri: string, opts: { name?: string }) => {
+      await runIndexOptimize(uri, opts, print);
     });
   index
     .command("cleanup")
