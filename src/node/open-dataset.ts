@@ -7,6 +7,7 @@ import { LanceError } from "../core/errors.js";
 import type { ObjectStore } from "../io/object-store.js";
 import "../index/dataset-methods.js";
 import "../query/full-text.js";
+import "../query/filtered-scan.js";
 import { Dataset, type OpenOptions } from "../table/dataset.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";

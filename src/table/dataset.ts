@@ -11,7 +11,7 @@ import type { ManifestNamingScheme } from "../format/table/version-names.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
-import { Scanner, type ScanOptions } from "./scan.js";
+import { requireQueryHooks, Scanner, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
 
@@ -175,10 +175,19 @@ export class Dataset {
   }
 
   /** Rows visible in this version (physical rows minus deleted rows), from metadata alone. */
-  countRows(): number {
+  countRows(): number;
+  /** Rows matching a filter (using index segments where they help). */
+  countRows(filter: string): Promise<number>;
+  countRows(filter?: string): number | Promise<number> {
+    if (filter !== undefined) return requireQueryHooks().countRows(this, filter);
     let n = 0;
     for (const f of this.manifest.fragments) n += liveRows(f);
     return n;
+  }
+
+  /** How a filter would run: which index segments answer which predicates, which fragments are scanned. */
+  async explain(filter: string): Promise<string> {
+    return requireQueryHooks().explain(this, filter);
   }
 
   async latestVersion(): Promise<number> {

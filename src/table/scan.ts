@@ -29,6 +29,29 @@ export interface ScanOptions {
    * a `_score` column (BM25 as Lance scores it); `limit` defaults to 10.
    */
   fullTextSearch?: { query: string; columns?: string[] };
+  /**
+   * A SQL filter (comparisons, BETWEEN, IN, IS [NOT] NULL, LIKE, AND / OR /
+   * NOT); index segments answer what they can and every row is rechecked.
+   */
+  filter?: string;
+}
+
+/** Query functions provided by the query layer, which sits above this one. */
+export interface QueryHooks {
+  filteredScan(ds: Dataset, options: ScanOptions): Promise<Table>;
+  countRows(ds: Dataset, filter: string): Promise<number>;
+  explain(ds: Dataset, filter: string): Promise<string>;
+}
+
+let queryHooks: QueryHooks | undefined;
+
+export function registerQueryHooks(hooks: QueryHooks): void {
+  queryHooks = hooks;
+}
+
+export function requireQueryHooks(): QueryHooks {
+  if (!queryHooks) throw new LanceError("INTERNAL", "filtered queries are not loaded; import lancets from its package entry");
+  return queryHooks;
 }
 
 type FullTextHandler = (ds: Dataset, options: ScanOptions) => Promise<Table>;
@@ -159,6 +182,8 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     private readonly options: ScanOptions = {},
   ) {
     if (options.fullTextSearch && !fullTextHandler) throw new LanceError("INTERNAL", "full-text search is not loaded; import lancets from its package entry");
+    if (options.fullTextSearch && options.filter !== undefined) throw new LanceError("NOT_SUPPORTED", "a full-text search with a filter is not supported yet");
+    if (options.filter !== undefined) requireQueryHooks();
     this.projection = planProjection(ds, options);
     this.schema = this.projection.schema;
     const batchSize = options.batchSize ?? 8192;
@@ -182,6 +207,10 @@ export class Scanner implements AsyncIterable<RecordBatch> {
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     if (this.options.fullTextSearch) {
       yield* (await fullTextHandler!(this.ds, this.options)).batches;
+      return;
+    }
+    if (this.options.filter !== undefined) {
+      yield* (await requireQueryHooks().filteredScan(this.ds, this.options)).batches;
       return;
     }
     const batchSize = this.options.batchSize ?? 8192;
@@ -215,6 +244,7 @@ export class Scanner implements AsyncIterable<RecordBatch> {
 
   async toArrow(): Promise<Table> {
     if (this.options.fullTextSearch) return fullTextHandler!(this.ds, this.options);
+    if (this.options.filter !== undefined) return requireQueryHooks().filteredScan(this.ds, this.options);
     const batches: RecordBatch[] = [];
     for await (const b of this) batches.push(b);
     return batches.length > 0 ? new Table(batches) : new Table(this.schema);

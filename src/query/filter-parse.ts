@@ -1,0 +1,356 @@
+// The filter language: the SQL expressions Lance accepts in `where` for scalar
+// columns. Comparisons, BETWEEN, IN, IS [NOT] NULL, LIKE, AND / OR / NOT and
+// parentheses over literals of every scalar type (numbers, strings, booleans,
+// NULL, DATE '...', TIMESTAMP '...'). Identifiers may be quoted with double
+// quotes or backticks.
+
+import { LanceError } from "../core/errors.js";
+
+export type Literal =
+  | { kind: "number"; text: string; value: number }
+  | { kind: "string"; value: string }
+  | { kind: "bool"; value: boolean }
+  | { kind: "null" }
+  | { kind: "date"; days: number; text: string }
+  | { kind: "timestamp"; micros: bigint; text: string };
+
+export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+
+export type Expr =
+  | { kind: "and" | "or"; left: Expr; right: Expr }
+  | { kind: "not"; expr: Expr }
+  | { kind: "cmp"; op: CompareOp; column: string; value: Literal }
+  | { kind: "between"; column: string; low: Literal; high: Literal; negated: boolean }
+  | { kind: "in"; column: string; values: Literal[]; negated: boolean }
+  | { kind: "isnull"; column: string; negated: boolean }
+  | { kind: "like"; column: string; pattern: string; negated: boolean }
+  | { kind: "literal"; value: Literal };
+
+interface Token {
+  kind: "ident" | "qident" | "number" | "string" | "op" | "punct" | "end";
+  text: string;
+  position: number;
+}
+
+function fail(position: number, detail: string): never {
+  throw new LanceError("INVALID_INPUT", `filter parse error at position ${position}: ${detail}`);
+}
+
+function lex(input: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < input.length) {
+    const ch = input[i]!;
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (/[A-Za-z_]/.test(ch)) {
+      while (i < input.length && /[A-Za-z0-9_.]/.test(input[i]!)) i++;
+      tokens.push({ kind: "ident", text: input.slice(start, i), position: start });
+    } else if (/[0-9]/.test(ch) || (ch === "." && /[0-9]/.test(input[i + 1] ?? ""))) {
+      while (i < input.length && /[0-9]/.test(input[i]!)) i++;
+      if (input[i] === ".") {
+        i++;
+        while (i < input.length && /[0-9]/.test(input[i]!)) i++;
+      }
+      if (/[eE]/.test(input[i] ?? "")) {
+        i++;
+        if (/[+-]/.test(input[i] ?? "")) i++;
+        if (!/[0-9]/.test(input[i] ?? "")) fail(i, "expected digits in the exponent");
+        while (i < input.length && /[0-9]/.test(input[i]!)) i++;
+      }
+      tokens.push({ kind: "number", text: input.slice(start, i), position: start });
+    } else if (ch === "'") {
+      let value = "";
+      i++;
+      for (;;) {
+        if (i >= input.length) fail(start, "unterminated string literal");
+        if (input[i] === "'") {
+          if (input[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += input[i++];
+      }
+      tokens.push({ kind: "string", text: value, position: start });
+    } else if (ch === '"' || ch === "`") {
+      const close = input.indexOf(ch, i + 1);
+      if (close < 0) fail(start, `unterminated quoted identifier`);
+      tokens.push({ kind: "qident", text: input.slice(i + 1, close), position: start });
+      i = close + 1;
+    } else if (ch === "<" || ch === ">" || ch === "!" || ch === "=") {
+      const two = input.slice(i, i + 2);
+      if (two === "<=" || two === ">=" || two === "!=" || two === "<>") {
+        tokens.push({ kind: "op", text: two === "<>" ? "!=" : two, position: start });
+        i += 2;
+      } else if (ch === "!") {
+        fail(start, `unexpected "!"`);
+      } else {
+        tokens.push({ kind: "op", text: ch, position: start });
+        i++;
+      }
+    } else if (ch === "(" || ch === ")" || ch === "," || ch === "-" || ch === "+") {
+      tokens.push({ kind: "punct", text: ch, position: start });
+      i++;
+    } else {
+      fail(start, `unexpected character ${JSON.stringify(ch)}`);
+    }
+  }
+  tokens.push({ kind: "end", text: "", position: input.length });
+  return tokens;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+
+function parseDate(text: string, position: number): number {
+  const m = DATE_RE.exec(text);
+  if (!m) fail(position, `invalid DATE literal '${text}' (expected YYYY-MM-DD)`);
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const d = new Date(ms);
+  if (d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) fail(position, `invalid date '${text}'`);
+  return ms / 86_400_000;
+}
+
+function parseTimestamp(text: string, position: number): bigint {
+  const m = TS_RE.exec(text.trim());
+  if (!m) {
+    if (DATE_RE.test(text.trim())) return BigInt(parseDate(text.trim(), position)) * 86_400_000_000n;
+    fail(position, `invalid TIMESTAMP literal '${text}' (expected YYYY-MM-DD HH:MM:SS[.ffffff])`);
+  }
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const frac = (m[7] ?? "").padEnd(6, "0").slice(0, 6);
+  return BigInt(ms) * 1000n + BigInt(frac || "0");
+}
+
+const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "TRUE", "FALSE", "DATE", "TIMESTAMP"]);
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(): Token {
+    return this.tokens[this.pos]!;
+  }
+
+  private next(): Token {
+    return this.tokens[this.pos++]!;
+  }
+
+  private isKeyword(word: string): boolean {
+    const t = this.peek();
+    return t.kind === "ident" && t.text.toUpperCase() === word;
+  }
+
+  private expectKeyword(word: string): void {
+    if (!this.isKeyword(word)) this.unexpected(word);
+    this.pos++;
+  }
+
+  private expectPunct(p: string): void {
+    const t = this.peek();
+    if (t.kind !== "punct" || t.text !== p) this.unexpected(`"${p}"`);
+    this.pos++;
+  }
+
+  private unexpected(expected: string): never {
+    const t = this.peek();
+    return fail(t.position, `expected ${expected}, found ${t.kind === "end" ? "the end of the filter" : JSON.stringify(t.text)}`);
+  }
+
+  parse(): Expr {
+    const e = this.or();
+    if (this.peek().kind !== "end") this.unexpected("AND, OR or the end of the filter");
+    return e;
+  }
+
+  private or(): Expr {
+    let left = this.and();
+    while (this.isKeyword("OR")) {
+      this.pos++;
+      left = { kind: "or", left, right: this.and() };
+    }
+    return left;
+  }
+
+  private and(): Expr {
+    let left = this.not();
+    while (this.isKeyword("AND")) {
+      this.pos++;
+      left = { kind: "and", left, right: this.not() };
+    }
+    return left;
+  }
+
+  private not(): Expr {
+    if (this.isKeyword("NOT")) {
+      this.pos++;
+      return { kind: "not", expr: this.not() };
+    }
+    return this.predicate();
+  }
+
+  private literal(): Literal {
+    const t = this.peek();
+    if (t.kind === "punct" && (t.text === "-" || t.text === "+")) {
+      this.pos++;
+      const n = this.next();
+      if (n.kind !== "number") fail(n.position, `expected a number after "${t.text}"`);
+      const text = t.text === "-" ? `-${n.text}` : n.text;
+      return { kind: "number", text, value: Number(text) };
+    }
+    if (t.kind === "number") {
+      this.pos++;
+      return { kind: "number", text: t.text, value: Number(t.text) };
+    }
+    if (t.kind === "string") {
+      this.pos++;
+      return { kind: "string", value: t.text };
+    }
+    if (t.kind === "ident") {
+      const word = t.text.toUpperCase();
+      if (word === "TRUE" || word === "FALSE") {
+        this.pos++;
+        return { kind: "bool", value: word === "TRUE" };
+      }
+      if (word === "NULL") {
+        this.pos++;
+        return { kind: "null" };
+      }
+      if (word === "DATE" || word === "TIMESTAMP") {
+        this.pos++;
+        const s = this.next();
+        if (s.kind !== "string") fail(s.position, `expected a quoted ${word} literal`);
+        return word === "DATE" ? { kind: "date", days: parseDate(s.text, s.position), text: s.text } : { kind: "timestamp", micros: parseTimestamp(s.text, s.position), text: s.text };
+      }
+    }
+    return this.unexpected("a literal");
+  }
+
+  private isLiteralStart(): boolean {
+    const t = this.peek();
+    if (t.kind === "number" || t.kind === "string") return true;
+    if (t.kind === "punct" && (t.text === "-" || t.text === "+")) return true;
+    return t.kind === "ident" && ["TRUE", "FALSE", "NULL", "DATE", "TIMESTAMP"].includes(t.text.toUpperCase());
+  }
+
+  private column(): string {
+    const t = this.peek();
+    if (t.kind === "qident") {
+      this.pos++;
+      return t.text;
+    }
+    if (t.kind === "ident" && !KEYWORDS.has(t.text.toUpperCase())) {
+      this.pos++;
+      return t.text;
+    }
+    return this.unexpected("a column name");
+  }
+
+  private predicate(): Expr {
+    const t = this.peek();
+    if (t.kind === "punct" && t.text === "(") {
+      this.pos++;
+      const e = this.or();
+      this.expectPunct(")");
+      return e;
+    }
+    if (this.isLiteralStart()) {
+      // literal op column, or a bare literal (TRUE / FALSE)
+      const lit = this.literal();
+      const op = this.peek();
+      if (op.kind === "op") {
+        this.pos++;
+        const column = this.column();
+        const flipped: Record<string, CompareOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+        return { kind: "cmp", op: flipped[op.text]!, column, value: lit };
+      }
+      return { kind: "literal", value: lit };
+    }
+    const column = this.column();
+    const op = this.peek();
+    if (op.kind === "op") {
+      this.pos++;
+      return { kind: "cmp", op: op.text as CompareOp, column, value: this.literal() };
+    }
+    if (this.isKeyword("IS")) {
+      this.pos++;
+      let negated = false;
+      if (this.isKeyword("NOT")) {
+        this.pos++;
+        negated = true;
+      }
+      if (this.isKeyword("NULL")) {
+        this.pos++;
+        return { kind: "isnull", column, negated };
+      }
+      if (this.isKeyword("TRUE") || this.isKeyword("FALSE")) {
+        const value = this.next().text.toUpperCase() === "TRUE";
+        const e: Expr = { kind: "cmp", op: "=", column, value: { kind: "bool", value } };
+        // IS [NOT] TRUE never yields NULL: a null row is simply not TRUE
+        return negated ? { kind: "or", left: { kind: "not", expr: e }, right: { kind: "isnull", column, negated: false } } : { kind: "and", left: e, right: { kind: "isnull", column, negated: true } };
+      }
+      return this.unexpected("NULL, TRUE or FALSE");
+    }
+    let negated = false;
+    if (this.isKeyword("NOT")) {
+      this.pos++;
+      negated = true;
+    }
+    if (this.isKeyword("BETWEEN")) {
+      this.pos++;
+      const low = this.literal();
+      this.expectKeyword("AND");
+      const high = this.literal();
+      return { kind: "between", column, low, high, negated };
+    }
+    if (this.isKeyword("IN")) {
+      this.pos++;
+      this.expectPunct("(");
+      const values = [this.literal()];
+      while (this.peek().kind === "punct" && this.peek().text === ",") {
+        this.pos++;
+        values.push(this.literal());
+      }
+      this.expectPunct(")");
+      return { kind: "in", column, values, negated };
+    }
+    if (this.isKeyword("LIKE")) {
+      this.pos++;
+      const p = this.next();
+      if (p.kind !== "string") fail(p.position, "expected a quoted LIKE pattern");
+      return { kind: "like", column, pattern: p.text, negated };
+    }
+    return this.unexpected(negated ? "BETWEEN, IN or LIKE" : "a comparison, IS, BETWEEN, IN or LIKE");
+  }
+}
+
+export function parseFilter(text: string): Expr {
+  if (typeof text !== "string" || text.trim() === "") throw new LanceError("INVALID_INPUT", "filter parse error at position 0: the filter is empty");
+  return new Parser(lex(text)).parse();
+}
+
+/** Columns an expression reads. */
+export function filterColumns(e: Expr, out = new Set<string>()): Set<string> {
+  switch (e.kind) {
+    case "and":
+    case "or":
+      filterColumns(e.left, out);
+      filterColumns(e.right, out);
+      break;
+    case "not":
+      filterColumns(e.expr, out);
+      break;
+    case "literal":
+      break;
+    default:
+      out.add(e.column);
+  }
+  return out;
+}

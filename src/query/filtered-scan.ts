@@ -1,0 +1,265 @@
+// Filtered reads. The filter is split into its top-level AND terms; each term
+// on a column with a BTREE, BITMAP or ZONEMAP index is answered by searching
+// every segment of that index. A fragment covered by at least one such term
+// reads only the candidate rows (the intersection of the terms' answers) and
+// rechecks the whole filter on them; other fragments are scanned. Deleted rows
+// never come back.
+
+import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-arrow";
+import { takeData } from "../core/arrow-data.js";
+import { LanceError } from "../core/errors.js";
+import { indexTypeName } from "../format/index/index-type.js";
+import type { Fragment, IndexMetadata } from "../format/table/types.js";
+import type { Dataset } from "../table/dataset.js";
+import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
+import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type ScanOptions } from "../table/scan.js";
+import { evaluate, TRUE } from "./filter-eval.js";
+import { filterColumns, parseFilter, type Expr } from "./filter-parse.js";
+import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
+
+export interface PredicatePlan {
+  predicate: string;
+  index?: { name: string; type: string; segments: string[]; fragments: number[]; exact: boolean };
+}
+
+export interface QueryPlan {
+  filter: string;
+  predicates: PredicatePlan[];
+  fragments: { id: number; mode: "index" | "scan"; candidateRows?: number }[];
+}
+
+function conjuncts(e: Expr, out: Expr[] = []): Expr[] {
+  if (e.kind === "and") {
+    conjuncts(e.left, out);
+    conjuncts(e.right, out);
+  } else out.push(e);
+  return out;
+}
+
+function showLiteral(l: Extract<Expr, { kind: "cmp" }>["value"]): string {
+  switch (l.kind) {
+    case "string":
+      return `'${l.value.replace(/'/g, "''")}'`;
+    case "number":
+      return l.text;
+    case "bool":
+      return l.value ? "TRUE" : "FALSE";
+    case "null":
+      return "NULL";
+    case "date":
+      return `DATE '${l.text}'`;
+    case "timestamp":
+      return `TIMESTAMP '${l.text}'`;
+  }
+}
+
+export function showExpr(e: Expr): string {
+  switch (e.kind) {
+    case "and":
+    case "or":
+      return `(${showExpr(e.left)} ${e.kind.toUpperCase()} ${showExpr(e.right)})`;
+    case "not":
+      return `NOT ${showExpr(e.expr)}`;
+    case "cmp":
+      return `${e.column} ${e.op} ${showLiteral(e.value)}`;
+    case "between":
+      return `${e.column} ${e.negated ? "NOT " : ""}BETWEEN ${showLiteral(e.low)} AND ${showLiteral(e.high)}`;
+    case "in":
+      return `${e.column} ${e.negated ? "NOT " : ""}IN (${e.values.map(showLiteral).join(", ")})`;
+    case "isnull":
+      return `${e.column} IS ${e.negated ? "NOT " : ""}NULL`;
+    case "like":
+      return `${e.column} ${e.negated ? "NOT " : ""}LIKE '${e.pattern}'`;
+    case "literal":
+      return showLiteral(e.value);
+  }
+}
+
+const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP"];
+
+function indexFor(ds: Dataset, column: string): { name: string; type: string; segments: IndexMetadata[] } | undefined {
+  const field = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
+  if (!field) return undefined;
+  const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
+  const byName = new Map<string, IndexMetadata[]>();
+  for (const i of ds.indices) if (i.fields.length === 1 && i.fields[0] === field.id) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
+  let best: { name: string; type: string; segments: IndexMetadata[] } | undefined;
+  for (const [name, segments] of byName) {
+    const type = indexTypeName(segments[0]!.indexDetails?.typeUrl, segments[0]!.files.map((f) => f.path));
+    const rank = PREFERENCE.indexOf(type);
+    // BTREE and BITMAP hold row ids, which are not row addresses on tables with stable row ids
+    if (rank < 0 || (stable && type !== "ZONEMAP")) continue;
+    if (!best || rank < PREFERENCE.indexOf(best.type)) best = { name, type, segments };
+  }
+  return best;
+}
+
+interface Planned {
+  expr: Expr;
+  plan: QueryPlan;
+  candidates: Map<number, Set<number>>;
+}
+
+export async function planQuery(ds: Dataset, filter: string): Promise<Planned> {
+  const expr = parseFilter(filter);
+  const names = new Set(ds.manifest.fields.filter((f) => f.parentId === -1).map((f) => f.name));
+  for (const c of filterColumns(expr)) if (!names.has(c)) throw new LanceError("INVALID_INPUT", `filter refers to column "${c}", which does not exist; the dataset has ${[...names].join(", ")}`);
+  const current = new Set(ds.manifest.fragments.map((f) => f.id));
+  const predicates: PredicatePlan[] = [];
+  const candidates = new Map<number, Set<number>>();
+  for (const term of conjuncts(expr)) {
+    const step: PredicatePlan = { predicate: showExpr(term) };
+    predicates.push(step);
+    if (!indexable(term)) continue;
+    const index = indexFor(ds, term.column);
+    if (!index) continue;
+    const covered = new Set<number>();
+    let exact = true;
+    const found = new Map<number, Set<number>>();
+    for (const segment of index.segments) {
+      const frags = (segment.fragmentIds ?? []).filter((f) => current.has(f));
+      if (frags.length === 0) continue;
+      const result = await searchSegment(ds, segment, index.type, term as IndexablePredicate);
+      exact &&= result.exact;
+      for (const f of frags) {
+        covered.add(f);
+        found.set(f, result.rows.get(f) ?? new Set());
+      }
+    }
+    if (covered.size === 0) continue;
+    step.index = { name: index.name, type: index.type, segments: index.segments.map((s) => s.uuid), fragments: [...covered].sort((a, b) => a - b), exact };
+    for (const f of covered) {
+      const rows = found.get(f)!;
+      const prior = candidates.get(f);
+      if (!prior) candidates.set(f, rows);
+      else candidates.set(f, new Set([...prior].filter((o) => rows.has(o))));
+    }
+  }
+  const plan: QueryPlan = {
+    filter,
+    predicates,
+    fragments: ds.manifest.fragments.map((f) => {
+      const c = candidates.get(f.id);
+      return c ? { id: f.id, mode: "index" as const, candidateRows: c.size } : { id: f.id, mode: "scan" as const };
+    }),
+  };
+  return { expr, plan, candidates };
+}
+
+export function renderPlan(plan: QueryPlan): string {
+  const lines = [`filter: ${plan.filter}`];
+  for (const p of plan.predicates) {
+    lines.push(
+      p.index
+        ? `  ${p.predicate}: ${p.index.type} index ${p.index.name} (${p.index.segments.length} segment${p.index.segments.length === 1 ? "" : "s"}, ${p.index.exact ? "exact" : "at most, rechecked"}) over fragments ${p.index.fragments.join(",")}`
+        : `  ${p.predicate}: no index, evaluated on the rows read`,
+    );
+  }
+  const byIndex = plan.fragments.filter((f) => f.mode === "index");
+  const scanned = plan.fragments.filter((f) => f.mode === "scan");
+  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate rows)`).join(", ")}`);
+  lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : scanned.map((f) => f.id).join(", ")}`);
+  return lines.join("\n");
+}
+
+async function fragmentMatches(ds: Dataset, fragment: Fragment, expr: Expr, needed: Parameters<typeof readFragmentColumns>[2], candidates: Set<number> | undefined): Promise<{ offsets: Int32Array; columns: Map<number, Data> } | undefined> {
+  const deleted = await readDeletedOffsets(ds.store, fragment);
+  let offsets: Int32Array;
+  let columns: Map<number, Data>;
+  if (candidates) {
+    const gone = new Set(deleted);
+    const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
+    if (wanted.length === 0) return undefined;
+    const start = wanted[0]!;
+    const end = wanted[wanted.length - 1]! + 1;
+    const read = await readFragmentColumns(ds, fragment, needed, { start, end });
+    const local = Int32Array.from(wanted, (o) => o - start);
+    columns = new Map([...read].map(([id, d]) => [id, takeData(d, local)]));
+    offsets = Int32Array.from(wanted);
+  } else {
+    const read = await readFragmentColumns(ds, fragment, needed);
+    if (deleted.length > 0) {
+      offsets = liveOffsets(fragment.physicalRows, deleted);
+      columns = new Map([...read].map(([id, d]) => [id, takeData(d, offsets)]));
+    } else {
+      offsets = Int32Array.from({ length: fragment.physicalRows }, (_, i) => i);
+      columns = read;
+    }
+  }
+  const byName = new Map(needed.map((n) => [n.lance.name, columns.get(n.lance.id)!]));
+  const result = evaluate(expr, (name) => byName.get(name)!, offsets.length);
+  const keep: number[] = [];
+  for (let i = 0; i < offsets.length; i++) if (result[i] === TRUE) keep.push(i);
+  if (keep.length === 0) return undefined;
+  const idx = Int32Array.from(keep);
+  return { offsets: Int32Array.from(keep, (i) => offsets[i]!), columns: new Map([...columns].map(([id, d]) => [id, takeData(d, idx)])) };
+}
+
+interface FragmentMatch {
+  fragment: Fragment;
+  offsets: Int32Array;
+  columns: Map<number, Data>;
+}
+
+/** Matching rows fragment by fragment, reading the projected columns plus those the filter needs. */
+async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: ReturnType<typeof planProjection>["fields"]): AsyncGenerator<FragmentMatch> {
+  const { expr, candidates } = await planQuery(ds, options.filter!);
+  const top = ds.manifest.fields.filter((f) => f.parentId === -1);
+  const needed = [...projected];
+  for (const name of filterColumns(expr)) {
+    if (needed.some((n) => n.lance.name === name)) continue;
+    const index = top.findIndex((f) => f.name === name);
+    needed.push({ lance: top[index]!, arrow: ds.schema.fields[index]! });
+  }
+  const fragments = options.fragmentIds
+    ? options.fragmentIds.map((id) => {
+        const f = ds.manifest.fragments.find((x) => x.id === id);
+        if (!f) throw new LanceError("NOT_FOUND", `fragment ${id} does not exist in version ${ds.version}`);
+        return f;
+      })
+    : ds.manifest.fragments;
+  for (const fragment of fragments) {
+    const match = await fragmentMatches(ds, fragment, expr, needed, candidates.get(fragment.id));
+    if (match) yield { fragment, ...match };
+  }
+}
+
+/** Rows matching `options.filter`, in fragment order. */
+export async function filteredScan(ds: Dataset, options: ScanOptions): Promise<Table> {
+  const projection = planProjection(ds, options);
+  let remaining = options.limit ?? Infinity;
+  const batches: RecordBatch[] = [];
+  const type = new Struct(projection.schema.fields);
+  if (remaining > 0) {
+    for await (const match of matchingFragments(ds, options, projection.fields)) {
+      let offsets = match.offsets;
+      let children = projection.fields.map((f) => match.columns.get(f.lance.id)!);
+      if (offsets.length > remaining) {
+        offsets = offsets.subarray(0, remaining);
+        children = children.map((d) => d.slice(0, remaining));
+      }
+      if (options.withRowId) {
+        const stable = await readStableRowIds(ds, match.fragment);
+        children.push(stable ? rowIdData(stable, offsets) : rowAddressData(match.fragment.id, offsets));
+      }
+      if (options.withRowAddress) children.push(rowAddressData(match.fragment.id, offsets));
+      batches.push(new RecordBatch(projection.schema, makeData({ type, length: offsets.length, nullCount: 0, children })));
+      remaining -= offsets.length;
+      if (remaining <= 0) break;
+    }
+  }
+  return batches.length > 0 ? new Table(batches) : new Table(projection.schema as Schema);
+}
+
+/** Number of rows matching the filter. */
+export async function countMatching(ds: Dataset, filter: string): Promise<number> {
+  let n = 0;
+  for await (const match of matchingFragments(ds, { filter }, [])) n += match.offsets.length;
+  return n;
+}
+
+registerQueryHooks({
+  filteredScan,
+  countRows: countMatching,
+  explain: async (ds, filter) => renderPlan((await planQuery(ds, filter)).plan),
+});

@@ -1,0 +1,197 @@
+// Searching one index segment for a single-column predicate. BTREE and BITMAP
+// answer exactly; ZONEMAP answers "at most" (candidate rows to recheck).
+// Results are physical row offsets per fragment.
+
+import { makeVector, Type, type Data } from "apache-arrow";
+import { LanceError } from "../core/errors.js";
+import { LanceFileReader } from "../file/file-reader.js";
+import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
+import type { IndexMetadata } from "../format/table/types.js";
+import type { Dataset } from "../table/dataset.js";
+import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
+import type { Expr, Literal } from "./filter-parse.js";
+
+export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" }>;
+
+export interface SegmentResult {
+  /** Fragment id -> matching (or candidate) physical offsets. */
+  rows: Map<number, Set<number>>;
+  exact: boolean;
+}
+
+/** Whether an index can answer this predicate without false negatives. */
+export function indexable(e: Expr): e is IndexablePredicate {
+  switch (e.kind) {
+    case "cmp":
+      return e.op !== "!=" && e.value.kind !== "null";
+    case "between":
+      return !e.negated && e.low.kind !== "null" && e.high.kind !== "null";
+    case "in":
+      return !e.negated && e.values.length > 0 && e.values.every((v) => v.kind !== "null");
+    case "isnull":
+      return true;
+    case "like":
+      return !e.negated && /^[^%_\\]*%$/.test(e.pattern);
+    default:
+      return false;
+  }
+}
+
+interface LoadedFile {
+  columns: Map<string, Data>;
+  reader: LanceFileReader;
+}
+
+const cache = new Map<string, Promise<LoadedFile>>();
+const CACHE_SIZE = 128;
+
+async function loadFile(ds: Dataset, index: IndexMetadata, name: string): Promise<LoadedFile> {
+  const key = `${ds.store.uri}|${index.uuid}|${name}`;
+  let found = cache.get(key);
+  if (!found) {
+    found = (async () => {
+      const size = index.files.find((f) => f.path === name)?.sizeBytes;
+      const reader = await LanceFileReader.open(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
+      const top = reader.schema.fields.filter((f) => f.parentId === -1);
+      const data = await reader.readFields(top.map((f) => f.id));
+      return { reader, columns: new Map(top.map((f) => [f.name, data.get(f.id)!])) };
+    })();
+    found.catch(() => cache.delete(key));
+    cache.set(key, found);
+    while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  return found;
+}
+
+function column(file: LoadedFile, name: string, where: string): Data {
+  const c = file.columns.get(name);
+  if (!c) throw new LanceError("CORRUPT_FILE", `index file ${where} has no column ${name}`);
+  return c;
+}
+
+/** TRUE rows of the predicate over `values` (the index's own copy of the column). */
+function matching(p: IndexablePredicate, values: Data): Uint8Array {
+  return evaluate(p, () => values, values.length);
+}
+
+function bounds(p: IndexablePredicate): { lo?: Literal; hi?: Literal; points?: Literal[]; prefix?: string } {
+  switch (p.kind) {
+    case "cmp":
+      if (p.op === "=") return { lo: p.value, hi: p.value };
+      if (p.op === "<" || p.op === "<=") return { hi: p.value };
+      return { lo: p.value };
+    case "between":
+      return { lo: p.low, hi: p.high };
+    case "in":
+      return { points: p.values };
+    case "like":
+      return { prefix: p.pattern.slice(0, -1) };
+    default:
+      return {};
+  }
+}
+
+/** Whether [min, max] (single-row data, null = unbounded / unknown) may hold a match. */
+function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: Data, i: number, minNull: boolean, maxNull: boolean): boolean {
+  const b = bounds(p);
+  const cmpMin = (lit: Literal): number => (minNull ? -1 : rowComparator(column, mins, lit)(i));
+  const cmpMax = (lit: Literal): number => (maxNull ? 1 : rowComparator(column, maxs, lit)(i));
+  const maxIsNaN = !maxNull && maxs.type.typeId === Type.Float && Number.isNaN((maxs.values as Float64Array)[i]!);
+  if (b.points) return b.points.some((v) => cmpMin(v) <= 0 && (maxIsNaN || cmpMax(v) >= 0));
+  if (b.prefix !== undefined) {
+    const lo: Literal = { kind: "string", value: b.prefix };
+    const hi: Literal = { kind: "string", value: `${b.prefix}\u{10FFFF}` };
+    return cmpMin(hi) <= 0 && cmpMax(lo) >= 0;
+  }
+  if (b.lo && !maxIsNaN && cmpMax(b.lo) < 0) return false;
+  if (b.hi && cmpMin(b.hi) > 0) return false;
+  return true;
+}
+
+function isNullAt(d: Data, i: number): boolean {
+  const bm = d.nullBitmap;
+  if (d.nullCount === 0 || !bm || bm.byteLength === 0) return false;
+  const k = d.offset + i;
+  return ((bm[k >> 3]! >> (k & 7)) & 1) === 0;
+}
+
+function addRow(rows: Map<number, Set<number>>, address: number): void {
+  const fragment = Math.floor(address / 0x1_0000_0000);
+  let set = rows.get(fragment);
+  if (!set) rows.set(fragment, (set = new Set()));
+  set.add(address - fragment * 0x1_0000_0000);
+}
+
+export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType: string, p: IndexablePredicate): Promise<SegmentResult> {
+  const rows = new Map<number, Set<number>>();
+  if (indexType === "BITMAP") {
+    const f = await loadFile(ds, index, "bitmap_page_lookup.lance");
+    const keys = column(f, "keys", "bitmap_page_lookup.lance");
+    const bitmaps = makeVector(column(f, "bitmaps", "bitmap_page_lookup.lance"));
+    const hits = p.kind === "isnull" ? null : matching(p, keys);
+    for (let k = 0; k < keys.length; k++) {
+      const keyNull = isNullAt(keys, k);
+      const take = p.kind === "isnull" ? keyNull !== p.negated : hits![k] === TRUE;
+      if (!take) continue;
+      const { rowIds, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
+      if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `bitmap index ${index.name} selects whole fragments, which lancets does not expand`);
+      for (const id of rowIds) addRow(rows, id);
+    }
+    return { rows, exact: true };
+  }
+  if (indexType === "BTREE") {
+    const lookup = await loadFile(ds, index, "page_lookup.lance");
+    const mins = column(lookup, "min", "page_lookup.lance");
+    const maxs = column(lookup, "max", "page_lookup.lance");
+    const nullCounts = makeVector(column(lookup, "null_count", "page_lookup.lance")).toArray() as Uint32Array;
+    const batchSize = Number(new TextDecoder().decode(lookup.reader.schema.metadata.batch_size ?? new TextEncoder().encode("4096")));
+    const dataSize = index.files.find((x) => x.path === "page_data.lance")?.sizeBytes;
+    const reader = await LanceFileReader.open(ds.store, `_indices/${index.uuid}/page_data.lance`, dataSize ? { sizeBytes: dataSize } : {});
+    const top = reader.schema.fields.filter((x) => x.parentId === -1);
+    const valuesField = top.find((x) => x.name === "values")!;
+    const idsField = top.find((x) => x.name === "ids")!;
+    for (let page = 0; page < mins.length; page++) {
+      const minNull = isNullAt(mins, page);
+      const maxNull = isNullAt(maxs, page);
+      let candidate: boolean;
+      if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
+      else candidate = !(minNull && maxNull) && rangeMayMatch(p, "values", mins, maxs, page, minNull, maxNull);
+      if (!candidate) continue;
+      const start = page * batchSize;
+      const end = Math.min(reader.numRows, start + batchSize);
+      const data = await reader.readFields([valuesField.id, idsField.id], { start, end });
+      const values = data.get(valuesField.id)!;
+      const ids = makeVector(data.get(idsField.id)!).toArray() as BigUint64Array;
+      const hits = matching(p, values);
+      for (let i = 0; i < values.length; i++) if (hits[i] === TRUE) addRow(rows, Number(ids[i]!));
+    }
+    return { rows, exact: true };
+  }
+  if (indexType === "ZONEMAP") {
+    const f = await loadFile(ds, index, "zonemap.lance");
+    const mins = column(f, "min", "zonemap.lance");
+    const maxs = column(f, "max", "zonemap.lance");
+    const nullCounts = makeVector(column(f, "null_count", "zonemap.lance")).toArray() as Uint32Array;
+    const nanCounts = makeVector(column(f, "nan_count", "zonemap.lance")).toArray() as Uint32Array;
+    const fragments = makeVector(column(f, "fragment_id", "zonemap.lance")).toArray() as BigUint64Array;
+    const starts = makeVector(column(f, "zone_start", "zonemap.lance")).toArray() as BigUint64Array;
+    const lengths = makeVector(column(f, "zone_length", "zonemap.lance")).toArray() as BigUint64Array;
+    for (let z = 0; z < mins.length; z++) {
+      const len = Number(lengths[z]!);
+      const minNull = isNullAt(mins, z);
+      const maxNull = isNullAt(maxs, z);
+      let candidate: boolean;
+      if (p.kind === "isnull") candidate = p.negated ? nullCounts[z]! < len : nullCounts[z]! > 0;
+      else if (minNull && maxNull) candidate = nanCounts[z]! > 0 && p.kind !== "like";
+      else candidate = rangeMayMatch(p, "min", mins, maxs, z, minNull, maxNull);
+      if (!candidate) continue;
+      const fragment = Number(fragments[z]!);
+      let set = rows.get(fragment);
+      if (!set) rows.set(fragment, (set = new Set()));
+      const start = Number(starts[z]!);
+      for (let o = start; o < start + len; o++) set.add(o);
+    }
+    return { rows, exact: false };
+  }
+  throw new LanceError("NOT_SUPPORTED", `searching ${indexType} indexes is not supported`);
+}
