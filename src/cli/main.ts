@@ -54,6 +54,22 @@ export function buildProgram(print: (text: string) => void): Command {
       await runScan(uri, opts, print);
     });
   program
+    .command("query")
+    .description("print the rows matching a SQL filter, using index segments where they help")
+    .argument("<uri>", "dataset path or file:// URI")
+    .requiredOption("--filter <sql>", `e.g. "price > 10 AND category IN ('a', 'b')"`)
+    .option("--columns <names>", "comma-separated column names (default: all)")
+    .option("--limit <n>", "rows to print (default 20)", parseCount)
+    .option("--version <n>", "read this version instead of the latest", parseVersion)
+    .option("--row-address", "add the _rowaddr column")
+    .option("--explain", "print which index segments and fragments each predicate uses, without reading rows")
+    .option("--count", "print the number of matching rows")
+    .option("--no-index", "evaluate the filter on every row instead of asking index segments")
+    .option("--json", "print one JSON object per row")
+    .action(async (uri: string, opts: { filter: string; columns?: string; limit?: number; version?: number; rowAddress?: boolean; explain?: boolean; count?: boolean; index?: boolean; json?: boolean }) => {
+      await runScan(uri, opts, print);
+    });
+  program
     .command("append")
     .description("append rows from an Arrow IPC file/stream or JSON lines (creates the dataset if needed)")
     .argument("<uri>", "dataset path or file:// URI")

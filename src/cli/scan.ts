@@ -1,4 +1,5 @@
-// `lancets scan <uri>`: prints rows of a dataset.
+// `lancets scan <uri>` prints rows of a dataset; `lancets query <uri> --filter`
+// prints the rows matching a filter, its plan (--explain) or its count.
 
 import type { Table } from "apache-arrow";
 import { openDataset } from "../node/open-dataset.js";
@@ -10,6 +11,11 @@ export interface ScanCliOptions {
   version?: number;
   json?: boolean;
   rowAddress?: boolean;
+  filter?: string;
+  explain?: boolean;
+  count?: boolean;
+  /** false: evaluate the filter on every row instead of asking the index segments. */
+  index?: boolean;
 }
 
 function cell(value: unknown): string {
@@ -34,12 +40,21 @@ export function formatRows(table: Table): string {
 
 export async function runScan(uri: string, options: ScanCliOptions, print: (text: string) => void): Promise<void> {
   const ds = await openDataset(uri, options.version === undefined ? {} : { version: options.version });
+  if (options.filter !== undefined && options.explain) {
+    print(await ds.explain(options.filter));
+    return;
+  }
+  if (options.filter !== undefined && options.count) {
+    print(String(await ds.countRows(options.filter)));
+    return;
+  }
   const columns = options.columns?.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
   const table = await ds
     .scan({
       ...(columns ? { columns } : {}),
       limit: options.limit ?? 20,
       withRowAddress: options.rowAddress ?? false,
+      ...(options.filter !== undefined ? { filter: options.filter, useIndex: options.index ?? true } : {}),
     })
     .toArrow();
   if (options.json) {
@@ -55,5 +70,6 @@ export async function runScan(uri: string, options: ScanCliOptions, print: (text
     return;
   }
   print(formatRows(table));
-  print(`(${table.numRows} row${table.numRows === 1 ? "" : "s"} of ${ds.countRows()})`);
+  const shown = `${table.numRows} row${table.numRows === 1 ? "" : "s"}`;
+  print(options.filter !== undefined ? `(${shown}${options.limit !== undefined && table.numRows === options.limit ? ", limit reached" : ""})` : `(${shown} of ${ds.countRows()})`);
 }

@@ -21,59 +21,124 @@ function typeName(data: Data): string {
   return String(data.type);
 }
 
+function showLiteral(lit: Literal): string {
+  switch (lit.kind) {
+    case "string":
+      return `'${lit.value}'`;
+    case "number":
+    case "decimal":
+      return lit.text;
+    case "bool":
+      return String(lit.value).toUpperCase();
+    case "date":
+    case "timestamp":
+      return `${lit.kind.toUpperCase()} '${lit.text}'`;
+    case "null":
+      return "NULL";
+  }
+}
+
 function mismatch(column: string, data: Data, lit: Literal): never {
-  const shown = lit.kind === "string" ? `'${lit.value}'` : lit.kind === "number" ? lit.text : lit.kind === "bool" ? String(lit.value).toUpperCase() : lit.kind === "date" || lit.kind === "timestamp" ? `${lit.kind.toUpperCase()} '${lit.text}'` : "NULL";
-  throw new LanceError("INVALID_INPUT", `cannot compare column "${column}" of type ${typeName(data)} with ${shown}`);
+  throw new LanceError("INVALID_INPUT", `cannot compare column "${column}" of type ${typeName(data)} with ${showLiteral(lit)}: the literal does not convert to the column's type`);
 }
 
 /** Compares row i of a column with a literal: negative, zero, positive; or NaN when incomparable. */
 type RowCompare = (i: number) => number;
 
-function unitDivisor(unit: number): bigint {
-  // micros per unit: s, ms, us, ns
-  return [1_000_000n, 1_000n, 1n, 0n][unit]!;
+function isInteger(lit: Literal): lit is Extract<Literal, { kind: "number" }> {
+  return lit.kind === "number" && lit.integer;
 }
 
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function decimalAt(words: Uint32Array, index: number, width: number): bigint {
+  let v = 0n;
+  for (let w = width - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[index * width + w]!);
+  return BigInt.asIntN(width * 32, v);
+}
+
+function floatComparator(x: number, at: (i: number) => number): RowCompare {
+  // NaN sorts above every number and equals itself, as in Lance
+  return (i) => {
+    const v = at(i);
+    if (Number.isNaN(v)) return Number.isNaN(x) ? 0 : 1;
+    if (Number.isNaN(x)) return -1;
+    return v < x ? -1 : v > x ? 1 : 0;
+  };
+}
+
+/**
+ * A comparator of a column's rows with a literal, after converting the literal
+ * to the column's type. Literals that do not convert (a fraction for an
+ * integer column, an out-of-range integer, a string for a number...) are
+ * rejected, as Lance rejects them.
+ */
 export function rowComparator(column: string, data: Data, lit: Literal): RowCompare {
   const t = data.type;
   const values = data.values as ArrayLike<number | bigint>;
   switch (t.typeId) {
     case Type.Int: {
-      if (lit.kind !== "number") mismatch(column, data, lit);
-      const bits = (t as unknown as { bitWidth: number }).bitWidth;
-      if (bits === 64) {
-        if (/^-?\d+$/.test(lit.text)) {
-          const x = BigInt(lit.text);
-          return (i) => {
-            const v = values[i] as bigint;
-            return v < x ? -1 : v > x ? 1 : 0;
-          };
-        }
-        return (i) => Number(values[i] as bigint) - lit.value;
+      const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
+      if (!isInteger(lit)) return mismatch(column, data, lit);
+      const x = BigInt(lit.text);
+      const lo = isSigned ? -(1n << BigInt(bitWidth - 1)) : 0n;
+      const hi = isSigned ? (1n << BigInt(bitWidth - 1)) - 1n : (1n << BigInt(bitWidth)) - 1n;
+      if (x < lo || x > hi) return mismatch(column, data, lit);
+      if (bitWidth === 64) {
+        return (i) => {
+          const v = values[i] as bigint;
+          return v < x ? -1 : v > x ? 1 : 0;
+        };
       }
-      return (i) => (values[i] as number) - lit.value;
+      const n = Number(x);
+      return (i) => (values[i] as number) - n;
     }
     case Type.Float: {
-      if (lit.kind !== "number") mismatch(column, data, lit);
-      if (values instanceof Uint16Array) throw new LanceError("NOT_SUPPORTED", `filters on float16 column "${column}" are not supported yet`);
-      const x = lit.value;
+      if (lit.kind !== "number") return mismatch(column, data, lit);
+      const precision = (t as unknown as { precision: number }).precision; // 0 half, 1 single, 2 double
+      if (precision === 0) {
+        const halves = values as Uint16Array;
+        return floatComparator(lit.value, (i) => halfToFloat(halves[i]!));
+      }
+      const x = precision === 1 ? Math.fround(lit.value) : lit.value;
+      return floatComparator(x, (i) => values[i] as number);
+    }
+    case Type.Decimal: {
+      const { scale, bitWidth } = t as unknown as { scale: number; bitWidth: number };
+      let digits: bigint;
+      let litScale: number;
+      if (lit.kind === "decimal") [digits, litScale] = [lit.digits, lit.scale];
+      else if (isInteger(lit)) [digits, litScale] = [BigInt(lit.text), 0];
+      else return mismatch(column, data, lit);
+      const words = values as unknown as Uint32Array;
+      const width = bitWidth / 32;
+      // v / 10^scale against digits / 10^litScale, exactly
+      const right = litScale >= scale ? 1n : 10n ** BigInt(scale - litScale);
+      const left = litScale >= scale ? 10n ** BigInt(litScale - scale) : 1n;
+      const x = digits * right;
       return (i) => {
-        const v = values[i] as number;
-        if (Number.isNaN(v)) return Number.isNaN(x) ? 0 : 1;
+        const v = decimalAt(words, i, width) * left;
         return v < x ? -1 : v > x ? 1 : 0;
       };
     }
     case Type.Bool: {
-      if (lit.kind !== "bool") mismatch(column, data, lit);
+      if (lit.kind !== "bool") return mismatch(column, data, lit);
       const bytes = data.values as Uint8Array;
       const x = lit.value ? 1 : 0;
-      return (i) => (((bytes[(data.offset + i) >> 3]! >> ((data.offset + i) & 7)) & 1) - x);
+      return (i) => ((bytes[(data.offset + i) >> 3]! >> ((data.offset + i) & 7)) & 1) - x;
     }
     case Type.Utf8:
     case Type.LargeUtf8:
     case Type.Binary:
     case Type.LargeBinary: {
-      if (lit.kind !== "string") mismatch(column, data, lit);
+      if (lit.kind !== "string") return mismatch(column, data, lit);
       const x = encoder.encode(lit.value);
       const offsets = data.valueOffsets as Int32Array | BigInt64Array;
       const bytes = data.values as Uint8Array;
@@ -83,7 +148,6 @@ export function rowComparator(column: string, data: Data, lit: Literal): RowComp
       const unit = (t as unknown as { unit: number }).unit; // 0 = day, 1 = millisecond
       let days: number;
       if (lit.kind === "date") days = lit.days;
-      else if (lit.kind === "string" && /^\d{4}-\d{2}-\d{2}$/.test(lit.value)) days = Date.UTC(Number(lit.value.slice(0, 4)), Number(lit.value.slice(5, 7)) - 1, Number(lit.value.slice(8, 10))) / 86_400_000;
       else if (lit.kind === "timestamp") days = Number(lit.micros) / 86_400_000_000;
       else return mismatch(column, data, lit);
       if (unit === 0) return (i) => (values[i] as number) - days;
@@ -96,16 +160,17 @@ export function rowComparator(column: string, data: Data, lit: Literal): RowComp
       if (lit.kind === "timestamp") micros = lit.micros;
       else if (lit.kind === "date") micros = BigInt(lit.days) * 86_400_000_000n;
       else return mismatch(column, data, lit);
-      const div = unitDivisor(unit);
-      // compare in the column's unit; a literal between two units compares by its exact value
-      const scaled = unit === 3 ? micros * 1000n : micros / div;
-      const exact = unit === 3 || micros % div === 0n;
+      // compare in the column's unit; a literal between two ticks compares by its exact value
+      const div = [1_000_000n, 1_000n, 1n][unit];
+      const scaled = div === undefined ? micros * 1000n : micros / div;
+      const exact = div === undefined || micros % div === 0n;
+      const raised = !exact && micros < 0n; // truncation moved a negative literal up
       const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
       return (i) => {
         const v = big ? (values[i] as bigint) : BigInt(values[i] as number);
         if (v < scaled) return -1;
         if (v > scaled) return 1;
-        return exact ? 0 : -1;
+        return exact ? 0 : raised ? 1 : -1;
       };
     }
     default:
@@ -138,16 +203,17 @@ function applyOp(op: CompareOp, c: number): boolean {
   }
 }
 
-function likeRegex(pattern: string): RegExp {
+function likeRegex(pattern: string, escape: string, caseInsensitive: boolean): RegExp {
   let re = "^";
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === "\\" && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === escape && i + 1 < chars.length) re += chars[++i]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     else if (ch === "%") re += "[\\s\\S]*";
     else if (ch === "_") re += "[\\s\\S]";
     else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
-  return new RegExp(`${re}$`, "u");
+  return new RegExp(`${re}$`, caseInsensitive ? "iu" : "u");
 }
 
 export type ColumnLookup = (name: string) => Data;
@@ -195,16 +261,19 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       return out;
     }
     case "between": {
+      // low <= v AND v <= high, each side TRUE, FALSE or UNKNOWN
       const data = columns(e.column);
-      if (e.low.kind === "null" || e.high.kind === "null") {
-        out.fill(UNKNOWN);
-        return out;
-      }
-      const lo = rowComparator(e.column, data, e.low);
-      const hi = rowComparator(e.column, data, e.high);
+      const lo = e.low.kind === "null" ? undefined : rowComparator(e.column, data, e.low);
+      const hi = e.high.kind === "null" ? undefined : rowComparator(e.column, data, e.high);
       for (let i = 0; i < numRows; i++) {
-        if (!isValid(data, i)) out[i] = UNKNOWN;
-        else out[i] = (lo(i) >= 0 && hi(i) <= 0) !== e.negated ? TRUE : FALSE;
+        if (!isValid(data, i)) {
+          out[i] = UNKNOWN;
+          continue;
+        }
+        const a = lo ? (lo(i) >= 0 ? TRUE : FALSE) : UNKNOWN;
+        const b = hi ? (hi(i) <= 0 ? TRUE : FALSE) : UNKNOWN;
+        const both = a === FALSE || b === FALSE ? FALSE : a === TRUE && b === TRUE ? TRUE : UNKNOWN;
+        out[i] = both === UNKNOWN ? UNKNOWN : (both === TRUE) !== e.negated ? TRUE : FALSE;
       }
       return out;
     }
@@ -228,7 +297,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) {
         throw new LanceError("INVALID_INPUT", `LIKE needs a string column; "${e.column}" is ${typeName(data)}`);
       }
-      const re = likeRegex(e.pattern);
+      const re = likeRegex(e.pattern, e.escape, e.caseInsensitive);
       const offsets = data.valueOffsets as Int32Array | BigInt64Array;
       const bytes = data.values as Uint8Array;
       const decoder = new TextDecoder();

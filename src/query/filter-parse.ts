@@ -1,18 +1,21 @@
 // The filter language: the SQL expressions Lance accepts in `where` for scalar
 // columns. Comparisons, BETWEEN, IN, IS [NOT] NULL, LIKE, AND / OR / NOT and
 // parentheses over literals of every scalar type (numbers, strings, booleans,
-// NULL, DATE '...', TIMESTAMP '...'). Identifiers may be quoted with double
-// quotes or backticks.
+// NULL, DATE '...', TIMESTAMP '...', CAST(literal AS type) for decimals and
+// others). Identifiers may be quoted with double quotes or backticks; a bare
+// boolean column is a condition; `--` starts a comment.
 
 import { LanceError } from "../core/errors.js";
 
 export type Literal =
-  | { kind: "number"; text: string; value: number }
+  /** `integer`: an integer that fits Int64 (or UInt64 when positive); other numbers are Float64. */
+  | { kind: "number"; text: string; value: number; integer: boolean }
   | { kind: "string"; value: string }
   | { kind: "bool"; value: boolean }
   | { kind: "null" }
   | { kind: "date"; days: number; text: string }
-  | { kind: "timestamp"; micros: bigint; text: string };
+  | { kind: "timestamp"; micros: bigint; text: string }
+  | { kind: "decimal"; digits: bigint; scale: number; text: string };
 
 export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
 
@@ -23,7 +26,7 @@ export type Expr =
   | { kind: "between"; column: string; low: Literal; high: Literal; negated: boolean }
   | { kind: "in"; column: string; values: Literal[]; negated: boolean }
   | { kind: "isnull"; column: string; negated: boolean }
-  | { kind: "like"; column: string; pattern: string; negated: boolean }
+  | { kind: "like"; column: string; pattern: string; negated: boolean; caseInsensitive: boolean; escape: string }
   | { kind: "literal"; value: Literal };
 
 interface Token {
@@ -43,6 +46,10 @@ function lex(input: string): Token[] {
     const ch = input[i]!;
     if (/\s/.test(ch)) {
       i++;
+      continue;
+    }
+    if (ch === "-" && input[i + 1] === "-") {
+      while (i < input.length && input[i] !== "\n") i++;
       continue;
     }
     const start = i;
@@ -106,8 +113,8 @@ function lex(input: string): Token[] {
   return tokens;
 }
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+const DATE_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+const TS_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 function parseDate(text: string, position: number): number {
   const m = DATE_RE.exec(text);
@@ -119,17 +126,55 @@ function parseDate(text: string, position: number): number {
 }
 
 function parseTimestamp(text: string, position: number): bigint {
-  const m = TS_RE.exec(text.trim());
+  const m = TS_RE.exec(text);
   if (!m) {
-    if (DATE_RE.test(text.trim())) return BigInt(parseDate(text.trim(), position)) * 86_400_000_000n;
-    fail(position, `invalid TIMESTAMP literal '${text}' (expected YYYY-MM-DD HH:MM:SS[.ffffff])`);
+    if (DATE_RE.test(text)) return BigInt(parseDate(text, position)) * 86_400_000_000n;
+    fail(position, `invalid TIMESTAMP literal '${text}' (expected YYYY-MM-DD[ HH:MM:SS[.ffffff][Z|+HH:MM]])`);
   }
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const [h, mi, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
+  if (h > 23 || mi > 59 || sec > 59) fail(position, `invalid time in '${text}'`);
+  parseDate(`${m[1]}-${m[2]}-${m[3]}`, position);
+  let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), h, mi, sec);
+  const zone = m[8];
+  if (zone && zone !== "Z") {
+    const digits = zone.replace(":", "");
+    const offset = (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5))) * 60_000;
+    ms -= digits[0] === "-" ? -offset : offset;
+  }
+  // sub-microsecond digits are dropped: literals carry microseconds
   const frac = (m[7] ?? "").padEnd(6, "0").slice(0, 6);
-  return BigInt(ms) * 1000n + BigInt(frac || "0");
+  return BigInt(ms) * 1000n + BigInt(frac);
 }
 
-const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "TRUE", "FALSE", "DATE", "TIMESTAMP"]);
+/** An exact decimal from a numeric literal's text, rounded half away from zero to `scale` digits. */
+function toDecimal(text: string, scale: number, position: number): bigint {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) fail(position, `invalid number ${text}`);
+  const digits = `${m[2] ?? ""}${m[3] ?? ""}` || "0";
+  const exp = Number(m[4] ?? 0) - (m[3] ?? "").length + scale;
+  let v = BigInt(digits);
+  if (exp >= 0) v *= 10n ** BigInt(exp);
+  else {
+    const div = 10n ** BigInt(-exp);
+    const q = v / div;
+    v = (v % div) * 2n >= div ? q + 1n : q;
+  }
+  return m[1] === "-" ? -v : v;
+}
+
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+
+function numberLiteral(text: string): Literal {
+  let integer = /^-?\d+$/.test(text);
+  if (integer) {
+    const x = BigInt(text);
+    integer = x < 0n ? -x <= I64_MAX + 1n : x <= U64_MAX;
+  }
+  return { kind: "number", text, value: Number(text), integer };
+}
+
+const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "ILIKE", "ESCAPE", "TRUE", "FALSE", "DATE", "TIMESTAMP", "CAST"]);
 
 class Parser {
   private pos = 0;
@@ -202,12 +247,11 @@ class Parser {
       this.pos++;
       const n = this.next();
       if (n.kind !== "number") fail(n.position, `expected a number after "${t.text}"`);
-      const text = t.text === "-" ? `-${n.text}` : n.text;
-      return { kind: "number", text, value: Number(text) };
+      return numberLiteral(t.text === "-" ? `-${n.text}` : n.text);
     }
     if (t.kind === "number") {
       this.pos++;
-      return { kind: "number", text: t.text, value: Number(t.text) };
+      return numberLiteral(t.text);
     }
     if (t.kind === "string") {
       this.pos++;
@@ -223,6 +267,7 @@ class Parser {
         this.pos++;
         return { kind: "null" };
       }
+      if (word === "CAST") return this.cast();
       if (word === "DATE" || word === "TIMESTAMP") {
         this.pos++;
         const s = this.next();
@@ -233,11 +278,74 @@ class Parser {
     return this.unexpected("a literal");
   }
 
+  /** CAST(literal AS type), evaluated while parsing. */
+  private cast(): Literal {
+    this.pos++;
+    this.expectPunct("(");
+    const inner = this.literal();
+    this.expectKeyword("AS");
+    const typeToken = this.next();
+    if (typeToken.kind !== "ident") fail(typeToken.position, `expected a type name, found ${typeToken.kind === "end" ? "the end of the filter" : JSON.stringify(typeToken.text)}`);
+    const type = typeToken.text.toUpperCase();
+    const text = inner.kind === "number" || inner.kind === "decimal" ? inner.text : inner.kind === "string" ? inner.value : inner.kind === "date" || inner.kind === "timestamp" ? inner.text : "";
+    let out: Literal;
+    if (inner.kind === "null") out = inner;
+    else if (type === "DECIMAL" || type === "NUMERIC") {
+      let scale = 0;
+      if (this.peek().kind === "punct" && this.peek().text === "(") {
+        this.pos++;
+        const precision = this.next();
+        if (precision.kind !== "number" || !/^\d+$/.test(precision.text)) fail(precision.position, "expected the decimal precision");
+        if (this.peek().kind === "punct" && this.peek().text === ",") {
+          this.pos++;
+          const s = this.next();
+          if (s.kind !== "number" || !/^\d+$/.test(s.text)) fail(s.position, "expected the decimal scale");
+          scale = Number(s.text);
+        }
+        this.expectPunct(")");
+      }
+      if (inner.kind !== "number" && inner.kind !== "string" && inner.kind !== "decimal") fail(typeToken.position, `cannot cast ${text} to DECIMAL`);
+      out = { kind: "decimal", digits: toDecimal(text.trim(), scale, typeToken.position), scale, text: text.trim() };
+    } else if (type === "DATE") {
+      if (inner.kind === "date") out = inner;
+      else if (inner.kind === "timestamp") out = { kind: "date", days: Math.floor(Number(inner.micros) / 86_400_000_000), text: inner.text.slice(0, 10) };
+      else if (inner.kind === "string") out = { kind: "date", days: parseDate(inner.value, typeToken.position), text: inner.value };
+      else fail(typeToken.position, `cannot cast ${text} to DATE`);
+    } else if (type === "TIMESTAMP") {
+      if (inner.kind === "timestamp") out = inner;
+      else if (inner.kind === "date") out = { kind: "timestamp", micros: BigInt(inner.days) * 86_400_000_000n, text: inner.text };
+      else if (inner.kind === "string") out = { kind: "timestamp", micros: parseTimestamp(inner.value, typeToken.position), text: inner.value };
+      else fail(typeToken.position, `cannot cast ${text} to TIMESTAMP`);
+    } else if (["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"].includes(type)) {
+      const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? Number(text) : NaN;
+      if (!Number.isFinite(n)) fail(typeToken.position, `cannot cast ${text} to ${type}`);
+      const whole = /^-?\d+$/.test(text.trim()) ? text.trim() : String(Math.trunc(n));
+      out = numberLiteral(whole);
+    } else if (["FLOAT", "REAL", "DOUBLE"].includes(type)) {
+      const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? Number(text) : NaN;
+      if (Number.isNaN(n) && text.trim().toLowerCase() !== "nan") fail(typeToken.position, `cannot cast ${text} to ${type}`);
+      out = { kind: "number", text: text.trim(), value: n, integer: false };
+    } else if (["VARCHAR", "STRING", "TEXT", "CHAR"].includes(type)) {
+      out = { kind: "string", value: inner.kind === "bool" ? String(inner.value) : text };
+    } else if (type === "BOOLEAN" || type === "BOOL") {
+      if (inner.kind === "bool") out = inner;
+      else if (inner.kind === "string" && /^(true|false)$/i.test(inner.value)) out = { kind: "bool", value: inner.value.toLowerCase() === "true" };
+      else fail(typeToken.position, `cannot cast ${text} to BOOLEAN`);
+    } else fail(typeToken.position, `CAST to ${typeToken.text} is not supported`);
+    this.expectPunct(")");
+    return out;
+  }
+
   private isLiteralStart(): boolean {
     const t = this.peek();
     if (t.kind === "number" || t.kind === "string") return true;
     if (t.kind === "punct" && (t.text === "-" || t.text === "+")) return true;
-    return t.kind === "ident" && ["TRUE", "FALSE", "NULL", "DATE", "TIMESTAMP"].includes(t.text.toUpperCase());
+    return t.kind === "ident" && ["TRUE", "FALSE", "NULL", "DATE", "TIMESTAMP", "CAST"].includes(t.text.toUpperCase());
+  }
+
+  private endsCondition(): boolean {
+    const t = this.peek();
+    return t.kind === "end" || (t.kind === "punct" && t.text === ")") || this.isKeyword("AND") || this.isKeyword("OR");
   }
 
   private column(): string {
@@ -321,11 +429,22 @@ class Parser {
       this.expectPunct(")");
       return { kind: "in", column, values, negated };
     }
-    if (this.isKeyword("LIKE")) {
-      this.pos++;
+    if (this.isKeyword("LIKE") || this.isKeyword("ILIKE")) {
+      const caseInsensitive = this.next().text.toUpperCase() === "ILIKE";
       const p = this.next();
       if (p.kind !== "string") fail(p.position, "expected a quoted LIKE pattern");
-      return { kind: "like", column, pattern: p.text, negated };
+      let escape = "\\";
+      if (this.isKeyword("ESCAPE")) {
+        this.pos++;
+        const e = this.next();
+        if (e.kind !== "string" || [...e.text].length !== 1) fail(e.position, "ESCAPE takes a single character in quotes");
+        escape = e.text;
+      }
+      return { kind: "like", column, pattern: p.text, negated, caseInsensitive, escape };
+    }
+    if (!negated && this.endsCondition()) {
+      // a bare (boolean) column
+      return { kind: "cmp", op: "=", column, value: { kind: "bool", value: true } };
     }
     return this.unexpected(negated ? "BETWEEN, IN or LIKE" : "a comparison, IS, BETWEEN, IN or LIKE");
   }

@@ -19,7 +19,7 @@ import { indexable, searchSegment, type IndexablePredicate } from "./index-searc
 
 export interface PredicatePlan {
   predicate: string;
-  index?: { name: string; type: string; segments: string[]; fragments: number[]; exact: boolean };
+  index?: { name: string; type: string; segments: { uuid: string; fragments: number[] }[]; fragments: number[]; exact: boolean };
 }
 
 export interface QueryPlan {
@@ -28,13 +28,6 @@ export interface QueryPlan {
   fragments: { id: number; mode: "index" | "scan"; candidateRows?: number }[];
 }
 
-function conjuncts(e: Expr, out: Expr[] = []): Expr[] {
-  if (e.kind === "and") {
-    conjuncts(e.left, out);
-    conjuncts(e.right, out);
-  } else out.push(e);
-  return out;
-}
 
 function showLiteral(l: Extract<Expr, { kind: "cmp" }>["value"]): string {
   switch (l.kind) {
@@ -50,6 +43,8 @@ function showLiteral(l: Extract<Expr, { kind: "cmp" }>["value"]): string {
       return `DATE '${l.text}'`;
     case "timestamp":
       return `TIMESTAMP '${l.text}'`;
+    case "decimal":
+      return `CAST(${l.text} AS DECIMAL)`;
   }
 }
 
@@ -69,7 +64,7 @@ export function showExpr(e: Expr): string {
     case "isnull":
       return `${e.column} IS ${e.negated ? "NOT " : ""}NULL`;
     case "like":
-      return `${e.column} ${e.negated ? "NOT " : ""}LIKE '${e.pattern}'`;
+      return `${e.column} ${e.negated ? "NOT " : ""}${e.caseInsensitive ? "ILIKE" : "LIKE"} '${e.pattern.replace(/'/g, "''")}'`;
     case "literal":
       return showLiteral(e.value);
   }
@@ -100,41 +95,72 @@ interface Planned {
   candidates: Map<number, Set<number>>;
 }
 
-export async function planQuery(ds: Dataset, filter: string): Promise<Planned> {
+type Candidates = Map<number, Set<number>>;
+
+/** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
+async function searchPredicate(ds: Dataset, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
+  const index = indexFor(ds, term.column);
+  if (!index) return undefined;
+  let exact = true;
+  const found: Candidates = new Map();
+  const used: { uuid: string; fragments: number[] }[] = [];
+  for (const segment of index.segments) {
+    const frags = (segment.fragmentIds ?? []).filter((f) => current.has(f));
+    if (frags.length === 0) continue;
+    used.push({ uuid: segment.uuid, fragments: frags });
+    const result = await searchSegment(ds, segment, index.type, term);
+    exact &&= result.exact;
+    for (const f of frags) found.set(f, result.rows.get(f) ?? new Set());
+  }
+  if (found.size === 0) return undefined;
+  step.index = { name: index.name, type: index.type, segments: used, fragments: [...found.keys()].sort((x, y) => x - y), exact };
+  return found;
+}
+
+function intersect(a: Set<number>, b: Set<number>): Set<number> {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  const out = new Set<number>();
+  for (const x of small) if (large.has(x)) out.add(x);
+  return out;
+}
+
+/**
+ * Candidate rows per fragment for an expression: every row that can satisfy
+ * it is a candidate (candidates are rechecked against the whole filter).
+ * AND intersects what its sides know, OR unites where both sides know; other
+ * forms (NOT, !=, ...) leave their fragments to a scan.
+ */
+async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean): Promise<Candidates | undefined> {
+  if (e.kind === "and" || e.kind === "or") {
+    const left = await candidatesFor(ds, e.left, current, steps, useIndex);
+    const right = await candidatesFor(ds, e.right, current, steps, useIndex);
+    if (e.kind === "and") {
+      if (!left || !right) return left ?? right;
+      const out: Candidates = new Map(left);
+      for (const [f, rows] of right) out.set(f, out.has(f) ? intersect(out.get(f)!, rows) : rows);
+      return out;
+    }
+    if (!left || !right) return undefined;
+    const out: Candidates = new Map();
+    for (const [f, rows] of left) {
+      const other = right.get(f);
+      if (other) out.set(f, new Set([...rows, ...other]));
+    }
+    return out.size > 0 ? out : undefined;
+  }
+  const step: PredicatePlan = { predicate: showExpr(e) };
+  steps.push(step);
+  if (!useIndex || !indexable(e)) return undefined;
+  return searchPredicate(ds, e, current, step);
+}
+
+export async function planQuery(ds: Dataset, filter: string, useIndex = true): Promise<Planned> {
   const expr = parseFilter(filter);
   const names = new Set(ds.manifest.fields.filter((f) => f.parentId === -1).map((f) => f.name));
   for (const c of filterColumns(expr)) if (!names.has(c)) throw new LanceError("INVALID_INPUT", `filter refers to column "${c}", which does not exist; the dataset has ${[...names].join(", ")}`);
   const current = new Set(ds.manifest.fragments.map((f) => f.id));
   const predicates: PredicatePlan[] = [];
-  const candidates = new Map<number, Set<number>>();
-  for (const term of conjuncts(expr)) {
-    const step: PredicatePlan = { predicate: showExpr(term) };
-    predicates.push(step);
-    if (!indexable(term)) continue;
-    const index = indexFor(ds, term.column);
-    if (!index) continue;
-    const covered = new Set<number>();
-    let exact = true;
-    const found = new Map<number, Set<number>>();
-    for (const segment of index.segments) {
-      const frags = (segment.fragmentIds ?? []).filter((f) => current.has(f));
-      if (frags.length === 0) continue;
-      const result = await searchSegment(ds, segment, index.type, term as IndexablePredicate);
-      exact &&= result.exact;
-      for (const f of frags) {
-        covered.add(f);
-        found.set(f, result.rows.get(f) ?? new Set());
-      }
-    }
-    if (covered.size === 0) continue;
-    step.index = { name: index.name, type: index.type, segments: index.segments.map((s) => s.uuid), fragments: [...covered].sort((a, b) => a - b), exact };
-    for (const f of covered) {
-      const rows = found.get(f)!;
-      const prior = candidates.get(f);
-      if (!prior) candidates.set(f, rows);
-      else candidates.set(f, new Set([...prior].filter((o) => rows.has(o))));
-    }
-  }
+  const candidates = (await candidatesFor(ds, expr, current, predicates, useIndex)) ?? new Map<number, Set<number>>();
   const plan: QueryPlan = {
     filter,
     predicates,
@@ -146,19 +172,31 @@ export async function planQuery(ds: Dataset, filter: string): Promise<Planned> {
   return { expr, plan, candidates };
 }
 
+function compactIds(ids: number[]): string {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j > i + 1 ? `${sorted[i]}-${sorted[j]}` : j === i + 1 ? `${sorted[i]},${sorted[j]}` : `${sorted[i]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
 export function renderPlan(plan: QueryPlan): string {
   const lines = [`filter: ${plan.filter}`];
   for (const p of plan.predicates) {
     lines.push(
       p.index
-        ? `  ${p.predicate}: ${p.index.type} index ${p.index.name} (${p.index.segments.length} segment${p.index.segments.length === 1 ? "" : "s"}, ${p.index.exact ? "exact" : "at most, rechecked"}) over fragments ${p.index.fragments.join(",")}`
+        ? `  ${p.predicate}: ${p.index.type} index ${p.index.name}, ${p.index.exact ? "exact" : "at most (candidates rechecked)"}, ${p.index.segments.length} segment${p.index.segments.length === 1 ? "" : "s"}: ${p.index.segments.map((s) => `${s.uuid.slice(0, 8)} (fragments ${compactIds(s.fragments)})`).join(", ")}`
         : `  ${p.predicate}: no index, evaluated on the rows read`,
     );
   }
   const byIndex = plan.fragments.filter((f) => f.mode === "index");
   const scanned = plan.fragments.filter((f) => f.mode === "scan");
   lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate rows)`).join(", ")}`);
-  lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : scanned.map((f) => f.id).join(", ")}`);
+  lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : compactIds(scanned.map((f) => f.id))}`);
   return lines.join("\n");
 }
 
@@ -203,7 +241,7 @@ interface FragmentMatch {
 
 /** Matching rows fragment by fragment, reading the projected columns plus those the filter needs. */
 async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: ReturnType<typeof planProjection>["fields"]): AsyncGenerator<FragmentMatch> {
-  const { expr, candidates } = await planQuery(ds, options.filter!);
+  const { expr, candidates } = await planQuery(ds, options.filter!, options.useIndex ?? true);
   const top = ds.manifest.fields.filter((f) => f.parentId === -1);
   const needed = [...projected];
   for (const name of filterColumns(expr)) {

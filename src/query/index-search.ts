@@ -31,7 +31,7 @@ export function indexable(e: Expr): e is IndexablePredicate {
     case "isnull":
       return true;
     case "like":
-      return !e.negated && /^[^%_\\]*%$/.test(e.pattern);
+      return !e.negated && !e.caseInsensitive && e.pattern.endsWith("%") && ![...e.pattern.slice(0, -1)].some((c) => c === "%" || c === "_" || c === e.escape);
     default:
       return false;
   }

@@ -34,6 +34,8 @@ export interface ScanOptions {
    * NOT); index segments answer what they can and every row is rechecked.
    */
   filter?: string;
+  /** Let index segments answer filter predicates (default true); false evaluates the filter on every row. */
+  useIndex?: boolean;
 }
 
 /** Query functions provided by the query layer, which sits above this one. */
