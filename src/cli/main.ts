@@ -156,7 +156,7 @@ export function buildProgram(print: (text: string) => void): Command {
 }
 
 /** Runs the CLI; returns the process exit code. */
-export async function main(argv: string[], print: (text: string) => void = (t) => console.log(t)): Promise<number> {
+export async function main(argv: string[], print: (text: string) => void = (t) => console.log(t), printError: (text: string) => void = (t) => console.error(t)): Promise<number> {
   const program = buildProgram(print);
   try {
     await program.parseAsync(argv);
@@ -164,10 +164,10 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof LanceError) {
-      console.error(`lancets: ${err.code}: ${err.message}`);
+      printError(`lancets: ${err.code}: ${err.message}`);
       return 1;
     }
-    console.error(`lancets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    printError(`lancets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 70;
   }
 }

@@ -1,7 +1,7 @@
 // Evaluates filter expressions over Arrow data with SQL's three-valued logic:
 // each row is TRUE, FALSE or NULL (unknown); a filter keeps the TRUE rows.
 
-import { Type, type Data } from "apache-arrow";
+import { makeData, Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import type { CompareOp, Expr, Literal } from "./filter-parse.js";
 
@@ -86,8 +86,11 @@ export function rowComparator(column: string, data: Data, lit: Literal): RowComp
   switch (t.typeId) {
     case Type.Int: {
       const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
-      if (!isInteger(lit)) return mismatch(column, data, lit);
-      const x = BigInt(lit.text);
+      let x: bigint;
+      // a DATE converts to a signed 32- or 64-bit integer as days since the epoch
+      if (lit.kind === "date" && isSigned && bitWidth >= 32) x = BigInt(lit.days);
+      else if (isInteger(lit)) x = BigInt(lit.text);
+      else return mismatch(column, data, lit);
       const lo = isSigned ? -(1n << BigInt(bitWidth - 1)) : 0n;
       const hi = isSigned ? (1n << BigInt(bitWidth - 1)) - 1n : (1n << BigInt(bitWidth)) - 1n;
       if (x < lo || x > hi) return mismatch(column, data, lit);
@@ -217,6 +220,43 @@ function likeRegex(pattern: string, escape: string, caseInsensitive: boolean): R
 }
 
 export type ColumnLookup = (name: string) => Data;
+
+/** Checks every literal against its column's type (and LIKE against a string column) before any row is read. */
+export function validateFilter(e: Expr, typeOf: (name: string) => DataType): void {
+  const check = (column: string, lit: Literal): void => {
+    if (lit.kind !== "null") rowComparator(column, makeData({ type: typeOf(column), length: 0, nullCount: 0 } as never), lit);
+  };
+  switch (e.kind) {
+    case "and":
+    case "or":
+      validateFilter(e.left, typeOf);
+      validateFilter(e.right, typeOf);
+      return;
+    case "not":
+      validateFilter(e.expr, typeOf);
+      return;
+    case "literal":
+      if (e.value.kind !== "bool") throw new LanceError("INVALID_INPUT", "a filter must be a condition, not a bare value");
+      return;
+    case "cmp":
+      check(e.column, e.value);
+      return;
+    case "between":
+      check(e.column, e.low);
+      check(e.column, e.high);
+      return;
+    case "in":
+      for (const v of e.values) check(e.column, v);
+      return;
+    case "like": {
+      const type = typeOf(e.column);
+      if (type.typeId !== Type.Utf8 && type.typeId !== Type.LargeUtf8) throw new LanceError("INVALID_INPUT", `LIKE needs a string column; "${e.column}" is ${String(type)}`);
+      return;
+    }
+    case "isnull":
+      return;
+  }
+}
 
 /** Three-valued result per row (FALSE, TRUE or UNKNOWN). */
 export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8Array {

@@ -13,7 +13,7 @@ import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type ScanOptions } from "../table/scan.js";
-import { evaluate, TRUE } from "./filter-eval.js";
+import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
 
@@ -158,6 +158,7 @@ export async function planQuery(ds: Dataset, filter: string, useIndex = true): P
   const expr = parseFilter(filter);
   const names = new Set(ds.manifest.fields.filter((f) => f.parentId === -1).map((f) => f.name));
   for (const c of filterColumns(expr)) if (!names.has(c)) throw new LanceError("INVALID_INPUT", `filter refers to column "${c}", which does not exist; the dataset has ${[...names].join(", ")}`);
+  validateFilter(expr, (name) => ds.schema.fields.find((f) => f.name === name)!.type);
   const current = new Set(ds.manifest.fragments.map((f) => f.id));
   const predicates: PredicatePlan[] = [];
   const candidates = (await candidatesFor(ds, expr, current, predicates, useIndex)) ?? new Map<number, Set<number>>();

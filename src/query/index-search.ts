@@ -155,7 +155,7 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
       const maxNull = isNullAt(maxs, page);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
-      else candidate = !(minNull && maxNull) && rangeMayMatch(p, "values", mins, maxs, page, minNull, maxNull);
+      else candidate = !(minNull && maxNull) && rangeMayMatch(p, p.column, mins, maxs, page, minNull, maxNull);
       if (!candidate) continue;
       const start = page * batchSize;
       const end = Math.min(reader.numRows, start + batchSize);
@@ -183,7 +183,7 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? nullCounts[z]! < len : nullCounts[z]! > 0;
       else if (minNull && maxNull) candidate = nanCounts[z]! > 0 && p.kind !== "like";
-      else candidate = rangeMayMatch(p, "min", mins, maxs, z, minNull, maxNull);
+      else candidate = rangeMayMatch(p, p.column, mins, maxs, z, minNull, maxNull);
       if (!candidate) continue;
       const fragment = Number(fragments[z]!);
       let set = rows.get(fragment);

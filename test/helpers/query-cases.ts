@@ -11,7 +11,7 @@ import { randomTable } from "./random-tables.js";
 
 export type LanceTable = Awaited<ReturnType<lancedb.Connection["createTable"]>>;
 
-const LANCETS_INDEXES: [string, "BTREE" | "BITMAP" | "ZONEMAP"][] = [
+export const LANCETS_INDEXES: [string, "BTREE" | "BITMAP" | "ZONEMAP"][] = [
   ["i32", "BTREE"],
   ["i64", "BTREE"],
   ["u64", "BTREE"],

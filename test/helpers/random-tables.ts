@@ -87,7 +87,7 @@ const WORDS = ["apple", "apricot", "banana", "band", "bandana", "Cherry", "cherr
 export const COLUMNS: ColumnSpec[] = [
   intColumn("i8", new Int8(), -128, 127, 20, 0.1, ["128", "-129", "2.5", "'1'"]),
   intColumn("i16", new Int16(), -32768, 32767, 0, 0.05, ["40000", "1e3"]),
-  intColumn("i32", new Int32(), -1000, 1000, 50, 0.1, ["2147483648", "0.5", "DATE '2020-01-01'"]),
+  intColumn("i32", new Int32(), -1000, 1000, 50, 0.1, ["2147483648", "0.5", "TIMESTAMP '2020-01-01 00:00:00'"]),
   intColumn("u8", new Uint8(), 0, 255, 10, 0.2, ["-1", "256"]),
   intColumn("u16", new Uint16(), 0, 65535, 0, 0.1, ["-3"]),
   intColumn("u32", new Uint32(), 0, 4_000_000_000, 100, 0.1, ["4294967296", "-1"]),
