@@ -4,6 +4,7 @@
 // ranges, decoded and assembled into Arrow data.
 
 import { DataType, type Data, type Field } from "apache-arrow";
+import { concatData } from "../core/arrow-data.js";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import type { DecodeContext } from "../format/encoding/data-block.js";
 import { leafShape } from "../format/file/arrow-build.js";
@@ -209,8 +210,22 @@ export class LanceFileReader {
    * range are fetched and decoded.
    */
   async readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>> {
-    if (range && (range.start < 0 || range.end > this.numRows || range.start > range.end)) {
-      throw new LanceError("INVALID_INPUT", `rows ${range.start}..${range.end} are outside ${this.path} (${this.numRows} rows)`);
+    return range ? this.readFieldRanges(fieldIds, [range]) : this.readFieldRanges(fieldIds, undefined);
+  }
+
+  /**
+   * Rows of several ranges (sorted, not overlapping), concatenated in order.
+   * Page buffers are fetched once for all ranges; in 2.1+ files only the
+   * pages (and where the layout allows, the chunks) holding them are decoded.
+   */
+  async readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
+    let prevEnd = 0;
+    for (const range of ranges ?? []) {
+      if (range.start < 0 || range.end > this.numRows || range.start > range.end) {
+        throw new LanceError("INVALID_INPUT", `rows ${range.start}..${range.end} are outside ${this.path} (${this.numRows} rows)`);
+      }
+      if (range.start < prevEnd) throw new LanceError("INTERNAL", `row ranges of ${this.path} overlap or are out of order`);
+      prevEnd = range.end;
     }
     const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
     const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
@@ -220,45 +235,97 @@ export class LanceFileReader {
       return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
-    const partial = range !== undefined && this.fileVersion !== "2.0" && (range.start > 0 || range.end < this.numRows);
-    const selection = new Map<number, { pages: Set<number>; firstRow: number }>();
-    if (partial) for (const ci of columnIndices) selection.set(ci, this.pagesInRange(ci, range.start, range.end));
-    const buffers = await this.readColumnBuffers(columnIndices, partial ? new Map([...selection].map(([ci, s]) => [ci, s.pages])) : undefined);
+    const partial = ranges !== undefined && this.fileVersion !== "2.0" && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
+    let selected: Map<number, Set<number>> | undefined;
+    if (partial) {
+      selected = new Map();
+      for (const ci of columnIndices) {
+        const pages = new Set<number>();
+        for (const range of ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
+        selected.set(ci, pages);
+      }
+    }
+    const buffers = await this.readColumnBuffers(columnIndices, selected);
     const out = new Map<number, Data>();
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
       const columns = this.columnsOf(w.lance);
       if (this.fileVersion === "2.0") {
         const whole = this.assembleV20(w.arrow, columns[0]!, buffers, ctx);
-        out.set(w.lance.id, range ? whole.slice(range.start, range.end - range.start) : whole);
+        out.set(w.lance.id, ranges ? this.concatRanges(ranges.map((r) => whole.slice(r.start, r.end - r.start)), whole) : whole);
+      } else if (!partial) {
+        const leaves = this.leafFields(w.arrow).map((leaf, k) => this.decodeLeaf(columns[k]!, leaf, buffers, undefined));
+        out.set(w.lance.id, assembleField(w.arrow, leaves, this.numRows, ctx));
       } else {
-        const leaves = this.leafFields(w.arrow).map((leaf, k) => {
-          const ci = columns[k]!;
-          const shape = leafShape(leaf.type, leaf.name);
-          const chosen = selection.get(ci);
-          const pages: DecodedPage[] = [];
-          let pageRow = 0;
-          let firstRow = chosen?.firstRow ?? 0;
-          this.columns[ci]!.pages.forEach((page, p) => {
-            const pageStart = pageRow;
-            pageRow += page.numRows;
-            if (chosen && !chosen.pages.has(p)) return;
-            this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
-            // Within a page, only the chunks holding the range are decoded where the layout allows it.
-            const rows = chosen ? { start: Math.max(0, range!.start - pageStart), end: Math.min(page.numRows, range!.end - pageStart) } : undefined;
-            const decoded = decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows);
-            if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
-            else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
-            pages.push(decoded);
-          });
-          const merged = mergePages(pages, this.ctx(ci, 0));
-          return chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
+        // each page is decoded once, over the span of rows all ranges need from it
+        const asked = ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
+        const leafFields = this.leafFields(w.arrow);
+        const decoded = leafFields.map((_, k) => this.decodeSpans(columns[k]!, leafFields[k]!, buffers, asked));
+        const parts = asked.map((range) => {
+          const leaves = leafFields.map((leaf, k) => this.decodeLeaf(columns[k]!, leaf, buffers, range, decoded[k]));
+          return assembleField(w.arrow, leaves, range.end - range.start, ctx);
         });
-        const data = assembleField(w.arrow, leaves, partial ? range!.end - range!.start : this.numRows, ctx);
-        out.set(w.lance.id, range && !partial ? data.slice(range.start, range.end - range.start) : data);
+        out.set(w.lance.id, this.concatRanges(parts, parts[0]!));
       }
     }
     return out;
+  }
+
+  private concatRanges(parts: Data[], like: Data): Data {
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length === 0) return like.slice(0, 0);
+    return concatData(parts);
+  }
+
+  /** Decodes each page of a column that any range touches, once, over the rows the ranges need from it. */
+  private decodeSpans(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, ranges: { start: number; end: number }[]): Map<number, DecodedPage> {
+    const starts: number[] = [];
+    let row = 0;
+    for (const page of this.columns[ci]!.pages) {
+      starts.push(row);
+      row += page.numRows;
+    }
+    const spans = new Map<number, { start: number; end: number }>();
+    for (const range of ranges) {
+      for (const p of this.pagesInRange(ci, range.start, range.end).pages) {
+        const numRows = this.columns[ci]!.pages[p]!.numRows;
+        const local = { start: Math.max(0, range.start - starts[p]!), end: Math.max(0, Math.min(numRows, range.end - starts[p]!)) };
+        const span = spans.get(p);
+        if (!span) spans.set(p, local);
+        else span.end = Math.max(span.end, local.end);
+      }
+    }
+    const shape = leafShape(leaf.type, leaf.name);
+    const out = new Map<number, DecodedPage>();
+    for (const [p, rows] of spans) {
+      const page = this.columns[ci]!.pages[p]!;
+      this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
+      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows));
+    }
+    return out;
+  }
+
+  /** One leaf column of a 2.1+ file: all rows, or rows [range.start, range.end) from pages decoded by decodeSpans. */
+  private decodeLeaf(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, range: { start: number; end: number } | undefined, spans?: Map<number, DecodedPage>): ReturnType<typeof mergePages> {
+    const shape = leafShape(leaf.type, leaf.name);
+    const chosen = range ? this.pagesInRange(ci, range.start, range.end) : undefined;
+    const pages: DecodedPage[] = [];
+    let pageRow = 0;
+    let firstRow = chosen?.firstRow ?? 0;
+    this.columns[ci]!.pages.forEach((page, p) => {
+      const pageStart = pageRow;
+      pageRow += page.numRows;
+      if (chosen && !chosen.pages.has(p)) return;
+      this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
+      // Within a page, only the chunks holding the range are decoded where the layout allows it.
+      const rows = chosen ? { start: Math.max(0, range!.start - pageStart), end: Math.min(page.numRows, range!.end - pageStart) } : undefined;
+      const decoded = spans?.get(p) ?? decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows);
+      if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
+      else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
+      pages.push(decoded);
+    });
+    const merged = mergePages(pages, this.ctx(ci, 0));
+    return chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
   }
 
   private checkUrl(actual: string, expected: string, column: number, page: number): void {

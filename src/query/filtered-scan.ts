@@ -89,6 +89,9 @@ function indexFor(ds: Dataset, column: string): { name: string; type: string; se
   return best;
 }
 
+/** Candidates fewer than this many rows apart are read as one range. */
+const RANGE_GAP = 64;
+
 interface Planned {
   expr: Expr;
   plan: QueryPlan;
@@ -124,22 +127,64 @@ function intersect(a: Set<number>, b: Set<number>): Set<number> {
   return out;
 }
 
+function flattenAnd(e: Expr, out: Expr[] = []): Expr[] {
+  if (e.kind === "and") {
+    flattenAnd(e.left, out);
+    flattenAnd(e.right, out);
+  } else out.push(e);
+  return out;
+}
+
+/**
+ * A lower and an upper bound on the same column (id >= 10 AND id < 20) become
+ * one index search over [10, 20]: a superset of the rows, which the recheck
+ * trims, found without fetching everything above 10 and everything below 20.
+ */
+function mergeRanges(terms: Expr[]): { term: Expr; text?: string }[] {
+  const lower = new Map<string, number>();
+  const upper = new Map<string, number>();
+  terms.forEach((t, i) => {
+    if (t.kind !== "cmp" || t.value.kind === "null") return;
+    if ((t.op === ">" || t.op === ">=") && !lower.has(t.column)) lower.set(t.column, i);
+    if ((t.op === "<" || t.op === "<=") && !upper.has(t.column)) upper.set(t.column, i);
+  });
+  const out: { term: Expr; text?: string }[] = [];
+  const merged = new Set<number>();
+  terms.forEach((t, i) => {
+    if (merged.has(i)) return;
+    if (t.kind === "cmp" && lower.has(t.column) && upper.has(t.column) && (lower.get(t.column) === i || upper.get(t.column) === i)) {
+      const lo = terms[lower.get(t.column)!] as Extract<Expr, { kind: "cmp" }>;
+      const hi = terms[upper.get(t.column)!] as Extract<Expr, { kind: "cmp" }>;
+      merged.add(lower.get(t.column)!);
+      merged.add(upper.get(t.column)!);
+      out.push({ term: { kind: "between", column: t.column, low: lo.value, high: hi.value, negated: false }, text: `${showExpr(lo)} AND ${showExpr(hi)}` });
+      return;
+    }
+    out.push({ term: t });
+  });
+  return out;
+}
+
 /**
  * Candidate rows per fragment for an expression: every row that can satisfy
  * it is a candidate (candidates are rechecked against the whole filter).
  * AND intersects what its sides know, OR unites where both sides know; other
  * forms (NOT, !=, ...) leave their fragments to a scan.
  */
-async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean): Promise<Candidates | undefined> {
-  if (e.kind === "and" || e.kind === "or") {
+async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean, shown?: string): Promise<Candidates | undefined> {
+  if (e.kind === "and") {
+    let out: Candidates | undefined;
+    for (const { term, text } of mergeRanges(flattenAnd(e))) {
+      const found = await candidatesFor(ds, term, current, steps, useIndex, text);
+      if (!found) continue;
+      if (!out) out = new Map(found);
+      else for (const [f, rows] of found) out.set(f, out.has(f) ? intersect(out.get(f)!, rows) : rows);
+    }
+    return out;
+  }
+  if (e.kind === "or") {
     const left = await candidatesFor(ds, e.left, current, steps, useIndex);
     const right = await candidatesFor(ds, e.right, current, steps, useIndex);
-    if (e.kind === "and") {
-      if (!left || !right) return left ?? right;
-      const out: Candidates = new Map(left);
-      for (const [f, rows] of right) out.set(f, out.has(f) ? intersect(out.get(f)!, rows) : rows);
-      return out;
-    }
     if (!left || !right) return undefined;
     const out: Candidates = new Map();
     for (const [f, rows] of left) {
@@ -148,7 +193,7 @@ async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: 
     }
     return out.size > 0 ? out : undefined;
   }
-  const step: PredicatePlan = { predicate: showExpr(e) };
+  const step: PredicatePlan = { predicate: shown ?? showExpr(e) };
   steps.push(step);
   if (!useIndex || !indexable(e)) return undefined;
   return searchPredicate(ds, e, current, step);
@@ -209,10 +254,23 @@ async function fragmentMatches(ds: Dataset, fragment: Fragment, expr: Expr, need
     const gone = new Set(deleted);
     const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
     if (wanted.length === 0) return undefined;
-    const start = wanted[0]!;
-    const end = wanted[wanted.length - 1]! + 1;
-    const read = await readFragmentColumns(ds, fragment, needed, { start, end });
-    const local = Int32Array.from(wanted, (o) => o - start);
+    // candidates close together are read as one range; ranges share page fetches
+    const ranges: { start: number; end: number }[] = [];
+    const local = new Int32Array(wanted.length);
+    let base = 0;
+    for (let i = 0; i < wanted.length; i++) {
+      const o = wanted[i]!;
+      const last = ranges[ranges.length - 1];
+      if (last && o - last.end < RANGE_GAP) {
+        local[i] = base + o - last.start;
+        last.end = o + 1;
+      } else {
+        if (last) base += last.end - last.start;
+        ranges.push({ start: o, end: o + 1 });
+        local[i] = base;
+      }
+    }
+    const read = await readFragmentColumns(ds, fragment, needed, ranges);
     columns = new Map([...read].map(([id, d]) => [id, takeData(d, local)]));
     offsets = Int32Array.from(wanted);
   } else {

@@ -117,9 +117,10 @@ export async function readFragmentColumns(
   ds: Dataset,
   fragment: Fragment,
   fields: { lance: LanceField; arrow: Field }[],
-  range?: { start: number; end: number },
+  range?: { start: number; end: number } | { start: number; end: number }[],
 ): Promise<Map<number, Data>> {
-  const numRows = range ? range.end - range.start : fragment.physicalRows;
+  const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
+  const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {
@@ -140,9 +141,9 @@ export async function readFragmentColumns(
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
-      const data = await reader.readFields(
+      const data = await reader.readFieldRanges(
         wanted.map((f) => f.id),
-        range,
+        ranges,
       );
       for (const [id, d] of data) out.set(id, d);
     }),
