@@ -98,6 +98,11 @@ export class LanceFileReader {
     return this.footer.fileVersion;
   }
 
+  /** Pages per column, in column order. */
+  columnPageCounts(): number[] {
+    return this.columns.map((c) => c.pages.length);
+  }
+
   get numRows(): number {
     return this.schema.numRows;
   }
@@ -235,14 +240,21 @@ export class LanceFileReader {
       return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
-    const partial = ranges !== undefined && this.fileVersion !== "2.0" && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
+    const some = ranges !== undefined && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
+    const partial = some && this.fileVersion !== "2.0";
+    // in 2.0 files, plain (not list or struct) columns read only the pages holding the ranges too
+    const pagesOf20 = (w: (typeof wanted)[number]): boolean => some && this.fileVersion === "2.0" && !DataType.isStruct(w.arrow.type) && !DataType.isList(w.arrow.type);
     let selected: Map<number, Set<number>> | undefined;
-    if (partial) {
+    if (some) {
       selected = new Map();
-      for (const ci of columnIndices) {
-        const pages = new Set<number>();
-        for (const range of ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
-        selected.set(ci, pages);
+      for (const w of wanted) {
+        for (const ci of this.columnsOf(w.lance)) {
+          const pages = new Set<number>();
+          if (partial || pagesOf20(w)) {
+            for (const range of ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
+          } else this.columns[ci]!.pages.forEach((_, p) => pages.add(p));
+          selected.set(ci, pages);
+        }
       }
     }
     const buffers = await this.readColumnBuffers(columnIndices, selected);
@@ -250,7 +262,9 @@ export class LanceFileReader {
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
       const columns = this.columnsOf(w.lance);
-      if (this.fileVersion === "2.0") {
+      if (pagesOf20(w)) {
+        out.set(w.lance.id, this.readRangesV20(w.arrow, columns[0]!, buffers, selected!.get(columns[0]!)!, ranges!, ctx));
+      } else if (this.fileVersion === "2.0") {
         const whole = this.assembleV20(w.arrow, columns[0]!, buffers, ctx);
         out.set(w.lance.id, ranges ? this.concatRanges(ranges.map((r) => whole.slice(r.start, r.end - r.start)), whole) : whole);
       } else if (!partial) {
@@ -338,6 +352,38 @@ export class LanceFileReader {
     if (DataType.isStruct(field.type)) return field.type.children.flatMap((c) => this.leafFields(c));
     if (DataType.isList(field.type)) return this.leafFields(field.type.children[0]!);
     return [field];
+  }
+
+  /** Rows of several ranges of a plain 2.0 column, from its selected pages only. */
+  private readRangesV20(field: Field, ci: number, buffers: Map<number, Uint8Array[][]>, pages: Set<number>, ranges: { start: number; end: number }[], ctx: DecodeContext): Data {
+    const position = new Map<number, { row: number; at: number }>(); // page -> first row, position in the data
+    let row = 0;
+    let at = 0;
+    this.columns[ci]!.pages.forEach((page, p) => {
+      if (pages.has(p)) {
+        position.set(p, { row, at });
+        at += page.numRows;
+      }
+      row += page.numRows;
+    });
+    const data = assembleFieldV20(
+      field,
+      ci,
+      (c, _kind, f) =>
+        this.columns[c]!.pages.flatMap((page, p) => {
+          if (!pages.has(p)) return [];
+          this.checkUrl(page.encoding.typeUrl, ARRAY_ENCODING_URL, c, p);
+          return [decodePageV20(page.encoding.value, buffers.get(c)![p]!, page.numRows, leafShape(f.type, f.name), this.ctx(c, p))];
+        }),
+      ctx,
+    ).data;
+    if (data.length !== at) throw new CorruptFileError(this.path, undefined, `field "${field.name}" decoded to ${data.length} rows, its pages hold ${at}`);
+    const parts = (ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]).map((range) => {
+      const first = this.pagesInRange(ci, range.start, range.end).pages.values().next().value!;
+      const where = position.get(first)!;
+      return data.slice(where.at + Math.max(0, range.start - where.row), range.end - range.start);
+    });
+    return this.concatRanges(parts, data);
   }
 
   private assembleV20(field: Field, firstColumn: number, buffers: Map<number, Uint8Array[][]>, ctx: DecodeContext): Data {

@@ -82,3 +82,21 @@ describe("segments built by lancets are used by Lance", () => {
     }
   }
 });
+
+test("a BTREE segment whose page data spans several pages is used by Lance and by lancets", async () => {
+  const rows = 150_000;
+  const table = await db.createTable("big_btree", indexTable(rows));
+  const ds = await (await openDataset(tablePath(dir, "big_btree"))).createScalarIndex("id", "BTREE");
+  const segment = ds.describeIndices()[0]!.segments[0]!;
+  const { LanceFileReader } = await import("../../src/file/file-reader.js");
+  const reader = await LanceFileReader.open(ds.store, `_indices/${segment.uuid}/page_data.lance`);
+  assert.ok(reader.columnPageCounts().every((n) => n > 1), `pages per column: ${reader.columnPageCounts().join(",")}`);
+  await table.checkoutLatest();
+  for (const filter of ["id = 70000", "id = 149999", "id BETWEEN 65530 AND 65540", "id < 3", "id IN (0, 65535, 65536, 131072)"]) {
+    assert.match(await table.query().where(filter).explainPlan(true), /ScalarIndexQuery: .*@id_idx\(BTree\)/);
+    const expected = await ids(table, filter);
+    assert.ok(expected.length > 0, filter);
+    const ours = await ds.scan({ filter, columns: ["id"] }).toArrow();
+    assert.deepEqual(Array.from(ours.getChild("id")!.toArray() as BigInt64Array, String).sort(), expected, filter);
+  }
+});
