@@ -15,6 +15,7 @@ export interface IndexCreateOptions {
   groupSize?: number;
   replace?: boolean;
   rowsPerZone?: number;
+  seeds?: boolean;
   workers?: number;
   redis?: string;
   prefix?: string;
@@ -35,7 +36,7 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
       ...(options.name ? { name: options.name } : {}),
       ...(options.groupSize ? { fragmentGroupSize: options.groupSize } : { minGroups: workers }),
       replace: options.replace ?? false,
-      ...(options.rowsPerZone ? { params: { rowsPerZone: options.rowsPerZone } } : {}),
+      ...(options.rowsPerZone || options.seeds ? { params: { ...(options.rowsPerZone ? { rowsPerZone: options.rowsPerZone } : {}), ...(options.seeds ? { useSeeds: true } : {}) } } : {}),
       uri,
       executor,
       onProgress: (p) => {

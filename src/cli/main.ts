@@ -8,6 +8,7 @@ import { runAppend } from "./append.js";
 import { runSearch } from "./search.js";
 import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList, runIndexOptimize } from "./index-cmd.js";
 import { runWorker } from "./worker-cmd.js";
+import { runDemo } from "./demo.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -32,6 +33,16 @@ export function buildProgram(print: (text: string) => void): Command {
     .description("A pure-TypeScript engine for Lance datasets")
     .exitOverride()
     .showHelpAfterError();
+  program
+    .command("demo")
+    .description("the tour on synthetic data: write, index on worker threads, append with seeds, optimize, query, search")
+    .option("--rows <n>", "rows to write first (default 1000000; 20% more are appended)", parsePositive)
+    .option("--dir <path>", "directory for demo.lance (default: a new temporary directory)")
+    .option("--workers <n>", "worker threads (default: the number of cores, at least 2)", parsePositive)
+    .option("--no-progress", "no progress bars")
+    .action(async (opts: { rows?: number; dir?: string; workers?: number; progress?: boolean }) => {
+      await runDemo(opts, print);
+    });
   program
     .command("inspect")
     .description("describe a dataset: version, schema, fragments, indices")
@@ -101,12 +112,13 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--name <name>", "index name (default <column>_idx)")
     .option("--group-size <n>", "fragments per segment (default: at least one group per worker)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)
+    .option("--seeds", "ZONEMAP: plant zone-map seeds in data files appended later, so `index optimize` need not rescan them")
     .option("--replace", "replace an existing index of the same name")
     .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
     .option("--redis <url>", "build on `lancets worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
     .option("--no-progress", "do not draw progress bars")
-    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean }) => {
+    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean }) => {
       await runIndexCreate(uri, opts, print);
     });
   index

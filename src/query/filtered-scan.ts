@@ -25,7 +25,8 @@ export interface PredicatePlan {
 export interface QueryPlan {
   filter: string;
   predicates: PredicatePlan[];
-  fragments: { id: number; mode: "index" | "scan"; candidateRows?: number }[];
+  /** readWhole: so many candidates that reading the fragment whole is cheaper than reading them. */
+  fragments: { id: number; mode: "index" | "scan"; candidateRows?: number; readWhole?: boolean }[];
 }
 
 
@@ -87,6 +88,13 @@ function indexFor(ds: Dataset, column: string): { name: string; type: string; se
     if (!best || rank < PREFERENCE.indexOf(best.type)) best = { name, type, segments };
   }
   return best;
+}
+
+/** Candidates that are more than this share of a fragment's rows are found by reading it whole. */
+const DENSE_SHARE = 1 / 16;
+
+function dense(candidates: number, rows: number): boolean {
+  return candidates > rows * DENSE_SHARE;
 }
 
 /** Candidates fewer than this many rows apart are read as one range. */
@@ -212,7 +220,7 @@ export async function planQuery(ds: Dataset, filter: string, useIndex = true): P
     predicates,
     fragments: ds.manifest.fragments.map((f) => {
       const c = candidates.get(f.id);
-      return c ? { id: f.id, mode: "index" as const, candidateRows: c.size } : { id: f.id, mode: "scan" as const };
+      return c ? { id: f.id, mode: "index" as const, candidateRows: c.size, readWhole: dense(c.size, f.physicalRows) } : { id: f.id, mode: "scan" as const };
     }),
   };
   return { expr, plan, candidates };
@@ -241,7 +249,7 @@ export function renderPlan(plan: QueryPlan): string {
   }
   const byIndex = plan.fragments.filter((f) => f.mode === "index");
   const scanned = plan.fragments.filter((f) => f.mode === "scan");
-  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate rows)`).join(", ")}`);
+  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate rows${f.readWhole ? ", read whole" : ""})`).join(", ")}`);
   lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : compactIds(scanned.map((f) => f.id))}`);
   return lines.join("\n");
 }
@@ -316,7 +324,8 @@ async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: 
       })
     : ds.manifest.fragments;
   for (const fragment of fragments) {
-    const match = await fragmentMatches(ds, fragment, expr, needed, candidates.get(fragment.id));
+    const found = candidates.get(fragment.id);
+    const match = await fragmentMatches(ds, fragment, expr, needed, found && !dense(found.size, fragment.physicalRows) ? found : undefined);
     if (match) yield { fragment, ...match };
   }
 }
