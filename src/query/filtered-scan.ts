@@ -12,6 +12,7 @@ import { indexTypeName } from "../format/index/index-type.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
+import { clusterOffsets } from "../table/take.js";
 import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, type Expr } from "./filter-parse.js";
@@ -96,9 +97,6 @@ const DENSE_SHARE = 1 / 16;
 function dense(candidates: number, rows: number): boolean {
   return candidates > rows * DENSE_SHARE;
 }
-
-/** Candidates fewer than this many rows apart are read as one range. */
-const RANGE_GAP = 64;
 
 interface Planned {
   expr: Expr;
@@ -263,21 +261,7 @@ async function fragmentMatches(ds: Dataset, fragment: Fragment, expr: Expr, need
     const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
     if (wanted.length === 0) return undefined;
     // candidates close together are read as one range; ranges share page fetches
-    const ranges: { start: number; end: number }[] = [];
-    const local = new Int32Array(wanted.length);
-    let base = 0;
-    for (let i = 0; i < wanted.length; i++) {
-      const o = wanted[i]!;
-      const last = ranges[ranges.length - 1];
-      if (last && o - last.end < RANGE_GAP) {
-        local[i] = base + o - last.start;
-        last.end = o + 1;
-      } else {
-        if (last) base += last.end - last.start;
-        ranges.push({ start: o, end: o + 1 });
-        local[i] = base;
-      }
-    }
+    const { ranges, local } = clusterOffsets(wanted);
     const read = await readFragmentColumns(ds, fragment, needed, ranges);
     columns = new Map([...read].map(([id, d]) => [id, takeData(d, local)]));
     offsets = Int32Array.from(wanted);

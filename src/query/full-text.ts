@@ -71,6 +71,56 @@ function ftsIndexOn(ds: Dataset, column: string | undefined): { column: string; 
   return { column, segments: name === undefined ? [] : fts.filter((i) => i.name === name) };
 }
 
+/** The best `limit` hits seen: highest score first, then lowest row address. */
+class TopHits {
+  private readonly heap: Hit[] = []; // the worst kept hit at the root
+
+  constructor(private readonly limit: number) {}
+
+  /** Whether a is worse than b. */
+  private static worse(a: Hit, b: Hit): boolean {
+    return a.score < b.score || (a.score === b.score && a.rowId > b.rowId);
+  }
+
+  offer(score: number, rowId: number): void {
+    if (this.limit <= 0) return;
+    const h = this.heap;
+    const hit = { score, rowId };
+    if (h.length === this.limit) {
+      if (!TopHits.worse(h[0]!, hit)) return;
+      h[0] = hit;
+      this.down(0);
+      return;
+    }
+    h.push(hit);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!TopHits.worse(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && TopHits.worse(h[l]!, h[m]!)) m = l;
+      if (r < h.length && TopHits.worse(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+
+  sorted(): Hit[] {
+    return [...this.heap].sort((a, b) => b.score - a.score || a.rowId - b.rowId);
+  }
+}
+
 /** Rows matching `query`, with `_score`, best first. */
 export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: FullTextOptions = {}): Promise<Table> {
   if (typeof fts.query !== "string") throw new LanceError("INVALID_INPUT", "fullTextSearch.query must be a string");
@@ -141,11 +191,34 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   const idf = new Map(terms.map((t) => [t, Math.fround(bm25Idf(df.get(t)!, Math.max(numDocs, df.get(t)!)))]));
 
   const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
-  const scores = new Map<number, number>();
+  // rows that still exist: present now, not deleted
+  const addressOf = new Map<number, number>();
+  if (stable) {
+    for (const f of ds.manifest.fragments) {
+      const ids = await readStableRowIds(ds, f);
+      ids?.forEach((id, offset) => addressOf.set(id, f.id * 0x1_0000_0000 + offset));
+    }
+  }
+  const deleted = new Map<number, Set<number>>();
+  for (const f of ds.manifest.fragments) if (f.deletionFile) deleted.set(f.id, new Set(await readDeletedOffsets(ds.store, f)));
+  const best = new TopHits(limit);
+  const offer = (rowId: number, score: number): void => {
+    const address = stable ? addressOf.get(rowId) : rowId;
+    if (address === undefined) return;
+    const fragmentId = Math.floor(address / 0x1_0000_0000);
+    if (!current.has(fragmentId)) return;
+    if (deleted.get(fragmentId)?.has(address - fragmentId * 0x1_0000_0000)) return;
+    best.offer(Math.fround(score), address);
+  };
+
   for (const seg of opened) {
     // a segment answers only for the fragments it covers that still exist
     const segFragments = new Set((seg.meta.fragmentIds ?? []).filter((f) => current.has(f)));
     for (const p of seg.partitions) {
+      // scores of the partition's documents, summed term by term
+      const acc = new Float64Array(p.rowIds.length);
+      const seen = new Uint8Array(p.rowIds.length);
+      const touched: number[] = [];
       for (const t of terms) {
         const id = p.tokens.get(t);
         if (id === undefined) continue;
@@ -153,11 +226,17 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
         const w = idf.get(t)!;
         for (let k = 0; k < docIds.length; k++) {
           const doc = docIds[k]!;
-          const rowId = p.rowIds[doc]!;
-          if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) continue;
-          const s = w * bm25TermWeight(freqs[k]!, p.numTokens[doc]!, avgdl);
-          scores.set(rowId, (scores.get(rowId) ?? 0) + s);
+          if (seen[doc] === 0) {
+            seen[doc] = 1;
+            touched.push(doc);
+          }
+          acc[doc] = acc[doc]! + w * bm25TermWeight(freqs[k]!, p.numTokens[doc]!, avgdl);
         }
+      }
+      for (const doc of touched) {
+        const rowId = p.rowIds[doc]!;
+        if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) continue;
+        offer(rowId, acc[doc]!);
       }
     }
   }
@@ -169,35 +248,10 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
       const tf = counts.get(t);
       if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, d.tokens.length, flatAvgdl);
     }
-    if (s > 0) scores.set(d.rowId, s);
+    if (s > 0) offer(d.rowId, s);
   }
-
-  // keep rows that still exist: present now, not deleted
-  const addressOf = new Map<number, number>();
-  if (stable) {
-    for (const f of ds.manifest.fragments) {
-      const ids = await readStableRowIds(ds, f);
-      ids?.forEach((id, offset) => addressOf.set(id, f.id * 0x1_0000_0000 + offset));
-    }
-  }
-  const deletedCache = new Map<number, Set<number>>();
-  const hits: Hit[] = [];
-  for (const [rowId, score] of scores) {
-    const address = stable ? addressOf.get(rowId) : rowId;
-    if (address === undefined) continue;
-    const fragmentId = Math.floor(address / 0x1_0000_0000);
-    const fragment = current.get(fragmentId);
-    if (!fragment) continue;
-    let deleted = deletedCache.get(fragmentId);
-    if (!deleted) {
-      deleted = new Set(await readDeletedOffsets(ds.store, fragment));
-      deletedCache.set(fragmentId, deleted);
-    }
-    if (deleted.has(address - fragmentId * 0x1_0000_0000)) continue;
-    hits.push({ rowId: address, score: Math.fround(score) });
-  }
-  hits.sort((a, b) => b.score - a.score || a.rowId - b.rowId);
-  const top = hits.slice(0, limit);
+  const hits = best.sorted();
+  const top = hits;
   const rows = await takeRows(ds, top.map((h) => BigInt(h.rowId)), { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });
   const scoreData = makeData({ type: new Float32(), length: top.length, nullCount: 0, data: Float32Array.from(top, (h) => h.score) });
   const schema = new Schema([...rows.schema.fields, new Field("_score", new Float32(), false)], rows.schema.metadata);

@@ -14,6 +14,33 @@ export interface TakeOptions {
   withRowAddress?: boolean;
 }
 
+/** Offsets fewer than this many rows apart are read as one range. */
+export const RANGE_GAP = 64;
+
+/**
+ * Row ranges covering sorted, distinct offsets (neighbours closer than
+ * RANGE_GAP share a range), and each offset's position in the rows of those
+ * ranges read one after another.
+ */
+export function clusterOffsets(sorted: ArrayLike<number>): { ranges: { start: number; end: number }[]; local: Int32Array } {
+  const ranges: { start: number; end: number }[] = [];
+  const local = new Int32Array(sorted.length);
+  let base = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const o = sorted[i]!;
+    const last = ranges[ranges.length - 1];
+    if (last && o - last.end < RANGE_GAP) {
+      local[i] = base + o - last.start;
+      last.end = o + 1;
+    } else {
+      if (last) base += last.end - last.start;
+      ranges.push({ start: o, end: o + 1 });
+      local[i] = base;
+    }
+  }
+  return { ranges, local };
+}
+
 export async function takeRows(ds: Dataset, rowAddresses: ArrayLike<bigint | number>, options: TakeOptions): Promise<Table> {
   const projection = planProjection(ds, { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });
   const requests = new Map<number, { offsets: number[]; positions: number[] }>();
@@ -43,16 +70,13 @@ export async function takeRows(ds: Dataset, rowAddresses: ArrayLike<bigint | num
       positions.push(request.positions[k]!);
     });
     if (keep.length === 0) continue;
-    let start = Infinity;
-    let end = 0;
-    for (const o of keep) {
-      start = Math.min(start, o);
-      end = Math.max(end, o + 1);
-    }
-    // Only the pages holding [start, end) are read and decoded.
-    const columns = await readFragmentColumns(ds, fragment, projection.fields, { start, end });
+    // only the pages (and chunks) holding the rows are fetched and decoded
+    const sorted = [...new Set(keep)].sort((a, b) => a - b);
+    const { ranges, local: sortedLocal } = clusterOffsets(sorted);
+    const at = new Map(sorted.map((o, i) => [o, sortedLocal[i]!]));
+    const columns = await readFragmentColumns(ds, fragment, projection.fields, ranges);
     const idx = Int32Array.from(keep);
-    const local = Int32Array.from(keep, (o) => o - start);
+    const local = Int32Array.from(keep, (o) => at.get(o)!);
     projection.fields.forEach((f, c) => columnParts[c]!.push(takeData(columns.get(f.lance.id)!, local)));
     if (options.withRowAddress) addressParts.push(rowAddressData(fragmentId, idx));
   }
