@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { writeDataset } from "../src/node/open-dataset.js";
 
 function arg(name: string, fallback: string): string {
@@ -44,4 +45,5 @@ await db.createTable("lancedb", data, { dataStorageVersion: version } as never);
 const theirs = performance.now() - t1;
 console.log(`bench/append: ${rows} rows (int64, float64, string), Lance ${version}`);
 console.log(`lancets ${(ours / 1000).toFixed(2)} s   lancedb ${(theirs / 1000).toFixed(2)} s   lancets/lancedb time ${(ours / theirs).toFixed(2)}`);
+record("append", { rows, version, lancetsS: ours / 1000, lancedbS: theirs / 1000 });
 rmSync(dir, { recursive: true, force: true });

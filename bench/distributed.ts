@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { InProcessExecutor, type IndexExecutor } from "../src/index/segments-api.js";
 import { BullMQExecutor } from "../src/node/bullmq.js";
 import { LocalExecutor } from "../src/node/local-executor.js";
@@ -71,6 +72,7 @@ const executors: [string, () => IndexExecutor][] = [
 ];
 console.log(`bench/distributed: ${rows} rows, ${Math.ceil(rows / BATCH)} fragments, 2 segments per build`);
 console.log("type     column     single s   threads s (speedup)   BullMQ s (speedup)");
+const distributed: { type: string; column: string; singleS: number; threadsS: number; bullmqS: number }[] = [];
 try {
   for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP", "value"], ["FTS", "text"]] as const) {
     const times: number[] = [];
@@ -85,7 +87,9 @@ try {
     }
     const [a, b, c] = times as [number, number, number];
     console.log(`${type.padEnd(8)} ${column.padEnd(9)} ${a.toFixed(2).padStart(9)}   ${b.toFixed(2).padStart(9)} (${(a / b).toFixed(2)}x)   ${c.toFixed(2).padStart(8)} (${(a / c).toFixed(2)}x)`);
+    distributed.push({ type, column, singleS: a, threadsS: b, bullmqS: c });
   }
+  record("distributed", { rows, fragments: Math.ceil(rows / BATCH), builds: distributed });
 } finally {
   for (const c of children) c.kill("SIGKILL");
 }

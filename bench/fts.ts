@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Table } from "apache-arrow";
+import { record } from "./results.js";
 import { openDataset } from "../src/node/open-dataset.js";
 import { textTable } from "../test/helpers/text-corpus.js";
 
@@ -52,3 +53,4 @@ const theirsMs = await latency((q) => theirs.search(q, "fts").select(["id"]).lim
 console.log(`bench/fts: ${docs} documents`);
 console.log(`build: lancets ${ourBuild.toFixed(2)} s, lancedb ${theirBuild.toFixed(2)} s, lancets/lancedb ${(ourBuild / theirBuild).toFixed(2)}`);
 console.log(`query (mean of 20, top 10): lancets ${ours.toFixed(1)} ms, lancedb ${theirsMs.toFixed(1)} ms, lancets/lancedb ${(ours / theirsMs).toFixed(2)}`);
+record("fts", { docs, build: { lancetsS: ourBuild, lancedbS: theirBuild }, query: { lancetsMs: ours, lancedbMs: theirsMs } });

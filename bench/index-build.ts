@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { openDataset } from "../src/node/open-dataset.js";
 
 function arg(name: string, fallback: string): string {
@@ -78,6 +79,7 @@ if (childAt >= 0) {
 const source = await ensureSource();
 console.log(`bench/index-build: ${rows} rows`);
 console.log("type     column    lancets s  lancedb s  ratio   lancets peak MiB  lancedb peak MiB");
+const builds: { type: string; column: string; lancets: Measured; lancedb?: Measured }[] = [];
 for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP", "value"]] as const) {
   const ours = join(base, `lancets-${type}.lance`);
   const theirs = join(base, `lancedb-${type}.lance`);
@@ -92,5 +94,7 @@ for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP
   );
   rmSync(ours, { recursive: true, force: true });
   rmSync(theirs, { recursive: true, force: true });
+  builds.push({ type, column, lancets: a, ...(b ? { lancedb: b } : {}) });
 }
+record("index-build", { rows, builds });
 console.log("(lancedb cannot create ZONEMAP indexes; each build runs in its own process; peak = that process's peak RSS)");

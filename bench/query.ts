@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { openDataset } from "../src/node/open-dataset.js";
 import { rng } from "../test/helpers/oracle.js";
 
@@ -96,6 +97,7 @@ async function mean(filters: string[], run: (f: string) => Promise<number>, reps
 const columns = ["id", "category", "price"];
 console.log(`bench/query: ${rows} rows, ${ds.manifest.fragments.length} fragments; mean latency over 10 filters (3 without an index), all matching rows of ${columns.join(", ")}`);
 console.log("query            index    rows/query  lancets ms  lancedb ms  lancets/lancedb  no index ms  no index/lancets");
+const shapes: { name: string; index: string; rows: number; lancetsMs: number; lancedbMs: number; noIndexMs: number }[] = [];
 for (const shape of SHAPES) {
   const ours = await mean(shape.filters, async (f) => (await ds.scan({ filter: f, columns }).toArrow()).numRows, 10);
   const theirs = await mean(shape.filters, async (f) => (await table.query().where(f).select(columns).toArrow()).numRows, 10);
@@ -104,4 +106,6 @@ for (const shape of SHAPES) {
   console.log(
     `${shape.name.padEnd(16)} ${shape.index.padEnd(8)} ${ours.rows.toFixed(0).padStart(10)}  ${ours.ms.toFixed(1).padStart(10)}  ${theirs.ms.toFixed(1).padStart(10)}  ${(ours.ms / theirs.ms).toFixed(2).padStart(15)}  ${scan.ms.toFixed(0).padStart(11)}  ${(scan.ms / ours.ms).toFixed(1).padStart(16)}`,
   );
+  shapes.push({ name: shape.name, index: shape.index, rows: ours.rows, lancetsMs: ours.ms, lancedbMs: theirs.ms, noIndexMs: scan.ms });
 }
+record("query", { rows, fragments: ds.manifest.fragments.length, shapes });

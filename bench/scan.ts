@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { openDataset } from "../src/node/open-dataset.js";
 
 function arg(name: string, fallback: string): string {
@@ -70,6 +71,7 @@ const ds = await openDataset(path);
 const table = await (await lancedb.connect(dir)).openTable("bench");
 console.log(`bench/scan: ${rows} rows, Lance ${version}, best of 3`);
 console.log("column     lancets rows/s   lancedb rows/s   lancets/lancedb");
+const scanResults: { column: string; lancetsRowsPerS: number; lancedbRowsPerS: number }[] = [];
 for (const column of ["id", "value", "category", "name"]) {
   const ours = await time(async () => {
     let n = 0;
@@ -85,4 +87,6 @@ for (const column of ["id", "value", "category", "name"]) {
   const a = ours.rows / (ours.ms / 1000);
   const b = theirs.rows / (theirs.ms / 1000);
   console.log(`${column.padEnd(10)} ${a.toExponential(2).padStart(14)}   ${b.toExponential(2).padStart(14)}   ${(a / b).toFixed(2).padStart(15)}`);
+  scanResults.push({ column, lancetsRowsPerS: a, lancedbRowsPerS: b });
 }
+record("scan", { rows, version, columns: scanResults });

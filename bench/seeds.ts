@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { record } from "./results.js";
 import { openDataset } from "../src/node/open-dataset.js";
 
 function arg(name: string, fallback: string): string {
@@ -74,4 +75,5 @@ const [scanned, scanTime] = await timed(async () => (await openDataset(rescan)).
 console.log(`bench/seeds: ${rows} rows of 256-byte strings, ZONEMAP (seeds on), append ${appendRows} rows`);
 console.log(`optimizeIndices: seeds ${seedTime.toFixed(3)} s (${harvested.indices[0]!.fragmentsFromSeeds} fragments from seeds), rescan ${scanTime.toFixed(3)} s (${scanned.indices[0]!.fragmentsScanned} scanned), speedup ${(scanTime / seedTime).toFixed(1)}x`);
 console.log(`append: without index ${plainAppend.toFixed(2)} s, planting seeds ${seededAppend.toFixed(2)} s, slowdown ${(((seededAppend - plainAppend) / plainAppend) * 100).toFixed(1)}%`);
+record("seeds", { rows, appendRows, seedsS: seedTime, rescanS: scanTime, appendPlainS: plainAppend, appendSeededS: seededAppend });
 for (const p of [plain, seeded, rescan]) rmSync(p, { recursive: true, force: true });
