@@ -13,12 +13,15 @@ import { assembleFieldV20 } from "../format/file/assemble-v20.js";
 import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileFooter, decodeOffsetTable, FILE_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
 import { decodeListPageV20, decodePageV20, type PageV20 } from "../format/file/page-v20.js";
-import { decodePageV21, type DecodedPage } from "../format/file/page-v21.js";
+import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage } from "../format/file/page-v21.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 
 const TAIL_BYTES = 64 * 1024;
+/** Readers remembered per store by openCached. */
+const OPEN_READERS = 256;
+const openReaders = new WeakMap<ObjectStore, Map<string, Promise<LanceFileReader>>>();
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 
@@ -72,6 +75,28 @@ export class LanceFileReader {
     if (next !== columns.length) {
       throw new CorruptFileError(path, undefined, `schema implies ${next} columns but the file has ${columns.length}`);
     }
+  }
+
+  /**
+   * Like open, remembering the last files opened through this store (Lance
+   * files never change once written, and a known size pins the version), so
+   * repeated reads skip the footer and metadata.
+   */
+  static async openCached(store: ObjectStore, path: string, options: OpenFileOptions & { sizeBytes: number }): Promise<LanceFileReader> {
+    let cache = openReaders.get(store);
+    if (!cache) openReaders.set(store, (cache = new Map()));
+    const key = `${path}\u0000${options.sizeBytes}`;
+    let found = cache.get(key);
+    if (found) {
+      cache.delete(key);
+      cache.set(key, found);
+      return found;
+    }
+    found = LanceFileReader.open(store, path, options);
+    cache.set(key, found);
+    found.catch(() => cache.delete(key));
+    while (cache.size > OPEN_READERS) cache.delete(cache.keys().next().value!);
+    return found;
   }
 
   static async open(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
@@ -143,15 +168,8 @@ export class LanceFileReader {
     return { pages, firstRow: Math.max(firstRow, 0) };
   }
 
-  /** Reads the page buffers of the given columns (all pages, or those selected), coalescing neighbouring ranges. */
-  private async readColumnBuffers(columnIndices: number[], selected?: Map<number, Set<number>>): Promise<Map<number, Uint8Array[][]>> {
-    const ranges: BufferRange[] = [];
-    for (const ci of columnIndices) {
-      this.columns[ci]!.pages.forEach((page, p) => {
-        if (selected && !selected.get(ci)?.has(p)) return;
-        page.bufferOffsets.forEach((position, b) => ranges.push({ position, size: page.bufferSizes[b]! }));
-      });
-    }
+  /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
+  private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
     const blocks: FileBytes[] = [];
     let i = 0;
@@ -175,11 +193,23 @@ export class LanceFileReader {
       i = j;
     }
     await Promise.all(fetches);
-    const find = (position: number, size: number): Uint8Array => {
+    return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
       for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
       throw new LanceError("INTERNAL", `buffer at ${position} was not fetched`);
     };
+  }
+
+  /** Reads the page buffers of the given columns (all pages, or those selected), coalescing neighbouring ranges. */
+  private async readColumnBuffers(columnIndices: number[], selected?: Map<number, Set<number>>): Promise<Map<number, Uint8Array[][]>> {
+    const ranges: BufferRange[] = [];
+    for (const ci of columnIndices) {
+      this.columns[ci]!.pages.forEach((page, p) => {
+        if (selected && !selected.get(ci)?.has(p)) return;
+        page.bufferOffsets.forEach((position, b) => ranges.push({ position, size: page.bufferSizes[b]! }));
+      });
+    }
+    const find = await this.fetchRanges(ranges);
     const out = new Map<number, Uint8Array[][]>();
     for (const ci of columnIndices) {
       out.set(
@@ -188,6 +218,85 @@ export class LanceFileReader {
       );
     }
     return out;
+  }
+
+  /** Rows each selected page of a column must decode: from the first to the last row any range needs of it. */
+  private pageSpans(ci: number, ranges: { start: number; end: number }[]): Map<number, { start: number; end: number }> {
+    const starts: number[] = [];
+    let row = 0;
+    for (const page of this.columns[ci]!.pages) {
+      starts.push(row);
+      row += page.numRows;
+    }
+    const spans = new Map<number, { start: number; end: number }>();
+    for (const range of ranges) {
+      for (const p of this.pagesInRange(ci, range.start, range.end).pages) {
+        const numRows = this.columns[ci]!.pages[p]!.numRows;
+        const local = { start: Math.max(0, range.start - starts[p]!), end: Math.max(0, Math.min(numRows, range.end - starts[p]!)) };
+        const span = spans.get(p);
+        if (!span) spans.set(p, local);
+        else span.end = Math.max(span.end, local.end);
+      }
+    }
+    return spans;
+  }
+
+  /**
+   * Page buffers for decoding row spans (2.1+). Mini-block pages without
+   * repetition whose span is a small part of the page fetch their chunk
+   * metadata first, then only the value bytes of the chunks the span needs.
+   */
+  private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
+    const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
+      const page = this.columns[ci]!.pages[p]!;
+      if (page.encoding.typeUrl !== PAGE_LAYOUT_URL || page.bufferOffsets.length < 2 || (span.end - span.start) * 4 > page.numRows) return false;
+      return decodePageLayout(page.encoding.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
+    };
+    const first: BufferRange[] = [];
+    const partial = new Set<string>();
+    for (const [ci, pages] of spans) {
+      for (const [p, span] of pages) {
+        const page = this.columns[ci]!.pages[p]!;
+        const part = inPart(ci, p, span);
+        if (part) partial.add(`${ci}/${p}`);
+        page.bufferOffsets.forEach((position, b) => {
+          if (!(part && b === 1)) first.push({ position, size: page.bufferSizes[b]! });
+        });
+      }
+    }
+    const find = await this.fetchRanges(first);
+    const second: BufferRange[] = [];
+    const wanted = new Map<string, { start: number; end: number }>();
+    for (const key of partial) {
+      const [ci, p] = key.split("/").map(Number) as [number, number];
+      const page = this.columns[ci]!.pages[p]!;
+      const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
+      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!);
+      const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
+      wanted.set(key, range);
+      second.push({ position: page.bufferOffsets[1]! + range.start, size: range.end - range.start });
+    }
+    const findPart = second.length > 0 ? await this.fetchRanges(second) : find;
+    const buffers = new Map<number, Uint8Array[][]>();
+    const parts = new Map<string, BufferPart>();
+    for (const [ci, pages] of spans) {
+      buffers.set(
+        ci,
+        this.columns[ci]!.pages.map((page, p) => {
+          if (!pages.has(p)) return [];
+          const key = `${ci}/${p}`;
+          const range = wanted.get(key);
+          return page.bufferOffsets.map((position, b) => {
+            if (range && b === 1) {
+              parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[1]! });
+              return findPart(position + range.start, range.end - range.start);
+            }
+            return find(position, page.bufferSizes[b]!);
+          });
+        }),
+      );
+    }
+    return { buffers, parts };
   }
 
   private ctx(columnIndex: number, pageIndex: number): DecodeContext {
@@ -257,7 +366,13 @@ export class LanceFileReader {
         }
       }
     }
-    const buffers = await this.readColumnBuffers(columnIndices, selected);
+    const asked = ranges && ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
+    let buffers: Map<number, Uint8Array[][]>;
+    let parts = new Map<string, BufferPart>();
+    if (partial) {
+      const spans = new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)]));
+      ({ buffers, parts } = await this.readSpanBuffers(spans));
+    } else buffers = await this.readColumnBuffers(columnIndices, selected);
     const out = new Map<number, Data>();
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
@@ -272,14 +387,13 @@ export class LanceFileReader {
         out.set(w.lance.id, assembleField(w.arrow, leaves, this.numRows, ctx));
       } else {
         // each page is decoded once, over the span of rows all ranges need from it
-        const asked = ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
         const leafFields = this.leafFields(w.arrow);
-        const decoded = leafFields.map((_, k) => this.decodeSpans(columns[k]!, leafFields[k]!, buffers, asked));
-        const parts = asked.map((range) => {
+        const decoded = leafFields.map((_, k) => this.decodeSpans(columns[k]!, leafFields[k]!, buffers, asked, parts));
+        const pieces = asked.map((range) => {
           const leaves = leafFields.map((leaf, k) => this.decodeLeaf(columns[k]!, leaf, buffers, range, decoded[k]));
           return assembleField(w.arrow, leaves, range.end - range.start, ctx);
         });
-        out.set(w.lance.id, this.concatRanges(parts, parts[0]!));
+        out.set(w.lance.id, this.concatRanges(pieces, pieces[0]!));
       }
     }
     return out;
@@ -292,29 +406,13 @@ export class LanceFileReader {
   }
 
   /** Decodes each page of a column that any range touches, once, over the rows the ranges need from it. */
-  private decodeSpans(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, ranges: { start: number; end: number }[]): Map<number, DecodedPage> {
-    const starts: number[] = [];
-    let row = 0;
-    for (const page of this.columns[ci]!.pages) {
-      starts.push(row);
-      row += page.numRows;
-    }
-    const spans = new Map<number, { start: number; end: number }>();
-    for (const range of ranges) {
-      for (const p of this.pagesInRange(ci, range.start, range.end).pages) {
-        const numRows = this.columns[ci]!.pages[p]!.numRows;
-        const local = { start: Math.max(0, range.start - starts[p]!), end: Math.max(0, Math.min(numRows, range.end - starts[p]!)) };
-        const span = spans.get(p);
-        if (!span) spans.set(p, local);
-        else span.end = Math.max(span.end, local.end);
-      }
-    }
+  private decodeSpans(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, ranges: { start: number; end: number }[], parts: Map<string, BufferPart>): Map<number, DecodedPage> {
     const shape = leafShape(leaf.type, leaf.name);
     const out = new Map<number, DecodedPage>();
-    for (const [p, rows] of spans) {
+    for (const [p, rows] of this.pageSpans(ci, ranges)) {
       const page = this.columns[ci]!.pages[p]!;
       this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
-      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows));
+      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`)));
     }
     return out;
   }

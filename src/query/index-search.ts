@@ -146,7 +146,7 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const nullCounts = makeVector(column(lookup, "null_count", "page_lookup.lance")).toArray() as Uint32Array;
     const batchSize = Number(new TextDecoder().decode(lookup.reader.schema.metadata.batch_size ?? new TextEncoder().encode("4096")));
     const dataSize = index.files.find((x) => x.path === "page_data.lance")?.sizeBytes;
-    const reader = await LanceFileReader.open(ds.store, `_indices/${index.uuid}/page_data.lance`, dataSize ? { sizeBytes: dataSize } : {});
+    const reader = dataSize ? await LanceFileReader.openCached(ds.store, `_indices/${index.uuid}/page_data.lance`, { sizeBytes: dataSize }) : await LanceFileReader.open(ds.store, `_indices/${index.uuid}/page_data.lance`);
     const top = reader.schema.fields.filter((x) => x.parentId === -1);
     const valuesField = top.find((x) => x.name === "values")!;
     const idsField = top.find((x) => x.name === "ids")!;

@@ -137,7 +137,7 @@ export async function readFragmentColumns(
   await Promise.all(
     [...byFile].map(async ([fileIndex, wanted]) => {
       const file = fragment.files[fileIndex]!;
-      const reader = await LanceFileReader.open(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+      const reader = file.fileSizeBytes ? await LanceFileReader.openCached(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes }) : await LanceFileReader.open(ds.store, `data/${file.path}`);
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }

@@ -73,7 +73,12 @@ for (const version of ["2.0", "2.1", "2.2"]) {
         assert.deepEqual(values(part.get(id)!), want, `field ${id}`);
       }
       // one range, and an empty list of ranges
+      fetched = 0;
       const one = await reader.readFieldRanges(ids, [{ start: 5, end: 9 }]);
+      if (version !== "2.0") {
+        // mini-block pages fetch their chunk metadata, then only the chunks holding the rows
+        assert.ok(fetched < bytes.byteLength / 4, `fetched ${fetched} of ${bytes.byteLength} bytes for 4 rows`);
+      }
       for (const id of ids) assert.deepEqual(values(one.get(id)!), values(full.get(id)!.slice(5, 4)));
       const none = await reader.readFieldRanges(ids, []);
       for (const id of ids) assert.equal(none.get(id)!.length, 0);

@@ -71,7 +71,44 @@ export interface RowRange {
   end: number;
 }
 
-function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange): DecodedPage {
+/** Part of a page's value buffer: the bytes from `offset`, of a buffer `totalBytes` long. */
+export interface BufferPart {
+  offset: number;
+  totalBytes: number;
+}
+
+/**
+ * For a mini-block page without repetition, the bytes of its value buffer
+ * (buffer 1) that hold the chunks a decode of `rows` reads; undefined for
+ * pages that must be read whole. Follows the chunk walk of decodeMiniBlockPage.
+ */
+export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange): { start: number; end: number } | undefined {
+  const layout = decodePageLayout(layoutBytes, ctx).layout;
+  if (layout.case !== "miniBlockLayout" || layout.value.repCompression !== undefined) return undefined;
+  const wordBytes = fileVersion !== "2.1" ? 4 : 2;
+  const numChunks = Math.floor(meta.byteLength / wordBytes);
+  const numItems = Number(layout.value.numItems);
+  let chunkStart = 0;
+  let valuesSoFar = 0;
+  let first = -1;
+  let end = 0;
+  for (let c = 0; c < numChunks; c++) {
+    const word = u(meta, c * wordBytes, wordBytes);
+    const chunkBytes = ((word >>> 4) + 1) * 8;
+    const isLast = c === numChunks - 1;
+    const chunkValues = isLast ? numItems - valuesSoFar : 2 ** (word & 0xf);
+    const skipped = (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && first < 0);
+    if (!skipped) {
+      if (first < 0) first = chunkStart;
+      end = chunkStart + chunkBytes;
+    }
+    valuesSoFar += chunkValues;
+    chunkStart += chunkBytes;
+  }
+  return first < 0 ? undefined : { start: first, end };
+}
+
+function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange, part?: BufferPart): DecodedPage {
   const large = fileVersion !== "2.1";
   if (layout.hasLargeChunk !== large) {
     corrupt(ctx, `mini-block page has has_large_chunk=${layout.hasLargeChunk}, which the ${fileVersion} grammar forbids`);
@@ -82,6 +119,9 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   const meta = buffers[0];
   const data = buffers[1];
   if (!meta || !data) corrupt(ctx, `mini-block page has ${buffers.length} buffers, needs at least 2`);
+  // with `part`, `data` holds only bytes [part.offset, part.offset + data.byteLength) of the value buffer
+  const dataOffset = part?.offset ?? 0;
+  const dataBytes = part?.totalBytes ?? data.byteLength;
   const wordBytes = large ? 4 : 2;
   const numChunks = Math.floor(meta.byteLength / wordBytes);
   const numItems = checkCount(layout.numItems, ctx, "mini-block item count");
@@ -110,14 +150,17 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     const chunkValues = isLast ? numItems - valuesSoFar : 2 ** log2;
     if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
     if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
-    if (chunkStart + chunkBytes > data.byteLength) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${data.byteLength} bytes)`);
+    if (chunkStart + chunkBytes > dataBytes) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${dataBytes} bytes)`);
     if (skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && firstDecoded < 0)) {
       valuesSoFar += chunkValues;
       chunkStart += chunkBytes;
       continue;
     }
     if (firstDecoded < 0) firstDecoded = valuesSoFar;
-    const chunk = data.subarray(chunkStart, chunkStart + chunkBytes);
+    if (chunkStart < dataOffset || chunkStart + chunkBytes > dataOffset + data.byteLength) {
+      throw new LanceError("INTERNAL", `mini-block chunk ${c} of ${ctx.path} was not fetched`);
+    }
+    const chunk = data.subarray(chunkStart - dataOffset, chunkStart - dataOffset + chunkBytes);
     const cctx = { path: ctx.path, byteOffset: ctx.byteOffset + chunkStart };
     let at = 0;
     const need = (n: number): void => {
@@ -445,12 +488,14 @@ export function decodePageV21(
   fileVersion: string,
   ctx: DecodeContext,
   rows?: RowRange,
+  part?: BufferPart,
 ): DecodedPage {
   checkCount(numRows, ctx, "page row count");
   const layout = decodePageLayout(layoutBytes, ctx);
+  if (part && layout.layout.case !== "miniBlockLayout") throw new LanceError("INTERNAL", `only mini-block pages of ${ctx.path} can be read in part`);
   switch (layout.layout.case) {
     case "miniBlockLayout":
-      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows);
+      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part);
     case "fullZipLayout":
       return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx);
     case "constantLayout":

@@ -29,8 +29,8 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
       { name: "values", data: sortedValues, nullable: true },
       { name: "ids", data: uint64Data(sortedIds), nullable: false },
     ]),
-    // pages of whole batches, so a search fetches the pages of the batches it needs
-    { rowsPerPage: batchSize * 16 },
+    // one page per batch, so a search fetches only the batches it needs
+    { rowsPerPage: batchSize },
   );
   const pages = Math.ceil(n / batchSize);
   const firsts = new Int32Array(pages);
