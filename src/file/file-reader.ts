@@ -13,6 +13,7 @@ import { assembleFieldV20 } from "../format/file/assemble-v20.js";
 import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileFooter, decodeOffsetTable, FILE_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
 import { decodeListPageV20, decodePageV20, type PageV20 } from "../format/file/page-v20.js";
+import { blockToU32, takeFromBlock } from "../format/encoding/data-block.js";
 import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage } from "../format/file/page-v21.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
@@ -412,7 +413,8 @@ export class LanceFileReader {
     for (const [p, rows] of this.pageSpans(ci, ranges)) {
       const page = this.columns[ci]!.pages[p]!;
       this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
-      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`)));
+      // dictionary values are looked up per range, after slicing, not for the whole span
+      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true));
     }
     return out;
   }
@@ -436,8 +438,17 @@ export class LanceFileReader {
       else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
       pages.push(decoded);
     });
-    const merged = mergePages(pages, this.ctx(ci, 0));
-    return chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
+    const lazy = pages.length === 1 ? pages[0]!.dictionary : undefined;
+    const looked = lazy
+      ? pages
+      : pages.map((d): DecodedPage => {
+          if (!d.dictionary) return d;
+          const { dictionary, ...rest } = d;
+          return { ...rest, values: takeFromBlock(dictionary, blockToU32(d.values, this.ctx(ci, 0)), this.ctx(ci, 0)) };
+        });
+    const merged = mergePages(looked, this.ctx(ci, 0));
+    const leafColumn = chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
+    return lazy ? { ...leafColumn, values: takeFromBlock(lazy, blockToU32(leafColumn.values, this.ctx(ci, 0)), this.ctx(ci, 0)) } : leafColumn;
   }
 
   private checkUrl(actual: string, expected: string, column: number, page: number): void {

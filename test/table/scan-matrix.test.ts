@@ -79,6 +79,21 @@ describe("scan equals Lance over the fixture matrix", () => {
           }
         }
       }
+      // several ranges in one read: each page decoded once, rows in range order
+      const ranges = [
+        { start: 3, end: 5 },
+        { start: 40, end: 41 },
+        { start: 700, end: 770 },
+        { start: reader.numRows - 2, end: reader.numRows },
+      ];
+      const many = await reader.readFieldRanges(ids, ranges);
+      const rows = ranges.flatMap((r) => Array.from({ length: r.end - r.start }, (_, k) => r.start + k));
+      for (const id of ids) {
+        const a = makeVector(many.get(id)!);
+        const b = makeVector(whole.get(id)!);
+        assert.equal(a.length, rows.length);
+        rows.forEach((row, i) => assert.deepEqual(normalize(a.get(i)), normalize(b.get(row)), `field ${id} row ${row} of several ranges`));
+      }
     });
 
     test(`take by row address returns Lance's values, ${version}`, async () => {

@@ -149,21 +149,38 @@ function packNarrow(src: Words, dst: Words, t: number, w: number): void {
 // lands above bit W and is masked off (unpack) or is zero (pack), so the inner
 // loops need no branch.
 
-/** u32 indices, relative to lane 0, of the halves holding row `row` at width `w`. */
-function rowHalves(row: number, w: number): [i0: number, i1: number, i2: number, shift: number] {
-  const bit = row * w;
-  const first = bit >>> 5;
-  const last = (bit + w - 1) >>> 5;
-  const at = (h: number) => 32 * (Math.min(h, last) >>> 1) + (Math.min(h, last) & 1);
-  return [at(first), at(first + 1), at(first + 2), bit & 31];
+/** For each of the 64 rows at width `w`: the u32 indices (relative to lane 0) of its three halves and its bit shift. */
+function halvesTable(w: number): Int32Array {
+  let table = HALVES[w];
+  if (!table) {
+    table = new Int32Array(64 * 4);
+    for (let row = 0; row < 64; row++) {
+      const bit = row * w;
+      const first = bit >>> 5;
+      const last = (bit + w - 1) >>> 5;
+      for (let k = 0; k < 3; k++) {
+        const h = Math.min(first + k, last);
+        table[row * 4 + k] = 32 * (h >>> 1) + (h & 1);
+      }
+      table[row * 4 + 3] = bit & 31;
+    }
+    HALVES[w] = table;
+  }
+  return table;
 }
+
+const HALVES: (Int32Array | undefined)[] = [];
 
 /** T = 64, 1 <= W <= 64, over u32 halves. */
 function unpackWide(src: Uint32Array, dst: Uint32Array, w: number): void {
   const loMask = maskOf(w);
   const hiMask = w > 32 ? maskOf(w - 32) : 0;
+  const halves = halvesTable(w);
   for (let row = 0; row < 64; row++) {
-    const [i0, i1, i2, shift] = rowHalves(row, w);
+    const i0 = halves[row * 4]!;
+    const i1 = halves[row * 4 + 1]!;
+    const i2 = halves[row * 4 + 2]!;
+    const shift = halves[row * 4 + 3]!;
     const to = 2 * ROW_BASE[row]!;
     if (shift === 0) {
       for (let j = 0; j < 32; j += 2) {
@@ -185,8 +202,12 @@ function unpackWide(src: Uint32Array, dst: Uint32Array, w: number): void {
 function packWide(src: Uint32Array, dst: Uint32Array, w: number): void {
   const loMask = maskOf(w);
   const hiMask = w > 32 ? maskOf(w - 32) : 0;
+  const halves = halvesTable(w);
   for (let row = 0; row < 64; row++) {
-    const [i0, i1, i2, shift] = rowHalves(row, w);
+    const i0 = halves[row * 4]!;
+    const i1 = halves[row * 4 + 1]!;
+    const i2 = halves[row * 4 + 2]!;
+    const shift = halves[row * 4 + 3]!;
     const from = 2 * ROW_BASE[row]!;
     const spill = 32 - shift;
     for (let j = 0; j < 32; j += 2) {

@@ -202,16 +202,24 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
     return fixedBlock(block.bitsPerValue, n, out);
   }
   if (block.kind === "variable") {
+    const src = block.offsets;
+    const bytes = block.data;
     const offsets = new Uint32Array(n + 1);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      total += block.offsets[indices[i]! + 1]! - block.offsets[indices[i]!]!;
+      total += src[indices[i]! + 1]! - src[indices[i]!]!;
       offsets[i + 1] = total;
     }
     const data = new Uint8Array(total);
     for (let i = 0; i < n; i++) {
       const k = indices[i]!;
-      data.set(block.data.subarray(block.offsets[k]!, block.offsets[k + 1]!), offsets[i]!);
+      const start = src[k]!;
+      const end = src[k + 1]!;
+      // short values copy faster byte by byte than through a subarray
+      if (end - start < 32) {
+        let at = offsets[i]!;
+        for (let j = start; j < end; j++) data[at++] = bytes[j]!;
+      } else data.set(bytes.subarray(start, end), offsets[i]!);
     }
     return { kind: "variable", numValues: n, offsets, data };
   }

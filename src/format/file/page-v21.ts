@@ -42,6 +42,8 @@ export interface DecodedPage {
   model: LayerModel;
   /** One value per visible level. */
   values: DataBlock;
+  /** When set, `values` are 32-bit indices into this dictionary, not yet looked up. */
+  dictionary?: DataBlock;
 }
 
 export function decodePageLayout(bytes: Uint8Array, ctx: DecodeContext): PageLayout {
@@ -108,7 +110,7 @@ export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fil
   return first < 0 ? undefined : { start: first, end };
 }
 
-function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange, part?: BufferPart): DecodedPage {
+function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange, part?: BufferPart, lazyDictionary = false): DecodedPage {
   const large = fileVersion !== "2.1";
   if (layout.hasLargeChunk !== large) {
     corrupt(ctx, `mini-block page has has_large_chunk=${layout.hasLargeChunk}, which the ${fileVersion} grammar forbids`);
@@ -200,7 +202,13 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
     const valueBuffers = sizes.map((s) => slice(s));
     let values = decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
-    if (dictionary) values = takeFromBlock(dictionary, blockToU32(values, cctx), cctx);
+    if (dictionary) {
+      const indices = blockToU32(values, cctx);
+      if (lazyDictionary) {
+        for (let i = 0; i < indices.length; i++) if (indices[i]! >= dictionary.numValues) corrupt(cctx, `index ${indices[i]} is out of range for ${dictionary.numValues} values`);
+        values = fixedBlock(32, indices.length, new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength));
+      } else values = takeFromBlock(dictionary, indices, cctx);
+    }
     chunks.push(values);
     numLevels += levelCount;
     valuesSoFar += chunkValues;
@@ -214,11 +222,12 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   };
   const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
   const block = values ?? fixedBlock(8, 0, new Uint8Array(0));
+  const lookup = lazyDictionary && dictionary ? { dictionary } : {};
   if (skippable) {
-    return { numRows: numLevels, rowOffset: Math.max(firstDecoded, 0), levels, layers: layout.layers, model, values: block };
+    return { numRows: numLevels, rowOffset: Math.max(firstDecoded, 0), levels, layers: layout.layers, model, values: block, ...lookup };
   }
   if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
-  return { numRows, levels, layers: layout.layers, model, values: block };
+  return { numRows, levels, layers: layout.layers, model, values: block, ...lookup };
 }
 
 function concatU16(parts: Uint16Array[]): Uint16Array {
@@ -489,13 +498,15 @@ export function decodePageV21(
   ctx: DecodeContext,
   rows?: RowRange,
   part?: BufferPart,
+  /** Mini-block pages with a dictionary may leave their values as indices (see DecodedPage.dictionary). */
+  lazyDictionary = false,
 ): DecodedPage {
   checkCount(numRows, ctx, "page row count");
   const layout = decodePageLayout(layoutBytes, ctx);
   if (part && layout.layout.case !== "miniBlockLayout") throw new LanceError("INTERNAL", `only mini-block pages of ${ctx.path} can be read in part`);
   switch (layout.layout.case) {
     case "miniBlockLayout":
-      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part);
+      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part, lazyDictionary);
     case "fullZipLayout":
       return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx);
     case "constantLayout":
