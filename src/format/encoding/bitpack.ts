@@ -182,6 +182,22 @@ function unpackWide(src: Uint32Array, dst: Uint32Array, w: number): void {
     const i2 = halves[row * 4 + 2]!;
     const shift = halves[row * 4 + 3]!;
     const to = 2 * ROW_BASE[row]!;
+    if (w <= 32) {
+      // the high halves of every value are zero
+      if (shift === 0) {
+        for (let j = 0; j < 32; j += 2) {
+          dst[to + j] = src[i0 + j]! & loMask;
+          dst[to + j + 1] = 0;
+        }
+      } else {
+        const spill = 32 - shift;
+        for (let j = 0; j < 32; j += 2) {
+          dst[to + j] = ((src[i0 + j]! >>> shift) | (src[i1 + j]! << spill)) & loMask;
+          dst[to + j + 1] = 0;
+        }
+      }
+      continue;
+    }
     if (shift === 0) {
       for (let j = 0; j < 32; j += 2) {
         dst[to + j] = src[i0 + j]! & loMask;
