@@ -164,7 +164,7 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
   const filters = [
     `id = ${probe}`,
     `id BETWEEN ${Math.floor(total / 2)} AND ${Math.floor(total / 2) + 99}`,
-    "category = 'garden' AND price < 10",
+    `category = 'garden' AND price < 500 AND id >= ${Math.floor(total / 10)} AND id < ${Math.floor(total / 10) + 20_000}`,
     `ts >= TIMESTAMP '${isoOf(from)}' AND ts < TIMESTAMP '${isoOf(from + 600_000_000)}'`,
   ];
   print("\nfilters (each checked against a full scan)");
