@@ -126,6 +126,125 @@ export function valueAccess(data: Data): ValueAccess {
 }
 
 /** Row order: nulls first, then by value, ties by row id. */
+/**
+ * Sortable 64-bit keys (high and low 32-bit halves) for numeric columns, so
+ * that unsigned comparison of (hi, lo) follows the value order above: signed
+ * integers get their sign bit flipped, floats their IEEE bits mapped to a
+ * monotonic order with -0 equal to 0 and every NaN last and equal.
+ * undefined for other types (and float16).
+ */
+function numericKeys(data: Data): { hi: Uint32Array; lo: Uint32Array } | undefined {
+  const type = data.type;
+  const n = data.length;
+  const id = type.typeId;
+  if (id !== Type.Int && id !== Type.Float && id !== Type.Date && id !== Type.Timestamp && id !== Type.Time && id !== Type.Duration) return undefined;
+  const bits = fixedWidthBits(type);
+  if (bits === undefined || bits === 16 && id === Type.Float) return undefined;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const values = data.values as ArrayBufferView;
+  if (id === Type.Float) {
+    const f = values as Float32Array | Float64Array;
+    const view = new DataView(new ArrayBuffer(8));
+    for (let i = 0; i < n; i++) {
+      let v = f[i]!;
+      if (Number.isNaN(v)) {
+        hi[i] = 0xffffffff;
+        lo[i] = 0xffffffff;
+        continue;
+      }
+      if (v === 0) v = 0; // -0 sorts with 0
+      view.setFloat64(0, v, true);
+      let h = view.getUint32(4, true);
+      let l = view.getUint32(0, true);
+      if (h & 0x80000000) {
+        h = ~h >>> 0;
+        l = ~l >>> 0;
+      } else h = (h | 0x80000000) >>> 0;
+      hi[i] = h;
+      lo[i] = l;
+    }
+    return { hi, lo };
+  }
+  const signed = id === Type.Int ? (type as unknown as { isSigned: boolean }).isSigned : true;
+  if (bits === 64) {
+    const words = (values.byteOffset & 3) === 0 ? new Uint32Array(values.buffer, values.byteOffset, n * 2) : new Uint32Array(new Uint8Array(values.buffer, values.byteOffset, n * 8).slice().buffer);
+    for (let i = 0; i < n; i++) {
+      lo[i] = words[2 * i]!;
+      hi[i] = signed ? (words[2 * i + 1]! ^ 0x80000000) >>> 0 : words[2 * i + 1]!;
+    }
+    return { hi, lo };
+  }
+  const v = values as unknown as ArrayLike<number>;
+  for (let i = 0; i < n; i++) {
+    // 8-32 bit values widened: signed ones offset so they order as unsigned
+    lo[i] = signed ? (v[i]! + 0x80000000) >>> 0 : v[i]! >>> 0;
+  }
+  return { hi, lo };
+}
+
+/** Stable LSD radix sort of `order` by (hi, lo), 16 bits a pass; passes over constant digits are skipped. */
+function radixSort(order: Int32Array, hi: Uint32Array, lo: Uint32Array): Int32Array {
+  let src: Int32Array = order;
+  let dst: Int32Array = new Int32Array(order.length);
+  const counts = new Int32Array(65536);
+  for (const [words, shift] of [
+    [lo, 0],
+    [lo, 16],
+    [hi, 0],
+    [hi, 16],
+  ] as const) {
+    counts.fill(0);
+    for (let i = 0; i < src.length; i++) counts[(words[src[i]!]! >>> shift) & 0xffff]!++;
+    if (counts.some((c) => c === src.length)) continue; // every key has the same digit
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < src.length; i++) {
+      const k = src[i]!;
+      dst[counts[(words[k]! >>> shift) & 0xffff]!++] = k;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
+}
+
+/**
+ * The order of sortOrder for numeric columns, by radix sort: nulls first, then
+ * ascending values; equal values (and nulls) by row id. undefined when the
+ * column is not numeric.
+ */
+export function numericSortOrder(data: Data, rowIds: Float64Array): Int32Array | undefined {
+  const keys = numericKeys(data);
+  if (!keys) return undefined;
+  const n = data.length;
+  const access = valueAccess(data);
+  // start from row id order, so the stable passes leave ties in row id order
+  let byRowId = new Int32Array(n);
+  for (let i = 0; i < n; i++) byRowId[i] = i;
+  for (let i = 1; i < n; i++) {
+    if (rowIds[i - 1]! > rowIds[i]!) {
+      byRowId = byRowId.sort((a, b) => rowIds[a]! - rowIds[b]!);
+      break;
+    }
+  }
+  if (data.nullCount === 0) return radixSort(byRowId, keys.hi, keys.lo);
+  const out = new Int32Array(n);
+  const present = new Int32Array(n - data.nullCount);
+  let nulls = 0;
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    const i = byRowId[k]!;
+    if (access.isNull(i)) out[nulls++] = i;
+    else present[at++] = i;
+  }
+  out.set(radixSort(present.subarray(0, at), keys.hi, keys.lo), nulls);
+  return out;
+}
+
 export function sortOrder(access: ValueAccess, rowIds: Float64Array, n: number): Int32Array {
   const order = Int32Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => {

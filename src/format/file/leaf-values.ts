@@ -2,7 +2,7 @@
 // leaf under its struct ancestors, and its values as raw bytes with null slots
 // emptied for variable-width types.
 
-import { DataType, Type, type Data, type FixedSizeList } from "apache-arrow";
+import { DataType, makeData, Type, type Data, type FixedSizeList } from "apache-arrow";
 import { takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
 import { fixedWidthBits, isVariableWidth } from "./arrow-build.js";
@@ -10,7 +10,15 @@ import { fixedWidthBits, isVariableWidth } from "./arrow-build.js";
 /** Data with offset 0 (copying a slice), so buffers can be used directly. */
 export function compactData(data: Data): Data {
   if (data.offset === 0) return data;
-  return takeData(data, Int32Array.from({ length: data.length }, (_, i) => i));
+  // fixed-width values of a slice already start at its first row; only the
+  // validity bitmap would still count from the parent's offset
+  const bits = fixedWidthBits(data.type);
+  if (data.nullCount === 0 && bits !== undefined && bits % 8 === 0 && data.type.typeId !== Type.FixedSizeList && data.children.length === 0) {
+    return makeData({ type: data.type, length: data.length, nullCount: 0, data: data.values } as never);
+  }
+  const indices = new Int32Array(data.length);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return takeData(data, indices);
 }
 
 export function isValidAt(data: Data, i: number): boolean {

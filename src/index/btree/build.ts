@@ -11,14 +11,14 @@ import type { ObjectStore } from "../../io/object-store.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData } from "../training.js";
-import { sortOrder, valueAccess } from "../value-order.js";
+import { numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
 
 export const BTREE_BATCH_SIZE = 4096;
 
 export async function buildBTree(store: ObjectStore, dir: string, training: TrainingData, batchSize = BTREE_BATCH_SIZE): Promise<BuiltSegmentFiles> {
   const n = training.rowIds.length;
   const access = valueAccess(training.values);
-  const order = sortOrder(access, training.rowIds, n);
+  const order = numericSortOrder(training.values, training.rowIds) ?? sortOrder(access, training.rowIds, n);
   const sortedValues = takeData(training.values, order);
   const sortedIds = new Float64Array(n);
   for (let i = 0; i < n; i++) sortedIds[i] = training.rowIds[order[i]!]!;
