@@ -57,15 +57,27 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 // the same append without any index (no seeds) and with the seeded zone map
+// (median of 5, alternating, each on a fresh copy: single appends vary by tens of percent here)
 const plain = join(base, "plain.lance");
 const seeded = join(base, "seeded.lance");
-for (const p of [plain, seeded]) {
-  rmSync(p, { recursive: true, force: true });
-  cpSync(join(base, "source.lance"), p, { recursive: true });
+const plainTimes: number[] = [];
+const seededTimes: number[] = [];
+for (let round = 0; round < 5; round++) {
+  for (const p of [plain, seeded]) {
+    rmSync(p, { recursive: true, force: true });
+    cpSync(join(base, "source.lance"), p, { recursive: true });
+  }
+  await (await openDataset(seeded)).createScalarIndex("s", "ZONEMAP");
+  const order = round % 2 === 0 ? ([plain, seeded] as const) : ([seeded, plain] as const);
+  for (const p of order) {
+    const [, took] = await timed(async () => (await openDataset(p)).append(data));
+    (p === plain ? plainTimes : seededTimes).push(took);
+  }
 }
-await (await openDataset(seeded)).createScalarIndex("s", "ZONEMAP");
-const [, plainAppend] = await timed(async () => (await openDataset(plain)).append(data));
-const [, seededAppend] = await timed(async () => (await openDataset(seeded)).append(data));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`plain ${plainTimes.map((t) => t.toFixed(2)).join(" ")} | seeded ${seededTimes.map((t) => t.toFixed(2)).join(" ")}`);
+const plainAppend = median(plainTimes);
+const seededAppend = median(seededTimes);
 
 const rescan = join(base, "rescan.lance");
 rmSync(rescan, { recursive: true, force: true });
@@ -74,6 +86,6 @@ const [harvested, seedTime] = await timed(async () => (await openDataset(seeded)
 const [scanned, scanTime] = await timed(async () => (await openDataset(rescan)).optimizeIndices({ ignoreSeeds: true }));
 console.log(`bench/seeds: ${rows} rows of 256-byte strings, ZONEMAP (seeds on), append ${appendRows} rows`);
 console.log(`optimizeIndices: seeds ${seedTime.toFixed(3)} s (${harvested.indices[0]!.fragmentsFromSeeds} fragments from seeds), rescan ${scanTime.toFixed(3)} s (${scanned.indices[0]!.fragmentsScanned} scanned), speedup ${(scanTime / seedTime).toFixed(1)}x`);
-console.log(`append: without index ${plainAppend.toFixed(2)} s, planting seeds ${seededAppend.toFixed(2)} s, slowdown ${(((seededAppend - plainAppend) / plainAppend) * 100).toFixed(1)}%`);
-record("seeds", { rows, appendRows, seedsS: seedTime, rescanS: scanTime, appendPlainS: plainAppend, appendSeededS: seededAppend });
+console.log(`append (median of 5): without index ${plainAppend.toFixed(2)} s, planting seeds ${seededAppend.toFixed(2)} s, difference ${(((seededAppend - plainAppend) / plainAppend) * 100).toFixed(1)}%`);
+record("seeds", { rows, appendRows, seedsS: seedTime, rescanS: scanTime, appendPlainS: plainAppend, appendSeededS: seededAppend, appendPlainRuns: plainTimes, appendSeededRuns: seededTimes });
 for (const p of [plain, seeded, rescan]) rmSync(p, { recursive: true, force: true });

@@ -56,10 +56,26 @@ export function valueAccess(data: Data): ValueAccess {
     case Type.Binary:
     case Type.LargeUtf8:
     case Type.LargeBinary: {
-      const offsets = data.valueOffsets as Int32Array | BigInt64Array;
       const bytes = data.values as Uint8Array;
-      const get = (i: number): Uint8Array => bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!));
-      return { isNull, compare: (i, j) => compareBytes(get(i), get(j)), isNaN: noNaN };
+      // 32-bit offsets are read directly; 64-bit ones through Number
+      const raw = data.valueOffsets as Int32Array | BigInt64Array;
+      const offsets: ArrayLike<number> = raw instanceof BigInt64Array ? Float64Array.from(raw, Number) : raw;
+      return {
+        isNull,
+        compare: (i, j) => {
+          const a = offsets[i]!;
+          const b = offsets[j]!;
+          const aLen = offsets[i + 1]! - a;
+          const bLen = offsets[j + 1]! - b;
+          const n = aLen < bLen ? aLen : bLen;
+          for (let k = 0; k < n; k++) {
+            const d = bytes[a + k]! - bytes[b + k]!;
+            if (d !== 0) return d;
+          }
+          return aLen - bLen;
+        },
+        isNaN: noNaN,
+      };
     }
     case Type.Float: {
       const v = data.values as Float32Array | Float64Array | Uint16Array;
