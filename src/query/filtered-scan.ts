@@ -77,15 +77,13 @@ const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP"];
 function indexFor(ds: Dataset, column: string): { name: string; type: string; segments: IndexMetadata[] } | undefined {
   const field = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
   if (!field) return undefined;
-  const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
   const byName = new Map<string, IndexMetadata[]>();
   for (const i of ds.indices) if (i.fields.length === 1 && i.fields[0] === field.id) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
   let best: { name: string; type: string; segments: IndexMetadata[] } | undefined;
   for (const [name, segments] of byName) {
     const type = indexTypeName(segments[0]!.indexDetails?.typeUrl, segments[0]!.files.map((f) => f.path));
     const rank = PREFERENCE.indexOf(type);
-    // BTREE and BITMAP hold row ids, which are not row addresses on tables with stable row ids
-    if (rank < 0 || (stable && type !== "ZONEMAP")) continue;
+    if (rank < 0) continue;
     if (!best || rank < PREFERENCE.indexOf(best.type)) best = { name, type, segments };
   }
   return best;
@@ -106,6 +104,26 @@ interface Planned {
 
 type Candidates = Map<number, Set<number>>;
 
+const addressMaps = new WeakMap<Dataset, Promise<((rowId: number) => number | undefined) | undefined>>();
+
+/** On datasets with stable row ids, a map from row id to row address (built once per opened version). */
+function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number | undefined) | undefined> {
+  let found = addressMaps.get(ds);
+  if (!found) {
+    found = (async () => {
+      if ((ds.manifest.readerFeatureFlags & 2n) === 0n) return undefined;
+      const addresses = new Map<number, number>();
+      for (const f of ds.manifest.fragments) {
+        const ids = await readStableRowIds(ds, f);
+        ids?.forEach((id, offset) => addresses.set(id, f.id * 0x1_0000_0000 + offset));
+      }
+      return (rowId: number) => addresses.get(rowId);
+    })();
+    addressMaps.set(ds, found);
+  }
+  return found;
+}
+
 /** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
 async function searchPredicate(ds: Dataset, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
   const index = indexFor(ds, term.column);
@@ -117,7 +135,7 @@ async function searchPredicate(ds: Dataset, term: IndexablePredicate, current: S
     const frags = (segment.fragmentIds ?? []).filter((f) => current.has(f));
     if (frags.length === 0) continue;
     used.push({ uuid: segment.uuid, fragments: frags });
-    const result = await searchSegment(ds, segment, index.type, term);
+    const result = await searchSegment(ds, segment, index.type, term, index.type === "ZONEMAP" ? undefined : await rowAddressesOf(ds));
     exact &&= result.exact;
     for (const f of frags) found.set(f, result.rows.get(f) ?? new Set());
   }

@@ -122,7 +122,12 @@ function addRow(rows: Map<number, Set<number>>, address: number): void {
   set.add(address - fragment * 0x1_0000_0000);
 }
 
-export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType: string, p: IndexablePredicate): Promise<SegmentResult> {
+/**
+ * Searches one segment. BTREE and BITMAP segments hold row ids: on datasets
+ * with stable row ids, `toAddress` maps them to row addresses (undefined for
+ * rows that no longer exist).
+ */
+export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType: string, p: IndexablePredicate, toAddress?: (rowId: number) => number | undefined): Promise<SegmentResult> {
   const rows = new Map<number, Set<number>>();
   if (indexType === "BITMAP") {
     const f = await loadFile(ds, index, "bitmap_page_lookup.lance");
@@ -135,7 +140,10 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
       if (!take) continue;
       const { rowIds, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
       if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `bitmap index ${index.name} selects whole fragments, which lancets does not expand`);
-      for (const id of rowIds) addRow(rows, id);
+      for (const id of rowIds) {
+        const address = toAddress ? toAddress(id) : id;
+        if (address !== undefined) addRow(rows, address);
+      }
     }
     return { rows, exact: true };
   }
@@ -163,7 +171,11 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
       const values = data.get(valuesField.id)!;
       const ids = makeVector(data.get(idsField.id)!).toArray() as BigUint64Array;
       const hits = matching(p, values);
-      for (let i = 0; i < values.length; i++) if (hits[i] === TRUE) addRow(rows, Number(ids[i]!));
+      for (let i = 0; i < values.length; i++) {
+        if (hits[i] !== TRUE) continue;
+        const address = toAddress ? toAddress(Number(ids[i]!)) : Number(ids[i]!);
+        if (address !== undefined) addRow(rows, address);
+      }
     }
     return { rows, exact: true };
   }
