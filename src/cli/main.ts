@@ -98,8 +98,9 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--column <name>", "text column (default: the column of the full-text index)")
     .option("--columns <names>", "columns to print (default: all)")
     .option("--limit <n>", "rows to return (default 10)", parseCount)
+    .option("--filter <sql>", "rank only the rows matching this filter")
     .option("--json", "print one JSON object per row")
-    .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean }) => {
+    .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean; filter?: string }) => {
       await runSearch(uri, query, opts, print);
     });
   const index = program.command("index").description("scalar index segments: create, list, drop");

@@ -1,4 +1,4 @@
-// `lancets search <uri> --column text "query" --limit 10`: full-text search.
+// `lancets search <uri> "query" [--column text] [--filter sql] --limit 10`: full-text search.
 
 import { openDataset } from "../node/open-dataset.js";
 import { formatRows } from "./scan.js";
@@ -8,6 +8,7 @@ export interface SearchCliOptions {
   limit?: number;
   columns?: string;
   json?: boolean;
+  filter?: string;
 }
 
 export async function runSearch(uri: string, query: string, options: SearchCliOptions, print: (text: string) => void): Promise<void> {
@@ -18,6 +19,7 @@ export async function runSearch(uri: string, query: string, options: SearchCliOp
       fullTextSearch: { query, ...(options.column ? { columns: [options.column] } : {}) },
       limit: options.limit ?? 10,
       ...(columns ? { columns } : {}),
+      ...(options.filter !== undefined ? { filter: options.filter } : {}),
     })
     .toArrow();
   if (options.json) {

@@ -16,6 +16,7 @@ import type { Dataset } from "../table/dataset.js";
 import { readDeletedOffsets } from "../table/deletions.js";
 import { readStableRowIds, registerFullTextSearch } from "../table/scan.js";
 import { takeRows } from "../table/take.js";
+import { filteredScan } from "./filtered-scan.js";
 
 export interface FullTextQuery {
   query: string;
@@ -27,6 +28,8 @@ export interface FullTextOptions {
   columns?: string[];
   limit?: number;
   withRowAddress?: boolean;
+  /** Only rows matching this SQL filter are ranked (a prefilter, as Lance applies it). */
+  filter?: string;
 }
 
 /** Segments are immutable (a uuid never changes contents), so opened ones are kept for reuse. */
@@ -201,10 +204,17 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   }
   const deleted = new Map<number, Set<number>>();
   for (const f of ds.manifest.fragments) if (f.deletionFile) deleted.set(f.id, new Set(await readDeletedOffsets(ds.store, f)));
+  let allowed: Set<number> | undefined;
+  if (options.filter !== undefined) {
+    const matching = await filteredScan(ds, { filter: options.filter, columns: [], withRowAddress: true });
+    allowed = new Set();
+    for (const batch of matching.batches) for (const a of batch.getChild("_rowaddr")!.toArray() as BigUint64Array) allowed.add(Number(a));
+  }
   const best = new TopHits(limit);
   const offer = (rowId: number, score: number): void => {
     const address = stable ? addressOf.get(rowId) : rowId;
     if (address === undefined) return;
+    if (allowed && !allowed.has(address)) return;
     const fragmentId = Math.floor(address / 0x1_0000_0000);
     if (!current.has(fragmentId)) return;
     if (deleted.get(fragmentId)?.has(address - fragmentId * 0x1_0000_0000)) return;
@@ -266,5 +276,6 @@ registerFullTextSearch((ds, options) =>
     ...(options.columns ? { columns: options.columns } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     withRowAddress: options.withRowAddress ?? false,
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
   }),
 );

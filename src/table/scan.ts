@@ -26,7 +26,8 @@ export interface ScanOptions {
   limit?: number;
   /**
    * Full-text search: rows matching `query` in a text column, best first, with
-   * a `_score` column (BM25 as Lance scores it); `limit` defaults to 10.
+   * a `_score` column (BM25 as Lance scores it); `limit` defaults to 10. With
+   * `filter`, only rows matching it are ranked (a prefilter, as in Lance).
    */
   fullTextSearch?: { query: string; columns?: string[] };
   /**
@@ -185,7 +186,6 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     private readonly options: ScanOptions = {},
   ) {
     if (options.fullTextSearch && !fullTextHandler) throw new LanceError("INTERNAL", "full-text search is not loaded; import lancets from its package entry");
-    if (options.fullTextSearch && options.filter !== undefined) throw new LanceError("NOT_SUPPORTED", "a full-text search with a filter is not supported yet");
     if (options.filter !== undefined) requireQueryHooks();
     this.projection = planProjection(ds, options);
     this.schema = this.projection.schema;

@@ -105,6 +105,40 @@ describe("full-text segments", () => {
     }
   });
 
+  test("a filter ranks only the rows it matches, as Lance's prefilter does", async () => {
+    const t = await build("filtered");
+    let ds = await openDataset(tablePath(dir, "filtered"));
+    ds = await ds.createScalarIndex("text", "FTS", { fragmentGroupSize: 2 });
+    ds = await ds.createScalarIndex("id", "BTREE");
+    await t.checkoutLatest();
+    for (const [q, filter] of [
+      ["running", "id < 1200"],
+      ["search index", "id < 300 OR id > 3000"],
+      ["café", "id BETWEEN 100 AND 2500 AND text IS NOT NULL"],
+      ["running search", "id >= 5000"],
+    ] as const) {
+      const rows = await t.search(q, "fts").where(filter).select(["id", "_score"]).limit(10_000).toArray();
+      const expected = new Map(rows.map((r) => [String(r.id), r._score as number]));
+      const mine = await ds.scan({ fullTextSearch: { query: q }, filter, columns: ["id"], limit: 10_000 }).toArrow();
+      const own = new Map<string, number>();
+      for (let i = 0; i < mine.numRows; i++) own.set(String(mine.getChild("id")!.get(i)), mine.getChild("_score")!.get(i) as number);
+      assertSameScores(own, expected, `${q} where ${filter}`);
+    }
+    // the limit applies after the filter: the best 5 matching rows (ties may be broken differently)
+    const five = await ds.scan({ fullTextSearch: { query: "running" }, filter: "id < 1200", columns: ["id"], limit: 5 }).toArrow();
+    const lance5 = await t.search("running", "fts").where("id < 1200").select(["id", "_score"]).limit(5).toArray();
+    const ourScores = Array.from(five.getChild("_score")!.toArray() as Float32Array);
+    const theirScores = lance5.map((r) => r._score as number);
+    assert.equal(ourScores.length, 5);
+    ourScores.forEach((x, i) => assert.ok(Math.abs(x - theirScores[i]!) <= 1e-5 * Math.max(1, x), `rank ${i}: ${x} vs ${theirScores[i]}`));
+    for (const id of five.getChild("id")!.toArray() as BigInt64Array) assert.ok(id < 1200n);
+  });
+
+  test("full-text segments Lance built (FST token sets) are refused clearly, not misread", async () => {
+    const ds = await openDataset(tablePath(dir, "theirs"));
+    await assert.rejects(ds.scan({ fullTextSearch: { query: "running" } }).toArrow(), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /stores its tokens as "fst"/.test(e.message));
+  });
+
   test("the tokenizer agrees with Lance on every word of the vocabulary", async () => {
     const words = vocabulary();
     const table = new Table({
