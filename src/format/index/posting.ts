@@ -1,13 +1,18 @@
-// Posting lists of Lance's inverted index, format V1 (128-document blocks):
+// Posting lists of Lance's inverted index (128-document blocks):
 //   full block:  f32 block max score | u32 first doc id
 //                | u8 bits | BitPacker4x(128 doc-id deltas, the first 0)
 //                | u8 bits | BitPacker4x(128 frequencies)
-//   last block:  f32 block max score | n x u32 doc ids | n x u32 frequencies
+//   last block, tail codec "fixed32_v1" (format 1, and lancets' segments):
+//                f32 block max score | n x u32 doc ids | n x u32 frequencies
+//   last block, tail codec "varint_delta_v1" (Lance 12's format 2):
+//                f32 block max score | n LEB128 doc ids (the first absolute,
+//                then gaps) | n LEB128 frequencies
 // BitPacker4x: value k goes to lane k % 4, row k / 4; each lane packs its 32
 // values LSB-first into `bits` u32 words, and output word j interleaves the
 // four lanes' word j.
 
 import { ByteReader, ByteWriter } from "../../core/bytes.js";
+import { CorruptFileError } from "../../core/errors.js";
 
 export const POSTING_BLOCK_SIZE = 128;
 
@@ -83,8 +88,23 @@ export function encodePostingBlocks(docIds: Uint32Array, freqs: Uint32Array, blo
   return blocks;
 }
 
+export type PostingTailCodec = "fixed32_v1" | "varint_delta_v1";
+
+function varint(r: ByteReader, what: string): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    const b = r.u8(what);
+    v += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) {
+      if (v > 0xffffffff) r.fail(`${what} ${v} does not fit 32 bits`);
+      return v;
+    }
+  }
+  return r.fail(`${what} runs past 5 varint bytes`);
+}
+
 /** Decodes posting blocks back to doc ids and frequencies (length = document frequency). */
-export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: string): { docIds: Uint32Array; freqs: Uint32Array } {
+export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: string, tail: PostingTailCodec = "fixed32_v1"): { docIds: Uint32Array; freqs: Uint32Array } {
   const docIds = new Uint32Array(length);
   const freqs = new Uint32Array(length);
   let at = 0;
@@ -102,12 +122,22 @@ export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: 
         docIds[at + i] = doc;
       }
       freqs.set(unpack4x(r, r.u8("frequency bit width")), at);
+    } else if (tail === "varint_delta_v1") {
+      let doc = 0;
+      for (let i = 0; i < count; i++) {
+        const gap = varint(r, "doc id");
+        doc = i === 0 ? gap : doc + gap;
+        if (doc > 0xffffffff) r.fail(`doc id ${doc} does not fit 32 bits`);
+        docIds[at + i] = doc;
+      }
+      for (let i = 0; i < count; i++) freqs[at + i] = varint(r, "frequency");
+      if (r.remaining !== 0) r.fail(`a varint posting block has ${r.remaining} bytes after its ${count} documents`);
     } else {
       for (let i = 0; i < count; i++) docIds[at + i] = r.u32("doc id");
       for (let i = 0; i < count; i++) freqs[at + i] = r.u32("frequency");
     }
     at += count;
   }
-  if (at !== length) throw new RangeError(`posting blocks hold ${at} documents, expected ${length}`);
+  if (at !== length) throw new CorruptFileError(path, 0, `posting blocks hold ${at} documents, expected ${length}`);
   return { docIds, freqs };
 }
