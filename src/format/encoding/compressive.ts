@@ -18,7 +18,7 @@ import {
   type DecodeContext,
   type VariableBlock,
 } from "./data-block.js";
-import { fsstDecompress, parseFsstSymbolTable } from "./fsst.js";
+import { fsstDecompress, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
 import { decodeGeneralBuffer } from "./general.js";
 
 function schemeName(scheme: CompressionScheme, ctx: DecodeContext): "lz4" | "zstd" {
@@ -167,9 +167,16 @@ function unsplitBytes(block: DataBlock, ctx: DecodeContext): DataBlock {
 }
 
 /** Expands FSST-compressed variable-width values with the page's symbol table. */
+/** Parsed symbol tables, by the bytes they came from (every chunk of a page shares one). */
+const fsstTables = new WeakMap<Uint8Array, FsstTable>();
+
 function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
   if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
-  const table = parseFsstSymbolTable(symbolTable, ctx.path, ctx.byteOffset);
+  let table = fsstTables.get(symbolTable);
+  if (!table) {
+    table = parseFsstSymbolTable(symbolTable, ctx.path, ctx.byteOffset);
+    fsstTables.set(symbolTable, table);
+  }
   const out = fsstDecompress(table, inner.offsets, inner.data, ctx.path, ctx.byteOffset);
   return { kind: "variable", numValues: inner.numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
 }

@@ -22,6 +22,8 @@ export const FSST_ESCAPE = 255;
 export const FSST_SYMBOL_TABLE_BYTES = 8 + 256 * 8 + 256;
 const MAX_SYMBOL_BYTES = 8;
 const MAX_OUTPUT_BYTES = 2 ** 31 - 1;
+/** Above this many output bytes the worst case is not allocated up front. */
+const WORST_CASE_LIMIT = 64 * 1024 * 1024;
 
 export interface FsstTable {
   /** False when the values are stored verbatim. */
@@ -114,66 +116,55 @@ export function fsstDecompress(
     return { offsets: outOffsets, data: data.subarray(first, offsets[numValues]!) };
   }
 
-  // Pass 1: validate every code and size each value exactly, so pass 2 can
-  // write into an exact allocation without checks.
+  // One pass: every code adds at most 8 bytes, so the output is allocated for
+  // the worst case plus 8 bytes of slack for whole-symbol copies.
   const lengths = table.symbolLengths;
-  let total = 0;
+  const symbols = table.symbolBytes;
+  const inputBytes = offsets[numValues]! - first;
+  let capacity = inputBytes * MAX_SYMBOL_BYTES;
+  if (capacity > WORST_CASE_LIMIT) {
+    // large inputs are sized exactly first rather than allocated for the worst case
+    capacity = 0;
+    for (let ip = first; ip < offsets[numValues]!; ) {
+      if (data[ip] === FSST_ESCAPE) {
+        capacity += 1;
+        ip += 2;
+      } else capacity += lengths[data[ip++]!]!;
+    }
+    if (capacity > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
+  }
+  const out = new Uint8Array(capacity + MAX_SYMBOL_BYTES);
+  let op = 0;
   for (let i = 0; i < numValues; i++) {
     const end = offsets[i + 1]!;
     let ip = offsets[i]!;
     while (ip < end) {
       const code = data[ip]!;
       if (code === FSST_ESCAPE) {
-        if (ip + 1 >= end) {
-          throw new CorruptFileError(path, baseOffset + ip, `FSST escape code ends value ${i} with no literal byte`);
-        }
-        total += 1;
+        if (ip + 1 >= end) throw new CorruptFileError(path, baseOffset + ip, `FSST escape code ends value ${i} with no literal byte`);
+        out[op++] = data[ip + 1]!;
         ip += 2;
-      } else {
-        const len = lengths[code]!;
-        if (len === 0) {
-          throw new CorruptFileError(path, baseOffset + ip, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
-        }
-        total += len;
-        ip += 1;
+        continue;
       }
+      const len = lengths[code]!;
+      if (len === 0) throw new CorruptFileError(path, baseOffset + ip, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
+      // copy all 8 symbol bytes and advance by the length: the next code overwrites the rest
+      const at = code << 3;
+      out[op] = symbols[at]!;
+      out[op + 1] = symbols[at + 1]!;
+      out[op + 2] = symbols[at + 2]!;
+      out[op + 3] = symbols[at + 3]!;
+      out[op + 4] = symbols[at + 4]!;
+      out[op + 5] = symbols[at + 5]!;
+      out[op + 6] = symbols[at + 6]!;
+      out[op + 7] = symbols[at + 7]!;
+      op += len;
+      ip += 1;
     }
-    if (total > MAX_OUTPUT_BYTES) {
-      throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
-    }
-    outOffsets[i + 1] = total;
+    outOffsets[i + 1] = op;
   }
-
-  const out = new Uint8Array(total + MAX_SYMBOL_BYTES);
-  const symbols = table.symbolBytes;
-  const end = offsets[numValues]!;
-  let op = 0;
-  let ip = first;
-  // Values are contiguous, so one pass over data[first..end] writes them all;
-  // pass 1 proved no escape straddles a value boundary.
-  while (ip < end) {
-    const code = data[ip]!;
-    if (code === FSST_ESCAPE) {
-      out[op++] = data[ip + 1]!;
-      ip += 2;
-      continue;
-    }
-    // Copy all 8 symbol bytes and advance by the length: the slack at the end
-    // of `out` absorbs the overshoot, and the next code overwrites the rest.
-    const at = code << 3;
-    out[op] = symbols[at]!;
-    out[op + 1] = symbols[at + 1]!;
-    out[op + 2] = symbols[at + 2]!;
-    out[op + 3] = symbols[at + 3]!;
-    out[op + 4] = symbols[at + 4]!;
-    out[op + 5] = symbols[at + 5]!;
-    out[op + 6] = symbols[at + 6]!;
-    out[op + 7] = symbols[at + 7]!;
-    const len = lengths[code]!;
-    op += len;
-    ip += 1;
-  }
-  return { offsets: outOffsets, data: out.subarray(0, total) };
+  if (op > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
+  return { offsets: outOffsets, data: out.subarray(0, op) };
 }
 
 /**
