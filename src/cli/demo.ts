@@ -11,10 +11,10 @@ import { Float64, Int64, RecordBatch, Table, TimestampMicrosecond, Utf8, makeDat
 import { LanceError } from "../core/errors.js";
 import type { OptimizeResult } from "../index/optimize.js";
 import { LocalExecutor } from "../node/local-executor.js";
-import { openDataset, writeDataset } from "../node/open-dataset.js";
+import { writeDataset } from "../node/open-dataset.js";
 import type { Dataset } from "../table/dataset.js";
 import { formatTable } from "./output.js";
-import { segmentBars, type ProgressBars } from "./progress.js";
+import { buildProgress } from "./progress.js";
 
 export interface DemoOptions {
   rows?: number;
@@ -117,7 +117,7 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
   );
 
   const build = async (column: string, type: string, params?: Record<string, unknown>): Promise<void> => {
-    let bars: ProgressBars | undefined;
+    const progress = buildProgress(options.progress !== false);
     try {
       ds = await time(
         `${type} on ${column}`,
@@ -131,15 +131,11 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
             executor,
             uri,
             ...(params ? { params } : {}),
-            onProgress: (p) => {
-              if (options.progress === false) return;
-              bars ??= segmentBars();
-              bars.update(p);
-            },
+            onProgress: progress.onProgress,
           }),
       );
     } finally {
-      bars?.stop();
+      progress.stop();
     }
   };
   await build("id", "BTREE");

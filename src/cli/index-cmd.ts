@@ -6,7 +6,7 @@ import { BullMQExecutor } from "../node/bullmq.js";
 import { LocalExecutor } from "../node/local-executor.js";
 import { openDataset } from "../node/open-dataset.js";
 import { formatTable, toJson } from "./output.js";
-import { segmentBars, type ProgressBars } from "./progress.js";
+import { buildProgress } from "./progress.js";
 
 export interface IndexCreateOptions {
   column: string;
@@ -29,7 +29,7 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
   const executor: IndexExecutor = options.redis
     ? new BullMQExecutor({ redisUrl: options.redis, ...(options.prefix ? { prefix: options.prefix } : {}) })
     : new LocalExecutor({ maxConcurrency: workers });
-  let bars: ProgressBars | undefined;
+  const progress = buildProgress(options.progress !== false);
   let next;
   try {
     next = await ds.createScalarIndex(options.column, options.type, {
@@ -39,14 +39,10 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
       ...(options.rowsPerZone || options.seeds ? { params: { ...(options.rowsPerZone ? { rowsPerZone: options.rowsPerZone } : {}), ...(options.seeds ? { useSeeds: true } : {}) } } : {}),
       uri,
       executor,
-      onProgress: (p) => {
-        if (options.progress === false) return;
-        bars ??= segmentBars();
-        bars.update(p);
-      },
+      onProgress: progress.onProgress,
     });
   } finally {
-    bars?.stop();
+    progress.stop();
   }
   const name = options.name ?? `${options.column}_idx`;
   const index = next.describeIndices().find((i) => i.name === name)!;

@@ -36,3 +36,21 @@ export function segmentBars(stream: NodeJS.WritableStream = process.stderr): Pro
     },
   };
 }
+
+/**
+ * Progress for one index build: bars appear with the first report (none when
+ * `enabled` is false); `stop` closes them if they were drawn.
+ */
+export function buildProgress(enabled: boolean): { onProgress(p: SegmentProgress): void; stop(): void } {
+  let bars: ProgressBars | undefined;
+  return {
+    onProgress(p) {
+      if (!enabled) return;
+      bars ??= segmentBars();
+      bars.update(p);
+    },
+    stop() {
+      bars?.stop();
+    },
+  };
+}

@@ -81,9 +81,11 @@ export class LanceFileReader {
   /**
    * Like open, remembering the last files opened through this store (Lance
    * files never change once written, and a known size pins the version), so
-   * repeated reads skip the footer and metadata.
+   * repeated reads skip the footer and metadata. Without a known size the
+   * file is simply opened.
    */
-  static async openCached(store: ObjectStore, path: string, options: OpenFileOptions & { sizeBytes: number }): Promise<LanceFileReader> {
+  static async openCached(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
+    if (!options.sizeBytes || options.sizeBytes <= 0) return LanceFileReader.open(store, path, options);
     let cache = openReaders.get(store);
     if (!cache) openReaders.set(store, (cache = new Map()));
     const key = `${path}\u0000${options.sizeBytes}`;
@@ -354,26 +356,26 @@ export class LanceFileReader {
     const partial = some && this.fileVersion !== "2.0";
     // in 2.0 files, plain (not list or struct) columns read only the pages holding the ranges too
     const pagesOf20 = (w: (typeof wanted)[number]): boolean => some && this.fileVersion === "2.0" && !DataType.isStruct(w.arrow.type) && !DataType.isList(w.arrow.type);
+    const asked = ranges && ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
+    // 2.1+: the rows each page must decode; 2.0: the pages each column fetches
+    const spans = partial ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
     let selected: Map<number, Set<number>> | undefined;
-    if (some) {
+    if (some && !partial) {
       selected = new Map();
       for (const w of wanted) {
         for (const ci of this.columnsOf(w.lance)) {
           const pages = new Set<number>();
-          if (partial || pagesOf20(w)) {
-            for (const range of ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
+          if (pagesOf20(w)) {
+            for (const range of asked) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
           } else this.columns[ci]!.pages.forEach((_, p) => pages.add(p));
           selected.set(ci, pages);
         }
       }
     }
-    const asked = ranges && ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
     let buffers: Map<number, Uint8Array[][]>;
     let parts = new Map<string, BufferPart>();
-    if (partial) {
-      const spans = new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)]));
-      ({ buffers, parts } = await this.readSpanBuffers(spans));
-    } else buffers = await this.readColumnBuffers(columnIndices, selected);
+    if (spans) ({ buffers, parts } = await this.readSpanBuffers(spans));
+    else buffers = await this.readColumnBuffers(columnIndices, selected);
     const out = new Map<number, Data>();
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
@@ -389,7 +391,7 @@ export class LanceFileReader {
       } else {
         // each page is decoded once, over the span of rows all ranges need from it
         const leafFields = this.leafFields(w.arrow);
-        const decoded = leafFields.map((_, k) => this.decodeSpans(columns[k]!, leafFields[k]!, buffers, asked, parts));
+        const decoded = leafFields.map((_, k) => this.decodeSpans(columns[k]!, leafFields[k]!, buffers, spans!.get(columns[k]!)!, parts));
         const pieces = asked.map((range) => {
           const leaves = leafFields.map((leaf, k) => this.decodeLeaf(columns[k]!, leaf, buffers, range, decoded[k]));
           return assembleField(w.arrow, leaves, range.end - range.start, ctx);
@@ -406,11 +408,11 @@ export class LanceFileReader {
     return concatData(parts);
   }
 
-  /** Decodes each page of a column that any range touches, once, over the rows the ranges need from it. */
-  private decodeSpans(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, ranges: { start: number; end: number }[], parts: Map<string, BufferPart>): Map<number, DecodedPage> {
+  /** Decodes each page of a column that any range touches, once, over the rows the ranges need from it (see pageSpans). */
+  private decodeSpans(ci: number, leaf: Field, buffers: Map<number, Uint8Array[][]>, spans: Map<number, { start: number; end: number }>, parts: Map<string, BufferPart>): Map<number, DecodedPage> {
     const shape = leafShape(leaf.type, leaf.name);
     const out = new Map<number, DecodedPage>();
-    for (const [p, rows] of this.pageSpans(ci, ranges)) {
+    for (const [p, rows] of spans) {
       const page = this.columns[ci]!.pages[p]!;
       this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
       // dictionary values are looked up per range, after slicing, not for the whole span

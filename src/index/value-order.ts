@@ -33,7 +33,8 @@ export function indexableType(data: Data, column: string, indexType: string): vo
   if (!ok) throw new LanceError("INVALID_INPUT", `a ${indexType} index cannot be built on column "${column}" of type ${String(data.type)}`);
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/** Byte-wise order, shorter first on a common prefix. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;

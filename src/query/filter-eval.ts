@@ -3,7 +3,9 @@
 
 import { makeData, Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
-import type { CompareOp, Expr, Literal } from "./filter-parse.js";
+import { isValidAt } from "../format/file/leaf-values.js";
+import { compareBytes } from "../index/value-order.js";
+import { showLiteral, type CompareOp, type Expr, type Literal } from "./filter-parse.js";
 
 export const FALSE = 0;
 export const TRUE = 1;
@@ -11,31 +13,8 @@ export const UNKNOWN = 2;
 
 const encoder = new TextEncoder();
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
 function typeName(data: Data): string {
   return String(data.type);
-}
-
-function showLiteral(lit: Literal): string {
-  switch (lit.kind) {
-    case "string":
-      return `'${lit.value}'`;
-    case "number":
-    case "decimal":
-      return lit.text;
-    case "bool":
-      return String(lit.value).toUpperCase();
-    case "date":
-    case "timestamp":
-      return `${lit.kind.toUpperCase()} '${lit.text}'`;
-    case "null":
-      return "NULL";
-  }
 }
 
 function mismatch(column: string, data: Data, lit: Literal): never {
@@ -181,13 +160,6 @@ export function rowComparator(column: string, data: Data, lit: Literal): RowComp
   }
 }
 
-function isValid(data: Data, i: number): boolean {
-  const bitmap = data.nullBitmap;
-  if (data.nullCount === 0 || !bitmap || bitmap.byteLength === 0) return true;
-  const k = data.offset + i;
-  return ((bitmap[k >> 3]! >> (k & 7)) & 1) === 1;
-}
-
 function applyOp(op: CompareOp, c: number): boolean {
   if (Number.isNaN(c)) return false;
   switch (op) {
@@ -287,7 +259,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
     }
     case "isnull": {
       const data = columns(e.column);
-      for (let i = 0; i < numRows; i++) out[i] = isValid(data, i) === e.negated ? TRUE : FALSE;
+      for (let i = 0; i < numRows; i++) out[i] = isValidAt(data, i) === e.negated ? TRUE : FALSE;
       return out;
     }
     case "cmp": {
@@ -297,7 +269,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
         return out;
       }
       const cmp = rowComparator(e.column, data, e.value);
-      for (let i = 0; i < numRows; i++) out[i] = !isValid(data, i) ? UNKNOWN : applyOp(e.op, cmp(i)) ? TRUE : FALSE;
+      for (let i = 0; i < numRows; i++) out[i] = !isValidAt(data, i) ? UNKNOWN : applyOp(e.op, cmp(i)) ? TRUE : FALSE;
       return out;
     }
     case "between": {
@@ -306,7 +278,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       const lo = e.low.kind === "null" ? undefined : rowComparator(e.column, data, e.low);
       const hi = e.high.kind === "null" ? undefined : rowComparator(e.column, data, e.high);
       for (let i = 0; i < numRows; i++) {
-        if (!isValid(data, i)) {
+        if (!isValidAt(data, i)) {
           out[i] = UNKNOWN;
           continue;
         }
@@ -322,7 +294,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       const hasNull = e.values.some((v) => v.kind === "null");
       const cmps = e.values.filter((v) => v.kind !== "null").map((v) => rowComparator(e.column, data, v));
       for (let i = 0; i < numRows; i++) {
-        if (!isValid(data, i)) {
+        if (!isValidAt(data, i)) {
           out[i] = UNKNOWN;
           continue;
         }
@@ -342,7 +314,7 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       const bytes = data.values as Uint8Array;
       const decoder = new TextDecoder();
       for (let i = 0; i < numRows; i++) {
-        if (!isValid(data, i)) out[i] = UNKNOWN;
+        if (!isValidAt(data, i)) out[i] = UNKNOWN;
         else out[i] = re.test(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)))) !== e.negated ? TRUE : FALSE;
       }
       return out;

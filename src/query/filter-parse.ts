@@ -473,3 +473,46 @@ export function filterColumns(e: Expr, out = new Set<string>()): Set<string> {
   }
   return out;
 }
+
+/** A literal as SQL text. */
+export function showLiteral(l: Literal): string {
+  switch (l.kind) {
+    case "string":
+      return `'${l.value.replace(/'/g, "''")}'`;
+    case "number":
+      return l.text;
+    case "bool":
+      return l.value ? "TRUE" : "FALSE";
+    case "null":
+      return "NULL";
+    case "date":
+      return `DATE '${l.text}'`;
+    case "timestamp":
+      return `TIMESTAMP '${l.text}'`;
+    case "decimal":
+      return `CAST(${l.text} AS DECIMAL)`;
+  }
+}
+
+/** An expression as SQL text (explain plans, error messages). */
+export function showExpr(e: Expr): string {
+  switch (e.kind) {
+    case "and":
+    case "or":
+      return `(${showExpr(e.left)} ${e.kind.toUpperCase()} ${showExpr(e.right)})`;
+    case "not":
+      return `NOT ${showExpr(e.expr)}`;
+    case "cmp":
+      return `${e.column} ${e.op} ${showLiteral(e.value)}`;
+    case "between":
+      return `${e.column} ${e.negated ? "NOT " : ""}BETWEEN ${showLiteral(e.low)} AND ${showLiteral(e.high)}`;
+    case "in":
+      return `${e.column} ${e.negated ? "NOT " : ""}IN (${e.values.map(showLiteral).join(", ")})`;
+    case "isnull":
+      return `${e.column} IS ${e.negated ? "NOT " : ""}NULL`;
+    case "like":
+      return `${e.column} ${e.negated ? "NOT " : ""}${e.caseInsensitive ? "ILIKE" : "LIKE"} '${e.pattern.replace(/'/g, "''")}'`;
+    case "literal":
+      return showLiteral(e.value);
+  }
+}

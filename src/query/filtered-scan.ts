@@ -15,7 +15,7 @@ import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
 import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
-import { filterColumns, parseFilter, type Expr } from "./filter-parse.js";
+import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
 
 export interface PredicatePlan {
@@ -30,47 +30,6 @@ export interface QueryPlan {
   fragments: { id: number; mode: "index" | "scan"; candidateRows?: number; readWhole?: boolean }[];
 }
 
-
-function showLiteral(l: Extract<Expr, { kind: "cmp" }>["value"]): string {
-  switch (l.kind) {
-    case "string":
-      return `'${l.value.replace(/'/g, "''")}'`;
-    case "number":
-      return l.text;
-    case "bool":
-      return l.value ? "TRUE" : "FALSE";
-    case "null":
-      return "NULL";
-    case "date":
-      return `DATE '${l.text}'`;
-    case "timestamp":
-      return `TIMESTAMP '${l.text}'`;
-    case "decimal":
-      return `CAST(${l.text} AS DECIMAL)`;
-  }
-}
-
-export function showExpr(e: Expr): string {
-  switch (e.kind) {
-    case "and":
-    case "or":
-      return `(${showExpr(e.left)} ${e.kind.toUpperCase()} ${showExpr(e.right)})`;
-    case "not":
-      return `NOT ${showExpr(e.expr)}`;
-    case "cmp":
-      return `${e.column} ${e.op} ${showLiteral(e.value)}`;
-    case "between":
-      return `${e.column} ${e.negated ? "NOT " : ""}BETWEEN ${showLiteral(e.low)} AND ${showLiteral(e.high)}`;
-    case "in":
-      return `${e.column} ${e.negated ? "NOT " : ""}IN (${e.values.map(showLiteral).join(", ")})`;
-    case "isnull":
-      return `${e.column} IS ${e.negated ? "NOT " : ""}NULL`;
-    case "like":
-      return `${e.column} ${e.negated ? "NOT " : ""}${e.caseInsensitive ? "ILIKE" : "LIKE"} '${e.pattern.replace(/'/g, "''")}'`;
-    case "literal":
-      return showLiteral(e.value);
-  }
-}
 
 const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP"];
 
@@ -107,7 +66,7 @@ type Candidates = Map<number, Set<number>>;
 const addressMaps = new WeakMap<Dataset, Promise<((rowId: number) => number | undefined) | undefined>>();
 
 /** On datasets with stable row ids, a map from row id to row address (built once per opened version). */
-function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number | undefined) | undefined> {
+export function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number | undefined) | undefined> {
   let found = addressMaps.get(ds);
   if (!found) {
     found = (async () => {

@@ -14,9 +14,9 @@ import { loadTrainingData } from "../index/training.js";
 import { valueAccess } from "../index/value-order.js";
 import type { Dataset } from "../table/dataset.js";
 import { readDeletedOffsets } from "../table/deletions.js";
-import { readStableRowIds, registerFullTextSearch } from "../table/scan.js";
+import { registerFullTextSearch } from "../table/scan.js";
 import { takeRows } from "../table/take.js";
-import { filteredScan } from "./filtered-scan.js";
+import { filteredScan, rowAddressesOf } from "./filtered-scan.js";
 
 export interface FullTextQuery {
   query: string;
@@ -195,13 +195,7 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
 
   const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
   // rows that still exist: present now, not deleted
-  const addressOf = new Map<number, number>();
-  if (stable) {
-    for (const f of ds.manifest.fragments) {
-      const ids = await readStableRowIds(ds, f);
-      ids?.forEach((id, offset) => addressOf.set(id, f.id * 0x1_0000_0000 + offset));
-    }
-  }
+  const toAddress = await rowAddressesOf(ds);
   const deleted = new Map<number, Set<number>>();
   for (const f of ds.manifest.fragments) if (f.deletionFile) deleted.set(f.id, new Set(await readDeletedOffsets(ds.store, f)));
   let allowed: Set<number> | undefined;
@@ -212,7 +206,7 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   }
   const best = new TopHits(limit);
   const offer = (rowId: number, score: number): void => {
-    const address = stable ? addressOf.get(rowId) : rowId;
+    const address = toAddress ? toAddress(rowId) : rowId;
     if (address === undefined) return;
     if (allowed && !allowed.has(address)) return;
     const fragmentId = Math.floor(address / 0x1_0000_0000);

@@ -4,6 +4,7 @@
 
 import { makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
+import { isValidAt } from "../format/file/leaf-values.js";
 import { LanceFileReader } from "../file/file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import type { IndexMetadata } from "../format/table/types.js";
@@ -108,13 +109,6 @@ function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: 
   return true;
 }
 
-function isNullAt(d: Data, i: number): boolean {
-  const bm = d.nullBitmap;
-  if (d.nullCount === 0 || !bm || bm.byteLength === 0) return false;
-  const k = d.offset + i;
-  return ((bm[k >> 3]! >> (k & 7)) & 1) === 0;
-}
-
 function addRow(rows: Map<number, Set<number>>, address: number): void {
   const fragment = Math.floor(address / 0x1_0000_0000);
   let set = rows.get(fragment);
@@ -135,7 +129,7 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const bitmaps = makeVector(column(f, "bitmaps", "bitmap_page_lookup.lance"));
     const hits = p.kind === "isnull" ? null : matching(p, keys);
     for (let k = 0; k < keys.length; k++) {
-      const keyNull = isNullAt(keys, k);
+      const keyNull = !isValidAt(keys, k);
       const take = p.kind === "isnull" ? keyNull !== p.negated : hits![k] === TRUE;
       if (!take) continue;
       const { rowIds, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
@@ -154,13 +148,13 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const nullCounts = makeVector(column(lookup, "null_count", "page_lookup.lance")).toArray() as Uint32Array;
     const batchSize = Number(new TextDecoder().decode(lookup.reader.schema.metadata.batch_size ?? new TextEncoder().encode("4096")));
     const dataSize = index.files.find((x) => x.path === "page_data.lance")?.sizeBytes;
-    const reader = dataSize ? await LanceFileReader.openCached(ds.store, `_indices/${index.uuid}/page_data.lance`, { sizeBytes: dataSize }) : await LanceFileReader.open(ds.store, `_indices/${index.uuid}/page_data.lance`);
+    const reader = await LanceFileReader.openCached(ds.store, `_indices/${index.uuid}/page_data.lance`, dataSize ? { sizeBytes: dataSize } : {});
     const top = reader.schema.fields.filter((x) => x.parentId === -1);
     const valuesField = top.find((x) => x.name === "values")!;
     const idsField = top.find((x) => x.name === "ids")!;
     for (let page = 0; page < mins.length; page++) {
-      const minNull = isNullAt(mins, page);
-      const maxNull = isNullAt(maxs, page);
+      const minNull = !isValidAt(mins, page);
+      const maxNull = !isValidAt(maxs, page);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
       else candidate = !(minNull && maxNull) && rangeMayMatch(p, p.column, mins, maxs, page, minNull, maxNull);
@@ -190,8 +184,8 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const lengths = makeVector(column(f, "zone_length", "zonemap.lance")).toArray() as BigUint64Array;
     for (let z = 0; z < mins.length; z++) {
       const len = Number(lengths[z]!);
-      const minNull = isNullAt(mins, z);
-      const maxNull = isNullAt(maxs, z);
+      const minNull = !isValidAt(mins, z);
+      const maxNull = !isValidAt(maxs, z);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? nullCounts[z]! < len : nullCounts[z]! > 0;
       else if (minNull && maxNull) candidate = nanCounts[z]! > 0 && p.kind !== "like";

@@ -138,7 +138,7 @@ export async function readFragmentColumns(
   await Promise.all(
     [...byFile].map(async ([fileIndex, wanted]) => {
       const file = fragment.files[fileIndex]!;
-      const reader = file.fileSizeBytes ? await LanceFileReader.openCached(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes }) : await LanceFileReader.open(ds.store, `data/${file.path}`);
+      const reader = await LanceFileReader.openCached(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
