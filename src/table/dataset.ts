@@ -10,6 +10,7 @@ import { decodeManifestFile } from "../format/table/manifest-file.js";
 import type { ManifestNamingScheme } from "../format/table/version-names.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { resolveFragmentStats, type ResolvedStats } from "./fragment-stats.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
 import { requireQueryHooks, Scanner, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
@@ -92,11 +93,24 @@ export class Dataset {
   readonly namingScheme: ManifestNamingScheme;
   /** The inline transaction of this version, when the manifest carries one. */
   readonly transactionBytes: Uint8Array | undefined;
+  /** The manifest as stored, before unknown fragment statistics were read from files (Lance's version summaries use it). */
+  private readonly storedManifest: Manifest;
+  /** Why row counts cannot be known (a data file they depend on is missing). */
+  private readonly statsError: LanceError | undefined;
   private cachedSchema: Schema | undefined;
 
-  private constructor(store: ObjectStore, location: VersionLocation, manifest: Manifest, indices: IndexMetadata[], transactionBytes: Uint8Array | undefined) {
+  private constructor(
+    store: ObjectStore,
+    location: VersionLocation,
+    stored: Manifest,
+    resolved: ResolvedStats,
+    indices: IndexMetadata[],
+    transactionBytes: Uint8Array | undefined,
+  ) {
     this.store = store;
-    this.manifest = manifest;
+    this.storedManifest = stored;
+    this.manifest = resolved.manifest;
+    this.statsError = resolved.missing;
     this.indices = indices;
     this.transactionBytes = transactionBytes;
     this.manifestPath = location.path;
@@ -132,7 +146,8 @@ export class Dataset {
       );
     }
     checkFeatureFlags(file.manifest.readerFeatureFlags, SUPPORTED_READER_FLAGS, "reader", `dataset ${store.uri} version ${location.version}`);
-    return new Dataset(store, location, file.manifest, file.indices, file.transactionBytes);
+    const resolved = await resolveFragmentStats(store, file.manifest);
+    return new Dataset(store, location, file.manifest, resolved, file.indices, file.transactionBytes);
   }
 
   get uri(): string {
@@ -158,7 +173,13 @@ export class Dataset {
     return this.cachedSchema;
   }
 
+  /** Throws when row counts cannot be known (Lance fails alike). */
+  private requireStats(): void {
+    if (this.statsError) throw this.statsError;
+  }
+
   fragments(): FragmentInfo[] {
+    this.requireStats();
     return this.manifest.fragments.map((f) => {
       const info: FragmentInfo = {
         id: f.id,
@@ -180,6 +201,7 @@ export class Dataset {
   countRows(filter: string): Promise<number>;
   countRows(filter?: string): number | Promise<number> {
     if (filter !== undefined) return requireQueryHooks().countRows(this, filter);
+    this.requireStats();
     let n = 0;
     for (const f of this.manifest.fragments) n += liveRows(f);
     return n;
@@ -214,7 +236,7 @@ export class Dataset {
     let deletedRows = 0;
     let physicalRows = 0;
     let fileBytes = 0;
-    for (const f of this.manifest.fragments) {
+    for (const f of this.storedManifest.fragments) {
       dataFiles += f.files.length;
       for (const d of f.files) fileBytes += d.fileSizeBytes;
       physicalRows += f.physicalRows;
@@ -224,7 +246,7 @@ export class Dataset {
       }
     }
     return {
-      total_fragments: String(this.manifest.fragments.length),
+      total_fragments: String(this.storedManifest.fragments.length),
       total_data_files: String(dataFiles),
       total_files_size: String(fileBytes),
       total_deletion_files: String(deletionFiles),

@@ -11,12 +11,19 @@ export function deletionFilePathOf(fragment: Fragment): string | undefined {
   return `_deletions/${fragment.id}-${d.readVersion}-${d.id}.${d.fileType === "bitmap" ? "bin" : "arrow"}`;
 }
 
+/** The offsets a fragment's deletion file holds, sorted, unchecked against the manifest; empty without one. */
+export async function readDeletionFile(store: ObjectStore, fragment: Fragment): Promise<Uint32Array> {
+  const path = deletionFilePathOf(fragment);
+  if (!path) return new Uint32Array(0);
+  const bytes = await store.read(path);
+  return fragment.deletionFile!.fileType === "bitmap" ? decodeBitmapDeletionFile(bytes, path) : decodeArrowDeletionFile(bytes, path);
+}
+
 /** Deleted physical row offsets of a fragment, sorted; empty when it has no deletion file. */
 export async function readDeletedOffsets(store: ObjectStore, fragment: Fragment): Promise<Uint32Array> {
   const path = deletionFilePathOf(fragment);
   if (!path) return new Uint32Array(0);
-  const bytes = await store.read(path);
-  const offsets = fragment.deletionFile!.fileType === "bitmap" ? decodeBitmapDeletionFile(bytes, path) : decodeArrowDeletionFile(bytes, path);
+  const offsets = await readDeletionFile(store, fragment);
   if (offsets.length !== fragment.deletionFile!.numDeletedRows) {
     throw new LanceError("CORRUPT_FILE", `corrupt file ${path}: holds ${offsets.length} deleted rows, the manifest says ${fragment.deletionFile!.numDeletedRows}`);
   }

@@ -11,6 +11,7 @@ import { encodeFieldV21 } from "../format/file/encode-v21.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { checkFeatureFlags, FLAG_DELETION_FILES, FLAG_DISABLE_TRANSACTION_FILE, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG, FLAG_USE_V2_FORMAT_DEPRECATED } from "../format/table/feature-flags.js";
+import { maxFragmentIdOf, nextFragmentId, updatedMaxFragmentId } from "../format/table/fragment-ids.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
@@ -229,7 +230,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
     const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
     return commitTransaction(open, store, txn, (latest, version) => {
       const base = latest!.manifest;
-      const firstId = (base.maxFragmentId ?? -1) + 1;
+      const firstId = nextFragmentId(base);
       let added = assignIds(fragments, firstId);
       let nextRowId = base.nextRowId;
       if ((base.readerFeatureFlags & FLAG_STABLE_ROW_IDS) !== 0n) {
@@ -239,7 +240,8 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
           return out;
         });
       }
-      const manifest: Manifest = { ...base, fragments: [...base.fragments, ...added], maxFragmentId: firstId + added.length - 1, nextRowId };
+      const all = [...base.fragments, ...added];
+      const manifest: Manifest = { ...base, fragments: all, maxFragmentId: updatedMaxFragmentId(maxFragmentIdOf(base), all), nextRowId };
       return { manifest, indices: [...latest!.indices] };
     }, options);
   }
@@ -280,7 +282,8 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
         tag: "",
         readerFeatureFlags: 0n,
         writerFeatureFlags: 0n,
-        maxFragmentId: added.length > 0 ? added.length - 1 : undefined,
+        // the high-water mark survives an overwrite, so ids are never reused
+        maxFragmentId: updatedMaxFragmentId(latest ? maxFragmentIdOf(latest.manifest) : undefined, added),
         transactionFile: "",
         nextRowId,
         dataFormat: { fileFormat: "lance", version: fileVersion },
