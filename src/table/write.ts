@@ -60,6 +60,28 @@ export function newDataFileName(): string {
   return `${bits}${hex}.lance`;
 }
 
+/** Column names Lance keeps for the system columns of scans; it refuses them in a dataset schema. */
+const LANCE_RESERVED_NAMES = new Set(["_rowid", "_rowaddr", "_rowoffset", "_row_created_at_version", "_row_last_updated_at_version"]);
+/** Names of the columns searches add to their results; a new dataset may not use them either. */
+const RESULT_COLUMN_NAMES = new Set(["_score", "_distance"]);
+
+/**
+ * Refuses top-level columns with reserved names (a scan's `_rowid` or
+ * `_rowaddr` written back would make Lance fail on every query of the table).
+ * `existing` holds the names the dataset already has, which an append may use.
+ */
+function checkReservedNames(schema: Schema, existing: ReadonlySet<string> = new Set()): void {
+  for (const f of schema.fields) {
+    const reserved = LANCE_RESERVED_NAMES.has(f.name) || (RESULT_COLUMN_NAMES.has(f.name) && !existing.has(f.name));
+    if (reserved) {
+      throw new LanceError(
+        "INVALID_INPUT",
+        `column "${f.name}" has a name Lance reserves for ${LANCE_RESERVED_NAMES.has(f.name) ? "system columns" : "search results"}; drop it or rename it before writing (a scan's _rowid/_rowaddr columns are not data)`,
+      );
+    }
+  }
+}
+
 function describeType(field: Field): string {
   return `${String(field.type)}${field.nullable ? "" : " not null"}`;
 }
@@ -69,6 +91,7 @@ function describeType(field: Field): string {
  * returns the batch column for each top-level dataset field.
  */
 function matchSchema(datasetSchema: Schema, batchSchema: Schema): number[] {
+  checkReservedNames(batchSchema, new Set(datasetSchema.fields.map((f) => f.name)));
   const byName = new Map(batchSchema.fields.map((f, i) => [f.name, i] as const));
   for (const f of batchSchema.fields) {
     if (!datasetSchema.fields.some((d) => d.name === f.name)) {
@@ -248,6 +271,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
 
   // create or overwrite: the schema comes from the data
   const { schema, input: data } = await firstBatchSchema(input);
+  checkReservedNames(schema);
   const fields = arrowToLanceFields(schema);
   const schemaMetadata: Record<string, Uint8Array> = {};
   for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
