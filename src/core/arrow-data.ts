@@ -266,3 +266,61 @@ export function concatData(parts: readonly Data[]): Data {
     }
   }
 }
+
+/** `type` with every dictionary type replaced by its value type (at any depth). */
+export function withoutDictionaries(type: DataType): DataType {
+  if (type.typeId === Type.Dictionary) return withoutDictionaries((type as unknown as { dictionary: DataType }).dictionary);
+  if (type.typeId === Type.Struct && hasDictionary(type)) {
+    const fields = (type as Struct).children.map((f) => f.clone({ type: withoutDictionaries(f.type) }));
+    return new (type.constructor as new (f: typeof fields) => Struct)(fields);
+  }
+  return type;
+}
+
+/** True when `type` is, or holds, a dictionary type. */
+export function hasDictionary(type: DataType): boolean {
+  return type.typeId === Type.Dictionary || (type.children ?? []).some((c: { type: DataType }) => hasDictionary(c.type));
+}
+
+/**
+ * Dictionary-encoded data decoded into plain data of the value type: each
+ * row takes its dictionary entry; a null index is a null row. Struct
+ * children are decoded likewise; other data is returned as it is.
+ */
+export function decodeDictionaries(data: Data): Data {
+  const type = data.type;
+  if (type.typeId === Type.Struct && hasDictionary(type)) {
+    const children = data.children.map((c) => decodeDictionaries(c));
+    return makeData({ type: withoutDictionaries(type) as Struct, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, children } as never);
+  }
+  if (type.typeId !== Type.Dictionary) {
+    if (hasDictionary(type)) throw new LanceError("NOT_SUPPORTED", `dictionary-encoded values inside ${String(type)} are not supported; decode them first`);
+    return data;
+  }
+  const dictionary = (data as unknown as { dictionary?: { data: Data[] } }).dictionary;
+  const values = decodeDictionaries(concatData(dictionary?.data ?? []));
+  const n = data.length;
+  const keys = data.values as ArrayLike<number | bigint>;
+  const indices = new Int32Array(n);
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (!isValid(data, i)) {
+      nulls++;
+      continue;
+    }
+    const key = Number(keys[i]!);
+    if (!Number.isInteger(key) || key < 0 || key >= values.length) {
+      throw new LanceError("INVALID_INPUT", `dictionary index ${key} at row ${i} is outside the dictionary of ${values.length} values`);
+    }
+    indices[i] = key;
+    if (isValid(values, key)) validity[i >> 3] = validity[i >> 3]! | (1 << (i & 7));
+    else nulls++;
+  }
+  if (values.length === 0) return nullData(values.type, n);
+  const taken = takeData(values, indices);
+  if (nulls === 0) return taken;
+  // buffers in apache-arrow's order: offsets, values, validity, type ids
+  const b = taken.buffers as unknown as unknown[];
+  return taken.clone(taken.type, taken.offset, n, nulls, [b[0], b[1], validity, b[3]] as never);
+}

@@ -2,8 +2,8 @@
 // data files (one fragment each) in the dataset's file version, then committed
 // as an Append or Overwrite transaction.
 
-import { RecordBatch, Schema, Table, type Data, type Field } from "apache-arrow";
-import { concatData } from "../core/arrow-data.js";
+import { makeData, RecordBatch, Schema, Struct, Table, type Data, type Field } from "apache-arrow";
+import { concatData, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
 import { encodeFieldV20 } from "../format/file/encode-v20.js";
@@ -36,7 +36,7 @@ export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIter
 const SUPPORTED_WRITER_FLAGS = FLAG_DELETION_FILES | FLAG_STABLE_ROW_IDS | FLAG_USE_V2_FORMAT_DEPRECATED | FLAG_TABLE_CONFIG | FLAG_DISABLE_TRANSACTION_FILE;
 const DEFAULT_MAX_ROWS_PER_FILE = 1024 * 1024;
 
-async function* batchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
+async function* rawBatchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
   if (input instanceof Table) {
     yield* input.batches;
   } else if (input instanceof RecordBatch) {
@@ -47,6 +47,31 @@ async function* batchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
     yield* input as Iterable<RecordBatch>;
   } else {
     throw new LanceError("INVALID_INPUT", "data must be an apache-arrow Table, a RecordBatch, or an (async) iterable of RecordBatches");
+  }
+}
+
+/** The schema data is stored with: dictionary-encoded columns hold their values (Lance reads them back as plain columns). */
+function storedSchema(schema: Schema): Schema {
+  if (!schema.fields.some((f) => hasDictionary(f.type))) return schema;
+  return new Schema(
+    schema.fields.map((f) => (hasDictionary(f.type) ? f.clone({ type: withoutDictionaries(f.type) }) : f)),
+    schema.metadata,
+  );
+}
+
+/** Input batches with dictionary-encoded columns decoded. */
+async function* batchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
+  for await (const batch of rawBatchesOf(input)) {
+    if (!batch.schema.fields.some((f) => hasDictionary(f.type))) {
+      yield batch;
+      continue;
+    }
+    const children = batch.data.children.map((c) => decodeDictionaries(c));
+    const schema = new Schema(
+      batch.schema.fields.map((f, i) => f.clone({ type: children[i]!.type })),
+      batch.schema.metadata,
+    );
+    yield new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
   }
 }
 
@@ -224,7 +249,7 @@ async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Data
 }
 
 async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
-  if (input instanceof Table || input instanceof RecordBatch) return { schema: input.schema, input };
+  if (input instanceof Table || input instanceof RecordBatch) return { schema: storedSchema(input.schema), input };
   const batches: RecordBatch[] = [];
   for await (const b of batchesOf(input)) batches.push(b);
   if (batches.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");

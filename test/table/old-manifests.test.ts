@@ -23,6 +23,11 @@ function editManifests(path: string, edit: (m: Manifest) => Manifest): void {
   }
 }
 
+function withoutWriterVersion(m: Manifest): Manifest {
+  const { writerVersion: _dropped, ...rest } = m;
+  return rest;
+}
+
 /** lancedb's count and the ids it scans, for the dataset at `path`. */
 async function lanceView(path: string): Promise<{ count: number; ids: number[] }> {
   const dir = join(path, "..");
@@ -78,8 +83,7 @@ describe("manifests from older Lance releases", () => {
 
     // Lance 0.7: neither physical rows nor deletion counts, no writer version
     editManifests(path, (m) => ({
-      ...m,
-      writerVersion: undefined,
+      ...withoutWriterVersion(m),
       fragments: m.fragments.map((f) => ({ ...f, physicalRows: 0, ...(f.deletionFile ? { deletionFile: { ...f.deletionFile, numDeletedRows: 0 } } : {}) })),
     }));
     assert.deepEqual(await lanceView(path), truth);
@@ -118,7 +122,7 @@ describe("manifests from older Lance releases", () => {
     const db = await connect(dir);
     await db.createTable("t", textTable(10));
     const path = tablePath(dir, "t");
-    editManifests(path, (m) => ({ ...m, writerVersion: undefined, fragments: m.fragments.map((f) => ({ ...f, physicalRows: 0 })) }));
+    editManifests(path, (m) => ({ ...withoutWriterVersion(m), fragments: m.fragments.map((f) => ({ ...f, physicalRows: 0 })) }));
     const dataDir = join(path, "data");
     const name = readdirSync(dataDir)[0]!;
     renameSync(join(dataDir, name), join(dir, name));
