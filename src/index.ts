@@ -7,7 +7,7 @@ export { MemoryStore } from "./io/memory-store.js";
 export { LocalFileStore } from "./node/fs-store.js";
 export { openDataset, storeForUri, writeDataset } from "./node/open-dataset.js";
 export type { WriteInput, WriteMode, WriteOptions, DataStorageVersion } from "./table/write.js";
-export type { ScanOptions, Scanner } from "./table/scan.js";
+export type { CountOptions, ScanOptions, Scanner } from "./table/scan.js";
 export { Dataset } from "./table/dataset.js";
 export type { DataFileInfo, FragmentInfo, IndexDescription, IndexSegmentInfo, OpenOptions, VersionInfo } from "./table/dataset.js";
 export { LocalExecutor } from "./node/local-executor.js";

@@ -45,7 +45,7 @@ export async function runScan(uri: string, options: ScanCliOptions, print: (text
     return;
   }
   if (options.filter !== undefined && options.count) {
-    print(String(await ds.countRows(options.filter)));
+    print(String(await ds.countRows(options.filter, { useIndex: options.index ?? true })));
     return;
   }
   const columns = options.columns?.split(",").map((c) => c.trim()).filter((c) => c.length > 0);

@@ -13,7 +13,7 @@ import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
-import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type ScanOptions } from "../table/scan.js";
+import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
@@ -319,9 +319,9 @@ export async function filteredScan(ds: Dataset, options: ScanOptions): Promise<T
 }
 
 /** Number of rows matching the filter. */
-export async function countMatching(ds: Dataset, filter: string): Promise<number> {
+export async function countMatching(ds: Dataset, filter: string, options: CountOptions = {}): Promise<number> {
   let n = 0;
-  for await (const match of matchingFragments(ds, { filter }, [])) n += match.offsets.length;
+  for await (const match of matchingFragments(ds, { filter, useIndex: options.useIndex ?? true }, [])) n += match.offsets.length;
   return n;
 }
 

@@ -12,7 +12,7 @@ import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "..
 import type { ObjectStore } from "../io/object-store.js";
 import { resolveFragmentStats, type ResolvedStats } from "./fragment-stats.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
-import { requireQueryHooks, Scanner, type ScanOptions } from "./scan.js";
+import { requireQueryHooks, Scanner, type CountOptions, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
 
@@ -197,10 +197,10 @@ export class Dataset {
 
   /** Rows visible in this version (physical rows minus deleted rows), from metadata alone. */
   countRows(): number;
-  /** Rows matching a filter (using index segments where they help). */
-  countRows(filter: string): Promise<number>;
-  countRows(filter?: string): number | Promise<number> {
-    if (filter !== undefined) return requireQueryHooks().countRows(this, filter);
+  /** Rows matching a filter (using index segments where they help, unless `useIndex: false`). */
+  countRows(filter: string, options?: CountOptions): Promise<number>;
+  countRows(filter?: string, options: CountOptions = {}): number | Promise<number> {
+    if (filter !== undefined) return requireQueryHooks().countRows(this, filter, options);
     this.requireStats();
     let n = 0;
     for (const f of this.manifest.fragments) n += liveRows(f);

@@ -39,10 +39,15 @@ export interface ScanOptions {
   useIndex?: boolean;
 }
 
+export interface CountOptions {
+  /** false: evaluate the filter on every row instead of asking the index segments (default true). */
+  useIndex?: boolean;
+}
+
 /** Query functions provided by the query layer, which sits above this one. */
 export interface QueryHooks {
   filteredScan(ds: Dataset, options: ScanOptions): Promise<Table>;
-  countRows(ds: Dataset, filter: string): Promise<number>;
+  countRows(ds: Dataset, filter: string, options?: CountOptions): Promise<number>;
   explain(ds: Dataset, filter: string): Promise<string>;
 }
 

@@ -4,6 +4,8 @@
 // filter, and `lancets query` prints rows, plans and counts.
 
 import assert from "node:assert/strict";
+import { truncateSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { main } from "../../src/cli/main.js";
 import { LanceError } from "../../src/core/errors.js";
@@ -12,6 +14,7 @@ import { parseFilter } from "../../src/query/filter-parse.js";
 import type { Dataset } from "../../src/table/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { indexTable } from "../helpers/index-fixtures.js";
+import { copyDataset } from "../helpers/fixture-copy.js";
 import { tempDir } from "../helpers/tmp.js";
 
 type LanceTable = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["createTable"]>>;
@@ -150,6 +153,16 @@ describe("lancets query", () => {
     assert.equal(r.out, String(await table.countRows("category = 'c2'")));
     r = await run(["query", path, "--filter", "category = 'c2'", "--count", "--no-index"]);
     assert.equal(r.out, String(await table.countRows("category = 'c2'")));
+    // --no-index never opens a segment: with the bitmap segment's file damaged, only the indexed count fails
+    const copy = copyDataset(path);
+    const segment = (await openDataset(copy)).describeIndices().find((i) => i.name === "category_idx")!.segments[0]!;
+    for (const f of segment.files) truncateSync(join(copy, "_indices", segment.uuid, f.path), 10);
+    r = await run(["query", copy, "--filter", "category = 'c2'", "--count", "--no-index"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, String(await table.countRows("category = 'c2'")));
+    r = await run(["query", copy, "--filter", "category = 'c2'", "--count"]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /CORRUPT_FILE/);
     r = await run(["query", path, "--filter", "category = = 'c2'"]);
     assert.equal(r.code, 1);
     assert.match(r.err, /^lancets: INVALID_INPUT: filter parse error at position 11: expected a literal, found "="$/);
