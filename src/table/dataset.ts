@@ -158,10 +158,24 @@ export class Dataset {
     return this.manifest.version;
   }
 
-  /** The dataset's data storage version ("2.0", "2.1", "2.2"), or "legacy". */
+  /**
+   * The dataset's data storage version ("2.0", "2.1", "2.2"), "legacy", or
+   * "mixed". Manifests of Lance 0.15-0.16 may say legacy (or nothing) while
+   * their data files are 2.0; as in Lance, the files decide then, and a
+   * mixture of file versions is "mixed" (readable, not writable).
+   */
   get dataStorageVersion(): string {
     const v = this.manifest.dataFormat?.version;
-    return v === undefined || v === "" || v === "0.1" ? "legacy" : v;
+    if (v !== undefined && v !== "" && v !== "0.1") return v;
+    const versions = new Set<string>();
+    for (const f of this.manifest.fragments) {
+      for (const d of f.files) {
+        const fileVersion = dataFileVersion(d);
+        versions.add(fileVersion.startsWith("0.") ? "legacy" : fileVersion);
+      }
+    }
+    if (versions.size > 1) return "mixed";
+    return [...versions][0] ?? "legacy";
   }
 
   get lanceFields(): readonly LanceField[] {
@@ -173,13 +187,13 @@ export class Dataset {
     return this.cachedSchema;
   }
 
-  /** Throws when row counts cannot be known (Lance fails alike). */
-  private requireStats(): void {
+  /** Throws when row counts cannot be known (Lance fails alike): reading counts, or writing a version on top. */
+  requireRowCounts(): void {
     if (this.statsError) throw this.statsError;
   }
 
   fragments(): FragmentInfo[] {
-    this.requireStats();
+    this.requireRowCounts();
     return this.manifest.fragments.map((f) => {
       const info: FragmentInfo = {
         id: f.id,
@@ -201,7 +215,7 @@ export class Dataset {
   countRows(filter: string, options?: CountOptions): Promise<number>;
   countRows(filter?: string, options: CountOptions = {}): number | Promise<number> {
     if (filter !== undefined) return requireQueryHooks().countRows(this, filter, options);
-    this.requireStats();
+    this.requireRowCounts();
     let n = 0;
     for (const f of this.manifest.fragments) n += liveRows(f);
     return n;

@@ -268,11 +268,24 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   if (mode === "create" && existing) throw new LanceError("INVALID_INPUT", `a dataset already exists at ${store.uri} (version ${existing.version}); use mode "append" or "overwrite"`);
   if (mode === "append" && !existing) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri} to append to; use mode "create"`);
   if (existing) checkFeatureFlags(existing.manifest.writerFeatureFlags, SUPPORTED_WRITER_FLAGS, "writer", `dataset ${store.uri} version ${existing.version}`);
+  // a version on top would record row counts nobody can know (Lance refuses too)
+  if (existing && mode === "append") existing.requireRowCounts();
 
   if (mode === "append") {
     const ds = existing!;
     const fileVersion = ds.dataStorageVersion;
-    if (fileVersion === "legacy") throw new LanceError("NOT_SUPPORTED", `${store.uri} uses the legacy (v1) file format, which lancets does not write`);
+    if (fileVersion === "legacy") {
+      throw new LanceError(
+        "NOT_SUPPORTED",
+        `${store.uri} uses the legacy (v1) Lance file format, which lancets reads but does not write; rewrite the table in a 2.x file format first, e.g. writeDataset(uri, await ds.scan().toArrow(), { mode: "overwrite", dataStorageVersion: "2.0" }) or Lance's write_dataset(..., mode="overwrite", data_storage_version="stable")`,
+      );
+    }
+    if (fileVersion === "mixed") {
+      throw new LanceError(
+        "NOT_SUPPORTED",
+        `${store.uri} version ${ds.version} holds data files of several file versions (${[...new Set(ds.fragments().flatMap((f) => f.dataFiles.map((d) => d.fileVersion)))].join(", ")}); Lance refuses to write to it as well: check out an earlier version and restore it, or rewrite the table`,
+      );
+    }
     const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, maxRowsPerFile, ds.indices);
     if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");
     const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
@@ -290,6 +303,8 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
       }
       const all = [...base.fragments, ...added];
       const manifest: Manifest = { ...base, fragments: all, maxFragmentId: updatedMaxFragmentId(maxFragmentIdOf(base), all), nextRowId };
+      // a manifest that said legacy over 2.x files now names the version its files have, as Lance records it
+      if (manifest.dataFormat?.version !== fileVersion) manifest.dataFormat = { fileFormat: "lance", version: fileVersion };
       return { manifest, indices: [...latest!.indices] };
     }, options);
   }
@@ -300,7 +315,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   const fields = arrowToLanceFields(schema);
   const schemaMetadata: Record<string, Uint8Array> = {};
   for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
-  const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion !== "legacy" ? existing.dataStorageVersion : "2.2");
+  const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion.startsWith("2.") ? existing.dataStorageVersion : "2.2");
   const fragments = await writeFragments(store, data, fields, schemaMetadata, fileVersion, maxRowsPerFile);
   const txn = {
     readVersion: existing?.version ?? 0,
