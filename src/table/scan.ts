@@ -131,7 +131,10 @@ export async function readFragmentColumns(
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {
     const ids = leafIds(ds, f.lance);
-    const fileIndex = fragment.files.findIndex((file) => file.fields.some((id) => ids.has(id)));
+    // Field ids are unique within a fragment, except in tables Lance 0.10 damaged by dropping and
+    // re-adding columns: there the ids were reused, and the newest data file holding an id holds the
+    // field's data (the older ones hold the dropped column), as Lance's schema repair decides.
+    const fileIndex = fragment.files.findLastIndex((file) => file.fields.some((id) => ids.has(id)));
     if (fileIndex < 0) {
       out.set(f.lance.id, nullData(f.arrow.type, numRows));
       continue;
