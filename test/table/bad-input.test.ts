@@ -135,6 +135,24 @@ describe("bad input", () => {
     await expectLanceError(openDataset(copy), "CORRUPT_FILE", /manifest says version 77, its name says 4/);
   });
 
+  test("schema trees with cycles, forward parents or repeated ids are refused at open, as Lance refuses them", async () => {
+    const cases: [string, (fields: { id: number; parentId: number }[]) => void, RegExp][] = [
+      ["a field that is its own parent", (f) => (f[1]!.parentId = f[1]!.id), /field 1 \("category"\) references parent id 1, which must appear earlier/],
+      ["two fields parenting each other", (f) => ((f[0]!.parentId = f[1]!.id), (f[1]!.parentId = f[0]!.id)), /field 0 \("id"\) references parent id 1, which must appear earlier/],
+      ["a parent that does not exist", (f) => (f[2]!.parentId = 99), /references parent id 99/],
+      ["a repeated field id", (f) => (f[2]!.id = f[0]!.id), /field id 0 \("text"\) appears twice/],
+    ];
+    for (const [label, damage, pattern] of cases) {
+      const copy = copyDataset(source);
+      const file = latestManifest(copy);
+      const decoded = decodeManifestFile(readFileSync(file), file);
+      damage(decoded.manifest.fields);
+      writeFileSync(file, encodeManifestFile(decoded));
+      const err = await expectLanceError(openDataset(copy), "CORRUPT_FILE", pattern);
+      assert.ok(err.message.includes("_versions"), `${label}: names the manifest`);
+    }
+  });
+
   test("unknown reader feature flags are refused, naming the flag", async () => {
     for (const [flag, name] of [
       [1024n, /unknown flag 1024 \(bit 10\)/],

@@ -32,7 +32,7 @@ import {
   safeNumber,
   unwrap,
 } from "./proto-convert.js";
-import type { IndexMetadata, Manifest, ManifestFile } from "./types.js";
+import type { IndexMetadata, LanceField, Manifest, ManifestFile } from "./types.js";
 
 export const MANIFEST_MAGIC = "LANC";
 const FOOTER_BYTES = 16;
@@ -61,6 +61,22 @@ function timestampToDate(ts: Timestamp): Date {
   return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6));
 }
 
+/**
+ * Fields form a tree listed parents first (Lance writes them in pre-order):
+ * every id is unique and every parent appears before its children, which
+ * also rules out cycles.
+ */
+function checkFieldTree(fields: readonly LanceField[], path: string): void {
+  const seen = new Set<number>();
+  for (const f of fields) {
+    if (seen.has(f.id)) throw new CorruptFileError(path, undefined, `field id ${f.id} ("${f.name}") appears twice in the schema`);
+    if (f.parentId !== -1 && !seen.has(f.parentId)) {
+      throw new CorruptFileError(path, undefined, `field ${f.id} ("${f.name}") references parent id ${f.parentId}, which must appear earlier in the schema`);
+    }
+    seen.add(f.id);
+  }
+}
+
 export function manifestFromProto(pb: PbManifest, path: string): Manifest {
   const out: Manifest = {
     fields: pb.fields.map(fieldFromProto),
@@ -80,6 +96,7 @@ export function manifestFromProto(pb: PbManifest, path: string): Manifest {
     basePaths: pb.basePaths.map(basePathFromProto),
     proto: handle(pb),
   };
+  checkFieldTree(out.fields, path);
   if (pb.writerVersion) {
     out.writerVersion = { library: pb.writerVersion.library, version: pb.writerVersion.version };
     if (pb.writerVersion.prerelease !== undefined) out.writerVersion.prerelease = pb.writerVersion.prerelease;
