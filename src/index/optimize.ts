@@ -98,6 +98,7 @@ async function optimizeZoneMap(ds: Dataset, name: string, column: string, fieldI
 }
 
 export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  ds.checkWritable();
   const byName = new Map<string, typeof ds.indices[number][]>();
   for (const i of ds.indices) {
     if (SYSTEM_INDEX_NAMES.has(i.name)) continue;

@@ -99,6 +99,7 @@ function checkFragments(ds: Dataset, fragmentIds: readonly number[]): void {
 }
 
 export async function createIndexUncommitted(ds: Dataset, column: string, indexTypeText: string, options: CreateIndexUncommittedOptions): Promise<IndexSegment> {
+  ds.checkWritable();
   const indexType = parseIndexType(indexTypeText);
   const { lance } = resolveColumn(ds, column);
   if (indexType === "FTS" && lance.logicalType !== "string" && lance.logicalType !== "large_string") {
@@ -320,6 +321,7 @@ export interface CreateScalarIndexOptions {
 }
 
 export async function createScalarIndex(ds: Dataset, column: string, indexTypeText: string, options: CreateScalarIndexOptions = {}): Promise<Dataset> {
+  ds.checkWritable();
   const indexType = parseIndexType(indexTypeText);
   const name = options.name ?? `${column}_idx`;
   const { lance } = resolveColumn(ds, column);

@@ -92,6 +92,12 @@ export function checkConflict(ours: Transaction, theirs: Transaction, theirVersi
   fail(false, "lancets does not commit this operation");
 }
 
+/** An overwrite replaces every fragment, so it needs no row counts; every write needs the writer flags. */
+function checkWritableFor(txn: Transaction, ds: Dataset): void {
+  if (txn.operation.kind === "overwrite") ds.checkWriterFlags();
+  else ds.checkWritable();
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -104,7 +110,7 @@ export async function commitTransaction(open: OpenDataset, store: ObjectStore, t
   const maxAttempts = options.maxAttempts ?? 20;
   const txnBytes = encodeTransaction(txn);
   const txnFile = transactionFileName(txn);
-  await store.put(transactionFilePath(txnFile), txnBytes);
+  let txnWritten = false;
   let checkedUpTo = txn.readVersion;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let latest: Dataset | undefined;
@@ -117,6 +123,8 @@ export async function commitTransaction(open: OpenDataset, store: ObjectStore, t
       throw new CommitConflictError(`a dataset was created at ${store.uri} meanwhile`, false);
     }
     if (latest) {
+      // another writer may have set a flag since: never write a version that drops it
+      checkWritableFor(txn, latest);
       for (let v = checkedUpTo + 1; v <= latest.version; v++) {
         const theirs = v === latest.version ? latest : await open(store, { version: v });
         checkConflict(txn, await transactionOf(theirs), v);
@@ -137,6 +145,11 @@ export async function commitTransaction(open: OpenDataset, store: ObjectStore, t
       writerFeatureFlags: flags.writer,
     };
     const bytes = encodeManifestFile({ manifest: next, indices, transactionBytes: txnBytes });
+    // written once the checks passed: nothing lands for a dataset lancets may not write to
+    if (!txnWritten) {
+      await store.put(transactionFilePath(txnFile), txnBytes);
+      txnWritten = true;
+    }
     if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
       // the hint only speeds up finding the latest version; losing it is harmless
       await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);

@@ -5,7 +5,7 @@ import type { Schema } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { indexTypeName, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
-import { checkFeatureFlags, SUPPORTED_READER_FLAGS } from "../format/table/feature-flags.js";
+import { checkFeatureFlags, SUPPORTED_READER_FLAGS, SUPPORTED_WRITER_FLAGS } from "../format/table/feature-flags.js";
 import { decodeManifestFile } from "../format/table/manifest-file.js";
 import type { ManifestNamingScheme } from "../format/table/version-names.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
@@ -185,6 +185,17 @@ export class Dataset {
   get schema(): Schema {
     this.cachedSchema ??= lanceToArrowSchema(this.manifest.fields, this.manifest.schemaMetadata);
     return this.cachedSchema;
+  }
+
+  /** Throws NOT_SUPPORTED when the dataset sets a writer feature flag lancets does not implement. */
+  checkWriterFlags(): void {
+    checkFeatureFlags(this.manifest.writerFeatureFlags, SUPPORTED_WRITER_FLAGS, "writer", `dataset ${this.uri} version ${this.version}`);
+  }
+
+  /** Throws unless lancets may write a version on top of this one: writer flags it implements, known row counts. */
+  checkWritable(): void {
+    this.checkWriterFlags();
+    this.requireRowCounts();
   }
 
   /** Throws when row counts cannot be known (Lance fails alike): reading counts, or writing a version on top. */

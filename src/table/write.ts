@@ -10,7 +10,7 @@ import { encodeFieldV20 } from "../format/file/encode-v20.js";
 import { encodeFieldV21 } from "../format/file/encode-v21.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
-import { checkFeatureFlags, FLAG_DELETION_FILES, FLAG_DISABLE_TRANSACTION_FILE, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG, FLAG_USE_V2_FORMAT_DEPRECATED } from "../format/table/feature-flags.js";
+import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { maxFragmentIdOf, nextFragmentId, updatedMaxFragmentId } from "../format/table/fragment-ids.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
@@ -32,8 +32,6 @@ export interface WriteOptions extends CommitOptions {
 
 export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
 
-/** Writer feature flags lancets honours. */
-const SUPPORTED_WRITER_FLAGS = FLAG_DELETION_FILES | FLAG_STABLE_ROW_IDS | FLAG_USE_V2_FORMAT_DEPRECATED | FLAG_TABLE_CONFIG | FLAG_DISABLE_TRANSACTION_FILE;
 const DEFAULT_MAX_ROWS_PER_FILE = 1024 * 1024;
 
 async function* rawBatchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
@@ -267,9 +265,8 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   const existing = await openIfExists(open, store);
   if (mode === "create" && existing) throw new LanceError("INVALID_INPUT", `a dataset already exists at ${store.uri} (version ${existing.version}); use mode "append" or "overwrite"`);
   if (mode === "append" && !existing) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri} to append to; use mode "create"`);
-  if (existing) checkFeatureFlags(existing.manifest.writerFeatureFlags, SUPPORTED_WRITER_FLAGS, "writer", `dataset ${store.uri} version ${existing.version}`);
-  // a version on top would record row counts nobody can know (Lance refuses too)
-  if (existing && mode === "append") existing.requireRowCounts();
+  if (existing && mode === "append") existing.checkWritable();
+  else if (existing) existing.checkWriterFlags();
 
   if (mode === "append") {
     const ds = existing!;

@@ -172,6 +172,37 @@ describe("bad input", () => {
     }
   });
 
+  test("unknown writer feature flags: every write path refuses before writing anything", async () => {
+    const copy = copyDataset(source);
+    const before = await openDataset(copy);
+    // a segment built while the dataset was still writable, to commit after the flag appears
+    const segment = await before.createIndexUncommitted("category", "BITMAP", { fragmentIds: [0] });
+    const file = latestManifest(copy);
+    const decoded = decodeManifestFile(readFileSync(file), file);
+    decoded.manifest.version = latest + 1;
+    decoded.manifest.writerFeatureFlags |= 1024n;
+    writeFileSync(join(copy, "_versions", manifestFileName(latest + 1, "v2")), encodeManifestFile(decoded));
+    const ds = await openDataset(copy);
+    assert.equal(ds.version, latest + 1);
+    const listing = (): string[] => ["_versions", "_indices", "data", "_transactions"].flatMap((d) => readdirSync(join(copy, d)).map((n) => `${d}/${n}`)).sort();
+    const files = listing();
+    const attempts: [string, () => Promise<unknown>][] = [
+      ["append", () => ds.append(textTable(3, 9000))],
+      ["createScalarIndex", () => ds.createScalarIndex("category", "BITMAP", { name: "c2" })],
+      ["createIndexUncommitted", () => ds.createIndexUncommitted("category", "BITMAP", { fragmentIds: [0] })],
+      ["commitExistingIndexSegments", () => ds.commitExistingIndexSegments("c3", "category", [segment])],
+      ["commit through a stale read version", () => before.commitExistingIndexSegments("c4", "category", [segment])],
+      ["dropIndex", () => ds.dropIndex("id_idx")],
+      ["optimizeIndices", () => ds.optimizeIndices()],
+    ];
+    for (const [label, attempt] of attempts) {
+      const err = await expectLanceError(attempt(), "NOT_SUPPORTED", /writer feature flag unknown flag 1024 \(bit 10\)/);
+      assert.ok(err, label);
+      assert.deepEqual(listing(), files, `${label} wrote nothing`);
+    }
+    assert.equal((await openDataset(copy)).manifest.writerFeatureFlags & 1024n, 1024n, "the flag is still set");
+  });
+
   test("a stale or garbage version hint still finds the latest version", async () => {
     const copy = copyDataset(source);
     const hint = join(copy, "_versions", "latest_version_hint.json");

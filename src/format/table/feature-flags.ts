@@ -35,6 +35,9 @@ export const SUPPORTED_READER_FLAGS =
   FLAG_DISABLE_TRANSACTION_FILE |
   FLAG_MIXED_DATA_FILE_VERSIONS;
 
+/** Writer flags lancets honours when it writes a version. */
+export const SUPPORTED_WRITER_FLAGS = FLAG_DELETION_FILES | FLAG_STABLE_ROW_IDS | FLAG_USE_V2_FORMAT_DEPRECATED | FLAG_TABLE_CONFIG | FLAG_DISABLE_TRANSACTION_FILE;
+
 export function flagName(bit: bigint): string {
   return FLAG_NAMES.get(bit) ?? `unknown flag ${bit} (bit ${bit.toString(2).length - 1})`;
 }
