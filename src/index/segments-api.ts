@@ -12,7 +12,7 @@ import { commitTransaction, newTransactionUuid } from "../table/commit.js";
 import { Dataset } from "../table/dataset.js";
 import { buildBitmap } from "./bitmap/build.js";
 import { BTREE_BATCH_SIZE, buildBTree } from "./btree/build.js";
-import { segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type IndexSegment } from "./segment.js";
+import { checkSegmentList, segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type IndexSegment } from "./segment.js";
 import { loadTrainingData, resolveColumn } from "./training.js";
 import { indexableType } from "./value-order.js";
 import { buildZoneMap } from "./zonemap/build.js";
@@ -179,7 +179,9 @@ export interface CommitSegmentsOptions {
   replace?: boolean;
 }
 
-export async function commitExistingIndexSegments(ds: Dataset, name: string, column: string, segments: readonly IndexSegment[], options: CommitSegmentsOptions = {}): Promise<Dataset> {
+export async function commitExistingIndexSegments(ds: Dataset, name: string, column: string, input: readonly IndexSegment[], options: CommitSegmentsOptions = {}): Promise<Dataset> {
+  const segments = checkSegmentList(input);
+  ds.checkWritable();
   const latestDs = await Dataset.open(ds.store);
   validateSegments(latestDs, name, column, segments);
   await checkFiles(ds.store, segments);
@@ -209,7 +211,8 @@ export async function commitExistingIndexSegments(ds: Dataset, name: string, col
 }
 
 /** One uncommitted segment covering the union of `segments`, rebuilt from their fragments. */
-export async function mergeExistingIndexSegments(ds: Dataset, segments: readonly IndexSegment[], params: IndexParams = {}): Promise<IndexSegment> {
+export async function mergeExistingIndexSegments(ds: Dataset, input: readonly IndexSegment[], params: IndexParams = {}): Promise<IndexSegment> {
+  const segments = checkSegmentList(input);
   if (segments.length === 0) throw new LanceError("INVALID_INPUT", "no segments to merge");
   const first = segments[0]!;
   const fragments = new Set<number>();
@@ -279,7 +282,8 @@ export async function runSegmentTask(ds: Dataset, task: SegmentBuildTask, onRows
  * Commits a job's segments; running it again after a success is harmless
  * (segments already in the index are not committed twice).
  */
-export async function commitJob(ds: Dataset, job: Pick<IndexBuildJob, "name" | "column" | "replace">, segments: readonly IndexSegment[]): Promise<Dataset> {
+export async function commitJob(ds: Dataset, job: Pick<IndexBuildJob, "name" | "column" | "replace">, input: readonly IndexSegment[]): Promise<Dataset> {
+  const segments = checkSegmentList(input);
   const latest = await Dataset.open(ds.store);
   const committed = new Set(latest.indices.map((i) => i.uuid));
   if (segments.length > 0 && segments.every((s) => committed.has(s.uuid))) return latest;

@@ -1,7 +1,7 @@
 // An ObjectStore held in memory: for tests and for staging data.
 
 import { CorruptFileError, LanceError } from "../core/errors.js";
-import type { ObjectMeta, ObjectStore } from "./object-store.js";
+import { checkStorePath, type ObjectMeta, type ObjectStore } from "./object-store.js";
 
 export class MemoryStore implements ObjectStore {
   readonly uri: string;
@@ -12,7 +12,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   private get(path: string): Uint8Array {
-    const data = this.objects.get(path);
+    const data = this.objects.get(checkStorePath(path, this.uri));
     if (data === undefined) throw new LanceError("NOT_FOUND", `${this.uri}${path} does not exist`);
     return data;
   }
@@ -34,22 +34,23 @@ export class MemoryStore implements ObjectStore {
   }
 
   async put(path: string, data: Uint8Array): Promise<void> {
-    this.objects.set(path, data.slice());
+    this.objects.set(checkStorePath(path, this.uri), data.slice());
   }
 
   async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    if (this.objects.has(path)) return false;
+    if (this.objects.has(checkStorePath(path, this.uri))) return false;
     this.objects.set(path, data.slice());
     return true;
   }
 
   async list(prefix: string): Promise<ObjectMeta[]> {
+    checkStorePath(prefix, this.uri, true);
     const out: ObjectMeta[] = [];
     for (const [path, data] of this.objects) if (path.startsWith(prefix)) out.push({ path, size: data.byteLength });
     return out;
   }
 
   async delete(path: string): Promise<void> {
-    this.objects.delete(path);
+    this.objects.delete(checkStorePath(path, this.uri));
   }
 }

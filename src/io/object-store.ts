@@ -1,6 +1,8 @@
 // The storage abstraction lancets runs on. Paths are relative to the store's
 // root and use "/" separators; the store knows nothing about Lance.
 
+import { LanceError } from "../core/errors.js";
+
 export interface ObjectMeta {
   /** Path relative to the store root. */
   path: string;
@@ -37,4 +39,23 @@ export function joinPath(...parts: string[]): string {
     .filter((p) => p.length > 0)
     .join("/")
     .replace(/\/{2,}/g, "/");
+}
+
+/**
+ * Checks that a store-relative path stays inside the store's root: no
+ * absolute paths, no "." or ".." segments, no empty segments, no backslashes
+ * or NUL bytes. Paths come from manifests, transactions and index metadata,
+ * which are untrusted, so every store checks every path it is given. A
+ * prefix for `list` may end with "/".
+ */
+export function checkStorePath(path: string, uri: string, isPrefix = false): string {
+  const body = isPrefix && path.endsWith("/") ? path.slice(0, -1) : path;
+  const bad =
+    typeof path !== "string" ||
+    (body.length === 0 && !(isPrefix && path.length === 0)) ||
+    body.includes("\\") ||
+    body.includes("\u0000") ||
+    (body.length > 0 && body.split("/").some((s) => s === "" || s === "." || s === ".."));
+  if (bad) throw new LanceError("CORRUPT_FILE", `path ${JSON.stringify(path)} leaves the dataset root ${uri} or is not a plain relative path; refused`);
+  return path;
 }

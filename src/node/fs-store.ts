@@ -8,7 +8,7 @@ import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from "nod
 import { dirname, join, relative, sep } from "node:path";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
-import type { ObjectMeta, ObjectStore } from "../io/object-store.js";
+import { checkStorePath, type ObjectMeta, type ObjectStore } from "../io/object-store.js";
 
 function ioError(err: unknown, what: string, path: string): LanceError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -27,7 +27,8 @@ export class LocalFileStore implements ObjectStore {
     this.uri = root;
   }
 
-  private abs(path: string): string {
+  private abs(path: string, isPrefix = false): string {
+    checkStorePath(path, this.uri, isPrefix);
     return join(this.root, ...path.split("/"));
   }
 
@@ -129,7 +130,8 @@ export class LocalFileStore implements ObjectStore {
   async list(prefix: string): Promise<ObjectMeta[]> {
     // The prefix names a directory when it ends with "/"; otherwise list its parent and filter.
     const dirPart = prefix.endsWith("/") || prefix === "" ? prefix : prefix.slice(0, prefix.lastIndexOf("/") + 1);
-    const base = this.abs(dirPart);
+    checkStorePath(prefix, this.uri, true);
+    const base = this.abs(dirPart, true);
     const out: ObjectMeta[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;

@@ -78,6 +78,29 @@ describe("segment API", () => {
     await assert.rejects(numIndexed.commitExistingIndexSegments("shared", "num", [{ ...other, name: "shared" }]), isLance("INVALID_INPUT", /already committed/));
   });
 
+  test("tampered segment JSON is refused before anything is committed", async () => {
+    const { ds } = await fresh();
+    const a = await ds.createIndexUncommitted("id", "btree", { fragmentIds: [0, 1] });
+    const cases: [string, unknown, RegExp][] = [
+      ["a null list", null, /segments must be an array/],
+      ["a null segment", [null], /segment 0: expected an object, got null/],
+      ["a uuid without dashes", [{ ...a, uuid: a.uuid.replaceAll("-", "") }], /is not a canonical lower-case uuid/],
+      ["an upper-case uuid", [{ ...a, uuid: a.uuid.toUpperCase() }], /canonical lower-case uuid/],
+      ["a path leaving the segment directory", [{ ...a, files: [{ path: "../../../etc/hostname", sizeBytes: 10 }] }], /must be a plain file name inside the segment directory/],
+      ["a nested path", [{ ...a, files: [{ path: "x/page_data.lance", sizeBytes: 10 }] }], /plain file name/],
+      ["a negative size", [{ ...a, files: a.files.map((f) => ({ ...f, sizeBytes: -1 })) }], /not a byte count/],
+      ["a fractional fragment id", [{ ...a, fragmentIds: [0.5] }], /fragmentIds must be an array of fragment ids/],
+      ["an unknown index type", [{ ...a, indexType: "IVF_PQ" }], /indexType "IVF_PQ" is not one of/],
+      ["details that are not base64", [{ ...a, indexDetails: { typeUrl: a.indexDetails.typeUrl, value: "%%%" } }], /indexDetails must be/],
+      ["no files", [{ ...a, files: [] }], /files must be a non-empty array/],
+    ];
+    for (const [label, input, pattern] of cases) {
+      await assert.rejects(ds.commitExistingIndexSegments("id_idx", "id", input as IndexSegment[]), isLance("INVALID_INPUT", pattern), label);
+      await assert.rejects(ds.mergeExistingIndexSegments(input as IndexSegment[]), isLance("INVALID_INPUT", pattern), `merge: ${label}`);
+    }
+    assert.equal((await openDataset(ds.uri)).version, ds.version, "nothing committed");
+  });
+
   test("unsupported column types are named", async () => {
     const dir = tempDir();
     const db = await connect(dir);

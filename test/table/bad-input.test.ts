@@ -2,12 +2,14 @@
 // path and the numbers; never a crash, a hang or a wrong answer.
 
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
 import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
 import { manifestFileName } from "../../src/format/table/version-names.js";
+import { MemoryStore } from "../../src/io/memory-store.js";
+import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { connect, lancedb, rng, tablePath, textTable } from "../helpers/oracle.js";
@@ -201,6 +203,40 @@ describe("bad input", () => {
       assert.deepEqual(listing(), files, `${label} wrote nothing`);
     }
     assert.equal((await openDataset(copy)).manifest.writerFeatureFlags & 1024n, 1024n, "the flag is still set");
+  });
+
+  test("paths in a manifest that leave the dataset root are refused, never opened", async () => {
+    // a second dataset beside the copy: its rows must never come back
+    const copy = copyDataset(source);
+    const outside = join(copy, "..", "outside.lance");
+    cpSync(source, outside, { recursive: true });
+    const outsideFile = readdirSync(join(outside, "data"))[0]!;
+    const targets = [`../../outside.lance/data/${outsideFile}`, "../../../../etc/passwd", "../../../../no/such/file", "/etc/passwd", "a/./b.lance", "x\\..\\y"];
+    const messages = new Set<string>();
+    for (const target of targets) {
+      const file = latestManifest(copy);
+      const decoded = decodeManifestFile(readFileSync(file), file);
+      decoded.manifest.fragments[0]!.files[0]!.path = target;
+      writeFileSync(file, encodeManifestFile(decoded));
+      const ds = await openDataset(copy);
+      const err = await expectLanceError(ds.scan().toArrow(), "CORRUPT_FILE", /leaves the dataset root .* refused/);
+      messages.add(err.message.replace(JSON.stringify(`data/${target}`), "<path>"));
+      await expectLanceError(ds.take([20n]), "CORRUPT_FILE", /leaves the dataset root/);
+    }
+    // existing and missing targets get the same answer: no existence oracle
+    assert.equal(messages.size, 1, [...messages].join("\n"));
+    // every store refuses such paths for every operation, whoever asks
+    for (const store of [new LocalFileStore(copy), new MemoryStore()]) {
+      for (const path of ["_transactions/../../../etc/hostname", "../x", "/etc/passwd", "a//b", ""]) {
+        await expectLanceError(store.read(path), "CORRUPT_FILE", /leaves the dataset root/);
+        await expectLanceError(store.size(path), "CORRUPT_FILE", /leaves the dataset root/);
+        await expectLanceError(store.readRange(path, 0, 1), "CORRUPT_FILE", /leaves the dataset root/);
+        await expectLanceError(store.put(path, new Uint8Array(1)), "CORRUPT_FILE", /leaves the dataset root/);
+        await expectLanceError(store.putIfAbsent(path, new Uint8Array(1)), "CORRUPT_FILE", /leaves the dataset root/);
+        await expectLanceError(store.delete(path), "CORRUPT_FILE", /leaves the dataset root/);
+      }
+      await expectLanceError(store.list("../"), "CORRUPT_FILE", /leaves the dataset root/);
+    }
   });
 
   test("a stale or garbage version hint still finds the latest version", async () => {
