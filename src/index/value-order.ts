@@ -329,24 +329,25 @@ export function groupKeys(data: Data): (i: number) => number | string {
     default:
       break;
   }
+  if (type.typeId === Type.Float) {
+    // by bits: -0 and +0 are two keys, and so is each NaN payload, as in Lance's total order
+    const words = floatWords(data);
+    if ((data.values as ArrayBufferView) instanceof Float64Array) return (i) => `${words[2 * i + 1]!}:${words[2 * i]!}`;
+    return (i) => words[i]!;
+  }
   const bits = fixedWidthBits(type);
   const values = data.values as ArrayBufferView;
   if (bits !== undefined && bits <= 32 && type.typeId !== Type.FixedSizeBinary) {
     const v = values as unknown as ArrayLike<number>;
-    // NaN never equals itself as a Map key problem: Map uses SameValueZero, so NaNs group together
     return (i) => v[i]!;
   }
-  if (bits === 64 && type.typeId !== Type.FixedSizeBinary && type.typeId !== Type.Float) {
+  if (bits === 64 && type.typeId !== Type.FixedSizeBinary) {
     const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
     return (i) => {
       const hi = view.getUint32(8 * i + 4, true);
       const lo = view.getUint32(8 * i, true);
       return hi === 0 && lo < 2 ** 31 ? lo : `${hi}:${lo}`;
     };
-  }
-  if (type.typeId === Type.Float) {
-    const v = values as unknown as ArrayLike<number>;
-    return (i) => (Object.is(v[i], -0) ? "-0" : v[i]!);
   }
   const width = (bits ?? 8) / 8;
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

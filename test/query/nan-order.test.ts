@@ -3,12 +3,14 @@
 // float64). Lance orders floats totally -- negative NaNs below -inf, positive
 // NaNs above +inf, NaNs of one sign by payload -- except that -0 equals +0.
 // Every answer must equal Lance's scan of a table without index: lancets with
-// no index, with its ZONEMAP and BTREE segments and with zone maps harvested
+// no index, with its ZONEMAP, BTREE and BITMAP segments and with zone maps harvested
 // from the seeds Lance plants; and Lance itself on those segments.
 // Lance 12 compares float16 columns only with CAST(... AS FLOAT / DOUBLE)
 // values, which lancets checks before reading.
 
 import assert from "node:assert/strict";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { Field, Float16, Float32, Float64, Int64, makeData, makeVector, RecordBatch, Schema, Struct, Table, tableFromIPC, vectorFromArray, type Data } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
@@ -117,6 +119,7 @@ async function lancetsIds(ds: Dataset, filter: string, useIndex: boolean): Promi
 
 const show = (o: Outcome): string => ("error" in o ? `error ${o.error.slice(0, 200)}` : o.ids.split(",").map((i) => (i === "" ? "" : NAMES[PATTERN[Number(i)]!])).join(" "));
 
+let seededPath: string;
 let plain: LanceTable;
 const lance: Record<string, LanceTable> = {};
 const ours: Record<string, Dataset> = {};
@@ -131,7 +134,7 @@ async function twin(dir: string, name: string): Promise<LanceTable> {
 before(async () => {
   const dir = tempDir();
   plain = await twin(dir, "plain");
-  for (const kind of ["ZONEMAP", "BTREE"] as const) {
+  for (const kind of ["ZONEMAP", "BTREE", "BITMAP"] as const) {
     lance[kind] = await twin(dir, kind);
     let ds = await openDataset(tablePath(dir, kind));
     for (const c of ["h", "f", "d"]) ds = await ds.createScalarIndex(c, kind, { params: { rowsPerZone: 4, batchSize: 8 } });
@@ -145,7 +148,8 @@ before(async () => {
   for (const c of ["h", "f", "d"]) ds = await ds.createScalarIndex(c, "ZONEMAP", { params: { rowsPerZone: 4, useSeeds: true } });
   await seeded.checkoutLatest();
   await seeded.add(floatTable(PATTERN.slice(FIRST), FIRST));
-  const optimized = await (await openDataset(tablePath(dir, "seeded"))).optimizeIndices();
+  seededPath = tablePath(dir, "seeded");
+  const optimized = await (await openDataset(seededPath)).optimizeIndices();
   assert.deepEqual(
     optimized.indices.map((r) => [r.name, r.fragmentsFromSeeds, r.fragmentsScanned]),
     [
@@ -168,7 +172,7 @@ describe("float order with NaNs, signed zeros and infinities", () => {
         const expected = await lanceIds(plain, filter);
         assert.ok(!("error" in expected), `Lance refuses «${filter}»: ${show(expected)}`);
         const answers: [string, Outcome][] = [["no index", await lancetsIds(ours.ZONEMAP!, filter, false)]];
-        for (const kind of ["ZONEMAP", "BTREE", "SEEDS"]) answers.push([kind, await lancetsIds(ours[kind]!, filter, true)]);
+        for (const kind of ["ZONEMAP", "BTREE", "BITMAP", "SEEDS"]) answers.push([kind, await lancetsIds(ours[kind]!, filter, true)]);
         for (const [label, got] of answers) {
           if (show(got) !== show(expected)) failures.push(`lancets, ${label}: «${filter}» gave [${show(got)}], Lance's scan [${show(expected)}]`);
         }
@@ -182,14 +186,14 @@ describe("float order with NaNs, signed zeros and infinities", () => {
   test("Lance on lancets' segments gives its full-scan answer", async (t) => {
     const failures: string[] = [];
     let indexed = 0;
-    for (const kind of ["ZONEMAP", "BTREE", "SEEDS"]) {
+    for (const kind of ["ZONEMAP", "BTREE", "BITMAP", "SEEDS"]) {
       for (const col of ["h", "f", "d"]) {
         for (const filter of filters(col)) {
           const expected = await lanceIds(plain, filter);
           const got = await lanceIds(lance[kind]!, filter);
           if (show(got) === show(expected)) continue;
           const message = `Lance, ${kind}: «${filter}» gave [${show(got)}], its scan [${show(expected)}]`;
-          if (kind !== "BTREE" && lanceZoneMapFlaw(filter)) t.diagnostic(message);
+          if ((kind === "ZONEMAP" || kind === "SEEDS") && lanceZoneMapFlaw(filter)) t.diagnostic(message);
           else failures.push(message);
         }
         // Lance plans float32 / float64 comparisons on the segments; float16 only for IS NULL
@@ -203,7 +207,7 @@ describe("float order with NaNs, signed zeros and infinities", () => {
       }
     }
     assert.deepEqual(failures, []);
-    assert.equal(indexed, 9);
+    assert.equal(indexed, 12);
   });
 
   test("the signed-NaN regressions: f64 < 0, f64 <= -3, NOT (f64 > 0), f32 = 5", async () => {
@@ -226,7 +230,7 @@ describe("float order with NaNs, signed zeros and infinities", () => {
     }
   });
 
-  test("zone maps store a null min and a +NaN max for zones with NaNs, as Lance's seeds keep +NaN", async () => {
+  test("NaN zones: Lance's seeds give max +NaN whatever the sign; lancets writes min null, or the widest NaN bounds when only NaNs and nulls", async () => {
     // Lance's own seed for f: any NaN makes max the quiet +NaN; min is the least non-NaN value, null when there is none
     const seeded = ours.SEEDS!;
     const fragment = seeded.manifest.fragments[1]!;
@@ -282,6 +286,43 @@ describe("float order with NaNs, signed zeros and infinities", () => {
       const mine = await lancetsIds(ours.BTREE!, filter, true);
       assert.ok("error" in mine && /does not convert to Float16/.test(mine.error), `${filter}: ${show(mine)}`);
       await assert.rejects(ours.ZONEMAP!.countRows(filter), (e: unknown) => e instanceof LanceError && e.code === "INVALID_INPUT");
+    }
+  });
+
+  test("seeds lancets plants in NaN-holding files harvest to the zones a scan builds", async () => {
+    const dirs = [tempDir(), tempDir()].map((d) => join(d, "copy.lance"));
+    cpSync(seededPath, dirs[0]!, { recursive: true });
+    let ds = await openDataset(dirs[0]!);
+    // batches of odd sizes, so zones straddle batch boundaries
+    const t = floatTable(PATTERN, 1000);
+    ds = await ds.append([1, 6, 17, 3, 40].reduce<RecordBatch[]>((out, size, k, sizes) => {
+      const at = sizes.slice(0, k).reduce((a, b) => a + b, 0);
+      return [...out, ...t.slice(at, k === sizes.length - 1 ? PATTERN.length : at + size).batches];
+    }, []));
+    cpSync(dirs[0]!, dirs[1]!, { recursive: true });
+    const seeded = await ds.optimizeIndices();
+    const scanned = await (await openDataset(dirs[1]!)).optimizeIndices({ ignoreSeeds: true });
+    assert.deepEqual(seeded.indices.map((r) => r.fragmentsFromSeeds), [1, 1, 1]);
+    for (const [k, report] of seeded.indices.entries()) {
+      const files = [seeded.dataset, scanned.dataset].map(async (d, j) => {
+        const r = await LanceFileReader.open(d.store, `_indices/${(j === 0 ? report : scanned.indices[k]!).segment}/zonemap.lance`);
+        const top = r.schema.fields.filter((f) => f.parentId === -1);
+        const data = await r.readFields(top.map((f) => f.id));
+        return top.map((f) => {
+          const c = data.get(f.id)!;
+          const v = c.values as ArrayBufferView;
+          const valid = Array.from({ length: c.length }, (_, i) => isValidAt(c, i));
+          return [f.name, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex"), valid];
+        });
+      });
+      const [a, b] = await Promise.all(files);
+      assert.deepEqual(a, b, report.name);
+    }
+    const lanceCopy = await (await connect(join(dirs[0]!, ".."))).openTable("copy");
+    for (const filter of ["d < 0", "f >= CAST('NaN' AS DOUBLE)", "h IS NULL", "NOT (d > 0)"]) {
+      const want = await seeded.dataset.countRows(filter);
+      assert.equal(await seeded.dataset.scan({ filter, useIndex: false }).toArrow().then((x) => x.numRows), want, filter);
+      assert.equal(await lanceCopy.countRows(filter), want, filter);
     }
   });
 });
