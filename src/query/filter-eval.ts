@@ -47,10 +47,12 @@ function decimalAt(words: Uint32Array, index: number, width: number): bigint {
  * Compares float rows with a number literal as Lance does: IEEE 754 total
  * order (negative NaNs below -inf, positive NaNs above +inf, NaNs of one sign
  * ordered by payload), except that -0 equals +0. The literal is converted to
- * the column's precision first; a NaN literal is the quiet NaN of its sign.
+ * the column's precision first, unless it is a CAST value (then the column
+ * is widened to the literal's type, which compares exactly as JS numbers do);
+ * a NaN literal is the quiet NaN of its sign.
  */
 function floatComparator(lit: Extract<Literal, { kind: "number" }>, data: Data, precision: number): RowCompare {
-  const x = precision === 1 ? Math.fround(lit.value) : lit.value;
+  const x = precision === 1 && !lit.cast ? Math.fround(lit.value) : lit.value;
   const xNaN = Number.isNaN(x);
   // JS NaNs carry no dependable sign: a NaN literal's sign is in its text
   const xNegative = xNaN && lit.text.trim().startsWith("-");

@@ -10,10 +10,11 @@ import { LanceError } from "../core/errors.js";
 export type Literal =
   /**
    * `integer`: an integer that fits Int64 (or UInt64 when positive); other numbers are Float64.
-   * `cast`: written as CAST(... AS a numeric type), which converts to more column types.
+   * `cast`: written as CAST(... AS FLOAT | DOUBLE | an integer type); such a value is not
+   * converted to a float column's type, the column is widened to its type instead.
    * A NaN's sign is in `text` (`-NaN`).
    */
-  | { kind: "number"; text: string; value: number; integer: boolean; cast?: boolean }
+  | { kind: "number"; text: string; value: number; integer: boolean; cast?: "float" | "double" | "integer" }
   | { kind: "string"; value: string }
   | { kind: "bool"; value: boolean }
   | { kind: "null" }
@@ -332,11 +333,11 @@ class Parser {
       const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? Number(text) : NaN;
       if (!Number.isFinite(n)) fail(typeToken.position, `cannot cast ${text} to ${type}`);
       const whole = /^-?\d+$/.test(text.trim()) ? text.trim() : String(Math.trunc(n));
-      out = { ...(numberLiteral(whole) as Extract<Literal, { kind: "number" }>), cast: true };
-    } else if (["FLOAT", "REAL", "DOUBLE"].includes(type)) {
+      out = { ...(numberLiteral(whole) as Extract<Literal, { kind: "number" }>), cast: "integer" };
+    } else if (type === "FLOAT" || type === "DOUBLE") {
       const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? parseFloatText(text) : NaN;
       if (Number.isNaN(n) && !/^[+-]?nan$/i.test(text.trim())) fail(typeToken.position, `cannot cast ${text} to ${type}`);
-      out = { kind: "number", text: text.trim(), value: n, integer: false, cast: true };
+      out = { kind: "number", text: text.trim(), value: type === "FLOAT" ? Math.fround(n) : n, integer: false, cast: type === "FLOAT" ? "float" : "double" };
     } else if (["VARCHAR", "STRING", "TEXT", "CHAR"].includes(type)) {
       out = { kind: "string", value: inner.kind === "bool" ? String(inner.value) : text };
     } else if (type === "BOOLEAN" || type === "BOOL") {
@@ -493,7 +494,8 @@ export function showLiteral(l: Literal): string {
       return `'${l.value.replace(/'/g, "''")}'`;
     case "number":
       if (!l.cast) return l.text;
-      return l.integer ? `CAST(${l.text} AS BIGINT)` : Number.isFinite(l.value) ? `CAST(${l.text} AS DOUBLE)` : `CAST('${l.text}' AS DOUBLE)`;
+      if (l.cast === "integer") return `CAST(${l.text} AS BIGINT)`;
+      return `CAST(${Number.isFinite(l.value) ? l.text : `'${l.text}'`} AS ${l.cast === "float" ? "FLOAT" : "DOUBLE"})`;
     case "bool":
       return l.value ? "TRUE" : "FALSE";
     case "null":

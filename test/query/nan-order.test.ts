@@ -325,4 +325,19 @@ describe("float order with NaNs, signed zeros and infinities", () => {
       assert.equal(await lanceCopy.countRows(filter), want, filter);
     }
   });
+
+  test("a bare number converts to the column's float type; a CAST value keeps its own (FLOAT rounds)", async () => {
+    const values = [0.1, Math.fround(0.1), 1, 1 + 2 ** -30, 2.5];
+    const dir = tempDir();
+    const db = await connect(dir);
+    const t = await db.createTable("c", new Table({ id: vectorFromArray(values.map((_, i) => BigInt(i)), new Int64()), d: vectorFromArray(values, new Float64()), f: vectorFromArray(values, new Float32()) }));
+    const ds = await openDataset(tablePath(dir, "c"));
+    const cases = ["f = 0.1", "f = CAST(0.1 AS DOUBLE)", "f = CAST(0.1 AS FLOAT)", "d = CAST(0.1 AS FLOAT)", "d = 0.1", "d < CAST('1.000000000931322574615478515625' AS FLOAT)", "d = CAST('1.000000000931322574615478515625' AS FLOAT)", "d = CAST(2.5 AS INT)", "f >= CAST('-Infinity' AS DOUBLE)", "d = CAST(0.1 AS REAL)"];
+    for (const filter of cases) {
+      const theirs = await lanceIds(t, filter);
+      const mine = await lancetsIds(ds, filter, false);
+      if ("error" in theirs) assert.ok("error" in mine, `${filter}: Lance refuses, lancets gave ${show(mine)}`);
+      else assert.deepEqual(mine, theirs, filter);
+    }
+  });
 });
