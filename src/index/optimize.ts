@@ -1,7 +1,8 @@
 // optimizeIndices: for every index, the fragments no segment covers are
 // indexed as one new segment. ZONEMAP indexes with use_seeds harvest the zone
 // statistics planted in the new data files (a footer read per file) and fall
-// back to scanning the fragments that carry no usable seed.
+// back to scanning the fragments that carry no usable seed (none, another
+// rows_per_zone, or zones without statistics, as Lance 12 plants for decimals).
 
 import { concatData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
@@ -15,7 +16,7 @@ import { SEED_KEY_PREFIX } from "../table/seeds.js";
 import { segmentFromBuilt, type IndexSegment } from "./segment.js";
 import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir, type IndexParams } from "./segments-api.js";
 import { loadTrainingData } from "./training.js";
-import { decodeZoneMapSeed, parseSeedValue, type HarvestedSeed } from "./zonemap/seed.js";
+import { decodeZoneMapSeed, parseSeedValue, seedHasStatistics, type HarvestedSeed } from "./zonemap/seed.js";
 import { DEFAULT_ROWS_PER_ZONE, scannedZones, writeZoneMapSegment, type ZoneRow } from "./zonemap/build.js";
 
 export interface OptimizeOptions {
@@ -52,8 +53,8 @@ async function harvestSeed(ds: Dataset, fragment: Fragment, column: string, rows
   const seed = decodeZoneMapSeed(await reader.readGlobalBuffer(value.bufferIndex), rowsPerZone, `data/${file.path}`);
   let rows = 0;
   for (const z of seed.zones) rows += z.zoneLength;
-  // the zones must cover exactly the file's rows
-  return rows === fragment.physicalRows && reader.numRows === fragment.physicalRows ? seed : undefined;
+  // the zones must cover exactly the file's rows, and carry statistics (a missing min and max means unknown)
+  return rows === fragment.physicalRows && reader.numRows === fragment.physicalRows && seedHasStatistics(seed) ? seed : undefined;
 }
 
 async function optimizeZoneMap(ds: Dataset, name: string, column: string, fieldId: number, details: { rowsPerZone?: number; useSeeds?: boolean }, fragmentIds: number[], ignoreSeeds: boolean): Promise<{ segment: IndexSegment; fromSeeds: number; scanned: number }> {

@@ -1,6 +1,8 @@
 // Total order over the values of an indexable column, as Lance sorts index
-// input: nulls first, then ascending; floats order -inf < ... < +inf < NaN;
-// strings and binaries by their bytes.
+// input: nulls first, then ascending; strings and binaries by their bytes;
+// floats in IEEE 754 total order (Rust's total_cmp, which Lance's sorts use):
+// negative NaNs (larger payloads first) < -inf < ... < -0 < +0 < ... < +inf <
+// positive NaNs (smaller payloads first).
 
 import { Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
@@ -38,6 +40,60 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
+}
+
+/** Quiet NaN with no payload, by float precision (0 half, 1 single, 2 double): high word, low word. */
+export const CANONICAL_NAN: readonly (readonly [number, number])[] = [
+  [0, 0x7e00],
+  [0, 0x7fc00000],
+  [0x7ff80000, 0],
+];
+
+/** The 32-bit words of a float column's values (two per double, low word first; one per half in a Uint16Array). */
+export function floatWords(data: Data): Uint16Array | Uint32Array {
+  const v = data.values as Uint16Array | Float32Array | Float64Array;
+  if (v instanceof Uint16Array) return v;
+  const words = v.byteLength >> 2;
+  return v.byteOffset % 4 === 0 ? new Uint32Array(v.buffer, v.byteOffset, words) : new Uint32Array(new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice().buffer);
+}
+
+/**
+ * Unsigned (hi, lo) keys whose order is the IEEE 754 total order of a float
+ * column's values: the sign-magnitude bits with the sign bit set on positives
+ * and every bit flipped on negatives.
+ */
+export function floatOrderKeys(data: Data): { hi: Uint32Array; lo: Uint32Array; isNaN(i: number): boolean } {
+  const n = data.length;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const words = floatWords(data);
+  if (words instanceof Uint16Array) {
+    for (let i = 0; i < n; i++) {
+      const b = words[i]!;
+      lo[i] = b & 0x8000 ? ~b & 0xffff : b | 0x8000;
+    }
+    return { hi, lo, isNaN: (i) => (words[i]! & 0x7fff) > 0x7c00 };
+  }
+  const f = data.values as Float32Array | Float64Array;
+  if (f instanceof Float32Array) {
+    for (let i = 0; i < n; i++) {
+      const b = words[i]!;
+      lo[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const h = words[2 * i + 1]!;
+      const l = words[2 * i]!;
+      if (h & 0x80000000) {
+        hi[i] = ~h >>> 0;
+        lo[i] = ~l >>> 0;
+      } else {
+        hi[i] = (h | 0x80000000) >>> 0;
+        lo[i] = l;
+      }
+    }
+  }
+  return { hi, lo, isNaN: (i) => Number.isNaN(f[i]!) };
 }
 
 export function valueAccess(data: Data): ValueAccess {
@@ -79,17 +135,13 @@ export function valueAccess(data: Data): ValueAccess {
       };
     }
     case Type.Float: {
-      const v = data.values as Float32Array | Float64Array | Uint16Array;
-      if (v instanceof Uint16Array) {
-        throw new LanceError("NOT_SUPPORTED", "indexes on float16 columns are not supported by lancets yet");
-      }
-      const cmp = (a: number, b: number): number => {
-        const an = Number.isNaN(a);
-        const bn = Number.isNaN(b);
-        if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-        return a < b ? -1 : a > b ? 1 : 0;
+      const key = floatOrderKeys(data);
+      const { hi, lo } = key;
+      return {
+        isNull,
+        compare: (i, j) => (hi[i] !== hi[j] ? (hi[i]! < hi[j]! ? -1 : 1) : lo[i] !== lo[j] ? (lo[i]! < lo[j]! ? -1 : 1) : 0),
+        isNaN: key.isNaN,
       };
-      return { isNull, compare: (i, j) => cmp(v[i]!, v[j]!), isNaN: (i) => Number.isNaN(v[i]!) };
     }
     default:
       break;
@@ -146,9 +198,8 @@ export function valueAccess(data: Data): ValueAccess {
 /**
  * Sortable 64-bit keys (high and low 32-bit halves) for numeric columns, so
  * that unsigned comparison of (hi, lo) follows the value order above: signed
- * integers get their sign bit flipped, floats their IEEE bits mapped to a
- * monotonic order with -0 equal to 0 and every NaN last and equal.
- * undefined for other types (and float16).
+ * integers get their sign bit flipped, floats their total-order keys
+ * (floatOrderKeys). undefined for other types.
  */
 function numericKeys(data: Data): { hi: Uint32Array; lo: Uint32Array } | undefined {
   const type = data.type;
@@ -156,33 +207,11 @@ function numericKeys(data: Data): { hi: Uint32Array; lo: Uint32Array } | undefin
   const id = type.typeId;
   if (id !== Type.Int && id !== Type.Float && id !== Type.Date && id !== Type.Timestamp && id !== Type.Time && id !== Type.Duration) return undefined;
   const bits = fixedWidthBits(type);
-  if (bits === undefined || bits === 16 && id === Type.Float) return undefined;
+  if (bits === undefined) return undefined;
+  if (id === Type.Float) return floatOrderKeys(data);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   const values = data.values as ArrayBufferView;
-  if (id === Type.Float) {
-    const f = values as Float32Array | Float64Array;
-    const view = new DataView(new ArrayBuffer(8));
-    for (let i = 0; i < n; i++) {
-      let v = f[i]!;
-      if (Number.isNaN(v)) {
-        hi[i] = 0xffffffff;
-        lo[i] = 0xffffffff;
-        continue;
-      }
-      if (v === 0) v = 0; // -0 sorts with 0
-      view.setFloat64(0, v, true);
-      let h = view.getUint32(4, true);
-      let l = view.getUint32(0, true);
-      if (h & 0x80000000) {
-        h = ~h >>> 0;
-        l = ~l >>> 0;
-      } else h = (h | 0x80000000) >>> 0;
-      hi[i] = h;
-      lo[i] = l;
-    }
-    return { hi, lo };
-  }
   const signed = id === Type.Int ? (type as unknown as { isSigned: boolean }).isSigned : true;
   if (bits === 64) {
     const words = (values.byteOffset & 3) === 0 ? new Uint32Array(values.buffer, values.byteOffset, n * 2) : new Uint32Array(new Uint8Array(values.buffer, values.byteOffset, n * 8).slice().buffer);
@@ -300,24 +329,25 @@ export function groupKeys(data: Data): (i: number) => number | string {
     default:
       break;
   }
+  if (type.typeId === Type.Float) {
+    // by bits: -0 and +0 are two keys, and so is each NaN payload, as in Lance's total order
+    const words = floatWords(data);
+    if ((data.values as ArrayBufferView) instanceof Float64Array) return (i) => `${words[2 * i + 1]!}:${words[2 * i]!}`;
+    return (i) => words[i]!;
+  }
   const bits = fixedWidthBits(type);
   const values = data.values as ArrayBufferView;
   if (bits !== undefined && bits <= 32 && type.typeId !== Type.FixedSizeBinary) {
     const v = values as unknown as ArrayLike<number>;
-    // NaN never equals itself as a Map key problem: Map uses SameValueZero, so NaNs group together
     return (i) => v[i]!;
   }
-  if (bits === 64 && type.typeId !== Type.FixedSizeBinary && type.typeId !== Type.Float) {
+  if (bits === 64 && type.typeId !== Type.FixedSizeBinary) {
     const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
     return (i) => {
       const hi = view.getUint32(8 * i + 4, true);
       const lo = view.getUint32(8 * i, true);
       return hi === 0 && lo < 2 ** 31 ? lo : `${hi}:${lo}`;
     };
-  }
-  if (type.typeId === Type.Float) {
-    const v = values as unknown as ArrayLike<number>;
-    return (i) => (Object.is(v[i], -0) ? "-0" : v[i]!);
   }
   const width = (bits ?? 8) / 8;
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

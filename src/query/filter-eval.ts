@@ -4,7 +4,7 @@
 import { makeData, Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { isValidAt } from "../format/file/leaf-values.js";
-import { compareBytes } from "../index/value-order.js";
+import { CANONICAL_NAN, compareBytes, floatWords } from "../index/value-order.js";
 import { showLiteral, type CompareOp, type Expr, type Literal } from "./filter-parse.js";
 
 export const FALSE = 0;
@@ -43,13 +43,51 @@ function decimalAt(words: Uint32Array, index: number, width: number): bigint {
   return BigInt.asIntN(width * 32, v);
 }
 
-function floatComparator(x: number, at: (i: number) => number): RowCompare {
-  // NaN sorts above every number and equals itself, as in Lance
+/**
+ * Compares float rows with a number literal as Lance does: IEEE 754 total
+ * order (negative NaNs below -inf, positive NaNs above +inf, NaNs of one sign
+ * ordered by payload), except that -0 equals +0. The literal is converted to
+ * the column's precision first, unless it is a CAST value (then the column
+ * is widened to the literal's type, which compares exactly as JS numbers do);
+ * a NaN literal is the quiet NaN of its sign.
+ */
+function floatComparator(lit: Extract<Literal, { kind: "number" }>, data: Data, precision: number): RowCompare {
+  const x = precision === 1 && !lit.cast ? Math.fround(lit.value) : lit.value;
+  const xNaN = Number.isNaN(x);
+  // JS NaNs carry no dependable sign: a NaN literal's sign is in its text
+  const xNegative = xNaN && lit.text.trim().startsWith("-");
+  const words = floatWords(data);
+  const [canonHi, canonLo] = CANONICAL_NAN[precision]!;
+  // row i is a NaN: its sign, and its magnitude against the canonical NaN's
+  let negativeAt: (i: number) => boolean;
+  let payloadCmp: (i: number) => number;
+  let at: (i: number) => number;
+  if (precision === 0) {
+    negativeAt = (i) => (words[i]! & 0x8000) !== 0;
+    payloadCmp = (i) => (words[i]! & 0x7fff) - canonLo;
+    at = (i) => halfToFloat(words[i]!);
+  } else if (precision === 1) {
+    const f = data.values as Float32Array;
+    negativeAt = (i) => words[i]! >>> 31 === 1;
+    payloadCmp = (i) => (words[i]! & 0x7fffffff) - canonLo;
+    at = (i) => f[i]!;
+  } else {
+    const f = data.values as Float64Array;
+    negativeAt = (i) => words[2 * i + 1]! >>> 31 === 1;
+    payloadCmp = (i) => (words[2 * i + 1]! & 0x7fffffff) - canonHi || (words[2 * i]! === canonLo ? 0 : 1);
+    at = (i) => f[i]!;
+  }
   return (i) => {
     const v = at(i);
-    if (Number.isNaN(v)) return Number.isNaN(x) ? 0 : 1;
-    if (Number.isNaN(x)) return -1;
-    return v < x ? -1 : v > x ? 1 : 0;
+    if (v === v) {
+      if (!xNaN) return v < x ? -1 : v > x ? 1 : 0;
+      return xNegative ? 1 : -1;
+    }
+    const negative = negativeAt(i);
+    if (!xNaN) return negative ? -1 : 1;
+    if (negative !== xNegative) return negative ? -1 : 1;
+    const c = payloadCmp(i);
+    return negative ? -c : c;
   };
 }
 
@@ -85,12 +123,11 @@ export function rowComparator(column: string, data: Data, lit: Literal): RowComp
     case Type.Float: {
       if (lit.kind !== "number") return mismatch(column, data, lit);
       const precision = (t as unknown as { precision: number }).precision; // 0 half, 1 single, 2 double
-      if (precision === 0) {
-        const halves = values as Uint16Array;
-        return floatComparator(lit.value, (i) => halfToFloat(halves[i]!));
+      if (precision === 0 && !lit.cast) {
+        // Lance converts no bare number to float16 (only a CAST(... AS FLOAT / DOUBLE) value)
+        throw new LanceError("INVALID_INPUT", `cannot compare column "${column}" of type ${typeName(data)} with ${showLiteral(lit)}: a number literal does not convert to Float16; write CAST(${lit.text} AS FLOAT)`);
       }
-      const x = precision === 1 ? Math.fround(lit.value) : lit.value;
-      return floatComparator(x, (i) => values[i] as number);
+      return floatComparator(lit, data, precision);
     }
     case Type.Decimal: {
       const { scale, bitWidth } = t as unknown as { scale: number; bitWidth: number };

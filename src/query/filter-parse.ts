@@ -8,8 +8,13 @@
 import { LanceError } from "../core/errors.js";
 
 export type Literal =
-  /** `integer`: an integer that fits Int64 (or UInt64 when positive); other numbers are Float64. */
-  | { kind: "number"; text: string; value: number; integer: boolean }
+  /**
+   * `integer`: an integer that fits Int64 (or UInt64 when positive); other numbers are Float64.
+   * `cast`: written as CAST(... AS FLOAT | DOUBLE | an integer type); such a value is not
+   * converted to a float column's type, the column is widened to its type instead.
+   * A NaN's sign is in `text` (`-NaN`).
+   */
+  | { kind: "number"; text: string; value: number; integer: boolean; cast?: "float" | "double" | "integer" }
   | { kind: "string"; value: string }
   | { kind: "bool"; value: boolean }
   | { kind: "null" }
@@ -174,6 +179,14 @@ function numberLiteral(text: string): Literal {
   return { kind: "number", text, value: Number(text), integer };
 }
 
+/** A float as Lance reads one from text: decimal notation, or inf / infinity / nan with an optional sign, in any case. */
+function parseFloatText(text: string): number {
+  const t = text.trim();
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (special) return special[2]!.toLowerCase() === "nan" ? NaN : special[1] === "-" ? -Infinity : Infinity;
+  return t === "" ? NaN : Number(t);
+}
+
 const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "ILIKE", "ESCAPE", "TRUE", "FALSE", "DATE", "TIMESTAMP", "CAST"]);
 
 class Parser {
@@ -320,11 +333,11 @@ class Parser {
       const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? Number(text) : NaN;
       if (!Number.isFinite(n)) fail(typeToken.position, `cannot cast ${text} to ${type}`);
       const whole = /^-?\d+$/.test(text.trim()) ? text.trim() : String(Math.trunc(n));
-      out = numberLiteral(whole);
-    } else if (["FLOAT", "REAL", "DOUBLE"].includes(type)) {
-      const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? Number(text) : NaN;
-      if (Number.isNaN(n) && text.trim().toLowerCase() !== "nan") fail(typeToken.position, `cannot cast ${text} to ${type}`);
-      out = { kind: "number", text: text.trim(), value: n, integer: false };
+      out = { ...(numberLiteral(whole) as Extract<Literal, { kind: "number" }>), cast: "integer" };
+    } else if (type === "FLOAT" || type === "DOUBLE") {
+      const n = inner.kind === "number" || inner.kind === "string" || inner.kind === "decimal" ? parseFloatText(text) : NaN;
+      if (Number.isNaN(n) && !/^[+-]?nan$/i.test(text.trim())) fail(typeToken.position, `cannot cast ${text} to ${type}`);
+      out = { kind: "number", text: text.trim(), value: type === "FLOAT" ? Math.fround(n) : n, integer: false, cast: type === "FLOAT" ? "float" : "double" };
     } else if (["VARCHAR", "STRING", "TEXT", "CHAR"].includes(type)) {
       out = { kind: "string", value: inner.kind === "bool" ? String(inner.value) : text };
     } else if (type === "BOOLEAN" || type === "BOOL") {
@@ -480,7 +493,9 @@ export function showLiteral(l: Literal): string {
     case "string":
       return `'${l.value.replace(/'/g, "''")}'`;
     case "number":
-      return l.text;
+      if (!l.cast) return l.text;
+      if (l.cast === "integer") return `CAST(${l.text} AS BIGINT)`;
+      return `CAST(${Number.isFinite(l.value) ? l.text : `'${l.text}'`} AS ${l.cast === "float" ? "FLOAT" : "DOUBLE"})`;
     case "bool":
       return l.value ? "TRUE" : "FALSE";
     case "null":

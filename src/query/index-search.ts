@@ -9,6 +9,7 @@ import { LanceFileReader } from "../file/file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
+import { nanSamples } from "../index/zonemap/stats.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
 
@@ -92,19 +93,30 @@ function bounds(p: IndexablePredicate): { lo?: Literal; hi?: Literal; points?: L
   }
 }
 
-/** Whether [min, max] (single-row data, null = unbounded / unknown) may hold a match. */
-function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: Data, i: number, minNull: boolean, maxNull: boolean): boolean {
+/** Whether a float statistic is NaN: an old writer's NaN bound, read as unknown. */
+function isNaNAt(data: Data, i: number): boolean {
+  if (data.type.typeId !== Type.Float) return false;
+  const v = data.values as Uint16Array | Float32Array | Float64Array;
+  return v instanceof Uint16Array ? (v[i]! & 0x7fff) > 0x7c00 : Number.isNaN(v[i]!);
+}
+
+/**
+ * Whether [min, max] (row i of the statistics) may hold a match. A null or
+ * NaN bound is unknown: it bounds nothing on its side.
+ */
+function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: Data, i: number): boolean {
   const b = bounds(p);
-  const cmpMin = (lit: Literal): number => (minNull ? -1 : rowComparator(column, mins, lit)(i));
-  const cmpMax = (lit: Literal): number => (maxNull ? 1 : rowComparator(column, maxs, lit)(i));
-  const maxIsNaN = !maxNull && maxs.type.typeId === Type.Float && Number.isNaN((maxs.values as Float64Array)[i]!);
-  if (b.points) return b.points.some((v) => cmpMin(v) <= 0 && (maxIsNaN || cmpMax(v) >= 0));
+  const minOpen = !isValidAt(mins, i) || isNaNAt(mins, i);
+  const maxOpen = !isValidAt(maxs, i) || isNaNAt(maxs, i);
+  const cmpMin = (lit: Literal): number => (minOpen ? -1 : rowComparator(column, mins, lit)(i));
+  const cmpMax = (lit: Literal): number => (maxOpen ? 1 : rowComparator(column, maxs, lit)(i));
+  if (b.points) return b.points.some((v) => cmpMin(v) <= 0 && cmpMax(v) >= 0);
   if (b.prefix !== undefined) {
     const lo: Literal = { kind: "string", value: b.prefix };
     const hi: Literal = { kind: "string", value: `${b.prefix}\u{10FFFF}` };
     return cmpMin(hi) <= 0 && cmpMax(lo) >= 0;
   }
-  if (b.lo && !maxIsNaN && cmpMax(b.lo) < 0) return false;
+  if (b.lo && cmpMax(b.lo) < 0) return false;
   if (b.hi && cmpMin(b.hi) > 0) return false;
   return true;
 }
@@ -155,9 +167,11 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     for (let page = 0; page < mins.length; page++) {
       const minNull = !isValidAt(mins, page);
       const maxNull = !isValidAt(maxs, page);
+      const pageRows = Math.min(batchSize, reader.numRows - page * batchSize);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
-      else candidate = !(minNull && maxNull) && rangeMayMatch(p, p.column, mins, maxs, page, minNull, maxNull);
+      else if (nullCounts[page]! >= pageRows) candidate = false;
+      else candidate = rangeMayMatch(p, p.column, mins, maxs, page);
       if (!candidate) continue;
       const start = page * batchSize;
       const end = Math.min(reader.numRows, start + batchSize);
@@ -182,14 +196,17 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const fragments = makeVector(column(f, "fragment_id", "zonemap.lance")).toArray() as BigUint64Array;
     const starts = makeVector(column(f, "zone_start", "zonemap.lance")).toArray() as BigUint64Array;
     const lengths = makeVector(column(f, "zone_length", "zonemap.lance")).toArray() as BigUint64Array;
+    // a zone may match through its ordinary values (null bounds: unknown) or its NaNs (either sign, any payload)
+    const nans = p.kind === "isnull" ? undefined : nanSamples(mins.type);
+    const nanMatches = nans !== undefined && matching(p, nans).includes(TRUE);
     for (let z = 0; z < mins.length; z++) {
       const len = Number(lengths[z]!);
-      const minNull = !isValidAt(mins, z);
-      const maxNull = !isValidAt(maxs, z);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? nullCounts[z]! < len : nullCounts[z]! > 0;
-      else if (minNull && maxNull) candidate = nanCounts[z]! > 0 && p.kind !== "like";
-      else candidate = rangeMayMatch(p, p.column, mins, maxs, z, minNull, maxNull);
+      else {
+        const ordinary = nullCounts[z]! + nanCounts[z]! < len && rangeMayMatch(p, p.column, mins, maxs, z);
+        candidate = ordinary || (nanCounts[z]! > 0 && nanMatches);
+      }
       if (!candidate) continue;
       const fragment = Number(fragments[z]!);
       let set = rows.get(fragment);

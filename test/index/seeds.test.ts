@@ -1,13 +1,20 @@
 // Zone-map seeds: planted by lancets on append (Lance reads those files), and
 // by Lance itself; optimizeIndices harvests them into a segment equal, zone for
-// zone, to one built by scanning, and falls back to scanning without seeds.
+// zone, to one built by scanning, and falls back to scanning without seeds or
+// when a seed carries no statistics (Lance's decimal seeds); a zone whose min
+// and max are missing is unknown, and kept.
 
 import assert from "node:assert/strict";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { Binary, Float64, Int64, makeVector, RecordBatch, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { Binary, Decimal, Field, Float64, Int64, makeData, makeVector, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { LanceFileReader } from "../../src/file/file-reader.js";
+import { randomUUID } from "../../src/core/random.js";
+import { segmentFromBuilt } from "../../src/index/segment.js";
+import { segmentDir } from "../../src/index/segments-api.js";
+import { writeZoneMapSegment } from "../../src/index/zonemap/build.js";
+import { decodeZoneMapSeed, parseSeedValue } from "../../src/index/zonemap/seed.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import type { Dataset } from "../../src/table/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
@@ -135,5 +142,76 @@ describe("zone-map seeds", () => {
     other = await other.commitExistingIndexSegments("s_idx", "s", [replaced], { replace: true });
     const { indices } = await other.optimizeIndices();
     assert.deepEqual(indices.map((r) => [r.fragments, r.fragmentsFromSeeds, r.fragmentsScanned]), [[[2], 0, 1]]);
+  });
+});
+
+/** id and a nullable decimal(10, 2) column: value (start + i) - 10, null every fifth row. */
+function decimalRows(n: number, start: number): Table {
+  const words = new Uint32Array(n * 4);
+  const valid = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if ((start + i) % 5 === 0) {
+      nulls++;
+      continue;
+    }
+    valid[i >> 3]! |= 1 << (i & 7);
+    let x = BigInt.asUintN(128, BigInt((start + i - 10) * 100));
+    for (let w = 0; w < 4; w++, x >>= 32n) words[i * 4 + w] = Number(x & 0xffffffffn);
+  }
+  const type = new Decimal(2, 10, 128);
+  const schema = new Schema([new Field("id", new Int64(), false), new Field("dec", type, true)]);
+  const id = vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(start + i)), new Int64()).data[0]!;
+  const dec = makeData({ type, length: n, nullCount: nulls, nullBitmap: valid, data: words } as never);
+  return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [id, dec] }))]);
+}
+
+describe("seeds without statistics", () => {
+  test("Lance's decimal seeds have no min or max: harvest scans, and zones without statistics are kept", async () => {
+    const d = tempDir();
+    const db = await connect(d);
+    const plain = await db.createTable("plain", decimalRows(40, 0));
+    await plain.add(decimalRows(40, 40));
+    const t = await db.createTable("t", decimalRows(40, 0));
+    const p = tablePath(d, "t");
+    // decimals take seeds by default, as in Lance
+    const indexed = await (await openDataset(p)).createScalarIndex("dec", "ZONEMAP", { params: { rowsPerZone: 8 } });
+    await t.checkoutLatest();
+    await t.add(decimalRows(40, 40)); // Lance plants a seed in fragment 1
+    const copy = join(tempDir(), "copy.lance");
+    cpSync(p, copy, { recursive: true });
+    // what Lance 12 plants: zones with null counts but null min and max
+    const ds = await openDataset(p);
+    const file = ds.manifest.fragments[1]!.files[0]!;
+    const reader = await LanceFileReader.open(ds.store, `data/${file.path}`);
+    const value = parseSeedValue(new TextDecoder().decode(reader.schema.metadata["lance.seed.dec"]!))!;
+    const seed = decodeZoneMapSeed(await reader.readGlobalBuffer(value.bufferIndex), value.rowsPerZone, file.path);
+    assert.deepEqual(seed.zones.map((z) => z.nullCount), [2, 2, 1, 2, 1]);
+    assert.equal(seed.min.nullCount, 5);
+    assert.equal(seed.max.nullCount, 5);
+    const filters = ["dec > CAST(40 AS DECIMAL(10,2))", "dec < 0", "dec = 45", "dec IS NULL", "dec IS NOT NULL", "dec BETWEEN 20 AND CAST(50.5 AS DECIMAL(10,2))"];
+    const truth = await Promise.all(filters.map((f) => plain.countRows(f)));
+    assert.equal(truth[0], 24);
+
+    // optimizeIndices does not take a seed that says nothing: it scans the fragment
+    const optimized = await ds.optimizeIndices();
+    assert.deepEqual(optimized.indices.map((r) => [r.fragments, r.fragmentsFromSeeds, r.fragmentsScanned]), [[[1], 0, 1]]);
+    for (const [k, f] of filters.entries()) assert.equal(await optimized.dataset.countRows(f), truth[k], f);
+
+    // a segment made of those zones as they are: their min and max are unknown, so every zone is kept
+    let raw = await openDataset(copy);
+    const uuid = randomUUID();
+    const zones = seed.zones.map((z) => ({ fragmentId: 1, ...z }));
+    const built = await writeZoneMapSegment(raw.store, segmentDir(uuid), zones, seed.min, seed.max, { rowsPerZone: 8, useSeeds: true });
+    const field = raw.manifest.fields.find((f) => f.name === "dec")!;
+    raw = await raw.commitExistingIndexSegments("dec_idx", "dec", [segmentFromBuilt(built, { uuid, name: "dec_idx", column: "dec", fieldId: field.id, indexType: "ZONEMAP", fragmentIds: [1], datasetVersion: raw.version })]);
+    assert.equal(raw.describeIndices()[0]!.numUnindexedRows, 0);
+    const lance = await (await connect(join(copy, ".."))).openTable("copy");
+    for (const [k, f] of filters.entries()) {
+      assert.match(await raw.explain(f), / index /, f);
+      assert.equal(await raw.countRows(f), truth[k], `lancets: ${f}`);
+      assert.equal(await lance.countRows(f), truth[k], `Lance: ${f}`);
+    }
+    assert.ok(indexed.version < raw.version);
   });
 });

@@ -6,6 +6,8 @@
 //   optionally null_bitmap = global buffer holding a RowAddrTreeMap of the null
 //   rows (has_null_bitmap). The bitmap is off by default: with it, Lance 12
 //   answers `IS NOT NULL` (planned as NOT(IS NULL)) with no rows at all.
+// min and max follow the value order of value-order.ts (floats: total order,
+// -0 < +0); zones holding NaNs get the statistics of stats.ts.
 
 import { Type, type Data } from "apache-arrow";
 import { takeData } from "../../core/arrow-data.js";
@@ -17,6 +19,7 @@ import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData } from "../training.js";
 import { valueAccess } from "../value-order.js";
+import { applyNaNRule } from "./stats.js";
 
 export const DEFAULT_ROWS_PER_ZONE = 8192;
 
@@ -53,6 +56,8 @@ export interface Zone {
   maxRow: number;
   nullCount: number;
   nanCount: number;
+  /** Whether the zone holds a non-null, non-NaN value. */
+  hasOrdinary: boolean;
 }
 
 export function computeZones(training: TrainingData, rowsPerZone: number): { zones: Zone[]; nullRowIds: number[] } {
@@ -85,7 +90,9 @@ export function computeZones(training: TrainingData, rowsPerZone: number): { zon
         if (minRow < 0 || access.compare(row, minRow) < 0) minRow = row;
         if (maxRow < 0 || access.compare(row, maxRow) > 0) maxRow = row;
       }
-      if (nanRow >= 0) maxRow = nanRow; // a zone with NaN has max NaN
+      const hasOrdinary = minRow >= 0;
+      // a zone with NaNs: stats.ts writes its bounds
+      if (nanRow >= 0) maxRow = nanRow;
       if (minRow < 0 && nanRow >= 0) minRow = nanRow;
       zones.push({
         fragmentId: fragment.fragmentId,
@@ -95,6 +102,7 @@ export function computeZones(training: TrainingData, rowsPerZone: number): { zon
         maxRow: maxRow >= 0 ? maxRow : -1 - Math.max(nullRow, 0),
         nullCount,
         nanCount,
+        hasOrdinary,
       });
     }
   }
@@ -151,12 +159,13 @@ export async function writeZoneMapSegment(
 /** Zone rows and min / max values of the scanned training data. */
 export function scannedZones(training: TrainingData, rowsPerZone: number): { zones: ZoneRow[]; min: Data; max: Data; nullRowIds: number[] } {
   const { zones, nullRowIds } = computeZones(training, rowsPerZone);
-  return {
-    zones,
-    min: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))),
-    max: takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.maxRow))),
-    nullRowIds,
-  };
+  const { min, max } = applyNaNRule(
+    takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))),
+    takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.maxRow))),
+    zones.map((z) => z.nanCount),
+    zones.map((z) => z.hasOrdinary),
+  );
+  return { zones, min, max, nullRowIds };
 }
 
 export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {

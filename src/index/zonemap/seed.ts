@@ -4,18 +4,22 @@
 // min T, max T, null_count UInt32, nan_count UInt32, zone_length UInt64 --
 // and schema metadata seed_null_bitmap = hex of a roaring bitmap of the null
 // row offsets ("" when none). The file's schema metadata names it with
-// lance.seed.<column> = "<buffer>:<rows_per_zone>".
+// lance.seed.<column> = "<buffer>:<rows_per_zone>". Zones holding NaNs get
+// the statistics of stats.ts, in the seeds lancets plants and in the seeds it
+// harvests.
 
 import { tableFromIPC, tableToIPC, type Data, type Field, type Table } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
 import { decodeRoaring32, encodeRoaring32 } from "../../core/roaring.js";
+import { isValidAt } from "../../format/file/leaf-values.js";
 import { decodeZoneMapDetails } from "../../format/index/details.js";
 import { TYPE_URLS } from "../../format/index/index-type.js";
 import type { IndexMetadata, LanceField } from "../../format/table/types.js";
 import { registerSeedPlugin, type SeedWriter } from "../../table/seeds.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import { valueAccess } from "../value-order.js";
+import { applyNaNRule } from "./stats.js";
 
 function toHex(bytes: Uint8Array): string {
   let out = "";
@@ -34,13 +38,14 @@ interface ZoneStats {
   length: number;
   nullCount: number;
   nanCount: number;
+  hasOrdinary: boolean;
   min: Data;
   max: Data;
 }
 
 /** Picks the smallest and largest of candidate single values (NaN wins the max). */
-function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Data } {
-  if (candidates.length === 0) return { min: nullData(type, 1), max: nullData(type, 1) };
+function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Data; hasOrdinary: boolean } {
+  if (candidates.length === 0) return { min: nullData(type, 1), max: nullData(type, 1), hasOrdinary: false };
   const all = concatData(candidates);
   const access = valueAccess(all);
   let min = -1;
@@ -55,11 +60,13 @@ function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Dat
     if (min < 0 || access.compare(i, min) < 0) min = i;
     if (max < 0 || access.compare(i, max) > 0) max = i;
   }
+  const hasOrdinary = min >= 0;
   if (nan >= 0) {
     max = nan;
     if (min < 0) min = nan;
   }
   return {
+    hasOrdinary,
     min: min < 0 ? nullData(type, 1) : takeData(all, Int32Array.of(min)),
     max: max < 0 ? nullData(type, 1) : takeData(all, Int32Array.of(max)),
   };
@@ -78,8 +85,8 @@ export class ZoneMapSeedWriter implements SeedWriter {
   ) {}
 
   private closeZone(): void {
-    const { min, max } = combine(this.current.candidates, this.field.type);
-    this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: this.current.nanCount, min, max });
+    const { min, max, hasOrdinary } = combine(this.current.candidates, this.field.type);
+    this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: this.current.nanCount, hasOrdinary, min, max });
     this.current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] };
   }
 
@@ -118,10 +125,19 @@ export class ZoneMapSeedWriter implements SeedWriter {
   finish(): { bytes: Uint8Array; metadataValue: (bufferIndex: number) => string } {
     if (this.current.length > 0) this.closeZone();
     const type = this.field.type;
+    const { min, max } =
+      this.zones.length > 0
+        ? applyNaNRule(
+            concatData(this.zones.map((z) => z.min)),
+            concatData(this.zones.map((z) => z.max)),
+            this.zones.map((z) => z.nanCount),
+            this.zones.map((z) => z.hasOrdinary),
+          )
+        : { min: nullData(type, 0), max: nullData(type, 0) };
     const table = tableOf(
       [
-        { name: "min", data: this.zones.length > 0 ? concatData(this.zones.map((z) => z.min)) : nullData(type, 0), nullable: true },
-        { name: "max", data: this.zones.length > 0 ? concatData(this.zones.map((z) => z.max)) : nullData(type, 0), nullable: true },
+        { name: "min", data: min, nullable: true },
+        { name: "max", data: max, nullable: true },
         { name: "null_count", data: uint32Data(this.zones.map((z) => z.nullCount)), nullable: false },
         { name: "nan_count", data: uint32Data(this.zones.map((z) => z.nanCount)), nullable: false },
         { name: "zone_length", data: uint64Data(this.zones.map((z) => z.length)), nullable: false },
@@ -140,6 +156,15 @@ export interface HarvestedSeed {
   max: Data;
   /** Null row offsets within the file, or undefined when the seed has no bitmap. */
   nullOffsets: Uint32Array | undefined;
+}
+
+/**
+ * Whether every zone of a seed that holds ordinary (non-null, non-NaN) values
+ * has a min or a max. Lance 12 plants seeds without statistics for some types
+ * (decimals: null min and max); such a zone says nothing about its values.
+ */
+export function seedHasStatistics(seed: HarvestedSeed): boolean {
+  return seed.zones.every((z, i) => z.nullCount + z.nanCount >= z.zoneLength || isValidAt(seed.min, i) || isValidAt(seed.max, i));
 }
 
 /** Parses a `lance.seed.<column>` value: buffer index, rows per zone (and possibly a trailing field id). */
@@ -171,7 +196,9 @@ export function decodeZoneMapSeed(bytes: Uint8Array, rowsPerZone: number, where:
   const hex = table.schema.metadata.get("seed_null_bitmap");
   let nullOffsets: Uint32Array | undefined;
   if (hex !== undefined) nullOffsets = hex === "" ? new Uint32Array(0) : decodeRoaring32(fromHex(hex, where), where);
-  return { rowsPerZone, zones, min: col("min"), max: col("max"), nullOffsets };
+  // Lance's seeds do not record the sign of a zone's NaNs: the NaN rule makes their min unknown
+  const { min, max } = applyNaNRule(col("min"), col("max"), nans, zones.map((z) => z.nullCount + z.nanCount < z.zoneLength));
+  return { rowsPerZone, zones, min, max, nullOffsets };
 }
 
 registerSeedPlugin({
