@@ -1,6 +1,7 @@
 // Evaluates filter expressions over Arrow data with SQL's three-valued logic:
 // each row is TRUE, FALSE or NULL (unknown); a filter keeps the TRUE rows.
 
+import { compileLike } from "./like.js";
 import { makeData, Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { isValidAt } from "../format/file/leaf-values.js";
@@ -215,19 +216,6 @@ function applyOp(op: CompareOp, c: number): boolean {
   }
 }
 
-function likeRegex(pattern: string, escape: string, caseInsensitive: boolean): RegExp {
-  let re = "^";
-  const chars = [...pattern];
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
-    if (ch === escape && i + 1 < chars.length) re += chars[++i]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    else if (ch === "%") re += "[\\s\\S]*";
-    else if (ch === "_") re += "[\\s\\S]";
-    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`${re}$`, caseInsensitive ? "iu" : "u");
-}
-
 export type ColumnLookup = (name: string) => Data;
 
 /** Checks every literal against its column's type (and LIKE against a string column) before any row is read. */
@@ -346,13 +334,13 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) {
         throw new LanceError("INVALID_INPUT", `LIKE needs a string column; "${e.column}" is ${typeName(data)}`);
       }
-      const re = likeRegex(e.pattern, e.escape, e.caseInsensitive);
+      const like = compileLike(e.pattern, e.escape, e.caseInsensitive);
       const offsets = data.valueOffsets as Int32Array | BigInt64Array;
       const bytes = data.values as Uint8Array;
       const decoder = new TextDecoder();
       for (let i = 0; i < numRows; i++) {
         if (!isValidAt(data, i)) out[i] = UNKNOWN;
-        else out[i] = re.test(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)))) !== e.negated ? TRUE : FALSE;
+        else out[i] = like.matches(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)))) !== e.negated ? TRUE : FALSE;
       }
       return out;
     }

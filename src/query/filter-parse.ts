@@ -189,9 +189,46 @@ function parseFloatText(text: string): number {
 
 const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "ILIKE", "ESCAPE", "TRUE", "FALSE", "DATE", "TIMESTAMP", "CAST"]);
 
+/** Deepest nesting of parentheses, NOT and CAST a filter may have (Lance refuses at 500). */
+export const MAX_FILTER_DEPTH = 500;
+/** Longer AND / OR chains become balanced trees, so evaluating them never recurses deeply. */
+const BALANCE_CHAIN_OVER = 32;
+
+/**
+ * Joins `terms` with AND or OR. Both are associative in SQL's three-valued
+ * logic, so a long chain may be grouped as a balanced tree of depth log2(n)
+ * instead of a left-deep one of depth n.
+ */
+function chain(kind: "and" | "or", terms: Expr[]): Expr {
+  if (terms.length <= BALANCE_CHAIN_OVER) {
+    let left = terms[0]!;
+    for (let i = 1; i < terms.length; i++) left = { kind, left, right: terms[i]! };
+    return left;
+  }
+  const build = (from: number, to: number): Expr => {
+    if (to - from === 1) return terms[from]!;
+    const mid = (from + to) >>> 1;
+    return { kind, left: build(from, mid), right: build(mid, to) };
+  };
+  return build(0, terms.length);
+}
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Runs `parse` one nesting level deeper, refusing filters nested past MAX_FILTER_DEPTH. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_FILTER_DEPTH) {
+      fail(this.peek().position, `the filter nests parentheses, NOT or CAST more than ${MAX_FILTER_DEPTH} levels deep`);
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(): Token {
     return this.tokens[this.pos]!;
@@ -229,27 +266,27 @@ class Parser {
   }
 
   private or(): Expr {
-    let left = this.and();
+    const terms = [this.and()];
     while (this.isKeyword("OR")) {
       this.pos++;
-      left = { kind: "or", left, right: this.and() };
+      terms.push(this.and());
     }
-    return left;
+    return chain("or", terms);
   }
 
   private and(): Expr {
-    let left = this.not();
+    const terms = [this.not()];
     while (this.isKeyword("AND")) {
       this.pos++;
-      left = { kind: "and", left, right: this.not() };
+      terms.push(this.not());
     }
-    return left;
+    return chain("and", terms);
   }
 
   private not(): Expr {
     if (this.isKeyword("NOT")) {
       this.pos++;
-      return { kind: "not", expr: this.not() };
+      return { kind: "not", expr: this.nested(() => this.not()) };
     }
     return this.predicate();
   }
@@ -293,6 +330,10 @@ class Parser {
 
   /** CAST(literal AS type), evaluated while parsing. */
   private cast(): Literal {
+    return this.nested(() => this.castBody());
+  }
+
+  private castBody(): Literal {
     this.pos++;
     this.expectPunct("(");
     const inner = this.literal();
@@ -378,7 +419,7 @@ class Parser {
     const t = this.peek();
     if (t.kind === "punct" && t.text === "(") {
       this.pos++;
-      const e = this.or();
+      const e = this.nested(() => this.or());
       this.expectPunct(")");
       return e;
     }
