@@ -8,7 +8,7 @@ import { LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
 import { LanceFileReader } from "../file/file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
-import { indexTypeName, parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { SEED_KEY_PREFIX } from "../table/seeds.js";
@@ -109,7 +109,7 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
   for (const [name, segments] of byName) {
     if (options.names && !options.names.includes(name)) continue;
     const first = segments[0]!;
-    const typeName = indexTypeName(first.indexDetails?.typeUrl, first.files.map((f) => f.path));
+    const typeName = ds.indexType(first);
     const indexType = parseScalarIndexType(typeName);
     const covered = new Set(segments.flatMap((s) => s.fragmentIds ?? []));
     const fragmentIds = current.manifest.fragments.map((f) => f.id).filter((id) => !covered.has(id));
