@@ -131,6 +131,23 @@ describe("the full-text layout before metadata.lance (Lance 0.27)", () => {
     assert.equal(counts.PUPPY, 3);
   });
 
+  test("optimize rebuilds it whole, as Lance does, and Lance then searches it like lancets", async (t) => {
+    const c = await corpus(t, "0.27.0/legacy_fts_index");
+    if (!c) return;
+    await c.table.add(new Table({ text: vectorFromArray(["Puppy love", "a HAPPY dog", "the Puppies"], new Utf8()) }));
+    const { dataset, indices } = await (await openDataset(c.path)).optimizeIndices();
+    assert.equal(indices[0]!.fragmentsScanned, 2, "both fragments indexed again");
+    const [index] = dataset.describeIndices();
+    assert.equal(index!.segments.length, 1);
+    assert.deepEqual(index!.segments[0]!.fragmentIds, [0, 1]);
+    await c.table.checkoutLatest();
+    for (const q of ["puppy", "happy", "dog", "HAPPY frodo"]) {
+      const ours = await oursFts(dataset, q);
+      assert.ok(ours.size > 0, q);
+      assertSameScores(ours, await theirsFts(c.table, q), q);
+    }
+  });
+
   test("a filter ranks only the rows it matches, as Lance's prefilter does", async (t) => {
     const c = await corpus(t, "0.27.0/legacy_fts_index");
     if (!c) return;
@@ -471,6 +488,10 @@ describe("segments of a newer index_version than lancets reads", () => {
       assert.ok(ours.size > 0, q);
       assertSameScores(ours, await theirsFts(c.table, q), q);
     }
+
+    // lancets does not extend an index it cannot read
+    await c.table.add(part(800, 50));
+    await assert.rejects((await openDataset(path)).optimizeIndices({ names: ["id_idx"] }), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /index "id_idx" has a segment lancets does not read \(index_version 1.*lancets adds no segments to it/.test(e.message));
   });
 
   test("a details-less segment above version 0 is not used (Lance 12 ignores it too)", async (t) => {

@@ -29,6 +29,8 @@ export interface InvertedSegment {
   meta: IndexMetadata;
   params: InvertedDetails;
   partitions: Partition[];
+  /** The layout before metadata.lance (tokens.lance, docs.lance, invert.lance). */
+  legacyLayout: boolean;
 }
 
 async function readAll(store: ObjectStore, path: string, size?: number): Promise<{ reader: LanceFileReader; columns: Map<string, Data> }> {
@@ -117,7 +119,7 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
       };
     }),
   );
-  return { meta, params, partitions };
+  return { meta, params, partitions, legacyLayout: false };
 }
 
 /**
@@ -263,5 +265,5 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
       return { docIds, freqs: counts };
     },
   };
-  return { meta, params, partitions: [partition] };
+  return { meta, params, partitions: [partition], legacyLayout: true };
 }
