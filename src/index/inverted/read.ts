@@ -70,10 +70,10 @@ function fstTokens(columns: Map<string, Data>, path: string): { get(token: strin
 }
 
 export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadata): Promise<InvertedSegment> {
+  if (await hasLegacyLayout(store, meta)) return openLegacySegment(store, meta);
   const dir = `_indices/${meta.uuid}`;
   const sizeOf = (name: string): number | undefined => meta.files.find((f) => f.path === name)?.sizeBytes;
   const where = `${dir}/metadata.lance`;
-  if (await hasLegacyLayout(store, meta)) return openLegacySegment(store, meta);
   const metadata = await LanceFileReader.open(store, where, sizeOf("metadata.lance") ? { sizeBytes: sizeOf("metadata.lance")! } : {});
   const partitionsText = metadataString(metadata, "partitions") ?? "[]";
   const format = metadataString(metadata, "token_set_format") || "arrow";
