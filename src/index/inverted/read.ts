@@ -207,10 +207,11 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
   const tokensPath = `${dir}/tokens.lance`;
   const docsPath = `${dir}/docs.lance`;
   const invertPath = `${dir}/invert.lance`;
-  const [tokensFile, docsFile, invert] = await Promise.all([
+  // read whole, as the partitioned layout's files are
+  const [tokensFile, docsFile, invertFile] = await Promise.all([
     readAll(store, tokensPath, sizeOf("tokens.lance")),
     readAll(store, docsPath, sizeOf("docs.lance")),
-    LanceFileReader.open(store, invertPath, sizeOf("invert.lance") ? { sizeBytes: sizeOf("invert.lance")! } : {}),
+    readAll(store, invertPath, sizeOf("invert.lance")),
   ]);
   const params = paramsFromJson(metadataString(tokensFile.reader, "tokenizer"), tokensPath);
   const tokens = arrowTokens(tokensFile.columns, tokensPath);
@@ -223,7 +224,7 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
   const docOf = new Map<number, number>();
   rowIds.forEach((id, doc) => docOf.set(id, doc));
 
-  const offsetsText = metadataString(invert, "offsets");
+  const offsetsText = metadataString(invertFile.reader, "offsets");
   if (offsetsText === undefined) throw new CorruptFileError(invertPath, 0, "has no posting list offsets (schema metadata \"offsets\")");
   let offsets: number[];
   try {
@@ -231,15 +232,13 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
   } catch (err) {
     throw new CorruptFileError(invertPath, 0, `has posting list offsets that are not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const numRows = invert.numRows;
+  const rows = makeVector(column(invertFile.columns, "_rowid", invertPath)).toArray() as BigUint64Array;
+  const freqs = makeVector(column(invertFile.columns, "_frequency", invertPath)).toArray() as Float32Array;
+  const numRows = rows.length;
   if (!Array.isArray(offsets) || offsets.some((o, i) => !Number.isSafeInteger(o) || o < (i > 0 ? offsets[i - 1]! : 0) || o > numRows)) {
     throw new CorruptFileError(invertPath, 0, `has posting list offsets that do not rise within its ${numRows} rows`);
   }
   const lengthOf = (id: number): number => (id < offsets.length ? (offsets[id + 1] ?? numRows) - offsets[id]! : 0);
-  const top = invert.schema.fields.filter((f) => f.parentId === -1);
-  const rowIdField = top.find((f) => f.name === "_rowid");
-  const freqField = top.find((f) => f.name === "_frequency");
-  if (!rowIdField || !freqField) throw new CorruptFileError(invertPath, 0, "has no _rowid or no _frequency column");
   const partition: Partition = {
     tokens,
     rowIds,
@@ -250,17 +249,13 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
       const n = lengthOf(id);
       const docIds = new Uint32Array(n);
       const counts = new Uint32Array(n);
-      if (n === 0) return { docIds, freqs: counts };
       const start = offsets[id]!;
-      const data = await invert.readFields([rowIdField.id, freqField.id], { start, end: start + n });
-      const rows = makeVector(data.get(rowIdField.id)!).toArray() as BigUint64Array;
-      const freqs = makeVector(data.get(freqField.id)!).toArray() as Float32Array;
       for (let k = 0; k < n; k++) {
-        const doc = docOf.get(Number(rows[k]!));
-        if (doc === undefined) throw new CorruptFileError(invertPath, 0, `posting list of token ${id} names row ${rows[k]}, which docs.lance does not hold`);
+        const doc = docOf.get(Number(rows[start + k]!));
+        if (doc === undefined) throw new CorruptFileError(invertPath, 0, `posting list of token ${id} names row ${rows[start + k]}, which docs.lance does not hold`);
         docIds[k] = doc;
         // frequencies are stored as floats; Lance counts them as integers
-        counts[k] = Math.trunc(freqs[k]!);
+        counts[k] = Math.trunc(freqs[start + k]!);
       }
       return { docIds, freqs: counts };
     },
