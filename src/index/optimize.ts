@@ -9,13 +9,14 @@ import { LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
 import { LanceFileReader } from "../file/file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
-import { indexTypeName, parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { SEED_KEY_PREFIX } from "../table/seeds.js";
 import { segmentFromBuilt, type IndexSegment } from "./segment.js";
 import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir, type IndexParams } from "./segments-api.js";
 import { loadTrainingData } from "./training.js";
+import { openInvertedSegment } from "./inverted/read.js";
 import { decodeZoneMapSeed, parseSeedValue, seedHasStatistics, type HarvestedSeed } from "./zonemap/seed.js";
 import { DEFAULT_ROWS_PER_ZONE, scannedZones, writeZoneMapSegment, type ZoneRow } from "./zonemap/build.js";
 
@@ -111,7 +112,7 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
   for (const [name, segments] of byName) {
     if (options.names && !options.names.includes(name)) continue;
     const first = segments[0]!;
-    const typeName = indexTypeName(first.indexDetails?.typeUrl, first.files.map((f) => f.path));
+    const typeName = ds.indexType(first);
     const indexType = parseScalarIndexType(typeName);
     const covered = new Set(segments.flatMap((s) => s.fragmentIds ?? []));
     const fragmentIds = current.manifest.fragments.map((f) => f.id).filter((id) => !covered.has(id));
@@ -119,8 +120,11 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
     reports.push(report);
     if (fragmentIds.length === 0) continue;
     if (!indexType) throw new LanceError("NOT_SUPPORTED", `index "${name}" is a ${typeName} index, which lancets does not build`);
+    const unusable = segments.map((s) => ds.unusableIndexReason(s)).find((r) => r !== undefined);
+    if (unusable !== undefined) throw new LanceError("NOT_SUPPORTED", `index "${name}" has a segment lancets does not read (${unusable}); lancets adds no segments to it`);
     const column = current.fieldPath(first.fields[0]!);
     let segment: IndexSegment;
+    let replace = false;
     if (indexType === "ZONEMAP") {
       const details = first.indexDetails ? decodeZoneMapDetails(first.indexDetails.value, `index ${name}`) : {};
       const r = await optimizeZoneMap(current, name, column, first.fields[0]!, details, fragmentIds, options.ignoreSeeds ?? false);
@@ -129,8 +133,17 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
       report.fragmentsScanned = r.scanned;
     } else {
       const params: IndexParams = {};
-      if (indexType === "FTS" && first.indexDetails) {
-        const d = decodeInvertedDetails(first.indexDetails.value, `index ${name}`);
+      if (indexType === "FTS") {
+        let d = first.indexDetails?.value.length ? decodeInvertedDetails(first.indexDetails.value, `index ${name}`) : undefined;
+        if (!d) {
+          // Segments from before details were recorded, or with empty details (the layout
+          // before metadata.lance), keep their tokenizer parameters in their files.
+          const opened = await openInvertedSegment(ds.store, first);
+          d = opened.params;
+          // As Lance does, an index in the older layout is rebuilt whole rather than extended:
+          // Lance refuses to search segments whose details differ.
+          if (opened.legacyLayout) replace = true;
+        }
         Object.assign(params, {
           baseTokenizer: d.baseTokenizer,
           language: d.language,
@@ -141,10 +154,11 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
           asciiFolding: d.asciiFolding,
         });
       }
-      segment = await createIndexUncommitted(current, column, indexType, { name, fragmentIds, params });
-      report.fragmentsScanned = fragmentIds.length;
+      const buildFragments = replace ? current.manifest.fragments.map((f) => f.id) : fragmentIds;
+      segment = await createIndexUncommitted(current, column, indexType, { name, fragmentIds: buildFragments, params });
+      report.fragmentsScanned = buildFragments.length;
     }
-    current = await commitExistingIndexSegments(current, name, column, [segment]);
+    current = await commitExistingIndexSegments(current, name, column, [segment], { replace });
     report.segment = segment.uuid;
   }
   return { dataset: current, indices: reports };

@@ -5,7 +5,7 @@
 
 import { CommitConflictError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
-import { indexTypeName, parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
+import { parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { commitTransaction, newTransactionUuid } from "../table/commit.js";
@@ -73,11 +73,6 @@ export async function removeSegmentFiles(store: ObjectStore, uuid: string): Prom
   for (const f of await store.list(`${segmentDir(uuid)}/`)) await store.delete(f.path).catch(() => undefined);
 }
 
-/** Index type of an existing (committed) segment. */
-function typeOf(index: IndexMetadata): string {
-  return indexTypeName(index.indexDetails?.typeUrl, index.files.map((f) => f.path));
-}
-
 function checkNameFree(ds: Dataset, name: string, fieldId: number, indexType: ScalarIndexType): IndexMetadata[] {
   if (SYSTEM_INDEX_NAMES.has(name)) throw new LanceError("INVALID_INPUT", `index name "${name}" is reserved`);
   const same = ds.indices.filter((i) => i.name === name);
@@ -85,8 +80,8 @@ function checkNameFree(ds: Dataset, name: string, fieldId: number, indexType: Sc
     if (existing.fields[0] !== fieldId) {
       throw new LanceError("INVALID_INPUT", `index "${name}" already exists on column "${ds.fieldPath(existing.fields[0]!)}"; choose another name`);
     }
-    if (typeOf(existing) !== indexType) {
-      throw new LanceError("INVALID_INPUT", `index "${name}" already exists as a ${typeOf(existing)} index, not ${indexType}`);
+    if (ds.indexType(existing) !== indexType) {
+      throw new LanceError("INVALID_INPUT", `index "${name}" already exists as a ${ds.indexType(existing)} index, not ${indexType}`);
     }
   }
   return same;

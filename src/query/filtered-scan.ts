@@ -8,7 +8,6 @@
 import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-arrow";
 import { takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
-import { indexTypeName } from "../format/index/index-type.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
@@ -18,9 +17,17 @@ import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
 
+export interface IgnoredSegment {
+  index: string;
+  uuid: string;
+  reason: string;
+}
+
 export interface PredicatePlan {
   predicate: string;
   index?: { name: string; type: string; segments: { uuid: string; fragments: number[] }[]; fragments: number[]; exact: boolean };
+  /** Segments of an index on the column that lancets does not use; their fragments are not answered by an index. */
+  ignored?: IgnoredSegment[];
 }
 
 export interface QueryPlan {
@@ -33,19 +40,34 @@ export interface QueryPlan {
 
 const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP"];
 
-function indexFor(ds: Dataset, column: string): { name: string; type: string; segments: IndexMetadata[] } | undefined {
+interface ColumnIndex {
+  name: string;
+  type: string;
+  segments: IndexMetadata[];
+}
+
+/** The preferred usable index on a column, and the segments of its indexes that cannot be used. */
+function indexFor(ds: Dataset, column: string): { index?: ColumnIndex; ignored: IgnoredSegment[] } {
+  const ignored: IgnoredSegment[] = [];
   const field = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
-  if (!field) return undefined;
+  if (!field) return { ignored };
   const byName = new Map<string, IndexMetadata[]>();
   for (const i of ds.indices) if (i.fields.length === 1 && i.fields[0] === field.id) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
-  let best: { name: string; type: string; segments: IndexMetadata[] } | undefined;
-  for (const [name, segments] of byName) {
-    const type = indexTypeName(segments[0]!.indexDetails?.typeUrl, segments[0]!.files.map((f) => f.path));
+  let best: ColumnIndex | undefined;
+  for (const [name, all] of byName) {
+    const type = ds.indexType(all[0]!);
     const rank = PREFERENCE.indexOf(type);
     if (rank < 0) continue;
+    const segments: IndexMetadata[] = [];
+    for (const segment of all) {
+      const reason = ds.unusableIndexReason(segment);
+      if (reason === undefined) segments.push(segment);
+      else ignored.push({ index: name, uuid: segment.uuid, reason });
+    }
+    if (segments.length === 0) continue;
     if (!best || rank < PREFERENCE.indexOf(best.type)) best = { name, type, segments };
   }
-  return best;
+  return best ? { index: best, ignored } : { ignored };
 }
 
 /** Candidates that are more than this share of a fragment's rows are found by reading it whole. */
@@ -85,7 +107,8 @@ export function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number 
 
 /** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
 async function searchPredicate(ds: Dataset, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
-  const index = indexFor(ds, term.column);
+  const { index, ignored } = indexFor(ds, term.column);
+  if (ignored.length > 0) step.ignored = ignored;
   if (!index) return undefined;
   let exact = true;
   const found: Candidates = new Map();
@@ -221,6 +244,7 @@ export function renderPlan(plan: QueryPlan): string {
         ? `  ${p.predicate}: ${p.index.type} index ${p.index.name}, ${p.index.exact ? "exact" : "at most (candidates rechecked)"}, ${p.index.segments.length} segment${p.index.segments.length === 1 ? "" : "s"}: ${p.index.segments.map((s) => `${s.uuid.slice(0, 8)} (fragments ${compactIds(s.fragments)})`).join(", ")}`
         : `  ${p.predicate}: no index, evaluated on the rows read`,
     );
+    for (const s of p.ignored ?? []) lines.push(`    ignored segment ${s.uuid} of index ${s.index}: ${s.reason}; the predicate is evaluated on its fragments' rows`);
   }
   const byIndex = plan.fragments.filter((f) => f.mode === "index");
   const scanned = plan.fragments.filter((f) => f.mode === "scan");

@@ -5,7 +5,6 @@
 
 import { Float32, makeData, RecordBatch, Schema, Field, Struct, Table, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
-import { indexTypeName } from "../format/index/index-type.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import { bm25Idf, bm25TermWeight } from "../index/inverted/bm25.js";
 import { openInvertedSegment, type InvertedSegment } from "../index/inverted/read.js";
@@ -55,8 +54,13 @@ interface Hit {
   score: number;
 }
 
+/**
+ * The full-text index segments on a column. Segments of a version lancets does
+ * not read are left out: the fragments they cover are searched flat, which
+ * finds the same rows.
+ */
 function ftsIndexOn(ds: Dataset, column: string | undefined): { column: string; segments: IndexMetadata[] } {
-  const fts = ds.indices.filter((i) => indexTypeName(i.indexDetails?.typeUrl, i.files.map((f) => f.path)) === "FTS");
+  const fts = ds.indices.filter((i) => ds.indexType(i) === "FTS");
   const names = [...new Set(fts.map((i) => i.name))];
   if (column === undefined) {
     const columns = [...new Set(fts.map((i) => ds.fieldPath(i.fields[0]!)))];
@@ -71,7 +75,7 @@ function ftsIndexOn(ds: Dataset, column: string | undefined): { column: string; 
     throw new LanceError("INVALID_INPUT", `full-text search needs a string column; "${column}" is ${target.logicalType}`);
   }
   const name = names.find((n) => fts.some((i) => i.name === n && i.fields[0] === target.id));
-  return { column, segments: name === undefined ? [] : fts.filter((i) => i.name === name) };
+  return { column, segments: name === undefined ? [] : fts.filter((i) => i.name === name && ds.unusableIndexReason(i) === undefined) };
 }
 
 /** The best `limit` hits seen: highest score first, then lowest row address. */

@@ -1,9 +1,11 @@
 // A Lance dataset at one version: manifest, schema, fragments, indices.
-// Opening reads one manifest file; nothing else is touched until asked.
+// Opening reads one manifest file (and lists the directories of index
+// segments so old that their manifest entry does not say their kind);
+// nothing else is touched until asked.
 
 import type { Schema } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
-import { indexTypeName, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { indexTypeName, SYSTEM_INDEX_NAMES, unreadableIndexVersion, type IndexedColumnKind } from "../format/index/index-type.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { checkFeatureFlags, SUPPORTED_READER_FLAGS, SUPPORTED_WRITER_FLAGS } from "../format/table/feature-flags.js";
 import { decodeManifestFile } from "../format/table/manifest-file.js";
@@ -46,6 +48,8 @@ export interface IndexSegmentInfo {
   indexVersion: number;
   createdAt?: Date;
   files: { path: string; sizeBytes: number }[];
+  /** Set when lancets never uses this segment (queries scan its fragments instead): the reason. */
+  ignored?: string;
 }
 
 export interface IndexDescription {
@@ -80,6 +84,38 @@ export function deletionFilePath(fragment: Fragment): string | undefined {
   return `_deletions/${fragment.id}-${d.readVersion}-${d.id}.${d.fileType === "bitmap" ? "bin" : "arrow"}`;
 }
 
+/** Whether an index on this field is a vector or label-list index by its column alone. */
+function columnKind(fields: readonly LanceField[], fieldId: number | undefined): IndexedColumnKind {
+  const field = fields.find((f) => f.id === fieldId);
+  if (!field) return "scalar";
+  if (field.logicalType.startsWith("fixed_size_list")) return "vector";
+  if (field.logicalType === "list" || field.logicalType === "large_list") {
+    const item = fields.find((f) => f.parentId === field.id);
+    return item?.logicalType.startsWith("fixed_size_list") ? "vector" : "list";
+  }
+  return "scalar";
+}
+
+/**
+ * Kinds of the segments whose manifest entry has no index details (written
+ * before Lance recorded them), by uuid: from the column, else from the files
+ * in the segment directory, which are listed when the manifest does not name them.
+ */
+async function inferIndexTypes(store: ObjectStore, fields: readonly LanceField[], indices: readonly IndexMetadata[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const index of indices) {
+    if (index.indexDetails?.typeUrl) continue;
+    const kind = columnKind(fields, index.fields[0]);
+    let files = index.files.map((f) => f.path);
+    if (files.length === 0 && kind === "scalar") {
+      const dir = `_indices/${index.uuid}/`;
+      files = (await store.list(dir)).map((m) => m.path.slice(m.path.indexOf(dir) + dir.length));
+    }
+    out.set(index.uuid, indexTypeName(undefined, files, kind));
+  }
+  return out;
+}
+
 function liveRows(fragment: Fragment): number {
   return fragment.physicalRows - (fragment.deletionFile?.numDeletedRows ?? 0);
 }
@@ -98,6 +134,7 @@ export class Dataset {
   /** Why row counts cannot be known (a data file they depend on is missing). */
   private readonly statsError: LanceError | undefined;
   private cachedSchema: Schema | undefined;
+  private readonly inferredIndexTypes: ReadonlyMap<string, string>;
 
   private constructor(
     store: ObjectStore,
@@ -106,12 +143,14 @@ export class Dataset {
     resolved: ResolvedStats,
     indices: IndexMetadata[],
     transactionBytes: Uint8Array | undefined,
+    inferredIndexTypes: ReadonlyMap<string, string>,
   ) {
     this.store = store;
     this.storedManifest = stored;
     this.manifest = resolved.manifest;
     this.statsError = resolved.missing;
     this.indices = indices;
+    this.inferredIndexTypes = inferredIndexTypes;
     this.transactionBytes = transactionBytes;
     this.manifestPath = location.path;
     this.namingScheme = location.scheme;
@@ -146,8 +185,8 @@ export class Dataset {
       );
     }
     checkFeatureFlags(file.manifest.readerFeatureFlags, SUPPORTED_READER_FLAGS, "reader", `dataset ${store.uri} version ${location.version}`);
-    const resolved = await resolveFragmentStats(store, file.manifest);
-    return new Dataset(store, location, file.manifest, resolved, file.indices, file.transactionBytes);
+    const [resolved, inferred] = await Promise.all([resolveFragmentStats(store, file.manifest), inferIndexTypes(store, file.manifest.fields, file.indices)]);
+    return new Dataset(store, location, file.manifest, resolved, file.indices, file.transactionBytes, inferred);
   }
 
   get uri(): string {
@@ -311,6 +350,20 @@ export class Dataset {
     return parts.length > 0 ? parts.join(".") : `<field ${id}>`;
   }
 
+  /** The kind of an index segment: BTREE, BITMAP, ZONEMAP, FTS, VECTOR, ... */
+  indexType(index: IndexMetadata): string {
+    return this.inferredIndexTypes.get(index.uuid) ?? indexTypeName(index.indexDetails?.typeUrl, index.files.map((f) => f.path));
+  }
+
+  /**
+   * Why lancets never uses this segment, or undefined when it may: a segment
+   * whose index_version is newer than lancets knows for its kind may store
+   * something else under the same names (Lance ignores such segments too).
+   */
+  unusableIndexReason(index: IndexMetadata): string | undefined {
+    return unreadableIndexVersion(this.indexType(index), index.indexVersion, Boolean(index.indexDetails?.typeUrl));
+  }
+
   /** User-visible indexes grouped by name, with their segments and coverage. */
   describeIndices(): IndexDescription[] {
     const groups = new Map<string, IndexMetadata[]>();
@@ -334,7 +387,7 @@ export class Dataset {
       }
       out.push({
         name,
-        indexType: indexTypeName(first.indexDetails?.typeUrl, first.files.map((f) => f.path)),
+        indexType: this.indexType(first),
         typeUrl: first.indexDetails?.typeUrl ?? "",
         columns: first.fields.map((id) => this.fieldPath(id)),
         fieldIds: [...first.fields],
@@ -348,6 +401,8 @@ export class Dataset {
             files: s.files.map((f) => ({ ...f })),
           };
           if (s.createdAt !== undefined) seg.createdAt = new Date(s.createdAt);
+          const ignored = this.unusableIndexReason(s);
+          if (ignored !== undefined) seg.ignored = ignored;
           return seg;
         }),
         numIndexedRows: indexed,

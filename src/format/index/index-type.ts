@@ -28,21 +28,54 @@ export const TYPE_URLS: Record<ScalarIndexType, string> = {
 export const SYSTEM_INDEX_NAMES: ReadonlySet<string> = new Set(["__lance_frag_reuse", "__lance_mem_wal"]);
 
 /**
- * The index kind for a type URL, or, for indexes written before details
- * existed, from the files in the segment.
+ * The column an index is on, as far as it decides the kind of an index
+ * written before details existed: vector columns hold vector indexes, list
+ * columns label-list indexes.
  */
-export function indexTypeName(typeUrl: string | undefined, fileNames: readonly string[] = []): string {
+export type IndexedColumnKind = "vector" | "list" | "scalar";
+
+/**
+ * The index kind for a type URL, or, for indexes written before details
+ * existed, from the indexed column and the files in the segment directory,
+ * in Lance's order: a vector or list column decides; then
+ * bitmap_page_lookup.lance is a BITMAP, metadata.lance or the older
+ * invert.lance a full-text index, anything else a BTREE.
+ */
+export function indexTypeName(typeUrl: string | undefined, fileNames: readonly string[] = [], column?: IndexedColumnKind): string {
   if (typeUrl !== undefined && typeUrl.length > 0) {
     const lower = typeUrl.toLowerCase();
     for (const [suffix, name] of KNOWN) if (lower.endsWith(`.${suffix}`) || lower.endsWith(`/${suffix}`)) return name;
     const last = typeUrl.slice(typeUrl.lastIndexOf(".") + 1).replace(/IndexDetails$/, "");
     return last.toUpperCase() || "UNKNOWN";
   }
-  if (fileNames.includes("page_lookup.lance")) return "BTREE";
+  if (column === "vector") return "VECTOR";
+  if (column === "list") return "LABEL_LIST";
   if (fileNames.includes("bitmap_page_lookup.lance")) return "BITMAP";
+  if (fileNames.includes("metadata.lance") || fileNames.includes("invert.lance")) return "FTS";
   if (fileNames.includes("zonemap.lance")) return "ZONEMAP";
-  if (fileNames.includes("metadata.lance")) return "FTS";
-  return "UNKNOWN";
+  if (fileNames.includes("page_lookup.lance")) return "BTREE";
+  // Lance takes any other details-less scalar index for a BTREE; with
+  // nothing known about the column or the files, say so instead.
+  return column === "scalar" ? "BTREE" : "UNKNOWN";
+}
+
+/**
+ * The newest index_version of each kind lancets reads with the meaning it
+ * gives it (Lance 12 reads BTREE, BITMAP and ZONEMAP 0 and full-text up to 3;
+ * full-text version 3 has 256-document posting blocks, which lancets does not
+ * decode). A segment with a newer version, or a details-less one with any
+ * version above 0, may mean something else (newer BTREE and BITMAP versions
+ * store row addresses instead of row ids) and is never used.
+ */
+const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 0, BITMAP: 0, ZONEMAP: 0, FTS: 2 };
+
+/** Why lancets must not use a segment of this kind and index_version, or undefined when it may. */
+export function unreadableIndexVersion(indexType: string, indexVersion: number | undefined, hasDetails: boolean): string | undefined {
+  const version = indexVersion ?? 0;
+  const newest = hasDetails ? READABLE_VERSIONS[indexType] : 0;
+  if (newest === undefined) return undefined;
+  if (version <= newest) return undefined;
+  return `index_version ${version} is newer than the ${indexType} versions lancets reads (up to ${newest})`;
 }
 
 /** Parses a user-supplied index type; INVERTED is accepted as FTS. */

@@ -1,7 +1,9 @@
 // Reading INVERTED / FTS segments written by lancets (Arrow token sets,
 // fixed-width posting tails) or by Lance 12 (FST token sets, varint posting
 // tails): per partition the token dictionary, the documents (row ids and token
-// counts) and posting lists on demand.
+// counts) and posting lists on demand. Segments from before metadata.lance
+// existed (Lance up to about 0.27) hold one unnamed partition in tokens.lance,
+// docs.lance and invert.lance; see openLegacySegment.
 
 import { makeVector, type Data } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
@@ -27,6 +29,8 @@ export interface InvertedSegment {
   meta: IndexMetadata;
   params: InvertedDetails;
   partitions: Partition[];
+  /** The layout before metadata.lance (tokens.lance, docs.lance, invert.lance). */
+  legacyLayout: boolean;
 }
 
 async function readAll(store: ObjectStore, path: string, size?: number): Promise<{ reader: LanceFileReader; columns: Map<string, Data> }> {
@@ -66,6 +70,7 @@ function fstTokens(columns: Map<string, Data>, path: string): { get(token: strin
 }
 
 export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadata): Promise<InvertedSegment> {
+  if (await hasLegacyLayout(store, meta)) return openLegacySegment(store, meta);
   const dir = `_indices/${meta.uuid}`;
   const sizeOf = (name: string): number | undefined => meta.files.find((f) => f.path === name)?.sizeBytes;
   const where = `${dir}/metadata.lance`;
@@ -84,7 +89,8 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} uses posting tail codec "${tail}"; lancets reads fixed32_v1 and varint_delta_v1`);
   }
   const partitionIds = JSON.parse(partitionsText) as number[];
-  const params = meta.indexDetails ? decodeInvertedDetails(meta.indexDetails.value, where) : decodeInvertedDetails(new Uint8Array(0), where);
+  // a segment from before index details were recorded keeps its parameters only in metadata.lance
+  const params = meta.indexDetails?.typeUrl ? decodeInvertedDetails(meta.indexDetails.value, where) : paramsFromJson(metadataString(metadata, "params"), where);
   const partitions = await Promise.all(
     partitionIds.map(async (pid): Promise<Partition> => {
       const tokensFile = await readAll(store, `${dir}/part_${pid}_tokens.lance`, sizeOf(`part_${pid}_tokens.lance`));
@@ -113,5 +119,146 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
       };
     }),
   );
-  return { meta, params, partitions };
+  return { meta, params, partitions, legacyLayout: false };
+}
+
+/**
+ * Whether a segment has the layout from before metadata.lance: as Lance
+ * decides, by the absence of metadata.lance (looked up when the manifest does
+ * not list the segment's files).
+ */
+async function hasLegacyLayout(store: ObjectStore, meta: IndexMetadata): Promise<boolean> {
+  const names = meta.files.map((f) => f.path);
+  if (names.length > 0) return !names.includes("metadata.lance") && names.includes("invert.lance");
+  try {
+    await store.size(`_indices/${meta.uuid}/metadata.lance`);
+    return false;
+  } catch (err) {
+    if (err instanceof LanceError && err.code === "NOT_FOUND") return true;
+    throw err;
+  }
+}
+
+/**
+ * Tokenizer parameters stored as JSON in a segment file's schema metadata
+ * (Lance's InvertedIndexParams: absent flags default to true, an absent or
+ * null max_token_length means no limit), or Lance's defaults when there are
+ * none.
+ */
+function paramsFromJson(text: string | undefined, path: string): InvertedDetails {
+  const params: InvertedDetails = {
+    baseTokenizer: "simple",
+    language: "English",
+    withPosition: false,
+    maxTokenLength: 40,
+    lowerCase: true,
+    stem: true,
+    removeStopWords: true,
+    asciiFolding: true,
+  };
+  if (text === undefined) return params;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new CorruptFileError(path, 0, `has tokenizer parameters that are not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof json !== "object" || json === null) throw new CorruptFileError(path, 0, `has tokenizer parameters that are not a JSON object: ${text.slice(0, 100)}`);
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = json[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== "boolean") throw new CorruptFileError(path, 0, `has tokenizer parameter ${key} = ${JSON.stringify(v)}, expected true or false`);
+    return v;
+  };
+  if (typeof json.base_tokenizer !== "string") throw new CorruptFileError(path, 0, "has tokenizer parameters without base_tokenizer");
+  params.baseTokenizer = json.base_tokenizer;
+  if (typeof json.language === "string") params.language = json.language;
+  const max = json.max_token_length;
+  if (max === undefined || max === null) params.maxTokenLength = null;
+  else if (typeof max === "number" && Number.isSafeInteger(max) && max >= 0) params.maxTokenLength = max;
+  else throw new CorruptFileError(path, 0, `has tokenizer parameter max_token_length = ${JSON.stringify(max)}`);
+  params.withPosition = bool("with_position", false);
+  params.lowerCase = bool("lower_case", true);
+  params.stem = bool("stem", true);
+  params.removeStopWords = bool("remove_stop_words", true);
+  params.asciiFolding = bool("ascii_folding", true);
+  const custom = json.custom_stop_words;
+  if (Array.isArray(custom)) throw new LanceError("NOT_SUPPORTED", `${path}: full-text segments with custom stop words are not supported`);
+  return params;
+}
+
+/**
+ * The layout before metadata.lance (one partition, no file per partition):
+ *
+ *   tokens.lance  _token Utf8, _token_id UInt32; schema metadata `tokenizer`
+ *   docs.lance    _rowid UInt64, _num_tokens UInt32 (any order)
+ *   invert.lance  _rowid UInt64, _frequency Float32 [, _position List<Int32>]:
+ *                 one row per (token, document), the rows of token id t
+ *                 starting at offsets[t] of the schema metadata `offsets`
+ *                 (a JSON array; the last list ends at the last row)
+ *
+ * Postings name documents by row id, not by position in docs.lance. BM25
+ * statistics are those of any partition: documents and tokens of docs.lance,
+ * a token's document frequency the length of its posting list.
+ */
+async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promise<InvertedSegment> {
+  const dir = `_indices/${meta.uuid}`;
+  const sizeOf = (name: string): number | undefined => meta.files.find((f) => f.path === name)?.sizeBytes;
+  const tokensPath = `${dir}/tokens.lance`;
+  const docsPath = `${dir}/docs.lance`;
+  const invertPath = `${dir}/invert.lance`;
+  // read whole, as the partitioned layout's files are
+  const [tokensFile, docsFile, invertFile] = await Promise.all([
+    readAll(store, tokensPath, sizeOf("tokens.lance")),
+    readAll(store, docsPath, sizeOf("docs.lance")),
+    readAll(store, invertPath, sizeOf("invert.lance")),
+  ]);
+  const params = paramsFromJson(metadataString(tokensFile.reader, "tokenizer"), tokensPath);
+  const tokens = arrowTokens(tokensFile.columns, tokensPath);
+  const rowIdVec = makeVector(column(docsFile.columns, "_rowid", docsPath)).toArray() as BigUint64Array;
+  const rowIds = Float64Array.from(rowIdVec, (v) => Number(v));
+  const numTokens = Uint32Array.from(makeVector(column(docsFile.columns, "_num_tokens", docsPath)).toArray() as Uint32Array);
+  if (numTokens.length !== rowIds.length) throw new CorruptFileError(docsPath, 0, `has ${rowIds.length} row ids but ${numTokens.length} token counts`);
+  let totalTokens = 0;
+  for (const t of numTokens) totalTokens += t;
+  const docOf = new Map<number, number>();
+  rowIds.forEach((id, doc) => docOf.set(id, doc));
+
+  const offsetsText = metadataString(invertFile.reader, "offsets");
+  if (offsetsText === undefined) throw new CorruptFileError(invertPath, 0, "has no posting list offsets (schema metadata \"offsets\")");
+  let offsets: number[];
+  try {
+    offsets = JSON.parse(offsetsText) as number[];
+  } catch (err) {
+    throw new CorruptFileError(invertPath, 0, `has posting list offsets that are not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const rows = makeVector(column(invertFile.columns, "_rowid", invertPath)).toArray() as BigUint64Array;
+  const freqs = makeVector(column(invertFile.columns, "_frequency", invertPath)).toArray() as Float32Array;
+  const numRows = rows.length;
+  if (!Array.isArray(offsets) || offsets.some((o, i) => !Number.isSafeInteger(o) || o < (i > 0 ? offsets[i - 1]! : 0) || o > numRows)) {
+    throw new CorruptFileError(invertPath, 0, `has posting list offsets that do not rise within its ${numRows} rows`);
+  }
+  const lengthOf = (id: number): number => (id < offsets.length ? (offsets[id + 1] ?? numRows) - offsets[id]! : 0);
+  const partition: Partition = {
+    tokens,
+    rowIds,
+    numTokens,
+    totalTokens,
+    documentFrequency: lengthOf,
+    postings: async (id) => {
+      const n = lengthOf(id);
+      const docIds = new Uint32Array(n);
+      const counts = new Uint32Array(n);
+      const start = offsets[id]!;
+      for (let k = 0; k < n; k++) {
+        const doc = docOf.get(Number(rows[start + k]!));
+        if (doc === undefined) throw new CorruptFileError(invertPath, 0, `posting list of token ${id} names row ${rows[start + k]}, which docs.lance does not hold`);
+        docIds[k] = doc;
+        // frequencies are stored as floats; Lance counts them as integers
+        counts[k] = Math.trunc(freqs[start + k]!);
+      }
+      return { docIds, freqs: counts };
+    },
+  };
+  return { meta, params, partitions: [partition], legacyLayout: true };
 }
