@@ -12,8 +12,9 @@ export interface LikeMatcher {
   matches(value: string): boolean;
 }
 
+/** Case folding of one character: upper then lower case, so final sigma and sigma fold alike. */
 function fold(ch: string): string {
-  return ch.toLowerCase();
+  return ch.toUpperCase().toLowerCase();
 }
 
 /** Compiles a LIKE pattern; characters are Unicode code points. */

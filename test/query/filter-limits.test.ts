@@ -58,8 +58,9 @@ describe("filter limits", () => {
     const ok = MAX_FILTER_DEPTH - 1;
     const nested = `${"(".repeat(ok)}id < 10${")".repeat(ok)}`;
     assert.equal(await ds.countRows(nested), 10);
-    const nots = `${"NOT ".repeat(ok - 1)}id < 10`; // an even number of NOTs
-    assert.equal(await ds.countRows(nots), await table.countRows(nots));
+    // Lance's own parser refuses NOT NOT; an even number of NOTs is the condition itself
+    assert.equal(await ds.countRows(`${"NOT ".repeat(ok - 1)}id < 10`), 10);
+    assert.equal(await ds.countRows(`${"NOT (".repeat(200)}id < 10${")".repeat(200)}`), 10);
     // chains stay shallow whatever their length
     const depthOf = (e: ReturnType<typeof parseFilter>): number => (e.kind === "and" || e.kind === "or" ? 1 + Math.max(depthOf(e.left), depthOf(e.right)) : e.kind === "not" ? 1 + depthOf(e.expr) : 0);
     assert.ok(depthOf(parseFilter(Array.from({ length: 100_000 }, (_, i) => `id = ${i}`).join(" OR "))) <= 17);
