@@ -17,7 +17,13 @@ import type { Dataset, OpenOptions } from "./dataset.js";
 import { LANCETS_VERSION } from "./writer-version.js";
 
 export interface CommitOptions {
-  /** Attempts before giving up with a retryable CommitConflictError (default 20). */
+  /**
+   * How long to keep retrying when other writers keep winning the next
+   * version, in milliseconds (default 10 minutes). Appends never conflict with
+   * appends, so a busy table only delays them.
+   */
+  timeoutMs?: number;
+  /** Attempts before giving up with a retryable CommitConflictError (default: until timeoutMs). */
   maxAttempts?: number;
   /** Fail instead of replacing a dataset that appeared meanwhile (create mode). */
   createOnly?: boolean;
@@ -28,6 +34,9 @@ export type ManifestBuilder = (latest: Dataset | undefined, version: number) => 
 
 /** Opens a version of a dataset (Dataset.open), passed in to keep modules acyclic. */
 export type OpenDataset = (store: ObjectStore, options?: OpenOptions) => Promise<Dataset>;
+
+const DEFAULT_COMMIT_TIMEOUT_MS = 10 * 60 * 1000;
+const MAX_BACKOFF_MS = 250;
 
 export function newTransactionUuid(): string {
   return randomUUID();
@@ -107,12 +116,16 @@ function sleep(ms: number): Promise<void> {
  * of each attempt comes from `build`, applied to the latest version.
  */
 export async function commitTransaction(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions = {}): Promise<Dataset> {
-  const maxAttempts = options.maxAttempts ?? 20;
+  const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
+  const started = Date.now();
+  let attempts = 0;
   const txnBytes = encodeTransaction(txn);
   const txnFile = transactionFileName(txn);
   let txnWritten = false;
   let checkedUpTo = txn.readVersion;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    attempts = attempt + 1;
     let latest: Dataset | undefined;
     try {
       latest = await open(store);
@@ -155,7 +168,12 @@ export async function commitTransaction(open: OpenDataset, store: ObjectStore, t
       await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
       return open(store, { version });
     }
-    await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
+    if (Date.now() - started >= timeoutMs) break;
+    // jittered backoff, short enough that a writer keeps its turn on a busy table
+    await sleep(Math.min(MAX_BACKOFF_MS, 5 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random()));
   }
-  throw new CommitConflictError(`gave up after ${maxAttempts} attempts to commit on ${store.uri}: other writers kept winning`, true);
+  throw new CommitConflictError(
+    `gave up after ${attempts} attempts in ${((Date.now() - started) / 1000).toFixed(1)} s to commit on ${store.uri}: other writers kept winning (raise timeoutMs to wait longer)`,
+    true,
+  );
 }
