@@ -185,6 +185,29 @@ export function rowIdData(ids: Float64Array, offsets: Int32Array): Data {
   return makeData({ type: new Uint64(), length: offsets.length, nullCount: 0, data: words } as never);
 }
 
+/** Options from JavaScript callers are checked by shape, so a wrong one is INVALID_INPUT naming it, never a TypeError. */
+function checkScanOptions(options: unknown): asserts options is ScanOptions {
+  const fail = (what: string): never => {
+    throw new LanceError("INVALID_INPUT", `scan option ${what}`);
+  };
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail(`object expected, got ${options === null ? "null" : typeof options}`);
+  const o = options as Record<string, unknown>;
+  const names = (key: string, value: unknown): void => {
+    if (value !== undefined && (!Array.isArray(value) || !value.every((c) => typeof c === "string"))) fail(`${key} must be an array of column names, got ${JSON.stringify(value)}`);
+  };
+  names("columns", o.columns);
+  if (o.fragmentIds !== undefined && (!Array.isArray(o.fragmentIds) || !o.fragmentIds.every((f) => Number.isSafeInteger(f) && (f as number) >= 0))) {
+    fail(`fragmentIds must be an array of fragment ids, got ${JSON.stringify(o.fragmentIds)}`);
+  }
+  for (const key of ["withRowId", "withRowAddress", "useIndex"]) if (o[key] !== undefined && typeof o[key] !== "boolean") fail(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
+  if (o.filter !== undefined && typeof o.filter !== "string") fail(`filter must be a SQL string, got ${JSON.stringify(o.filter)}`);
+  const fts = o.fullTextSearch as Record<string, unknown> | undefined;
+  if (fts !== undefined) {
+    if (typeof fts !== "object" || fts === null || typeof fts.query !== "string") fail(`fullTextSearch must be { query: string, columns?: string[] }, got ${JSON.stringify(fts)}`);
+    names("fullTextSearch.columns", fts!.columns);
+  }
+}
+
 export class Scanner implements AsyncIterable<RecordBatch> {
   readonly schema: Schema;
   private readonly projection: Projection;
@@ -193,6 +216,7 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     private readonly ds: Dataset,
     private readonly options: ScanOptions = {},
   ) {
+    checkScanOptions(options);
     if (options.fullTextSearch && !fullTextHandler) throw new LanceError("INTERNAL", "full-text search is not loaded; import lancets from its package entry");
     if (options.filter !== undefined) requireQueryHooks();
     this.projection = planProjection(ds, options);

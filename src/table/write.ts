@@ -2,7 +2,7 @@
 // data files (one fragment each) in the dataset's file version, then committed
 // as an Append or Overwrite transaction.
 
-import { makeData, RecordBatch, Schema, Struct, Table, type Data, type Field } from "apache-arrow";
+import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
 import { concatData, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
@@ -30,21 +30,61 @@ export interface WriteOptions extends CommitOptions {
   dataStorageVersion?: DataStorageVersion;
 }
 
-export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch> | readonly Record<string, unknown>[];
 
 const DEFAULT_MAX_ROWS_PER_FILE = 1024 * 1024;
 
-async function* rawBatchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
+const INPUT_SHAPES = "an apache-arrow Table, a RecordBatch, an (async) iterable of RecordBatches, or an array of row objects";
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? `an object (${(value as object).constructor?.name ?? "no prototype"})` : typeof value;
+}
+
+/** Plain row objects ({ column: value }) as a Table: of `schema`'s types when given (appends), else inferred. */
+function rowsToTable(rows: readonly Record<string, unknown>[], schema: Schema | undefined): Table {
+  if (!schema) return tableFromJSON(rows as Record<string, unknown>[]);
+  const columns: Record<string, Vector> = {};
+  for (const f of schema.fields) {
+    try {
+      columns[f.name] = vectorFromArray(rows.map((r) => r[f.name] ?? null) as never, f.type);
+    } catch (err) {
+      throw new LanceError("INVALID_INPUT", `column "${f.name}": the row values do not convert to ${String(f.type)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (!schema.fields.some((f) => f.name === key)) throw new LanceError("INVALID_INPUT", `column "${key}" is not in the dataset schema (${schema.fields.map((d) => d.name).join(", ")})`);
+    }
+  }
+  return new Table(columns);
+}
+
+function isRowObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof RecordBatch) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+async function* rawBatchesOf(input: WriteInput, schema?: Schema): AsyncGenerator<RecordBatch> {
   if (input instanceof Table) {
     yield* input.batches;
   } else if (input instanceof RecordBatch) {
     yield input;
-  } else if (Symbol.asyncIterator in (input as object)) {
-    yield* input as AsyncIterable<RecordBatch>;
-  } else if (Symbol.iterator in (input as object)) {
-    yield* input as Iterable<RecordBatch>;
+  } else if (Array.isArray(input) && input.length > 0 && input.every(isRowObject)) {
+    yield* rowsToTable(input, schema).batches;
+  } else if (typeof input === "object" && input !== null && (Symbol.asyncIterator in input || Symbol.iterator in input)) {
+    let n = 0;
+    for await (const item of input as AsyncIterable<unknown>) {
+      if (!(item instanceof RecordBatch)) {
+        throw new LanceError("INVALID_INPUT", `item ${n} of the data is ${describeValue(item)}, not a RecordBatch; data must be ${INPUT_SHAPES}`);
+      }
+      n++;
+      yield item;
+    }
   } else {
-    throw new LanceError("INVALID_INPUT", "data must be an apache-arrow Table, a RecordBatch, or an (async) iterable of RecordBatches");
+    throw new LanceError("INVALID_INPUT", `data must be ${INPUT_SHAPES}; got ${describeValue(input)}`);
   }
 }
 
@@ -58,8 +98,8 @@ function storedSchema(schema: Schema): Schema {
 }
 
 /** Input batches with dictionary-encoded columns decoded. */
-async function* batchesOf(input: WriteInput): AsyncGenerator<RecordBatch> {
-  for await (const batch of rawBatchesOf(input)) {
+async function* batchesOf(input: WriteInput, schema?: Schema): AsyncGenerator<RecordBatch> {
+  for await (const batch of rawBatchesOf(input, schema)) {
     if (!batch.schema.fields.some((f) => hasDictionary(f.type))) {
       yield batch;
       continue;
@@ -212,7 +252,7 @@ async function writeFragments(
     fragments.push(await writeDataFile(store, lanceFields, schemaMetadata, arrowSchema, pending, fileVersion));
     pending = fresh();
   };
-  for await (const batch of batchesOf(input)) {
+  for await (const batch of batchesOf(input, arrowSchema)) {
     const order = matchSchema(arrowSchema, batch.schema);
     let start = 0;
     while (start < batch.numRows) {
