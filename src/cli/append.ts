@@ -13,13 +13,66 @@ export interface AppendCliOptions {
   maxRowsPerFile?: number;
 }
 
+const BIG_INTEGER = "\u0000bigint:";
+/** The same marker as JSON text (JSON strings cannot hold a raw NUL). */
+const BIG_INTEGER_JSON = "\\u0000bigint:";
+
+/**
+ * JSON text with integers beyond 2^53 quoted and marked, so JSON.parse keeps
+ * their digits (it would round 9007199254740993 to ...992); `exactIntegers`
+ * turns the marked strings into BigInts.
+ */
+function quoteBigIntegers(line: string): string {
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    const ch = line[i]!;
+    if (ch === '"') {
+      // copy the string literal as it is
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === "\\" ? 2 : 1;
+      out += line.slice(i, j + 1);
+      i = j + 1;
+    } else if (ch === "-" || (ch >= "0" && ch <= "9")) {
+      let j = i + 1;
+      while (j < line.length && /[0-9.eE+-]/.test(line[j]!)) j++;
+      const token = line.slice(i, j);
+      out += /^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) ? `"${BIG_INTEGER_JSON}${token}"` : token;
+      i = j;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}
+
+function exactIntegers(value: unknown): unknown {
+  if (typeof value === "string" && value.startsWith(BIG_INTEGER)) return BigInt(value.slice(BIG_INTEGER.length));
+  if (Array.isArray(value)) return value.map(exactIntegers);
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = exactIntegers(v);
+  }
+  return value;
+}
+
+function describeJson(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && !Number.isFinite(value)) return `${value} (out of range)`;
+  return JSON.stringify(value);
+}
+
+function withArticle(type: string): string {
+  return /^[AEIOU]/i.test(type) ? `an ${type}` : `a ${type}`;
+}
+
 function parseJsonLines(text: string, path: string): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = exactIntegers(JSON.parse(quoteBigIntegers(line)));
     } catch (err) {
       throw new LanceError("INVALID_INPUT", `${path} line ${i + 1}: not JSON (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -36,12 +89,17 @@ function convert(value: unknown, field: Field, where: string): unknown {
   switch (t.typeId) {
     case Type.Int:
       if ((t as unknown as { bitWidth: number }).bitWidth === 64) {
-        if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
-        if (typeof value === "string" && /^-?\d+$/.test(value)) return BigInt(value);
+        const signed = (t as unknown as { isSigned: boolean }).isSigned;
+        let big: bigint | undefined;
+        if (typeof value === "bigint") big = value;
+        else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
+        else if (typeof value === "string" && /^-?\d+$/.test(value)) big = BigInt(value);
+        if (big !== undefined && (signed ? big >= -(2n ** 63n) && big < 2n ** 63n : big >= 0n && big < 2n ** 64n)) return big;
       } else if (typeof value === "number" && Number.isInteger(value)) return value;
       break;
     case Type.Float:
-      if (typeof value === "number") return value;
+      if (typeof value === "number" && Number.isFinite(value)) return value;
+      if (typeof value === "bigint") return Number(value);
       break;
     case Type.Bool:
       if (typeof value === "boolean") return value;
@@ -63,7 +121,7 @@ function convert(value: unknown, field: Field, where: string): unknown {
       }
       return value;
   }
-  throw new LanceError("INVALID_INPUT", `${where}: ${JSON.stringify(value)} is not a ${String(t)}`);
+  throw new LanceError("INVALID_INPUT", `${where}: ${describeJson(value)} is not ${withArticle(String(t))}`);
 }
 
 function jsonTable(rows: Record<string, unknown>[], schema: Schema, path: string): Table {
@@ -89,11 +147,12 @@ function inferTable(rows: Record<string, unknown>[]): Table {
     const present = values.filter((v) => v !== null);
     let type: DataType;
     if (present.every((v) => typeof v === "boolean")) type = new Bool();
-    else if (present.every((v) => typeof v === "number" && Number.isInteger(v))) type = new Int64();
-    else if (present.every((v) => typeof v === "number")) type = new Float64();
+    else if (present.every((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)))) type = new Int64();
+    else if (present.every((v) => typeof v === "number" || typeof v === "bigint")) type = new Float64();
     else if (present.every((v) => typeof v === "string")) type = new Utf8();
     else throw new LanceError("INVALID_INPUT", `column "${name}" mixes JSON types; create the dataset from Arrow data instead`);
-    columns[name] = vectorFromArray((type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number))) : values) as never, type as never) as Vector;
+    const typed = type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number | bigint))) : type instanceof Float64 ? values.map((v) => (v === null ? null : Number(v))) : values;
+    columns[name] = vectorFromArray(typed as never, type as never) as Vector;
   }
   return new Table(columns);
 }

@@ -49,3 +49,39 @@ test("lancets append creates from IPC, appends IPC stream and JSON lines", async
   assert.equal(r.code, 1);
   assert.equal((await openDataset(path)).version, 3);
 });
+
+test("JSON lines: integers beyond 2^53 stay exact, out-of-range numbers are named", async () => {
+  const dir = tempDir();
+  const path = join(dir, "big.lance");
+  const jsonl = join(dir, "big.jsonl");
+  writeFileSync(jsonl, ['{"id": 9007199254740993, "note": "9007199254740993 in a string", "x": 1.5}', '{"id": -9223372036854775808, "note": "min", "x": 12345678901234567890}'].join("\n") + "\n");
+  let r = await run(["append", path, "--input", jsonl]);
+  assert.equal(r.code, 0, r.out);
+  const db = await connect(dir);
+  const rows = await (await db.openTable("big")).query().toArray();
+  assert.deepEqual(
+    rows.map((x) => [String(x.id), x.note, x.x]),
+    [
+      ["9007199254740993", "9007199254740993 in a string", 1.5],
+      ["-9223372036854775808", "min", 12345678901234567000],
+    ],
+  );
+  const more = join(dir, "more.jsonl");
+  writeFileSync(more, '{"id": 9223372036854775807, "note": "max", "x": 0}\n');
+  r = await run(["append", path, "--input", more]);
+  assert.equal(r.code, 0, r.out);
+  assert.equal(String((await (await db.openTable("big")).query().where("note = 'max'").toArray())[0]!.id), "9223372036854775807");
+  const errors: string[] = [];
+  const bad = join(dir, "bad.jsonl");
+  for (const [line, pattern] of [
+    ['{"id": 1e400, "note": "x", "x": 0}', /line 1 column "id": Infinity \(out of range\) is not an Int64/],
+    ['{"id": 9223372036854775808, "note": "x", "x": 0}', /9223372036854775808 is not an Int64/],
+    ['{"id": 1, "note": "x", "x": 1e400}', /column "x": Infinity \(out of range\) is not a Float64/],
+  ] as const) {
+    writeFileSync(bad, `${line}\n`);
+    errors.length = 0;
+    const code = await main(["node", "lancets", "append", path, "--input", bad], () => undefined, (t) => errors.push(t));
+    assert.equal(code, 1);
+    assert.match(errors.join("\n"), pattern);
+  }
+});
