@@ -36,7 +36,7 @@ export class LocalFileStore implements ObjectStore {
     const p = this.abs(path);
     try {
       const s = await stat(p);
-      if (!s.isFile()) throw new LanceError("NOT_FOUND", `${p} is not a file`);
+      if (!s.isFile()) throw new LanceError("IO", `${p} is ${s.isDirectory() ? "a directory" : "not a regular file"}, not an object lancets can read`);
       return s.size;
     } catch (err) {
       if (err instanceof LanceError) throw err;

@@ -74,16 +74,20 @@ async function readHint(store: ObjectStore): Promise<number | undefined> {
 
 /** The newest version of the dataset in `store`. */
 export async function latestVersion(store: ObjectStore): Promise<VersionLocation> {
+  // newer versions than the one found are probed for: a hint may be stale, and a
+  // version in _versions/ that is not a readable object must fail, not be skipped
+  const probeNewer = async (start: VersionLocation): Promise<VersionLocation> => {
+    let found = start;
+    for (;;) {
+      const next = await locate(store, found.version + 1, found.scheme);
+      if (!next) return found;
+      found = next;
+    }
+  };
   const hint = await readHint(store);
   if (hint !== undefined) {
-    let found = await locateVersion(store, hint);
-    if (found) {
-      for (;;) {
-        const next = await locate(store, found.version + 1, found.scheme);
-        if (!next) return found;
-        found = next;
-      }
-    }
+    const found = await locateVersion(store, hint);
+    if (found) return probeNewer(found);
   }
   const all = await listVersionLocations(store);
   const last = all[all.length - 1];
@@ -92,5 +96,5 @@ export async function latestVersion(store: ObjectStore): Promise<VersionLocation
     if (anything.length === 0) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: the directory is missing or empty`);
     throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: ${VERSIONS_DIR}/ holds no manifest`);
   }
-  return last;
+  return probeNewer(last);
 }

@@ -2,7 +2,7 @@
 // path and the numbers; never a crash, a hang or a wrong answer.
 
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
@@ -236,6 +236,16 @@ describe("bad input", () => {
         await expectLanceError(store.delete(path), "CORRUPT_FILE", /leaves the dataset root/);
       }
       await expectLanceError(store.list("../"), "CORRUPT_FILE", /leaves the dataset root/);
+    }
+  });
+
+  test("a directory in place of the newest manifest fails, as in Lance, instead of opening an older version", async () => {
+    for (const withHint of [true, false]) {
+      const copy = copyDataset(source);
+      mkdirSync(join(copy, "_versions", manifestFileName(latest + 1, "v2")));
+      if (!withHint) for (const n of readdirSync(join(copy, "_versions"))) if (n.endsWith(".json")) rmSync(join(copy, "_versions", n));
+      await expectLanceError(openDataset(copy), "IO", /is a directory, not an object lancets can read/);
+      assert.equal((await openDataset(copy, { version: latest })).version, latest, "older versions stay readable by number");
     }
   });
 
