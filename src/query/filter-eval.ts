@@ -1,12 +1,12 @@
 // Evaluates filter expressions over Arrow data with SQL's three-valued logic:
 // each row is TRUE, FALSE or NULL (unknown); a filter keeps the TRUE rows.
 
-import { compileLike } from "./like.js";
 import { makeData, Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { CANONICAL_NAN, compareBytes, floatWords } from "../index/value-order.js";
 import { showLiteral, type CompareOp, type Expr, type Literal } from "./filter-parse.js";
+import { compileLike } from "./like.js";
 
 export const FALSE = 0;
 export const TRUE = 1;

@@ -16,6 +16,7 @@ import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHoo
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
+import { RowAddressIndex } from "./row-addresses.js";
 
 export interface IgnoredSegment {
   index: string;
@@ -85,22 +86,14 @@ interface Planned {
 
 type Candidates = Map<number, Set<number>>;
 
-const addressMaps = new WeakMap<Dataset, Promise<((rowId: number) => number | undefined) | undefined>>();
+const addressIndexes = new WeakMap<Dataset, Promise<((rowId: number) => number | undefined) | undefined>>();
 
-/** On datasets with stable row ids, a map from row id to row address (built once per opened version). */
+/** On datasets with stable row ids, a lookup from live row id to row address (built once per opened version). */
 export function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number | undefined) | undefined> {
-  let found = addressMaps.get(ds);
+  let found = addressIndexes.get(ds);
   if (!found) {
-    found = (async () => {
-      if ((ds.manifest.readerFeatureFlags & 2n) === 0n) return undefined;
-      const addresses = new Map<number, number>();
-      for (const f of ds.manifest.fragments) {
-        const ids = await readStableRowIds(ds, f);
-        ids?.forEach((id, offset) => addresses.set(id, f.id * 0x1_0000_0000 + offset));
-      }
-      return (rowId: number) => addresses.get(rowId);
-    })();
-    addressMaps.set(ds, found);
+    found = RowAddressIndex.build(ds).then((index) => (index ? (rowId: number) => index.lookup(rowId) : undefined));
+    addressIndexes.set(ds, found);
   }
   return found;
 }

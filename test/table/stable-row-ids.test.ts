@@ -40,4 +40,18 @@ describe("stable row ids", () => {
     const addrs = ours.getChild("_rowaddr")!.toArray() as BigUint64Array;
     assert.ok(ids.some((v, i) => v !== addrs[i]));
   });
+
+  test("row id -> address lookups: every live row, no deleted row, in runs rather than one entry per row", async () => {
+    const { RowAddressIndex } = await import("../../src/query/row-addresses.js");
+    const ds = await openDataset(path);
+    const index = (await RowAddressIndex.build(ds))!;
+    const live = await ds.scan({ withRowId: true, withRowAddress: true, columns: ["id"] }).toArrow();
+    const ids = live.getChild("_rowid")!.toArray() as BigUint64Array;
+    const addrs = live.getChild("_rowaddr")!.toArray() as BigUint64Array;
+    for (let i = 0; i < ids.length; i++) assert.equal(index.lookup(Number(ids[i]!)), Number(addrs[i]!), `row id ${ids[i]}`);
+    const liveIds = new Set(Array.from(ids, Number));
+    const maxId = Math.max(...liveIds);
+    for (let id = 0; id <= maxId + 10; id++) if (!liveIds.has(id)) assert.equal(index.lookup(id), undefined, `row id ${id} is not live`);
+    assert.ok(index.numRuns < ids.length / 3, `${index.numRuns} runs for ${ids.length} rows`);
+  });
 });
