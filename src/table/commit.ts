@@ -115,7 +115,32 @@ function sleep(ms: number): Promise<void> {
  * Commits `txn` (read at txn.readVersion, 0 for a new dataset): the manifest
  * of each attempt comes from `build`, applied to the latest version.
  */
-export async function commitTransaction(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions = {}): Promise<Dataset> {
+export async function commitTransaction(
+  open: OpenDataset,
+  store: ObjectStore,
+  txn: Transaction,
+  build: ManifestBuilder,
+  options: CommitOptions = {},
+  /** Files written for this commit (data files), removed with its transaction file when it fails unpublished. */
+  ownedPaths: readonly string[] = [],
+): Promise<Dataset> {
+  let published = false;
+  try {
+    return await attemptCommits(open, store, txn, build, options, () => {
+      published = true;
+    });
+  } catch (err) {
+    if (!published) await removeQuietly(store, [...ownedPaths, transactionFilePath(transactionFileName(txn))]);
+    throw err;
+  }
+}
+
+/** Deletes what a failed write left behind; a failure to delete must not hide the write's own error. */
+export async function removeQuietly(store: ObjectStore, paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((p) => store.delete(p).catch(() => undefined)));
+}
+
+async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions, onPublished: () => void): Promise<Dataset> {
   const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
   const started = Date.now();
@@ -164,6 +189,7 @@ export async function commitTransaction(open: OpenDataset, store: ObjectStore, t
       txnWritten = true;
     }
     if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
+      onPublished();
       // the hint only speeds up finding the latest version; losing it is harmless
       await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
       return open(store, { version });

@@ -16,7 +16,7 @@ import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { commitTransaction, newTransactionUuid, type CommitOptions, type OpenDataset } from "./commit.js";
+import { commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
 import type { Dataset } from "./dataset.js";
 
 export type WriteMode = "create" | "append" | "overwrite";
@@ -252,6 +252,15 @@ async function writeFragments(
     fragments.push(await writeDataFile(store, lanceFields, schemaMetadata, arrowSchema, pending, fileVersion));
     pending = fresh();
   };
+  try {
+    await consume();
+  } catch (err) {
+    await removeQuietly(store, dataFilePaths(fragments));
+    throw err;
+  }
+  return fragments;
+
+  async function consume(): Promise<void> {
   for await (const batch of batchesOf(input, arrowSchema)) {
     const order = matchSchema(arrowSchema, batch.schema);
     let start = 0;
@@ -270,7 +279,11 @@ async function writeFragments(
     }
   }
   await flush();
-  return fragments;
+  }
+}
+
+function dataFilePaths(fragments: readonly Fragment[]): string[] {
+  return fragments.flatMap((f) => f.files.map((d) => `data/${d.path}`));
 }
 
 function assignIds(fragments: Fragment[], firstId: number): Fragment[] {
@@ -343,7 +356,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
       // a manifest that said legacy over 2.x files now names the version its files have, as Lance records it
       if (manifest.dataFormat?.version !== fileVersion) manifest.dataFormat = { fileFormat: "lance", version: fileVersion };
       return { manifest, indices: [...latest!.indices] };
-    }, options);
+    }, options, dataFilePaths(fragments));
   }
 
   // create or overwrite: the schema comes from the data
@@ -396,5 +409,6 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
       return { manifest, indices: [] };
     },
     { ...options, createOnly: mode === "create" },
+    dataFilePaths(fragments),
   );
 }

@@ -53,5 +53,20 @@ describe("commit retries", () => {
     });
     assert.ok(Date.now() - started < 5_000, "the deadline is kept");
     assert.equal((await openDataset(store)).version, 1);
+    // the failed append's data files and transaction file are gone
+    assert.deepEqual((await store.list("data/")).length, 1);
+    assert.deepEqual((await store.list("_transactions/")).length, 1);
+  });
+
+  test("an input stream that fails after a data file was written leaves nothing behind", async () => {
+    const store = new ContendedStore("memory://failing/");
+    await writeDataset(store, textTable(10));
+    const before = (await store.list("")).map((m) => m.path).sort();
+    async function* failing() {
+      yield* textTable(30, 10).batches;
+      throw new Error("the source went away");
+    }
+    await assert.rejects((await openDataset(store)).append(failing(), { maxRowsPerFile: 10 }), /the source went away/);
+    assert.deepEqual((await store.list("")).map((m) => m.path).sort(), before);
   });
 });
