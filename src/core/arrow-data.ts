@@ -6,7 +6,7 @@
 // its validity bitmap and boolean values, while value buffers, value offsets
 // and struct / fixed-size-list children are already sliced.
 
-import { DataType, makeData, Type, type Data, type FixedSizeList, type List, type Struct } from "apache-arrow";
+import { DataType, makeData, Type, type Data, type Dictionary, type FixedSizeList, type List, type Struct } from "apache-arrow";
 import { LanceError } from "./errors.js";
 
 function bitWidthOf(type: DataType): number | undefined {
@@ -136,6 +136,13 @@ export function takeData(data: Data, indices: Int32Array): Data {
       const child = takeData(data.children[0]!, Int32Array.from(childIdx));
       return makeData({ type: type as List, length: n, nullCount, nullBitmap: bitmap, valueOffsets: outOffsets, child } as never);
     }
+    case Type.Dictionary: {
+      // the keys are taken; the dictionary stays shared
+      const indicesType = (type as Dictionary).indices;
+      const keys = makeData({ type: indicesType, length: data.length, nullCount: 0, data: data.values } as never);
+      const taken = takeData(keys, indices);
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: taken.values, dictionary: data.dictionary } as never);
+    }
     default:
       throw new LanceError("NOT_SUPPORTED", `selecting rows of type ${String(type)} is not supported`);
   }
@@ -219,6 +226,13 @@ export function concatData(parts: readonly Data[]): Data {
   switch (type.typeId) {
     case Type.Null:
       return makeData({ type, length: total, nullCount: total } as never);
+    case Type.Dictionary: {
+      const dictionary = parts[0]!.dictionary;
+      if (parts.some((p) => p.dictionary !== dictionary)) throw new LanceError("NOT_SUPPORTED", "concatenating dictionary data with different dictionaries is not supported");
+      const indicesType = (type as Dictionary).indices;
+      const keys = concatData(parts.map((p) => makeData({ type: indicesType, length: p.length, nullCount: 0, data: p.values } as never)));
+      return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: keys.values, dictionary } as never);
+    }
     case Type.Struct: {
       const children = type.children.map((_, c) => concatData(parts.map((p) => p.children[c]!)));
       return makeData({ type: type as Struct, length: total, nullCount, nullBitmap: bitmap, children } as never);

@@ -1,4 +1,5 @@
-// Reads Lance 2.0/2.1/2.2 data files from an ObjectStore: the tail is read
+// Reads Lance 2.0/2.1/2.2 data files from an ObjectStore (open-file-reader.ts
+// picks this reader or the legacy one from the footer): the tail is read
 // speculatively so footer, offset tables, column metadata and schema usually
 // arrive in one request; page buffers of a column are fetched in coalesced
 // ranges, decoded and assembled into Arrow data.
@@ -20,9 +21,6 @@ import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 
 const TAIL_BYTES = 64 * 1024;
-/** Readers remembered per store by openCached. */
-const OPEN_READERS = 256;
-const openReaders = new WeakMap<ObjectStore, Map<string, Promise<LanceFileReader>>>();
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 const BINARY_LOGICAL_TYPES = new Set(["string", "binary", "large_string", "large_binary"]);
@@ -99,30 +97,6 @@ export class LanceFileReader {
     if (next !== columns.length) {
       throw new CorruptFileError(path, undefined, `schema implies ${next} columns but the file has ${columns.length}`);
     }
-  }
-
-  /**
-   * Like open, remembering the last files opened through this store (Lance
-   * files never change once written, and a known size pins the version), so
-   * repeated reads skip the footer and metadata. Without a known size the
-   * file is simply opened.
-   */
-  static async openCached(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
-    if (!options.sizeBytes || options.sizeBytes <= 0) return LanceFileReader.open(store, path, options);
-    let cache = openReaders.get(store);
-    if (!cache) openReaders.set(store, (cache = new Map()));
-    const key = `${path}\u0000${options.sizeBytes}`;
-    let found = cache.get(key);
-    if (found) {
-      cache.delete(key);
-      cache.set(key, found);
-      return found;
-    }
-    found = LanceFileReader.open(store, path, options);
-    cache.set(key, found);
-    found.catch(() => cache.delete(key));
-    while (cache.size > OPEN_READERS) cache.delete(cache.keys().next().value!);
-    return found;
   }
 
   /** Opens a 2.x file (legacy files fail with NOT_SUPPORTED; openFileReader opens either). */

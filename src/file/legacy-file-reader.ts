@@ -157,7 +157,12 @@ export class LegacyFileReader {
         const index = topLevel.findIndex((f) => f.id === id);
         if (index < 0) throw new LanceError("INTERNAL", `field ${id} is not a top-level field of ${this.path}`);
         const arrow = arrowSchema.fields[index]!;
-        const parts = await Promise.all(pieces.map((p) => this.readArray(arrow, topLevel[index]!, p.batch, p.start, p.end)));
+        const lance = topLevel[index]!;
+        if (legacyPageKind(arrow.type) === "dictionary") {
+          out.set(id, await this.readDictionary(arrow, lance, pieces));
+          return;
+        }
+        const parts = await Promise.all(pieces.map((p) => this.readArray(arrow, lance, p.batch, p.start, p.end)));
         out.set(id, parts.length === 0 ? nullData(arrow.type, 0) : parts.length === 1 ? parts[0]! : concatData(parts));
       }),
     );
@@ -249,17 +254,21 @@ export class LegacyFileReader {
         const items = await this.readArray(type.children[0]!, item, batch, positions[0]!, positions[end - start]!);
         return buildListData(arrow, positions, items, ctx);
       }
-      case "dictionary": {
-        const values = this.dictionaries.get(lance.id);
-        if (!values) throw new LanceError("NOT_SUPPORTED", `dictionary column "${lance.name}" of ${this.path} needs its dictionary values, which were not given`);
-        const page = this.page(lance, batch);
-        const keyField = arrow.clone({ type: (type as unknown as { indices: DataType }).indices, nullable: false });
-        const keys = await this.readPlain(keyField, lance, batch, start, end);
-        return buildDictionaryData(arrow, keys, values, this.ctx(page));
-      }
+      case "dictionary":
+        return this.readDictionary(arrow, lance, [{ batch, start, end }]);
       default:
         throw new LanceError("NOT_SUPPORTED", `column "${lance.name}" of type ${String(type)} in legacy file ${this.path} cannot be read by lancets`);
     }
+  }
+
+  /** A dictionary field over several batch pieces: keys of every piece, one dictionary. */
+  private async readDictionary(arrow: Field, lance: LanceField, pieces: BatchPiece[]): Promise<Data> {
+    const values = this.dictionaries.get(lance.id);
+    if (!values) throw new LanceError("NOT_SUPPORTED", `dictionary column "${lance.name}" of ${this.path} needs its dictionary values, which were not given`);
+    const keyField = arrow.clone({ type: (arrow.type as unknown as { indices: DataType }).indices, nullable: false });
+    const parts = await Promise.all(pieces.map((p) => this.readPlain(keyField, lance, p.batch, p.start, p.end)));
+    const keys = parts.length === 0 ? nullData(keyField.type, 0) : parts.length === 1 ? parts[0]! : concatData(parts);
+    return buildDictionaryData(arrow, keys, values, { path: this.path, byteOffset: pieces[0] ? this.page(lance, pieces[0].batch).position : 0 });
   }
 
   private async readPlain(arrow: Field, lance: LanceField, batch: number, start: number, end: number): Promise<Data> {
@@ -270,4 +279,35 @@ export class LegacyFileReader {
     const bytes = await this.bytes(page.position + span.start, span.end - span.start, `values of "${lance.name}"`);
     return decodePlainPage(arrow, bytes, span.bitShift, end - start, this.ctx(page));
   }
+}
+
+/**
+ * Reads the values of a legacy dictionary field, which Lance keeps in the
+ * dataset's manifest file (`path`) at the field's dictionary position:
+ * plain values for integers, binary positions (values nullable: empty reads
+ * as null, as Lance does) for strings.
+ */
+export async function readLegacyDictionary(store: ObjectStore, path: string, valueField: Field, byteOffset: number, length: number): Promise<Data> {
+  const fileSize = await store.size(path);
+  const ctx: DecodeContext = { path, byteOffset };
+  const read = async (position: number, size: number, what: string): Promise<Uint8Array> => {
+    if (size === 0) return new Uint8Array(0);
+    if (position < 0 || position + size > fileSize) throw new CorruptFileError(path, position, `${what} (${size} bytes at ${position}) passes the end of the file (size ${fileSize})`);
+    const got = await store.readRange(path, position, size);
+    if (got.byteLength !== size) throw new CorruptFileError(path, position, `read ${got.byteLength} bytes of ${what}, expected ${size}`);
+    return got;
+  };
+  const kind = legacyPageKind(valueField.type);
+  if (kind === "binary") {
+    if ((length + 1) * 8 > fileSize) throw new CorruptFileError(path, byteOffset, `dictionary of ${length} values cannot fit the file (size ${fileSize})`);
+    const positions = decodePositions(await read(byteOffset, (length + 1) * 8, "dictionary positions"), length + 1, 64, ctx);
+    const data = await read(positions[0]!, positions[length]! - positions[0]!, "dictionary values");
+    return decodeBinaryPage(valueField.clone({ nullable: true }), positions, data, ctx);
+  }
+  if (kind === "plain") {
+    const span = plainByteSpan(plainBitsPerRow(valueField.type)!, 0, length);
+    if (span.end > fileSize) throw new CorruptFileError(path, byteOffset, `dictionary of ${length} values cannot fit the file (size ${fileSize})`);
+    return decodePlainPage(valueField, await read(byteOffset, span.end, "dictionary values"), 0, length, ctx);
+  }
+  throw new LanceError("NOT_SUPPORTED", `dictionary values of type ${String(valueField.type)} are not supported`);
 }
