@@ -51,6 +51,59 @@ export interface LegacyOpenOptions {
   dictionaries?: ReadonlyMap<number, Data>;
 }
 
+/** Requests closer than this many bytes are fetched as one range. */
+const COALESCE_GAP = 4096;
+
+/**
+ * Collects the byte ranges asked for while a read is being planned (page
+ * values, then the bytes their positions point at) and fetches neighbours
+ * together: a legacy file has one page per field per batch, so a scan
+ * would otherwise make a request per page.
+ */
+class CoalescingFetcher {
+  private pending: { position: number; size: number; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly path: string,
+  ) {}
+
+  get(position: number, size: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setTimeout(() => this.flush(), 0);
+      this.pending.push({ position, size, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const requests = this.pending.sort((a, b) => a.position - b.position);
+    this.pending = [];
+    let i = 0;
+    while (i < requests.length) {
+      const start = requests[i]!.position;
+      let end = start + requests[i]!.size;
+      let j = i + 1;
+      while (j < requests.length && requests[j]!.position <= end + COALESCE_GAP) {
+        end = Math.max(end, requests[j]!.position + requests[j]!.size);
+        j++;
+      }
+      const group = requests.slice(i, j);
+      this.store.readRange(this.path, start, end - start).then(
+        (bytes) => {
+          for (const r of group) {
+            if (bytes.byteLength < r.position + r.size - start) r.reject(new CorruptFileError(this.path, r.position, `read ${bytes.byteLength} bytes at ${start}, expected ${end - start}`));
+            else r.resolve(bytes.subarray(r.position - start, r.position - start + r.size));
+          }
+        },
+        (err: unknown) => {
+          for (const r of group) r.reject(err);
+        },
+      );
+      i = j;
+    }
+  }
+}
+
 /** A piece of a row range inside one batch. */
 interface BatchPiece {
   batch: number;
@@ -62,6 +115,7 @@ export class LegacyFileReader {
   readonly fileVersion = "legacy";
   readonly globalBuffers: BufferRange[] = [];
   private readonly childrenOf: Map<number, LanceField[]>;
+  private readonly fetcher: CoalescingFetcher;
 
   private constructor(
     readonly store: ObjectStore,
@@ -73,6 +127,7 @@ export class LegacyFileReader {
     private readonly dictionaries: ReadonlyMap<number, Data>,
   ) {
     this.childrenOf = childrenByParent(schema.fields);
+    this.fetcher = new CoalescingFetcher(store, path);
   }
 
   /** Opens a legacy file whose last bytes (from tailStart to the end) were already read. */
@@ -202,9 +257,7 @@ export class LegacyFileReader {
     if (position < 0 || position + size > this.fileSize) {
       throw new CorruptFileError(this.path, position, `${what} (${size} bytes at ${position}) passes the end of the file (size ${this.fileSize})`);
     }
-    const got = await this.store.readRange(this.path, position, size);
-    if (got.byteLength !== size) throw new CorruptFileError(this.path, position, `read ${got.byteLength} bytes of ${what}, expected ${size}`);
-    return got;
+    return this.fetcher.get(position, size);
   }
 
   private checkRows(field: LanceField, page: LegacyPage, end: number, extra: number): void {
