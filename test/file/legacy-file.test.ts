@@ -12,6 +12,7 @@ import {
   Bool,
   DateMillisecond,
   Dictionary,
+  DurationMillisecond,
   Field,
   FixedSizeList,
   Float16,
@@ -19,11 +20,13 @@ import {
   Int64,
   List,
   makeData,
+  Null,
   makeVector,
   RecordBatch,
   Schema,
   Struct,
   Table,
+  TimeMicrosecond,
   Utf8,
   vectorFromArray,
   type Data,
@@ -40,11 +43,11 @@ import { assertSameRows, normalize } from "../helpers/values.js";
 
 const ROWS = 2500; // Lance's legacy writer starts a batch every 1024 rows
 
-/** Types beyond the reader matrix's wide table: f16, lists of strings and structs, nested lists, boolean vectors, date64, dictionaries. */
+/** Types beyond the reader matrix's wide table: f16, lists of strings and structs, nested lists, boolean vectors, date64, dictionaries, nulls, times, durations, non-nullable strings. */
 function extraTable(n: number): Table {
   const idx = Array.from({ length: n }, (_, i) => i);
-  const col = (name: string, values: unknown[], type: DataType): { field: Field; data: Data } => ({
-    field: new Field(name, type, true),
+  const col = (name: string, values: unknown[], type: DataType, nullable = true): { field: Field; data: Data } => ({
+    field: new Field(name, type, nullable),
     data: vectorFromArray(values as never, type as never).data[0]!,
   });
   const cols = [
@@ -56,6 +59,11 @@ function extraTable(n: number): Table {
     col("bits", idx.map((i) => [i % 2 === 0, i % 3 === 0, true]), new FixedSizeList(3, new Field("item", new Bool(), true))),
     col("moment", idx.map((i) => new Date(Date.UTC(2021, 0, 1) + i * 1000)), new DateMillisecond()),
     col("kind", idx.map((i) => `kind-${i % 7}`), new Dictionary(new Utf8(), new Int32())),
+    col("nothing", idx.map(() => null), new Null()),
+    col("clock", idx.map((i) => BigInt(i * 1000)), new TimeMicrosecond()),
+    col("wait", idx.map((i) => BigInt(i)), new DurationMillisecond()),
+    // not nullable: empty strings stay empty strings
+    col("label", idx.map((i) => (i % 3 === 0 ? "" : `l${i}`)), new Utf8(), false),
   ];
   const schema = new Schema(cols.map((c) => c.field));
   const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: cols.map((c) => c.data) });
@@ -71,6 +79,7 @@ interface Fixture {
 
 const fixtures: Fixture[] = [];
 let legacyBytes: Uint8Array;
+let wideBytes: Uint8Array;
 let legacyFields: Dataset["manifest"]["fields"];
 
 before(async () => {
@@ -86,9 +95,12 @@ before(async () => {
     const columns = ds.schema.fields.map((f) => f.name);
     fixtures.push({ name, ds, table, columns });
   }
-  const wide = fixtures[0]!.ds;
-  legacyFields = wide.manifest.fields;
-  legacyBytes = new Uint8Array(readFileSync(join(tablePath(dir, "wide"), "data", wide.manifest.fragments[0]!.files[0]!.path)));
+  // a smaller file of two batches for the damage tests
+  await db.createTable("small", wideTable(1100), { dataStorageVersion: "legacy" } as never);
+  const small = await openDataset(tablePath(dir, "small"));
+  legacyFields = small.manifest.fields;
+  legacyBytes = new Uint8Array(readFileSync(join(tablePath(dir, "small"), "data", small.manifest.fragments[0]!.files[0]!.path)));
+  wideBytes = new Uint8Array(readFileSync(join(tablePath(dir, "wide"), "data", fixtures[0]!.ds.manifest.fragments[0]!.files[0]!.path)));
 });
 
 describe("legacy (v1) files written by Lance", () => {
@@ -173,7 +185,7 @@ describe("legacy (v1) files written by Lance", () => {
     const f = fixtures[0]!;
     const file = f.ds.manifest.fragments[0]!.files[0]!;
     const store = new MemoryStore();
-    await store.put("f.lance", legacyBytes);
+    await store.put("f.lance", wideBytes);
     let fetched = 0;
     const counting = Object.create(store, {
       readRange: {
@@ -183,7 +195,7 @@ describe("legacy (v1) files written by Lance", () => {
         },
       },
     }) as MemoryStore;
-    const reader = await openFileReader(counting, "f.lance", { fields: legacyFields, fieldIds: file.fields });
+    const reader = await openFileReader(counting, "f.lance", { fields: f.ds.manifest.fields, fieldIds: file.fields });
     const ids = reader.schema.fields.filter((x) => x.parentId === -1).map((x) => x.id);
     fetched = 0;
     const full = await reader.readFields(ids);
