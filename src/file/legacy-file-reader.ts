@@ -7,7 +7,7 @@
 import { makeData, type Data, type DataType, type Field } from "apache-arrow";
 import { concatData, nullData } from "../core/arrow-data.js";
 import { CorruptFileError, LanceError } from "../core/errors.js";
-import type { DecodeContext } from "../format/encoding/data-block.js";
+import { checkCount, type DecodeContext } from "../format/encoding/data-block.js";
 import type { BufferRange } from "../format/file/footer.js";
 import type { FileSchema } from "../format/file/column-metadata.js";
 import {
@@ -272,8 +272,10 @@ export class LegacyFileReader {
     const kind = legacyPageKind(type);
     switch (kind) {
       case "null": {
+        // nothing is stored, so the count alone is bounded before anything is allocated
         const page = this.page(lance, batch);
         this.checkRows(lance, page, end, 0);
+        checkCount(end - start, this.ctx(page), `null values of "${lance.name}"`);
         return nullData(type, end - start);
       }
       case "plain":
