@@ -5,6 +5,9 @@
 //
 //   footer: u64 column_meta_start | u64 cmo_table_pos | u64 gbo_table_pos
 //           u32 num_global_buffers | u32 num_columns | u16 major | u16 minor | "LANC"
+//
+// Every Lance file, legacy (v1) ones included, ends with the version words and
+// the magic, so those are read and checked before any version-specific field.
 
 import { ByteReader, utf8Decode } from "../../core/bytes.js";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
