@@ -143,11 +143,6 @@ export function buildDictionaryData(field: Field, keys: Data, values: Data, ctx:
   return makeData({ type, length: keys.length, nullCount: 0, data: keys.values, dictionary: makeVector(values) } as never);
 }
 
-/** The key type of a dictionary field, as an Arrow field for plain decoding. */
-export function dictionaryKeyType(type: DataType): DataType {
-  return (type as Dictionary).indices;
-}
-
 export function isLargeListLogical(logicalType: string): boolean {
   return logicalType === "large_list" || logicalType === "large_list.struct";
 }
