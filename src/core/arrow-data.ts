@@ -6,7 +6,7 @@
 // its validity bitmap and boolean values, while value buffers, value offsets
 // and struct / fixed-size-list children are already sliced.
 
-import { DataType, makeData, Type, type Data, type FixedSizeList, type List, type Struct } from "apache-arrow";
+import { DataType, makeData, Type, type Data, type Dictionary, type FixedSizeList, type List, type Struct } from "apache-arrow";
 import { LanceError } from "./errors.js";
 
 function bitWidthOf(type: DataType): number | undefined {
@@ -136,6 +136,13 @@ export function takeData(data: Data, indices: Int32Array): Data {
       const child = takeData(data.children[0]!, Int32Array.from(childIdx));
       return makeData({ type: type as List, length: n, nullCount, nullBitmap: bitmap, valueOffsets: outOffsets, child } as never);
     }
+    case Type.Dictionary: {
+      // the keys are taken; the dictionary stays shared
+      const indicesType = (type as Dictionary).indices;
+      const keys = makeData({ type: indicesType, length: data.length, nullCount: 0, data: data.values } as never);
+      const taken = takeData(keys, indices);
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: taken.values, dictionary: data.dictionary } as never);
+    }
     default:
       throw new LanceError("NOT_SUPPORTED", `selecting rows of type ${String(type)} is not supported`);
   }
@@ -219,48 +226,68 @@ export function concatData(parts: readonly Data[]): Data {
   switch (type.typeId) {
     case Type.Null:
       return makeData({ type, length: total, nullCount: total } as never);
+    case Type.Dictionary: {
+      const dictionary = parts[0]!.dictionary;
+      if (parts.some((p) => p.dictionary !== dictionary)) throw new LanceError("NOT_SUPPORTED", "concatenating dictionary data with different dictionaries is not supported");
+      const indicesType = (type as Dictionary).indices;
+      const keys = concatData(parts.map((p) => makeData({ type: indicesType, length: p.length, nullCount: 0, data: p.values } as never)));
+      return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: keys.values, dictionary } as never);
+    }
     case Type.Struct: {
       const children = type.children.map((_, c) => concatData(parts.map((p) => p.children[c]!)));
       return makeData({ type: type as Struct, length: total, nullCount, nullBitmap: bitmap, children } as never);
     }
+    case Type.List: {
+      // A sliced list keeps its whole child: each part contributes the items its offsets span.
+      const offsets = new Int32Array(total + 1);
+      const children: Data[] = [];
+      let row = 0;
+      let base = 0;
+      for (const p of parts) {
+        const o = p.valueOffsets as Int32Array;
+        const first = o[0]!;
+        for (let i = 1; i <= p.length; i++) offsets[row + i] = base + o[i]! - first;
+        const items = o[p.length]! - first;
+        children.push(p.children[0]!.slice(first, items));
+        row += p.length;
+        base += items;
+      }
+      const child = concatData(children);
+      return makeData({ type: type as List, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child } as never);
+    }
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      // A sliced part keeps its whole byte buffer: copy the span its offsets cover, once per part.
+      const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+      let bytes = 0;
+      for (const p of parts) {
+        const o = p.valueOffsets as Int32Array | BigInt64Array;
+        bytes += Number(o[p.length]!) - Number(o[0]!);
+      }
+      const data = new Uint8Array(bytes);
+      const offsets = large ? new BigInt64Array(total + 1) : new Int32Array(total + 1);
+      let row = 0;
+      let base = 0;
+      for (const p of parts) {
+        const o = p.valueOffsets as Int32Array | BigInt64Array;
+        const first = Number(o[0]!);
+        const last = Number(o[p.length]!);
+        if (large) for (let i = 1; i <= p.length; i++) offsets[row + i] = BigInt(base + Number(o[i]!) - first) as never;
+        else for (let i = 1; i <= p.length; i++) offsets[row + i] = (base + (o[i] as number) - first) as never;
+        data.set((p.values as Uint8Array).subarray(first, last), base);
+        row += p.length;
+        base += last - first;
+      }
+      return makeData({ type, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data } as never);
+    }
     default: {
-      // Variable-width, list and fixed-size list parts: normalise each part through takeData (which drops slice
-      // offsets), then splice offsets and children.
+      // Fixed-size list parts: normalise each part through takeData (which drops slice offsets), then splice children.
       const normal = parts.map((p) => takeData(p, indices(p.length)));
       if (type.typeId === Type.FixedSizeList) {
         const child = concatData(normal.map((p) => p.children[0]!));
         return makeData({ type, length: total, nullCount, nullBitmap: bitmap, child } as never);
-      }
-      if (type.typeId === Type.List) {
-        const offsets = new Int32Array(total + 1);
-        let row = 0;
-        let base = 0;
-        for (const p of normal) {
-          const o = p.valueOffsets as Int32Array;
-          for (let i = 1; i <= p.length; i++) offsets[row + i] = base + o[i]!;
-          row += p.length;
-          base += o[p.length]!;
-        }
-        const child = concatData(normal.map((p) => p.children[0]!));
-        return makeData({ type: type as List, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child } as never);
-      }
-      if (type.typeId === Type.Utf8 || type.typeId === Type.Binary || type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary) {
-        const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
-        let bytes = 0;
-        for (const p of normal) bytes += Number((p.valueOffsets as Int32Array | BigInt64Array)[p.length]!);
-        const data = new Uint8Array(bytes);
-        const offsets = large ? new BigInt64Array(total + 1) : new Int32Array(total + 1);
-        let row = 0;
-        let base = 0;
-        for (const p of normal) {
-          const o = p.valueOffsets as Int32Array | BigInt64Array;
-          for (let i = 1; i <= p.length; i++) offsets[row + i] = (large ? BigInt(base + Number(o[i]!)) : base + Number(o[i]!)) as never;
-          const len = Number(o[p.length]!);
-          data.set((p.values as Uint8Array).subarray(0, len), base);
-          row += p.length;
-          base += len;
-        }
-        return makeData({ type, length: total, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data } as never);
       }
       throw new LanceError("NOT_SUPPORTED", `concatenating data of type ${String(type)} is not supported`);
     }

@@ -1,4 +1,5 @@
-// Reads Lance 2.0/2.1/2.2 data files from an ObjectStore: the tail is read
+// Reads Lance 2.0/2.1/2.2 data files from an ObjectStore (open-file-reader.ts
+// picks this reader or the legacy one from the footer): the tail is read
 // speculatively so footer, offset tables, column metadata and schema usually
 // arrive in one request; page buffers of a column are fetched in coalesced
 // ranges, decoded and assembled into Arrow data.
@@ -11,8 +12,8 @@ import { leafShape } from "../format/file/arrow-build.js";
 import { assembleField, mergePages, sliceLeaf } from "../format/file/assemble-v21.js";
 import { assembleFieldV20 } from "../format/file/assemble-v20.js";
 import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
-import { decodeFileFooter, decodeOffsetTable, FILE_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
-import { decodeListPageV20, decodePageV20, type PageV20 } from "../format/file/page-v20.js";
+import { decodeFileFooter, decodeOffsetTable, MIN_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
+import { decodeListPageV20, decodePageV20, isListPageV20, type PageV20 } from "../format/file/page-v20.js";
 import { blockToU32, takeFromBlock } from "../format/encoding/data-block.js";
 import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage } from "../format/file/page-v21.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
@@ -20,11 +21,9 @@ import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 
 const TAIL_BYTES = 64 * 1024;
-/** Readers remembered per store by openCached. */
-const OPEN_READERS = 256;
-const openReaders = new WeakMap<ObjectStore, Map<string, Promise<LanceFileReader>>>();
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
+const BINARY_LOGICAL_TYPES = new Set(["string", "binary", "large_string", "large_binary"]);
 
 export interface OpenFileOptions {
   /** The file size when known (from the manifest), saving a request. */
@@ -47,6 +46,18 @@ class FileBytes {
   }
 }
 
+/** The file size (known or asked) and its last bytes, speculatively enough for most footers and metadata. */
+export async function readFileTail(store: ObjectStore, path: string, options: OpenFileOptions): Promise<{ fileSize: number; tailStart: number; tailBytes: Uint8Array }> {
+  const fileSize = options.sizeBytes && options.sizeBytes > 0 ? options.sizeBytes : await store.size(path);
+  if (fileSize < MIN_FOOTER_BYTES) throw new CorruptFileError(path, 0, `file has ${fileSize} bytes, fewer than the smallest (${MIN_FOOTER_BYTES}-byte) Lance footer`);
+  const tailStart = Math.max(0, fileSize - TAIL_BYTES);
+  const tailBytes = await store.readRange(path, tailStart, fileSize - tailStart);
+  if (tailBytes.byteLength !== fileSize - tailStart) {
+    throw new CorruptFileError(path, tailStart, `read ${tailBytes.byteLength} bytes of the file tail, expected ${fileSize - tailStart} (size ${fileSize})`);
+  }
+  return { fileSize, tailStart, tailBytes };
+}
+
 export class LanceFileReader {
   readonly store: ObjectStore;
   readonly path: string;
@@ -56,6 +67,8 @@ export class LanceFileReader {
   readonly globalBuffers: BufferRange[];
   readonly schema: FileSchema;
   private readonly columnOfField = new Map<number, number>();
+  /** First columns of 2.0 string and binary fields stored as lists of u8. */
+  private readonly listEncoded = new Set<number>();
   private readonly tail: FileBytes;
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
@@ -68,45 +81,33 @@ export class LanceFileReader {
     this.schema = schema;
     this.tail = tail;
     // 2.0 gives every field a column; 2.1+ only leaves (fields without children).
+    // Pre-release 2.0 strings take two columns (list offsets, then bytes).
     const hasChildren = new Set(schema.fields.map((f) => f.parentId));
     let next = 0;
     for (const f of schema.fields) {
-      if (footer.fileVersion === "2.0" || !hasChildren.has(f.id)) this.columnOfField.set(f.id, next++);
+      if (footer.fileVersion === "2.0" || !hasChildren.has(f.id)) {
+        const column = next++;
+        this.columnOfField.set(f.id, column);
+        if (footer.fileVersion === "2.0" && BINARY_LOGICAL_TYPES.has(f.logicalType) && this.isListColumn(column)) {
+          this.listEncoded.add(column);
+          next++;
+        }
+      }
     }
     if (next !== columns.length) {
       throw new CorruptFileError(path, undefined, `schema implies ${next} columns but the file has ${columns.length}`);
     }
   }
 
-  /**
-   * Like open, remembering the last files opened through this store (Lance
-   * files never change once written, and a known size pins the version), so
-   * repeated reads skip the footer and metadata. Without a known size the
-   * file is simply opened.
-   */
-  static async openCached(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
-    if (!options.sizeBytes || options.sizeBytes <= 0) return LanceFileReader.open(store, path, options);
-    let cache = openReaders.get(store);
-    if (!cache) openReaders.set(store, (cache = new Map()));
-    const key = `${path}\u0000${options.sizeBytes}`;
-    let found = cache.get(key);
-    if (found) {
-      cache.delete(key);
-      cache.set(key, found);
-      return found;
-    }
-    found = LanceFileReader.open(store, path, options);
-    cache.set(key, found);
-    found.catch(() => cache.delete(key));
-    while (cache.size > OPEN_READERS) cache.delete(cache.keys().next().value!);
-    return found;
+  /** Opens a 2.x file (legacy files fail with NOT_SUPPORTED; openFileReader opens either). */
+  static async open(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
+    const { fileSize, tailStart, tailBytes } = await readFileTail(store, path, options);
+    return LanceFileReader.fromTail(store, path, fileSize, tailStart, tailBytes);
   }
 
-  static async open(store: ObjectStore, path: string, options: OpenFileOptions = {}): Promise<LanceFileReader> {
-    const fileSize = options.sizeBytes && options.sizeBytes > 0 ? options.sizeBytes : await store.size(path);
-    if (fileSize < FILE_FOOTER_BYTES) throw new CorruptFileError(path, 0, `file has ${fileSize} bytes, fewer than the ${FILE_FOOTER_BYTES}-byte footer`);
-    const tailStart = Math.max(0, fileSize - TAIL_BYTES);
-    let tail = new FileBytes(tailStart, await store.readRange(path, tailStart, fileSize - tailStart));
+  /** Opens a 2.x file whose last bytes (from tailStart to the end) were already read. */
+  static async fromTail(store: ObjectStore, path: string, fileSize: number, tailStart: number, tailBytes: Uint8Array): Promise<LanceFileReader> {
+    let tail = new FileBytes(tailStart, tailBytes);
     const footer = decodeFileFooter(tail.bytes, fileSize, path);
     // Everything from the first piece of metadata to the footer.
     const metaStart = Math.min(footer.columnMetaStart, footer.cmoTablePos, footer.gboTablePos);
@@ -120,6 +121,11 @@ export class LanceFileReader {
     const columns = cmo.map((c, i) => decodeColumnMetadata(tail.slice(c.position, c.size), c.position, fileSize, path, i));
     const schema = decodeFileSchema(tail.slice(schemaRange.position, schemaRange.size), schemaRange.position, path);
     return new LanceFileReader(store, path, fileSize, footer, columns, gbo, schema, tail);
+  }
+
+  private isListColumn(column: number): boolean {
+    const page = this.columns[column]?.pages[0];
+    return page !== undefined && page.encoding.typeUrl === ARRAY_ENCODING_URL && isListPageV20(page.encoding.value, this.ctx(column, 0));
   }
 
   get fileVersion(): string {
@@ -316,6 +322,7 @@ export class LanceFileReader {
       ids.add(f.id);
       const c = this.columnOfField.get(f.id);
       if (c !== undefined) out.push(c);
+      if (c !== undefined && this.listEncoded.has(c)) out.push(c + 1);
     }
     return out;
   }
@@ -355,7 +362,8 @@ export class LanceFileReader {
     const some = ranges !== undefined && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
     const partial = some && this.fileVersion !== "2.0";
     // in 2.0 files, plain (not list or struct) columns read only the pages holding the ranges too
-    const pagesOf20 = (w: (typeof wanted)[number]): boolean => some && this.fileVersion === "2.0" && !DataType.isStruct(w.arrow.type) && !DataType.isList(w.arrow.type);
+    const pagesOf20 = (w: (typeof wanted)[number]): boolean =>
+      some && this.fileVersion === "2.0" && !DataType.isStruct(w.arrow.type) && !DataType.isList(w.arrow.type) && !this.listEncoded.has(this.columnsOf(w.lance)[0]!);
     const asked = ranges && ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
     // 2.1+: the rows each page must decode; 2.0: the pages each column fetches
     const spans = partial ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
@@ -506,7 +514,7 @@ export class LanceFileReader {
         if (kind === "struct") return { numRows: page.numRows, values: { kind: "fixed", bitsPerValue: 8, numValues: 0, data: new Uint8Array(0) }, validity: null, nullCount: 0 };
         return decodePageV20(page.encoding.value, bufs, page.numRows, leafShape(f.type, f.name), this.ctx(ci, p));
       });
-    const built = assembleFieldV20(field, firstColumn, pagesOf, ctx);
+    const built = assembleFieldV20(field, firstColumn, pagesOf, ctx, this.listEncoded);
     if (built.data.length !== this.numRows) {
       throw new CorruptFileError(this.path, undefined, `field "${field.name}" decoded to ${built.data.length} rows, the file has ${this.numRows}`);
     }

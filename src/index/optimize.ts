@@ -7,7 +7,7 @@
 import { concatData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
-import { LanceFileReader } from "../file/file-reader.js";
+import { openFileReader } from "../file/open-file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
 import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
@@ -46,7 +46,9 @@ export interface OptimizeResult {
 async function harvestSeed(ds: Dataset, fragment: Fragment, column: string, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
   const file = fragment.files[0];
   if (!file) return undefined;
-  const reader = await LanceFileReader.open(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+  // legacy (v1) files carry no seeds; they open with the manifest's fields and find none
+  const inFile = new Set(file.fields);
+  const reader = await openFileReader(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes, fields: ds.manifest.fields.filter((f) => inFile.has(f.id)), fieldIds: file.fields });
   const raw = reader.schema.metadata[`${SEED_KEY_PREFIX}${column}`];
   if (!raw) return undefined;
   const value = parseSeedValue(new TextDecoder().decode(raw));

@@ -5,7 +5,7 @@
 import { makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { isValidAt } from "../format/file/leaf-values.js";
-import { LanceFileReader } from "../file/file-reader.js";
+import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
@@ -41,7 +41,7 @@ export function indexable(e: Expr): e is IndexablePredicate {
 
 interface LoadedFile {
   columns: Map<string, Data>;
-  reader: LanceFileReader;
+  reader: DataFileReader;
 }
 
 const cache = new Map<string, Promise<LoadedFile>>();
@@ -53,7 +53,7 @@ async function loadFile(ds: Dataset, index: IndexMetadata, name: string): Promis
   if (!found) {
     found = (async () => {
       const size = index.files.find((f) => f.path === name)?.sizeBytes;
-      const reader = await LanceFileReader.open(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
+      const reader = await openFileReader(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
       const top = reader.schema.fields.filter((f) => f.parentId === -1);
       const data = await reader.readFields(top.map((f) => f.id));
       return { reader, columns: new Map(top.map((f) => [f.name, data.get(f.id)!])) };
@@ -160,10 +160,14 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
     const nullCounts = makeVector(column(lookup, "null_count", "page_lookup.lance")).toArray() as Uint32Array;
     const batchSize = Number(new TextDecoder().decode(lookup.reader.schema.metadata.batch_size ?? new TextEncoder().encode("4096")));
     const dataSize = index.files.find((x) => x.path === "page_data.lance")?.sizeBytes;
-    const reader = await LanceFileReader.openCached(ds.store, `_indices/${index.uuid}/page_data.lance`, dataSize ? { sizeBytes: dataSize } : {});
+    const reader = await openFileReaderCached(ds.store, `_indices/${index.uuid}/page_data.lance`, dataSize ? { sizeBytes: dataSize } : {});
     const top = reader.schema.fields.filter((x) => x.parentId === -1);
-    const valuesField = top.find((x) => x.name === "values")!;
-    const idsField = top.find((x) => x.name === "ids")!;
+    // Lance reads the two columns by position: older releases named the second "row_ids"
+    const valuesField = top.find((x) => x.name === "values") ?? top[0];
+    const idsField = top.find((x) => x.name === "ids") ?? top[1];
+    if (!valuesField || !idsField || valuesField === idsField) {
+      throw new LanceError("CORRUPT_FILE", `corrupt file _indices/${index.uuid}/page_data.lance: expected value and row id columns, found ${top.map((x) => x.name).join(", ")}`);
+    }
     for (let page = 0; page < mins.length; page++) {
       const minNull = !isValidAt(mins, page);
       const maxNull = !isValidAt(maxs, page);

@@ -7,8 +7,9 @@ import { LanceError } from "../core/errors.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { decodeRowIdSequence, fragmentRowIdSource } from "../format/table/row-ids.js";
 import type { Fragment, LanceField } from "../format/table/types.js";
-import { LanceFileReader } from "../file/file-reader.js";
+import { openFileReaderCached } from "../file/open-file-reader.js";
 import { liveOffsets, readDeletedOffsets } from "./deletions.js";
+import { legacyDictionaries, needsLegacyDictionaries } from "./legacy-dictionaries.js";
 import type { Dataset } from "./dataset.js";
 
 export interface ScanOptions {
@@ -146,7 +147,15 @@ export async function readFragmentColumns(
   await Promise.all(
     [...byFile].map(async ([fileIndex, wanted]) => {
       const file = fragment.files[fileIndex]!;
-      const reader = await LanceFileReader.openCached(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+      const inFile = new Set(file.fields);
+      const fileFields = ds.manifest.fields.filter((f) => inFile.has(f.id));
+      const reader = await openFileReaderCached(ds.store, `data/${file.path}`, {
+        sizeBytes: file.fileSizeBytes,
+        // legacy (v1) data files take their schema, and dictionaries, from the manifest
+        fields: fileFields,
+        fieldIds: file.fields,
+        ...(needsLegacyDictionaries(fileFields) ? { dictionaries: await legacyDictionaries(ds) } : {}),
+      });
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }

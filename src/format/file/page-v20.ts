@@ -184,3 +184,8 @@ export function decodeListPageV20(encodingBytes: Uint8Array, buffers: Uint8Array
   listOffsets.set(ends, 1);
   return { numRows, values: fixedBlock(8, 0, new Uint8Array(0)), validity, nullCount, listOffsets, numItems: Number(list.numItems) };
 }
+
+/** Whether a 2.0 page holds list offsets (how pre-release 2.0 files store strings). */
+export function isListPageV20(encodingBytes: Uint8Array, ctx: DecodeContext): boolean {
+  return decodeArrayEncoding(encodingBytes, ctx).arrayEncoding.case === "list";
+}

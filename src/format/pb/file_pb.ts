@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file file.proto.
  */
 export const file_file: GenFile = /*@__PURE__*/
-  fileDesc("CgpmaWxlLnByb3RvEgpsYW5jZS5maWxlIkQKDkZpbGVEZXNjcmlwdG9yEiIKBnNjaGVtYRgBIAEoCzISLmxhbmNlLmZpbGUuU2NoZW1hEg4KBmxlbmd0aBgCIAEoBCKQAQoGU2NoZW1hEiEKBmZpZWxkcxgBIAMoCzIRLmxhbmNlLmZpbGUuRmllbGQSMgoIbWV0YWRhdGEYBSADKAsyIC5sYW5jZS5maWxlLlNjaGVtYS5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgMOgI4ASIsCgpEaWN0aW9uYXJ5Eg4KBm9mZnNldBgBIAEoAxIOCgZsZW5ndGgYAiABKAMizQMKBUZpZWxkEiQKBHR5cGUYASABKA4yFi5sYW5jZS5maWxlLkZpZWxkLlR5cGUSDAoEbmFtZRgCIAEoCRIKCgJpZBgDIAEoBRIRCglwYXJlbnRfaWQYBCABKAUSFAoMbG9naWNhbF90eXBlGAUgASgJEhAKCG51bGxhYmxlGAYgASgIEiYKCGVuY29kaW5nGAcgASgOMhQubGFuY2UuZmlsZS5FbmNvZGluZxIqCgpkaWN0aW9uYXJ5GAggASgLMhYubGFuY2UuZmlsZS5EaWN0aW9uYXJ5EhYKDmV4dGVuc2lvbl9uYW1lGAkgASgJEjEKCG1ldGFkYXRhGAogAygLMh8ubGFuY2UuZmlsZS5GaWVsZC5NZXRhZGF0YUVudHJ5Eh4KFnVuZW5mb3JjZWRfcHJpbWFyeV9rZXkYDCABKAgSJwofdW5lbmZvcmNlZF9wcmltYXJ5X2tleV9wb3NpdGlvbhgNIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDDoCOAEiKgoEVHlwZRIKCgZQQVJFTlQQABIMCghSRVBFQVRFRBABEggKBExFQUYQAkoECAsQDCpICghFbmNvZGluZxIICgROT05FEAASCQoFUExBSU4QARIOCgpWQVJfQklOQVJZEAISDgoKRElDVElPTkFSWRADEgcKA1JMRRAEYgZwcm90bzM");
+  fileDesc("CgpmaWxlLnByb3RvEgpsYW5jZS5maWxlIkQKDkZpbGVEZXNjcmlwdG9yEiIKBnNjaGVtYRgBIAEoCzISLmxhbmNlLmZpbGUuU2NoZW1hEg4KBmxlbmd0aBgCIAEoBCKQAQoGU2NoZW1hEiEKBmZpZWxkcxgBIAMoCzIRLmxhbmNlLmZpbGUuRmllbGQSMgoIbWV0YWRhdGEYBSADKAsyIC5sYW5jZS5maWxlLlNjaGVtYS5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgMOgI4ASIsCgpEaWN0aW9uYXJ5Eg4KBm9mZnNldBgBIAEoAxIOCgZsZW5ndGgYAiABKAMizQMKBUZpZWxkEiQKBHR5cGUYASABKA4yFi5sYW5jZS5maWxlLkZpZWxkLlR5cGUSDAoEbmFtZRgCIAEoCRIKCgJpZBgDIAEoBRIRCglwYXJlbnRfaWQYBCABKAUSFAoMbG9naWNhbF90eXBlGAUgASgJEhAKCG51bGxhYmxlGAYgASgIEiYKCGVuY29kaW5nGAcgASgOMhQubGFuY2UuZmlsZS5FbmNvZGluZxIqCgpkaWN0aW9uYXJ5GAggASgLMhYubGFuY2UuZmlsZS5EaWN0aW9uYXJ5EhYKDmV4dGVuc2lvbl9uYW1lGAkgASgJEjEKCG1ldGFkYXRhGAogAygLMh8ubGFuY2UuZmlsZS5GaWVsZC5NZXRhZGF0YUVudHJ5Eh4KFnVuZW5mb3JjZWRfcHJpbWFyeV9rZXkYDCABKAgSJwofdW5lbmZvcmNlZF9wcmltYXJ5X2tleV9wb3NpdGlvbhgNIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDDoCOAEiKgoEVHlwZRIKCgZQQVJFTlQQABIMCghSRVBFQVRFRBABEggKBExFQUYQAkoECAsQDCKCAgoITWV0YWRhdGESGQoRbWFuaWZlc3RfcG9zaXRpb24YASABKAQSFQoNYmF0Y2hfb2Zmc2V0cxgCIAMoBRIbChNwYWdlX3RhYmxlX3Bvc2l0aW9uGAMgASgEEjsKCnN0YXRpc3RpY3MYBSABKAsyJy5sYW5jZS5maWxlLk1ldGFkYXRhLlN0YXRpc3RpY3NNZXRhZGF0YRpkChJTdGF0aXN0aWNzTWV0YWRhdGESIQoGc2NoZW1hGAEgAygLMhEubGFuY2UuZmlsZS5GaWVsZBIOCgZmaWVsZHMYAiADKAUSGwoTcGFnZV90YWJsZV9wb3NpdGlvbhgDIAEoBEoECAQQBSpICghFbmNvZGluZxIICgROT05FEAASCQoFUExBSU4QARIOCgpWQVJfQklOQVJZEAISDgoKRElDVElPTkFSWRADEgcKA1JMRRAEYgZwcm90bzM");
 
 /**
  * Global buffer 0 of every 2.x data file.
@@ -188,6 +188,74 @@ export enum Field_Type {
  */
 export const Field_TypeSchema: GenEnum<Field_Type> = /*@__PURE__*/
   enumDesc(file_file, 3, 0);
+
+/**
+ * Metadata of a legacy (v1) data file: the protobuf that the 16-byte footer
+ * of a file with version 0.1/0.2 points at (u32 length prefix).
+ *
+ * @generated from message lance.file.Metadata
+ */
+export type Metadata = Message<"lance.file.Metadata"> & {
+  /**
+   * Position of a self-describing file's manifest (lance.table.Manifest); 0 when the schema lives elsewhere.
+   *
+   * @generated from field: uint64 manifest_position = 1;
+   */
+  manifestPosition: bigint;
+
+  /**
+   * Cumulative row counts: batch i holds rows [batch_offsets[i], batch_offsets[i+1]).
+   *
+   * @generated from field: repeated int32 batch_offsets = 2;
+   */
+  batchOffsets: number[];
+
+  /**
+   * Position of the page table: fields x batches x (i64 position, i64 length).
+   *
+   * @generated from field: uint64 page_table_position = 3;
+   */
+  pageTablePosition: bigint;
+
+  /**
+   * @generated from field: lance.file.Metadata.StatisticsMetadata statistics = 5;
+   */
+  statistics?: Metadata_StatisticsMetadata | undefined;
+};
+
+/**
+ * Describes the message lance.file.Metadata.
+ * Use `create(MetadataSchema)` to create a new message.
+ */
+export const MetadataSchema: GenMessage<Metadata> = /*@__PURE__*/
+  messageDesc(file_file, 4);
+
+/**
+ * @generated from message lance.file.Metadata.StatisticsMetadata
+ */
+export type Metadata_StatisticsMetadata = Message<"lance.file.Metadata.StatisticsMetadata"> & {
+  /**
+   * @generated from field: repeated lance.file.Field schema = 1;
+   */
+  schema: Field[];
+
+  /**
+   * @generated from field: repeated int32 fields = 2;
+   */
+  fields: number[];
+
+  /**
+   * @generated from field: uint64 page_table_position = 3;
+   */
+  pageTablePosition: bigint;
+};
+
+/**
+ * Describes the message lance.file.Metadata.StatisticsMetadata.
+ * Use `create(Metadata_StatisticsMetadataSchema)` to create a new message.
+ */
+export const Metadata_StatisticsMetadataSchema: GenMessage<Metadata_StatisticsMetadata> = /*@__PURE__*/
+  messageDesc(file_file, 4, 0);
 
 /**
  * Legacy encoding hint that Lance still fills for fidelity.

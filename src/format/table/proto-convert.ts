@@ -62,7 +62,7 @@ const ENCODING_VALUES: Record<string, PbEncoding> = Object.fromEntries(
 );
 
 export function fieldFromProto(pb: PbField): LanceField {
-  return {
+  const out: LanceField = {
     id: pb.id,
     parentId: pb.parentId,
     name: pb.name,
@@ -74,6 +74,12 @@ export function fieldFromProto(pb: PbField): LanceField {
     unenforcedPrimaryKey: pb.unenforcedPrimaryKey,
     proto: handle(pb),
   };
+  if (pb.dictionary && (pb.dictionary.offset > 0n || pb.dictionary.length > 0n)) {
+    const byteOffset = Number(pb.dictionary.offset);
+    const length = Number(pb.dictionary.length);
+    if (Number.isSafeInteger(byteOffset) && Number.isSafeInteger(length) && byteOffset >= 0 && length >= 0) out.dictionary = { byteOffset, length };
+  }
+  return out;
 }
 
 export function fieldToProto(f: LanceField): PbField {

@@ -21,6 +21,8 @@ export interface LanceField {
   encoding: string;
   extensionName: string;
   unenforcedPrimaryKey: boolean;
+  /** Legacy (v1) datasets: where a dictionary field's values lie in the manifest file. */
+  dictionary?: { byteOffset: number; length: number };
   proto?: ProtoHandle;
 }
 

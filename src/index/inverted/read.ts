@@ -7,7 +7,7 @@
 
 import { makeVector, type Data } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
-import { LanceFileReader } from "../../file/file-reader.js";
+import { openFileReader, type DataFileReader } from "../../file/open-file-reader.js";
 import { decodeInvertedDetails, type InvertedDetails } from "../../format/index/details.js";
 import { FstMap } from "../../format/index/fst.js";
 import { decodePostingBlocks } from "../../format/index/posting.js";
@@ -33,8 +33,8 @@ export interface InvertedSegment {
   legacyLayout: boolean;
 }
 
-async function readAll(store: ObjectStore, path: string, size?: number): Promise<{ reader: LanceFileReader; columns: Map<string, Data> }> {
-  const reader = await LanceFileReader.open(store, path, size ? { sizeBytes: size } : {});
+async function readAll(store: ObjectStore, path: string, size?: number): Promise<{ reader: DataFileReader; columns: Map<string, Data> }> {
+  const reader = await openFileReader(store, path, size ? { sizeBytes: size } : {});
   const top = reader.schema.fields.filter((f) => f.parentId === -1);
   const data = await reader.readFields(top.map((f) => f.id));
   const columns = new Map<string, Data>();
@@ -42,7 +42,7 @@ async function readAll(store: ObjectStore, path: string, size?: number): Promise
   return { reader, columns };
 }
 
-function metadataString(reader: LanceFileReader, key: string): string | undefined {
+function metadataString(reader: DataFileReader, key: string): string | undefined {
   const v = reader.schema.metadata[key];
   return v === undefined ? undefined : new TextDecoder().decode(v);
 }
@@ -74,7 +74,7 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
   const dir = `_indices/${meta.uuid}`;
   const sizeOf = (name: string): number | undefined => meta.files.find((f) => f.path === name)?.sizeBytes;
   const where = `${dir}/metadata.lance`;
-  const metadata = await LanceFileReader.open(store, where, sizeOf("metadata.lance") ? { sizeBytes: sizeOf("metadata.lance")! } : {});
+  const metadata = await openFileReader(store, where, sizeOf("metadata.lance") ? { sizeBytes: sizeOf("metadata.lance")! } : {});
   const partitionsText = metadataString(metadata, "partitions") ?? "[]";
   const format = metadataString(metadata, "token_set_format") || "arrow";
   if (format !== "arrow" && format !== "fst") {
