@@ -10,7 +10,7 @@
 import { LanceError } from "../core/errors.js";
 import type { Fragment, Manifest } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { LanceFileReader } from "../file/file-reader.js";
+import { openFileReaderCached } from "../file/open-file-reader.js";
 import { readDeletionFile } from "./deletions.js";
 
 function needsPhysicalRows(manifest: Manifest, fragment: Fragment): boolean {
@@ -45,7 +45,12 @@ export async function resolveFragmentStats(store: ObjectStore, manifest: Manifes
       if (needsPhysicalRows(manifest, fragment)) {
         const file = fragment.files[0]!;
         try {
-          const reader = await LanceFileReader.openCached(store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+          const inFile = new Set(file.fields);
+          const reader = await openFileReaderCached(store, `data/${file.path}`, {
+            sizeBytes: file.fileSizeBytes,
+            fields: manifest.fields.filter((f) => inFile.has(f.id)),
+            fieldIds: file.fields,
+          });
           out = { ...out, physicalRows: reader.numRows };
         } catch (err) {
           if (!(err instanceof LanceError && err.code === "NOT_FOUND")) throw err;
