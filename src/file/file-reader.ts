@@ -355,7 +355,7 @@ export class LanceFileReader {
     const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
     const wanted = fieldIds.map((id) => {
       const index = topLevel.findIndex((f) => f.id === id);
-      if (index < 0) throw new LanceError("INTERNAL", `field ${id} is not a top-level field of ${this.path}`);
+      if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
       return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));

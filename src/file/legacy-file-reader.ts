@@ -210,7 +210,7 @@ export class LegacyFileReader {
     await Promise.all(
       fieldIds.map(async (id) => {
         const index = topLevel.findIndex((f) => f.id === id);
-        if (index < 0) throw new LanceError("INTERNAL", `field ${id} is not a top-level field of ${this.path}`);
+        if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
         const arrow = arrowSchema.fields[index]!;
         const lance = topLevel[index]!;
         if (legacyPageKind(arrow.type) === "dictionary") {
@@ -293,7 +293,7 @@ export class LegacyFileReader {
       case "struct": {
         const children = this.childrenOf.get(lance.id) ?? [];
         const arrowChildren = type.children;
-        if (children.length !== arrowChildren.length) throw new LanceError("INTERNAL", `struct "${lance.name}" has ${children.length} fields, its Arrow type ${arrowChildren.length}`);
+        if (children.length !== arrowChildren.length) throw new CorruptFileError(this.path, undefined, `struct "${lance.name}" has ${children.length} fields in the schema, its type ${arrowChildren.length}`);
         const datas = await Promise.all(children.map((c, i) => this.readArray(arrowChildren[i]!, c, batch, start, end)));
         return makeData({ type, length: end - start, nullCount: 0, children: datas } as never);
       }

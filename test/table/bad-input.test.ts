@@ -239,6 +239,19 @@ describe("bad input", () => {
     }
   });
 
+  test("a data file the manifest credits with a field it does not hold is CORRUPT_FILE, not an internal error", async () => {
+    const copy = copyDataset(source);
+    const file = latestManifest(copy);
+    const decoded = decodeManifestFile(readFileSync(file), file);
+    const last = decoded.manifest.fields.at(-1)!;
+    decoded.manifest.fields.push({ ...last, id: 99, name: "ghost" });
+    const data = decoded.manifest.fragments[0]!.files[0]!;
+    data.fields = [...data.fields.slice(0, -1), 99];
+    writeFileSync(file, encodeManifestFile(decoded));
+    const ds = await openDataset(copy);
+    await expectLanceError(ds.scan({ columns: ["ghost"] }).toArrow(), "CORRUPT_FILE", /holds field 99, but its schema has no such top-level field/);
+  });
+
   test("a directory in place of the newest manifest fails, as in Lance, instead of opening an older version", async () => {
     for (const withHint of [true, false]) {
       const copy = copyDataset(source);

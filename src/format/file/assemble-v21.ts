@@ -3,7 +3,7 @@
 // list structure is rebuilt from the levels of the first leaf under each node.
 
 import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
-import { LanceError } from "../../core/errors.js";
+import { CorruptFileError, LanceError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
 import { concatBlocks, corrupt, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { blockToData } from "./arrow-build.js";
@@ -132,7 +132,7 @@ function build(field: Field, depth: number, leaves: LeafColumn[], ctx: DecodeCon
 /** Arrow data for a top-level field from its leaf columns (pre-order). */
 export function assembleField(field: Field, leaves: LeafColumn[], numRows: number, ctx: DecodeContext): Data {
   if (leaves.length !== countLeaves(field)) {
-    throw new LanceError("INTERNAL", `field "${field.name}" needs ${countLeaves(field)} columns, got ${leaves.length}`);
+    throw new CorruptFileError(ctx.path, undefined, `field "${field.name}" needs ${countLeaves(field)} columns, the file has ${leaves.length}`);
   }
   const data = build(field, 0, leaves, ctx);
   if (data.length !== numRows) corrupt(ctx, `field "${field.name}" decoded to ${data.length} rows, the file has ${numRows}`);
