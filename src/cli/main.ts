@@ -9,6 +9,7 @@ import { runSearch } from "./search.js";
 import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList, runIndexOptimize } from "./index-cmd.js";
 import { runWorker } from "./worker-cmd.js";
 import { runDemo } from "./demo.js";
+import { LANCETS_VERSION } from "../table/writer-version.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -31,6 +32,9 @@ function parseVersion(value: string): number {
 export function buildProgram(print: (text: string) => void): Command {
   const program = new Command("lancets")
     .description("A pure-TypeScript engine for Lance datasets")
+    .version(LANCETS_VERSION, "-V, --version", "print the lancets version")
+    // options before the command belong to lancets itself, so `inspect --version 3` stays the command's
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError();
   program

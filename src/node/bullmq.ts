@@ -5,8 +5,7 @@
 // loop keeps renewing the job lock) and return only the segment's JSON; the
 // parent collects them and commits once (committing twice is harmless).
 
-import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions } from "bullmq";
-import { Redis } from "ioredis";
+import type { ConnectionOptions } from "bullmq";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
@@ -17,6 +16,11 @@ import { Dataset } from "../table/dataset.js";
 import { workerFile } from "./local-executor.js";
 import { openDataset } from "./open-dataset.js";
 import type { WorkerTask } from "./segment-worker.js";
+
+// BullMQ and ioredis are loaded on first use, so importing lancets (to read a file, say) never
+// loads a Redis client.
+const loadBullMQ = (): Promise<typeof import("bullmq")> => import("bullmq");
+const loadRedis = async (): Promise<typeof import("ioredis").Redis> => (await import("ioredis")).Redis;
 
 export interface RedisOptions {
   /** redis://host:port[/db] */
@@ -55,6 +59,7 @@ function connectionFor(url: string, connectTimeoutMs: number): ConnectionOptions
 /** Fails with a clear IO error when Redis does not answer within the timeout. */
 export async function checkRedis(url: string, connectTimeoutMs = 5000): Promise<void> {
   const options = connectionFor(url, connectTimeoutMs) as Record<string, unknown>;
+  const Redis = await loadRedis();
   const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   client.on("error", () => undefined);
   const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), connectTimeoutMs).unref());
@@ -98,6 +103,7 @@ export class BullMQExecutor implements IndexExecutor {
     await checkRedis(this.options.redisUrl, timeout);
     const connection = connectionFor(this.options.redisUrl, timeout);
     const names = queueNames(this.options.prefix ?? "lancets");
+    const { FlowProducer, Job, Queue, QueueEvents } = await loadBullMQ();
     const flow = new FlowProducer({ connection });
     const buildEvents = new QueueEvents(names.build, { connection });
     const commitEvents = new QueueEvents(names.commit, { connection });
@@ -176,10 +182,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const log = options.onEvent ?? (() => undefined);
   const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
   const timing = { lockDuration: options.lockDuration ?? 60_000, stalledInterval: options.stalledInterval ?? 15_000 };
+  const { Worker } = await loadBullMQ();
 
   const build = new Worker(
     names.build,
-    async (job: Job) => {
+    async (job: import("bullmq").Job) => {
       const { task } = job.data as BuildData;
       log(`building segment ${task.groupIndex} of ${task.name} (fragments ${task.fragmentIds.join(",")})`);
       const { port1, port2 } = new MessageChannel();
@@ -197,7 +204,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
   const commit = new Worker(
     names.commit,
-    async (job: Job) => {
+    async (job: import("bullmq").Job) => {
       const { job: spec } = job.data as CommitData;
       const values = Object.values(await job.getChildrenValues<IndexSegment>());
       const ds = await openDataset(spec.uri);
@@ -227,6 +234,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 export async function obliterateQueues(options: RedisOptions): Promise<void> {
   const connection = connectionFor(options.redisUrl, options.connectTimeoutMs ?? 5000);
   const names = queueNames(options.prefix ?? "lancets");
+  const { Queue } = await loadBullMQ();
   for (const name of [names.build, names.commit]) {
     const q = new Queue(name, { connection });
     await q.obliterate({ force: true });

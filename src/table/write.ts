@@ -4,6 +4,7 @@
 
 import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
 import { concatData, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
+import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
 import { encodeFieldV20 } from "../format/file/encode-v20.js";
@@ -62,22 +63,22 @@ function rowsToTable(rows: readonly Record<string, unknown>[], schema: Schema | 
 }
 
 function isRowObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof RecordBatch) return false;
+  if (typeof value !== "object" || value === null || Array.isArray(value) || isArrowRecordBatch(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
 async function* rawBatchesOf(input: WriteInput, schema?: Schema): AsyncGenerator<RecordBatch> {
-  if (input instanceof Table) {
+  if (isArrowTable(input)) {
     yield* input.batches;
-  } else if (input instanceof RecordBatch) {
+  } else if (isArrowRecordBatch(input)) {
     yield input;
   } else if (Array.isArray(input) && input.length > 0 && input.every(isRowObject)) {
     yield* rowsToTable(input, schema).batches;
   } else if (typeof input === "object" && input !== null && (Symbol.asyncIterator in input || Symbol.iterator in input)) {
     let n = 0;
     for await (const item of input as AsyncIterable<unknown>) {
-      if (!(item instanceof RecordBatch)) {
+      if (!isArrowRecordBatch(item)) {
         throw new LanceError("INVALID_INPUT", `item ${n} of the data is ${describeValue(item)}, not a RecordBatch; data must be ${INPUT_SHAPES}`);
       }
       n++;
@@ -300,7 +301,7 @@ async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Data
 }
 
 async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
-  if (input instanceof Table || input instanceof RecordBatch) return { schema: storedSchema(input.schema), input };
+  if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input };
   const batches: RecordBatch[] = [];
   for await (const b of batchesOf(input)) batches.push(b);
   if (batches.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
