@@ -138,6 +138,10 @@ function jsonTable(rows: Record<string, unknown>[], schema: Schema, path: string
   return new Table(columns);
 }
 
+function isIntegerJson(v: unknown): boolean {
+  return typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v));
+}
+
 /** Column types for a new dataset from JSON values: integers, floats, booleans, strings. */
 function inferTable(rows: Record<string, unknown>[]): Table {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -147,11 +151,12 @@ function inferTable(rows: Record<string, unknown>[]): Table {
     const present = values.filter((v) => v !== null);
     let type: DataType;
     if (present.every((v) => typeof v === "boolean")) type = new Bool();
-    else if (present.every((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)))) type = new Int64();
+    // integers, with those beyond 2^53 as strings of digits (as lancets scan --json writes them)
+    else if (present.every(isIntegerJson) && present.some((v) => typeof v !== "string")) type = new Int64();
     else if (present.every((v) => typeof v === "number" || typeof v === "bigint")) type = new Float64();
     else if (present.every((v) => typeof v === "string")) type = new Utf8();
     else throw new LanceError("INVALID_INPUT", `column "${name}" mixes JSON types; create the dataset from Arrow data instead`);
-    const typed = type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number | bigint))) : type instanceof Float64 ? values.map((v) => (v === null ? null : Number(v))) : values;
+    const typed = type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number | bigint | string))) : type instanceof Float64 ? values.map((v) => (v === null ? null : Number(v))) : values;
     columns[name] = vectorFromArray(typed as never, type as never) as Vector;
   }
   return new Table(columns);
@@ -186,5 +191,6 @@ export async function runAppend(uri: string, options: AppendCliOptions, print: (
     ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
     ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
   });
-  print(`${existing ? "appended" : "created with"} ${table.numRows} rows: ${uri} is now at version ${written.version} with ${written.countRows()} rows`);
+  const rows = (n: number): string => `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
+  print(`${existing ? "appended" : "created with"} ${rows(table.numRows)}: ${uri} is now at version ${written.version} with ${rows(written.countRows())}`);
 }

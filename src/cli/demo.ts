@@ -4,7 +4,7 @@
 // indexes from those seeds, runs filters and a full-text search, and prints
 // what each step used and how long it took.
 
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Float64, Int64, RecordBatch, Table, TimestampMicrosecond, Utf8, makeData, makeVector, vectorFromArray } from "apache-arrow";
@@ -98,6 +98,9 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
   if (!Number.isSafeInteger(rows) || rows < 1000) throw new LanceError("INVALID_INPUT", `--rows must be an integer of at least 1000, got ${options.rows}`);
   const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "lancets-demo-"));
   const uri = join(dir, "demo.lance");
+  if (existsSync(uri)) {
+    throw new LanceError("INVALID_INPUT", `${uri} exists already (from an earlier demo?); remove it (rm -r ${uri}) or pass another --dir`);
+  }
   const workers = options.workers ?? Math.max(2, availableParallelism());
   const executor = new LocalExecutor({ maxConcurrency: workers });
   const steps: [string, string, string][] = [];

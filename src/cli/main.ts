@@ -64,7 +64,7 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--limit <n>", "rows to print (default 20)", parseCount)
     .option("--version <n>", "read this version instead of the latest", parseVersion)
     .option("--row-address", "add the _rowaddr column")
-    .option("--json", "print one JSON object per row")
+    .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
     .action(async (uri: string, opts: { columns?: string; limit?: number; version?: number; json?: boolean; rowAddress?: boolean }) => {
       await runScan(uri, opts, print);
     });
@@ -80,7 +80,7 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--explain", "print which index segments and fragments each predicate uses, without reading rows")
     .option("--count", "print the number of matching rows")
     .option("--no-index", "evaluate the filter on every row instead of asking index segments")
-    .option("--json", "print one JSON object per row")
+    .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
     .action(async (uri: string, opts: { filter: string; columns?: string; limit?: number; version?: number; rowAddress?: boolean; explain?: boolean; count?: boolean; index?: boolean; json?: boolean }) => {
       await runScan(uri, opts, print);
     });
@@ -103,11 +103,11 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--columns <names>", "columns to print (default: all)")
     .option("--limit <n>", "rows to return (default 10)", parseCount)
     .option("--filter <sql>", "rank only the rows matching this filter")
-    .option("--json", "print one JSON object per row")
+    .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
     .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean; filter?: string }) => {
       await runSearch(uri, query, opts, print);
     });
-  const index = program.command("index").description("scalar index segments: create, list, drop");
+  const index = program.command("index").description("scalar index segments: create, list, optimize, drop, cleanup");
   index
     .command("create")
     .description("build and commit a BTREE, BITMAP, ZONEMAP or FTS (INVERTED) index, one segment per fragment group")
@@ -173,6 +173,19 @@ export function buildProgram(print: (text: string) => void): Command {
 }
 
 /** Runs the CLI; returns the process exit code. */
+/** API wording in error messages, said the way the command line says it. */
+const CLI_WORDING: [RegExp, string][] = [
+  [/pass replace: true/g, "pass --replace"],
+  [/name the column to search in fullTextSearch\.columns/g, "name the column to search with --column"],
+  [/name one in fullTextSearch\.columns/g, "name one with --column"],
+  [/fullTextSearch\.columns/g, "--column"],
+  [/raise timeoutMs/g, "try again later"],
+];
+
+export function cliMessage(message: string): string {
+  return CLI_WORDING.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}
+
 export async function main(argv: string[], print: (text: string) => void = (t) => console.log(t), printError: (text: string) => void = (t) => console.error(t)): Promise<number> {
   const program = buildProgram(print);
   try {
@@ -181,7 +194,7 @@ export async function main(argv: string[], print: (text: string) => void = (t) =
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof LanceError) {
-      printError(`lancets: ${err.code}: ${err.message}`);
+      printError(`lancets: ${err.code}: ${cliMessage(err.message)}`);
       return 1;
     }
     printError(`lancets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -65,11 +65,26 @@ export async function runScan(uri: string, options: ScanCliOptions, print: (text
         const v = table.getChild(n)!.get(i);
         row[n] = v !== null && typeof v === "object" && typeof (v as { toJSON?: () => unknown }).toJSON === "function" ? (v as { toJSON: () => unknown }).toJSON() : v;
       }
-      print(JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v)));
+      print(JSON.stringify(row, jsonValue));
     }
     return;
   }
   print(formatRows(table));
-  const shown = `${table.numRows} row${table.numRows === 1 ? "" : "s"}`;
-  print(options.filter !== undefined ? `(${shown}${options.limit !== undefined && table.numRows === options.limit ? ", limit reached" : ""})` : `(${shown} of ${ds.countRows()})`);
+  const limit = options.limit ?? 20;
+  // the total is counted only when the limit may have cut the result
+  const total = table.numRows < limit ? table.numRows : options.filter !== undefined ? await ds.countRows(options.filter, { useIndex: options.index ?? true }) : ds.countRows();
+  const shown = total > table.numRows ? `${table.numRows} of ${total.toLocaleString("en-US")} rows; --limit to see more` : `${total.toLocaleString("en-US")} row${total === 1 ? "" : "s"}`;
+  print(`(${shown})`);
 }
+
+/**
+ * JSON for a value: Int64 values as JSON numbers when exact (strings beyond
+ * 2^53, so no digit is lost), binary as base64.
+ */
+export function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v >= -MAX_EXACT && v <= MAX_EXACT ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  return v;
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);

@@ -93,13 +93,21 @@ function checkFragments(ds: Dataset, fragmentIds: readonly number[]): void {
   if (missing.length > 0) throw new LanceError("NOT_FOUND", `fragment${missing.length > 1 ? "s" : ""} ${missing.join(", ")} do${missing.length > 1 ? "" : "es"} not exist in version ${ds.version}`);
 }
 
+/** The column exists and has a type the index type accepts: checked from the schema alone. */
+function checkIndexable(ds: Dataset, column: string, indexType: ScalarIndexType): ReturnType<typeof resolveColumn> {
+  const found = resolveColumn(ds, column);
+  const type = ds.schema.fields[found.index]!.type;
+  if (indexType === "FTS" && found.lance.logicalType !== "string" && found.lance.logicalType !== "large_string") {
+    throw new LanceError("INVALID_INPUT", `an INVERTED (FTS) index needs a string column; column "${column}" has type ${String(type)}`);
+  }
+  indexableType(type, column, indexType);
+  return found;
+}
+
 export async function createIndexUncommitted(ds: Dataset, column: string, indexTypeText: string, options: CreateIndexUncommittedOptions): Promise<IndexSegment> {
   ds.checkWritable();
   const indexType = parseIndexType(indexTypeText);
-  const { lance } = resolveColumn(ds, column);
-  if (indexType === "FTS" && lance.logicalType !== "string" && lance.logicalType !== "large_string") {
-    throw new LanceError("INVALID_INPUT", `an INVERTED (FTS) index needs a string column; column "${column}" has type ${String(ds.schema.fields.find((f) => f.name === column)?.type)}`);
-  }
+  const { lance } = checkIndexable(ds, column, indexType);
   const fragmentIds = [...new Set(options.fragmentIds ?? [])];
   if (fragmentIds.length === 0) throw new LanceError("INVALID_INPUT", "fragmentIds is empty: a segment must cover at least one fragment");
   checkFragments(ds, fragmentIds);
@@ -111,7 +119,6 @@ export async function createIndexUncommitted(ds: Dataset, column: string, indexT
     rowsDone += rows;
     options.onProgress?.(rowsDone);
   });
-  indexableType(training.values, column, indexType);
   const uuid = randomUUID();
   const dir = segmentDir(uuid);
   let built: BuiltSegmentFiles;
@@ -323,7 +330,8 @@ export async function createScalarIndex(ds: Dataset, column: string, indexTypeTe
   ds.checkWritable();
   const indexType = parseIndexType(indexTypeText);
   const name = options.name ?? `${column}_idx`;
-  const { lance } = resolveColumn(ds, column);
+  // everything that needs no data is checked before any worker starts
+  const { lance } = checkIndexable(ds, column, indexType);
   const existing = checkNameFree(ds, name, lance.id, indexType);
   if (existing.length > 0 && !options.replace) throw new LanceError("INVALID_INPUT", `index "${name}" already exists; pass replace: true to rebuild it`);
   if (ds.manifest.fragments.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");

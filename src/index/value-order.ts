@@ -4,7 +4,7 @@
 // negative NaNs (larger payloads first) < -inf < ... < -0 < +0 < ... < +inf <
 // positive NaNs (smaller payloads first).
 
-import { Type, type Data } from "apache-arrow";
+import { Type, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { fixedWidthBits } from "../format/file/arrow-build.js";
 
@@ -16,8 +16,8 @@ export interface ValueAccess {
 }
 
 /** Types the scalar indexes accept, by Arrow type id. */
-export function indexableType(data: Data, column: string, indexType: string): void {
-  const t = data.type.typeId;
+export function indexableType(type: DataType, column: string, indexType: string): void {
+  const t = type.typeId;
   const ok =
     t === Type.Int ||
     t === Type.Float ||
@@ -32,7 +32,7 @@ export function indexableType(data: Data, column: string, indexType: string): vo
     t === Type.Duration ||
     t === Type.Decimal ||
     t === Type.FixedSizeBinary;
-  if (!ok) throw new LanceError("INVALID_INPUT", `a ${indexType} index cannot be built on column "${column}" of type ${String(data.type)}`);
+  if (!ok) throw new LanceError("INVALID_INPUT", `a ${indexType} index cannot be built on column "${column}" of type ${String(type)}`);
 }
 
 /** Byte-wise order, shorter first on a common prefix. */

@@ -241,7 +241,7 @@ export function renderPlan(plan: QueryPlan): string {
   }
   const byIndex = plan.fragments.filter((f) => f.mode === "index");
   const scanned = plan.fragments.filter((f) => f.mode === "scan");
-  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate rows${f.readWhole ? ", read whole" : ""})`).join(", ")}`);
+  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate row${f.candidateRows === 1 ? "" : "s"}${f.readWhole ? ", read whole" : ""})`).join(", ")}`);
   lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : compactIds(scanned.map((f) => f.id))}`);
   return lines.join("\n");
 }

@@ -101,6 +101,16 @@ describe("segment API", () => {
     assert.equal((await openDataset(ds.uri)).version, ds.version, "nothing committed");
   });
 
+  test("validation that needs no data fails before an executor is asked to build anything", async () => {
+    const { ds } = await fresh();
+    let runs = 0;
+    const spy = { run: async () => { runs++; throw new Error("the executor must not run"); } };
+    await assert.rejects(ds.createScalarIndex("num", "FTS", { executor: spy as never }), isLance("INVALID_INPUT", /INVERTED \(FTS\) index needs a string column/));
+    await assert.rejects(ds.createScalarIndex("nope", "BTREE", { executor: spy as never }), isLance("INVALID_INPUT", /column "nope" does not exist/));
+    await assert.rejects(ds.createScalarIndex("id", "ivf", { executor: spy as never }), isLance("INVALID_INPUT", /unknown index type/));
+    assert.equal(runs, 0);
+  });
+
   test("unsupported column types are named", async () => {
     const dir = tempDir();
     const db = await connect(dir);

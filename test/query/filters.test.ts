@@ -146,7 +146,7 @@ describe("lancets query", () => {
     assert.match(r.out, /\(4 rows\)$/); // 13 is deleted
     assert.ok(!r.out.includes("\n13 "));
     r = await run(["query", path, "--filter", "id BETWEEN 10 AND 14", "--limit", "2", "--json", "--columns", "id"]);
-    assert.deepEqual(r.out.split("\n").map((l) => JSON.parse(l)), [{ id: "10" }, { id: "11" }]);
+    assert.deepEqual(r.out.split("\n").map((l) => JSON.parse(l)), [{ id: 10 }, { id: 11 }]);
     r = await run(["query", path, "--filter", "category = 'c2'", "--explain"]);
     assert.match(r.out, /category = 'c2': BITMAP index category_idx/);
     r = await run(["query", path, "--filter", "category = 'c2'", "--count"]);
