@@ -12,7 +12,7 @@ import { tempDir } from "../helpers/tmp.js";
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t));
+  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
   return { code, out: lines.join("\n") };
 }
 

@@ -9,7 +9,7 @@ import { tempDir } from "../helpers/tmp.js";
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t));
+  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
   return { code, out: lines.join("\n") };
 }
 
@@ -19,12 +19,12 @@ test("index create, list and drop", async () => {
   const table = await db.createTable("t", indexTable(400));
   for (let k = 1; k < 4; k++) await table.add(indexTable(400, k * 400));
   const path = tablePath(dir, "t");
-  let r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--group-size", "2"]);
+  let r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--group-size", "2", "--no-progress"]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /created BTREE index "id_idx" on id: 2 segments, 1600 rows, version 5/);
   r = await run(["index", "create", path, "--column", "category", "--type", "BITMAP", "--name", "cats", "--workers", "2", "--no-progress"]);
   assert.equal(r.code, 0, r.out);
-  r = await run(["index", "create", path, "--column", "price", "--type", "zonemap", "--rows-per-zone", "100", "--workers", "1"]);
+  r = await run(["index", "create", path, "--column", "price", "--type", "zonemap", "--rows-per-zone", "100", "--workers", "1", "--no-progress"]);
   assert.equal(r.code, 0, r.out);
   await table.checkoutLatest();
   assert.match(await table.query().where("id = 5").explainPlan(true), /@id_idx\(BTree\)/);
@@ -35,7 +35,8 @@ test("index create, list and drop", async () => {
   assert.match(r.out, /cats\s+BITMAP\s+category\s+2\s+1600\s+0/);
   assert.match(r.out, /id_idx\s+BTREE\s+id\s+2\s+1600\s+0/);
   assert.match(r.out, /price_idx\s+ZONEMAP\s+price\s+1\s+1600\s+0/);
-  r = await run(["index", "create", path, "--column", "id", "--type", "btree"]);
+  r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--no-progress"]);
+  assert.match(r.out, /already exists; pass --replace to rebuild it/);
   assert.equal(r.code, 1);
   r = await run(["index", "drop", path, "--name", "cats"]);
   assert.match(r.out, /dropped index "cats"/);
@@ -52,7 +53,7 @@ test("index create --type fts and lancets search", async () => {
   const table = await db.createTable("docs", textTable(300, 0));
   await table.add(textTable(300, 300));
   const path = tablePath(dir, "docs");
-  let r = await run(["index", "create", path, "--column", "text", "--type", "inverted", "--group-size", "1"]);
+  let r = await run(["index", "create", path, "--column", "text", "--type", "inverted", "--group-size", "1", "--no-progress"]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /created FTS index "text_idx" on text: 2 segments/);
   r = await run(["search", path, "running search", "--limit", "3", "--json", "--columns", "id"]);

@@ -23,7 +23,7 @@ before(async () => {
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t));
+  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
   return { code, out: lines.join("\n") };
 }
 
