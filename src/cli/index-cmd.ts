@@ -20,14 +20,26 @@ export interface IndexCreateOptions {
   redis?: string;
   prefix?: string;
   progress?: boolean;
+  /** Seconds to wait for a distributed build before withdrawing it. */
+  timeout?: number;
 }
 
-export async function runIndexCreate(uri: string, options: IndexCreateOptions, print: (text: string) => void): Promise<void> {
+export async function runIndexCreate(uri: string, options: IndexCreateOptions, print: (text: string) => void, status: (text: string) => void = print): Promise<void> {
   const ds = await openDataset(uri);
   const started = Date.now();
   const workers = options.workers ?? availableParallelism();
+  // Ctrl-C withdraws a distributed build, so no worker that connects later commits it
+  const cancel = new AbortController();
+  const onInterrupt = (): void => cancel.abort();
+  if (options.redis) process.once("SIGINT", onInterrupt);
   const executor: IndexExecutor = options.redis
-    ? new BullMQExecutor({ redisUrl: options.redis, ...(options.prefix ? { prefix: options.prefix } : {}) })
+    ? new BullMQExecutor({
+        redisUrl: options.redis,
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+        ...(options.timeout ? { timeoutMs: options.timeout * 1000 } : {}),
+        signal: cancel.signal,
+        onStatus: status,
+      })
     : new LocalExecutor({ maxConcurrency: workers });
   const progress = buildProgress(options.progress !== false);
   let next;
@@ -43,6 +55,7 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
     });
   } finally {
     progress.stop();
+    process.off("SIGINT", onInterrupt);
   }
   const name = options.name ?? `${options.column}_idx`;
   const index = next.describeIndices().find((i) => i.name === name)!;

@@ -29,7 +29,7 @@ function parseVersion(value: string): number {
   return n;
 }
 
-export function buildProgram(print: (text: string) => void): Command {
+export function buildProgram(print: (text: string) => void, printError: (text: string) => void = print): Command {
   const program = new Command("lancets")
     .description("A pure-TypeScript engine for Lance datasets")
     .version(LANCETS_VERSION, "-V, --version", "print the lancets version")
@@ -122,9 +122,10 @@ export function buildProgram(print: (text: string) => void): Command {
     .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
     .option("--redis <url>", "build on `lancets worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
+    .option("--timeout <seconds>", "with --redis: withdraw the build if it has not finished by then (Ctrl-C withdraws it too)", parsePositive)
     .option("--no-progress", "do not draw progress bars")
-    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean }) => {
-      await runIndexCreate(uri, opts, print);
+    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean; timeout?: number }) => {
+      await runIndexCreate(uri, opts, print, printError);
     });
   index
     .command("list")
@@ -187,7 +188,7 @@ export function cliMessage(message: string): string {
 }
 
 export async function main(argv: string[], print: (text: string) => void = (t) => console.log(t), printError: (text: string) => void = (t) => console.error(t)): Promise<number> {
-  const program = buildProgram(print);
+  const program = buildProgram(print, printError);
   try {
     await program.parseAsync(argv);
     return 0;

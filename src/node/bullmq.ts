@@ -87,9 +87,16 @@ interface BuildData {
 export interface BullMQExecutorOptions extends RedisOptions {
   /** Attempts per segment build (default 3). */
   attempts?: number;
-  /** Give up waiting for the whole flow after this long (default: wait). */
+  /** Give up waiting for the whole flow after this long (default: wait); the build is then withdrawn. */
   timeoutMs?: number;
+  /** Withdraws the build when aborted (e.g. on Ctrl-C): queued segment builds and the commit are removed. */
+  signal?: AbortSignal;
+  /** Messages about the build's state, such as waiting for workers to connect. */
+  onStatus?: (text: string) => void;
 }
+
+/** How often the executor says it is still waiting for workers. */
+const WORKER_CHECK_MS = 10_000;
 
 /** Submits index builds as BullMQ flows and waits for their commit. */
 export class BullMQExecutor implements IndexExecutor {
@@ -136,10 +143,36 @@ export class BullMQExecutor implements IndexExecutor {
         })),
       });
       for (const child of tree.children ?? []) groupOfJob.set(child.job.id!, (child.job.data as BuildData).task);
+      // say so while no worker serves the build queue
+      const buildQueue = new Queue(names.build, { connection });
+      const checkWorkers = async (): Promise<void> => {
+        const count = (await buildQueue.getWorkers().catch(() => [])).length;
+        if (count === 0) this.options.onStatus?.(`waiting for workers (0 connected on queue ${names.build}); start one with: lancets worker --redis ${this.options.redisUrl}${this.options.prefix ? ` --prefix ${this.options.prefix}` : ""}`);
+      };
+      await checkWorkers();
+      const workerTimer = setInterval(() => void checkWorkers(), WORKER_CHECK_MS);
+      // a build given up on (timeout or abort) is withdrawn, so no worker that connects later commits it
+      let stop: (reason: LanceError) => void = () => undefined;
+      const stopped = new Promise<never>((_resolve, reject) => {
+        stop = reject;
+      });
+      const onAbort = (): void => stop(new LanceError("IO", `the ${job.indexType} build of ${job.column} was cancelled; its queued segment builds were withdrawn`));
+      if (this.options.signal?.aborted) onAbort();
+      this.options.signal?.addEventListener("abort", onAbort);
+      const timer = this.options.timeoutMs === undefined ? undefined : setTimeout(() => stop(new LanceError("IO", `the ${job.indexType} build of ${job.column} did not finish within ${(this.options.timeoutMs! / 1000).toFixed(0)} s; its queued segment builds were withdrawn`)), this.options.timeoutMs);
       let result: { version: number };
       try {
-        result = (await tree.job.waitUntilFinished(commitEvents, this.options.timeoutMs)) as { version: number };
+        result = (await Promise.race([tree.job.waitUntilFinished(commitEvents), stopped])) as { version: number };
       } catch (err) {
+        if (err instanceof LanceError) {
+          const commitQueue = new Queue(names.commit, { connection });
+          try {
+            await commitQueue.remove(tree.job.id!, { removeChildren: true });
+          } finally {
+            await commitQueue.close();
+          }
+          throw err;
+        }
         // name the segment builds that failed, with their reasons
         const queue = new Queue(names.build, { connection });
         const reasons: string[] = [];
@@ -153,6 +186,11 @@ export class BullMQExecutor implements IndexExecutor {
         }
         const detail = reasons.length > 0 ? reasons.join("; ") : err instanceof Error ? err.message : String(err);
         throw new LanceError("INTERNAL", `distributed index build failed: ${detail}`, { cause: err });
+      } finally {
+        clearInterval(workerTimer);
+        clearTimeout(timer);
+        this.options.signal?.removeEventListener("abort", onAbort);
+        await buildQueue.close();
       }
       return await Dataset.open(ds.store, { version: result.version });
     } finally {
