@@ -120,26 +120,26 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
   );
 
   const build = async (column: string, type: string, params?: Record<string, unknown>): Promise<void> => {
-    const progress = buildProgress(options.progress !== false);
-    try {
-      ds = await time(
-        `${type} on ${column}`,
-        (d: Dataset) => {
-          const index = d.describeIndices().find((i) => i.name === `${column}_idx`)!;
-          return `${index.segments.length} segments, ${index.numIndexedRows.toLocaleString("en-US")} rows`;
-        },
-        () =>
-          ds.createScalarIndex(column, type, {
+    const label = `${type} on ${column}`;
+    const progress = buildProgress(options.progress !== false, label);
+    ds = await time(
+      label,
+      (d: Dataset) => {
+        const index = d.describeIndices().find((i) => i.name === `${column}_idx`)!;
+        return `${index.segments.length} segments, ${index.numIndexedRows.toLocaleString("en-US")} rows`;
+      },
+      // the bar is finished (and left in place) before the step's line is printed
+      () =>
+        ds
+          .createScalarIndex(column, type, {
             minGroups: workers,
             executor,
             uri,
             ...(params ? { params } : {}),
             onProgress: progress.onProgress,
-          }),
-      );
-    } finally {
-      progress.stop();
-    }
+          })
+          .finally(() => progress.stop()),
+    );
   };
   await build("id", "BTREE");
   await build("category", "BITMAP");
@@ -195,7 +195,9 @@ export async function runDemo(options: DemoOptions, print: (text: string) => voi
     ),
   );
 
-  print(`\ndataset: ${uri} (version ${ds.version}); try:`);
+  const bytes = (await ds.store.list("")).reduce((n, o) => n + o.size, 0);
+  print(`\ndataset: ${uri} (version ${ds.version}, ${(bytes / 1e6).toFixed(1)} MB); it stays there until you remove it: rm -r ${uri}`);
+  print("try:");
   print(`  npx lancets inspect ${uri}`);
   print(`  npx lancets query ${uri} --filter "category = 'music' AND price > 990" --columns id,category,price`);
   print(`  npx lancets query ${uri} --filter "${filters[0]}" --explain`);

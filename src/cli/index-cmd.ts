@@ -41,7 +41,7 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
         onStatus: status,
       })
     : new LocalExecutor({ maxConcurrency: workers });
-  const progress = buildProgress(options.progress !== false);
+  const progress = buildProgress(options.progress !== false, `${options.type.toUpperCase()} on ${options.column}`);
   let next;
   try {
     next = await ds.createScalarIndex(options.column, options.type, {
