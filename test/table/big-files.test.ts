@@ -14,10 +14,13 @@ import { openFileReader } from "../../src/file/open-file-reader.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
-import { connect, tablePath, textTable } from "../helpers/oracle.js";
+import { connect, STORAGE_VERSIONS, tablePath, textTable } from "../helpers/oracle.js";
+import { shiftDataFile } from "../helpers/shifted-file.js";
 import { tempDir } from "../helpers/tmp.js";
+import { assertSameRows } from "../helpers/values.js";
 
 const GiB = 1024 * 1024 * 1024;
+const COLUMNS = ["id", "category", "text", "score"];
 const MiB = 1024 * 1024;
 
 /** Runs `hook` once, before the first data file is written. */
@@ -132,4 +135,31 @@ describe("table files of gigabytes", () => {
     const name = basename(files[0]!);
     await expectBoundedError(() => openFileReader(new LocalFileStore(copy), `data/${name}`), "CORRUPT_FILE", /at byte 2684354556: bad magic/);
   });
+});
+
+describe("data files with pages past 2^32", () => {
+  for (const version of STORAGE_VERSIONS) {
+    test(`a lancedb-written file moved past a 4.25 GiB hole: lancets and Lance read the same rows, ${version}`, async () => {
+      const dir = tempDir();
+      const table = await (await connect(dir)).createTable("t", textTable(3000), { dataStorageVersion: version } as never);
+      const path = tablePath(dir, "t");
+      const expected = await table.query().toArrow();
+      const [file] = filesIn(path, "data", ".lance");
+      const size = shiftDataFile(file!, 4.25 * GiB);
+      assert.ok(size > 4.25 * GiB);
+      const manifest = filesIn(path, "_versions", ".manifest")[0]!;
+      const decoded = decodeManifestFile(readFileSync(manifest), manifest);
+      decoded.manifest.fragments[0]!.files[0]!.fileSizeBytes = size;
+      writeFileSync(manifest, encodeManifestFile(decoded));
+
+      const before = process.memoryUsage().arrayBuffers;
+      const ds = await openDataset(path);
+      assertSameRows(await ds.scan().toArrow(), expected, "id", COLUMNS, `${version} lancets`);
+      assertSameRows((await ds.take([0n, 1500n, 2999n])).slice(1, 2), expected.slice(1500, 1501), "id", COLUMNS, `${version} take`);
+      assert.ok(process.memoryUsage().arrayBuffers - before < 256 * MiB);
+      // the rewritten file is a valid Lance file: Lance reads it too
+      const reopened = await (await connect(dir)).openTable("t");
+      assertSameRows(await reopened.query().toArrow(), expected, "id", COLUMNS, `${version} Lance`);
+    });
+  }
 });
