@@ -188,6 +188,44 @@ function concatBitmaps(parts: readonly Data[], total: number): { bitmap: Uint8Ar
   return { bitmap: out, nullCount };
 }
 
+/**
+ * Bytes a column slice takes once encoded, roughly: its values, offsets and
+ * validity, with list items counted over the range its offsets span. Writes
+ * use it to keep data files (assembled in memory) within a byte budget.
+ */
+export function dataByteSize(data: Data): number {
+  const n = data.length;
+  const validity = data.nullCount > 0 ? Math.ceil(n / 8) : 0;
+  const bits = bitWidthOf(data.type);
+  if (bits !== undefined) return Math.ceil((n * bits) / 8) + validity;
+  switch (data.type.typeId) {
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      return Number(o[n]!) - Number(o[0]!) + 8 * n + validity;
+    }
+    case Type.List:
+    case Type.Map: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      const first = Number(o[0]!);
+      const child = data.children[0];
+      return 8 * n + validity + (child ? dataByteSize(child.slice(first, Number(o[n]!) - first)) : 0);
+    }
+    case Type.FixedSizeList: {
+      const size = (data.type as FixedSizeList).listSize;
+      const child = data.children[0];
+      return validity + (child ? dataByteSize(child.slice(data.offset * size, n * size)) : 0);
+    }
+    default: {
+      let total = validity;
+      for (const child of data.children) total += dataByteSize(child);
+      return total;
+    }
+  }
+}
+
 /** Concatenates Data of one type into a single Data. */
 export function concatData(parts: readonly Data[]): Data {
   if (parts.length === 1) return parts[0]!;
@@ -265,6 +303,9 @@ export function concatData(parts: readonly Data[]): Data {
       for (const p of parts) {
         const o = p.valueOffsets as Int32Array | BigInt64Array;
         bytes += Number(o[p.length]!) - Number(o[0]!);
+      }
+      if (!large && bytes > 0x7fffffff) {
+        throw new LanceError("NOT_SUPPORTED", `cannot concatenate ${bytes} bytes of ${String(type)} values: more than its 32-bit offsets can address`);
       }
       const data = new Uint8Array(bytes);
       const offsets = large ? new BigInt64Array(total + 1) : new Int32Array(total + 1);

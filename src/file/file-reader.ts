@@ -19,6 +19,7 @@ import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, ty
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { coalesceRanges } from "./coalesce-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
@@ -180,28 +181,10 @@ export class LanceFileReader {
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
   private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
-    const blocks: FileBytes[] = [];
-    let i = 0;
-    const fetches: Promise<void>[] = [];
-    while (i < sorted.length) {
-      const start = sorted[i]!.position;
-      let end = start + sorted[i]!.size;
-      let j = i + 1;
-      // merge ranges separated by small gaps (alignment padding)
-      while (j < sorted.length && sorted[j]!.position <= end + 4096) {
-        end = Math.max(end, sorted[j]!.position + sorted[j]!.size);
-        j++;
-      }
-      const slot = blocks.length;
-      blocks.push(new FileBytes(start, new Uint8Array(0)));
-      fetches.push(
-        this.store.readRange(this.path, start, end - start).then((bytes) => {
-          blocks[slot] = new FileBytes(start, bytes);
-        }),
-      );
-      i = j;
-    }
-    await Promise.all(fetches);
+    // merge ranges separated by small gaps (alignment padding), up to a bounded request size
+    const blocks = await Promise.all(
+      coalesceRanges(sorted, 4096).map(async ({ start, end }) => new FileBytes(start, await this.store.readRange(this.path, start, end - start))),
+    );
     return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
       for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);

@@ -37,6 +37,7 @@ import {
 import { childrenByParent, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { coalesceRanges } from "./coalesce-ranges.js";
 
 export interface LegacyOpenOptions {
   /**
@@ -78,16 +79,8 @@ class CoalescingFetcher {
   private flush(): void {
     const requests = this.pending.sort((a, b) => a.position - b.position);
     this.pending = [];
-    let i = 0;
-    while (i < requests.length) {
-      const start = requests[i]!.position;
-      let end = start + requests[i]!.size;
-      let j = i + 1;
-      while (j < requests.length && requests[j]!.position <= end + COALESCE_GAP) {
-        end = Math.max(end, requests[j]!.position + requests[j]!.size);
-        j++;
-      }
-      const group = requests.slice(i, j);
+    for (const { start, end, first, last } of coalesceRanges(requests, COALESCE_GAP)) {
+      const group = requests.slice(first, last);
       this.store.readRange(this.path, start, end - start).then(
         (bytes) => {
           for (const r of group) {
@@ -99,7 +92,6 @@ class CoalescingFetcher {
           for (const r of group) r.reject(err);
         },
       );
-      i = j;
     }
   }
 }

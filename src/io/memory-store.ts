@@ -1,14 +1,17 @@
 // An ObjectStore held in memory: for tests and for staging data.
 
 import { CorruptFileError, LanceError } from "../core/errors.js";
-import { checkStorePath, type ObjectMeta, type ObjectStore } from "./object-store.js";
+import { checkReadLength, checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ReadOptions } from "./object-store.js";
 
 export class MemoryStore implements ObjectStore {
   readonly uri: string;
+  /** The largest result of one read; lower than V8's limit only to test how callers meet the cap. */
+  readonly maxReadBytes: number;
   private readonly objects = new Map<string, Uint8Array>();
 
-  constructor(uri = "memory://") {
+  constructor(uri = "memory://", options: { maxReadBytes?: number } = {}) {
     this.uri = uri;
+    this.maxReadBytes = Math.min(options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_READ_BYTES);
   }
 
   private get(path: string): Uint8Array {
@@ -21,15 +24,18 @@ export class MemoryStore implements ObjectStore {
     return this.get(path).byteLength;
   }
 
-  async read(path: string): Promise<Uint8Array> {
-    return this.get(path).slice();
+  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
+    const data = this.get(path);
+    checkWholeRead(path, data.byteLength, options, this.maxReadBytes);
+    return data.slice();
   }
 
   async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     const data = this.get(path);
-    if (byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > data.byteLength) {
+    if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > data.byteLength) {
       throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${data.byteLength})`);
     }
+    checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
     return data.slice(byteOffset, byteOffset + byteLength);
   }
 

@@ -1,7 +1,29 @@
 // The storage abstraction lancets runs on. Paths are relative to the store's
 // root and use "/" separators; the store knows nothing about Lance.
 
-import { LanceError } from "../core/errors.js";
+import { CorruptFileError, LanceError } from "../core/errors.js";
+
+/**
+ * The largest single read a store issues to its backend: a longer range is
+ * read in pieces of this size into one buffer (Node's fs.read aborts the
+ * process on a length of 2^31 or more).
+ */
+export const READ_CHUNK_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The largest result of one read a store returns by default: V8's limit for a
+ * typed array (2^32 bytes); a store can be given a lower cap.
+ */
+export const DEFAULT_MAX_READ_BYTES = 2 ** 32;
+
+export interface ReadOptions {
+  /**
+   * The largest object the caller accepts: a larger one is CORRUPT_FILE,
+   * refused before anything is allocated or read. Callers set it from what
+   * the format allows for the object (a manifest, a deletion file).
+   */
+  maxBytes?: number;
+}
 
 export interface ObjectMeta {
   /** Path relative to the store root. */
@@ -16,11 +38,15 @@ export interface ObjectStore {
   readonly uri: string;
   /** Size in bytes; NOT_FOUND if the object does not exist. */
   size(path: string): Promise<number>;
-  /** Whole object; NOT_FOUND if it does not exist. */
-  read(path: string): Promise<Uint8Array>;
+  /**
+   * Whole object; NOT_FOUND if it does not exist, CORRUPT_FILE (before any
+   * allocation) when it is larger than `options.maxBytes`.
+   */
+  read(path: string, options?: ReadOptions): Promise<Uint8Array>;
   /**
    * Bytes [byteOffset, byteOffset + byteLength); CORRUPT_FILE when the range
-   * passes the end of the object, NOT_FOUND when it does not exist.
+   * passes the end of the object, NOT_FOUND when it does not exist. A range
+   * longer than the store's cap on one result is NOT_SUPPORTED.
    */
   readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array>;
   /** Writes the whole object, replacing any previous one atomically. */
@@ -58,4 +84,35 @@ export function checkStorePath(path: string, uri: string, isPrefix = false): str
     (body.length > 0 && body.split("/").some((s) => s === "" || s === "." || s === ".."));
   if (bad) throw new LanceError("CORRUPT_FILE", `path ${JSON.stringify(path)} leaves the dataset root ${uri} or is not a plain relative path; refused`);
   return path;
+}
+
+/**
+ * Checks, before allocating, that a whole-object read of `size` bytes fits
+ * the caller's limit (CORRUPT_FILE) and the store's own cap (NOT_SUPPORTED).
+ */
+export function checkWholeRead(path: string, size: number, options: ReadOptions | undefined, storeMaxBytes: number): void {
+  const maxBytes = options?.maxBytes;
+  if (maxBytes !== undefined && size > maxBytes) {
+    throw new CorruptFileError(path, undefined, `object of ${size} bytes is larger than such a file can be (at most ${maxBytes} bytes); refused without reading it`);
+  }
+  checkReadLength(path, 0, size, storeMaxBytes);
+}
+
+/** Refuses (NOT_SUPPORTED) one read whose result would exceed `storeMaxBytes`. */
+export function checkReadLength(path: string, byteOffset: number, byteLength: number, storeMaxBytes: number): void {
+  if (byteLength > storeMaxBytes) {
+    throw new LanceError(
+      "NOT_SUPPORTED",
+      `cannot read ${byteLength} bytes at byte ${byteOffset} of ${path} in one piece: more than the ${storeMaxBytes}-byte limit of a single read`,
+    );
+  }
+}
+
+/** A zeroed buffer of `byteLength` bytes; an allocation failure becomes a LanceError, never an uncaught RangeError. */
+export function allocateReadBuffer(path: string, byteLength: number): Uint8Array {
+  try {
+    return new Uint8Array(byteLength);
+  } catch (err) {
+    throw new LanceError("NOT_SUPPORTED", `cannot allocate ${byteLength} bytes to read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }

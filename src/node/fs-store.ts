@@ -4,11 +4,21 @@
 // temporary file and renames it over the target.
 
 import { constants } from "node:fs";
-import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
-import { checkStorePath, type ObjectMeta, type ObjectStore } from "../io/object-store.js";
+import {
+  allocateReadBuffer,
+  checkReadLength,
+  checkStorePath,
+  checkWholeRead,
+  DEFAULT_MAX_READ_BYTES,
+  READ_CHUNK_BYTES,
+  type ObjectMeta,
+  type ObjectStore,
+  type ReadOptions,
+} from "../io/object-store.js";
 
 function ioError(err: unknown, what: string, path: string): LanceError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -18,13 +28,35 @@ function ioError(err: unknown, what: string, path: string): LanceError {
   return new LanceError("IO", `cannot ${what} ${path}: ${detail}`, { cause: err });
 }
 
+export interface LocalFileStoreOptions {
+  /** The largest result of one read (default and upper bound: V8's typed array limit). */
+  maxReadBytes?: number;
+}
+
+/**
+ * Fills `out` from the file at `position` in pieces of at most READ_CHUNK_BYTES
+ * (fs.read takes a 32-bit length); returns the bytes read, short at end of file.
+ */
+async function readChunked(handle: FileHandle, out: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < out.byteLength) {
+    const length = Math.min(READ_CHUNK_BYTES, out.byteLength - done);
+    const { bytesRead } = await handle.read(out.subarray(done, done + length), 0, length, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
 export class LocalFileStore implements ObjectStore {
   readonly root: string;
   readonly uri: string;
+  readonly maxReadBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: LocalFileStoreOptions = {}) {
     this.root = root;
     this.uri = root;
+    this.maxReadBytes = Math.min(options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_READ_BYTES);
   }
 
   private abs(path: string, isPrefix = false): string {
@@ -44,21 +76,19 @@ export class LocalFileStore implements ObjectStore {
     }
   }
 
-  async read(path: string): Promise<Uint8Array> {
+  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
     const p = this.abs(path);
     let handle;
     try {
       handle = await open(p, "r");
-      const { size } = await handle.stat();
-      const out = new Uint8Array(size);
-      let done = 0;
-      while (done < size) {
-        const { bytesRead } = await handle.read(out, done, size - done, done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === size ? out : out.subarray(0, done);
+      const st = await handle.stat();
+      if (!st.isFile()) throw new LanceError("IO", `${p} is ${st.isDirectory() ? "a directory" : "not a regular file"}, not an object lancets can read`);
+      checkWholeRead(path, st.size, options, this.maxReadBytes);
+      const out = allocateReadBuffer(path, st.size);
+      const done = await readChunked(handle, out, 0);
+      return done === st.size ? out : out.subarray(0, done);
     } catch (err) {
+      if (err instanceof LanceError) throw err;
       throw ioError(err, "read", p);
     } finally {
       await handle?.close();
@@ -75,16 +105,13 @@ export class LocalFileStore implements ObjectStore {
     }
     try {
       const { size } = await handle.stat();
-      if (byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > size) {
+      if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > size) {
         throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${size})`);
       }
-      const out = new Uint8Array(byteLength);
-      let done = 0;
-      while (done < byteLength) {
-        const { bytesRead } = await handle.read(out, done, byteLength - done, byteOffset + done);
-        if (bytesRead === 0) throw new CorruptFileError(path, byteOffset + done, `file ended while reading (size ${size})`);
-        done += bytesRead;
-      }
+      checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
+      const out = allocateReadBuffer(path, byteLength);
+      const done = await readChunked(handle, out, byteOffset);
+      if (done < byteLength) throw new CorruptFileError(path, byteOffset + done, `file ended while reading (size ${size})`);
       return out;
     } catch (err) {
       if (err instanceof LanceError) throw err;

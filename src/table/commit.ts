@@ -14,6 +14,7 @@ import type { IndexMetadata, Manifest } from "../format/table/types.js";
 import { manifestPath, transactionFilePath, VERSION_HINT_FILE, type ManifestNamingScheme } from "../format/table/version-names.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { Dataset, OpenOptions } from "./dataset.js";
+import { MAX_TRANSACTION_BYTES } from "./file-limits.js";
 import { LANCETS_VERSION } from "./writer-version.js";
 
 export interface CommitOptions {
@@ -68,7 +69,7 @@ async function transactionOf(ds: Dataset): Promise<Transaction> {
   const name = ds.manifest.transactionFile;
   if (!name) throw new CommitConflictError(`version ${ds.version} of ${ds.uri} has no transaction; cannot check it for conflicts`, false);
   const path = transactionFilePath(name);
-  return decodeTransaction(await ds.store.read(path), `${ds.uri}/${path}`);
+  return decodeTransaction(await ds.store.read(path, { maxBytes: MAX_TRANSACTION_BYTES }), `${ds.uri}/${path}`);
 }
 
 /** Throws when `theirs` (committed after our read version) conflicts with `ours`. */

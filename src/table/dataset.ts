@@ -12,6 +12,7 @@ import { decodeManifestFile } from "../format/table/manifest-file.js";
 import type { ManifestNamingScheme } from "../format/table/version-names.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { MAX_MANIFEST_BYTES } from "./file-limits.js";
 import { resolveFragmentStats, type ResolvedStats } from "./fragment-stats.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
 import { requireQueryHooks, Scanner, type CountOptions, type ScanOptions } from "./scan.js";
@@ -176,7 +177,7 @@ export class Dataset {
   }
 
   private static async load(store: ObjectStore, location: VersionLocation): Promise<Dataset> {
-    const bytes = await store.read(location.path);
+    const bytes = await store.read(location.path, { maxBytes: MAX_MANIFEST_BYTES });
     const file = decodeManifestFile(bytes, `${store.uri}/${location.path}`);
     if (file.manifest.version !== location.version) {
       throw new LanceError(

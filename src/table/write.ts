@@ -3,7 +3,7 @@
 // as an Append or Overwrite transaction.
 
 import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
-import { concatData, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
+import { concatData, dataByteSize, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
@@ -27,6 +27,13 @@ export interface WriteOptions extends CommitOptions {
   mode?: WriteMode;
   /** Rows per data file (and fragment); default 1,048,576 as in Lance. */
   maxRowsPerFile?: number;
+  /**
+   * Bytes of column data per data file (and fragment) before the next one is
+   * started; default and ceiling 1 GiB (Lance's default is 90 GB, but lancets
+   * assembles a data file in memory, and a page's 32-bit string offsets must
+   * not overflow). A single row larger than this gets a file of its own.
+   */
+  maxBytesPerFile?: number;
   /** File format of a new dataset (default "2.2"); appends use the dataset's own. */
   dataStorageVersion?: DataStorageVersion;
 }
@@ -34,6 +41,7 @@ export interface WriteOptions extends CommitOptions {
 export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch> | readonly Record<string, unknown>[];
 
 const DEFAULT_MAX_ROWS_PER_FILE = 1024 * 1024;
+const MAX_BYTES_PER_FILE = 1024 * 1024 * 1024;
 
 const INPUT_SHAPES = "an apache-arrow Table, a RecordBatch, an (async) iterable of RecordBatches, or an array of row objects";
 
@@ -195,7 +203,14 @@ function checkNulls(field: Field, data: Data, path: string): void {
 interface PendingFile {
   columns: Data[][];
   numRows: number;
+  /** dataByteSize of the columns so far */
+  numBytes: number;
   seeds: SeedWriter[];
+}
+
+interface FileLimits {
+  maxRowsPerFile: number;
+  maxBytesPerFile: number;
 }
 
 function fileFields(fields: readonly LanceField[], fileVersion: string): { ids: number[] } {
@@ -240,13 +255,14 @@ async function writeFragments(
   lanceFields: LanceField[],
   schemaMetadata: Record<string, Uint8Array>,
   fileVersion: string,
-  maxRowsPerFile: number,
+  limits: FileLimits,
   indices: readonly IndexMetadata[] = [],
 ): Promise<Fragment[]> {
+  const { maxRowsPerFile, maxBytesPerFile } = limits;
   const arrowSchema = lanceToArrowSchema(lanceFields, schemaMetadata);
   const seedTargets = fileVersion === "legacy" ? [] : planSeeds(indices, lanceFields, arrowSchema.fields);
   const fragments: Fragment[] = [];
-  const fresh = (): PendingFile => ({ columns: arrowSchema.fields.map(() => []), numRows: 0, seeds: seedTargets.map((t) => t.create()) });
+  const fresh = (): PendingFile => ({ columns: arrowSchema.fields.map(() => []), numRows: 0, numBytes: 0, seeds: seedTargets.map((t) => t.create()) });
   let pending = fresh();
   const flush = async (): Promise<void> => {
     if (pending.numRows === 0) return;
@@ -264,9 +280,31 @@ async function writeFragments(
   async function consume(): Promise<void> {
   for await (const batch of batchesOf(input, arrowSchema)) {
     const order = matchSchema(arrowSchema, batch.schema);
+    const bytesOf = (start: number, count: number): number => order.reduce((sum, i) => sum + dataByteSize(batch.data.children[i]!.slice(start, count)), 0);
     let start = 0;
     while (start < batch.numRows) {
-      const take = Math.min(batch.numRows - start, maxRowsPerFile - pending.numRows);
+      let take = Math.min(batch.numRows - start, maxRowsPerFile - pending.numRows);
+      let bytes = bytesOf(start, take);
+      let full = pending.numRows + take >= maxRowsPerFile;
+      if (pending.numBytes + bytes > maxBytesPerFile) {
+        // the most rows that still fit the file's byte budget (sizes grow with the row count)
+        const room = maxBytesPerFile - pending.numBytes;
+        let lo = 0;
+        let hi = take - 1;
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          if (bytesOf(start, mid) <= room) lo = mid;
+          else hi = mid - 1;
+        }
+        if (lo === 0 && pending.numRows > 0) {
+          await flush();
+          continue;
+        }
+        // a row larger than the whole budget gets a file of its own
+        take = Math.max(lo, 1);
+        bytes = bytesOf(start, take);
+        full = true;
+      }
       arrowSchema.fields.forEach((field, c) => {
         const data = batch.data.children[order[c]!]!.slice(start, take);
         checkNulls(field, data, field.name);
@@ -275,8 +313,9 @@ async function writeFragments(
       // seed statistics accumulate as the rows arrive
       seedTargets.forEach((t, k) => pending.seeds[k]!.observe(pending.columns[t.fieldIndex]!.at(-1)!));
       pending.numRows += take;
+      pending.numBytes += bytes;
       start += take;
-      if (pending.numRows >= maxRowsPerFile) await flush();
+      if (full) await flush();
     }
   }
   await flush();
@@ -313,6 +352,9 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   const mode = options.mode ?? "create";
   const maxRowsPerFile = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
   if (!Number.isSafeInteger(maxRowsPerFile) || maxRowsPerFile <= 0) throw new LanceError("INVALID_INPUT", `maxRowsPerFile must be a positive integer, got ${options.maxRowsPerFile}`);
+  const maxBytesPerFile = options.maxBytesPerFile ?? MAX_BYTES_PER_FILE;
+  if (!Number.isSafeInteger(maxBytesPerFile) || maxBytesPerFile <= 0) throw new LanceError("INVALID_INPUT", `maxBytesPerFile must be a positive integer, got ${options.maxBytesPerFile}`);
+  const limits: FileLimits = { maxRowsPerFile, maxBytesPerFile: Math.min(maxBytesPerFile, MAX_BYTES_PER_FILE) };
   if (options.dataStorageVersion !== undefined && !["2.0", "2.1", "2.2"].includes(options.dataStorageVersion)) {
     throw new LanceError("NOT_SUPPORTED", `data storage version ${options.dataStorageVersion} is not supported; use 2.0, 2.1 or 2.2`);
   }
@@ -337,7 +379,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
         `${store.uri} version ${ds.version} holds data files of several file versions (${[...new Set(ds.fragments().flatMap((f) => f.dataFiles.map((d) => d.fileVersion)))].join(", ")}); Lance refuses to write to it as well: check out an earlier version and restore it, or rewrite the table`,
       );
     }
-    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, maxRowsPerFile, ds.indices);
+    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, limits, ds.indices);
     if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");
     const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
     return commitTransaction(open, store, txn, (latest, version) => {
@@ -367,7 +409,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   const schemaMetadata: Record<string, Uint8Array> = {};
   for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
   const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion.startsWith("2.") ? existing.dataStorageVersion : "2.2");
-  const fragments = await writeFragments(store, data, fields, schemaMetadata, fileVersion, maxRowsPerFile);
+  const fragments = await writeFragments(store, data, fields, schemaMetadata, fileVersion, limits);
   const txn = {
     readVersion: existing?.version ?? 0,
     uuid: newTransactionUuid(),
