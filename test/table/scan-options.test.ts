@@ -88,14 +88,14 @@ describe("scan options", () => {
     assert.deepEqual(
       lines.map((l) => JSON.parse(l)),
       [
-        { id: "0", twice: "0" },
-        { id: "2", twice: "4" },
-        { id: "3", twice: "6" },
+        { id: 0, twice: 0 },
+        { id: 2, twice: 4 },
+        { id: 3, twice: 6 },
       ],
     );
     const text: string[] = [];
     assert.equal(await main(["node", "lancets", "scan", path, "--limit", "2"], (t) => text.push(t)), 0);
     assert.match(text.join("\n"), /id\s+category\s+text\s+score\s+twice/);
-    assert.match(text.join("\n"), /\(2 rows of 4500\)/);
+    assert.match(text.join("\n"), /\(2 of 4,500 rows; --limit to see more\)/);
   });
 });
