@@ -20,6 +20,7 @@ import { fragmentRowIdSource } from "../format/table/row-ids.js";
 import { transactionFilePath } from "../format/table/version-names.js";
 import type { ObjectMeta, ObjectStore } from "../io/object-store.js";
 import { listVersionLocations, type VersionLocation } from "./versions.js";
+import { MAX_MANIFEST_BYTES, readWhole } from "./whole-reads.js";
 
 export const DEFAULT_CLEANUP_AGE_MS = 3_600_000;
 
@@ -60,7 +61,7 @@ async function addReferences(store: ObjectStore, location: VersionLocation, refs
   const where = `${store.uri}/${location.path}`;
   let bytes: Uint8Array;
   try {
-    bytes = await store.read(location.path);
+    bytes = await readWhole(store, location.path, MAX_MANIFEST_BYTES, "manifest", location.size);
   } catch (err) {
     throw new LanceError(err instanceof LanceError ? err.code : "IO", `cleanup stopped: version ${location.version} (${where}) cannot be read, so what it references is unknown: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

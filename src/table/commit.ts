@@ -9,6 +9,7 @@ import { randomUUID } from "../core/random.js";
 import { utf8Encode } from "../core/bytes.js";
 import { FLAG_DELETION_FILES, FLAG_MIXED_DATA_FILE_VERSIONS, FLAG_STABLE_ROW_IDS, FLAG_TABLE_CONFIG } from "../format/table/feature-flags.js";
 import { encodeManifestFile } from "../format/table/manifest-file.js";
+import { MAX_TRANSACTION_BYTES, readWhole } from "./whole-reads.js";
 import { decodeTransaction, encodeTransaction, transactionFileName, type Transaction } from "../format/table/transaction.js";
 import type { IndexMetadata, Manifest } from "../format/table/types.js";
 import { manifestPath, transactionFilePath, VERSION_HINT_FILE, type ManifestNamingScheme } from "../format/table/version-names.js";
@@ -68,7 +69,7 @@ async function transactionOf(ds: Dataset): Promise<Transaction> {
   const name = ds.manifest.transactionFile;
   if (!name) throw new CommitConflictError(`version ${ds.version} of ${ds.uri} has no transaction; cannot check it for conflicts`, false);
   const path = transactionFilePath(name);
-  return decodeTransaction(await ds.store.read(path), `${ds.uri}/${path}`);
+  return decodeTransaction(await readWhole(ds.store, path, MAX_TRANSACTION_BYTES, "transaction file"), `${ds.uri}/${path}`);
 }
 
 /** Throws when `theirs` (committed after our read version) conflicts with `ours`. */

@@ -17,6 +17,7 @@ import { latestVersion, listVersionLocations, locateVersion, type VersionLocatio
 import { requireQueryHooks, Scanner, type CountOptions, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
+import { MAX_MANIFEST_BYTES, readWhole } from "./whole-reads.js";
 import { cleanupUnreferenced, type CleanupOptions, type CleanupResult } from "./cleanup.js";
 
 export interface OpenOptions {
@@ -177,7 +178,7 @@ export class Dataset {
   }
 
   private static async load(store: ObjectStore, location: VersionLocation): Promise<Dataset> {
-    const bytes = await store.read(location.path);
+    const bytes = await readWhole(store, location.path, MAX_MANIFEST_BYTES, "manifest", location.size);
     const file = decodeManifestFile(bytes, `${store.uri}/${location.path}`);
     if (file.manifest.version !== location.version) {
       throw new LanceError(

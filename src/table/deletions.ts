@@ -4,6 +4,7 @@ import { LanceError } from "../core/errors.js";
 import { decodeArrowDeletionFile, decodeBitmapDeletionFile } from "../format/table/deletion-file.js";
 import type { Fragment } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { maxDeletionFileBytes, readWhole } from "./whole-reads.js";
 
 export function deletionFilePathOf(fragment: Fragment): string | undefined {
   const d = fragment.deletionFile;
@@ -15,7 +16,7 @@ export function deletionFilePathOf(fragment: Fragment): string | undefined {
 export async function readDeletionFile(store: ObjectStore, fragment: Fragment): Promise<Uint32Array> {
   const path = deletionFilePathOf(fragment);
   if (!path) return new Uint32Array(0);
-  const bytes = await store.read(path);
+  const bytes = await readWhole(store, path, maxDeletionFileBytes(fragment.physicalRows), "deletion file");
   return fragment.deletionFile!.fileType === "bitmap" ? decodeBitmapDeletionFile(bytes, path) : decodeArrowDeletionFile(bytes, path);
 }
 

@@ -12,6 +12,7 @@ import {
   type ManifestNamingScheme,
 } from "../format/table/version-names.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { MAX_VERSION_HINT_BYTES, readWhole } from "./whole-reads.js";
 
 export interface VersionLocation {
   version: number;
@@ -57,9 +58,10 @@ export async function listVersionLocations(store: ObjectStore): Promise<VersionL
 async function readHint(store: ObjectStore): Promise<number | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await store.read(VERSION_HINT_FILE);
+    bytes = await readWhole(store, VERSION_HINT_FILE, MAX_VERSION_HINT_BYTES, "version hint");
   } catch (err) {
-    if (err instanceof LanceError && err.code === "NOT_FOUND") return undefined;
+    // a missing hint, or one too large to be one, only costs the optimisation
+    if (err instanceof LanceError && (err.code === "NOT_FOUND" || err.code === "CORRUPT_FILE")) return undefined;
     throw err;
   }
   // The hint is only an optimisation: anything unreadable is ignored.
