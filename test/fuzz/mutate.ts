@@ -17,6 +17,12 @@ export type ByteMutation =
   | { kind: "word"; at: number; width: 4 | 8; value: string }
   | { kind: "zero"; at: number; length: number }
   | { kind: "sparse"; extraBytes: number; keepTail: boolean }
+  /**
+   * A huge file whose tail is moved to its end, then a word of that tail set
+   * to a large offset or length that still lies inside the file; words
+   * aligned from the end hit a Lance file's footer and offset tables.
+   */
+  | { kind: "sparse-word"; extraBytes: number; fromEnd: number; width: 4 | 8; fraction: number }
   | { kind: "delete" }
   | { kind: "directory" };
 
@@ -78,6 +84,7 @@ function byteMutation(r: () => number, file: FixtureFile): ByteMutation {
   if (x < 0.47) return { kind: "swap", a: offset(r, size), b: offset(r, size), length: pick(r, [1, 2, 4, 8, 16]) };
   if (x < 0.72) return { kind: "word", at: offset(r, size), width: r() < 0.5 ? 4 : 8, value: pick(r, HUGE_WORDS) };
   if (x < 0.80) return { kind: "zero", at: offset(r, size), length: pick(r, [1, 4, 8, 64, 512]) };
+  if (x < 0.86) return { kind: "sparse-word", extraBytes: pick(r, [2 * GIB + 4096, 3 * GIB]), fromEnd: 8 * (3 + Math.floor(r() * 30)), width: 8, fraction: pick(r, [0.3, 0.5, 0.9, 0.999]) };
   if (x < 0.92) return { kind: "sparse", extraBytes: pick(r, [2 * GIB + 4096, 3 * GIB, 4 * GIB + 17, 5 * GIB]), keepTail: r() < 0.5 };
   return r() < 0.7 ? { kind: "delete" } : { kind: "directory" };
 }
@@ -159,6 +166,18 @@ function applyBytes(file: string, m: ByteMutation): void {
   if (m.kind === "directory") {
     rmSync(file, { force: true });
     mkdirSync(file);
+    return;
+  }
+  if (m.kind === "sparse-word") {
+    const bytes = readFileSync(file);
+    const size = bytes.byteLength + m.extraBytes;
+    truncateSync(file, size);
+    const tail = new Uint8Array(bytes.subarray(Math.max(0, bytes.byteLength - 4096)));
+    const at = Math.max(0, tail.byteLength - m.fromEnd);
+    let value = BigInt(Math.floor(size * m.fraction));
+    if (m.width === 4) value &= 0xffffffffn;
+    for (let k = 0; k < m.width && at + k < tail.byteLength; k++) tail[at + k] = Number((value >> BigInt(8 * k)) & 0xffn);
+    writeAt(file, size - tail.byteLength, tail);
     return;
   }
   if (m.kind === "sparse") {
