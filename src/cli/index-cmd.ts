@@ -87,10 +87,12 @@ export async function runIndexDrop(uri: string, options: { name: string }, print
   print(`dropped index "${options.name}": version ${next.version}`);
 }
 
-export async function runIndexCleanup(uri: string, options: { olderThanSeconds?: number }, print: (text: string) => void): Promise<void> {
+export async function runIndexCleanup(uri: string, options: { olderThanSeconds?: number; olderThan?: number; dryRun?: boolean }, print: (text: string) => void): Promise<void> {
   const ds = await openDataset(uri);
-  const removed = await cleanupIndexFiles(ds, { olderThanMs: (options.olderThanSeconds ?? 3600) * 1000 });
-  print(removed.length === 0 ? "nothing to remove" : `removed ${removed.length} uncommitted segment${removed.length === 1 ? "" : "s"}: ${removed.join(", ")}`);
+  const olderThanMs = options.olderThan ?? (options.olderThanSeconds ?? 3600) * 1000;
+  const removed = await cleanupIndexFiles(ds, { olderThanMs, dryRun: options.dryRun ?? false });
+  const verb = options.dryRun ? "would remove" : "removed";
+  print(removed.length === 0 ? "nothing to remove" : `${verb} ${removed.length} uncommitted segment${removed.length === 1 ? "" : "s"}: ${removed.join(", ")}`);
 }
 
 export async function runIndexOptimize(uri: string, options: { name?: string }, print: (text: string) => void): Promise<void> {

@@ -8,6 +8,7 @@ import { runAppend } from "./append.js";
 import { runSearch } from "./search.js";
 import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList, runIndexOptimize } from "./index-cmd.js";
 import { runWorker } from "./worker-cmd.js";
+import { parseDuration, runCleanup } from "./cleanup.js";
 import { runDemo } from "./demo.js";
 import { LANCETS_VERSION } from "../table/writer-version.js";
 
@@ -107,6 +108,17 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean; filter?: string }) => {
       await runSearch(uri, query, opts, print);
     });
+  program
+    .command("cleanup")
+    .description(
+      "remove data files, transaction files, deletion files and index segment directories that no version references (left by failed writes and builds); files younger than --older-than are kept, since a write or build may still be using them",
+    )
+    .argument("<uri>", "dataset path or file:// URI")
+    .option("--older-than <duration>", "only files older than this: 30s, 15m, 1h, 7d (default 1h)", parseDuration)
+    .option("--dry-run", "list what would be removed, remove nothing")
+    .action(async (uri: string, opts: { olderThan?: number; dryRun?: boolean }) => {
+      await runCleanup(uri, opts, print);
+    });
   const index = program.command("index").description("scalar index segments: create, list, optimize, drop, cleanup");
   index
     .command("create")
@@ -145,10 +157,12 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     });
   index
     .command("cleanup")
-    .description("remove index files that no version references (failed or abandoned builds)")
+    .description("remove index segment directories that no version references (failed or abandoned builds); `lancets cleanup` also removes data, transaction and deletion files")
     .argument("<uri>", "dataset path or file:// URI")
-    .option("--older-than-seconds <n>", "only files older than this (default 3600)", parseCount)
-    .action(async (uri: string, opts: { olderThanSeconds?: number }) => {
+    .option("--older-than-seconds <n>", "only directories whose newest file is older than this (default 3600)", parseCount)
+    .option("--older-than <duration>", "the same as a duration: 30s, 15m, 1h, 7d", parseDuration)
+    .option("--dry-run", "list what would be removed, remove nothing")
+    .action(async (uri: string, opts: { olderThanSeconds?: number; olderThan?: number; dryRun?: boolean }) => {
       await runIndexCleanup(uri, opts, print);
     });
   program

@@ -378,38 +378,12 @@ export async function dropIndex(ds: Dataset, name: string): Promise<Dataset> {
   );
 }
 
-export interface CleanupOptions {
-  /** Only directories whose newest file is older than this (default 1 hour), so running builds are left alone. */
-  olderThanMs?: number;
-}
-
 /**
  * Removes index segment directories that no version of the dataset references
- * (left by failed or abandoned builds). Committed segments, of any version,
- * are never touched. Returns the removed segment uuids.
+ * (left by failed or abandoned builds) and whose newest file is older than
+ * `olderThanMs` (default one hour). Committed segments, of any version, are
+ * never touched. Returns the removed segment uuids.
  */
-export async function cleanupIndexFiles(ds: Dataset, options: CleanupOptions = {}): Promise<string[]> {
-  const olderThan = options.olderThanMs ?? 3_600_000;
-  const referenced = new Set<string>();
-  for (const v of await ds.listVersions()) {
-    const at = v.version === ds.version ? ds : await ds.checkout(v.version);
-    for (const i of at.indices) referenced.add(i.uuid);
-  }
-  const byDir = new Map<string, { paths: string[]; newest: number }>();
-  for (const f of await ds.store.list("_indices/")) {
-    const uuid = f.path.split("/")[1];
-    if (!uuid) continue;
-    const entry = byDir.get(uuid) ?? { paths: [], newest: 0 };
-    entry.paths.push(f.path);
-    entry.newest = Math.max(entry.newest, f.lastModified ?? Date.now());
-    byDir.set(uuid, entry);
-  }
-  const removed: string[] = [];
-  const now = Date.now();
-  for (const [uuid, entry] of byDir) {
-    if (referenced.has(uuid) || now - entry.newest < olderThan) continue;
-    for (const p of entry.paths) await ds.store.delete(p);
-    removed.push(uuid);
-  }
-  return removed.sort();
+export async function cleanupIndexFiles(ds: Dataset, options: { olderThanMs?: number; dryRun?: boolean } = {}): Promise<string[]> {
+  return (await ds.cleanup({ ...options, kinds: ["index"] })).indexSegments;
 }

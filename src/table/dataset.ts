@@ -18,6 +18,7 @@ import { latestVersion, listVersionLocations, locateVersion, type VersionLocatio
 import { requireQueryHooks, Scanner, type CountOptions, type ScanOptions } from "./scan.js";
 import { takeRows, type TakeOptions } from "./take.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
+import { cleanupUnreferenced, type CleanupOptions, type CleanupResult } from "./cleanup.js";
 
 export interface OpenOptions {
   /** A specific version; the latest when omitted. */
@@ -334,6 +335,15 @@ export class Dataset {
   /** Appends `data` as new fragments and commits; returns the new version. */
   async append(data: WriteInput, options: Omit<WriteOptions, "mode" | "dataStorageVersion"> = {}): Promise<Dataset> {
     return writeDatasetTo((store, opts) => Dataset.open(store, opts), this.store, data, { ...options, mode: "append" });
+  }
+
+  /**
+   * Removes data, transaction and deletion files and index segment directories
+   * that no version references and that are older than `olderThanMs` (default
+   * one hour); with `dryRun`, only lists them. Returns what was (or would be) removed.
+   */
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupResult> {
+    return cleanupUnreferenced(this.store, options);
   }
 
   fieldById(id: number): LanceField | undefined {

@@ -4,7 +4,11 @@
 // often lack the field (a zero was not stored), so the highest id among the
 // manifest's fragments stands in for it, as Lance itself does.
 
+import { LanceError } from "../../core/errors.js";
 import type { Fragment, Manifest } from "./types.js";
+
+/** max_fragment_id is a u32, and a row address keeps the fragment id in its upper 32 bits. */
+export const MAX_FRAGMENT_ID = 2 ** 32 - 1;
 
 /** The highest fragment id in use: the recorded high-water mark, else the largest fragment id; undefined when none. */
 export function maxFragmentIdOf(manifest: Pick<Manifest, "maxFragmentId" | "fragments">): number | undefined {
@@ -23,5 +27,8 @@ export function nextFragmentId(manifest: Pick<Manifest, "maxFragmentId" | "fragm
 export function updatedMaxFragmentId(previous: number | undefined, fragments: readonly Fragment[]): number | undefined {
   let max = previous;
   for (const f of fragments) if (max === undefined || f.id > max) max = f.id;
+  if (max !== undefined && max > MAX_FRAGMENT_ID) {
+    throw new LanceError("NOT_SUPPORTED", `fragment id ${max} is beyond the largest a manifest can record (${MAX_FRAGMENT_ID}): the dataset has no fragment ids left for new fragments`);
+  }
   return max;
 }
