@@ -5,7 +5,6 @@
 import type { Data } from "apache-arrow";
 import type { FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileVersion, type BufferRange } from "../format/file/footer.js";
-import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { LanceFileReader, readFileTail, type OpenFileOptions } from "./file-reader.js";
 import { LegacyFileReader, type LegacyOpenOptions } from "./legacy-file-reader.js";

@@ -169,7 +169,6 @@ export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType
       throw new LanceError("CORRUPT_FILE", `corrupt file _indices/${index.uuid}/page_data.lance: expected value and row id columns, found ${top.map((x) => x.name).join(", ")}`);
     }
     for (let page = 0; page < mins.length; page++) {
-      const minNull = !isValidAt(mins, page);
       const maxNull = !isValidAt(maxs, page);
       const pageRows = Math.min(batchSize, reader.numRows - page * batchSize);
       let candidate: boolean;

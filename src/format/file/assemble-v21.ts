@@ -3,7 +3,7 @@
 // list structure is rebuilt from the levels of the first leaf under each node.
 
 import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
-import { CorruptFileError, LanceError } from "../../core/errors.js";
+import { CorruptFileError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
 import { concatBlocks, corrupt, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { blockToData } from "./arrow-build.js";
