@@ -66,8 +66,15 @@ function withArticle(type: string): string {
   return /^[AEIOU]/i.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-function parseJsonLines(text: string, path: string): Record<string, unknown>[] {
+interface JsonRows {
+  rows: Record<string, unknown>[];
+  /** The file line (from 1) of each row. */
+  lines: number[];
+}
+
+function parseJsonLines(text: string, path: string): JsonRows {
   const rows: Record<string, unknown>[] = [];
+  const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return;
     let value: unknown;
@@ -78,9 +85,16 @@ function parseJsonLines(text: string, path: string): Record<string, unknown>[] {
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new LanceError("INVALID_INPUT", `${path} line ${i + 1}: expected a JSON object`);
     rows.push(value as Record<string, unknown>);
+    lines.push(i + 1);
   });
   if (rows.length === 0) throw new LanceError("INVALID_INPUT", `${path} holds no rows`);
-  return rows;
+  return { rows, lines };
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "bigint") return "a number";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
 function convert(value: unknown, field: Field, where: string): unknown {
@@ -124,15 +138,15 @@ function convert(value: unknown, field: Field, where: string): unknown {
   throw new LanceError("INVALID_INPUT", `${where}: ${describeJson(value)} is not ${withArticle(String(t))}`);
 }
 
-function jsonTable(rows: Record<string, unknown>[], schema: Schema, path: string): Table {
+function jsonTable({ rows, lines }: JsonRows, schema: Schema, path: string): Table {
   const columns: Record<string, Vector> = {};
   for (const field of schema.fields) {
-    const values = rows.map((r, i) => convert(r[field.name], field, `${path} line ${i + 1} column "${field.name}"`));
+    const values = rows.map((r, i) => convert(r[field.name], field, `${path} line ${lines[i]} column "${field.name}"`));
     columns[field.name] = vectorFromArray(values as never, field.type as never) as Vector;
   }
   for (const [i, r] of rows.entries()) {
     for (const key of Object.keys(r)) {
-      if (!schema.fields.some((f) => f.name === key)) throw new LanceError("INVALID_INPUT", `${path} line ${i + 1}: column "${key}" is not in the dataset schema`);
+      if (!schema.fields.some((f) => f.name === key)) throw new LanceError("INVALID_INPUT", `${path} line ${lines[i]}: column "${key}" is not in the dataset schema`);
     }
   }
   return new Table(columns);
@@ -143,7 +157,7 @@ function isIntegerJson(v: unknown): boolean {
 }
 
 /** Column types for a new dataset from JSON values: integers, floats, booleans, strings. */
-function inferTable(rows: Record<string, unknown>[]): Table {
+function inferTable({ rows, lines }: JsonRows, path: string): Table {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const columns: Record<string, Vector> = {};
   for (const name of names) {
@@ -155,7 +169,12 @@ function inferTable(rows: Record<string, unknown>[]): Table {
     else if (present.every(isIntegerJson) && present.some((v) => typeof v !== "string")) type = new Int64();
     else if (present.every((v) => typeof v === "number" || typeof v === "bigint")) type = new Float64();
     else if (present.every((v) => typeof v === "string")) type = new Utf8();
-    else throw new LanceError("INVALID_INPUT", `column "${name}" mixes JSON types; create the dataset from Arrow data instead`);
+    else {
+      const first = values.findIndex((v) => v !== null);
+      const other = values.findIndex((v) => v !== null && jsonKind(v) !== jsonKind(values[first]));
+      const where = other >= 0 ? `: ${jsonKind(values[first])} on line ${lines[first]}, ${jsonKind(values[other])} on line ${lines[other]}` : "";
+      throw new LanceError("INVALID_INPUT", `${path}: column "${name}" mixes JSON types${where}; lancets infers one of boolean, integer, number or string per column (create the dataset from Arrow data for other types)`);
+    }
     const typed = type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number | bigint | string))) : type instanceof Float64 ? values.map((v) => (v === null ? null : Number(v))) : values;
     columns[name] = vectorFromArray(typed as never, type as never) as Vector;
   }
@@ -178,7 +197,7 @@ export async function runAppend(uri: string, options: AppendCliOptions, print: (
   let table: Table;
   if (/\.jsonl?$/i.test(options.input) || /\.ndjson$/i.test(options.input)) {
     const rows = parseJsonLines(new TextDecoder().decode(bytes), options.input);
-    table = existing ? jsonTable(rows, existing.schema, options.input) : inferTable(rows);
+    table = existing ? jsonTable(rows, existing.schema, options.input) : inferTable(rows, options.input);
   } else {
     try {
       table = tableFromIPC(bytes);

@@ -85,3 +85,19 @@ test("JSON lines: integers beyond 2^53 stay exact, out-of-range numbers are name
     assert.match(errors.join("\n"), pattern);
   }
 });
+
+test("JSON lines errors name the file line, on create and on append", async () => {
+  const dir = tempDir();
+  const path = join(dir, "lines.lance");
+  const input = join(dir, "mixed.jsonl");
+  writeFileSync(input, ['{"a": 1, "b": "x"}', "", '{"a": 2, "b": "y"}', '{"a": "three", "b": "z"}'].join("\n") + "\n");
+  let r = await run(["append", path, "--input", input]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /mixed\.jsonl: column "a" mixes JSON types: a number on line 1, a string on line 4/);
+  writeFileSync(input, ['{"a": 1, "b": "x"}', "", '{"a": 2, "b": "y"}'].join("\n") + "\n");
+  assert.equal((await run(["append", path, "--input", input])).code, 0);
+  writeFileSync(input, ['{"a": 3, "b": "x"}', "", "", '{"a": 4, "c": "y"}'].join("\n") + "\n");
+  r = await run(["append", path, "--input", input]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /mixed\.jsonl line 4: column "c" is not in the dataset schema/);
+});
