@@ -85,7 +85,10 @@ export function blockToData(field: Field, block: DataBlock, validity: ValidityBi
       for (let i = 0; i <= length; i++) valueOffsets[i] = BigInt(block.offsets[i]!);
     } else {
       const last = block.offsets[length]!;
-      if (last > 0x7fffffff) corrupt(ctx, `column "${field.name}" holds ${last} bytes, more than a 32-bit offset Arrow array can`);
+      // a valid file can hold this much; the caller reads fewer rows at a time (scans do)
+      if (last > 0x7fffffff) {
+        throw new LanceError("NOT_SUPPORTED", `${ctx.path}: rows of column "${field.name}" read at once hold ${last} bytes, more than Arrow's 32-bit string offsets allow; read fewer rows at a time`);
+      }
       valueOffsets = new Int32Array(block.offsets.buffer, block.offsets.byteOffset, length + 1);
     }
     return makeData({ type: type as never, length, nullCount, nullBitmap, valueOffsets, data: block.data } as never);
