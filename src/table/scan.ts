@@ -6,8 +6,8 @@ import { dataByteLength, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { decodeRowIdSequence, fragmentRowIdSource } from "../format/table/row-ids.js";
-import type { Fragment, LanceField } from "../format/table/types.js";
-import { openFileReaderCached } from "../file/open-file-reader.js";
+import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/types.js";
+import { openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { liveOffsets, readDeletedOffsets } from "./deletions.js";
 import { legacyDictionaries, needsLegacyDictionaries } from "./legacy-dictionaries.js";
 import type { Dataset } from "./dataset.js";
@@ -128,6 +128,7 @@ export async function readFragmentColumns(
 ): Promise<Map<number, Data>> {
   const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
   const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
+  checkColumnIndices(fragment);
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {
@@ -156,6 +157,7 @@ export async function readFragmentColumns(
         fieldIds: file.fields,
         ...(needsLegacyDictionaries(fileFields) ? { dictionaries: await legacyDictionaries(ds) } : {}),
       });
+      checkDataFileSchema(ds, fragment, file, reader);
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
@@ -167,6 +169,45 @@ export async function readFragmentColumns(
     }),
   );
   return out;
+}
+
+const checkedReaders = new WeakMap<DataFileReader, Set<Manifest>>();
+
+/** A 2.x data file lists one column index per field id, as Lance requires (legacy files list none). */
+function checkColumnIndices(fragment: Fragment): void {
+  for (const file of fragment.files) {
+    const legacy = file.fileMajorVersion === 0 && file.fileMinorVersion < 3;
+    if (!legacy && file.fields.length !== file.columnIndices.length) {
+      throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path} (fragment ${fragment.id}): the manifest gives it ${file.fields.length} field ids but ${file.columnIndices.length} column indices`);
+    }
+  }
+}
+
+/**
+ * A data file must agree with the manifest on what it holds, or its values would be read as
+ * something else: every field the manifest credits it with has, in the file's own schema, the same logical
+ * type and the same parent. Names may differ (renames change only the manifest).
+ */
+function checkDataFileSchema(ds: Dataset, fragment: Fragment, file: DataFile, reader: DataFileReader): void {
+  let seen = checkedReaders.get(reader);
+  if (seen?.has(ds.manifest)) return;
+  const where = `corrupt file data/${file.path} (fragment ${fragment.id})`;
+  const inFile = new Map(reader.schema.fields.map((f) => [f.id, f]));
+  const byId = new Map(ds.manifest.fields.map((f) => [f.id, f]));
+  for (const id of file.fields) {
+    const expected = byId.get(id);
+    const actual = inFile.get(id);
+    // ids the schema no longer has (dropped columns) or the file lacks are handled where fields are read
+    if (!expected || !actual) continue;
+    if (expected.logicalType !== actual.logicalType) {
+      throw new LanceError("CORRUPT_FILE", `${where}: field ${id} ("${expected.name}") is ${expected.logicalType} in the manifest but ${actual.logicalType} in the file`);
+    }
+    if (expected.parentId !== actual.parentId) {
+      throw new LanceError("CORRUPT_FILE", `${where}: field ${id} ("${expected.name}") has parent ${expected.parentId} in the manifest but ${actual.parentId} in the file`);
+    }
+  }
+  if (!seen) checkedReaders.set(reader, (seen = new Set()));
+  seen.add(ds.manifest);
 }
 
 /** Stable row ids of a fragment's physical rows; undefined on datasets where row ids are row addresses. */
