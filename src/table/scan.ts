@@ -273,7 +273,7 @@ const MAX_WINDOW_BYTES = 1024 * 1024 * 1024;
  * MAX_WINDOW_BYTES, which then yields smaller batches), at most
  * max(MAX_WINDOW_ROWS, batchSize).
  */
-function nextWindowRows(bytesPerRow: number, batchSize: number): number {
+export function nextWindowRows(bytesPerRow: number, batchSize: number): number {
   const perRow = Math.max(bytesPerRow, 1);
   const byBytes = Math.floor(WINDOW_BYTES / perRow);
   const atLeast = Math.min(batchSize, Math.floor(MAX_WINDOW_BYTES / perRow));

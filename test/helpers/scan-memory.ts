@@ -1,7 +1,8 @@
 // A child process that scans a dataset with lancets and reports the peak
 // resident memory the scan added (Linux VmHWM, reset before the scan, minus the
 // resident memory before it),
-// as JSON on stdout. Usage: node --import tsx scan-memory.ts <dataset> <limit|all> [batchSize]
+// as JSON on stdout. Usage: node --import tsx scan-memory.ts <dataset> <limit|all|filter|count> [batchSize]
+// (filter: the first row that is not null; count: rows that are not null)
 import { readFileSync, writeFileSync } from "node:fs";
 import { openDataset } from "../../src/node/open-dataset.js";
 
@@ -18,7 +19,9 @@ let batches = 0;
 let maxBatchRows = 0;
 let wrongValues = 0;
 let firstValue = "";
-for await (const batch of ds.scan(mode === "limit" ? { limit: 1 } : { batchSize: Number(batchSize ?? 8192) })) {
+const options = mode === "limit" ? { limit: 1 } : mode === "filter" ? { filter: "s IS NOT NULL", limit: 1 } : { batchSize: Number(batchSize ?? 8192) };
+const counted = mode === "count" ? await ds.countRows("s IS NOT NULL") : undefined;
+for await (const batch of counted === undefined ? ds.scan(options) : []) {
   const column = batch.getChildAt(0)!;
   if (batches === 0) firstValue = String(column.get(0));
   // a value from each batch is compared; reading them all would cost more than the scan
@@ -27,4 +30,5 @@ for await (const batch of ds.scan(mode === "limit" ? { limit: 1 } : { batchSize:
   batches++;
   maxBatchRows = Math.max(maxBatchRows, batch.numRows);
 }
+if (counted !== undefined) rows = counted;
 process.stdout.write(`${JSON.stringify({ rows, batches, maxBatchRows, wrongValues, firstValue: firstValue.slice(0, 8), firstLength: firstValue.length, addedBytes: peakBytes() - before })}\n`);

@@ -2,7 +2,7 @@
 // 40,000 copies of one 4,000-byte string (160 MB decoded) are a few KB on disk.
 // Each scan runs in a child process with a small heap so the memory it needs
 // is measured alone; `limit: 1` reads one row and a full scan holds a window
-// of rows at a time, never the whole fragment.
+// of rows at a time, never the whole fragment; filtered reads do the same.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -28,7 +28,7 @@ interface ScanReport {
   addedBytes: number;
 }
 
-async function scanInChild(path: string, mode: "limit" | "all", batchSize = 1024): Promise<ScanReport> {
+async function scanInChild(path: string, mode: "limit" | "all" | "filter" | "count", batchSize = 1024): Promise<ScanReport> {
   const { stdout } = await run(process.execPath, ["--max-old-space-size=512", "--import", "tsx", join(HELPERS, "scan-memory.ts"), path, mode, String(batchSize)], {
     maxBuffer: 1 << 20,
   });
@@ -65,6 +65,16 @@ describe("decompression bombs", () => {
       assert.equal(report.maxBatchRows, 1024);
       assert.equal(report.batches, Math.ceil(ROWS / 1024));
       assert.ok(report.addedBytes < 112 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(ROWS * LENGTH) / MiB} MiB of values`);
+    });
+
+    test(`${version}: a filter reads in windows too: its first match under limit 1, and a count`, async () => {
+      const first = await scanInChild(path(version), "filter");
+      assert.equal(first.rows, 1);
+      assert.equal(first.firstLength, LENGTH);
+      assert.ok(first.addedBytes < 112 * MiB, `filter with limit 1 added ${(first.addedBytes / MiB).toFixed(0)} MiB`);
+      const count = await scanInChild(path(version), "count");
+      assert.equal(count.rows, ROWS);
+      assert.ok(count.addedBytes < 112 * MiB, `counting added ${(count.addedBytes / MiB).toFixed(0)} MiB`);
     });
   }
 });
