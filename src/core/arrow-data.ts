@@ -392,3 +392,11 @@ export function decodeDictionaries(data: Data): Data {
   const b = taken.buffers as unknown as unknown[];
   return taken.clone(taken.type, taken.offset, n, nulls, [b[0], b[1], validity, b[3]] as never);
 }
+
+/** Bytes held by the buffers of `data` and its children (shared buffers counted once per use). */
+export function dataByteLength(data: Data): number {
+  let n = (data.values?.byteLength ?? 0) + (data.valueOffsets?.byteLength ?? 0) + (data.nullBitmap?.byteLength ?? 0) + (data.typeIds?.byteLength ?? 0);
+  for (const child of data.children) n += dataByteLength(child);
+  if (data.dictionary) for (const d of data.dictionary.data) n += dataByteLength(d);
+  return n;
+}

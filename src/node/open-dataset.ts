@@ -1,6 +1,7 @@
 // Opening datasets by URI. Local paths and file:// URIs map to the local
 // filesystem store; any other scheme is refused until a store exists for it.
 
+import { isUtf8 } from "node:buffer";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LanceError } from "../core/errors.js";
@@ -11,6 +12,10 @@ import "../query/filtered-scan.js";
 import { Dataset, type OpenOptions } from "../table/dataset.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";
+import { setUtf8Check } from "../core/utf8.js";
+
+// string pages are checked with Node's native UTF-8 validation
+setUtf8Check((bytes) => isUtf8(bytes));
 
 /** Resolves a dataset URI to an ObjectStore rooted at the dataset directory. */
 export function storeForUri(uri: string): ObjectStore {

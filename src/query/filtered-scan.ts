@@ -6,13 +6,13 @@
 // never come back.
 
 import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-arrow";
-import { takeData } from "../core/arrow-data.js";
+import { dataByteLength, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Dataset } from "../table/dataset.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
-import { planProjection, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
+import { nextWindowRows, planProjection, readsWholeFragment, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
@@ -246,37 +246,84 @@ export function renderPlan(plan: QueryPlan): string {
   return lines.join("\n");
 }
 
-async function fragmentMatches(ds: Dataset, fragment: Fragment, expr: Expr, needed: Parameters<typeof readFragmentColumns>[2], candidates: Set<number> | undefined): Promise<{ offsets: Int32Array; columns: Map<number, Data> } | undefined> {
-  const deleted = await readDeletedOffsets(ds.store, fragment);
-  let offsets: Int32Array;
-  let columns: Map<number, Data>;
-  if (candidates) {
-    const gone = new Set(deleted);
-    const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
-    if (wanted.length === 0) return undefined;
-    // candidates close together are read as one range; ranges share page fetches
-    const { ranges, local } = clusterOffsets(wanted);
-    const read = await readFragmentColumns(ds, fragment, needed, ranges);
-    columns = new Map([...read].map(([id, d]) => [id, takeData(d, local)]));
-    offsets = Int32Array.from(wanted);
-  } else {
-    const read = await readFragmentColumns(ds, fragment, needed);
-    if (deleted.length > 0) {
-      offsets = liveOffsets(fragment.physicalRows, deleted);
-      columns = new Map([...read].map(([id, d]) => [id, takeData(d, offsets)]));
-    } else {
-      offsets = Int32Array.from({ length: fragment.physicalRows }, (_, i) => i);
-      columns = read;
-    }
-  }
+/** Rows of a fragment (at `offsets`, with their columns) for which the filter is true, with the columns in `kept`. */
+function keepMatching(expr: Expr, needed: Parameters<typeof readFragmentColumns>[2], kept: Set<number>, offsets: Int32Array, columns: Map<number, Data>): { offsets: Int32Array; columns: Map<number, Data> } | undefined {
+  if (offsets.length === 0) return undefined;
   const byName = new Map(needed.map((n) => [n.lance.name, columns.get(n.lance.id)!]));
   const result = evaluate(expr, (name) => byName.get(name)!, offsets.length);
   const keep: number[] = [];
   for (let i = 0; i < offsets.length; i++) if (result[i] === TRUE) keep.push(i);
   if (keep.length === 0) return undefined;
   const idx = Int32Array.from(keep);
-  return { offsets: Int32Array.from(keep, (i) => offsets[i]!), columns: new Map([...columns].map(([id, d]) => [id, takeData(d, idx)])) };
+  return { offsets: Int32Array.from(keep, (i) => offsets[i]!), columns: new Map([...columns].filter(([id]) => kept.has(id)).map(([id, d]) => [id, takeData(d, idx)])) };
 }
+
+/** The first index of a sorted array whose value is at least `bound`. */
+function lowerBound(sorted: Int32Array, bound: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Matching rows of one fragment. Candidate rows are read as ranges; a fragment without
+ * candidates is read in windows of rows sized as scans size them, so a filter over a column
+ * that decodes to gigabytes holds one window at a time and stops early under a limit.
+ */
+async function* fragmentMatches(
+  ds: Dataset,
+  fragment: Fragment,
+  expr: Expr,
+  needed: Parameters<typeof readFragmentColumns>[2],
+  kept: Set<number>,
+  candidates: Set<number> | undefined,
+): AsyncGenerator<{ offsets: Int32Array; columns: Map<number, Data> }> {
+  const deleted = await readDeletedOffsets(ds.store, fragment);
+  if (candidates) {
+    const gone = new Set(deleted);
+    const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
+    if (wanted.length === 0) return;
+    // candidates close together are read as one range; ranges share page fetches
+    const { ranges, local } = clusterOffsets(wanted);
+    const read = await readFragmentColumns(ds, fragment, needed, ranges);
+    const match = keepMatching(expr, needed, kept, Int32Array.from(wanted), new Map([...read].map(([id, d]) => [id, takeData(d, local)])));
+    if (match) yield match;
+    return;
+  }
+  // an empty fragment's files are still opened, so a missing or damaged one is reported
+  if (fragment.physicalRows === 0) await readFragmentColumns(ds, fragment, needed);
+  const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
+  let windowRows = readsWholeFragment(fragment, needed) ? Infinity : FIRST_WINDOW_ROWS;
+  for (let start = 0; start < fragment.physicalRows; ) {
+    const end = Math.min(fragment.physicalRows, start + windowRows);
+    const whole = start === 0 && end === fragment.physicalRows;
+    const read = await readFragmentColumns(ds, fragment, needed, whole ? undefined : { start, end });
+    let decodedBytes = 0;
+    for (const d of read.values()) decodedBytes += dataByteLength(d);
+    let offsets: Int32Array;
+    let columns = read;
+    if (live) {
+      offsets = live.subarray(lowerBound(live, start), lowerBound(live, end));
+      const local = start === 0 ? offsets : offsets.map((o) => o - start);
+      columns = new Map([...read].map(([id, d]) => [id, takeData(d, local)]));
+    } else {
+      offsets = new Int32Array(end - start);
+      for (let i = 0; i < offsets.length; i++) offsets[i] = start + i;
+    }
+    const match = keepMatching(expr, needed, kept, offsets, columns);
+    if (match) yield match;
+    if (windowRows !== Infinity) windowRows = nextWindowRows(decodedBytes / (end - start), FIRST_WINDOW_ROWS);
+    start = end;
+  }
+}
+
+/** Rows of the first window a filtered fragment reads; later windows follow the decoded size. */
+const FIRST_WINDOW_ROWS = 1024;
 
 interface FragmentMatch {
   fragment: Fragment;
@@ -294,6 +341,8 @@ async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: 
     const index = top.findIndex((f) => f.name === name);
     needed.push({ lance: top[index]!, arrow: ds.schema.fields[index]! });
   }
+  // only the projected columns of matching rows are kept; the filter's own are dropped after it ran
+  const kept = new Set(projected.map((p) => p.lance.id));
   const fragments = options.fragmentIds
     ? options.fragmentIds.map((id) => {
         const f = ds.manifest.fragments.find((x) => x.id === id);
@@ -303,8 +352,7 @@ async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: 
     : ds.manifest.fragments;
   for (const fragment of fragments) {
     const found = candidates.get(fragment.id);
-    const match = await fragmentMatches(ds, fragment, expr, needed, found && !dense(found.size, fragment.physicalRows) ? found : undefined);
-    if (match) yield { fragment, ...match };
+    for await (const match of fragmentMatches(ds, fragment, expr, needed, kept, found && !dense(found.size, fragment.physicalRows) ? found : undefined)) yield { fragment, ...match };
   }
 }
 

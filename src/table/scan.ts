@@ -1,13 +1,13 @@
 // Dataset scans: fragments are read file by file into Arrow record batches,
 // deletion files applied, optional _rowid / _rowaddr columns added.
 
-import { Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
-import { nullData, takeData } from "../core/arrow-data.js";
+import { DataType, Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
+import { dataByteLength, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { decodeRowIdSequence, fragmentRowIdSource } from "../format/table/row-ids.js";
-import type { Fragment, LanceField } from "../format/table/types.js";
-import { openFileReaderCached } from "../file/open-file-reader.js";
+import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/types.js";
+import { openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { liveOffsets, readDeletedOffsets } from "./deletions.js";
 import { legacyDictionaries, needsLegacyDictionaries } from "./legacy-dictionaries.js";
 import type { Dataset } from "./dataset.js";
@@ -128,6 +128,7 @@ export async function readFragmentColumns(
 ): Promise<Map<number, Data>> {
   const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
   const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
+  checkColumnIndices(fragment);
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {
@@ -156,6 +157,7 @@ export async function readFragmentColumns(
         fieldIds: file.fields,
         ...(needsLegacyDictionaries(fileFields) ? { dictionaries: await legacyDictionaries(ds) } : {}),
       });
+      checkDataFileSchema(ds, fragment, file, reader);
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
@@ -167,6 +169,45 @@ export async function readFragmentColumns(
     }),
   );
   return out;
+}
+
+const checkedReaders = new WeakMap<DataFileReader, Set<Manifest>>();
+
+/** A 2.x data file lists one column index per field id, as Lance requires (legacy files list none). */
+function checkColumnIndices(fragment: Fragment): void {
+  for (const file of fragment.files) {
+    const legacy = file.fileMajorVersion === 0 && file.fileMinorVersion < 3;
+    if (!legacy && file.fields.length !== file.columnIndices.length) {
+      throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path} (fragment ${fragment.id}): the manifest gives it ${file.fields.length} field ids but ${file.columnIndices.length} column indices`);
+    }
+  }
+}
+
+/**
+ * A data file must agree with the manifest on what it holds, or its values would be read as
+ * something else: every field the manifest credits it with has, in the file's own schema, the same logical
+ * type and the same parent. Names may differ (renames change only the manifest).
+ */
+function checkDataFileSchema(ds: Dataset, fragment: Fragment, file: DataFile, reader: DataFileReader): void {
+  let seen = checkedReaders.get(reader);
+  if (seen?.has(ds.manifest)) return;
+  const where = `corrupt file data/${file.path} (fragment ${fragment.id})`;
+  const inFile = new Map(reader.schema.fields.map((f) => [f.id, f]));
+  const byId = new Map(ds.manifest.fields.map((f) => [f.id, f]));
+  for (const id of file.fields) {
+    const expected = byId.get(id);
+    const actual = inFile.get(id);
+    // ids the schema no longer has (dropped columns) or the file lacks are handled where fields are read
+    if (!expected || !actual) continue;
+    if (expected.logicalType !== actual.logicalType) {
+      throw new LanceError("CORRUPT_FILE", `${where}: field ${id} ("${expected.name}") is ${expected.logicalType} in the manifest but ${actual.logicalType} in the file`);
+    }
+    if (expected.parentId !== actual.parentId) {
+      throw new LanceError("CORRUPT_FILE", `${where}: field ${id} ("${expected.name}") has parent ${expected.parentId} in the manifest but ${actual.parentId} in the file`);
+    }
+  }
+  if (!seen) checkedReaders.set(reader, (seen = new Set()));
+  seen.add(ds.manifest);
 }
 
 /** Stable row ids of a fragment's physical rows; undefined on datasets where row ids are row addresses. */
@@ -217,6 +258,53 @@ function checkScanOptions(options: unknown): asserts options is ScanOptions {
   }
 }
 
+/** Rows of the first window a scan reads, before anything is known of their size. */
+const PROBE_ROWS = 1024;
+/** Decoded bytes a scan aims to hold per window. */
+const WINDOW_BYTES = 16 * 1024 * 1024;
+/** Most rows per window however small they are, unless batchSize asks for more. */
+const MAX_WINDOW_ROWS = 1 << 17;
+/** Decoded bytes a window never reaches, so string columns stay within Arrow's 32-bit offsets. */
+const MAX_WINDOW_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Rows of the next window from the decoded bytes per physical row measured in
+ * the last one: about WINDOW_BYTES, at least a batch (unless a batch would pass
+ * MAX_WINDOW_BYTES, which then yields smaller batches), at most
+ * max(MAX_WINDOW_ROWS, batchSize).
+ */
+export function nextWindowRows(bytesPerRow: number, batchSize: number): number {
+  const perRow = Math.max(bytesPerRow, 1);
+  const byBytes = Math.floor(WINDOW_BYTES / perRow);
+  const atLeast = Math.min(batchSize, Math.floor(MAX_WINDOW_BYTES / perRow));
+  return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(MAX_WINDOW_ROWS, batchSize)));
+}
+
+/**
+ * True when some of `fields` are decoded whole, or page by page, whatever rows are asked for:
+ * 2.0 files decode list and struct columns whole, and pages with repetition (lists) are
+ * decoded whole in every version, so reading the fragment in windows would decode them
+ * once per window.
+ */
+export function readsWholeFragment(fragment: Fragment, fields: { arrow: Field }[]): boolean {
+  const hasList = (t: DataType): boolean => DataType.isList(t) || (t.children ?? []).some((c) => hasList(c.type));
+  if (fields.some((f) => hasList(f.arrow.type))) return true;
+  const v20 = fragment.files.some((f) => (f.fileMajorVersion === 2 && f.fileMinorVersion === 0) || (f.fileMajorVersion === 0 && f.fileMinorVersion === 3));
+  return v20 && fields.some((f) => DataType.isStruct(f.arrow.type));
+}
+
+/** The first index in sorted[from, to) whose value is at least `bound`, or `to`; never below from + 1. */
+function firstAtOrAbove(sorted: Int32Array, from: number, to: number, bound: number): number {
+  let lo = from + 1;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class Scanner implements AsyncIterable<RecordBatch> {
   readonly schema: Schema;
   private readonly projection: Projection;
@@ -259,29 +347,58 @@ export class Scanner implements AsyncIterable<RecordBatch> {
     }
     const batchSize = this.options.batchSize ?? 8192;
     let remaining = this.options.limit ?? Infinity;
+    // Fragments are read in windows of rows, never whole: the first window is small, later ones
+    // are sized from the decoded bytes per row measured so far (see nextWindowRows), so a file
+    // whose pages expand to gigabytes is held a window at a time and `limit` reads only its rows.
+    let windowRows = Math.min(batchSize, PROBE_ROWS);
     for (const fragment of this.fragments()) {
       if (remaining <= 0) return;
-      const [columns, deleted, stableIds] = await Promise.all([
-        readFragmentColumns(this.ds, fragment, this.projection.fields),
+      const [deleted, stableIds] = await Promise.all([
         readDeletedOffsets(this.ds.store, fragment),
         this.options.withRowId ? readStableRowIds(this.ds, fragment) : Promise.resolve(undefined),
       ]);
       const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
       const numRows = live ? live.length : fragment.physicalRows;
-      let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
-      if (live) datas = datas.map((d) => takeData(d, live));
-      const offsets = live ?? Int32Array.from({ length: numRows }, (_, i) => i);
-      for (let start = 0; start < numRows && remaining > 0; start += batchSize) {
-        const end = Math.min(numRows, start + batchSize, start + remaining);
-        const children = datas.map((d) => d.slice(start, end - start));
-        if (this.options.withRowId || this.options.withRowAddress) {
-          const addr = rowAddressData(fragment.id, offsets.subarray(start, end));
-          if (this.options.withRowId) children.push(stableIds ? rowIdData(stableIds, offsets.subarray(start, end)) : addr);
-          if (this.options.withRowAddress) children.push(addr);
+      const whole20 = readsWholeFragment(fragment, this.projection.fields);
+      // an empty fragment's files are still opened, so a missing or damaged one is reported
+      if (fragment.physicalRows === 0) await readFragmentColumns(this.ds, fragment, this.projection.fields);
+      for (let start = 0; start < numRows && remaining > 0; ) {
+        const rows = whole20 ? Infinity : windowRows;
+        let end = Math.min(numRows, start + remaining, start + rows);
+        // with deletions the window is bounded in physical rows too
+        if (live) end = firstAtOrAbove(live, start, end, live[start]! + rows);
+        if (end - start > batchSize && end < numRows && end - start < remaining) end = start + Math.floor((end - start) / batchSize) * batchSize;
+        const physicalStart = live ? live[start]! : start;
+        const physicalEnd = live ? live[end - 1]! + 1 : end;
+        const whole = physicalStart === 0 && physicalEnd === fragment.physicalRows;
+        const columns = await readFragmentColumns(this.ds, fragment, this.projection.fields, whole ? undefined : { start: physicalStart, end: physicalEnd });
+        let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
+        let decodedBytes = 0;
+        for (const d of datas) decodedBytes += dataByteLength(d);
+        let offsets: Int32Array;
+        if (live) {
+          offsets = live.subarray(start, end);
+          const local = physicalStart === 0 ? offsets : offsets.map((o) => o - physicalStart);
+          datas = datas.map((d) => takeData(d, local));
+        } else {
+          offsets = new Int32Array(end - start);
+          if (this.options.withRowId || this.options.withRowAddress) for (let i = 0; i < offsets.length; i++) offsets[i] = start + i;
         }
-        const struct = makeData({ type: new Struct(this.schema.fields), length: end - start, nullCount: 0, children });
-        remaining -= end - start;
-        yield new RecordBatch(this.schema, struct);
+        const count = end - start;
+        for (let at = 0; at < count && remaining > 0; at += batchSize) {
+          const n = Math.min(count - at, batchSize, remaining);
+          const children = datas.map((d) => d.slice(at, n));
+          if (this.options.withRowId || this.options.withRowAddress) {
+            const addr = rowAddressData(fragment.id, offsets.subarray(at, at + n));
+            if (this.options.withRowId) children.push(stableIds ? rowIdData(stableIds, offsets.subarray(at, at + n)) : addr);
+            if (this.options.withRowAddress) children.push(addr);
+          }
+          const struct = makeData({ type: new Struct(this.schema.fields), length: n, nullCount: 0, children });
+          remaining -= n;
+          yield new RecordBatch(this.schema, struct);
+        }
+        windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize);
+        start = end;
       }
     }
   }

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
 import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
@@ -250,6 +250,49 @@ describe("bad input", () => {
     writeFileSync(file, encodeManifestFile(decoded));
     const ds = await openDataset(copy);
     await expectLanceError(ds.scan({ columns: ["ghost"] }).toArrow(), "CORRUPT_FILE", /holds field 99, but its schema has no such top-level field/);
+  });
+
+  test("a manifest whose schema disagrees with a data file is CORRUPT_FILE naming the file, never values of another type", async () => {
+    const edit = (change: (m: ReturnType<typeof decodeManifestFile>["manifest"]) => void): string => {
+      const copy = copyDataset(source);
+      const file = latestManifest(copy);
+      const decoded = decodeManifestFile(readFileSync(file), file);
+      change(decoded.manifest);
+      writeFileSync(file, encodeManifestFile(decoded));
+      return copy;
+    };
+    const dataFile = /corrupt file data\/[0-9a-z_-]+\.lance \(fragment \d+\)/;
+    // a column's type changed: Int64 in the schema, strings in the file
+    const retyped = edit((m) => {
+      m.fields.find((f) => f.name === "category")!.logicalType = "int64";
+    });
+    const err = await expectLanceError((await openDataset(retyped)).scan({ columns: ["category"] }).toArrow(), "CORRUPT_FILE", /field 1 \("category"\) is int64 in the manifest but string in the file/);
+    assert.match(err.message, dataFile);
+    // two field ids swapped: each column would read the other's values
+    const swapped = edit((m) => {
+      const [id, category] = [m.fields.find((f) => f.name === "id")!, m.fields.find((f) => f.name === "category")!];
+      [id.id, category.id] = [category.id, id.id];
+    });
+    for (const column of ["id", "category"]) {
+      await expectLanceError((await openDataset(swapped)).scan({ columns: [column] }).toArrow(), "CORRUPT_FILE", /is (int64|string) in the manifest but (string|int64) in the file/);
+    }
+    // a data file's field list shorter than its column indices: the last column would read as nulls
+    const shortened = edit((m) => {
+      for (const f of m.fragments) f.files[0]!.fields = f.files[0]!.fields.slice(0, -1);
+    });
+    const last = (await openDataset(source)).schema.fields.at(-1)!.name;
+    for (const columns of [[last], ["id"]]) {
+      const e = await expectLanceError((await openDataset(shortened)).scan({ columns }).toArrow(), "CORRUPT_FILE", /gives it 3 field ids but 4 column indices/);
+      assert.match(e.message, dataFile);
+    }
+    // Lance refuses all three too
+    for (const [copy, column] of [[retyped, "category"], [swapped, "id"], [swapped, "category"], [shortened, "id"]] as const) {
+      // (Lance checks the column index count when the table opens)
+      const read = async (): Promise<unknown> => (await (await connect(dirname(copy))).openTable("copy")).query().select([column]).toArrow();
+      await assert.rejects(read, `Lance reads ${column} of ${copy}`);
+    }
+    // the untouched dataset reads
+    assert.equal((await (await openDataset(source)).scan().toArrow()).numRows, 590);
   });
 
   test("a directory in place of the newest manifest fails, as in Lance, instead of opening an older version", async () => {

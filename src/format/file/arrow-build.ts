@@ -3,6 +3,7 @@
 
 import { DataType, makeData, Type, type Data, type Field, type FixedSizeList } from "apache-arrow";
 import { LanceError } from "../../core/errors.js";
+import { firstInvalidUtf8, isValidUtf8 } from "../../core/utf8.js";
 import { corrupt, fixedByteLength, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
 
 export interface ValidityBitmap {
@@ -41,6 +42,35 @@ export function fixedWidthBits(type: DataType): number | undefined {
 
 export function isVariableWidth(type: DataType): boolean {
   return type.typeId === Type.Utf8 || type.typeId === Type.Binary || type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+}
+
+function isText(type: DataType): boolean {
+  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
+}
+
+/**
+ * String values must be valid UTF-8, each starting on a character boundary; Lance reports
+ * a file holding anything else as corrupt rather than reading replacement characters.
+ */
+export function checkUtf8(column: string, offsets: ArrayLike<number>, length: number, data: Uint8Array, ctx: DecodeContext): void {
+  const start = offsets[0]!;
+  const end = offsets[length]!;
+  const bytes = data.subarray(start, end);
+  let bad = isValidUtf8(bytes) ? -1 : Math.max(0, firstInvalidUtf8(bytes)) + start;
+  if (bad < 0) {
+    // a value may not begin inside another's character
+    for (let i = 1; i < length; i++) {
+      const at = offsets[i]!;
+      if (at < end && (data[at]! & 0xc0) === 0x80) {
+        bad = at;
+        break;
+      }
+    }
+    if (bad < 0) return;
+  }
+  let value = 0;
+  while (value + 1 < length && offsets[value + 1]! <= bad) value++;
+  corrupt(ctx, `column "${column}" holds invalid UTF-8: value ${value} of the ${length} read, at its byte ${bad - offsets[value]!}`);
 }
 
 function isLarge(type: DataType): boolean {
@@ -85,9 +115,13 @@ export function blockToData(field: Field, block: DataBlock, validity: ValidityBi
       for (let i = 0; i <= length; i++) valueOffsets[i] = BigInt(block.offsets[i]!);
     } else {
       const last = block.offsets[length]!;
-      if (last > 0x7fffffff) corrupt(ctx, `column "${field.name}" holds ${last} bytes, more than a 32-bit offset Arrow array can`);
+      // a valid file can hold this much; the caller reads fewer rows at a time (scans do)
+      if (last > 0x7fffffff) {
+        throw new LanceError("NOT_SUPPORTED", `${ctx.path}: rows of column "${field.name}" read at once hold ${last} bytes, more than Arrow's 32-bit string offsets allow; read fewer rows at a time`);
+      }
       valueOffsets = new Int32Array(block.offsets.buffer, block.offsets.byteOffset, length + 1);
     }
+    if (isText(type)) checkUtf8(field.name, block.offsets, length, block.data, ctx);
     return makeData({ type: type as never, length, nullCount, nullBitmap, valueOffsets, data: block.data } as never);
   }
   if (type.typeId === Type.FixedSizeList) {

@@ -6,7 +6,7 @@
 
 import { DataType, Field as ArrowField, List as ArrowList, makeData, Type, Uint8, type Data, type Field, type List, type Struct } from "apache-arrow";
 import { concatBlocks, copyBits, corrupt, type DecodeContext } from "../encoding/data-block.js";
-import { blockToData } from "./arrow-build.js";
+import { blockToData, checkUtf8 } from "./arrow-build.js";
 import type { PageV20 } from "./page-v20.js";
 
 /** Supplies the decoded pages of a column, by column index. */
@@ -38,6 +38,7 @@ function binaryFromList(field: Field, list: Data, ctx: DecodeContext): Data {
   const bytes = (items.values as Uint8Array).subarray(items.offset, items.offset + items.length);
   const large = field.type.typeId === Type.LargeUtf8 || field.type.typeId === Type.LargeBinary;
   if (offsets[list.offset + list.length]! > bytes.byteLength) corrupt(ctx, `string column "${field.name}" refers to ${offsets[list.offset + list.length]} bytes, its byte column has ${bytes.byteLength}`);
+  if (field.type.typeId === Type.Utf8 || field.type.typeId === Type.LargeUtf8) checkUtf8(field.name, offsets.subarray(list.offset), list.length, bytes, ctx);
   const valueOffsets = large ? BigInt64Array.from(offsets.subarray(list.offset, list.offset + list.length + 1), (v) => BigInt(v)) : offsets.subarray(list.offset, list.offset + list.length + 1);
   return makeData({ type: field.type as never, length: list.length, nullCount: list.nullCount, nullBitmap: list.nullBitmap, valueOffsets, data: bytes } as never);
 }

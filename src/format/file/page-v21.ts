@@ -266,20 +266,28 @@ interface ZipCursor {
   at: number;
 }
 
-function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext): DecodedPage {
+function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext, rows?: RowRange): DecodedPage {
   const model = layerModel(layout.layers, ctx);
   const data = buffers[0];
   if (!data) corrupt(ctx, "full-zip page has no data buffer");
-  const numItems = checkCount(layout.numItems, ctx, "full-zip item count");
+  const pageItems = checkCount(layout.numItems, ctx, "full-zip item count");
   checkCount(layout.numVisibleItems, ctx, "full-zip visible item count");
-  if (layout.numVisibleItems > numItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${numItems} items`);
+  if (layout.numVisibleItems > pageItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${pageItems} items`);
   const bitsRep = layout.bitsRep;
   const bitsDef = layout.bitsDef;
+  // Without repetition every item is a row: the items before a requested row range are
+  // stepped over without copying, and decoding stops at its end, so a page whose values
+  // expand to gigabytes costs only the rows asked for.
+  const ranged = rows !== undefined && bitsRep === 0 && pageItems === numRows;
+  const first = ranged ? Math.min(rows.start, pageItems) : 0;
+  const numItems = ranged ? Math.max(first, Math.min(rows.end, pageItems)) - first : pageItems;
+  const maxVisible = Math.min(layout.numVisibleItems, numItems);
   const cwBits = bitsRep + bitsDef;
   const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
   const rep = bitsRep > 0 ? new Uint16Array(numItems) : undefined;
   const def = bitsDef > 0 ? new Uint16Array(numItems) : undefined;
   const cur: ZipCursor = { at: 0 };
+  let recording = first === 0;
   /** Reads entry i's control word, recording its levels; returns its def. */
   const readCw = (i: number): number => {
     if (cwBytes === 0) return 0;
@@ -288,27 +296,33 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
     const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u(data, at, 4);
     cur.at += cwBytes;
     const d = cw & ((1 << bitsDef) - 1);
-    if (def) def[i] = d;
-    if (rep) rep[i] = cw >>> bitsDef;
+    if (recording) {
+      if (def) def[i] = d;
+      if (rep) rep[i] = cw >>> bitsDef;
+    }
     return d;
   };
   const levels: Levels = { numLevels: numItems, rep, def };
   const details = layout.details;
   const compression = layout.valueCompression?.compression;
+  if (first > 0) {
+    skipZipped(layout, data, cur, readCw, first, model.maxVisibleDef, ctx);
+    recording = true;
+  }
   let values: DataBlock;
   if (details.case === "bitsPerValue" && compression?.case === "fixedSizeList" && compression.value.hasValidity) {
-    values = unzipFsl(layout, data, cur, readCw, model.maxVisibleDef, ctx);
+    values = unzipFsl(layout, data, cur, readCw, model.maxVisibleDef, numItems, maxVisible, ctx);
   } else if (details.case === "bitsPerValue") {
     const decodeValue = perValueDecoder(layout.valueCompression, ctx);
     const width = details.value / 8;
     if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
-    const out = new Uint8Array(layout.numVisibleItems * width);
+    const out = new Uint8Array(maxVisible * width);
     let v = 0;
     for (let i = 0; i < numItems; i++) {
       const d = readCw(i);
       if (d <= model.maxVisibleDef) {
         if (cur.at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
-        if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+        if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
         out.set(decodeValue(data.subarray(cur.at, cur.at + width)), v * width);
         cur.at += width;
         v++;
@@ -323,14 +337,14 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
     const decodeValue = perValueDecoder(layout.valueCompression, ctx);
     const lenBytes = details.value / 8;
     if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
-    const offsets = new Uint32Array(layout.numVisibleItems + 1);
+    const offsets = new Uint32Array(maxVisible + 1);
     const parts: Uint8Array[] = [];
     let total = 0;
     let v = 0;
     for (let i = 0; i < numItems; i++) {
       const d = readCw(i);
       if (d > model.maxVisibleDef) continue;
-      if (v >= layout.numVisibleItems) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+      if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
       if (d === 0) {
         const at = cur.at;
         if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
@@ -341,6 +355,7 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
         cur.at += len;
         parts.push(value);
         total += value.byteLength;
+        if (total > 0xffffffff) throw new LanceError("NOT_SUPPORTED", `${ctx.path}: a full-zip page range of more than 4 GiB of values cannot be read at once`);
       }
       v++;
       offsets[v] = total;
@@ -355,14 +370,44 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   } else {
     return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
   }
+  if (ranged) return { numRows: numItems, rowOffset: first, levels, layers: layout.layers, model, values };
   return { numRows, levels, layers: layout.layers, model, values };
+}
+
+/** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
+function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
+  const details = layout.details;
+  const compression = layout.valueCompression?.compression;
+  if (details.case === "bitsPerValue") {
+    let width = details.value / 8;
+    if (compression?.case === "fixedSizeList" && compression.value.hasValidity) {
+      const inner = compression.value.values?.compression;
+      const dim = Number(compression.value.itemsPerValue);
+      const itemBits = inner?.case === "flat" ? Number(inner.value.bitsPerValue) : 0;
+      width = ((dim + 7) >> 3) + (dim * itemBits) / 8;
+    }
+    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
+    for (let i = 0; i < count; i++) if (readCw(i) <= maxVisibleDef) cur.at += width;
+    if (cur.at > data.byteLength) corrupt(ctx, `full-zip entries pass the page data (${data.byteLength} bytes)`);
+  } else if (details.case === "bitsPerOffset") {
+    const lenBytes = details.value / 8;
+    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
+    for (let i = 0; i < count; i++) {
+      if (readCw(i) !== 0) continue;
+      const at = cur.at;
+      if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length of entry ${i} passes the page data`);
+      const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
+      cur.at += lenBytes + len;
+      if (cur.at > data.byteLength) corrupt(ctx, `full-zip value of entry ${i} (${len} bytes) passes the page data (${data.byteLength} bytes)`);
+    }
+  }
 }
 
 /**
  * Full-zip fixed-size lists whose items can be null: each value is the item
  * validity bitmap (ceil(dim / 8) bytes) followed by the item values.
  */
-function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, maxVisibleDef: number, ctx: DecodeContext): DataBlock {
+function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, maxVisibleDef: number, numItems: number, maxVisible: number, ctx: DecodeContext): DataBlock {
   const fsl = layout.valueCompression!.compression;
   if (fsl.case !== "fixedSizeList") return corrupt(ctx, "expected a fixed-size list");
   const dim = Number(fsl.value.itemsPerValue);
@@ -372,11 +417,11 @@ function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readC
   const validityBytes = (dim + 7) >> 3;
   const valueBytes = (dim * itemBits) / 8;
   const width = validityBytes + valueBytes;
-  const n = layout.numVisibleItems;
+  const n = maxVisible;
   const out = new Uint8Array(n * valueBytes);
   const validity = new Uint8Array((n * dim + 7) >> 3);
   let v = 0;
-  for (let i = 0; i < layout.numItems; i++) {
+  for (let i = 0; i < numItems; i++) {
     if (readCw(i) > maxVisibleDef) continue;
     const at = cur.at;
     if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
@@ -394,7 +439,7 @@ function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readC
   return { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(itemBits, v * dim, out.subarray(0, v * valueBytes)), itemValidity: validity };
 }
 
-function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): DecodedPage {
+function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext, rows?: RowRange): DecodedPage {
   const model = layerModel(layout.layers, ctx);
   let scalar: Uint8Array | undefined;
   let repBuf: Uint8Array | undefined;
@@ -428,6 +473,16 @@ function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRo
     const nullDef = model.layers.find((l) => l.nullDef !== undefined)?.nullDef;
     if (nullDef === undefined) corrupt(ctx, "all-null constant page without a nullable layer");
     def = new Uint16Array(numLevels).fill(nullDef);
+  }
+  if (rows !== undefined && !rep && numLevels === numRows) {
+    // one level per row: only the rows asked for are repeated out, so a page of millions of
+    // copies of one large value costs no more than the range read
+    const start = Math.min(rows.start, numRows);
+    const end = Math.max(start, Math.min(rows.end, numRows));
+    const levels: Levels = { numLevels: end - start, rep: undefined, def: def?.subarray(start, end) };
+    const visible = countVisible(levels, model);
+    const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
+    return { numRows: end - start, rowOffset: start, levels, layers: layout.layers, model, values };
   }
   const levels: Levels = { numLevels, rep, def };
   const visible = countVisible(levels, model);
@@ -480,6 +535,7 @@ function repeatScalar(scalar: Uint8Array, shape: LeafShape, n: number, ctx: Deco
   if (start < 0 || end < start || end > bytes.byteLength) corrupt(ctx, "constant scalar offsets out of range");
   const value = bytes.subarray(start, end);
   const len = value.byteLength;
+  if (len * n > 0xffffffff) throw new LanceError("NOT_SUPPORTED", `${ctx.path}: ${n} copies of a ${len}-byte constant value are more than 4 GiB, too many to read at once`);
   const offsets = new Uint32Array(n + 1);
   const data = new Uint8Array(len * n);
   for (let i = 0; i < n; i++) {
@@ -508,9 +564,9 @@ export function decodePageV21(
     case "miniBlockLayout":
       return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part, lazyDictionary);
     case "fullZipLayout":
-      return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx);
+      return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx, rows);
     case "constantLayout":
-      return decodeConstantPage(layout.layout.value, buffers, numRows, shape, ctx);
+      return decodeConstantPage(layout.layout.value, buffers, numRows, shape, ctx, rows);
     case "blobLayout":
       throw new LanceError("NOT_SUPPORTED", "blob pages are not supported by lancets");
     default:

@@ -1,0 +1,80 @@
+// Reads stay bounded on files whose pages expand enormously when decoded:
+// 40,000 copies of one 4,000-byte string (160 MB decoded) are a few KB on disk.
+// Each scan runs in a child process with a small heap so the memory it needs
+// is measured alone; `limit: 1` reads one row and a full scan holds a window
+// of rows at a time, never the whole fragment; filtered reads do the same.
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { statSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { tempDir } from "../helpers/tmp.js";
+
+const run = promisify(execFile);
+const HELPERS = join(import.meta.dirname, "..", "helpers");
+const ROWS = 40_000;
+const LENGTH = 4_000;
+const MiB = 1024 * 1024;
+
+interface ScanReport {
+  rows: number;
+  batches: number;
+  maxBatchRows: number;
+  wrongValues: number;
+  firstValue: string;
+  firstLength: number;
+  addedBytes: number;
+}
+
+async function scanInChild(path: string, mode: "limit" | "all" | "filter" | "count", batchSize = 1024): Promise<ScanReport> {
+  const { stdout } = await run(process.execPath, ["--max-old-space-size=512", "--import", "tsx", join(HELPERS, "scan-memory.ts"), path, mode, String(batchSize)], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!) as ScanReport;
+}
+
+describe("decompression bombs", () => {
+  const dir = tempDir();
+  const versions = ["2.2", "2.1"] as const;
+  const path = (v: string): string => join(dir, `bomb${v.replace(".", "")}.lance`);
+
+  before(async () => {
+    await Promise.all(
+      versions.map((v) => run(process.execPath, ["--import", "tsx", join(HELPERS, "bomb-writer.ts"), dir, `bomb${v.replace(".", "")}`, v, String(ROWS), String(LENGTH)], { maxBuffer: 1 << 20 })),
+    );
+  });
+
+  for (const version of versions) {
+    test(`${version}: a few KB on disk that decode to 160 MB; limit 1 reads one row`, async () => {
+      const dataDir = join(path(version), "data");
+      const onDisk = readdirSync(dataDir).reduce((n, f) => n + statSync(join(dataDir, f)).size, 0);
+      assert.ok(onDisk < 64 * 1024, `the data files hold ${onDisk} bytes`);
+      const report = await scanInChild(path(version), "limit");
+      assert.equal(report.rows, 1);
+      assert.equal(report.firstLength, LENGTH);
+      assert.equal(report.firstValue, "xxxxxxxx");
+      assert.ok(report.addedBytes < 32 * MiB, `limit 1 added ${(report.addedBytes / MiB).toFixed(0)} MiB`);
+    });
+
+    test(`${version}: a full scan in batches holds a window of rows, not the fragment`, async () => {
+      const report = await scanInChild(path(version), "all", 1024);
+      assert.equal(report.rows, ROWS);
+      assert.equal(report.wrongValues, 0);
+      assert.equal(report.maxBatchRows, 1024);
+      assert.equal(report.batches, Math.ceil(ROWS / 1024));
+      assert.ok(report.addedBytes < 112 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(ROWS * LENGTH) / MiB} MiB of values`);
+    });
+
+    test(`${version}: a filter reads in windows too: its first match under limit 1, and a count`, async () => {
+      const first = await scanInChild(path(version), "filter");
+      assert.equal(first.rows, 1);
+      assert.equal(first.firstLength, LENGTH);
+      assert.ok(first.addedBytes < 112 * MiB, `filter with limit 1 added ${(first.addedBytes / MiB).toFixed(0)} MiB`);
+      const count = await scanInChild(path(version), "count");
+      assert.equal(count.rows, ROWS);
+      assert.ok(count.addedBytes < 112 * MiB, `counting added ${(count.addedBytes / MiB).toFixed(0)} MiB`);
+    });
+  }
+});
