@@ -36,6 +36,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .version(LANCETS_VERSION, "-V, --version", "print the lancets version")
     // options before the command belong to lancets itself, so `inspect --version 3` stays the command's
     .enablePositionalOptions()
+    // help, usage and argument errors go where the caller's output goes (subcommands inherit this)
+    .configureOutput({ writeOut: (text) => print(text.replace(/\n$/, "")), writeErr: (text) => printError(text.replace(/\n$/, "")) })
     .exitOverride()
     .showHelpAfterError();
   program
