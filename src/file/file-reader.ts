@@ -20,6 +20,7 @@ import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
+import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
@@ -326,14 +327,7 @@ export class LanceFileReader {
    * pages (and where the layout allows, the chunks) holding them are decoded.
    */
   async readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
-    let prevEnd = 0;
-    for (const range of ranges ?? []) {
-      if (range.start < 0 || range.end > this.numRows || range.start > range.end) {
-        throw new LanceError("INVALID_INPUT", `rows ${range.start}..${range.end} are outside ${this.path} (${this.numRows} rows)`);
-      }
-      if (range.start < prevEnd) throw new LanceError("INTERNAL", `row ranges of ${this.path} overlap or are out of order`);
-      prevEnd = range.end;
-    }
+    checkRowRanges(ranges, this.numRows, this.path);
     const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
     const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
     const wanted = fieldIds.map((id) => {

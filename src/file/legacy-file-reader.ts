@@ -38,6 +38,7 @@ import { childrenByParent, lanceToArrowSchema } from "../format/table/arrow-sche
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
+import { checkRowRanges } from "./row-ranges.js";
 
 export interface LegacyOpenOptions {
   /**
@@ -187,14 +188,7 @@ export class LegacyFileReader {
 
   /** Rows of several ranges (sorted, not overlapping), concatenated in order; only the batches holding them are read. */
   async readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
-    let prevEnd = 0;
-    for (const range of ranges ?? []) {
-      if (range.start < 0 || range.end > this.numRows || range.start > range.end) {
-        throw new LanceError("INVALID_INPUT", `rows ${range.start}..${range.end} are outside ${this.path} (${this.numRows} rows)`);
-      }
-      if (range.start < prevEnd) throw new LanceError("INTERNAL", `row ranges of ${this.path} overlap or are out of order`);
-      prevEnd = range.end;
-    }
+    checkRowRanges(ranges, this.numRows, this.path);
     const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
     const topLevel = this.childrenOf.get(-1) ?? [];
     const pieces = this.batchPieces(ranges ?? [{ start: 0, end: this.numRows }]);
