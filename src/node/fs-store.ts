@@ -4,7 +4,7 @@
 // temporary file and renames it over the target.
 
 import { constants } from "node:fs";
-import { link, mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
@@ -195,6 +195,12 @@ export class LocalFileStore implements ObjectStore {
       await unlink(p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "delete", p);
+    }
+    // Object stores have no directories: a nested directory (such as _indices/<uuid>/) that the
+    // last delete emptied goes too. Top-level ones (data/, _versions/) stay.
+    const parts = path.split("/");
+    if (parts.length >= 3) {
+      await rmdir(join(this.root, ...parts.slice(0, -1))).catch(() => undefined);
     }
   }
 }

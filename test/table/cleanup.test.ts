@@ -99,6 +99,8 @@ test("cleanup removes what no version references and keeps every version readabl
   const done = await ds.cleanup();
   assert.deepEqual(done.files.map((f) => f.path), orphans);
   for (const p of orphans) assert.ok(!existsSync(join(path, p)), `${p} is still there`);
+  // the emptied segment directory goes too
+  assert.ok(!existsSync(join(path, "_indices", dry.indexSegments[0]!)), "the removed segment's directory is gone");
   // everything any version references (old data files, replaced deletion files, dropped indexes' segments) is kept
   assert.deepEqual(walk(path), referenced);
   assert.deepEqual(await lanceVersions(path), before);
