@@ -103,8 +103,8 @@ export function checkConflict(ours: Transaction, theirs: Transaction, theirVersi
 }
 
 /** An overwrite replaces every fragment, so it needs no row counts; every write needs the writer flags. */
-function checkWritableFor(txn: Transaction, ds: Dataset): void {
-  if (txn.operation.kind === "overwrite") ds.checkWriterFlags();
+export function checkWritableFor(kind: Transaction["operation"]["kind"], ds: Dataset): void {
+  if (kind === "overwrite") ds.checkWriterFlags();
   else ds.checkWritable();
 }
 
@@ -163,7 +163,7 @@ async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transa
     }
     if (latest) {
       // another writer may have set a flag since: never write a version that drops it
-      checkWritableFor(txn, latest);
+      checkWritableFor(txn.operation.kind, latest);
       for (let v = checkedUpTo + 1; v <= latest.version; v++) {
         const theirs = v === latest.version ? latest : await open(store, { version: v });
         checkConflict(txn, await transactionOf(theirs), v);

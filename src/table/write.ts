@@ -17,7 +17,7 @@ import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
+import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
 import type { Dataset } from "./dataset.js";
 
 export type WriteMode = "create" | "append" | "overwrite";
@@ -361,8 +361,8 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
   const existing = await openIfExists(open, store);
   if (mode === "create" && existing) throw new LanceError("INVALID_INPUT", `a dataset already exists at ${store.uri} (version ${existing.version}); use mode "append" or "overwrite"`);
   if (mode === "append" && !existing) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri} to append to; use mode "create"`);
-  if (existing && mode === "append") existing.checkWritable();
-  else if (existing) existing.checkWriterFlags();
+  // checked before any data file is written (the commit checks the latest version again)
+  if (existing) checkWritableFor(mode === "append" ? "append" : "overwrite", existing);
 
   if (mode === "append") {
     const ds = existing!;
