@@ -1,6 +1,8 @@
 // The layering rule of the source tree: a module imports only from its own
 // folder or a lower layer, node:* only inside node/ (and cli/), generated
-// protobuf code only inside format/, and there are no import cycles.
+// protobuf code only inside format/, and there are no import cycles. Wiring
+// is explicit: no prototype patching, no module augmentation, no module state
+// that other modules fill by being imported.
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -8,7 +10,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { test } from "node:test";
 
 const SRC = resolve("src");
-const RANK: Record<string, number> = { core: 0, format: 1, io: 1, file: 2, table: 3, index: 4, distributed: 5, query: 5, node: 6, cli: 7 };
+const RANK: Record<string, number> = { core: 0, format: 1, io: 1, file: 2, table: 3, index: 4, distributed: 5, query: 5, dataset: 6, node: 7, cli: 8 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -71,4 +73,46 @@ test("no import cycles", () => {
   };
   for (const node of graph.keys()) visit(node, []);
   assert.deepEqual(cycles, []);
+});
+
+/** Source text without comments and string contents, so prose never trips a rule. */
+function code(file: string): string {
+  return readFileSync(file, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:])\/\/.*$/gm, "$1")
+    .replace(/`(?:\\.|[^`\\])*`|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, '""');
+}
+
+function handWritten(): string[] {
+  return files(SRC).filter((f) => !relative(SRC, f).startsWith("format/pb"));
+}
+
+test("no prototype patching and no module augmentation", () => {
+  const problems: string[] = [];
+  for (const file of handWritten()) {
+    const text = code(file);
+    if (/\.prototype\s*(\.\s*\w+|\[[^\]]*\])\s*=(?!=)/.test(text)) problems.push(`${relative(SRC, file)} assigns to a prototype`);
+    if (/Object\.(assign|defineProperty|defineProperties)\(\s*\w+\.prototype/.test(text)) problems.push(`${relative(SRC, file)} extends a prototype`);
+    if (/\bdeclare\s+(module|global)\b/.test(text)) problems.push(`${relative(SRC, file)} augments a module`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("no module state filled by imports: no side-effect imports, no module-level let, module-level maps only as constants or per-object caches", () => {
+  const problems: string[] = [];
+  for (const file of handWritten()) {
+    const raw = readFileSync(file, "utf8");
+    const text = code(file);
+    const rel = relative(SRC, file);
+    for (const m of raw.matchAll(/^import\s+["']([^"']+)["'];?\s*$/gm)) problems.push(`${rel} imports ${m[1]} for its side effects`);
+    for (const m of text.matchAll(/^(?:export\s+)?(?:let|var)\s+(\w+)/gm)) problems.push(`${rel} has module-level mutable binding ${m[1]}`);
+    // a module-level Map or Set is a constant table: nothing adds to it or removes from it
+    for (const m of text.matchAll(/^(?:export\s+)?const\s+(\w+)\s*(?::[^=]+)?=\s*new\s+(Map|Set)\b/gm)) {
+      const name = m[1]!;
+      if (new RegExp(`\\b${name}\\s*\\.\\s*(set|add|delete|clear)\\s*\\(`).test(text)) problems.push(`${rel} changes module-level ${m[2]} ${name}`);
+    }
+    // top-level calls run at import time; only declarations and exports may stand at column 0
+    for (const m of text.matchAll(/^([A-Za-z_$][\w$.]*)\s*\(/gm)) problems.push(`${rel} calls ${m[1]}() when imported`);
+  }
+  assert.deepEqual(problems, []);
 });

@@ -9,10 +9,9 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Float64, Int64, RecordBatch, Table, TimestampMicrosecond, Utf8, makeData, makeVector, vectorFromArray } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
-import type { OptimizeResult } from "../index/optimize.js";
 import { LocalExecutor } from "../node/local-executor.js";
 import { writeDataset } from "../node/open-dataset.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Dataset, OptimizeResult } from "../dataset/dataset.js";
 import { formatTable } from "./output.js";
 import { buildProgress } from "./progress.js";
 

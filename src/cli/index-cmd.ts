@@ -1,7 +1,8 @@
 // `lancets index create|list|drop`: scalar index segments from the command line.
 
 import { availableParallelism } from "node:os";
-import { cleanupIndexFiles, type IndexExecutor } from "../index/segments-api.js";
+import type { IndexExecutor } from "../distributed/jobs.js";
+import { cleanupIndexFiles } from "../index/segments-api.js";
 import { BullMQExecutor } from "../node/bullmq.js";
 import { LocalExecutor } from "../node/local-executor.js";
 import { openDataset } from "../node/open-dataset.js";

@@ -3,7 +3,7 @@
 import { DataType, type Field } from "apache-arrow";
 import { describeFlags } from "../format/table/feature-flags.js";
 import { openDataset } from "../node/open-dataset.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Dataset } from "../dataset/dataset.js";
 import { formatBytes, formatTable, toJson } from "./output.js";
 
 export interface InspectOptions {

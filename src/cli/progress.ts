@@ -4,7 +4,7 @@
 // per finished segment, nothing redrawn.
 
 import cliProgress from "cli-progress";
-import type { SegmentProgress } from "../index/segments-api.js";
+import type { SegmentProgress } from "../distributed/jobs.js";
 
 export interface BuildProgress {
   onProgress(p: SegmentProgress): void;

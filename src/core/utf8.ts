@@ -1,45 +1,33 @@
 // UTF-8 validity of string column bytes. Lance refuses a Utf8 value that is not
 // valid UTF-8 (the file is corrupt), so readers check the bytes of each string
-// block once, before Arrow data is built. The node layer installs Node's native
-// check (buffer.isUtf8); elsewhere a JavaScript one with an ASCII fast path runs.
-
-type Utf8Check = (bytes: Uint8Array) => boolean;
-
-let nativeCheck: Utf8Check | undefined;
-
-/** Installs a faster whole-buffer validity check (the node layer passes buffer.isUtf8). */
-export function setUtf8Check(check: Utf8Check): void {
-  nativeCheck = check;
-}
+// block once, before Arrow data is built. Plain JavaScript, so it runs on every
+// platform: ASCII runs are skipped a word at a time.
 
 /** True when `bytes` are valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  if (nativeCheck) return nativeCheck(bytes);
   return firstInvalidUtf8(bytes) < 0;
 }
 
 /** Position of the first byte that starts an invalid sequence, or -1 when all bytes are valid UTF-8. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   const n = bytes.length;
+  // ASCII runs are skipped four bytes at a time through one aligned word view
+  const lead = (4 - (bytes.byteOffset & 3)) & 3;
+  const head = Math.min(n, lead);
+  const words = head === lead ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, (n - head) >> 2) : new Uint32Array(0);
+  const wordsEnd = head + words.length * 4;
   let i = 0;
-  // ASCII runs, four bytes at a time where aligned
-  const head = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
-  while (i < head && bytes[i]! < 0x80) i++;
   while (i < n) {
-    if (bytes[i]! < 0x80) {
-      if (((bytes.byteOffset + i) & 3) === 0 && i + 4 <= n) {
-        const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (n - i) >> 2);
-        let w = 0;
-        while (w < words.length && (words[w]! & 0x80808080) === 0) w++;
-        i += w * 4;
-        if (i >= n) break;
-      }
-      if (bytes[i]! < 0x80) {
-        i++;
-        continue;
-      }
-    }
     const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      i++;
+      if (i >= head && i < wordsEnd && ((i - head) & 3) === 0) {
+        let w = (i - head) >> 2;
+        while (w < words.length && (words[w]! & 0x80808080) === 0) w++;
+        i = head + w * 4;
+      }
+      continue;
+    }
     let need: number;
     let min = 0x80;
     let max = 0xbf;
@@ -56,9 +44,13 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     if (i + need >= n) return i;
     const b1 = bytes[i + 1]!;
     if (b1 < min || b1 > max) return i;
-    for (let k = 2; k <= need; k++) {
-      const b = bytes[i + k]!;
-      if (b < 0x80 || b > 0xbf) return i;
+    if (need >= 2) {
+      const b2 = bytes[i + 2]!;
+      if (b2 < 0x80 || b2 > 0xbf) return i;
+      if (need === 3) {
+        const b3 = bytes[i + 3]!;
+        if (b3 < 0x80 || b3 > 0xbf) return i;
+      }
     }
     i += need + 1;
   }

@@ -3,6 +3,7 @@
 // Both present the same reading interface to tables and indexes.
 
 import type { Data } from "apache-arrow";
+import { CachePerOwner } from "../core/promise-cache.js";
 import type { FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileVersion, type BufferRange } from "../format/file/footer.js";
 import type { ObjectStore } from "../io/object-store.js";
@@ -28,7 +29,7 @@ export type OpenDataFileOptions = OpenFileOptions & LegacyOpenOptions;
 
 /** Readers remembered per store by openFileReaderCached. */
 const OPEN_READERS = 256;
-const openReaders = new WeakMap<ObjectStore, Map<string, Promise<DataFileReader>>>();
+const openReaders = new CachePerOwner<ObjectStore, DataFileReader>(OPEN_READERS);
 
 /** Opens a Lance file of any version; legacy data files take their fields from `options.fields`. */
 export async function openFileReader(store: ObjectStore, path: string, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
@@ -52,18 +53,5 @@ function cacheKey(path: string, options: OpenDataFileOptions): string {
  */
 export async function openFileReaderCached(store: ObjectStore, path: string, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
   if (!options.sizeBytes || options.sizeBytes <= 0 || (options.dictionaries && options.dictionaries.size > 0)) return openFileReader(store, path, options);
-  let cache = openReaders.get(store);
-  if (!cache) openReaders.set(store, (cache = new Map()));
-  const key = cacheKey(path, options);
-  let found = cache.get(key);
-  if (found) {
-    cache.delete(key);
-    cache.set(key, found);
-    return found;
-  }
-  found = openFileReader(store, path, options);
-  cache.set(key, found);
-  found.catch(() => cache.delete(key));
-  while (cache.size > OPEN_READERS) cache.delete(cache.keys().next().value!);
-  return found;
+  return openReaders.of(store).get(cacheKey(path, options), () => openFileReader(store, path, options));
 }

@@ -11,10 +11,11 @@ import { openFileReader } from "../file/open-file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
 import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { SEED_KEY_PREFIX } from "../table/seeds.js";
 import { segmentFromBuilt, type IndexSegment } from "./segment.js";
-import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir, type IndexParams } from "./segments-api.js";
+import type { IndexParams, ScalarIndexPlugin } from "./plugins.js";
+import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir } from "./segments-api.js";
 import { loadTrainingData } from "./training.js";
 import { openInvertedSegment } from "./inverted/read.js";
 import { decodeZoneMapSeed, parseSeedValue, seedHasStatistics, type HarvestedSeed } from "./zonemap/seed.js";
@@ -38,12 +39,12 @@ export interface OptimizeReport {
 }
 
 export interface OptimizeResult {
-  dataset: Dataset;
+  dataset: Snapshot;
   indices: OptimizeReport[];
 }
 
 /** The zone-map seed planted in a fragment's first data file, if it is usable for this index. */
-async function harvestSeed(ds: Dataset, fragment: Fragment, column: string, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
+async function harvestSeed(ds: Snapshot, fragment: Fragment, column: string, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
   const file = fragment.files[0];
   if (!file) return undefined;
   // legacy (v1) files carry no seeds; they open with the manifest's fields and find none
@@ -60,7 +61,7 @@ async function harvestSeed(ds: Dataset, fragment: Fragment, column: string, rows
   return rows === fragment.physicalRows && reader.numRows === fragment.physicalRows && seedHasStatistics(seed) ? seed : undefined;
 }
 
-async function optimizeZoneMap(ds: Dataset, name: string, column: string, fieldId: number, details: { rowsPerZone?: number; useSeeds?: boolean }, fragmentIds: number[], ignoreSeeds: boolean): Promise<{ segment: IndexSegment; fromSeeds: number; scanned: number }> {
+async function optimizeZoneMap(ds: Snapshot, name: string, column: string, fieldId: number, details: { rowsPerZone?: number; useSeeds?: boolean }, fragmentIds: number[], ignoreSeeds: boolean): Promise<{ segment: IndexSegment; fromSeeds: number; scanned: number }> {
   const rowsPerZone = details.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
   const useSeeds = details.useSeeds ?? false;
   const seeds = new Map<number, HarvestedSeed>();
@@ -101,7 +102,7 @@ async function optimizeZoneMap(ds: Dataset, name: string, column: string, fieldI
   }
 }
 
-export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+export async function optimizeIndices(ds: Snapshot, options: OptimizeOptions, plugins: readonly ScalarIndexPlugin[]): Promise<OptimizeResult> {
   ds.checkWritable();
   const byName = new Map<string, typeof ds.indices[number][]>();
   for (const i of ds.indices) {
@@ -157,7 +158,7 @@ export async function optimizeIndices(ds: Dataset, options: OptimizeOptions = {}
         });
       }
       const buildFragments = replace ? current.manifest.fragments.map((f) => f.id) : fragmentIds;
-      segment = await createIndexUncommitted(current, column, indexType, { name, fragmentIds: buildFragments, params });
+      segment = await createIndexUncommitted(current, column, indexType, { name, fragmentIds: buildFragments, params }, plugins);
       report.fragmentsScanned = buildFragments.length;
     }
     current = await commitExistingIndexSegments(current, name, column, [segment], { replace });

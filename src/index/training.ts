@@ -6,7 +6,7 @@ import type { Data } from "apache-arrow";
 import { concatData, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import type { LanceField } from "../format/table/types.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { readFragmentColumns, readStableRowIds } from "../table/scan.js";
 
@@ -24,14 +24,14 @@ export interface TrainingData {
   fragments: FragmentRows[];
 }
 
-export function resolveColumn(ds: Dataset, column: string): { lance: LanceField; index: number } {
+export function resolveColumn(ds: Snapshot, column: string): { lance: LanceField; index: number } {
   const top = ds.manifest.fields.filter((f) => f.parentId === -1);
   const index = top.findIndex((f) => f.name === column);
   if (index < 0) throw new LanceError("INVALID_INPUT", `column "${column}" does not exist; the dataset has ${top.map((f) => f.name).join(", ")}`);
   return { lance: top[index]!, index };
 }
 
-export async function loadTrainingData(ds: Dataset, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): Promise<TrainingData> {
+export async function loadTrainingData(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): Promise<TrainingData> {
   const { lance, index } = resolveColumn(ds, column);
   const arrow = ds.schema.fields[index]!;
   const parts: Data[] = [];

@@ -10,9 +10,10 @@ import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
-import { commitJob, removeSegmentFiles, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../index/segments-api.js";
+import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
+import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
-import { Dataset } from "../table/dataset.js";
+import { Snapshot } from "../table/snapshot.js";
 import { workerFile } from "./local-executor.js";
 import { openDataset } from "./open-dataset.js";
 import type { WorkerTask } from "./segment-worker.js";
@@ -102,7 +103,7 @@ const WORKER_CHECK_MS = 10_000;
 export class BullMQExecutor implements IndexExecutor {
   constructor(private readonly options: BullMQExecutorOptions) {}
 
-  async run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset> {
+  async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
       throw new LanceError("NOT_SUPPORTED", `workers reach datasets by local path or file:// URI (a shared volume), not ${job.uri}`);
     }
@@ -192,7 +193,7 @@ export class BullMQExecutor implements IndexExecutor {
         this.options.signal?.removeEventListener("abort", onAbort);
         await buildQueue.close();
       }
-      return await Dataset.open(ds.store, { version: result.version });
+      return await Snapshot.open(ds.store, { version: result.version });
     } finally {
       await Promise.allSettled([flow.close(), buildEvents.close(), commitEvents.close()]);
     }
@@ -245,7 +246,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async (job: import("bullmq").Job) => {
       const { job: spec } = job.data as CommitData;
       const values = Object.values(await job.getChildrenValues<IndexSegment>());
-      const ds = await openDataset(spec.uri);
+      const ds = (await openDataset(spec.uri)).snapshot;
       try {
         const committed = await commitJob(ds, spec, values);
         log(`committed ${values.length} segment(s) of ${spec.name}: version ${committed.version}`);

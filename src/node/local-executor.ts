@@ -7,9 +7,10 @@ import { fileURLToPath } from "node:url";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
-import { commitJob, removeSegmentFiles, type IndexBuildJob, type IndexExecutor, type SegmentProgress } from "../index/segments-api.js";
+import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentProgress } from "../distributed/jobs.js";
+import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import type { WorkerTask } from "./segment-worker.js";
 
 export interface LocalExecutorOptions {
@@ -33,7 +34,7 @@ export class LocalExecutor implements IndexExecutor {
     }
   }
 
-  async run(ds: Dataset, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Dataset> {
+  async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
       throw new LanceError("NOT_SUPPORTED", `worker threads reach datasets by local path or file:// URI, not ${job.uri}`);
     }

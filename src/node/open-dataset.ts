@@ -1,21 +1,14 @@
 // Opening datasets by URI. Local paths and file:// URIs map to the local
 // filesystem store; any other scheme is refused until a store exists for it.
 
-import { isUtf8 } from "node:buffer";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LanceError } from "../core/errors.js";
 import type { ObjectStore } from "../io/object-store.js";
-import "../index/dataset-methods.js";
-import "../query/full-text.js";
-import "../query/filtered-scan.js";
-import { Dataset, type OpenOptions } from "../table/dataset.js";
-import { writeDatasetTo, type WriteInput, type WriteOptions } from "../table/write.js";
+import { Dataset, type DatasetOpenOptions } from "../dataset/dataset.js";
+import type { Engine } from "../dataset/engine.js";
+import type { WriteInput, WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";
-import { setUtf8Check } from "../core/utf8.js";
-
-// string pages are checked with Node's native UTF-8 validation
-setUtf8Check((bytes) => isUtf8(bytes));
 
 /** Resolves a dataset URI to an ObjectStore rooted at the dataset directory. */
 export function storeForUri(uri: string): ObjectStore {
@@ -37,13 +30,14 @@ export function storeForUri(uri: string): ObjectStore {
 }
 
 /** Opens a dataset at a local path, a file:// URI, or in a given ObjectStore. */
-export async function openDataset(uri: string | ObjectStore, options: OpenOptions = {}): Promise<Dataset> {
+export async function openDataset(uri: string | ObjectStore, options: DatasetOpenOptions = {}): Promise<Dataset> {
   const store = typeof uri === "string" ? storeForUri(uri) : uri;
   return Dataset.open(store, options);
 }
 
 /** Creates, appends to or overwrites the dataset at `uri` (a local path, file:// URI or ObjectStore). */
-export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions = {}): Promise<Dataset> {
+export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions & { engine?: Engine } = {}): Promise<Dataset> {
   const store = typeof uri === "string" ? storeForUri(uri) : uri;
-  return writeDatasetTo((s, o) => Dataset.open(s, o), store, data, options);
+  const { engine, ...write } = options;
+  return Dataset.write(store, data, write, engine);
 }

@@ -2,7 +2,7 @@
 // reports rows read through the given port.
 
 import type { MessagePort } from "node:worker_threads";
-import { runSegmentTask, type SegmentBuildTask } from "../index/segments-api.js";
+import { runSegmentTask, type SegmentBuildTask } from "../distributed/jobs.js";
 import type { IndexSegment } from "../index/segment.js";
 import { openDataset } from "./open-dataset.js";
 
@@ -14,7 +14,7 @@ export interface WorkerTask {
 export default async function buildSegment({ task, port }: WorkerTask): Promise<IndexSegment> {
   try {
     const ds = await openDataset(task.uri, { version: task.version });
-    return await runSegmentTask(ds, task, (rowsDone) => port?.postMessage({ rowsDone }));
+    return await runSegmentTask(ds.snapshot, task, ds.engine.indexPlugins, (rowsDone) => port?.postMessage({ rowsDone }));
   } finally {
     port?.close();
   }

@@ -9,10 +9,10 @@ import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-
 import { dataByteLength, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
-import { nextWindowRows, planProjection, readsWholeFragment, readFragmentColumns, readStableRowIds, registerQueryHooks, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
+import { nextWindowRows, planProjection, readsWholeFragment, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
@@ -48,7 +48,7 @@ interface ColumnIndex {
 }
 
 /** The preferred usable index on a column, and the segments of its indexes that cannot be used. */
-function indexFor(ds: Dataset, column: string): { index?: ColumnIndex; ignored: IgnoredSegment[] } {
+function indexFor(ds: Snapshot, column: string): { index?: ColumnIndex; ignored: IgnoredSegment[] } {
   const ignored: IgnoredSegment[] = [];
   const field = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
   if (!field) return { ignored };
@@ -86,10 +86,10 @@ interface Planned {
 
 type Candidates = Map<number, Set<number>>;
 
-const addressIndexes = new WeakMap<Dataset, Promise<((rowId: number) => number | undefined) | undefined>>();
+const addressIndexes = new WeakMap<Snapshot, Promise<((rowId: number) => number | undefined) | undefined>>();
 
 /** On datasets with stable row ids, a lookup from live row id to row address (built once per opened version). */
-export function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number | undefined) | undefined> {
+export function rowAddressesOf(ds: Snapshot): Promise<((rowId: number) => number | undefined) | undefined> {
   let found = addressIndexes.get(ds);
   if (!found) {
     found = RowAddressIndex.build(ds).then((index) => (index ? (rowId: number) => index.lookup(rowId) : undefined));
@@ -99,7 +99,7 @@ export function rowAddressesOf(ds: Dataset): Promise<((rowId: number) => number 
 }
 
 /** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
-async function searchPredicate(ds: Dataset, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
+async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
   const { index, ignored } = indexFor(ds, term.column);
   if (ignored.length > 0) step.ignored = ignored;
   if (!index) return undefined;
@@ -170,7 +170,7 @@ function mergeRanges(terms: Expr[]): { term: Expr; text?: string }[] {
  * AND intersects what its sides know, OR unites where both sides know; other
  * forms (NOT, !=, ...) leave their fragments to a scan.
  */
-async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean, shown?: string): Promise<Candidates | undefined> {
+async function candidatesFor(ds: Snapshot, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean, shown?: string): Promise<Candidates | undefined> {
   if (e.kind === "and") {
     let out: Candidates | undefined;
     for (const { term, text } of mergeRanges(flattenAnd(e))) {
@@ -198,7 +198,7 @@ async function candidatesFor(ds: Dataset, e: Expr, current: Set<number>, steps: 
   return searchPredicate(ds, e, current, step);
 }
 
-export async function planQuery(ds: Dataset, filter: string, useIndex = true): Promise<Planned> {
+export async function planQuery(ds: Snapshot, filter: string, useIndex = true): Promise<Planned> {
   const expr = parseFilter(filter);
   const names = new Set(ds.manifest.fields.filter((f) => f.parentId === -1).map((f) => f.name));
   for (const c of filterColumns(expr)) if (!names.has(c)) throw new LanceError("INVALID_INPUT", `filter refers to column "${c}", which does not exist; the dataset has ${[...names].join(", ")}`);
@@ -276,7 +276,7 @@ function lowerBound(sorted: Int32Array, bound: number): number {
  * that decodes to gigabytes holds one window at a time and stops early under a limit.
  */
 async function* fragmentMatches(
-  ds: Dataset,
+  ds: Snapshot,
   fragment: Fragment,
   expr: Expr,
   needed: Parameters<typeof readFragmentColumns>[2],
@@ -332,7 +332,7 @@ interface FragmentMatch {
 }
 
 /** Matching rows fragment by fragment, reading the projected columns plus those the filter needs. */
-async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: ReturnType<typeof planProjection>["fields"]): AsyncGenerator<FragmentMatch> {
+async function* matchingFragments(ds: Snapshot, options: ScanOptions, projected: ReturnType<typeof planProjection>["fields"]): AsyncGenerator<FragmentMatch> {
   const { expr, candidates } = await planQuery(ds, options.filter!, options.useIndex ?? true);
   const top = ds.manifest.fields.filter((f) => f.parentId === -1);
   const needed = [...projected];
@@ -357,7 +357,7 @@ async function* matchingFragments(ds: Dataset, options: ScanOptions, projected: 
 }
 
 /** Rows matching `options.filter`, in fragment order. */
-export async function filteredScan(ds: Dataset, options: ScanOptions): Promise<Table> {
+export async function filteredScan(ds: Snapshot, options: ScanOptions): Promise<Table> {
   const projection = planProjection(ds, options);
   let remaining = options.limit ?? Infinity;
   const batches: RecordBatch[] = [];
@@ -384,14 +384,13 @@ export async function filteredScan(ds: Dataset, options: ScanOptions): Promise<T
 }
 
 /** Number of rows matching the filter. */
-export async function countMatching(ds: Dataset, filter: string, options: CountOptions = {}): Promise<number> {
+export async function countMatching(ds: Snapshot, filter: string, options: CountOptions = {}): Promise<number> {
   let n = 0;
   for await (const match of matchingFragments(ds, { filter, useIndex: options.useIndex ?? true }, [])) n += match.offsets.length;
   return n;
 }
 
-registerQueryHooks({
-  filteredScan,
-  countRows: countMatching,
-  explain: async (ds, filter) => renderPlan((await planQuery(ds, filter)).plan),
-});
+/** How a filter would run: which index segments answer which predicates, which fragments are scanned. */
+export async function explainFilter(ds: Snapshot, filter: string): Promise<string> {
+  return renderPlan((await planQuery(ds, filter)).plan);
+}

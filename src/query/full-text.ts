@@ -5,15 +5,16 @@
 
 import { Float32, makeData, RecordBatch, Schema, Field, Struct, Table, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
+import { CachePerOwner } from "../core/promise-cache.js";
+import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import { bm25Idf, bm25TermWeight } from "../index/inverted/bm25.js";
 import { openInvertedSegment, type InvertedSegment } from "../index/inverted/read.js";
 import { DEFAULT_TOKENIZER_PARAMS, Tokenizer, type TokenizerParams } from "../index/inverted/tokenizer.js";
 import { loadTrainingData } from "../index/training.js";
 import { valueAccess } from "../index/value-order.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { readDeletedOffsets } from "../table/deletions.js";
-import { registerFullTextSearch } from "../table/scan.js";
 import { takeRows } from "../table/take.js";
 import { filteredScan, rowAddressesOf } from "./filtered-scan.js";
 
@@ -31,22 +32,11 @@ export interface FullTextOptions {
   filter?: string;
 }
 
-/** Segments are immutable (a uuid never changes contents), so opened ones are kept for reuse. */
-const segmentCache = new Map<string, Promise<InvertedSegment>>();
-const SEGMENT_CACHE_SIZE = 64;
+/** Segments are immutable (a uuid never changes contents), so opened ones are kept per store for reuse. */
+const openSegments = new CachePerOwner<ObjectStore, InvertedSegment>(64);
 
-function openCached(ds: Dataset, meta: IndexMetadata): Promise<InvertedSegment> {
-  const key = `${ds.store.uri}|${meta.uuid}`;
-  let found = segmentCache.get(key);
-  if (found) {
-    segmentCache.delete(key);
-  } else {
-    found = openInvertedSegment(ds.store, meta);
-    found.catch(() => segmentCache.delete(key));
-  }
-  segmentCache.set(key, found);
-  while (segmentCache.size > SEGMENT_CACHE_SIZE) segmentCache.delete(segmentCache.keys().next().value!);
-  return found;
+function openCached(ds: Snapshot, meta: IndexMetadata): Promise<InvertedSegment> {
+  return openSegments.of(ds.store).get(meta.uuid, () => openInvertedSegment(ds.store, meta));
 }
 
 interface Hit {
@@ -59,7 +49,7 @@ interface Hit {
  * not read are left out: the fragments they cover are searched flat, which
  * finds the same rows.
  */
-function ftsIndexOn(ds: Dataset, column: string | undefined): { column: string; segments: IndexMetadata[] } {
+function ftsIndexOn(ds: Snapshot, column: string | undefined): { column: string; segments: IndexMetadata[] } {
   const fts = ds.indices.filter((i) => ds.indexType(i) === "FTS");
   const names = [...new Set(fts.map((i) => i.name))];
   if (column === undefined) {
@@ -129,7 +119,7 @@ class TopHits {
 }
 
 /** Rows matching `query`, with `_score`, best first. */
-export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: FullTextOptions = {}): Promise<Table> {
+export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: FullTextOptions = {}): Promise<Table> {
   if (typeof fts.query !== "string") throw new LanceError("INVALID_INPUT", "fullTextSearch.query must be a string");
   if (fts.columns && fts.columns.length !== 1) throw new LanceError("NOT_SUPPORTED", "full-text search over several columns at once is not supported yet; name one column");
   const limit = options.limit ?? 10;
@@ -268,12 +258,3 @@ export async function fullTextSearch(ds: Dataset, fts: FullTextQuery, options: F
   const struct = makeData({ type: new Struct(schema.fields), length: top.length, nullCount: 0, children: [...children, scoreData] });
   return new Table([new RecordBatch(schema, struct)]);
 }
-
-registerFullTextSearch((ds, options) =>
-  fullTextSearch(ds, options.fullTextSearch!, {
-    ...(options.columns ? { columns: options.columns } : {}),
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    withRowAddress: options.withRowAddress ?? false,
-    ...(options.filter !== undefined ? { filter: options.filter } : {}),
-  }),
-);

@@ -4,11 +4,13 @@
 
 import { makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
+import { CachePerOwner } from "../core/promise-cache.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
+import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { nanSamples } from "../index/zonemap/stats.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
@@ -44,25 +46,17 @@ interface LoadedFile {
   reader: DataFileReader;
 }
 
-const cache = new Map<string, Promise<LoadedFile>>();
-const CACHE_SIZE = 128;
+/** Index files are immutable (a segment uuid never changes contents): loaded ones are kept per store. */
+const loadedFiles = new CachePerOwner<ObjectStore, LoadedFile>(128);
 
-async function loadFile(ds: Dataset, index: IndexMetadata, name: string): Promise<LoadedFile> {
-  const key = `${ds.store.uri}|${index.uuid}|${name}`;
-  let found = cache.get(key);
-  if (!found) {
-    found = (async () => {
-      const size = index.files.find((f) => f.path === name)?.sizeBytes;
-      const reader = await openFileReader(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
-      const top = reader.schema.fields.filter((f) => f.parentId === -1);
-      const data = await reader.readFields(top.map((f) => f.id));
-      return { reader, columns: new Map(top.map((f) => [f.name, data.get(f.id)!])) };
-    })();
-    found.catch(() => cache.delete(key));
-    cache.set(key, found);
-    while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  }
-  return found;
+async function loadFile(ds: Snapshot, index: IndexMetadata, name: string): Promise<LoadedFile> {
+  return loadedFiles.of(ds.store).get(`${index.uuid}/${name}`, async () => {
+    const size = index.files.find((f) => f.path === name)?.sizeBytes;
+    const reader = await openFileReader(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
+    const top = reader.schema.fields.filter((f) => f.parentId === -1);
+    const data = await reader.readFields(top.map((f) => f.id));
+    return { reader, columns: new Map(top.map((f) => [f.name, data.get(f.id)!])) };
+  });
 }
 
 function column(file: LoadedFile, name: string, where: string): Data {
@@ -133,7 +127,7 @@ function addRow(rows: Map<number, Set<number>>, address: number): void {
  * with stable row ids, `toAddress` maps them to row addresses (undefined for
  * rows that no longer exist).
  */
-export async function searchSegment(ds: Dataset, index: IndexMetadata, indexType: string, p: IndexablePredicate, toAddress?: (rowId: number) => number | undefined): Promise<SegmentResult> {
+export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexType: string, p: IndexablePredicate, toAddress?: (rowId: number) => number | undefined): Promise<SegmentResult> {
   const rows = new Map<number, Set<number>>();
   if (indexType === "BITMAP") {
     const f = await loadFile(ds, index, "bitmap_page_lookup.lance");

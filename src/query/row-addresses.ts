@@ -6,7 +6,7 @@
 // no JS Map (capped at 2^24 entries) is involved.
 
 import { readDeletedOffsets } from "../table/deletions.js";
-import type { Dataset } from "../table/dataset.js";
+import type { Snapshot } from "../table/snapshot.js";
 import { readStableRowIds } from "../table/scan.js";
 
 /** Growable Float64 column. */
@@ -51,7 +51,7 @@ export class RowAddressIndex {
   }
 
   /** The index over every live row of `ds`, or undefined on datasets whose row ids are row addresses. */
-  static async build(ds: Dataset): Promise<RowAddressIndex | undefined> {
+  static async build(ds: Snapshot): Promise<RowAddressIndex | undefined> {
     if ((ds.manifest.readerFeatureFlags & 2n) === 0n) return undefined;
     const firsts = new Column();
     const lengths = new Column();

@@ -13,7 +13,7 @@ import { decodeTransaction, encodeTransaction, transactionFileName, type Transac
 import type { IndexMetadata, Manifest } from "../format/table/types.js";
 import { manifestPath, transactionFilePath, VERSION_HINT_FILE, type ManifestNamingScheme } from "../format/table/version-names.js";
 import type { ObjectStore } from "../io/object-store.js";
-import type { Dataset, OpenOptions } from "./dataset.js";
+import type { Snapshot, OpenOptions } from "./snapshot.js";
 import { MAX_TRANSACTION_BYTES } from "./file-limits.js";
 import { LANCETS_VERSION } from "./writer-version.js";
 
@@ -31,10 +31,10 @@ export interface CommitOptions {
 }
 
 /** What the next manifest holds, built from the latest version (undefined when creating). */
-export type ManifestBuilder = (latest: Dataset | undefined, version: number) => { manifest: Manifest; indices: IndexMetadata[] };
+export type ManifestBuilder = (latest: Snapshot | undefined, version: number) => { manifest: Manifest; indices: IndexMetadata[] };
 
-/** Opens a version of a dataset (Dataset.open), passed in to keep modules acyclic. */
-export type OpenDataset = (store: ObjectStore, options?: OpenOptions) => Promise<Dataset>;
+/** Opens a version of a dataset (Snapshot.open), passed in to keep modules acyclic. */
+export type OpenDataset = (store: ObjectStore, options?: OpenOptions) => Promise<Snapshot>;
 
 const DEFAULT_COMMIT_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_BACKOFF_MS = 250;
@@ -64,7 +64,7 @@ export function computeFeatureFlags(manifest: Manifest, previous: Manifest | und
   return { reader, writer };
 }
 
-async function transactionOf(ds: Dataset): Promise<Transaction> {
+async function transactionOf(ds: Snapshot): Promise<Transaction> {
   if (ds.transactionBytes) return decodeTransaction(ds.transactionBytes, `${ds.uri}/${ds.manifestPath}`);
   const name = ds.manifest.transactionFile;
   if (!name) throw new CommitConflictError(`version ${ds.version} of ${ds.uri} has no transaction; cannot check it for conflicts`, false);
@@ -103,7 +103,7 @@ export function checkConflict(ours: Transaction, theirs: Transaction, theirVersi
 }
 
 /** An overwrite replaces every fragment, so it needs no row counts; every write needs the writer flags. */
-export function checkWritableFor(kind: Transaction["operation"]["kind"], ds: Dataset): void {
+export function checkWritableFor(kind: Transaction["operation"]["kind"], ds: Snapshot): void {
   if (kind === "overwrite") ds.checkWriterFlags();
   else ds.checkWritable();
 }
@@ -124,7 +124,7 @@ export async function commitTransaction(
   options: CommitOptions = {},
   /** Files written for this commit (data files), removed with its transaction file when it fails unpublished. */
   ownedPaths: readonly string[] = [],
-): Promise<Dataset> {
+): Promise<Snapshot> {
   let published = false;
   try {
     return await attemptCommits(open, store, txn, build, options, () => {
@@ -141,7 +141,7 @@ export async function removeQuietly(store: ObjectStore, paths: readonly string[]
   await Promise.all(paths.map((p) => store.delete(p).catch(() => undefined)));
 }
 
-async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions, onPublished: () => void): Promise<Dataset> {
+async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions, onPublished: () => void): Promise<Snapshot> {
   const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
   const started = Date.now();
@@ -152,7 +152,7 @@ async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transa
   let checkedUpTo = txn.readVersion;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     attempts = attempt + 1;
-    let latest: Dataset | undefined;
+    let latest: Snapshot | undefined;
     try {
       latest = await open(store);
     } catch (err) {

@@ -6,9 +6,9 @@ import { Field, type Data, type Dictionary } from "apache-arrow";
 import { readLegacyDictionary } from "../file/legacy-file-reader.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
-import type { Dataset } from "./dataset.js";
+import type { Snapshot } from "./snapshot.js";
 
-const loaded = new WeakMap<Dataset, Promise<Map<number, Data>>>();
+const loaded = new WeakMap<Snapshot, Promise<Map<number, Data>>>();
 
 /** Whether reading these fields needs legacy dictionary values. */
 export function needsLegacyDictionaries(fields: readonly LanceField[]): boolean {
@@ -16,7 +16,7 @@ export function needsLegacyDictionaries(fields: readonly LanceField[]): boolean 
 }
 
 /** Values of every legacy dictionary field of the dataset, by field id. */
-export function legacyDictionaries(ds: Dataset): Promise<Map<number, Data>> {
+export function legacyDictionaries(ds: Snapshot): Promise<Map<number, Data>> {
   let found = loaded.get(ds);
   if (!found) {
     found = (async () => {

@@ -10,7 +10,7 @@ import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/t
 import { openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { liveOffsets, readDeletedOffsets } from "./deletions.js";
 import { legacyDictionaries, needsLegacyDictionaries } from "./legacy-dictionaries.js";
-import type { Dataset } from "./dataset.js";
+import type { Snapshot } from "./snapshot.js";
 
 export interface ScanOptions {
   /** Top-level column names; all columns when omitted. */
@@ -45,32 +45,6 @@ export interface CountOptions {
   useIndex?: boolean;
 }
 
-/** Query functions provided by the query layer, which sits above this one. */
-export interface QueryHooks {
-  filteredScan(ds: Dataset, options: ScanOptions): Promise<Table>;
-  countRows(ds: Dataset, filter: string, options?: CountOptions): Promise<number>;
-  explain(ds: Dataset, filter: string): Promise<string>;
-}
-
-let queryHooks: QueryHooks | undefined;
-
-export function registerQueryHooks(hooks: QueryHooks): void {
-  queryHooks = hooks;
-}
-
-export function requireQueryHooks(): QueryHooks {
-  if (!queryHooks) throw new LanceError("INTERNAL", "filtered queries are not loaded; import lancets from its package entry");
-  return queryHooks;
-}
-
-type FullTextHandler = (ds: Dataset, options: ScanOptions) => Promise<Table>;
-let fullTextHandler: FullTextHandler | undefined;
-
-/** Installs full-text search (done by the query layer, which depends on the index layer). */
-export function registerFullTextSearch(handler: FullTextHandler): void {
-  fullTextHandler = handler;
-}
-
 export const ROW_ID = "_rowid";
 export const ROW_ADDRESS = "_rowaddr";
 
@@ -89,7 +63,7 @@ interface Projection {
   schema: Schema;
 }
 
-export function planProjection(ds: Dataset, options: Pick<ScanOptions, "columns" | "withRowId" | "withRowAddress">): Projection {
+export function planProjection(ds: Snapshot, options: Pick<ScanOptions, "columns" | "withRowId" | "withRowAddress">): Projection {
   const top = ds.manifest.fields.filter((f) => f.parentId === -1);
   const arrowFields = ds.schema.fields;
   const names = options.columns ?? top.map((f) => f.name);
@@ -109,7 +83,7 @@ export function planProjection(ds: Dataset, options: Pick<ScanOptions, "columns"
   return { fields, schema: new Schema(schemaFields, ds.schema.metadata) };
 }
 
-function leafIds(ds: Dataset, field: LanceField): Set<number> {
+function leafIds(ds: Snapshot, field: LanceField): Set<number> {
   const ids = new Set<number>([field.id]);
   for (const f of ds.manifest.fields) if (ids.has(f.parentId)) ids.add(f.id);
   return ids;
@@ -121,7 +95,7 @@ function leafIds(ds: Dataset, field: LanceField): Set<number> {
  * fragment read as nulls.
  */
 export async function readFragmentColumns(
-  ds: Dataset,
+  ds: Snapshot,
   fragment: Fragment,
   fields: { lance: LanceField; arrow: Field }[],
   range?: { start: number; end: number } | { start: number; end: number }[],
@@ -188,7 +162,7 @@ function checkColumnIndices(fragment: Fragment): void {
  * something else: every field the manifest credits it with has, in the file's own schema, the same logical
  * type and the same parent. Names may differ (renames change only the manifest).
  */
-function checkDataFileSchema(ds: Dataset, fragment: Fragment, file: DataFile, reader: DataFileReader): void {
+function checkDataFileSchema(ds: Snapshot, fragment: Fragment, file: DataFile, reader: DataFileReader): void {
   let seen = checkedReaders.get(reader);
   if (seen?.has(ds.manifest)) return;
   const where = `corrupt file data/${file.path} (fragment ${fragment.id})`;
@@ -211,7 +185,7 @@ function checkDataFileSchema(ds: Dataset, fragment: Fragment, file: DataFile, re
 }
 
 /** Stable row ids of a fragment's physical rows; undefined on datasets where row ids are row addresses. */
-export async function readStableRowIds(ds: Dataset, fragment: Fragment): Promise<Float64Array | undefined> {
+export async function readStableRowIds(ds: Snapshot, fragment: Fragment): Promise<Float64Array | undefined> {
   if ((ds.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) === 0n) return undefined;
   const source = fragmentRowIdSource(fragment);
   if (!source) throw new LanceError("CORRUPT_FILE", `fragment ${fragment.id} of ${ds.uri} has no row ids although the dataset uses stable row ids`);
@@ -236,7 +210,7 @@ export function rowIdData(ids: Float64Array, offsets: Int32Array): Data {
 }
 
 /** Options from JavaScript callers are checked by shape, so a wrong one is INVALID_INPUT naming it, never a TypeError. */
-function checkScanOptions(options: unknown): asserts options is ScanOptions {
+export function checkScanOptions(options: unknown): asserts options is ScanOptions {
   const fail = (what: string): never => {
     throw new LanceError("INVALID_INPUT", `scan option ${what}`);
   };
@@ -305,17 +279,19 @@ function firstAtOrAbove(sorted: Int32Array, from: number, to: number, bound: num
   return lo;
 }
 
-export class Scanner implements AsyncIterable<RecordBatch> {
+/**
+ * A scan without filter or full-text search: the rows of the projected
+ * columns, fragment by fragment (query/scanner.ts adds filters and search).
+ */
+export class TableScanner implements AsyncIterable<RecordBatch> {
   readonly schema: Schema;
   private readonly projection: Projection;
 
   constructor(
-    private readonly ds: Dataset,
+    private readonly ds: Snapshot,
     private readonly options: ScanOptions = {},
   ) {
     checkScanOptions(options);
-    if (options.fullTextSearch && !fullTextHandler) throw new LanceError("INTERNAL", "full-text search is not loaded; import lancets from its package entry");
-    if (options.filter !== undefined) requireQueryHooks();
     this.projection = planProjection(ds, options);
     this.schema = this.projection.schema;
     const batchSize = options.batchSize ?? 8192;
@@ -337,14 +313,6 @@ export class Scanner implements AsyncIterable<RecordBatch> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
-    if (this.options.fullTextSearch) {
-      yield* (await fullTextHandler!(this.ds, this.options)).batches;
-      return;
-    }
-    if (this.options.filter !== undefined) {
-      yield* (await requireQueryHooks().filteredScan(this.ds, this.options)).batches;
-      return;
-    }
     const batchSize = this.options.batchSize ?? 8192;
     let remaining = this.options.limit ?? Infinity;
     // Fragments are read in windows of rows, never whole: the first window is small, later ones
@@ -404,8 +372,6 @@ export class Scanner implements AsyncIterable<RecordBatch> {
   }
 
   async toArrow(): Promise<Table> {
-    if (this.options.fullTextSearch) return fullTextHandler!(this.ds, this.options);
-    if (this.options.filter !== undefined) return requireQueryHooks().filteredScan(this.ds, this.options);
     const batches: RecordBatch[] = [];
     for await (const b of this) batches.push(b);
     return batches.length > 0 ? new Table(batches) : new Table(this.schema);

@@ -2,7 +2,8 @@
 // files they will later index (Lance 12's seed layout). For each planted seed a
 // data file gets one extra global buffer and the schema metadata entry
 // `lance.seed.<column>` = `<global buffer index>:<plugin-specific suffix>`.
-// Index plugins register here; the writer asks them for seed writers.
+// Index plugins that plant seeds are passed to the writer, which asks them
+// for seed writers.
 
 import type { Data, Field } from "apache-arrow";
 import type { IndexMetadata, LanceField } from "../format/table/types.js";
@@ -20,14 +21,8 @@ export interface SeedWriter {
 export interface SeedPlugin {
   /** Index details type URL the plugin serves. */
   typeUrl: string;
-  /** A writer for this index on this column, or undefined when the index plants no seeds. */
-  createSeedWriter(index: IndexMetadata, column: LanceField, arrowField: Field): SeedWriter | undefined;
-}
-
-const plugins = new Map<string, SeedPlugin>();
-
-export function registerSeedPlugin(plugin: SeedPlugin): void {
-  plugins.set(plugin.typeUrl.toLowerCase(), plugin);
+  /** A writer for this index on this column, or undefined when the index plants no seeds (plugins of kinds without seeds leave it out). */
+  createSeedWriter?(index: IndexMetadata, column: LanceField, arrowField: Field): SeedWriter | undefined;
 }
 
 export interface SeedTarget {
@@ -37,19 +32,21 @@ export interface SeedTarget {
 }
 
 /** Seed writers to run for every new data file of a dataset with these indices. */
-export function planSeeds(indices: readonly IndexMetadata[], fields: readonly LanceField[], arrowFields: readonly Field[]): SeedTarget[] {
+export function planSeeds(indices: readonly IndexMetadata[], fields: readonly LanceField[], arrowFields: readonly Field[], seedPlugins: readonly SeedPlugin[]): SeedTarget[] {
+  const plugins = new Map(seedPlugins.map((p) => [p.typeUrl.toLowerCase(), p]));
   const top = fields.filter((f) => f.parentId === -1);
   const targets: SeedTarget[] = [];
   const seenColumns = new Set<number>();
   for (const index of indices) {
     const plugin = index.indexDetails ? plugins.get(index.indexDetails.typeUrl.toLowerCase()) : undefined;
-    if (!plugin || index.fields.length !== 1) continue;
+    const create = plugin?.createSeedWriter?.bind(plugin);
+    if (!create || index.fields.length !== 1) continue;
     const fieldIndex = top.findIndex((f) => f.id === index.fields[0]);
     if (fieldIndex < 0 || seenColumns.has(fieldIndex)) continue;
-    const probe = plugin.createSeedWriter(index, top[fieldIndex]!, arrowFields[fieldIndex]!);
+    const probe = create(index, top[fieldIndex]!, arrowFields[fieldIndex]!);
     if (!probe) continue;
     seenColumns.add(fieldIndex);
-    targets.push({ fieldIndex, create: () => plugin.createSeedWriter(index, top[fieldIndex]!, arrowFields[fieldIndex]!)! });
+    targets.push({ fieldIndex, create: () => create(index, top[fieldIndex]!, arrowFields[fieldIndex]!)! });
   }
   return targets;
 }

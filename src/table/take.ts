@@ -6,7 +6,7 @@ import { makeData, RecordBatch, Struct, Table, type Data } from "apache-arrow";
 import { concatData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { readDeletedOffsets } from "./deletions.js";
-import type { Dataset } from "./dataset.js";
+import type { Snapshot } from "./snapshot.js";
 import { planProjection, readFragmentColumns, rowAddressData } from "./scan.js";
 
 export interface TakeOptions {
@@ -41,7 +41,7 @@ export function clusterOffsets(sorted: ArrayLike<number>): { ranges: { start: nu
   return { ranges, local };
 }
 
-export async function takeRows(ds: Dataset, rowAddresses: ArrayLike<bigint | number>, options: TakeOptions): Promise<Table> {
+export async function takeRows(ds: Snapshot, rowAddresses: ArrayLike<bigint | number>, options: TakeOptions): Promise<Table> {
   const projection = planProjection(ds, { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });
   const requests = new Map<number, { offsets: number[]; positions: number[] }>();
   for (let i = 0; i < rowAddresses.length; i++) {

@@ -15,10 +15,10 @@ import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { maxFragmentIdOf, nextFragmentId, updatedMaxFragmentId } from "../format/table/fragment-ids.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
-import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
+import { planSeeds, SEED_KEY_PREFIX, type SeedPlugin, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
-import type { Dataset } from "./dataset.js";
+import type { Snapshot } from "./snapshot.js";
 
 export type WriteMode = "create" | "append" | "overwrite";
 export type DataStorageVersion = "2.0" | "2.1" | "2.2";
@@ -256,11 +256,11 @@ async function writeFragments(
   schemaMetadata: Record<string, Uint8Array>,
   fileVersion: string,
   limits: FileLimits,
-  indices: readonly IndexMetadata[] = [],
+  seeds: { indices: readonly IndexMetadata[]; plugins: readonly SeedPlugin[] } = { indices: [], plugins: [] },
 ): Promise<Fragment[]> {
   const { maxRowsPerFile, maxBytesPerFile } = limits;
   const arrowSchema = lanceToArrowSchema(lanceFields, schemaMetadata);
-  const seedTargets = fileVersion === "legacy" ? [] : planSeeds(indices, lanceFields, arrowSchema.fields);
+  const seedTargets = fileVersion === "legacy" ? [] : planSeeds(seeds.indices, lanceFields, arrowSchema.fields, seeds.plugins);
   const fragments: Fragment[] = [];
   const fresh = (): PendingFile => ({ columns: arrowSchema.fields.map(() => []), numRows: 0, numBytes: 0, seeds: seedTargets.map((t) => t.create()) });
   let pending = fresh();
@@ -330,7 +330,7 @@ function assignIds(fragments: Fragment[], firstId: number): Fragment[] {
   return fragments.map((f, i) => ({ ...f, id: firstId + i }));
 }
 
-async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Dataset | undefined> {
+async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Snapshot | undefined> {
   try {
     return await open(store);
   } catch (err) {
@@ -348,7 +348,12 @@ async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; in
 }
 
 /** Writes `input` to the dataset in `store`; returns the new version. */
-export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, input: WriteInput, options: WriteOptions = {}): Promise<Dataset> {
+/**
+ * Creates, appends to or overwrites the dataset in `store`. `seedPlugins` are
+ * the index plugins that plant seeds in new data files for the indices the
+ * dataset has (none: no seeds are planted).
+ */
+export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, input: WriteInput, options: WriteOptions = {}, seedPlugins: readonly SeedPlugin[] = []): Promise<Snapshot> {
   const mode = options.mode ?? "create";
   const maxRowsPerFile = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
   if (!Number.isSafeInteger(maxRowsPerFile) || maxRowsPerFile <= 0) throw new LanceError("INVALID_INPUT", `maxRowsPerFile must be a positive integer, got ${options.maxRowsPerFile}`);
@@ -379,7 +384,7 @@ export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, inpu
         `${store.uri} version ${ds.version} holds data files of several file versions (${[...new Set(ds.fragments().flatMap((f) => f.dataFiles.map((d) => d.fileVersion)))].join(", ")}); Lance refuses to write to it as well: check out an earlier version and restore it, or rewrite the table`,
       );
     }
-    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, limits, ds.indices);
+    const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, limits, { indices: ds.indices, plugins: seedPlugins });
     if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");
     const txn = { readVersion: ds.version, uuid: newTransactionUuid(), operation: { kind: "append" as const, fragments } };
     return commitTransaction(open, store, txn, (latest, version) => {

@@ -15,7 +15,7 @@ import { describe, test } from "node:test";
 import { Binary, FixedSizeList, Float, Int64, Table, Utf8, vectorFromArray, type Schema, type Vector } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { schemaShape } from "../helpers/compare.js";
 import { connect } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";

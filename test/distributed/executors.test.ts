@@ -12,7 +12,8 @@ import { LanceError } from "../../src/core/errors.js";
 import { BullMQExecutor } from "../../src/node/bullmq.js";
 import { LocalExecutor } from "../../src/node/local-executor.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import { cleanupIndexFiles, InProcessExecutor } from "../../src/index/segments-api.js";
+import { InProcessExecutor } from "../../src/distributed/in-process-executor.js";
+import { cleanupIndexFiles } from "../../src/index/segments-api.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { connect, rng, tablePath } from "../helpers/oracle.js";
 import { startRedis, startWorker, type RedisServer, type WorkerProcess } from "../helpers/redis.js";
@@ -155,7 +156,7 @@ describe("executors", () => {
     const executor = new BullMQExecutor({ redisUrl: redis.url, prefix, attempts: 2 });
     const task = { uri: path, version: ds.version, column: "gone", indexType: "BTREE" as const, name: "gone_idx", fragmentIds: [0], params: {}, groupIndex: 0, plannedRows: 600 };
     await assert.rejects(
-      executor.run(ds, { uri: path, version: ds.version, column: "gone", indexType: "BTREE", name: "gone_idx", replace: false, tasks: [task] }),
+      executor.run(ds.snapshot, { uri: path, version: ds.version, column: "gone", indexType: "BTREE", name: "gone_idx", replace: false, tasks: [task] }),
       (e: unknown) => e instanceof LanceError && /distributed index build failed: .*column "gone" does not exist/.test(e.message),
     );
     assert.equal((await openDataset(path)).version, ds.version);

@@ -11,7 +11,7 @@ import { describe, test, type TestContext } from "node:test";
 import { makeVector, type Table } from "apache-arrow";
 import { openFileReader } from "../../src/file/open-file-reader.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { connect } from "../helpers/oracle.js";
 import { normalize } from "../helpers/values.js";

@@ -36,7 +36,7 @@ import { LanceError } from "../../src/core/errors.js";
 import { openFileReader } from "../../src/file/open-file-reader.js";
 import { MemoryStore } from "../../src/io/memory-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, rng, tablePath, wideTable, type lancedb } from "../helpers/oracle.js";
 import { expectCleanOutcome } from "../helpers/clean-outcome.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -7,7 +7,7 @@
 import { DataType, type Table } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { SENTINEL_ID_BASE, SENTINEL_TEXT } from "./fixtures.js";
 
 export interface OperationsOutcome {

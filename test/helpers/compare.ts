@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { Field, Schema } from "apache-arrow";
 import type * as lancedb from "@lancedb/lancedb";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 
 export interface FieldShape {
   name: string;

@@ -11,7 +11,7 @@ import { LanceError } from "../../src/core/errors.js";
 import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
 import type { IndexMetadata } from "../../src/format/table/types.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { copyDataset } from "./fixture-copy.js";
 import { connect } from "./oracle.js";
 

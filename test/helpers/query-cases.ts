@@ -5,7 +5,7 @@
 
 import * as lancedb from "@lancedb/lancedb";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, rng, tablePath, type StorageVersion } from "./oracle.js";
 import { randomTable } from "./random-tables.js";
 

@@ -16,7 +16,7 @@ import { segmentDir } from "../../src/index/segments-api.js";
 import { writeZoneMapSegment } from "../../src/index/zonemap/build.js";
 import { decodeZoneMapSeed, parseSeedValue } from "../../src/index/zonemap/seed.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
 import { assertSameRows, normalize } from "../helpers/values.js";

@@ -9,7 +9,7 @@ import { before, describe, test } from "node:test";
 import { CommitConflictError, LanceError } from "../../src/core/errors.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import type { IndexSegment } from "../../src/index/segment.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { indexTable } from "../helpers/index-fixtures.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { rng, type StorageVersion } from "../helpers/oracle.js";
 import { parseFilter, type Expr } from "../../src/query/filter-parse.js";
 import { buildCase, LANCETS_INDEXES, type Case, type LanceTable } from "../helpers/query-cases.js";

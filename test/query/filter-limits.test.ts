@@ -11,7 +11,7 @@ import { LanceError } from "../../src/core/errors.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { compileLike } from "../../src/query/like.js";
 import { MAX_FILTER_DEPTH, parseFilter } from "../../src/query/filter-parse.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
 

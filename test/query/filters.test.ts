@@ -11,7 +11,7 @@ import { main } from "../../src/cli/main.js";
 import { LanceError } from "../../src/core/errors.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { parseFilter } from "../../src/query/filter-parse.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { indexTable } from "../helpers/index-fixtures.js";
 import { copyDataset } from "../helpers/fixture-copy.js";

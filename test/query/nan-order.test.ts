@@ -18,7 +18,7 @@ import { LanceFileReader } from "../../src/file/file-reader.js";
 import { isValidAt } from "../../src/format/file/leaf-values.js";
 import { parseSeedValue } from "../../src/index/zonemap/seed.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import type { LanceTable } from "../helpers/query-cases.js";
 import { tempDir } from "../helpers/tmp.js";

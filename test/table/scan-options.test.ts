@@ -6,7 +6,7 @@ import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
 import { main } from "../../src/cli/main.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import type { Dataset } from "../../src/table/dataset.js";
+import type { Dataset } from "../../src/dataset/dataset.js";
 import { connect, tablePath, textTable } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
 import { assertSameRows } from "../helpers/values.js";

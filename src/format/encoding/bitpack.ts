@@ -30,8 +30,7 @@ export const MAX_DECODED_BYTES = 1 << 30;
 const FL_ORDER = [0, 4, 2, 6, 1, 5, 3, 7] as const;
 
 /** ROW_BASE[r] = value index of row r in lane 0; add the lane to get the index. */
-const ROW_BASE = new Uint16Array(64);
-for (let r = 0; r < 64; r++) ROW_BASE[r] = FL_ORDER[r >> 3]! * 16 + (r & 7) * 128;
+const ROW_BASE = Uint16Array.from({ length: 64 }, (_, r) => FL_ORDER[r >> 3]! * 16 + (r & 7) * 128);
 
 // Typed-array views use host byte order; the kernels assume it is little-endian.
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -3,7 +3,7 @@
 
 import { DataType, makeData, Type, type Data, type Field, type FixedSizeList } from "apache-arrow";
 import { LanceError } from "../../core/errors.js";
-import { firstInvalidUtf8, isValidUtf8 } from "../../core/utf8.js";
+import { firstInvalidUtf8 } from "../../core/utf8.js";
 import { corrupt, fixedByteLength, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
 
 export interface ValidityBitmap {
@@ -56,7 +56,8 @@ export function checkUtf8(column: string, offsets: ArrayLike<number>, length: nu
   const start = offsets[0]!;
   const end = offsets[length]!;
   const bytes = data.subarray(start, end);
-  let bad = isValidUtf8(bytes) ? -1 : Math.max(0, firstInvalidUtf8(bytes)) + start;
+  const first = firstInvalidUtf8(bytes);
+  let bad = first < 0 ? -1 : first + start;
   if (bad < 0) {
     // a value may not begin inside another's character
     for (let i = 1; i < length; i++) {

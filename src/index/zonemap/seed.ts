@@ -14,9 +14,8 @@ import { LanceError } from "../../core/errors.js";
 import { decodeRoaring32, encodeRoaring32 } from "../../core/roaring.js";
 import { isValidAt } from "../../format/file/leaf-values.js";
 import { decodeZoneMapDetails } from "../../format/index/details.js";
-import { TYPE_URLS } from "../../format/index/index-type.js";
 import type { IndexMetadata, LanceField } from "../../format/table/types.js";
-import { registerSeedPlugin, type SeedWriter } from "../../table/seeds.js";
+import type { SeedWriter } from "../../table/seeds.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import { valueAccess } from "../value-order.js";
 import { applyNaNRule } from "./stats.js";
@@ -201,12 +200,10 @@ export function decodeZoneMapSeed(bytes: Uint8Array, rowsPerZone: number, where:
   return { rowsPerZone, zones, min, max, nullOffsets };
 }
 
-registerSeedPlugin({
-  typeUrl: TYPE_URLS.ZONEMAP,
-  createSeedWriter(index: IndexMetadata, column: LanceField, arrowField: Field) {
-    if (!index.indexDetails) return undefined;
-    const details = decodeZoneMapDetails(index.indexDetails.value, `index ${index.name}`);
-    if (!details.useSeeds || details.rowsPerZone === undefined) return undefined;
-    return new ZoneMapSeedWriter(column.name, arrowField, details.rowsPerZone);
-  },
-});
+/** The seed writer of a zone-map index on `column`, or undefined when the index was built without seeds. */
+export function createZoneMapSeedWriter(index: IndexMetadata, column: LanceField, arrowField: Field): ZoneMapSeedWriter | undefined {
+  if (!index.indexDetails) return undefined;
+  const details = decodeZoneMapDetails(index.indexDetails.value, `index ${index.name}`);
+  if (!details.useSeeds || details.rowsPerZone === undefined) return undefined;
+  return new ZoneMapSeedWriter(column.name, arrowField, details.rowsPerZone);
+}

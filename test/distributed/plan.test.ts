@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { planFragmentGroups } from "../../src/index/plan.js";
+import { planFragmentGroups } from "../../src/distributed/plan.js";
 
 test("largest fragments first onto the lightest group", () => {
   const groups = planFragmentGroups(

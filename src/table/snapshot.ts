@@ -1,4 +1,6 @@
-// A Lance dataset at one version: manifest, schema, fragments, indices.
+// A Lance dataset at one version, as the lower layers see it: store, manifest,
+// schema, fragments, index segments. Index and query code take a Snapshot as
+// an argument; the Dataset that users hold (dataset/dataset.ts) wraps one.
 // Opening reads one manifest file (and lists the directories of index
 // segments so old that their manifest entry does not say their kind);
 // nothing else is touched until asked.
@@ -15,10 +17,6 @@ import type { ObjectStore } from "../io/object-store.js";
 import { MAX_MANIFEST_BYTES } from "./file-limits.js";
 import { resolveFragmentStats, type ResolvedStats } from "./fragment-stats.js";
 import { latestVersion, listVersionLocations, locateVersion, type VersionLocation } from "./versions.js";
-import { requireQueryHooks, Scanner, type CountOptions, type ScanOptions } from "./scan.js";
-import { takeRows, type TakeOptions } from "./take.js";
-import { writeDatasetTo, type WriteInput, type WriteOptions } from "./write.js";
-import { cleanupUnreferenced, type CleanupOptions, type CleanupResult } from "./cleanup.js";
 
 export interface OpenOptions {
   /** A specific version; the latest when omitted. */
@@ -122,7 +120,7 @@ function liveRows(fragment: Fragment): number {
   return fragment.physicalRows - (fragment.deletionFile?.numDeletedRows ?? 0);
 }
 
-export class Dataset {
+export class Snapshot {
   readonly store: ObjectStore;
   readonly manifest: Manifest;
   /** Every index segment in this version, system indices included. */
@@ -158,7 +156,7 @@ export class Dataset {
     this.namingScheme = location.scheme;
   }
 
-  static async open(store: ObjectStore, options: OpenOptions = {}): Promise<Dataset> {
+  static async open(store: ObjectStore, options: OpenOptions = {}): Promise<Snapshot> {
     let location: VersionLocation;
     if (options.version === undefined) {
       location = await latestVersion(store);
@@ -174,10 +172,10 @@ export class Dataset {
       }
       location = found;
     }
-    return Dataset.load(store, location);
+    return Snapshot.load(store, location);
   }
 
-  private static async load(store: ObjectStore, location: VersionLocation): Promise<Dataset> {
+  private static async load(store: ObjectStore, location: VersionLocation): Promise<Snapshot> {
     const bytes = await store.read(location.path, { maxBytes: MAX_MANIFEST_BYTES });
     const file = decodeManifestFile(bytes, `${store.uri}/${location.path}`);
     if (file.manifest.version !== location.version) {
@@ -188,7 +186,7 @@ export class Dataset {
     }
     checkFeatureFlags(file.manifest.readerFeatureFlags, SUPPORTED_READER_FLAGS, "reader", `dataset ${store.uri} version ${location.version}`);
     const [resolved, inferred] = await Promise.all([resolveFragmentStats(store, file.manifest), inferIndexTypes(store, file.manifest.fields, file.indices)]);
-    return new Dataset(store, location, file.manifest, resolved, file.indices, file.transactionBytes, inferred);
+    return new Snapshot(store, location, file.manifest, resolved, file.indices, file.transactionBytes, inferred);
   }
 
   get uri(): string {
@@ -262,34 +260,26 @@ export class Dataset {
   }
 
   /** Rows visible in this version (physical rows minus deleted rows), from metadata alone. */
-  countRows(): number;
-  /** Rows matching a filter (using index segments where they help, unless `useIndex: false`). */
-  countRows(filter: string, options?: CountOptions): Promise<number>;
-  countRows(filter?: string, options: CountOptions = {}): number | Promise<number> {
-    if (filter !== undefined) return requireQueryHooks().countRows(this, filter, options);
+  countRows(): number {
     this.requireRowCounts();
     let n = 0;
     for (const f of this.manifest.fragments) n += liveRows(f);
     return n;
   }
 
-  /** How a filter would run: which index segments answer which predicates, which fragments are scanned. */
-  async explain(filter: string): Promise<string> {
-    return requireQueryHooks().explain(this, filter);
-  }
-
   async latestVersion(): Promise<number> {
     return (await latestVersion(this.store)).version;
   }
 
-  async checkout(version: number): Promise<Dataset> {
-    return Dataset.open(this.store, { version });
+  /** Another version of the same dataset. */
+  async checkout(version: number): Promise<Snapshot> {
+    return Snapshot.open(this.store, { version });
   }
 
   async listVersions(): Promise<VersionInfo[]> {
     const out: VersionInfo[] = [];
     for (const location of await listVersionLocations(this.store)) {
-      const ds = location.version === this.version ? this : await Dataset.load(this.store, location);
+      const ds = location.version === this.version ? this : await Snapshot.load(this.store, location);
       out.push({ version: location.version, timestamp: ds.manifest.timestamp, metadata: ds.versionSummary() });
     }
     return out;
@@ -320,30 +310,6 @@ export class Dataset {
       total_deletion_file_rows: String(deletedRows),
       total_rows: String(physicalRows - deletedRows),
     };
-  }
-
-  /** Scans the dataset into Arrow record batches (an async iterable with toArrow()). */
-  scan(options: ScanOptions = {}): Scanner {
-    return new Scanner(this, options);
-  }
-
-  /** Rows at the given row addresses (fragment id << 32 | offset), in the order given; deleted rows are skipped. */
-  async take(rowAddresses: ArrayLike<bigint | number>, options: TakeOptions = {}): Promise<import("apache-arrow").Table> {
-    return takeRows(this, rowAddresses, options);
-  }
-
-  /** Appends `data` as new fragments and commits; returns the new version. */
-  async append(data: WriteInput, options: Omit<WriteOptions, "mode" | "dataStorageVersion"> = {}): Promise<Dataset> {
-    return writeDatasetTo((store, opts) => Dataset.open(store, opts), this.store, data, { ...options, mode: "append" });
-  }
-
-  /**
-   * Removes data, transaction and deletion files and index segment directories
-   * that no version references and that are older than `olderThanMs` (default
-   * one hour); with `dryRun`, only lists them. Returns what was (or would be) removed.
-   */
-  async cleanup(options: CleanupOptions = {}): Promise<CleanupResult> {
-    return cleanupUnreferenced(this.store, options);
   }
 
   fieldById(id: number): LanceField | undefined {
