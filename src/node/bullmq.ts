@@ -8,7 +8,6 @@
 import type { ConnectionOptions } from "bullmq";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
-import { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
 import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
@@ -219,7 +218,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const names = queueNames(options.prefix ?? "lancets");
   const concurrency = options.concurrency ?? availableParallelism();
   const log = options.onEvent ?? (() => undefined);
-  const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
+  const { Piscina } = await import("piscina");
+    const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
   const timing = { lockDuration: options.lockDuration ?? 60_000, stalledInterval: options.stalledInterval ?? 15_000 };
   const { Worker } = await loadBullMQ();
 

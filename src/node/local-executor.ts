@@ -5,7 +5,6 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel } from "node:worker_threads";
-import { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
 import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentProgress } from "../distributed/jobs.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
@@ -38,6 +37,7 @@ export class LocalExecutor implements IndexExecutor {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
       throw new LanceError("NOT_SUPPORTED", `worker threads reach datasets by local path or file:// URI, not ${job.uri}`);
     }
+    const { Piscina } = await import("piscina");
     const pool = new Piscina({ filename: workerFile(), maxThreads: Math.min(this.maxConcurrency, job.tasks.length), minThreads: 1 });
     const segments: IndexSegment[] = [];
     try {
