@@ -72,3 +72,37 @@ test("no import cycles", () => {
   for (const node of graph.keys()) visit(node, []);
   assert.deepEqual(cycles, []);
 });
+
+/** Every module a file loads at run time (type-only imports excluded, side-effect imports included), transitively. */
+function runtimeImportGraph(entry: string): { modules: string[]; packages: Map<string, string> } {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    const specs = [
+      ...imports(file),
+      ...[...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm)].map((m) => m[1]!),
+    ];
+    for (const spec of specs) {
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else if (!packages.has(spec)) packages.set(spec, relative(SRC, file));
+    }
+  };
+  visit(resolve(SRC, entry));
+  return { modules: [...seen].map((f) => relative(SRC, f)), packages };
+}
+
+const NODE_ONLY = /^(node:|bullmq$|ioredis$|piscina$)/;
+
+test("the browser entry loads no node:* module and no bullmq, ioredis or piscina", () => {
+  const { modules, packages } = runtimeImportGraph("browser.ts");
+  assert.deepEqual([...packages].filter(([spec]) => NODE_ONLY.test(spec)).map(([spec, from]) => `${from} imports ${spec}`), []);
+  assert.deepEqual(modules.filter((m) => m.startsWith("node/") || m.startsWith("cli/")), []);
+  // the walk sees side-effect imports: the query and index modules the entry loads that way are in it
+  assert.ok(modules.includes("query/full-text.ts") && modules.includes("index/dataset-methods.ts"), modules.join(" "));
+  // and the same walk from the Node entry finds what the browser entry must not load
+  const node = runtimeImportGraph("index.ts").packages;
+  assert.ok(node.has("node:fs/promises") && node.has("bullmq") && node.has("piscina"), [...node.keys()].join(" "));
+});

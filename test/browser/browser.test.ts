@@ -1,0 +1,190 @@
+// lancets in a browser: the browser entry (src/browser.ts) bundles with esbuild
+// for platform "browser" without a single Node built-in or Node-only package,
+// and the bundle runs in headless Chromium: it writes a dataset into a
+// MemoryStore, builds and commits a BTREE and FTS segments, and answers a
+// filter (through the BTREE) and a full-text search with the same rows and
+// scores as the Node entry. Real Lance then opens the files the browser wrote
+// and answers both queries alike, using the indexes the browser built.
+// Chromium is Debian's package at /usr/bin/chromium (.ci/run installs it);
+// without it the browser half reports itself skipped.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { builtinModules } from "node:module";
+import type { AddressInfo } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { build, type Metafile } from "esbuild";
+import * as nodeEntry from "../../src/index.js";
+import { connect, tablePath } from "../helpers/oracle.js";
+import { tempDir } from "../helpers/tmp.js";
+import { FILTER, NUM_ROWS, QUERY, runScenario, type ScenarioResult } from "./scenario.js";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const CHROMIUM = "/usr/bin/chromium";
+const NODE_ONLY = ["bullmq", "ioredis", "piscina"];
+
+interface Bundles {
+  entry: Metafile;
+  page: string;
+}
+
+/** Bundles for the browser; Node built-ins and Node-only packages are left external, so the metafile names every import of one. */
+async function bundle(entry: string): Promise<{ code: string; metafile: Metafile }> {
+  const r = await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    external: ["node:*", ...builtinModules, ...builtinModules.map((m) => `${m}/*`), ...NODE_ONLY],
+  });
+  return { code: r.outputFiles[0]!.text, metafile: r.metafile };
+}
+
+/** Imports of the bundle that reach Node: externals left by `bundle` and any module of a Node-only package. */
+function nodeImports(metafile: Metafile): string[] {
+  const found: string[] = [];
+  for (const [input, info] of Object.entries(metafile.inputs)) {
+    if (NODE_ONLY.some((p) => input.includes(`node_modules/${p}/`))) found.push(input);
+    for (const imp of info.imports) if (imp.external) found.push(`${input} imports ${imp.path}`);
+  }
+  return found;
+}
+
+let bundles: Bundles;
+
+function assertSameScore(actual: number, expected: number, tolerance: number, label: string): void {
+  assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${label}: ${actual} vs ${expected}`);
+}
+
+before(async () => {
+  const [entry, page] = await Promise.all([bundle("src/browser.ts"), bundle("test/browser/page.ts")]);
+  bundles = { entry: entry.metafile, page: page.code };
+  assert.deepEqual(nodeImports(page.metafile), [], "the test page bundle reaches Node");
+});
+
+describe("browser entry", () => {
+  test("bundles for the browser with no Node built-in and no Node-only package", () => {
+    assert.deepEqual(nodeImports(bundles.entry), []);
+    const inputs = Object.keys(bundles.entry.inputs);
+    // the whole engine is in the bundle: writing, index builds, filtered scans, full-text search
+    for (const part of ["src/table/write.ts", "src/index/segments-api.ts", "src/query/filtered-scan.ts", "src/query/full-text.ts", "src/io/memory-store.ts"]) {
+      assert.ok(inputs.some((i) => i.endsWith(part)), `${part} is in the bundle`);
+    }
+    assert.ok(!inputs.some((i) => i.includes("src/node/") || i.includes("src/cli/")), "no node/ or cli/ module is bundled");
+  });
+
+  test("the check fails on a Node import", async () => {
+    const { metafile } = await bundle("src/index.ts");
+    const found = nodeImports(metafile);
+    assert.ok(found.some((f) => f.endsWith("imports node:fs")) && found.some((f) => f.endsWith("imports bullmq")), found.join("\n"));
+  });
+});
+
+describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, () => {
+  let server: Server;
+  let close: (() => Promise<void>) | undefined;
+  let browser: ScenarioResult;
+  let node: ScenarioResult;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/") {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.end('<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/page.js"></script>');
+      } else if (req.url === "/page.js") {
+        res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
+        res.end(bundles.page);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const { chromium } = await import("playwright-core");
+    const context = await chromium.launchPersistentContext(tempDir("lancets-chromium-"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    close = () => context.close();
+    // the page reaches nothing but the loopback server
+    await context.route("**/*", (route) => (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort()));
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => typeof (globalThis as { runScenario?: unknown }).runScenario === "function", undefined, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process + typeof (globalThis as { Buffer?: unknown }).Buffer), "undefinedundefined");
+    browser = await page.evaluate(() => (globalThis as unknown as { runScenario: () => Promise<ScenarioResult> }).runScenario());
+    assert.deepEqual(errors, []);
+    node = await runScenario(nodeEntry);
+  });
+
+  after(async () => {
+    await close?.();
+    await new Promise((ok) => server?.close(ok));
+  });
+
+  test("writes, indexes and reopens the dataset as Node does", () => {
+    assert.equal(browser.numRows, NUM_ROWS);
+    assert.equal(browser.numFragments, 3);
+    assert.deepEqual(browser.indices, [
+      { name: "id_idx", indexType: "BTREE", segments: 1 },
+      { name: "text_idx", indexType: "FTS", segments: 2 },
+    ]);
+    assert.deepEqual(
+      { version: browser.version, numRows: browser.numRows, numFragments: browser.numFragments, indices: browser.indices },
+      { version: node.version, numRows: node.numRows, numFragments: node.numFragments, indices: node.indices },
+    );
+    assert.deepEqual(Object.keys(browser.files).length, Object.keys(node.files).length);
+  });
+
+  test("answers the filter through the BTREE with the rows Node returns", () => {
+    assert.deepEqual(browser.filterRows.map((r) => Number(r.id)), Array.from({ length: 19 }, (_, i) => 101 + i));
+    assert.deepEqual(browser.filterRows, node.filterRows);
+    assert.match(browser.filterPlan, /BTREE index id_idx/);
+    assert.match(browser.filterPlan, /fragments scanned: none/);
+    const withoutUuids = (plan: string): string => plan.replace(/\b[0-9a-f]{8}\b/g, "<segment>");
+    assert.equal(withoutUuids(browser.filterPlan), withoutUuids(node.filterPlan));
+  });
+
+  test("answers the full-text search with Node's rows and scores", () => {
+    assert.equal(browser.searchRows.length, 10);
+    assert.deepEqual(browser.searchRows.map((r) => [r.id, r.text]), node.searchRows.map((r) => [r.id, r.text]));
+    assert.deepEqual(browser.allHits.map(([id]) => id), node.allHits.map(([id]) => id));
+    const nodeScores = new Map(node.allHits);
+    for (const [id, score] of browser.allHits) assertSameScore(score, nodeScores.get(id)!, 1e-6, `row ${id} in the browser and in Node`);
+    // the first ten of all hits are the limited search
+    assert.deepEqual(browser.searchRows.map((r) => [r.id, r.score]), browser.allHits.slice(0, 10));
+  });
+
+  test("Lance opens what the browser wrote and answers both queries alike, from the browser's indexes", async () => {
+    const dir = tempDir();
+    const root = tablePath(dir, "browser");
+    for (const [path, data] of Object.entries(browser.files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), Buffer.from(data, "base64"));
+    }
+    const t = await (await connect(dir)).openTable("browser");
+    assert.equal(await t.countRows(), NUM_ROWS);
+    assert.deepEqual((await t.listIndices()).map((i) => [i.name, i.indexType]).sort(), [["id_idx", "BTree"], ["text_idx", "FTS"]]);
+    assert.match(await t.query().where(FILTER).explainPlan(true), /ScalarIndexQuery/);
+    const rows = (await t.query().where(FILTER).toArray()).map((r) => ({ id: String(r.id), category: r.category, text: r.text }));
+    assert.deepEqual(rows.sort((a, b) => Number(a.id) - Number(b.id)), browser.filterRows);
+    assert.match(await t.search(QUERY, "fts").explainPlan(true), /MatchQuery: column=text/);
+    // all matches, since rows of equal score may come in either order at a limit
+    const hits = await t.search(QUERY, "fts").select(["id", "_score"]).limit(NUM_ROWS).toArray();
+    assert.ok(hits.length > 50, `${hits.length} rows match`);
+    assert.deepEqual(hits.map((h) => String(h.id)).sort(), browser.allHits.map(([id]) => id).sort());
+    const mine = new Map(browser.allHits);
+    for (const h of hits) assertSameScore(mine.get(String(h.id))!, h._score, 1e-5, `row ${h.id} in the browser and in Lance`);
+    const best = hits.map((h) => h._score as number).sort((a, b) => b - a).slice(0, 10);
+    browser.searchRows.forEach((r, i) => assertSameScore(r.score, best[i]!, 1e-5, `rank ${i + 1}`));
+  });
+});
