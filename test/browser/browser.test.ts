@@ -4,12 +4,13 @@
 // MemoryStore, builds and commits a BTREE and FTS segments, and answers a
 // filter (through the BTREE) and a full-text search with the same rows and
 // scores as the Node entry. Real Lance then opens the files the browser wrote
-// and answers both queries alike, using the indexes the browser built.
+// and answers both queries alike, using the indexes the browser built; and the
+// browser reads a dataset Lance wrote and indexed, with Lance's answers.
 // Chromium is Debian's package at /usr/bin/chromium (.ci/run installs it);
 // without it the browser half reports itself skipped.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { builtinModules } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -17,9 +18,9 @@ import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build, type Metafile } from "esbuild";
 import * as nodeEntry from "../../src/index.js";
-import { connect, tablePath } from "../helpers/oracle.js";
+import { connect, lancedb, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
-import { FILTER, NUM_ROWS, QUERY, runScenario, type ScenarioResult } from "./scenario.js";
+import { FILTER, NUM_ROWS, QUERY, readScenario, runScenario, scenarioTable, type ScenarioResult } from "./scenario.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -57,6 +58,50 @@ function nodeImports(metafile: Metafile): string[] {
 
 let bundles: Bundles;
 
+type LanceTable = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["openTable"]>>;
+type Answers = Omit<ScenarioResult, "files">;
+
+/** Every file under `root`, base64, by path relative to it. */
+function filesOf(root: string, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
+    const path = prefix + entry.name;
+    if (entry.isDirectory()) Object.assign(out, filesOf(root, `${path}/`));
+    else out[path] = readFileSync(join(root, path)).toString("base64");
+  }
+  return out;
+}
+
+/** The scenario's dataset written by Lance in three fragments, with Lance's own BTREE on id and FTS index on text. */
+async function lanceDataset(dir: string): Promise<Record<string, string>> {
+  const data = scenarioTable();
+  const t = await (await connect(dir)).createTable("lance", data.slice(0, 120));
+  await t.add(data.slice(120, 240));
+  await t.add(data.slice(240));
+  await t.createIndex("id", { config: lancedb.Index.btree() });
+  await t.createIndex("text", { config: lancedb.Index.fts() });
+  return filesOf(tablePath(dir, "lance"));
+}
+
+/** Lance's answers to the filter (rows by id) and the search (every match). */
+async function lanceAnswers(t: LanceTable): Promise<{ filterRows: Answers["filterRows"]; hits: Map<string, number> }> {
+  assert.match(await t.query().where(FILTER).explainPlan(true), /ScalarIndexQuery/);
+  assert.match(await t.search(QUERY, "fts").explainPlan(true), /MatchQuery: column=text/);
+  const rows = (await t.query().where(FILTER).toArray()).map((r) => ({ id: String(r.id), category: r.category as string, text: r.text as string | null }));
+  const hits = await t.search(QUERY, "fts").select(["id", "_score"]).limit(NUM_ROWS).toArray();
+  return { filterRows: rows.sort((a, b) => Number(a.id) - Number(b.id)), hits: new Map(hits.map((h) => [String(h.id), h._score as number])) };
+}
+
+/** The same rows and scores as Lance: every match (rows of equal score may come in either order at a limit), and the ten best. */
+function assertSameAsLance(ours: Answers, lance: { filterRows: Answers["filterRows"]; hits: Map<string, number> }, label: string): void {
+  assert.deepEqual(ours.filterRows, lance.filterRows, `${label}: filter rows`);
+  assert.ok(lance.hits.size > 50, `${lance.hits.size} rows match`);
+  assert.deepEqual(ours.allHits.map(([id]) => id).sort(), [...lance.hits.keys()].sort(), `${label}: search rows`);
+  for (const [id, score] of ours.allHits) assertSameScore(score, lance.hits.get(id)!, 1e-5, `${label}: row ${id}`);
+  const best = [...lance.hits.values()].sort((a, b) => b - a).slice(0, 10);
+  ours.searchRows.forEach((r, i) => assertSameScore(r.score, best[i]!, 1e-5, `${label}: rank ${i + 1}`));
+}
+
 function assertSameScore(actual: number, expected: number, tolerance: number, label: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${label}: ${actual} vs ${expected}`);
 }
@@ -90,6 +135,9 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
   let close: (() => Promise<void>) | undefined;
   let browser: ScenarioResult;
   let node: ScenarioResult;
+  let lanceDir: string;
+  let browserRead: Answers;
+  let nodeRead: Answers;
 
   before(async () => {
     server = createServer((req, res) => {
@@ -122,8 +170,12 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     await page.waitForFunction(() => typeof (globalThis as { runScenario?: unknown }).runScenario === "function", undefined, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process + typeof (globalThis as { Buffer?: unknown }).Buffer), "undefinedundefined");
     browser = await page.evaluate(() => (globalThis as unknown as { runScenario: () => Promise<ScenarioResult> }).runScenario());
+    lanceDir = tempDir();
+    const lanceFiles = await lanceDataset(lanceDir);
+    browserRead = await page.evaluate((files) => (globalThis as unknown as { readScenario: (f: typeof files) => Promise<Answers> }).readScenario(files), lanceFiles);
     assert.deepEqual(errors, []);
     node = await runScenario(nodeEntry);
+    nodeRead = await readScenario(nodeEntry, lanceFiles);
   });
 
   after(async () => {
@@ -160,8 +212,8 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     assert.deepEqual(browser.allHits.map(([id]) => id), node.allHits.map(([id]) => id));
     const nodeScores = new Map(node.allHits);
     for (const [id, score] of browser.allHits) assertSameScore(score, nodeScores.get(id)!, 1e-6, `row ${id} in the browser and in Node`);
-    // the first ten of all hits are the limited search
-    assert.deepEqual(browser.searchRows.map((r) => [r.id, r.score]), browser.allHits.slice(0, 10));
+    // the limited search holds the ten best scores of all hits
+    assert.deepEqual(browser.searchRows.map((r) => r.score), browser.allHits.slice(0, 10).map(([, score]) => score));
   });
 
   test("Lance opens what the browser wrote and answers both queries alike, from the browser's indexes", async () => {
@@ -174,17 +226,19 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     const t = await (await connect(dir)).openTable("browser");
     assert.equal(await t.countRows(), NUM_ROWS);
     assert.deepEqual((await t.listIndices()).map((i) => [i.name, i.indexType]).sort(), [["id_idx", "BTree"], ["text_idx", "FTS"]]);
-    assert.match(await t.query().where(FILTER).explainPlan(true), /ScalarIndexQuery/);
-    const rows = (await t.query().where(FILTER).toArray()).map((r) => ({ id: String(r.id), category: r.category, text: r.text }));
-    assert.deepEqual(rows.sort((a, b) => Number(a.id) - Number(b.id)), browser.filterRows);
-    assert.match(await t.search(QUERY, "fts").explainPlan(true), /MatchQuery: column=text/);
-    // all matches, since rows of equal score may come in either order at a limit
-    const hits = await t.search(QUERY, "fts").select(["id", "_score"]).limit(NUM_ROWS).toArray();
-    assert.ok(hits.length > 50, `${hits.length} rows match`);
-    assert.deepEqual(hits.map((h) => String(h.id)).sort(), browser.allHits.map(([id]) => id).sort());
-    const mine = new Map(browser.allHits);
-    for (const h of hits) assertSameScore(mine.get(String(h.id))!, h._score, 1e-5, `row ${h.id} in the browser and in Lance`);
-    const best = hits.map((h) => h._score as number).sort((a, b) => b - a).slice(0, 10);
-    browser.searchRows.forEach((r, i) => assertSameScore(r.score, best[i]!, 1e-5, `rank ${i + 1}`));
+    assertSameAsLance(browser, await lanceAnswers(t), "the browser's dataset");
+  });
+
+  test("reads a dataset Lance wrote and indexed, answering from Lance's indexes with Lance's rows and scores", async () => {
+    assert.equal(browserRead.numRows, NUM_ROWS);
+    assert.equal(browserRead.numFragments, 3);
+    assert.deepEqual(browserRead.indices, [
+      { name: "id_idx", indexType: "BTREE", segments: 1 },
+      { name: "text_idx", indexType: "FTS", segments: 1 },
+    ]);
+    assert.match(browserRead.filterPlan, /BTREE index id_idx/);
+    assert.match(browserRead.filterPlan, /fragments scanned: none/);
+    assertSameAsLance(browserRead, await lanceAnswers(await (await connect(lanceDir)).openTable("lance")), "Lance's dataset in the browser");
+    assert.deepEqual(browserRead, nodeRead);
   });
 });

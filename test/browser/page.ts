@@ -1,7 +1,10 @@
 // The script of the test page: the scenario over the browser entry, started by
-// the test through window.runScenario().
+// the test through window.runScenario() and window.readScenario(files).
 
 import * as lancets from "../../src/browser.js";
-import { runScenario, type ScenarioResult } from "./scenario.js";
+import { readScenario, runScenario } from "./scenario.js";
 
-(globalThis as unknown as { runScenario: () => Promise<ScenarioResult> }).runScenario = () => runScenario(lancets);
+Object.assign(globalThis, {
+  runScenario: () => runScenario(lancets),
+  readScenario: (files: Record<string, string>) => readScenario(lancets, files),
+});

@@ -59,12 +59,46 @@ export function scenarioTable(): Table {
   });
 }
 
+function fromBase64(text: string): Uint8Array {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 function base64(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
+/** What a dataset holds and how it answers the filter and the search. */
+async function answers(ds: Dataset): Promise<Omit<ScenarioResult, "files">> {
+  const filtered = await ds.scan({ filter: FILTER }).toArrow();
+  const hits = await ds.scan({ fullTextSearch: { query: QUERY }, limit: 10 }).toArrow();
+  const all = await ds.scan({ fullTextSearch: { query: QUERY }, columns: ["id"], limit: NUM_ROWS }).toArrow();
+  return {
+    version: ds.manifest.version,
+    numRows: ds.countRows(),
+    numFragments: ds.fragments().length,
+    indices: ds.describeIndices().map((d) => ({ name: d.name, indexType: d.indexType, segments: d.segments.length })),
+    filter: FILTER,
+    filterRows: filtered.toArray().map((r) => ({ id: String(r.id), category: r.category as string, text: r.text as string | null })),
+    filterPlan: await ds.explain(FILTER),
+    query: QUERY,
+    searchRows: hits.toArray().map((r) => ({ id: String(r.id), text: r.text as string | null, score: r._score as number })),
+    allHits: all.toArray().map((r): [string, number] => [String(r.id), r._score as number]),
+  };
+}
+
+/** Opens a dataset from its files (base64, as `files` of a result holds them) in a MemoryStore and runs both queries. */
+export async function readScenario(engine: Engine, files: Record<string, string>): Promise<Omit<ScenarioResult, "files">> {
+  const store = new engine.MemoryStore();
+  for (const [path, data] of Object.entries(files)) await store.put(path, fromBase64(data));
+  return answers(await engine.openDataset(store));
+}
+
+/** Writes and indexes the scenario's dataset in a MemoryStore, reopens it, runs both queries and returns its files too. */
 export async function runScenario(engine: Engine): Promise<ScenarioResult> {
   const store = new engine.MemoryStore();
   let ds = await engine.writeDataset(store, scenarioTable(), { maxRowsPerFile: 120 });
@@ -75,28 +109,8 @@ export async function runScenario(engine: Engine): Promise<ScenarioResult> {
     await ds.createIndexUncommitted("text", "INVERTED", { fragmentIds: fragmentIds.slice(2) }),
   ];
   await ds.commitExistingIndexSegments("text_idx", "text", segments);
-
-  ds = await engine.openDataset(store);
-  const filtered = await ds.scan({ filter: FILTER }).toArrow();
-  const filterRows = filtered.toArray().map((r) => ({ id: String(r.id), category: r.category as string, text: r.text as string | null }));
-  const hits = await ds.scan({ fullTextSearch: { query: QUERY }, limit: 10 }).toArrow();
-  const searchRows = hits.toArray().map((r) => ({ id: String(r.id), text: r.text as string | null, score: r._score as number }));
-  const all = await ds.scan({ fullTextSearch: { query: QUERY }, columns: ["id"], limit: NUM_ROWS }).toArrow();
-  const allHits = all.toArray().map((r): [string, number] => [String(r.id), r._score as number]);
-
+  const result = await answers(await engine.openDataset(store));
   const files: Record<string, string> = {};
   for (const meta of await store.list("")) files[meta.path] = base64(await store.read(meta.path));
-  return {
-    version: ds.manifest.version,
-    numRows: ds.countRows(),
-    numFragments: ds.fragments().length,
-    indices: ds.describeIndices().map((d) => ({ name: d.name, indexType: d.indexType, segments: d.segments.length })),
-    filter: FILTER,
-    filterRows,
-    filterPlan: await ds.explain(FILTER),
-    query: QUERY,
-    searchRows,
-    allHits,
-    files,
-  };
+  return { ...result, files };
 }
