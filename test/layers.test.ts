@@ -95,14 +95,25 @@ function runtimeImportGraph(entry: string): { modules: string[]; packages: Map<s
 }
 
 const NODE_ONLY = /^(node:|bullmq$|ioredis$|piscina$)/;
+// Node's globals, used in code (comments dropped first)
+const NODE_GLOBALS = /\b(Buffer|process|global)\.[A-Za-z]|\brequire\(|\b__(dirname|filename)\b/;
 
-test("the browser entry loads no node:* module and no bullmq, ioredis or piscina", () => {
+function usesNodeGlobals(file: string): boolean {
+  const code = readFileSync(resolve(SRC, file), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:])\/\/.*$/gm, "$1");
+  return NODE_GLOBALS.test(code);
+}
+
+test("the browser entry loads no node:* module, no bullmq, ioredis or piscina, and no code using Node's globals", () => {
   const { modules, packages } = runtimeImportGraph("browser.ts");
   assert.deepEqual([...packages].filter(([spec]) => NODE_ONLY.test(spec)).map(([spec, from]) => `${from} imports ${spec}`), []);
   assert.deepEqual(modules.filter((m) => m.startsWith("node/") || m.startsWith("cli/")), []);
+  assert.deepEqual(modules.filter(usesNodeGlobals), [], "modules of the browser entry that use Buffer, process or require");
   // the walk sees side-effect imports: the query and index modules the entry loads that way are in it
   assert.ok(modules.includes("query/full-text.ts") && modules.includes("index/dataset-methods.ts"), modules.join(" "));
   // and the same walk from the Node entry finds what the browser entry must not load
   const node = runtimeImportGraph("index.ts").packages;
   assert.ok(node.has("node:fs/promises") && node.has("bullmq") && node.has("piscina"), [...node.keys()].join(" "));
+  assert.ok(usesNodeGlobals("cli/output.ts"));
 });

@@ -17,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build, type Metafile } from "esbuild";
+import type { BrowserContext } from "playwright-core";
 import * as nodeEntry from "../../src/index.js";
 import { connect, lancedb, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -29,6 +30,8 @@ const NODE_ONLY = ["bullmq", "ioredis", "piscina"];
 interface Bundles {
   entry: Metafile;
   page: string;
+  /** The README's browser example; "lancets/browser" resolves to src/browser.ts through tsconfig.json's paths. */
+  example: string;
 }
 
 /** Bundles for the browser; Node built-ins and Node-only packages are left external, so the metafile names every import of one. */
@@ -107,9 +110,11 @@ function assertSameScore(actual: number, expected: number, tolerance: number, la
 }
 
 before(async () => {
-  const [entry, page] = await Promise.all([bundle("src/browser.ts"), bundle("test/browser/page.ts")]);
-  bundles = { entry: entry.metafile, page: page.code };
+  const [entry, page, example] = await Promise.all([bundle("src/browser.ts"), bundle("test/browser/page.ts"), bundle("examples/browser.ts")]);
+  bundles = { entry: entry.metafile, page: page.code, example: example.code };
   assert.deepEqual(nodeImports(page.metafile), [], "the test page bundle reaches Node");
+  assert.deepEqual(nodeImports(example.metafile), [], "the example bundle reaches Node");
+  assert.ok(Object.keys(example.metafile.inputs).includes("src/browser.ts"), "the example bundles the browser entry");
 });
 
 describe("browser entry", () => {
@@ -132,7 +137,8 @@ describe("browser entry", () => {
 
 describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, () => {
   let server: Server;
-  let close: (() => Promise<void>) | undefined;
+  let context: BrowserContext | undefined;
+  let origin: string;
   let browser: ScenarioResult;
   let node: ScenarioResult;
   let lanceDir: string;
@@ -140,33 +146,34 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
   let nodeRead: Answers;
 
   before(async () => {
+    const scripts: Record<string, string> = { "/page.js": bundles.page, "/example.js": bundles.example };
     server = createServer((req, res) => {
-      if (req.url === "/") {
+      const script = /^\/(page|example)\.html$/.exec(req.url ?? "")?.[1];
+      if (script) {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-        res.end('<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/page.js"></script>');
-      } else if (req.url === "/page.js") {
+        res.end(`<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/${script}.js"></script>`);
+      } else if (req.url && scripts[req.url]) {
         res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
-        res.end(bundles.page);
+        res.end(scripts[req.url]);
       } else {
         res.writeHead(404).end();
       }
     });
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const { chromium } = await import("playwright-core");
-    const context = await chromium.launchPersistentContext(tempDir("lancets-chromium-"), {
+    context = await chromium.launchPersistentContext(tempDir("lancets-chromium-"), {
       executablePath: CHROMIUM,
       headless: true,
       args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    close = () => context.close();
     // the page reaches nothing but the loopback server
     await context.route("**/*", (route) => (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort()));
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
-    await page.goto(`${origin}/`);
+    await page.goto(`${origin}/page.html`);
     await page.waitForFunction(() => typeof (globalThis as { runScenario?: unknown }).runScenario === "function", undefined, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process + typeof (globalThis as { Buffer?: unknown }).Buffer), "undefinedundefined");
     browser = await page.evaluate(() => (globalThis as unknown as { runScenario: () => Promise<ScenarioResult> }).runScenario());
@@ -179,7 +186,7 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
   });
 
   after(async () => {
-    await close?.();
+    await context?.close();
     await new Promise((ok) => server?.close(ok));
   });
 
@@ -240,5 +247,19 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     assert.match(browserRead.filterPlan, /fragments scanned: none/);
     assertSameAsLance(browserRead, await lanceAnswers(await (await connect(lanceDir)).openTable("lance")), "Lance's dataset in the browser");
     assert.deepEqual(browserRead, nodeRead);
+  });
+
+  test("the README's browser example runs in the page", async () => {
+    const page = await context!.newPage();
+    const logs: string[] = [];
+    const errors: string[] = [];
+    page.on("console", (msg) => logs.push(msg.text()));
+    page.on("pageerror", (err) => errors.push(err.message));
+    const done = page.waitForEvent("console", { predicate: (msg) => msg.text() === "browser: ok", timeout: 20_000 });
+    await page.goto(`${origin}/example.html`);
+    await done.catch(() => assert.fail(`no "browser: ok": ${[...errors, ...logs].join("\n")}`));
+    assert.deepEqual(errors, []);
+    assert.ok(logs.some((l) => /BTREE index id_idx/.test(l)), logs.join("\n"));
+    await page.close();
   });
 });
