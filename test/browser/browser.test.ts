@@ -37,7 +37,8 @@ interface Bundles {
 /** Bundles for the browser; Node built-ins and Node-only packages are left external, so the metafile names every import of one. */
 async function bundle(entry: string): Promise<{ code: string; metafile: Metafile }> {
   const r = await build({
-    entryPoints: [join(ROOT, entry)],
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
     bundle: true,
     platform: "browser",
     format: "esm",
