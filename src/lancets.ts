@@ -1,35 +1,10 @@
-// The package entry for Node: the engine with local files, worker threads and
-// BullMQ (whose Redis client loads only when a BullMQ executor or worker runs).
+// The package entry for Node: the portable engine plus local files, dataset
+// URIs, worker threads and BullMQ (piscina, BullMQ and ioredis load only when
+// a build uses them).
 
-export { LanceError, CorruptFileError, CommitConflictError, isLanceError } from "./core/errors.js";
-export type { LanceErrorCode } from "./core/errors.js";
-export type { ObjectStore, ObjectMeta, ReadOptions } from "./io/object-store.js";
-export { MemoryStore } from "./io/memory-store.js";
+export * from "./portable.js";
 export { LocalFileStore } from "./node/fs-store.js";
 export { openDataset, storeForUri, writeDataset } from "./node/open-dataset.js";
-export type { CleanupFile, CleanupKind, CleanupOptions, CleanupResult } from "./table/cleanup.js";
-export type { WriteInput, WriteMode, WriteOptions, DataStorageVersion } from "./table/write.js";
-export type { CountOptions, ScanOptions } from "./table/scan.js";
-export type { Scanner } from "./query/scanner.js";
-export { Dataset } from "./dataset/dataset.js";
-export type { DatasetOpenOptions, OptimizeResult } from "./dataset/dataset.js";
-export { createEngine } from "./dataset/engine.js";
-export type { Engine, EngineOptions } from "./dataset/engine.js";
-export { Snapshot } from "./table/snapshot.js";
-export type { DataFileInfo, FragmentInfo, IndexDescription, IndexSegmentInfo, OpenOptions, VersionInfo } from "./table/snapshot.js";
-export type { TakeOptions } from "./table/take.js";
-export { scalarIndexPlugins, BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN } from "./index/plugins.js";
-export type { IndexParams, ScalarIndexPlugin } from "./index/plugins.js";
-export type { SeedPlugin, SeedWriter } from "./table/seeds.js";
-export type { OptimizeOptions, OptimizeReport } from "./index/optimize.js";
-export type { CommitSegmentsOptions, CreateIndexUncommittedOptions } from "./index/segments-api.js";
-export { cleanupIndexFiles } from "./index/segments-api.js";
-export type { IndexSegment } from "./index/segment.js";
-export { planFragmentGroups } from "./distributed/plan.js";
-export { planIndexBuild } from "./distributed/build-index.js";
-export type { CreateScalarIndexOptions } from "./distributed/build-index.js";
-export { InProcessExecutor } from "./distributed/in-process-executor.js";
-export type { IndexExecutor, IndexBuildJob, SegmentBuildTask, SegmentProgress } from "./distributed/jobs.js";
 export { LocalExecutor } from "./node/local-executor.js";
 export type { LocalExecutorOptions } from "./node/local-executor.js";
 export { BullMQExecutor, startWorker, checkRedis } from "./node/bullmq.js";

@@ -116,3 +116,48 @@ test("no module state filled by imports: no side-effect imports, no module-level
   }
   assert.deepEqual(problems, []);
 });
+
+/** Every module a file loads at run time (type-only imports excluded, side-effect imports included), transitively. */
+function runtimeImportGraph(entry: string): { modules: string[]; packages: Map<string, string> } {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    const specs = [
+      ...imports(file),
+      ...[...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm)].map((m) => m[1]!),
+    ];
+    for (const spec of specs) {
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else if (!packages.has(spec)) packages.set(spec, relative(SRC, file));
+    }
+  };
+  visit(resolve(SRC, entry));
+  return { modules: [...seen].map((f) => relative(SRC, f)), packages };
+}
+
+const NODE_ONLY = /^(node:|bullmq$|ioredis$|piscina$)/;
+// Node's globals, used in code (comments dropped first)
+const NODE_GLOBALS = /\b(Buffer|process|global)\.[A-Za-z]|\brequire\(|\b__(dirname|filename)\b/;
+
+function usesNodeGlobals(file: string): boolean {
+  const code = readFileSync(resolve(SRC, file), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:])\/\/.*$/gm, "$1");
+  return NODE_GLOBALS.test(code);
+}
+
+test("the browser entry loads no node:* module, no bullmq, ioredis or piscina, and no code using Node's globals", () => {
+  const { modules, packages } = runtimeImportGraph("browser.ts");
+  assert.deepEqual([...packages].filter(([spec]) => NODE_ONLY.test(spec)).map(([spec, from]) => `${from} imports ${spec}`), []);
+  assert.deepEqual(modules.filter((m) => m.startsWith("node/") || m.startsWith("cli/")), []);
+  assert.deepEqual(modules.filter(usesNodeGlobals), [], "modules of the browser entry that use Buffer, process or require");
+  // the walk reaches the whole engine: queries, full-text search and index builds
+  assert.ok(modules.includes("query/full-text.ts") && modules.includes("index/plugins.ts") && modules.includes("dataset/dataset.ts"), modules.join(" "));
+  // and the same walk from the Node entry finds what the browser entry must not load
+  const node = runtimeImportGraph("lancets.ts").packages;
+  assert.ok(node.has("node:fs/promises") && node.has("bullmq") && node.has("piscina"), [...node.keys()].join(" "));
+  assert.ok(usesNodeGlobals("cli/output.ts"));
+});

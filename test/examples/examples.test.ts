@@ -34,7 +34,7 @@ describe("examples", () => {
     for (const f of readdirSync(join(ROOT, "examples")).filter((n) => n.endsWith(".ts"))) assert.ok(shown.has(`examples/${f}`), `README.md shows examples/${f}`);
   });
 
-  for (const name of ["read-write.ts", "index-and-search.ts", "filters.ts", "distributed-threads.ts", "seeds.ts"]) {
+  for (const name of ["read-write.ts", "index-and-search.ts", "filters.ts", "distributed-threads.ts", "seeds.ts", "browser.ts"]) {
     test(name, () => {
       const out = runExample(name, [tempDir("lancets-example-")]);
       assert.match(out, new RegExp(`^${name.replace(".ts", "")}: ok$`, "m"));

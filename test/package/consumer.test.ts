@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { before, describe, test } from "node:test";
+import { build } from "esbuild";
 import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -109,5 +110,23 @@ describe("lancets installed in another project", () => {
     for (const name of ["tsx", "esbuild", "typescript", "@lancedb/lancedb"]) assert.ok(!names.has(name), `${name} is not installed with lancets`);
     assert.ok(readdirSync(join(project, "node_modules", "lancets", "dist", "cli")).includes("main.js"));
     assert.ok(!readdirSync(join(project, "node_modules", "lancets")).includes("src"));
+  });
+
+  test("lancets/browser is the compiled browser entry, and browser bundlers resolve lancets to it", async () => {
+    const script = `
+      import { MemoryStore, openDataset, writeDataset } from "lancets/browser";
+      const store = new MemoryStore();
+      let ds = await writeDataset(store, [{ id: 1, text: "quick fox" }, { id: 2, text: "lazy dog" }]);
+      ds = await ds.createScalarIndex("text", "INVERTED");
+      const hits = await (await openDataset(store)).scan({ fullTextSearch: { query: "fox" } }).toArrow();
+      console.log(JSON.stringify(hits.toArray().map((r) => r.id)));
+    `;
+    writeFileSync(join(project, "browser-entry.mjs"), script);
+    assert.equal(run(process.execPath, ["browser-entry.mjs"], project).trim().split("\n").at(-1), "[1]");
+    writeFileSync(join(project, "page.mjs"), `import { openDataset, MemoryStore } from "lancets"; globalThis.lancets = { openDataset, MemoryStore };`);
+    const r = await build({ absWorkingDir: project, entryPoints: ["page.mjs"], bundle: true, platform: "browser", format: "esm", write: false, metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(r.metafile.inputs);
+    assert.ok(inputs.includes("node_modules/lancets/dist/browser.js"), inputs.filter((i) => i.includes("lancets")).join("\n"));
+    assert.ok(!inputs.some((i) => /lancets\/dist\/(node|cli)\/|node_modules\/(bullmq|ioredis|piscina)\//.test(i)), "no Node part of lancets is bundled");
   });
 });
