@@ -34,7 +34,7 @@ export interface CommitOptions {
 export type ManifestBuilder = (latest: Snapshot | undefined, version: number) => { manifest: Manifest; indices: IndexMetadata[] };
 
 /** Opens a version of a dataset (Snapshot.open), passed in to keep modules acyclic. */
-export type OpenDataset = (store: ObjectStore, options?: OpenOptions) => Promise<Snapshot>;
+export type OpenSnapshot = (store: ObjectStore, options?: OpenOptions) => Promise<Snapshot>;
 
 const DEFAULT_COMMIT_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_BACKOFF_MS = 250;
@@ -117,7 +117,7 @@ function sleep(ms: number): Promise<void> {
  * of each attempt comes from `build`, applied to the latest version.
  */
 export async function commitTransaction(
-  open: OpenDataset,
+  open: OpenSnapshot,
   store: ObjectStore,
   txn: Transaction,
   build: ManifestBuilder,
@@ -141,7 +141,7 @@ export async function removeQuietly(store: ObjectStore, paths: readonly string[]
   await Promise.all(paths.map((p) => store.delete(p).catch(() => undefined)));
 }
 
-async function attemptCommits(open: OpenDataset, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions, onPublished: () => void): Promise<Snapshot> {
+async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Transaction, build: ManifestBuilder, options: CommitOptions, onPublished: () => void): Promise<Snapshot> {
   const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
   const started = Date.now();

@@ -17,7 +17,7 @@ import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedPlugin, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
+import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenSnapshot } from "./commit.js";
 import type { Snapshot } from "./snapshot.js";
 
 export type WriteMode = "create" | "append" | "overwrite";
@@ -330,7 +330,7 @@ function assignIds(fragments: Fragment[], firstId: number): Fragment[] {
   return fragments.map((f, i) => ({ ...f, id: firstId + i }));
 }
 
-async function openIfExists(open: OpenDataset, store: ObjectStore): Promise<Snapshot | undefined> {
+async function openIfExists(open: OpenSnapshot, store: ObjectStore): Promise<Snapshot | undefined> {
   try {
     return await open(store);
   } catch (err) {
@@ -353,7 +353,7 @@ async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; in
  * the index plugins that plant seeds in new data files for the indices the
  * dataset has (none: no seeds are planted).
  */
-export async function writeDatasetTo(open: OpenDataset, store: ObjectStore, input: WriteInput, options: WriteOptions = {}, seedPlugins: readonly SeedPlugin[] = []): Promise<Snapshot> {
+export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, input: WriteInput, options: WriteOptions = {}, seedPlugins: readonly SeedPlugin[] = []): Promise<Snapshot> {
   const mode = options.mode ?? "create";
   const maxRowsPerFile = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
   if (!Number.isSafeInteger(maxRowsPerFile) || maxRowsPerFile <= 0) throw new LanceError("INVALID_INPUT", `maxRowsPerFile must be a positive integer, got ${options.maxRowsPerFile}`);
