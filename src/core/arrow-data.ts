@@ -127,13 +127,16 @@ export function takeData(data: Data, indices: Int32Array): Data {
     case Type.List: {
       const offsets = data.valueOffsets as Int32Array;
       const outOffsets = new Int32Array(n + 1);
-      const childIdx: number[] = [];
       for (let i = 0; i < n; i++) {
         const k = indices[i]!;
-        for (let c = offsets[k]!; c < offsets[k + 1]!; c++) childIdx.push(c);
-        outOffsets[i + 1] = childIdx.length;
+        outOffsets[i + 1] = outOffsets[i]! + (offsets[k + 1]! - offsets[k]!);
       }
-      const child = takeData(data.children[0]!, Int32Array.from(childIdx));
+      const childIdx = new Int32Array(outOffsets[n]!);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i]!;
+        for (let c = offsets[k]!, at = outOffsets[i]!; c < offsets[k + 1]!; c++) childIdx[at++] = c;
+      }
+      const child = takeData(data.children[0]!, childIdx);
       return makeData({ type: type as List, length: n, nullCount, nullBitmap: bitmap, valueOffsets: outOffsets, child } as never);
     }
     case Type.Dictionary: {

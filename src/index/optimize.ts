@@ -86,7 +86,7 @@ async function optimizeZoneMap(ds: Snapshot, name: string, column: string, field
     } else if (scanned) {
       const start = scanAt;
       while (scanAt < scanned.zones.length && scanned.zones[scanAt]!.fragmentId === id) scanAt++;
-      zones.push(...scanned.zones.slice(start, scanAt));
+      for (let z = start; z < scanAt; z++) zones.push(scanned.zones[z]!);
       mins.push(scanned.min.slice(start, scanAt - start));
       maxs.push(scanned.max.slice(start, scanAt - start));
     }

@@ -35,7 +35,7 @@ export async function loadTrainingData(ds: Snapshot, column: string, fragmentIds
   const { lance, index } = resolveColumn(ds, column);
   const arrow = ds.schema.fields[index]!;
   const parts: Data[] = [];
-  const ids: number[][] = [];
+  const ids: Float64Array[] = [];
   const fragments: FragmentRows[] = [];
   let total = 0;
   for (const id of fragmentIds) {
@@ -49,7 +49,7 @@ export async function loadTrainingData(ds: Snapshot, column: string, fragmentIds
     const offsets = liveOffsets(fragment.physicalRows, deleted);
     const data = columns.get(lance.id)!;
     parts.push(deleted.length > 0 ? takeData(data, offsets) : data);
-    const rowIds = new Array<number>(offsets.length);
+    const rowIds = new Float64Array(offsets.length);
     for (let i = 0; i < offsets.length; i++) rowIds[i] = stable ? stable[offsets[i]!]! : fragment.id * 0x1_0000_0000 + offsets[i]!;
     ids.push(rowIds);
     fragments.push({ fragmentId: fragment.id, offsets, start: total });

@@ -8,6 +8,7 @@
 import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-arrow";
 import { dataByteLength, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
+import { intersectSorted, lowerBound, subtractSorted, unionSorted } from "../core/sorted-offsets.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
@@ -81,10 +82,11 @@ function dense(candidates: number, rows: number): boolean {
 interface Planned {
   expr: Expr;
   plan: QueryPlan;
-  candidates: Map<number, Set<number>>;
+  candidates: Candidates;
 }
 
-type Candidates = Map<number, Set<number>>;
+/** Fragment id -> candidate physical offsets, sorted and distinct. */
+type Candidates = Map<number, Uint32Array>;
 
 const addressIndexes = new WeakMap<Snapshot, Promise<((rowId: number) => number | undefined) | undefined>>();
 
@@ -112,18 +114,11 @@ async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: 
     used.push({ uuid: segment.uuid, fragments: frags });
     const result = await searchSegment(ds, segment, index.type, term, index.type === "ZONEMAP" ? undefined : await rowAddressesOf(ds));
     exact &&= result.exact;
-    for (const f of frags) found.set(f, result.rows.get(f) ?? new Set());
+    for (const f of frags) found.set(f, result.rows.get(f) ?? new Uint32Array(0));
   }
   if (found.size === 0) return undefined;
   step.index = { name: index.name, type: index.type, segments: used, fragments: [...found.keys()].sort((x, y) => x - y), exact };
   return found;
-}
-
-function intersect(a: Set<number>, b: Set<number>): Set<number> {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  const out = new Set<number>();
-  for (const x of small) if (large.has(x)) out.add(x);
-  return out;
 }
 
 function flattenAnd(e: Expr, out: Expr[] = []): Expr[] {
@@ -177,7 +172,7 @@ async function candidatesFor(ds: Snapshot, e: Expr, current: Set<number>, steps:
       const found = await candidatesFor(ds, term, current, steps, useIndex, text);
       if (!found) continue;
       if (!out) out = new Map(found);
-      else for (const [f, rows] of found) out.set(f, out.has(f) ? intersect(out.get(f)!, rows) : rows);
+      else for (const [f, rows] of found) out.set(f, out.has(f) ? intersectSorted(out.get(f)!, rows) : rows);
     }
     return out;
   }
@@ -188,7 +183,7 @@ async function candidatesFor(ds: Snapshot, e: Expr, current: Set<number>, steps:
     const out: Candidates = new Map();
     for (const [f, rows] of left) {
       const other = right.get(f);
-      if (other) out.set(f, new Set([...rows, ...other]));
+      if (other) out.set(f, unionSorted(rows, other));
     }
     return out.size > 0 ? out : undefined;
   }
@@ -205,13 +200,13 @@ export async function planQuery(ds: Snapshot, filter: string, useIndex = true): 
   validateFilter(expr, (name) => ds.schema.fields.find((f) => f.name === name)!.type);
   const current = new Set(ds.manifest.fragments.map((f) => f.id));
   const predicates: PredicatePlan[] = [];
-  const candidates = (await candidatesFor(ds, expr, current, predicates, useIndex)) ?? new Map<number, Set<number>>();
+  const candidates = (await candidatesFor(ds, expr, current, predicates, useIndex)) ?? new Map<number, Uint32Array>();
   const plan: QueryPlan = {
     filter,
     predicates,
     fragments: ds.manifest.fragments.map((f) => {
       const c = candidates.get(f.id);
-      return c ? { id: f.id, mode: "index" as const, candidateRows: c.size, readWhole: dense(c.size, f.physicalRows) } : { id: f.id, mode: "scan" as const };
+      return c ? { id: f.id, mode: "index" as const, candidateRows: c.length, readWhole: dense(c.length, f.physicalRows) } : { id: f.id, mode: "scan" as const };
     }),
   };
   return { expr, plan, candidates };
@@ -251,23 +246,12 @@ function keepMatching(expr: Expr, needed: Parameters<typeof readFragmentColumns>
   if (offsets.length === 0) return undefined;
   const byName = new Map(needed.map((n) => [n.lance.name, columns.get(n.lance.id)!]));
   const result = evaluate(expr, (name) => byName.get(name)!, offsets.length);
-  const keep: number[] = [];
-  for (let i = 0; i < offsets.length; i++) if (result[i] === TRUE) keep.push(i);
-  if (keep.length === 0) return undefined;
-  const idx = Int32Array.from(keep);
-  return { offsets: Int32Array.from(keep, (i) => offsets[i]!), columns: new Map([...columns].filter(([id]) => kept.has(id)).map(([id, d]) => [id, takeData(d, idx)])) };
-}
-
-/** The first index of a sorted array whose value is at least `bound`. */
-function lowerBound(sorted: Int32Array, bound: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < bound) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  const keep = new Int32Array(offsets.length);
+  let n = 0;
+  for (let i = 0; i < offsets.length; i++) if (result[i] === TRUE) keep[n++] = i;
+  if (n === 0) return undefined;
+  const idx = keep.subarray(0, n);
+  return { offsets: idx.map((i) => offsets[i]!), columns: new Map([...columns].filter(([id]) => kept.has(id)).map(([id, d]) => [id, takeData(d, idx)])) };
 }
 
 /**
@@ -281,12 +265,12 @@ async function* fragmentMatches(
   expr: Expr,
   needed: Parameters<typeof readFragmentColumns>[2],
   kept: Set<number>,
-  candidates: Set<number> | undefined,
+  candidates: Uint32Array | undefined,
 ): AsyncGenerator<{ offsets: Int32Array; columns: Map<number, Data> }> {
   const deleted = await readDeletedOffsets(ds.store, fragment);
   if (candidates) {
-    const gone = new Set(deleted);
-    const wanted = [...candidates].filter((o) => !gone.has(o) && o < fragment.physicalRows).sort((a, b) => a - b);
+    const live = subtractSorted(candidates, deleted);
+    const wanted = live.subarray(0, lowerBound(live, fragment.physicalRows));
     if (wanted.length === 0) return;
     // candidates close together are read as one range; ranges share page fetches
     const { ranges, local } = clusterOffsets(wanted);
@@ -352,7 +336,7 @@ async function* matchingFragments(ds: Snapshot, options: ScanOptions, projected:
     : ds.manifest.fragments;
   for (const fragment of fragments) {
     const found = candidates.get(fragment.id);
-    for await (const match of fragmentMatches(ds, fragment, expr, needed, kept, found && !dense(found.size, fragment.physicalRows) ? found : undefined)) yield { fragment, ...match };
+    for await (const match of fragmentMatches(ds, fragment, expr, needed, kept, found && !dense(found.length, fragment.physicalRows) ? found : undefined)) yield { fragment, ...match };
   }
 }
 

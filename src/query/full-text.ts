@@ -7,6 +7,8 @@ import { Float32, makeData, RecordBatch, Schema, Field, Struct, Table, type Data
 import { LanceError } from "../core/errors.js";
 import { CachePerOwner } from "../core/promise-cache.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { GrowableArray } from "../core/growable-array.js";
+import { hasSorted, sortUnique } from "../core/sorted-offsets.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import { bm25Idf, bm25TermWeight } from "../index/inverted/bm25.js";
 import { openInvertedSegment, type InvertedSegment } from "../index/inverted/read.js";
@@ -38,6 +40,8 @@ const openSegments = new CachePerOwner<ObjectStore, InvertedSegment>(64);
 function openCached(ds: Snapshot, meta: IndexMetadata): Promise<InvertedSegment> {
   return openSegments.of(ds.store).get(meta.uuid, () => openInvertedSegment(ds.store, meta));
 }
+
+const EMPTY = new Uint32Array(0);
 
 interface Hit {
   rowId: number;
@@ -159,28 +163,45 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
   for (const seg of opened) for (const f of seg.meta.fragmentIds ?? []) if (current.has(f)) covered.add(f);
   const unindexed = ds.manifest.fragments.filter((f) => !covered.has(f.id)).map((f) => f.id);
   const flat = unindexed.length > 0 ? await loadTrainingData(ds, column, unindexed) : undefined;
-  const flatDocs: { rowId: number; tokens: string[] }[] = [];
+  // Indexed rows are scored with the index's statistics; flat-searched rows with
+  // the index's statistics plus those of the flat documents. Of the flat
+  // documents only those holding a query term are kept (row id, length and
+  // each term's count, in typed arrays), however many rows are scanned.
+  let flatNumDocs = numDocs;
+  let flatTotalTokens = totalTokens;
+  const flatDf = new Map(df);
+  const termAt = new Map(terms.map((t, k) => [t, k]));
+  const hitRowIds = new GrowableArray(Float64Array);
+  const hitLengths = new GrowableArray(Uint32Array);
+  const hitCounts = new GrowableArray(Uint32Array); // terms.length per kept document
   if (flat) {
     const access = valueAccess(flat.values);
     const offsets = flat.values.valueOffsets as Int32Array | BigInt64Array;
     const bytes = flat.values.values as Uint8Array;
     const decoder = new TextDecoder();
+    const counts = new Uint32Array(terms.length);
     for (let i = 0; i < flat.rowIds.length; i++) {
       if (access.isNull(i)) continue;
       const tokens = tokenizer.tokenize(decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!))));
-      if (tokens.length > 0) flatDocs.push({ rowId: flat.rowIds[i]!, tokens });
+      if (tokens.length === 0) continue;
+      flatNumDocs++;
+      flatTotalTokens += tokens.length;
+      counts.fill(0);
+      let any = false;
+      for (const t of tokens) {
+        const k = termAt.get(t);
+        if (k === undefined) continue;
+        counts[k]!++;
+        any = true;
+      }
+      if (!any) continue;
+      hitRowIds.push(flat.rowIds[i]!);
+      hitLengths.push(tokens.length);
+      for (let k = 0; k < terms.length; k++) {
+        hitCounts.push(counts[k]!);
+        if (counts[k]! > 0) flatDf.set(terms[k]!, flatDf.get(terms[k]!)! + 1);
+      }
     }
-  }
-  // Indexed rows are scored with the index's statistics; flat-searched rows with
-  // the index's statistics plus those of the flat documents.
-  let flatNumDocs = numDocs;
-  let flatTotalTokens = totalTokens;
-  const flatDf = new Map(df);
-  for (const d of flatDocs) {
-    flatNumDocs++;
-    flatTotalTokens += d.tokens.length;
-    const seen = new Set(d.tokens);
-    for (const t of terms) if (seen.has(t)) flatDf.set(t, flatDf.get(t)! + 1);
   }
   const flatAvgdl = flatNumDocs > 0 ? flatTotalTokens / flatNumDocs : 0;
   const flatIdf = new Map(terms.map((t) => [t, Math.fround(bm25Idf(flatDf.get(t)!, Math.max(flatNumDocs, flatDf.get(t)!)))]));
@@ -190,22 +211,34 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
   const stable = (ds.manifest.readerFeatureFlags & 2n) !== 0n;
   // rows that still exist: present now, not deleted
   const toAddress = await rowAddressesOf(ds);
-  const deleted = new Map<number, Set<number>>();
-  for (const f of ds.manifest.fragments) if (f.deletionFile) deleted.set(f.id, new Set(await readDeletedOffsets(ds.store, f)));
-  let allowed: Set<number> | undefined;
+  // row sets as sorted offsets per fragment: a filter may match more rows than a JS Set holds
+  const deleted = new Map<number, Uint32Array>();
+  for (const f of ds.manifest.fragments) if (f.deletionFile) deleted.set(f.id, await readDeletedOffsets(ds.store, f));
+  let allowed: Map<number, Uint32Array> | undefined;
   if (options.filter !== undefined) {
     const matching = await filteredScan(ds, { filter: options.filter, columns: [], withRowAddress: true });
-    allowed = new Set();
-    for (const batch of matching.batches) for (const a of batch.getChild("_rowaddr")!.toArray() as BigUint64Array) allowed.add(Number(a));
+    const collected = new Map<number, GrowableArray<Uint32Array>>();
+    for (const batch of matching.batches) {
+      for (const raw of batch.getChild("_rowaddr")!.toArray() as BigUint64Array) {
+        const a = Number(raw);
+        const fragmentId = Math.floor(a / 0x1_0000_0000);
+        let list = collected.get(fragmentId);
+        if (!list) collected.set(fragmentId, (list = new GrowableArray(Uint32Array)));
+        list.push(a - fragmentId * 0x1_0000_0000);
+      }
+    }
+    allowed = new Map([...collected].map(([f, list]) => [f, sortUnique(list.view())]));
   }
   const best = new TopHits(limit);
   const offer = (rowId: number, score: number): void => {
     const address = toAddress ? toAddress(rowId) : rowId;
     if (address === undefined) return;
-    if (allowed && !allowed.has(address)) return;
     const fragmentId = Math.floor(address / 0x1_0000_0000);
     if (!current.has(fragmentId)) return;
-    if (deleted.get(fragmentId)?.has(address - fragmentId * 0x1_0000_0000)) return;
+    const offset = address - fragmentId * 0x1_0000_0000;
+    if (allowed && !hasSorted(allowed.get(fragmentId) ?? EMPTY, offset)) return;
+    const gone = deleted.get(fragmentId);
+    if (gone && hasSorted(gone, offset)) return;
     best.offer(Math.fround(score), address);
   };
 
@@ -216,7 +249,8 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
       // scores of the partition's documents, summed term by term
       const acc = new Float64Array(p.rowIds.length);
       const seen = new Uint8Array(p.rowIds.length);
-      const touched: number[] = [];
+      const touched = new Uint32Array(p.rowIds.length);
+      let numTouched = 0;
       for (const t of terms) {
         const id = p.tokens.get(t);
         if (id === undefined) continue;
@@ -226,27 +260,26 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
           const doc = docIds[k]!;
           if (seen[doc] === 0) {
             seen[doc] = 1;
-            touched.push(doc);
+            touched[numTouched++] = doc;
           }
           acc[doc] = acc[doc]! + w * bm25TermWeight(freqs[k]!, p.numTokens[doc]!, avgdl);
         }
       }
-      for (const doc of touched) {
+      for (let k = 0; k < numTouched; k++) {
+        const doc = touched[k]!;
         const rowId = p.rowIds[doc]!;
         if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) continue;
         offer(rowId, acc[doc]!);
       }
     }
   }
-  for (const d of flatDocs) {
-    const counts = new Map<string, number>();
-    for (const t of d.tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (let d = 0; d < hitRowIds.length; d++) {
     let s = 0;
-    for (const t of terms) {
-      const tf = counts.get(t);
-      if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, d.tokens.length, flatAvgdl);
-    }
-    if (s > 0) offer(d.rowId, s);
+    terms.forEach((t, k) => {
+      const tf = hitCounts.get(d * terms.length + k);
+      if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, hitLengths.get(d), flatAvgdl);
+    });
+    if (s > 0) offer(hitRowIds.get(d), s);
   }
   const hits = best.sorted();
   const top = hits;

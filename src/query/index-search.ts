@@ -5,6 +5,8 @@
 import { makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { CachePerOwner } from "../core/promise-cache.js";
+import { GrowableArray } from "../core/growable-array.js";
+import { sortUnique } from "../core/sorted-offsets.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
@@ -18,8 +20,8 @@ import type { Expr, Literal } from "./filter-parse.js";
 export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" }>;
 
 export interface SegmentResult {
-  /** Fragment id -> matching (or candidate) physical offsets. */
-  rows: Map<number, Set<number>>;
+  /** Fragment id -> matching (or candidate) physical offsets, sorted and distinct. */
+  rows: Map<number, Uint32Array>;
   exact: boolean;
 }
 
@@ -115,11 +117,36 @@ function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: 
   return true;
 }
 
-function addRow(rows: Map<number, Set<number>>, address: number): void {
-  const fragment = Math.floor(address / 0x1_0000_0000);
-  let set = rows.get(fragment);
-  if (!set) rows.set(fragment, (set = new Set()));
-  set.add(address - fragment * 0x1_0000_0000);
+/** Matching offsets collected per fragment in typed arrays (a segment may match more rows than a JS Set holds). */
+class RowCollector {
+  private readonly byFragment = new Map<number, GrowableArray<Uint32Array>>();
+
+  private of(fragment: number): GrowableArray<Uint32Array> {
+    let list = this.byFragment.get(fragment);
+    if (!list) this.byFragment.set(fragment, (list = new GrowableArray(Uint32Array)));
+    return list;
+  }
+
+  addAddress(address: number): void {
+    const fragment = Math.floor(address / 0x1_0000_0000);
+    this.of(fragment).push(address - fragment * 0x1_0000_0000);
+  }
+
+  addOffsets(fragment: number, offsets: ArrayLike<number>): void {
+    const list = this.of(fragment);
+    for (let i = 0; i < offsets.length; i++) list.push(offsets[i]!);
+  }
+
+  addRange(fragment: number, start: number, end: number): void {
+    const list = this.of(fragment);
+    for (let o = start; o < end; o++) list.push(o);
+  }
+
+  finish(): Map<number, Uint32Array> {
+    const out = new Map<number, Uint32Array>();
+    for (const [fragment, list] of this.byFragment) out.set(fragment, sortUnique(list.view()));
+    return out;
+  }
 }
 
 /**
@@ -128,7 +155,7 @@ function addRow(rows: Map<number, Set<number>>, address: number): void {
  * rows that no longer exist).
  */
 export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexType: string, p: IndexablePredicate, toAddress?: (rowId: number) => number | undefined): Promise<SegmentResult> {
-  const rows = new Map<number, Set<number>>();
+  const rows = new RowCollector();
   if (indexType === "BITMAP") {
     const f = await loadFile(ds, index, "bitmap_page_lookup.lance");
     const keys = column(f, "keys", "bitmap_page_lookup.lance");
@@ -138,14 +165,21 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
       const keyNull = !isValidAt(keys, k);
       const take = p.kind === "isnull" ? keyNull !== p.negated : hits![k] === TRUE;
       if (!take) continue;
-      const { rowIds, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
+      const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
       if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `bitmap index ${index.name} selects whole fragments, which lancets does not expand`);
-      for (const id of rowIds) {
-        const address = toAddress ? toAddress(id) : id;
-        if (address !== undefined) addRow(rows, address);
+      for (const { fragmentId, offsets } of fragments) {
+        if (!toAddress) {
+          rows.addOffsets(fragmentId, offsets);
+          continue;
+        }
+        const base = fragmentId * 0x1_0000_0000;
+        for (let i = 0; i < offsets.length; i++) {
+          const address = toAddress(base + offsets[i]!);
+          if (address !== undefined) rows.addAddress(address);
+        }
       }
     }
-    return { rows, exact: true };
+    return { rows: rows.finish(), exact: true };
   }
   if (indexType === "BTREE") {
     const lookup = await loadFile(ds, index, "page_lookup.lance");
@@ -179,10 +213,10 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
       for (let i = 0; i < values.length; i++) {
         if (hits[i] !== TRUE) continue;
         const address = toAddress ? toAddress(Number(ids[i]!)) : Number(ids[i]!);
-        if (address !== undefined) addRow(rows, address);
+        if (address !== undefined) rows.addAddress(address);
       }
     }
-    return { rows, exact: true };
+    return { rows: rows.finish(), exact: true };
   }
   if (indexType === "ZONEMAP") {
     const f = await loadFile(ds, index, "zonemap.lance");
@@ -196,6 +230,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     // a zone may match through its ordinary values (null bounds: unknown) or its NaNs (either sign, any payload)
     const nans = p.kind === "isnull" ? undefined : nanSamples(mins.type);
     const nanMatches = nans !== undefined && matching(p, nans).includes(TRUE);
+    const rowsOf = new Map(ds.manifest.fragments.map((fr) => [fr.id, fr.physicalRows]));
     for (let z = 0; z < mins.length; z++) {
       const len = Number(lengths[z]!);
       let candidate: boolean;
@@ -205,13 +240,14 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
         candidate = ordinary || (nanCounts[z]! > 0 && nanMatches);
       }
       if (!candidate) continue;
+      // a zone reaches no further than its fragment's rows (a damaged length cannot make it larger)
       const fragment = Number(fragments[z]!);
-      let set = rows.get(fragment);
-      if (!set) rows.set(fragment, (set = new Set()));
+      const physicalRows = rowsOf.get(fragment);
+      if (physicalRows === undefined) continue;
       const start = Number(starts[z]!);
-      for (let o = start; o < start + len; o++) set.add(o);
+      rows.addRange(fragment, start, Math.min(start + len, physicalRows));
     }
-    return { rows, exact: false };
+    return { rows: rows.finish(), exact: false };
   }
   throw new LanceError("NOT_SUPPORTED", `searching ${indexType} indexes is not supported`);
 }

@@ -132,7 +132,9 @@ export function listShape(model: LayerModel, levels: Levels, numRows: number, ct
   if (!rep) return corrupt(ctx, "a list column has no repetition levels");
   const def = levels.def;
   const rowStarts = new Uint32Array(numRows);
-  const items: number[] = [];
+  // at most one item per level; a typed array, as a page may hold more items than a JS array grows to
+  const items = new Uint32Array(levels.numLevels);
+  let numItems = 0;
   const offsets = new Int32Array(numRows + 1);
   let row = -1;
   for (let i = 0; i < levels.numLevels; i++) {
@@ -140,14 +142,14 @@ export function listShape(model: LayerModel, levels: Levels, numRows: number, ct
       row++;
       if (row >= numRows) corrupt(ctx, `repetition levels start more than ${numRows} rows`);
       rowStarts[row] = i;
-      offsets[row] = items.length;
+      offsets[row] = numItems;
     } else if (row < 0) {
       corrupt(ctx, "repetition levels do not start with a new row");
     }
     const d = def ? def[i]! : 0;
-    if (d <= model.maxVisibleDef) items.push(i);
+    if (d <= model.maxVisibleDef) items[numItems++] = i;
   }
   if (row !== numRows - 1) corrupt(ctx, `repetition levels hold ${row + 1} rows, expected ${numRows}`);
-  offsets[numRows] = items.length;
-  return { rowStarts, itemPositions: Uint32Array.from(items), offsets };
+  offsets[numRows] = numItems;
+  return { rowStarts, itemPositions: items.slice(0, numItems), offsets };
 }

@@ -13,6 +13,7 @@ import { RecordBatch as FbRecordBatch } from "apache-arrow/fb/record-batch";
 import { CompressionType } from "apache-arrow/fb/compression-type";
 import { decompress as zstdDecompress } from "fzstd";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
+import { GrowableArray } from "../../core/growable-array.js";
 import { decodeRoaring32 } from "../../core/roaring.js";
 
 const IPC_MAGIC = "ARROW1";
@@ -59,7 +60,7 @@ export function decodeArrowDeletionFile(bytes: Uint8Array, path: string): Uint32
   const footerLen = view.getInt32(size - 10, true);
   const footerStart = size - 10 - footerLen;
   if (footerLen <= 0 || footerStart < 8) fail(path, size - 10, `Arrow footer length ${footerLen} is out of range (size ${size})`);
-  const values: number[] = [];
+  const values = new GrowableArray(Uint32Array);
   try {
     const footer = Footer.getRootAsFooter(new ByteBuffer(bytes.subarray(footerStart, footerStart + footerLen)));
     for (let b = 0; b < footer.recordBatchesLength(); b++) {
@@ -97,7 +98,7 @@ export function decodeArrowDeletionFile(bytes: Uint8Array, path: string): Uint32
     if (err instanceof LanceError) throw err;
     fail(path, undefined, `cannot parse Arrow deletion file: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const out = Uint32Array.from(values).sort();
+  const out = values.toArray().sort();
   for (let i = 1; i < out.length; i++) if (out[i] === out[i - 1]) fail(path, undefined, `row offset ${out[i]} is deleted twice`);
   return out;
 }

@@ -5,6 +5,7 @@
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CorruptFileError } from "../../core/errors.js";
+import { GrowableArray } from "../../core/growable-array.js";
 import {
   RowDatasetVersionRunSchema,
   RowDatasetVersionSequenceSchema,
@@ -19,10 +20,10 @@ import type { Fragment } from "./types.js";
 
 const MAX_IDS = 1 << 30;
 
-function arrayValues(a: EncodedU64Array | undefined, path: string): number[] {
+function arrayValues(a: EncodedU64Array | undefined, path: string): Float64Array {
   const arr = a?.array;
   if (!arr || arr.case === undefined) throw new CorruptFileError(path, undefined, "row id array has no values");
-  const out: number[] = [];
+  const out = new GrowableArray(Float64Array);
   const bytes = arr.case === "u64Array" ? arr.value.values : arr.value.offsets;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (arr.case === "u16Array" || arr.case === "u32Array") {
@@ -34,7 +35,7 @@ function arrayValues(a: EncodedU64Array | undefined, path: string): number[] {
     if (bytes.byteLength % 8 !== 0) throw new CorruptFileError(path, undefined, `row id values of ${bytes.byteLength} bytes are not 8-byte values`);
     for (let i = 0; i < bytes.byteLength; i += 8) out.push(Number(view.getBigUint64(i, true)));
   }
-  return out;
+  return out.toArray();
 }
 
 /** Decodes a serialized RowIdSequence into one id per physical row. */
@@ -45,7 +46,8 @@ export function decodeRowIdSequence(bytes: Uint8Array, path: string): Float64Arr
   } catch (err) {
     throw new CorruptFileError(path, undefined, `cannot decode row id sequence: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const ids: number[] = [];
+  // a typed array: a fragment may hold more rows than a JS array can grow to
+  const ids = new GrowableArray(Float64Array, 1024);
   const push = (v: number): void => {
     if (ids.length >= MAX_IDS) throw new CorruptFileError(path, undefined, `row id sequence holds more than ${MAX_IDS} ids`);
     ids.push(v);
@@ -62,8 +64,14 @@ export function decodeRowIdSequence(bytes: Uint8Array, path: string): Float64Arr
         if (s.case === "range") {
           for (let v = start; v < end; v++) push(v);
         } else if (s.case === "rangeWithHoles") {
-          const holes = new Set(arrayValues(s.value.holes, path));
-          for (let v = start; v < end; v++) if (!holes.has(v)) push(v);
+          // holes as a sorted array walked alongside the range (a JS Set holds at most 2^24)
+          const holes = Float64Array.from(arrayValues(s.value.holes, path)).sort();
+          let h = 0;
+          for (let v = start; v < end; v++) {
+            while (h < holes.length && holes[h]! < v) h++;
+            if (h < holes.length && holes[h] === v) continue;
+            push(v);
+          }
         } else {
           const bitmap = s.value.bitmap;
           if (bitmap.byteLength * 8 < end - start) throw new CorruptFileError(path, undefined, `row id bitmap of ${bitmap.byteLength} bytes for ${end - start} ids`);
@@ -79,8 +87,9 @@ export function decodeRowIdSequence(bytes: Uint8Array, path: string): Float64Arr
         throw new CorruptFileError(path, undefined, "row id segment has no kind");
     }
   }
-  for (const v of ids) if (!Number.isSafeInteger(v)) throw new CorruptFileError(path, undefined, `row id ${v} exceeds 2^53`);
-  return Float64Array.from(ids);
+  const out = ids.toArray();
+  for (const v of out) if (!Number.isSafeInteger(v)) throw new CorruptFileError(path, undefined, `row id ${v} exceeds 2^53`);
+  return out;
 }
 
 /** Where a fragment keeps its row ids: inline bytes or a range of an external file. */

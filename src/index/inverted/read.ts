@@ -7,6 +7,7 @@
 
 import { makeVector, type Data } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
+import { ShardedMap } from "../../core/sharded-map.js";
 import { openFileReader, type DataFileReader } from "../../file/open-file-reader.js";
 import { decodeInvertedDetails, type InvertedDetails } from "../../format/index/details.js";
 import { FstMap } from "../../format/index/fst.js";
@@ -53,10 +54,11 @@ function column(columns: Map<string, Data>, name: string, path: string): Data {
   return c;
 }
 
-function arrowTokens(columns: Map<string, Data>, path: string): Map<string, number> {
+/** The token set as a map; sharded, since a vocabulary may hold more tokens than one Map takes. */
+function arrowTokens(columns: Map<string, Data>, path: string): ShardedMap<string, number> {
   const tokenVec = makeVector(column(columns, "_token", path));
   const idVec = makeVector(column(columns, "_token_id", path));
-  const tokens = new Map<string, number>();
+  const tokens = new ShardedMap<string, number>();
   for (let i = 0; i < tokenVec.length; i++) tokens.set(tokenVec.get(i) as string, idVec.get(i) as number);
   return tokens;
 }
@@ -221,7 +223,7 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
   if (numTokens.length !== rowIds.length) throw new CorruptFileError(docsPath, 0, `has ${rowIds.length} row ids but ${numTokens.length} token counts`);
   let totalTokens = 0;
   for (const t of numTokens) totalTokens += t;
-  const docOf = new Map<number, number>();
+  const docOf = new ShardedMap<number, number>();
   rowIds.forEach((id, doc) => docOf.set(id, doc));
 
   const offsetsText = metadataString(invertFile.reader, "offsets");

@@ -11,6 +11,7 @@
 
 import { Type, type Data } from "apache-arrow";
 import { takeData } from "../../core/arrow-data.js";
+import { GrowableArray } from "../../core/growable-array.js";
 import { writeArrowFile } from "../../file/file-writer.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
 import { zoneMapDetails } from "../../format/index/details.js";
@@ -60,10 +61,10 @@ export interface Zone {
   hasOrdinary: boolean;
 }
 
-export function computeZones(training: TrainingData, rowsPerZone: number): { zones: Zone[]; nullRowIds: number[] } {
+export function computeZones(training: TrainingData, rowsPerZone: number): { zones: Zone[]; nullRowIds: Float64Array } {
   const access = valueAccess(training.values);
   const zones: Zone[] = [];
-  const nullRowIds: number[] = [];
+  const nullRowIds = new GrowableArray(Float64Array);
   for (const fragment of training.fragments) {
     const count = fragment.offsets.length;
     for (let z = 0; z < count; z += rowsPerZone) {
@@ -106,7 +107,7 @@ export function computeZones(training: TrainingData, rowsPerZone: number): { zon
       });
     }
   }
-  return { zones, nullRowIds };
+  return { zones, nullRowIds: nullRowIds.toArray() };
 }
 
 function zoneValueRow(row: number): number {
@@ -157,7 +158,7 @@ export async function writeZoneMapSegment(
 }
 
 /** Zone rows and min / max values of the scanned training data. */
-export function scannedZones(training: TrainingData, rowsPerZone: number): { zones: ZoneRow[]; min: Data; max: Data; nullRowIds: number[] } {
+export function scannedZones(training: TrainingData, rowsPerZone: number): { zones: ZoneRow[]; min: Data; max: Data; nullRowIds: Float64Array } {
   const { zones, nullRowIds } = computeZones(training, rowsPerZone);
   const { min, max } = applyNaNRule(
     takeData(training.values, Int32Array.from(zones, (z) => zoneValueRow(z.minRow))),

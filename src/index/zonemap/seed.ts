@@ -11,6 +11,7 @@
 import { tableFromIPC, tableToIPC, type Data, type Field, type Table } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
+import { GrowableArray } from "../../core/growable-array.js";
 import { decodeRoaring32, encodeRoaring32 } from "../../core/roaring.js";
 import { isValidAt } from "../../format/file/leaf-values.js";
 import { decodeZoneMapDetails } from "../../format/index/details.js";
@@ -73,7 +74,7 @@ function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Dat
 
 export class ZoneMapSeedWriter implements SeedWriter {
   private readonly zones: ZoneStats[] = [];
-  private readonly nullOffsets: number[] = [];
+  private readonly nullOffsets = new GrowableArray(Uint32Array);
   private rows = 0;
   private current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] as Data[] };
 
@@ -141,7 +142,7 @@ export class ZoneMapSeedWriter implements SeedWriter {
         { name: "nan_count", data: uint32Data(this.zones.map((z) => z.nanCount)), nullable: false },
         { name: "zone_length", data: uint64Data(this.zones.map((z) => z.length)), nullable: false },
       ],
-      { seed_null_bitmap: this.nullOffsets.length > 0 ? toHex(encodeRoaring32(this.nullOffsets)) : "" },
+      { seed_null_bitmap: this.nullOffsets.length > 0 ? toHex(encodeRoaring32(this.nullOffsets.view())) : "" },
     );
     const bytes = tableToIPC(table, "file");
     return { bytes, metadataValue: (bufferIndex) => `${bufferIndex}:${this.rowsPerZone}` };
