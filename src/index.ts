@@ -6,6 +6,8 @@ export type { ObjectStore, ObjectMeta } from "./io/object-store.js";
 export { MemoryStore } from "./io/memory-store.js";
 export { LocalFileStore } from "./node/fs-store.js";
 export { openDataset, storeForUri, writeDataset } from "./node/open-dataset.js";
+export type { StorageOpenOptions } from "./node/open-dataset.js";
+export { openObjectStore } from "./node/object-store-uri.js";
 export type { CleanupFile, CleanupKind, CleanupOptions, CleanupResult } from "./table/cleanup.js";
 export type { WriteInput, WriteMode, WriteOptions, DataStorageVersion } from "./table/write.js";
 export type { CountOptions, ScanOptions, Scanner } from "./table/scan.js";

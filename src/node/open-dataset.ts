@@ -1,5 +1,6 @@
 // Opening datasets by URI. Local paths and file:// URIs map to the local
-// filesystem store; any other scheme is refused until a store exists for it.
+// filesystem store; s3://, az:// and abfs[s]:// to the object stores of
+// object-store-uri.ts; any other scheme is refused.
 
 import { isUtf8 } from "node:buffer";
 import { resolve } from "node:path";
@@ -12,6 +13,7 @@ import "../query/filtered-scan.js";
 import { Dataset, type OpenOptions } from "../table/dataset.js";
 import { writeDatasetTo, type WriteInput, type WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";
+import { openObjectStore } from "./object-store-uri.js";
 import { setUtf8Check } from "../core/utf8.js";
 
 // string pages are checked with Node's native UTF-8 validation
@@ -33,17 +35,24 @@ export function storeForUri(uri: string): ObjectStore {
     }
     return new LocalFileStore(resolve(path));
   }
-  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported yet (${uri}); use a local path or file://`);
+  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported (${uri}); use a local path, file://, s3://, az:// or abfs[s]:// (the last three through openDataset or openObjectStore)`);
 }
 
-/** Opens a dataset at a local path, a file:// URI, or in a given ObjectStore. */
-export async function openDataset(uri: string | ObjectStore, options: OpenOptions = {}): Promise<Dataset> {
-  const store = typeof uri === "string" ? storeForUri(uri) : uri;
-  return Dataset.open(store, options);
+/** Lance's storage options (aws_region, azure_storage_account_name, ...) for s3:// and az:// URIs. */
+export interface StorageOpenOptions {
+  storageOptions?: Record<string, string>;
 }
 
-/** Creates, appends to or overwrites the dataset at `uri` (a local path, file:// URI or ObjectStore). */
-export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions = {}): Promise<Dataset> {
-  const store = typeof uri === "string" ? storeForUri(uri) : uri;
-  return writeDatasetTo((s, o) => Dataset.open(s, o), store, data, options);
+/** Opens a dataset at a local path, a file://, s3://, az:// or abfs[s]:// URI, or in a given ObjectStore. */
+export async function openDataset(uri: string | ObjectStore, options: OpenOptions & StorageOpenOptions = {}): Promise<Dataset> {
+  const { storageOptions, ...openOptions } = options;
+  const store = typeof uri === "string" ? ((await openObjectStore(uri, storageOptions)) ?? storeForUri(uri)) : uri;
+  return Dataset.open(store, openOptions);
+}
+
+/** Creates, appends to or overwrites the dataset at `uri` (a local path, a file://, s3://, az:// or abfs[s]:// URI, or an ObjectStore). */
+export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions & StorageOpenOptions = {}): Promise<Dataset> {
+  const { storageOptions, ...writeOptions } = options;
+  const store = typeof uri === "string" ? ((await openObjectStore(uri, storageOptions)) ?? storeForUri(uri)) : uri;
+  return writeDatasetTo((s, o) => Dataset.open(s, o), store, data, writeOptions);
 }

@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./redis.js";
 import { tempDir } from "./tmp.js";
@@ -123,6 +123,8 @@ mon warn on pool no redundancy = false
 mon data avail warn = 1
 mon data avail crit = 0
 osd crush chooseleaf type = 0
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 1073741824
 [client.rgw.a]
@@ -183,10 +185,10 @@ rgw data = ${dir}/rgw
     };
   } catch (err) {
     await stopChildren(children);
-    const logs = ["mon.a", "client.rgw.a"]
+    const logs = readdirSync(join(dir, "log"))
       .map((name) => {
         try {
-          return readFileSync(join(dir, "log", `${name}.log`), "utf8").split("\n").slice(-15).join("\n");
+          return `--- ${name}\n${readFileSync(join(dir, "log", name), "utf8").split("\n").slice(-12).join("\n")}`;
         } catch {
           return "";
         }
