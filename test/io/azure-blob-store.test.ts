@@ -1,6 +1,6 @@
 // AzureBlobStore against a real Azure Blob server (Azurite in memory on
-// loopback, started once for this file): the store contract and the error
-// mapping.
+// loopback, started once for this file): the store contract, the error
+// mapping, and lancets and Lance sharing one container.
 
 process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 
@@ -13,6 +13,7 @@ import { openDataset } from "../../src/node/open-dataset.js";
 import { resolveStorageOptions } from "../../src/node/object-store-uri.js";
 import { startAzurite, type AzureServer } from "../helpers/azurite.js";
 import { freePort } from "../helpers/redis.js";
+import { lanceOnStore } from "../helpers/lance-on-store.js";
 import { expectCode, storeConformance } from "../helpers/store-conformance.js";
 
 const CONTAINER = "lancets";
@@ -108,5 +109,9 @@ describe("AzureBlobStore on Azurite", { timeout: 180_000 }, () => {
         azure_storage_account_key: "explicit",
       });
     });
+  });
+
+  describe("lancets and Lance on one container", () => {
+    lanceOnStore(() => ({ dbUri: `az://${CONTAINER}/db`, storageOptions: server.storageOptions }));
   });
 });

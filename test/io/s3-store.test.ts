@@ -1,5 +1,6 @@
 // S3Store against a real S3 server (Ceph RADOS Gateway on loopback, started
-// once for this file): the store contract and the error mapping.
+// once for this file): the store contract, the error mapping, and lancets and
+// Lance sharing one bucket.
 
 process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
@@ -10,9 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3Store } from "../../src/io/s3-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import { resolveStorageOptions } from "../../src/node/object-store-uri.js";
+import { openObjectStore, resolveStorageOptions } from "../../src/node/object-store-uri.js";
 import { cephInstalled, CEPH_PACKAGES, startCephRgw, type S3Server } from "../helpers/ceph-rgw.js";
 import { freePort } from "../helpers/redis.js";
+import { lanceOnStore } from "../helpers/lance-on-store.js";
 import { expectCode, storeConformance } from "../helpers/store-conformance.js";
 
 const BUCKET = "lancets";
@@ -107,6 +109,16 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
         aws_endpoint: "http://e",
         allow_http: "true",
       });
+    });
+  });
+
+  describe("lancets and Lance on one bucket", () => {
+    lanceOnStore(() => ({ dbUri: `s3://${BUCKET}/db`, storageOptions: server.storageOptions }));
+
+    test("openObjectStore gives no store for other schemes", async () => {
+      assert.equal(await openObjectStore("/tmp/x.lance"), undefined);
+      assert.equal(await openObjectStore("file:///tmp/x.lance"), undefined);
+      assert.equal(await openObjectStore("gs://b/x.lance"), undefined);
     });
   });
 });
