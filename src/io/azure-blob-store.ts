@@ -16,6 +16,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_UPLOAD_CONCURRENCY,
   discardBody,
+  first,
   optionCount,
   optionDurationMs,
   optionFlag,
@@ -31,6 +32,15 @@ import {
 
 /** The SDK version lancets is tested with; installed by whoever uses az://. */
 export const AZURE_SDK = "@azure/storage-blob@12.32.0";
+/** Lance's storage options for Azure, each with the other spellings Lance accepts; the first is the canonical one. */
+export const AZURE_OPTION_NAMES = {
+  account: ["azure_storage_account_name", "account_name"],
+  key: ["azure_storage_account_key", "azure_storage_access_key", "azure_storage_master_key", "account_key", "access_key", "master_key"],
+  sas: ["azure_storage_sas_token", "azure_storage_sas_key", "sas_token", "sas_key"],
+  endpoint: ["azure_endpoint", "azure_storage_endpoint", "endpoint"],
+  useEmulator: ["azure_storage_use_emulator", "use_emulator"],
+  allowHttp: ["allow_http", "azure_allow_http", "azure_storage_allow_http"],
+} as const;
 /** The development account every Azure emulator serves, with its published key. */
 const EMULATOR_ACCOUNT = "devstoreaccount1";
 const EMULATOR_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -88,23 +98,19 @@ export class AzureBlobStore implements ObjectStore {
   private constructor(sdk: typeof Azure, uri: string, location: AzureLocation, options: StorageOptions, tuning: UploadTuning) {
     this.location = location;
     this.uri = uri.replace(/\/+$/, "");
-    const useEmulator = optionFlag(options, "azure_storage_use_emulator", false) || optionFlag(options, "use_emulator", false);
-    const account =
-      options["azure_storage_account_name"] || options["account_name"] || location.account || (useEmulator ? EMULATOR_ACCOUNT : undefined);
+    const useEmulator = optionFlag(options, AZURE_OPTION_NAMES.useEmulator, false);
+    const account = first(options, AZURE_OPTION_NAMES.account) ?? location.account ?? (useEmulator ? EMULATOR_ACCOUNT : undefined);
     if (account === undefined) {
       throw new LanceError("INVALID_INPUT", `${uri}: no storage account; set the storage option azure_storage_account_name (or AZURE_STORAGE_ACCOUNT_NAME)`);
     }
     const key =
-      options["azure_storage_account_key"] ||
-      options["account_key"] ||
-      options["azure_storage_access_key"] ||
-      options["access_key"] ||
+      first(options, AZURE_OPTION_NAMES.key) ??
       (useEmulator && account === EMULATOR_ACCOUNT ? EMULATOR_KEY : undefined);
-    const sas = options["azure_storage_sas_token"] || options["azure_storage_sas_key"] || options["sas_token"] || options["sas_key"];
-    const configured = options["azure_endpoint"] || options["endpoint"] || undefined;
+    const sas = first(options, AZURE_OPTION_NAMES.sas);
+    const configured = first(options, AZURE_OPTION_NAMES.endpoint);
     let endpoint: string;
     if (configured !== undefined) {
-      checkEndpoint(configured, options, "azure_endpoint");
+      checkEndpoint(configured, optionFlag(options, AZURE_OPTION_NAMES.allowHttp, false), "azure_endpoint");
       endpoint = configured.replace(/\/+$/, "");
     } else if (useEmulator) {
       endpoint = `http://127.0.0.1:10000/${account}`;

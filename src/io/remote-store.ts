@@ -25,8 +25,19 @@ export interface UploadTuning {
   uploadConcurrency?: number;
 }
 
-/** "true"/"false" (any case), "1"/"0", "yes"/"no"; INVALID_INPUT otherwise. */
-export function optionFlag(options: StorageOptions, key: string, fallback: boolean): boolean {
+/** The value of the first of `keys` that is set and not empty (Lance accepts several spellings of each option). */
+export function first(options: StorageOptions, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = options[key];
+    if (value !== undefined && value !== "") return value;
+  }
+  return undefined;
+}
+
+/** "true"/"false" (any case), "1"/"0", "yes"/"no"; INVALID_INPUT otherwise. `keys`: the option's spellings. */
+export function optionFlag(options: StorageOptions, keys: string | readonly string[], fallback: boolean): boolean {
+  const names = typeof keys === "string" ? [keys] : keys;
+  const key = names.find((k) => options[k] !== undefined && options[k] !== "") ?? names[0]!;
   const raw = options[key];
   if (raw === undefined || raw === "") return fallback;
   const value = String(raw).trim().toLowerCase();
@@ -56,14 +67,14 @@ export function optionCount(options: StorageOptions, key: string, fallback: numb
 }
 
 /** Refuses a plain-HTTP endpoint unless allow_http is set, as Lance does. */
-export function checkEndpoint(endpoint: string, options: StorageOptions, optionName: string): void {
+export function checkEndpoint(endpoint: string, allowHttp: boolean, optionName: string): void {
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
     throw new LanceError("INVALID_INPUT", `storage option ${optionName} is not a URL: ${JSON.stringify(endpoint)}`);
   }
-  if (url.protocol === "http:" && !optionFlag(options, "allow_http", false)) {
+  if (url.protocol === "http:" && !allowHttp) {
     throw new LanceError("INVALID_INPUT", `endpoint ${endpoint} uses plain HTTP; set the storage option allow_http to "true" to allow it`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {

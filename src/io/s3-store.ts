@@ -18,6 +18,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_UPLOAD_CONCURRENCY,
   discardBody,
+  first,
   isTransient,
   optionCount,
   optionDurationMs,
@@ -35,6 +36,16 @@ import {
 
 /** The SDK version lancets is tested with; installed by whoever uses s3://. */
 export const S3_SDK = "@aws-sdk/client-s3@3.1169.0";
+/** Lance's storage options for S3, each with the other spellings Lance accepts; the first is the canonical one. */
+export const S3_OPTION_NAMES = {
+  endpoint: ["aws_endpoint", "aws_endpoint_url", "endpoint", "endpoint_url"],
+  region: ["aws_region", "region", "aws_default_region", "default_region"],
+  accessKeyId: ["aws_access_key_id", "access_key_id"],
+  secretAccessKey: ["aws_secret_access_key", "secret_access_key"],
+  sessionToken: ["aws_session_token", "aws_token", "session_token", "token"],
+  virtualHostedStyle: ["aws_virtual_hosted_style_request", "virtual_hosted_style_request"],
+  allowHttp: ["allow_http", "aws_allow_http"],
+} as const;
 /** S3 allows at most this many parts in one upload. */
 const MAX_PARTS = 10_000;
 
@@ -83,25 +94,25 @@ export class S3Store implements ObjectStore {
     this.sdk = sdk;
     this.location = location;
     this.uri = `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ""}`;
-    const endpoint = options["aws_endpoint"] || options["endpoint"] || undefined;
-    if (endpoint !== undefined) checkEndpoint(endpoint, options, "aws_endpoint");
-    const region = options["aws_region"] || options["region"] || options["aws_default_region"] || "us-east-1";
+    const endpoint = first(options, S3_OPTION_NAMES.endpoint);
+    if (endpoint !== undefined) checkEndpoint(endpoint, optionFlag(options, S3_OPTION_NAMES.allowHttp, false), "aws_endpoint");
+    const region = first(options, S3_OPTION_NAMES.region) ?? "us-east-1";
     this.endpoint = endpoint ?? `https://s3.${region}.amazonaws.com`;
     this.maxAttempts = optionCount(options, "max_retries", DEFAULT_MAX_ATTEMPTS - 1) + 1;
     this.requestTimeoutMs = optionDurationMs(options, "timeout", DEFAULT_REQUEST_TIMEOUT_MS);
     this.multipartThresholdBytes = tuning.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
     this.partBytes = tuning.partBytes ?? DEFAULT_PART_BYTES;
     this.uploadConcurrency = tuning.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
-    const accessKeyId = options["aws_access_key_id"] || options["access_key_id"];
-    const secretAccessKey = options["aws_secret_access_key"] || options["secret_access_key"];
-    const sessionToken = options["aws_session_token"] || options["session_token"] || options["aws_token"];
+    const accessKeyId = first(options, S3_OPTION_NAMES.accessKeyId);
+    const secretAccessKey = first(options, S3_OPTION_NAMES.secretAccessKey);
+    const sessionToken = first(options, S3_OPTION_NAMES.sessionToken);
     if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
       throw new LanceError("INVALID_INPUT", "storage options aws_access_key_id and aws_secret_access_key must be given together");
     }
     const config: S3.S3ClientConfig = {
       region,
       // Path-style (http://host/bucket/key) unless asked otherwise: what S3-compatible servers expect.
-      forcePathStyle: endpoint !== undefined && !optionFlag(options, "aws_virtual_hosted_style_request", false),
+      forcePathStyle: endpoint !== undefined && !optionFlag(options, S3_OPTION_NAMES.virtualHostedStyle, false),
       followRegionRedirects: true,
       maxAttempts: this.maxAttempts,
       // Lance sends no flexible checksums; older S3-compatible servers refuse them.

@@ -104,7 +104,7 @@ describe("AzureBlobStore on Azurite", { timeout: 180_000 }, () => {
 
     test("options fall back to AZURE_STORAGE_* variables; explicit options win", () => {
       const env = { AZURE_STORAGE_ACCOUNT_NAME: "envacct", AZURE_STORAGE_ACCOUNT_KEY: "envkey", AWS_REGION: "x" };
-      assert.deepEqual(resolveStorageOptions("azure", { azure_storage_account_key: "explicit" }, env), {
+      assert.deepEqual(resolveStorageOptions("azure", { account_key: "explicit" }, env), {
         azure_storage_account_name: "envacct",
         azure_storage_account_key: "explicit",
       });

@@ -102,11 +102,12 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
     });
 
     test("options fall back to AWS_* variables; explicit options win", () => {
-      const env = { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "env-key", AWS_ENDPOINT_URL: "http://e", HOME: "/root" };
-      assert.deepEqual(resolveStorageOptions("s3", { AWS_ACCESS_KEY_ID: "explicit", allow_http: "true" }, env), {
+      const env = { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "env-key", AWS_ENDPOINT_URL: "http://e", AWS_SESSION_TOKEN: "env-token", HOME: "/root" };
+      assert.deepEqual(resolveStorageOptions("s3", { AWS_ACCESS_KEY_ID: "explicit", allow_http: "true", endpoint: "http://explicit" }, env), {
         aws_region: "eu-west-1",
         aws_access_key_id: "explicit",
-        aws_endpoint: "http://e",
+        aws_endpoint: "http://explicit",
+        aws_session_token: "env-token",
         allow_http: "true",
       });
     });
