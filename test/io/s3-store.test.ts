@@ -8,7 +8,7 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3Store } from "../../src/io/s3-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { openObjectStore, resolveStorageOptions } from "../../src/node/object-store-uri.js";
@@ -90,6 +90,20 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
       } finally {
         for (const s of sockets) s.destroy();
         silent.close();
+      }
+    });
+
+    test("a multipart upload the server refuses is an IO error with its status, and is aborted", async () => {
+      // parts under Ceph's 5 MiB minimum: the server refuses to complete the upload
+      const store = await S3Store.open(`s3://${BUCKET}/refused`, server.storageOptions, { multipartThresholdBytes: 1024 * 1024, partBytes: 1024 * 1024 });
+      await expectCode(store.put("data/big.lance", new Uint8Array(3 * 1024 * 1024 + 5)), "IO", /write of s3:\/\/lancets\/refused\/data\/big\.lance failed \(HTTP 400 EntityTooSmall\)/);
+      await expectCode(store.size("data/big.lance"), "NOT_FOUND");
+      const client = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: server });
+      try {
+        const open = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: "refused/" }));
+        assert.deepEqual(open.Uploads ?? [], [], "no upload left open");
+      } finally {
+        client.destroy();
       }
     });
 
