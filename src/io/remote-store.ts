@@ -134,11 +134,6 @@ export function remoteError(f: RemoteFailure, ctx: FailureContext): LanceError {
   return new LanceError("IO", `${ctx.operation} of ${ctx.location} failed${http}: ${detail}`, { cause: f.cause });
 }
 
-/** Whether a failure is worth another attempt: no response, throttling, or a server error. */
-export function isTransient(f: RemoteFailure): boolean {
-  return f.status === undefined || f.status === 408 || f.status === 429 || f.status >= 500;
-}
-
 /** The body chunks of a response, whatever shape the client returned it in. */
 async function* chunksOf(body: unknown): AsyncGenerator<Uint8Array> {
   if (body === null || body === undefined) return;
@@ -186,8 +181,8 @@ export class ShortBodyError extends LanceError {
 
 /**
  * Drains `body` into one buffer of exactly `byteLength` bytes. A body that
- * sends nothing for `idleTimeoutMs` is abandoned (a ShortBodyError, which
- * the stores retry).
+ * breaks off, or sends nothing for `idleTimeoutMs`, is a ShortBodyError,
+ * which the stores retry (the clients retry requests, not bodies).
  */
 export async function readBody(location: string, path: string, body: unknown, byteLength: number, idleTimeoutMs = 0): Promise<Uint8Array> {
   const out = allocateReadBuffer(path, byteLength);
@@ -220,7 +215,9 @@ export async function readBody(location: string, path: string, body: unknown, by
   } catch (err) {
     clearTimeout(timer);
     discardBody(body);
-    throw err;
+    if (err instanceof LanceError) throw err;
+    // the connection broke while the body was arriving (a reset, a socket timeout)
+    throw new ShortBodyError(location, done, byteLength, err instanceof Error ? err.message : String(err));
   }
   if (done !== byteLength) throw new ShortBodyError(location, done, byteLength);
   return out;

@@ -19,7 +19,6 @@ import {
   DEFAULT_UPLOAD_CONCURRENCY,
   discardBody,
   first,
-  isTransient,
   optionCount,
   optionDurationMs,
   optionFlag,
@@ -162,7 +161,7 @@ export class S3Store implements ObjectStore {
   }
 
   /** Retries what the SDK does not: a body that breaks off while it is being read. */
-  private retryable = (err: unknown): boolean => err instanceof ShortBodyError || (!(err instanceof LanceError) && isTransient(failureOf(err)));
+  private retryable = (err: unknown): boolean => err instanceof ShortBodyError;
 
   async size(path: string): Promise<number> {
     const Key = this.key(path);

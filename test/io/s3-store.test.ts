@@ -6,6 +6,7 @@ process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
 import assert from "node:assert/strict";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
@@ -90,6 +91,32 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
       } finally {
         for (const s of sockets) s.destroy();
         silent.close();
+      }
+    });
+
+    test("a body that breaks off mid-transfer is read again", async () => {
+      const body = new Uint8Array(1000).map((_, i) => i % 251);
+      let requests = 0;
+      const flaky = createHttpServer((req, res) => {
+        requests++;
+        const [, from, to] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? "") ?? [];
+        const part = body.subarray(Number(from), Number(to) + 1);
+        res.writeHead(206, { "content-length": String(part.byteLength), "content-range": `bytes ${from}-${to}/${body.byteLength}`, "content-type": "application/octet-stream" });
+        if (requests === 1) {
+          // half the bytes, then the connection drops
+          res.write(part.subarray(0, part.byteLength >> 1), () => res.destroy());
+        } else {
+          res.end(part);
+        }
+      });
+      await new Promise<void>((r) => flaky.listen(0, "127.0.0.1", r));
+      try {
+        const port = (flaky.address() as { port: number }).port;
+        const store = await S3Store.open(`s3://${BUCKET}/x`, { ...server.storageOptions, aws_endpoint: `http://127.0.0.1:${port}` });
+        assert.deepEqual(await store.readRange("a.bin", 100, 400), body.slice(100, 500));
+        assert.equal(requests, 2);
+      } finally {
+        flaky.close();
       }
     });
 
