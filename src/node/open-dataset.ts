@@ -1,5 +1,6 @@
 // Opening datasets by URI. Local paths and file:// URIs map to the local
-// filesystem store; any other scheme is refused until a store exists for it.
+// filesystem store; s3://, az:// and abfs[s]:// to the object stores of
+// object-store-uri.ts; any other scheme is refused.
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import { Dataset, type DatasetOpenOptions } from "../dataset/dataset.js";
 import type { Engine } from "../dataset/engine.js";
 import type { WriteInput, WriteOptions } from "../table/write.js";
 import { LocalFileStore } from "./fs-store.js";
+import { openObjectStore } from "./object-store-uri.js";
 
 /** Resolves a dataset URI to an ObjectStore rooted at the dataset directory. */
 export function storeForUri(uri: string): ObjectStore {
@@ -26,18 +28,27 @@ export function storeForUri(uri: string): ObjectStore {
     }
     return new LocalFileStore(resolve(path));
   }
-  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported yet (${uri}); use a local path or file://`);
+  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported (${uri}); use a local path, file://, s3://, az:// or abfs[s]:// (the last three through openDataset or openObjectStore)`);
 }
 
-/** Opens a dataset at a local path, a file:// URI, or in a given ObjectStore. */
-export async function openDataset(uri: string | ObjectStore, options: DatasetOpenOptions = {}): Promise<Dataset> {
-  const store = typeof uri === "string" ? storeForUri(uri) : uri;
-  return Dataset.open(store, options);
+/** Lance's storage options (aws_region, azure_storage_account_name, ...) for s3:// and az:// URIs. */
+export interface StorageOpenOptions {
+  storageOptions?: Record<string, string>;
 }
 
-/** Creates, appends to or overwrites the dataset at `uri` (a local path, file:// URI or ObjectStore). */
-export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions & { engine?: Engine } = {}): Promise<Dataset> {
-  const store = typeof uri === "string" ? storeForUri(uri) : uri;
-  const { engine, ...write } = options;
-  return Dataset.write(store, data, write, engine);
+async function storeOf(uri: string | ObjectStore, storageOptions: Record<string, string> | undefined): Promise<ObjectStore> {
+  if (typeof uri !== "string") return uri;
+  return (await openObjectStore(uri, storageOptions)) ?? storeForUri(uri);
+}
+
+/** Opens a dataset at a local path, a file://, s3://, az:// or abfs[s]:// URI, or in a given ObjectStore. */
+export async function openDataset(uri: string | ObjectStore, options: DatasetOpenOptions & StorageOpenOptions = {}): Promise<Dataset> {
+  const { storageOptions, ...open } = options;
+  return Dataset.open(await storeOf(uri, storageOptions), open);
+}
+
+/** Creates, appends to or overwrites the dataset at `uri` (a local path, a file://, s3://, az:// or abfs[s]:// URI, or an ObjectStore). */
+export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions & StorageOpenOptions & { engine?: Engine } = {}): Promise<Dataset> {
+  const { storageOptions, engine, ...write } = options;
+  return Dataset.write(await storeOf(uri, storageOptions), data, write, engine);
 }
