@@ -5,8 +5,14 @@
 
 import { fromBinary } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
-import { ArrayEncodingSchema, Buffer_BufferType, type ArrayEncoding, type Buffer as PbBuffer } from "../pb/encodings_v2_0_pb.js";
-import { checkCount, corrupt, emptyBlock, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
+import { ArrayEncodingSchema, Buffer_BufferType, type ArrayEncoding, type Buffer as PbBuffer, type Dictionary as DictionaryEncoding } from "../pb/encodings_v2_0_pb.js";
+import { checkCount, copyBits, corrupt, emptyBlock, fixedBlock, fixedByteLength, sliceBlock, takeFromBlock, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
+
+/** Rows [start, end) of a page. */
+export interface RowSpan {
+  start: number;
+  end: number;
+}
 
 export interface PageV20 {
   numRows: number;
@@ -96,35 +102,76 @@ class V20Decoder {
       }
       case "binary":
         return this.binary(e.value.indices, e.value.bytes, e.value.nullAdjustment, n);
-      case "dictionary": {
-        const numItems = checkCount(e.value.numDictionaryItems, this.ctx, "2.0 dictionary size");
-        const items = this.decode(e.value.items, numItems, shape);
-        const indices = this.decode(e.value.indices, n, { kind: "fixed", bitsPerValue: 8 });
-        if (indices.values.kind !== "fixed") corrupt(this.ctx, "2.0 dictionary indices are not flat");
-        const raw = indices.values;
-        const width = raw.bitsPerValue / 8;
-        const take = new Uint32Array(n);
-        const validity = new Uint8Array((n + 7) >> 3);
-        let nullCount = 0;
-        for (let i = 0; i < n; i++) {
-          let k = 0;
-          for (let b = width - 1; b >= 0; b--) k = k * 256 + raw.data[i * width + b]!;
-          // index 0 means null; k > 0 means items[k - 1]
-          if (k === 0) nullCount++;
-          else {
-            validity[i >> 3] = validity[i >> 3]! | (1 << (i & 7));
-            take[i] = k - 1;
-          }
-          if (k > numItems) corrupt(this.ctx, `2.0 dictionary index ${k} exceeds ${numItems} items`);
-        }
-        const values = numItems === 0 ? emptyBlock(shape, n) : takeFromBlock(items.values, take, this.ctx);
-        return { values, validity: nullCount === 0 ? null : validity, nullCount };
-      }
+      case "dictionary":
+        return this.dictionary(e.value, n, shape, { start: 0, end: n });
       case undefined:
         return corrupt(this.ctx, "2.0 page encoding is empty");
       default:
         return unsupported(e.case);
     }
+  }
+
+  /**
+   * Values [keep.start, keep.end) of `n`: dictionary values are looked up for
+   * those rows only, so a page of millions of copies of one large value costs
+   * only the rows kept; other encodings are decoded and sliced.
+   */
+  decodeRows(enc: ArrayEncoding | undefined, n: number, shape: LeafShape, keep: RowSpan): Decoded {
+    const e = enc?.arrayEncoding;
+    const count = keep.end - keep.start;
+    if (e?.case === "dictionary") return this.dictionary(e.value, n, shape, keep);
+    if (e?.case === "nullable") {
+      const nb = e.value.nullability;
+      if (nb.case === "noNulls") return { ...this.decodeRows(nb.value.values, n, shape, keep), validity: null, nullCount: 0 };
+      if (nb.case === "allNulls") return { values: emptyBlock(shape, count), validity: new Uint8Array((count + 7) >> 3), nullCount: count };
+      if (nb.case === "someNulls") {
+        const v = this.decode(nb.value.validity, n, { kind: "fixed", bitsPerValue: 1 });
+        if (v.values.kind !== "fixed") corrupt(this.ctx, "2.0 validity is not a bitmap");
+        const bitmap = new Uint8Array((count + 7) >> 3);
+        copyBits(v.values.data, keep.start, bitmap, 0, count);
+        let valid = 0;
+        for (let i = 0; i < count; i++) valid += (bitmap[i >> 3]! >> (i & 7)) & 1;
+        const inner = this.decodeRows(nb.value.values, n, shape, keep);
+        return { values: inner.values, validity: bitmap, nullCount: count - valid };
+      }
+    }
+    const whole = this.decode(enc, n, shape);
+    if (count === n) return whole;
+    let validity: Uint8Array | null = null;
+    let nullCount = 0;
+    if (whole.validity) {
+      validity = new Uint8Array((count + 7) >> 3);
+      copyBits(whole.validity, keep.start, validity, 0, count);
+      for (let i = 0; i < count; i++) if (!((validity[i >> 3]! >> (i & 7)) & 1)) nullCount++;
+    }
+    return { values: sliceBlock(whole.values, keep.start, count, this.ctx), validity, nullCount };
+  }
+
+  /** Values [keep.start, keep.end) of a dictionary-encoded array of `n` (index 0 means null, k > 0 items[k - 1]). */
+  dictionary(enc: DictionaryEncoding, n: number, shape: LeafShape, keep: RowSpan): Decoded {
+    const numItems = checkCount(enc.numDictionaryItems, this.ctx, "2.0 dictionary size");
+    const items = this.decode(enc.items, numItems, shape);
+    const indices = this.decode(enc.indices, n, { kind: "fixed", bitsPerValue: 8 });
+    if (indices.values.kind !== "fixed") corrupt(this.ctx, "2.0 dictionary indices are not flat");
+    const raw = indices.values;
+    const width = raw.bitsPerValue / 8;
+    const count = keep.end - keep.start;
+    const take = new Uint32Array(count);
+    const validity = new Uint8Array((count + 7) >> 3);
+    let nullCount = 0;
+    for (let i = 0; i < count; i++) {
+      const at = keep.start + i;
+      let k = 0;
+      for (let b = width - 1; b >= 0; b--) k = k * 256 + raw.data[at * width + b]!;
+      if (k === 0) nullCount++;
+      else {
+        validity[i >> 3] = validity[i >> 3]! | (1 << (i & 7));
+        take[i] = k - 1;
+      }
+      if (k > numItems) corrupt(this.ctx, `2.0 dictionary index ${k} exceeds ${numItems} items`);
+    }
+    const values = numItems === 0 ? emptyBlock(shape, count) : takeFromBlock(items.values, take, this.ctx);
+    return { values, validity: nullCount === 0 ? null : validity, nullCount };
   }
 
   /** u64 end offsets (no leading zero); an end at or past `adjust` marks a null. */
@@ -164,12 +211,14 @@ class V20Decoder {
   }
 }
 
-/** Decodes one page of a 2.0 leaf column. */
-export function decodePageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext): PageV20 {
+/** Decodes one page of a 2.0 leaf column: all its rows, or rows [keep.start, keep.end) of it. */
+export function decodePageV20(encodingBytes: Uint8Array, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext, keep?: RowSpan): PageV20 {
   checkCount(numRows, ctx, "page row count");
   const enc = decodeArrayEncoding(encodingBytes, ctx);
-  const out = new V20Decoder(buffers, ctx).decode(enc, numRows, shape);
-  return { numRows, ...out };
+  const decoder = new V20Decoder(buffers, ctx);
+  if (keep && (keep.start < 0 || keep.end > numRows || keep.start > keep.end)) corrupt(ctx, `rows ${keep.start}..${keep.end} are outside the page's ${numRows}`);
+  if (keep && !(keep.start === 0 && keep.end === numRows)) return { numRows: keep.end - keep.start, ...decoder.decodeRows(enc, numRows, shape, keep) };
+  return { numRows, ...decoder.decode(enc, numRows, shape) };
 }
 
 /** Decodes one page of a 2.0 list (offsets) column. */
@@ -183,6 +232,15 @@ export function decodeListPageV20(encodingBytes: Uint8Array, buffers: Uint8Array
   const listOffsets = new Uint32Array(numRows + 1);
   listOffsets.set(ends, 1);
   return { numRows, values: fixedBlock(8, 0, new Uint8Array(0)), validity, nullCount, listOffsets, numItems: Number(list.numItems) };
+}
+
+/** Items a page of a 2.0 list (offsets) column covers, from its encoding alone. */
+export function listPageItemCount(encodingBytes: Uint8Array, ctx: DecodeContext): number {
+  const enc = decodeArrayEncoding(encodingBytes, ctx);
+  if (enc.arrayEncoding.case !== "list") corrupt(ctx, `2.0 list column page has encoding ${enc.arrayEncoding.case}`);
+  const n = Number(enc.arrayEncoding.value.numItems);
+  if (!Number.isSafeInteger(n) || n < 0) corrupt(ctx, `2.0 list page covers ${n} items`);
+  return n;
 }
 
 /** Whether a 2.0 page holds list offsets (how pre-release 2.0 files store strings). */

@@ -21,6 +21,7 @@ import {
   corrupt,
   emptyBlock,
   fixedBlock,
+  sliceBlock,
   takeFromBlock,
   type DataBlock,
   type DecodeContext,
@@ -143,6 +144,12 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   let numLevels = 0;
   // Without repetition every value is a row, so chunks outside a requested row range are skipped.
   const skippable = rows !== undefined && layout.repCompression === undefined;
+  // With repetition a row may span chunks: each chunk's repetition levels are decoded to count
+  // the rows it touches, and only chunks touching a requested row decode their values.
+  const byRows = rows !== undefined && layout.repCompression !== undefined;
+  // rows that started in the chunks before this one, and in the chunks skipped before the first decoded one
+  let rowsBefore = 0;
+  let rowsSkipped = 0;
   let firstDecoded = -1;
   for (let c = 0; c < numChunks; c++) {
     const word = u(meta, c * wordBytes, wordBytes);
@@ -158,7 +165,6 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
       chunkStart += chunkBytes;
       continue;
     }
-    if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (chunkStart < dataOffset || chunkStart + chunkBytes > dataOffset + data.byteLength) {
       throw new LanceError("INTERNAL", `mini-block chunk ${c} of ${ctx.path} was not fetched`);
     }
@@ -198,7 +204,26 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     };
     const hasLevels = layout.repCompression !== undefined || layout.defCompression !== undefined;
     const levelCount = hasLevels ? chunkLevels : chunkValues;
-    if (layout.repCompression) repParts.push(decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx));
+    if (layout.repCompression) {
+      const rep = decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx);
+      let starts = 0;
+      for (let i = 0; i < rep.length; i++) if (rep[i]! > 0) starts++;
+      if (byRows) {
+        // rows this chunk holds levels of: a row carried over from the chunk before, then the ones it starts
+        const firstRow = rep.length > 0 && rep[0]! > 0 ? rowsBefore : rowsBefore - 1;
+        const lastRow = rowsBefore + starts - 1;
+        const wanted = firstRow < Math.max(rows.end, rows.start + 1) && lastRow >= rows.start;
+        rowsBefore += starts;
+        if (!wanted && !(isLast && firstDecoded < 0)) {
+          valuesSoFar += chunkValues;
+          chunkStart += chunkBytes;
+          if (firstDecoded < 0) rowsSkipped = rowsBefore;
+          continue;
+        }
+      }
+      repParts.push(rep);
+    }
+    if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
     const valueBuffers = sizes.map((s) => slice(s));
     let values = decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
@@ -223,11 +248,34 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
   const block = values ?? fixedBlock(8, 0, new Uint8Array(0));
   const lookup = lazyDictionary && dictionary ? { dictionary } : {};
+  if (byRows) return trimToRowStart({ numRows: 0, rowOffset: rowsSkipped, levels, layers: layout.layers, model, values: block, ...lookup }, ctx);
   if (skippable) {
     return { numRows: numLevels, rowOffset: Math.max(firstDecoded, 0), levels, layers: layout.layers, model, values: block, ...lookup };
   }
   if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
   return { numRows, levels, layers: layout.layers, model, values: block, ...lookup };
+}
+
+/**
+ * Drops the levels (and their values) before the first row start of a page decoded from a
+ * chunk in the middle: they continue a row that was not asked for. Counts the rows kept.
+ */
+function trimToRowStart(page: DecodedPage, ctx: DecodeContext): DecodedPage {
+  const { levels, model } = page;
+  const rep = levels.rep!;
+  let first = 0;
+  while (first < levels.numLevels && rep[first] === 0) first++;
+  let numRows = 0;
+  for (let i = first; i < levels.numLevels; i++) if (rep[i]! > 0) numRows++;
+  if (first === 0) return { ...page, numRows };
+  let dropped = first;
+  if (levels.def) {
+    dropped = 0;
+    for (let i = 0; i < first; i++) if (levels.def[i]! <= model.maxVisibleDef) dropped++;
+  }
+  const values = sliceBlock(page.values, dropped, page.values.numValues - dropped, ctx);
+  const trimmed: Levels = { numLevels: levels.numLevels - first, rep: rep.subarray(first), def: levels.def?.subarray(first) };
+  return { ...page, numRows, levels: trimmed, values };
 }
 
 function concatU16(parts: Uint16Array[]): Uint16Array {
@@ -275,12 +323,22 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   if (layout.numVisibleItems > pageItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${pageItems} items`);
   const bitsRep = layout.bitsRep;
   const bitsDef = layout.bitsDef;
-  // Without repetition every item is a row: the items before a requested row range are
-  // stepped over without copying, and decoding stops at its end, so a page whose values
-  // expand to gigabytes costs only the rows asked for.
-  const ranged = rows !== undefined && bitsRep === 0 && pageItems === numRows;
-  const first = ranged ? Math.min(rows.start, pageItems) : 0;
-  const numItems = ranged ? Math.max(first, Math.min(rows.end, pageItems)) - first : pageItems;
+  // The items before a requested row range are stepped over without copying, and decoding
+  // stops at its end, so a page whose values expand to gigabytes costs only the rows asked
+  // for. Without repetition every item is a row; with it, control words say where rows start.
+  const ranged = rows !== undefined && (bitsRep > 0 || pageItems === numRows);
+  const rowStart = ranged ? Math.min(rows.start, numRows) : 0;
+  const rowEnd = ranged ? Math.max(rowStart, Math.min(rows.end, numRows)) : numRows;
+  let first = rowStart;
+  let numItems = rowEnd - rowStart;
+  if (!ranged) {
+    first = 0;
+    numItems = pageItems;
+  } else if (bitsRep > 0) {
+    const items = zipRowItems(layout, data, pageItems, rowStart, rowEnd, model.maxVisibleDef, ctx);
+    first = items.first;
+    numItems = items.end - items.first;
+  }
   const maxVisible = Math.min(layout.numVisibleItems, numItems);
   const cwBits = bitsRep + bitsDef;
   const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
@@ -370,12 +428,16 @@ function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows
   } else {
     return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
   }
-  if (ranged) return { numRows: numItems, rowOffset: first, levels, layers: layout.layers, model, values };
+  if (ranged) return { numRows: rowEnd - rowStart, rowOffset: rowStart, levels, layers: layout.layers, model, values };
   return { numRows, levels, layers: layout.layers, model, values };
 }
 
-/** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
-function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
+/**
+ * Steps over the value bytes of one full-zip entry whose control word gave `def`: returns
+ * the position after it. Visible entries hold a fixed-width value, or (when valid) a length
+ * and that many bytes; null and invisible entries hold none.
+ */
+function zippedValueSkipper(layout: FullZipLayout, data: Uint8Array, maxVisibleDef: number, ctx: DecodeContext): (at: number, def: number, i: number) => number {
   const details = layout.details;
   const compression = layout.valueCompression?.compression;
   if (details.case === "bitsPerValue") {
@@ -387,20 +449,58 @@ function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, rea
       width = ((dim + 7) >> 3) + (dim * itemBits) / 8;
     }
     if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
-    for (let i = 0; i < count; i++) if (readCw(i) <= maxVisibleDef) cur.at += width;
-    if (cur.at > data.byteLength) corrupt(ctx, `full-zip entries pass the page data (${data.byteLength} bytes)`);
-  } else if (details.case === "bitsPerOffset") {
+    return (at, def) => {
+      if (def > maxVisibleDef) return at;
+      if (at + width > data.byteLength) corrupt(ctx, `full-zip entries pass the page data (${data.byteLength} bytes)`);
+      return at + width;
+    };
+  }
+  if (details.case === "bitsPerOffset") {
     const lenBytes = details.value / 8;
     if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
-    for (let i = 0; i < count; i++) {
-      if (readCw(i) !== 0) continue;
-      const at = cur.at;
+    return (at, def, i) => {
+      if (def !== 0) return at;
       if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length of entry ${i} passes the page data`);
       const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
-      cur.at += lenBytes + len;
-      if (cur.at > data.byteLength) corrupt(ctx, `full-zip value of entry ${i} (${len} bytes) passes the page data (${data.byteLength} bytes)`);
-    }
+      const next = at + lenBytes + len;
+      if (next > data.byteLength) corrupt(ctx, `full-zip value of entry ${i} (${len} bytes) passes the page data (${data.byteLength} bytes)`);
+      return next;
+    };
   }
+  return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
+}
+
+/** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
+function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
+  const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
+  for (let i = 0; i < count; i++) cur.at = skip(cur.at, readCw(i), i);
+}
+
+/**
+ * The entries of a full-zip page with repetition that hold rows [rowStart, rowEnd): from the
+ * entry starting row rowStart to the one starting row rowEnd (or the page's end), found by
+ * walking the control words and stepping over values without reading them.
+ */
+function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number, rowStart: number, rowEnd: number, maxVisibleDef: number, ctx: DecodeContext): { first: number; end: number } {
+  const bitsDef = layout.bitsDef;
+  const cwBits = layout.bitsRep + bitsDef;
+  const cwBytes = cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
+  const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
+  let first = pageItems;
+  let row = -1;
+  let at = 0;
+  for (let i = 0; i < pageItems; i++) {
+    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
+    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u(data, at, 4);
+    at += cwBytes;
+    if (cw >>> bitsDef > 0) {
+      row++;
+      if (row === rowStart) first = i;
+      if (row === rowEnd) return { first, end: i };
+    } else if (row < 0) corrupt(ctx, "full-zip repetition levels do not start with a new row");
+    at = skip(at, cw & ((1 << bitsDef) - 1), i);
+  }
+  return { first, end: pageItems };
 }
 
 /**
@@ -480,6 +580,27 @@ function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRo
     const start = Math.min(rows.start, numRows);
     const end = Math.max(start, Math.min(rows.end, numRows));
     const levels: Levels = { numLevels: end - start, rep: undefined, def: def?.subarray(start, end) };
+    const visible = countVisible(levels, model);
+    const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
+    return { numRows: end - start, rowOffset: start, levels, layers: layout.layers, model, values };
+  }
+  if (rows !== undefined && rep) {
+    // levels of the rows asked for, found from the repetition levels: only their values are repeated out
+    const start = Math.min(rows.start, numRows);
+    const end = Math.max(start, Math.min(rows.end, numRows));
+    let levelStart = numLevels;
+    let levelEnd = numLevels;
+    let row = -1;
+    for (let i = 0; i < numLevels; i++) {
+      if (rep[i]! === 0) continue;
+      row++;
+      if (row === start) levelStart = i;
+      if (row === end) {
+        levelEnd = i;
+        break;
+      }
+    }
+    const levels: Levels = { numLevels: levelEnd - levelStart, rep: rep.subarray(levelStart, levelEnd), def: def?.subarray(levelStart, levelEnd) };
     const visible = countVisible(levels, model);
     const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
     return { numRows: end - start, rowOffset: start, levels, layers: layout.layers, model, values };
