@@ -1,5 +1,5 @@
-// List and struct columns read by row range: lists of ints, of strings, of
-// structs, lists inside structs (and, in 2.0, lists of lists) written by Lance
+// List and struct columns read by row range: lists of ints, of strings (short
+// ones in mini-block pages, long ones full-zip), of structs, lists inside structs (and, in 2.0, lists of lists) written by Lance
 // in 2.0 / 2.1 / 2.2 over several pages, with deleted rows. Row ranges of a
 // file equal the same rows of a whole read, and a scan, which reads these
 // columns in windows of rows, returns what Lance returns.
@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { Field, Int32, List, makeData, makeVector, Struct, Table, Utf8, vectorFromArray, type Vector } from "apache-arrow";
 import { LanceFileReader } from "../../src/file/file-reader.js";
+import { decodePageLayout } from "../../src/format/file/page-v21.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, STORAGE_VERSIONS, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -38,6 +39,12 @@ function sample(version: string): Table {
       rows.map((i) => (i % 11 === 5 ? null : Array.from({ length: i % 4 }, (_, j) => (j === 2 && i % 3 === 0 ? null : `s${i}-${j}-${"y".repeat(60 + (i % 50))}`)))),
       new List(new Field("item", new Utf8(), true)),
     ),
+    // values this large are stored full-zip in 2.1/2.2 (a control word, a length and the bytes per item)
+    texts: vectorFromArray(
+      rows.map((i) => (i % 17 === 2 ? null : Array.from({ length: i % 3 }, (_, j) => (j === 1 && i % 4 === 0 ? null : `${i}:${j}:${"long text ".repeat(30 + (i % 40))}`)))),
+      new List(new Field("item", new Utf8(), true)),
+    ),
+    big: vectorFromArray(rows.map((i) => (i % 6 === 1 ? null : `${i}-${"big value ".repeat(30 + (i % 20))}`)), new Utf8()),
     // 2.0 stores no struct validity, so its struct items are never null
     structs: vectorFromArray(
       rows.map((i) => (i % 9 === 1 ? null : Array.from({ length: i % 3 }, (_, j) => (j === 1 && i % 2 === 1 && version !== "2.0" ? null : { a: i + j, b: `b${i % 100}` })))),
@@ -92,6 +99,12 @@ describe("list and struct columns by row range, equal to Lance", () => {
       // some list columns (12 MB of ints, 4 MB of strings) span several pages
       const counts = reader.columnPageCounts();
       assert.ok(counts.slice(1).some((n) => n > 1), `pages per column: ${counts.join(", ")}`);
+      if (version !== "2.0") {
+        // the long-string list is stored full-zip with repetition, so its entries are found by walking control words
+        const layouts = reader.columns.flatMap((c) => c.pages.map((p) => decodePageLayout(p.encoding.value, { path: "", byteOffset: 0 }).layout));
+        assert.ok(layouts.some((l) => l.case === "fullZipLayout" && l.value.bitsRep > 0), "a full-zip page with repetition");
+        assert.ok(layouts.some((l) => l.case === "miniBlockLayout" && l.value.repCompression !== undefined), "a mini-block page with repetition");
+      }
       const ids = reader.schema.fields.filter((f) => f.parentId === -1).map((f) => f.id);
       const whole = await reader.readFields(ids);
       const cases: { start: number; end: number }[][] = [

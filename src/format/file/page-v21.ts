@@ -473,7 +473,10 @@ function zippedValueSkipper(layout: FullZipLayout, data: Uint8Array, maxVisibleD
 /** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
 function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
   const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
-  for (let i = 0; i < count; i++) cur.at = skip(cur.at, readCw(i), i);
+  for (let i = 0; i < count; i++) {
+    const def = readCw(i); // advances the cursor past the control word first
+    cur.at = skip(cur.at, def, i);
+  }
 }
 
 /**
