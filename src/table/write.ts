@@ -5,6 +5,7 @@
 import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
 import { concatData, dataByteSize, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
+import { findInvalidString } from "../core/arrow-utf8.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
 import { encodeFieldV20 } from "../format/file/encode-v20.js";
@@ -200,6 +201,18 @@ function checkNulls(field: Field, data: Data, path: string): void {
   });
 }
 
+/**
+ * Refuses strings that are not valid UTF-8 before any of the batch is written, as Lance does
+ * (Arrow validates what it imports): such bytes would make a data file Lance cannot read.
+ */
+function checkStrings(schema: Schema, batch: RecordBatch, firstRow: number): void {
+  for (const field of schema.fields) {
+    const index = batch.schema.fields.findIndex((f) => f.name === field.name);
+    const found = index < 0 ? undefined : findInvalidString(batch.data.children[index]!, field.name);
+    if (found) throw new LanceError("INVALID_INPUT", `column "${found.path}", row ${firstRow + found.slot}: the string is not valid UTF-8, which Lance refuses`);
+  }
+}
+
 interface PendingFile {
   columns: Data[][];
   numRows: number;
@@ -278,7 +291,10 @@ async function writeFragments(
   return fragments;
 
   async function consume(): Promise<void> {
+  // rows of the input before the current batch, for error messages
+  let inputRows = 0;
   for await (const batch of batchesOf(input, arrowSchema)) {
+    checkStrings(arrowSchema, batch, inputRows);
     const order = matchSchema(arrowSchema, batch.schema);
     const bytesOf = (start: number, count: number): number => order.reduce((sum, i) => sum + dataByteSize(batch.data.children[i]!.slice(start, count)), 0);
     let start = 0;
@@ -317,6 +333,7 @@ async function writeFragments(
       start += take;
       if (full) await flush();
     }
+    inputRows += batch.numRows;
   }
   await flush();
   }
