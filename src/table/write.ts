@@ -8,8 +8,6 @@ import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
 import { findInvalidString } from "../core/arrow-utf8.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
-import { encodeFieldV20 } from "../format/file/encode-v20.js";
-import { encodeFieldV21 } from "../format/file/encode-v21.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
@@ -18,6 +16,7 @@ import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { encodeColumnPages } from "../file/column-pages.js";
 import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenDataset } from "./commit.js";
 import type { Dataset } from "./dataset.js";
 
@@ -235,7 +234,8 @@ async function writeDataFile(store: ObjectStore, lanceFields: LanceField[], sche
   const encoded: EncodedColumn[] = [];
   arrowSchema.fields.forEach((field, c) => {
     const data = concatData(pending.columns[c]!);
-    encoded.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
+    // pages of at most about 8 MiB each, as Lance cuts them
+    encoded.push(...encodeColumnPages(field.name, data, fileVersion));
   });
   // seeds become extra global buffers (numbered from 1) named in the schema metadata
   const globalBuffers: Uint8Array[] = [];
