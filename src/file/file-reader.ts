@@ -20,7 +20,7 @@ import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
-import { readRangesV20, type V20Source } from "./read-ranges-v20.js";
+import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20.js";
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
@@ -72,6 +72,8 @@ export class LanceFileReader {
   private readonly columnOfField = new Map<number, number>();
   /** First columns of 2.0 string and binary fields stored as lists of u8. */
   private readonly listEncoded = new Set<number>();
+  /** Items before each page of 2.0 list columns, by column (see read-ranges-v20.ts). */
+  private readonly listItemStarts = new Map<number, number[]>();
   private readonly tail: FileBytes;
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
@@ -295,14 +297,20 @@ export class LanceFileReader {
 
   /** The ranged 2.0 reader's view of this file. */
   private v20Source(): V20Source {
-    return {
+    const source: V20Source = {
       path: this.path,
       columns: this.columns,
       listEncoded: this.listEncoded,
       fetchPages: async (ci, pages) => (await this.readColumnBuffers([ci], new Map([[ci, pages]]))).get(ci)!,
       checkPage: (ci, p) => this.checkUrl(this.columns[ci]!.pages[p]!.encoding.typeUrl, ARRAY_ENCODING_URL, ci, p),
       ctx: (ci, p) => this.ctx(ci, p),
+      listItemStarts: (ci) => {
+        let starts = this.listItemStarts.get(ci);
+        if (!starts) this.listItemStarts.set(ci, (starts = listItemStarts(source, ci)));
+        return starts;
+      },
     };
+    return source;
   }
 
   private ctx(columnIndex: number, pageIndex: number): DecodeContext {

@@ -23,6 +23,8 @@ export interface V20Source {
   listEncoded: ReadonlySet<number>;
   /** Buffers of the given pages of a column (other pages' entries are empty). */
   fetchPages(columnIndex: number, pages: Set<number>): Promise<Uint8Array[][]>;
+  /** Items before each page of a list column, and the column's item count last (kept across reads). */
+  listItemStarts(columnIndex: number): number[];
   /** Checks a page's encoding is a 2.0 array encoding. */
   checkPage(columnIndex: number, pageIndex: number): void;
   ctx(columnIndex: number, pageIndex: number): DecodeContext;
@@ -97,6 +99,16 @@ export async function readRangesV20(source: V20Source, field: Field, columnIndex
   return { data: await readLeaf(source, field, columnIndex, starts, ranges), next: columnIndex + 1 };
 }
 
+/** Items before each page of a 2.0 list column, from every page's encoding (no buffers needed), and the item count last. */
+export function listItemStarts(source: Pick<V20Source, "columns" | "checkPage" | "ctx">, columnIndex: number): number[] {
+  const starts: number[] = [0];
+  source.columns[columnIndex]!.pages.forEach((page, p) => {
+    source.checkPage(columnIndex, p);
+    starts.push(starts[p]! + listPageItemCount(page.encoding.value, source.ctx(columnIndex, p)));
+  });
+  return starts;
+}
+
 async function readStruct(source: V20Source, field: Field, columnIndex: number, starts: number[], ranges: readonly RowRange[]): Promise<Built> {
   const numRows = starts[starts.length - 1]!;
   let next = columnIndex + 1;
@@ -118,12 +130,7 @@ async function readList(source: V20Source, field: Field, columnIndex: number, st
   const column = source.columns[columnIndex]!;
   const pages = pagesFor(starts, ranges);
   const buffers = await source.fetchPages(columnIndex, pages);
-  // items before each page, from every earlier page's encoding (no buffers needed)
-  const itemBase: number[] = [0];
-  column.pages.forEach((page, p) => {
-    source.checkPage(columnIndex, p);
-    itemBase.push(itemBase[p]! + listPageItemCount(page.encoding.value, source.ctx(columnIndex, p)));
-  });
+  const itemBase = source.listItemStarts(columnIndex);
   const decoded = new Map<number, PageV20>();
   for (const p of pages) decoded.set(p, decodeListPageV20(column.pages[p]!.encoding.value, buffers[p]!, column.pages[p]!.numRows, source.ctx(columnIndex, p)));
   /** Item offset where row `row` ends. */
@@ -153,7 +160,9 @@ async function readList(source: V20Source, field: Field, columnIndex: number, st
       const p = pageOf(starts, row);
       const page = decoded.get(p)!;
       const end = endOf(row);
-      if (end < prev) throw new CorruptFileError(source.path, column.pages[p]!.bufferOffsets[0], `list "${field.name}" row ${row} ends at item ${end}, before it starts (${prev})`);
+      if (end < prev || end > itemBase[p + 1]!) {
+        throw new CorruptFileError(source.path, column.pages[p]!.bufferOffsets[0], `list "${field.name}" row ${row} ends at item ${end}, outside ${prev}..${itemBase[p + 1]} (its start and its page's last item)`);
+      }
       items += end - prev;
       prev = end;
       at++;
