@@ -126,24 +126,32 @@ async function readStruct(source: V20Source, field: Field, columnIndex: number, 
   return { data: makeData({ type: field.type as Struct, length, nullCount: 0, children } as never), next };
 }
 
+/** Rows each page must decode (relative to the page): from the first to the last row any range needs of it. */
+function pageSpans(starts: number[], ranges: readonly RowRange[]): Map<number, RowRange> {
+  const spans = new Map<number, RowRange>();
+  for (const range of ranges) {
+    if (range.end <= range.start) continue;
+    for (let p = pageOf(starts, range.start); p < starts.length - 1 && starts[p]! < range.end; p++) {
+      const local = { start: Math.max(range.start, starts[p]!) - starts[p]!, end: Math.min(range.end, starts[p + 1]!) - starts[p]! };
+      const span = spans.get(p);
+      if (!span) spans.set(p, local);
+      else span.end = local.end;
+    }
+  }
+  return spans;
+}
+
 async function readList(source: V20Source, field: Field, columnIndex: number, starts: number[], ranges: readonly RowRange[]): Promise<Built> {
   const column = source.columns[columnIndex]!;
-  const pages = pagesFor(starts, ranges);
-  const buffers = await source.fetchPages(columnIndex, pages);
+  const spans = pageSpans(starts, ranges);
+  const buffers = await source.fetchPages(columnIndex, new Set(spans.keys()));
   const itemBase = source.listItemStarts(columnIndex);
+  // each page's offsets, for the rows the ranges need of it (listOffsets[0]: where the first starts)
   const decoded = new Map<number, PageV20>();
-  for (const p of pages) decoded.set(p, decodeListPageV20(column.pages[p]!.encoding.value, buffers[p]!, column.pages[p]!.numRows, source.ctx(columnIndex, p)));
-  /** Item offset where row `row` ends. */
-  const endOf = (row: number): number => {
-    const p = pageOf(starts, row);
-    const page = decoded.get(p)!;
-    return itemBase[p]! + page.listOffsets![row - starts[p]! + 1]!;
-  };
-  /** Item offset where row `row` starts: its page's first item, or the end of the row before it. */
-  const startOf = (row: number): number => {
-    const p = pageOf(starts, row);
-    return row === starts[p] ? itemBase[p]! : endOf(row - 1);
-  };
+  for (const [p, span] of spans) {
+    source.checkPage(columnIndex, p);
+    decoded.set(p, decodeListPageV20(column.pages[p]!.encoding.value, buffers[p]!, column.pages[p]!.numRows, source.ctx(columnIndex, p), span));
+  }
   let length = 0;
   for (const r of ranges) length += r.end - r.start;
   const offsets = new Int32Array(length + 1);
@@ -154,22 +162,27 @@ async function readList(source: V20Source, field: Field, columnIndex: number, st
   let items = 0;
   for (const range of ranges) {
     if (range.end <= range.start) continue;
-    const first = startOf(range.start);
-    let prev = first;
-    for (let row = range.start; row < range.end; row++) {
-      const p = pageOf(starts, row);
+    let first = -1;
+    let prev = 0;
+    for (let p = pageOf(starts, range.start); p < starts.length - 1 && starts[p]! < range.end; p++) {
       const page = decoded.get(p)!;
-      const end = endOf(row);
-      if (end < prev || end > itemBase[p + 1]!) {
-        throw new CorruptFileError(source.path, column.pages[p]!.bufferOffsets[0], `list "${field.name}" row ${row} ends at item ${end}, outside ${prev}..${itemBase[p + 1]} (its start and its page's last item)`);
+      const span = spans.get(p)!;
+      const lo = page.listOffsets!;
+      const base = itemBase[p]!;
+      const from = Math.max(range.start, starts[p]!) - starts[p]! - span.start;
+      const to = Math.min(range.end, starts[p + 1]!) - starts[p]! - span.start;
+      if (first < 0) prev = first = base + lo[from]!;
+      for (let k = from; k < to; k++) {
+        const end = base + lo[k + 1]!;
+        if (end < prev || end > itemBase[p + 1]!) {
+          throw new CorruptFileError(source.path, column.pages[p]!.bufferOffsets[0], `list "${field.name}" row ${starts[p]! + span.start + k} ends at item ${end}, outside ${prev}..${itemBase[p + 1]} (its start and its page's last item)`);
+        }
+        items += end - prev;
+        prev = end;
+        if (!page.validity || (page.validity[k >> 3]! >> (k & 7)) & 1) bitmap[at >> 3] = bitmap[at >> 3]! | (1 << (at & 7));
+        else nullCount++;
+        offsets[++at] = items;
       }
-      items += end - prev;
-      prev = end;
-      at++;
-      offsets[at] = items;
-      const local = row - starts[p]!;
-      if (!page.validity || (page.validity[local >> 3]! >> (local & 7)) & 1) bitmap[(at - 1) >> 3] = bitmap[(at - 1) >> 3]! | (1 << ((at - 1) & 7));
-      else nullCount++;
     }
     if (items > 0x7fffffff) throw new CorruptFileError(source.path, undefined, `list "${field.name}" rows ${range.start}..${range.end} hold ${items} items, more than 32-bit offsets address`);
     itemRanges.push({ start: first, end: prev });
@@ -187,16 +200,7 @@ async function readLeaf(source: V20Source, field: Field, columnIndex: number, st
   const column = source.columns[columnIndex]!;
   const buffers = await source.fetchPages(columnIndex, pages);
   // each page is decoded once, over the rows (relative to the page) that the ranges need of it
-  const spans = new Map<number, RowRange>();
-  for (const range of ranges) {
-    if (range.end <= range.start) continue;
-    for (let p = pageOf(starts, range.start); p < starts.length - 1 && starts[p]! < range.end; p++) {
-      const local = { start: Math.max(range.start, starts[p]!) - starts[p]!, end: Math.min(range.end, starts[p + 1]!) - starts[p]! };
-      const span = spans.get(p);
-      if (!span) spans.set(p, local);
-      else span.end = local.end;
-    }
-  }
+  const spans = pageSpans(starts, ranges);
   const decoded = new Map<number, Data>();
   for (const [p, span] of spans) {
     source.checkPage(columnIndex, p);
