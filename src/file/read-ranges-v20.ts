@@ -91,7 +91,7 @@ export async function readRangesV20(source: V20Source, field: Field, columnIndex
   checkWithin(source, columnIndex, field, ranges, starts[starts.length - 1]!);
   if (source.listEncoded.has(columnIndex)) {
     const asList = new ArrowField(field.name, new ArrowList(new ArrowField("item", new Uint8(), false)), field.nullable);
-    const built = await readRangesV20(source, asList, columnIndex, ranges);
+    const built = await readList(source, asList, columnIndex, starts, ranges);
     return { data: binaryFromList(field, built.data, source.ctx(columnIndex, 0)), next: built.next };
   }
   if (DataType.isStruct(field.type)) return readStruct(source, field, columnIndex, starts, ranges);
