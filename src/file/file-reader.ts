@@ -238,9 +238,9 @@ export class LanceFileReader {
   }
 
   /**
-   * Page buffers for decoding row spans (2.1+). Mini-block pages without
-   * repetition whose span is a small part of the page fetch their chunk
-   * metadata first, then only the value bytes of the chunks the span needs.
+   * Page buffers for decoding row spans (2.1+). Mini-block pages whose span
+   * is a small part of the page fetch their chunk metadata (and repetition
+   * index) first, then only the value bytes of the chunks the span needs.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
@@ -267,7 +267,9 @@ export class LanceFileReader {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const page = this.columns[ci]!.pages[p]!;
       const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
-      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!);
+      const last = page.bufferOffsets.length - 1;
+      const repIndex = last >= 2 ? find(page.bufferOffsets[last]!, page.bufferSizes[last]!) : undefined;
+      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
       const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       wanted.set(key, range);
       second.push({ position: page.bufferOffsets[1]! + range.start, size: range.end - range.start });

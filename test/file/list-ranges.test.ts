@@ -77,6 +77,30 @@ describe("list and struct columns by row range, equal to Lance", () => {
     }
   });
 
+  for (const version of ["2.1", "2.2"]) {
+    test(`${version}: one row of a list column fetches only the chunks its repetition index points to`, async () => {
+      const ds = await openDataset(tablePath(dir, name(version)));
+      const file = ds.manifest.fragments[0]!.files[0]!;
+      let bytesRead = 0;
+      const counting = Object.create(ds.store) as typeof ds.store;
+      counting.readRange = async (path, offset, length) => {
+        bytesRead += length;
+        return ds.store.readRange(path, offset, length);
+      };
+      const reader = await LanceFileReader.open(counting, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+      const ints = reader.schema.fields.find((f) => f.name === "ints")!;
+      // the ints' leaf is the file's second column; its first page holds row 100
+      const page = reader.columns[1]!.pages[0]!;
+      const layout = decodePageLayout(page.encoding.value, { path: "", byteOffset: 0 }).layout;
+      assert.ok(layout.case === "miniBlockLayout" && layout.value.repetitionIndexDepth > 0, "a mini-block page with a repetition index");
+      bytesRead = 0;
+      const part = await reader.readFields([ints.id], { start: 100, end: 101 });
+      assert.ok(bytesRead < page.bufferSizes[1]! / 4, `read ${bytesRead} bytes for one row of a page of ${page.bufferSizes.join(" + ")}`);
+      const whole = await reader.readFields([ints.id]);
+      assert.deepEqual(normalize(makeVector(part.get(ints.id)!).get(0)), normalize(makeVector(whole.get(ints.id)!).get(100)));
+    });
+  }
+
   for (const version of STORAGE_VERSIONS) {
     test(`${version}: a scan in windows equals Lance, with deleted rows`, async () => {
       const ds = await openDataset(tablePath(dir, name(version)));

@@ -81,18 +81,61 @@ export interface BufferPart {
 }
 
 /**
- * For a mini-block page without repetition, the bytes of its value buffer
- * (buffer 1) that hold the chunks a decode of `rows` reads; undefined for
- * pages that must be read whole. Follows the chunk walk of decodeMiniBlockPage.
+ * Rows each chunk of a mini-block page with repetition starts, and whether it
+ * begins inside a row started in an earlier chunk, from the page's repetition
+ * index (its last buffer: per chunk, u64 words of which the first two count
+ * the rows ending in the chunk and the items of a row it leaves unfinished);
+ * undefined when the page has none.
  */
-export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange): { start: number; end: number } | undefined {
+export function miniBlockRepIndex(layout: MiniBlockLayout, repIndex: Uint8Array | undefined, numChunks: number, ctx: DecodeContext): { starts: number[]; preamble: boolean[] } | undefined {
+  const depth = layout.repetitionIndexDepth;
+  if (layout.repCompression === undefined || depth <= 0 || !repIndex) return undefined;
+  const stride = (depth + 1) * 8;
+  if (repIndex.byteLength !== numChunks * stride) corrupt(ctx, `repetition index of ${repIndex.byteLength} bytes for ${numChunks} chunks at depth ${depth}`);
+  const word = (at: number): number => u(repIndex, at, 4) + u(repIndex, at + 4, 4) * 2 ** 32;
+  const starts: number[] = [];
+  const preamble: boolean[] = [];
+  let carried = false;
+  for (let c = 0; c < numChunks; c++) {
+    const ends = word(c * stride);
+    const trailer = word(c * stride + 8) > 0;
+    const n = ends + (trailer ? 1 : 0) - (carried ? 1 : 0);
+    if (n < 0) corrupt(ctx, `repetition index: chunk ${c} ends ${ends} rows but continues one from the chunk before`);
+    starts.push(n);
+    preamble.push(carried);
+    carried = trailer;
+  }
+  return { starts, preamble };
+}
+
+/** Whether a chunk holding levels of rows [firstRow, lastRow] is needed for `rows` (an empty range needs the row at its start). */
+function chunkWanted(firstRow: number, lastRow: number, rows: RowRange): boolean {
+  return firstRow < Math.max(rows.end, rows.start + 1) && lastRow >= rows.start;
+}
+
+/** The repetition index buffer of a mini-block page (its last), if the layout has one. */
+export function miniBlockRepIndexBuffer(layout: MiniBlockLayout, buffers: readonly (Uint8Array | undefined)[]): Uint8Array | undefined {
+  if (layout.repCompression === undefined || layout.repetitionIndexDepth <= 0) return undefined;
+  return buffers.length >= (layout.dictionary ? 4 : 3) ? buffers[buffers.length - 1] : undefined;
+}
+
+/**
+ * For a mini-block page, the bytes of its value buffer (buffer 1) that hold
+ * the chunks a decode of `rows` reads; undefined for pages that must be read
+ * whole (with repetition but no repetition index). `repIndex` is the page's
+ * last buffer. Follows the chunk walk of decodeMiniBlockPage.
+ */
+export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange, repIndex?: Uint8Array): { start: number; end: number } | undefined {
   const layout = decodePageLayout(layoutBytes, ctx).layout;
-  if (layout.case !== "miniBlockLayout" || layout.value.repCompression !== undefined) return undefined;
+  if (layout.case !== "miniBlockLayout") return undefined;
   const wordBytes = fileVersion !== "2.1" ? 4 : 2;
   const numChunks = Math.floor(meta.byteLength / wordBytes);
+  const index = layout.value.repCompression === undefined ? undefined : miniBlockRepIndex(layout.value, repIndex, numChunks, ctx);
+  if (layout.value.repCompression !== undefined && !index) return undefined;
   const numItems = Number(layout.value.numItems);
   let chunkStart = 0;
   let valuesSoFar = 0;
+  let rowsBefore = 0;
   let first = -1;
   let end = 0;
   for (let c = 0; c < numChunks; c++) {
@@ -100,7 +143,12 @@ export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fil
     const chunkBytes = ((word >>> 4) + 1) * 8;
     const isLast = c === numChunks - 1;
     const chunkValues = isLast ? numItems - valuesSoFar : 2 ** (word & 0xf);
-    const skipped = (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && first < 0);
+    let wanted: boolean;
+    if (index) {
+      wanted = chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows);
+      rowsBefore += index.starts[c]!;
+    } else wanted = !(valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end);
+    const skipped = !wanted && !(isLast && first < 0);
     if (!skipped) {
       if (first < 0) first = chunkStart;
       end = chunkStart + chunkBytes;
@@ -151,6 +199,8 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   let rowsBefore = 0;
   let rowsSkipped = 0;
   let firstDecoded = -1;
+  // with a repetition index, chunks are chosen without reading them (only those were fetched)
+  const index = byRows ? miniBlockRepIndex(layout, miniBlockRepIndexBuffer(layout, buffers), numChunks, ctx) : undefined;
   for (let c = 0; c < numChunks; c++) {
     const word = u(meta, c * wordBytes, wordBytes);
     const chunkBytes = ((word >>> 4) + 1) * 8;
@@ -160,9 +210,14 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
     if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
     if (chunkStart + chunkBytes > dataBytes) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${dataBytes} bytes)`);
-    if (skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && firstDecoded < 0)) {
+    const skipByIndex = index !== undefined && !chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows!);
+    if (((skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end)) || skipByIndex) && !(isLast && firstDecoded < 0)) {
       valuesSoFar += chunkValues;
       chunkStart += chunkBytes;
+      if (index) {
+        rowsBefore += index.starts[c]!;
+        if (firstDecoded < 0) rowsSkipped = rowsBefore;
+      }
       continue;
     }
     if (chunkStart < dataOffset || chunkStart + chunkBytes > dataOffset + data.byteLength) {
@@ -208,11 +263,17 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
       const rep = decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx);
       let starts = 0;
       for (let i = 0; i < rep.length; i++) if (rep[i]! > 0) starts++;
-      if (byRows) {
+      if (index) {
+        // the chunk was chosen by the index: its levels must agree with it
+        if (starts !== index.starts[c] || (rep.length > 0 && rep[0] === 0) !== index.preamble[c]) {
+          corrupt(cctx, `mini-block chunk ${c} starts ${starts} rows, its repetition index says ${index.starts[c]}`);
+        }
+        rowsBefore += starts;
+      } else if (byRows) {
         // rows this chunk holds levels of: a row carried over from the chunk before, then the ones it starts
         const firstRow = rep.length > 0 && rep[0]! > 0 ? rowsBefore : rowsBefore - 1;
         const lastRow = rowsBefore + starts - 1;
-        const wanted = firstRow < Math.max(rows.end, rows.start + 1) && lastRow >= rows.start;
+        const wanted = chunkWanted(firstRow, lastRow, rows);
         rowsBefore += starts;
         if (!wanted && !(isLast && firstDecoded < 0)) {
           valuesSoFar += chunkValues;
