@@ -20,6 +20,7 @@ import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
+import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20.js";
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
@@ -71,6 +72,8 @@ export class LanceFileReader {
   private readonly columnOfField = new Map<number, number>();
   /** First columns of 2.0 string and binary fields stored as lists of u8. */
   private readonly listEncoded = new Set<number>();
+  /** Items before each page of 2.0 list columns, by column (see read-ranges-v20.ts). */
+  private readonly listItemStarts = new Map<number, number[]>();
   private readonly tail: FileBytes;
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
@@ -235,9 +238,9 @@ export class LanceFileReader {
   }
 
   /**
-   * Page buffers for decoding row spans (2.1+). Mini-block pages without
-   * repetition whose span is a small part of the page fetch their chunk
-   * metadata first, then only the value bytes of the chunks the span needs.
+   * Page buffers for decoding row spans (2.1+). Mini-block pages whose span
+   * is a small part of the page fetch their chunk metadata (and repetition
+   * index) first, then only the value bytes of the chunks the span needs.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
@@ -264,7 +267,9 @@ export class LanceFileReader {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const page = this.columns[ci]!.pages[p]!;
       const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
-      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!);
+      const last = page.bufferOffsets.length - 1;
+      const repIndex = last >= 2 ? find(page.bufferOffsets[last]!, page.bufferSizes[last]!) : undefined;
+      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
       const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       wanted.set(key, range);
       second.push({ position: page.bufferOffsets[1]! + range.start, size: range.end - range.start });
@@ -292,6 +297,24 @@ export class LanceFileReader {
     return { buffers, parts };
   }
 
+  /** The ranged 2.0 reader's view of this file. */
+  private v20Source(): V20Source {
+    const source: V20Source = {
+      path: this.path,
+      columns: this.columns,
+      listEncoded: this.listEncoded,
+      fetchPages: async (ci, pages) => (await this.readColumnBuffers([ci], new Map([[ci, pages]]))).get(ci)!,
+      checkPage: (ci, p) => this.checkUrl(this.columns[ci]!.pages[p]!.encoding.typeUrl, ARRAY_ENCODING_URL, ci, p),
+      ctx: (ci, p) => this.ctx(ci, p),
+      listItemStarts: (ci) => {
+        let starts = this.listItemStarts.get(ci);
+        if (!starts) this.listItemStarts.set(ci, (starts = listItemStarts(source, ci)));
+        return starts;
+      },
+    };
+    return source;
+  }
+
   private ctx(columnIndex: number, pageIndex: number): DecodeContext {
     const page = this.columns[columnIndex]?.pages[pageIndex];
     return { path: this.path, byteOffset: page?.bufferOffsets[0] ?? 0 };
@@ -314,8 +337,8 @@ export class LanceFileReader {
   /**
    * Reads top-level fields of the file as Arrow data, keyed by field id:
    * all rows, or rows [range.start, range.end). `fieldIds` name top-level
-   * fields present in this file. In 2.1+ files only the pages holding the
-   * range are fetched and decoded.
+   * fields present in this file. Only the pages holding the range are fetched
+   * and decoded.
    */
   async readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>> {
     return range ? this.readFieldRanges(fieldIds, [range]) : this.readFieldRanges(fieldIds, undefined);
@@ -323,8 +346,9 @@ export class LanceFileReader {
 
   /**
    * Rows of several ranges (sorted, not overlapping), concatenated in order.
-   * Page buffers are fetched once for all ranges; in 2.1+ files only the
-   * pages (and where the layout allows, the chunks) holding them are decoded.
+   * Only the pages holding them are fetched and decoded (2.0 lists: the item
+   * pages holding their rows' items; 2.1+: where the layout allows, only the
+   * chunks or entries holding them), whatever the column type.
    */
   async readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
     checkRowRanges(ranges, this.numRows, this.path);
@@ -337,39 +361,26 @@ export class LanceFileReader {
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
     const some = ranges !== undefined && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
-    const partial = some && this.fileVersion !== "2.0";
-    // in 2.0 files, plain (not list or struct) columns read only the pages holding the ranges too
-    const pagesOf20 = (w: (typeof wanted)[number]): boolean =>
-      some && this.fileVersion === "2.0" && !DataType.isStruct(w.arrow.type) && !DataType.isList(w.arrow.type) && !this.listEncoded.has(this.columnsOf(w.lance)[0]!);
     const asked = ranges && ranges.length > 0 ? ranges : [{ start: 0, end: 0 }];
-    // 2.1+: the rows each page must decode; 2.0: the pages each column fetches
-    const spans = partial ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
-    let selected: Map<number, Set<number>> | undefined;
-    if (some && !partial) {
-      selected = new Map();
-      for (const w of wanted) {
-        for (const ci of this.columnsOf(w.lance)) {
-          const pages = new Set<number>();
-          if (pagesOf20(w)) {
-            for (const range of asked) for (const p of this.pagesInRange(ci, range.start, range.end).pages) pages.add(p);
-          } else this.columns[ci]!.pages.forEach((_, p) => pages.add(p));
-          selected.set(ci, pages);
-        }
-      }
+    if (some && this.fileVersion === "2.0") {
+      // 2.0: only the pages holding the rows, level by level (lists ask their item column for the items of those rows)
+      const source = this.v20Source();
+      const datas = await Promise.all(wanted.map(async (w) => (await readRangesV20(source, w.arrow, this.columnsOf(w.lance)[0]!, asked)).data));
+      return new Map(wanted.map((w, i) => [w.lance.id, datas[i]!]));
     }
+    // 2.1+: the rows each page must decode
+    const spans = some ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
+    const partial = spans !== undefined;
     let buffers: Map<number, Uint8Array[][]>;
     let parts = new Map<string, BufferPart>();
     if (spans) ({ buffers, parts } = await this.readSpanBuffers(spans));
-    else buffers = await this.readColumnBuffers(columnIndices, selected);
+    else buffers = await this.readColumnBuffers(columnIndices);
     const out = new Map<number, Data>();
     for (const w of wanted) {
       const ctx: DecodeContext = { path: this.path, byteOffset: 0 };
       const columns = this.columnsOf(w.lance);
-      if (pagesOf20(w)) {
-        out.set(w.lance.id, this.readRangesV20(w.arrow, columns[0]!, buffers, selected!.get(columns[0]!)!, ranges!, ctx));
-      } else if (this.fileVersion === "2.0") {
-        const whole = this.assembleV20(w.arrow, columns[0]!, buffers, ctx);
-        out.set(w.lance.id, ranges ? this.concatRanges(ranges.map((r) => whole.slice(r.start, r.end - r.start)), whole) : whole);
+      if (this.fileVersion === "2.0") {
+        out.set(w.lance.id, this.assembleV20(w.arrow, columns[0]!, buffers, ctx));
       } else if (!partial) {
         const leaves = this.leafFields(w.arrow).map((leaf, k) => this.decodeLeaf(columns[k]!, leaf, buffers, undefined));
         out.set(w.lance.id, assembleField(w.arrow, leaves, this.numRows, ctx));
@@ -448,38 +459,6 @@ export class LanceFileReader {
     if (DataType.isStruct(field.type)) return field.type.children.flatMap((c) => this.leafFields(c));
     if (DataType.isList(field.type)) return this.leafFields(field.type.children[0]!);
     return [field];
-  }
-
-  /** Rows of several ranges of a plain 2.0 column, from its selected pages only. */
-  private readRangesV20(field: Field, ci: number, buffers: Map<number, Uint8Array[][]>, pages: Set<number>, ranges: { start: number; end: number }[], ctx: DecodeContext): Data {
-    const position = new Map<number, { row: number; at: number }>(); // page -> first row, position in the data
-    let row = 0;
-    let at = 0;
-    this.columns[ci]!.pages.forEach((page, p) => {
-      if (pages.has(p)) {
-        position.set(p, { row, at });
-        at += page.numRows;
-      }
-      row += page.numRows;
-    });
-    const data = assembleFieldV20(
-      field,
-      ci,
-      (c, _kind, f) =>
-        this.columns[c]!.pages.flatMap((page, p) => {
-          if (!pages.has(p)) return [];
-          this.checkUrl(page.encoding.typeUrl, ARRAY_ENCODING_URL, c, p);
-          return [decodePageV20(page.encoding.value, buffers.get(c)![p]!, page.numRows, leafShape(f.type, f.name), this.ctx(c, p))];
-        }),
-      ctx,
-    ).data;
-    if (data.length !== at) throw new CorruptFileError(this.path, undefined, `field "${field.name}" decoded to ${data.length} rows, its pages hold ${at}`);
-    const parts = (ranges.length > 0 ? ranges : [{ start: 0, end: 0 }]).map((range) => {
-      const first = this.pagesInRange(ci, range.start, range.end).pages.values().next().value!;
-      const where = position.get(first)!;
-      return data.slice(where.at + Math.max(0, range.start - where.row), range.end - range.start);
-    });
-    return this.concatRanges(parts, data);
   }
 
   private assembleV20(field: Field, firstColumn: number, buffers: Map<number, Uint8Array[][]>, ctx: DecodeContext): Data {

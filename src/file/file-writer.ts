@@ -4,11 +4,9 @@
 import type { Data, Table } from "apache-arrow";
 import { concatData, dataByteLength, nullData } from "../core/arrow-data.js";
 import { utf8Encode } from "../core/bytes.js";
-import { encodeFieldV20 } from "../format/file/encode-v20.js";
-import { encodeFieldV21 } from "../format/file/encode-v21.js";
-import { compactData } from "../format/file/leaf-values.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields } from "../format/table/arrow-schema.js";
+import { encodeColumnPages } from "./column-pages.js";
 import type { ObjectStore } from "../io/object-store.js";
 
 export interface ArrowFileOptions {
@@ -18,22 +16,8 @@ export interface ArrowFileOptions {
   metadata?: Record<string, string>;
   /** Extra global buffers; the first is global buffer 1. */
   globalBuffers?: Uint8Array[];
-  /** Rows per page, so readers can fetch part of a column (default: one page per column, split past PAGE_TARGET_BYTES). */
+  /** Rows per page, so readers can fetch part of a column (default: pages are cut only by size, see column-pages.ts). */
   rowsPerPage?: number;
-}
-
-/**
- * Without rowsPerPage, a column larger than this is cut into pages of about
- * this size: readers refuse pages that claim more than 2^28 values or bytes,
- * and an index over a large table (a BITMAP with millions of keys, a big
- * vocabulary) easily holds more.
- */
-export const PAGE_TARGET_BYTES = 64 * 1024 * 1024;
-
-function defaultRowsPerPage(data: Data): number {
-  const bytes = dataByteLength(data);
-  if (bytes <= PAGE_TARGET_BYTES) return Math.max(1, data.length);
-  return Math.max(1, Math.floor((data.length * PAGE_TARGET_BYTES) / bytes));
 }
 
 export function encodeArrowFile(table: Table, options: ArrowFileOptions = {}): Uint8Array {
@@ -43,15 +27,7 @@ export function encodeArrowFile(table: Table, options: ArrowFileOptions = {}): U
   for (const field of table.schema.fields) {
     const vector = table.getChild(field.name)!;
     const data = vector.data.length === 0 ? nullData(field.type, 0) : concatData(vector.data);
-    const step = options.rowsPerPage && options.rowsPerPage > 0 ? options.rowsPerPage : defaultRowsPerPage(data);
-    let merged: EncodedColumn[] | undefined;
-    for (let start = 0; start < Math.max(1, data.length); start += step) {
-      const part = step >= data.length ? data : compactData(data.slice(start, Math.min(step, data.length - start)));
-      const encoded = fileVersion === "2.0" ? encodeFieldV20(field.name, part) : encodeFieldV21(field.name, part, fileVersion);
-      if (!merged) merged = encoded;
-      else encoded.forEach((c, k) => merged![k]!.pages.push(...c.pages));
-    }
-    columns.push(...merged!);
+    columns.push(...encodeColumnPages(field.name, data, fileVersion, options.rowsPerPage ? { rowsPerPage: options.rowsPerPage } : {}));
   }
   const schemaMetadata: Record<string, Uint8Array> = {};
   // the table's own schema metadata, then any given in options

@@ -13,7 +13,7 @@ import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
-import { nextWindowRows, planProjection, readsWholeFragment, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
+import { nextWindowRows, planProjection, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
 import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
@@ -282,7 +282,7 @@ async function* fragmentMatches(
   // an empty fragment's files are still opened, so a missing or damaged one is reported
   if (fragment.physicalRows === 0) await readFragmentColumns(ds, fragment, needed);
   const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
-  let windowRows = readsWholeFragment(fragment, needed) ? Infinity : FIRST_WINDOW_ROWS;
+  let windowRows = FIRST_WINDOW_ROWS;
   for (let start = 0; start < fragment.physicalRows; ) {
     const end = Math.min(fragment.physicalRows, start + windowRows);
     const whole = start === 0 && end === fragment.physicalRows;

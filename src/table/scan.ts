@@ -1,7 +1,7 @@
 // Dataset scans: fragments are read file by file into Arrow record batches,
 // deletion files applied, optional _rowid / _rowaddr columns added.
 
-import { DataType, Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
+import { Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
 import { dataByteLength, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
@@ -254,19 +254,6 @@ export function nextWindowRows(bytesPerRow: number, batchSize: number): number {
   return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(MAX_WINDOW_ROWS, batchSize)));
 }
 
-/**
- * True when some of `fields` are decoded whole, or page by page, whatever rows are asked for:
- * 2.0 files decode list and struct columns whole, and pages with repetition (lists) are
- * decoded whole in every version, so reading the fragment in windows would decode them
- * once per window.
- */
-export function readsWholeFragment(fragment: Fragment, fields: { arrow: Field }[]): boolean {
-  const hasList = (t: DataType): boolean => DataType.isList(t) || (t.children ?? []).some((c) => hasList(c.type));
-  if (fields.some((f) => hasList(f.arrow.type))) return true;
-  const v20 = fragment.files.some((f) => (f.fileMajorVersion === 2 && f.fileMinorVersion === 0) || (f.fileMajorVersion === 0 && f.fileMinorVersion === 3));
-  return v20 && fields.some((f) => DataType.isStruct(f.arrow.type));
-}
-
 /** The first index in sorted[from, to) whose value is at least `bound`, or `to`; never below from + 1. */
 function firstAtOrAbove(sorted: Int32Array, from: number, to: number, bound: number): number {
   let lo = from + 1;
@@ -327,14 +314,12 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
       ]);
       const live = deleted.length > 0 ? liveOffsets(fragment.physicalRows, deleted) : undefined;
       const numRows = live ? live.length : fragment.physicalRows;
-      const whole20 = readsWholeFragment(fragment, this.projection.fields);
       // an empty fragment's files are still opened, so a missing or damaged one is reported
       if (fragment.physicalRows === 0) await readFragmentColumns(this.ds, fragment, this.projection.fields);
       for (let start = 0; start < numRows && remaining > 0; ) {
-        const rows = whole20 ? Infinity : windowRows;
-        let end = Math.min(numRows, start + remaining, start + rows);
+        let end = Math.min(numRows, start + remaining, start + windowRows);
         // with deletions the window is bounded in physical rows too
-        if (live) end = firstAtOrAbove(live, start, end, live[start]! + rows);
+        if (live) end = firstAtOrAbove(live, start, end, live[start]! + windowRows);
         if (end - start > batchSize && end < numRows && end - start < remaining) end = start + Math.floor((end - start) / batchSize) * batchSize;
         const physicalStart = live ? live[start]! : start;
         const physicalEnd = live ? live[end - 1]! + 1 : end;

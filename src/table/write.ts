@@ -5,10 +5,9 @@
 import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
 import { concatData, dataByteSize, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
+import { findInvalidString } from "../core/arrow-utf8.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
-import { encodeFieldV20 } from "../format/file/encode-v20.js";
-import { encodeFieldV21 } from "../format/file/encode-v21.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
@@ -17,6 +16,7 @@ import { withNewRowIds } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
 import { planSeeds, SEED_KEY_PREFIX, type SeedPlugin, type SeedWriter } from "./seeds.js";
 import type { ObjectStore } from "../io/object-store.js";
+import { encodeColumnPages } from "../file/column-pages.js";
 import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenSnapshot } from "./commit.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -200,6 +200,18 @@ function checkNulls(field: Field, data: Data, path: string): void {
   });
 }
 
+/**
+ * Refuses strings that are not valid UTF-8 before any of the batch is written, as Lance does
+ * (Arrow validates what it imports): such bytes would make a data file Lance cannot read.
+ */
+function checkStrings(schema: Schema, batch: RecordBatch, firstRow: number): void {
+  for (const field of schema.fields) {
+    const index = batch.schema.fields.findIndex((f) => f.name === field.name);
+    const found = index < 0 ? undefined : findInvalidString(batch.data.children[index]!, field.name);
+    if (found) throw new LanceError("INVALID_INPUT", `column "${found.path}", row ${firstRow + found.slot}: the string is not valid UTF-8, which Lance refuses`);
+  }
+}
+
 interface PendingFile {
   columns: Data[][];
   numRows: number;
@@ -222,7 +234,8 @@ async function writeDataFile(store: ObjectStore, lanceFields: LanceField[], sche
   const encoded: EncodedColumn[] = [];
   arrowSchema.fields.forEach((field, c) => {
     const data = concatData(pending.columns[c]!);
-    encoded.push(...(fileVersion === "2.0" ? encodeFieldV20(field.name, data) : encodeFieldV21(field.name, data, fileVersion)));
+    // pages of at most about 8 MiB each, as Lance cuts them
+    encoded.push(...encodeColumnPages(field.name, data, fileVersion));
   });
   // seeds become extra global buffers (numbered from 1) named in the schema metadata
   const globalBuffers: Uint8Array[] = [];
@@ -278,7 +291,10 @@ async function writeFragments(
   return fragments;
 
   async function consume(): Promise<void> {
+  // rows of the input before the current batch, for error messages
+  let inputRows = 0;
   for await (const batch of batchesOf(input, arrowSchema)) {
+    checkStrings(arrowSchema, batch, inputRows);
     const order = matchSchema(arrowSchema, batch.schema);
     const bytesOf = (start: number, count: number): number => order.reduce((sum, i) => sum + dataByteSize(batch.data.children[i]!.slice(start, count)), 0);
     let start = 0;
@@ -317,6 +333,7 @@ async function writeFragments(
       start += take;
       if (full) await flush();
     }
+    inputRows += batch.numRows;
   }
   await flush();
   }

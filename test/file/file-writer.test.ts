@@ -1,4 +1,4 @@
-// Standalone Lance files (index files): a column larger than PAGE_TARGET_BYTES
+// Standalone Lance files (index files): a column larger than PAGE_BYTES
 // is cut into pages a reader accepts (no page claims more than 2^28 bytes or
 // values), and reads back whole; small columns stay one page.
 
@@ -7,7 +7,8 @@ import { describe, test } from "node:test";
 import { Binary, Int32, makeData, Table, makeVector } from "apache-arrow";
 import { LanceFileReader } from "../../src/file/file-reader.js";
 import { openFileReader } from "../../src/file/open-file-reader.js";
-import { PAGE_TARGET_BYTES, writeArrowFile } from "../../src/file/file-writer.js";
+import { PAGE_BYTES } from "../../src/file/column-pages.js";
+import { writeArrowFile } from "../../src/file/file-writer.js";
 import { MemoryStore } from "../../src/io/memory-store.js";
 
 function binaryColumn(rows: number, bytesPerRow: number): Table {
@@ -30,9 +31,9 @@ async function pagesAndValues(table: Table): Promise<{ pages: number[]; ok: bool
 }
 
 describe("standalone file writer", () => {
-  test("a binary column past PAGE_TARGET_BYTES is written in several pages and reads back", async () => {
+  test("a binary column past PAGE_BYTES is written in several pages and reads back", async () => {
     const rows = 80;
-    const bytesPerRow = Math.ceil((PAGE_TARGET_BYTES * 2.5) / rows);
+    const bytesPerRow = Math.ceil((PAGE_BYTES * 2.5) / rows);
     const { pages, ok } = await pagesAndValues(binaryColumn(rows, bytesPerRow));
     assert.ok(ok);
     // the id column is small: one page; the binary column: about 2.5 pages' worth

@@ -25,7 +25,7 @@ for await (const batch of counted === undefined ? ds.scan(options) : []) {
   const column = batch.getChildAt(0)!;
   if (batches === 0) firstValue = String(column.get(0));
   // a value from each batch is compared; reading them all would cost more than the scan
-  if (column.get(batch.numRows - 1) !== firstValue) wrongValues++;
+  if (String(column.get(batch.numRows - 1)) !== firstValue) wrongValues++;
   rows += batch.numRows;
   batches++;
   maxBatchRows = Math.max(maxBatchRows, batch.numRows);

@@ -78,3 +78,45 @@ describe("decompression bombs", () => {
     });
   }
 });
+
+// A list column of 4,000 rows, each holding ten copies of one 4,000-byte string: 160 MB of
+// items decoded, a few hundred KB on disk (2.0 dictionary pages, 2.1 a dictionary-encoded
+// mini-block page, 2.2 a constant page with repetition levels).
+describe("decompression bombs in list columns", () => {
+  const dir = tempDir();
+  const LIST_ROWS = 4_000;
+  const PER_ROW = 10;
+  const versions = ["2.0", "2.1", "2.2"] as const;
+  const path = (v: string): string => join(dir, `list${v.replace(".", "")}.lance`);
+  const rowText = `[${Array.from({ length: PER_ROW }, () => "x".repeat(LENGTH)).join(",")}]`;
+
+  before(async () => {
+    await Promise.all(
+      versions.map((v) =>
+        run(process.execPath, ["--import", "tsx", join(HELPERS, "bomb-writer.ts"), dir, `list${v.replace(".", "")}`, v, String(LIST_ROWS), String(LENGTH), String(PER_ROW)], { maxBuffer: 1 << 20 }),
+      ),
+    );
+  });
+
+  for (const version of versions) {
+    test(`${version}: limit 1 decodes one row's items, not the list column`, async () => {
+      const dataDir = join(path(version), "data");
+      const onDisk = readdirSync(dataDir).reduce((n, f) => n + statSync(join(dataDir, f)).size, 0);
+      assert.ok(onDisk < 1024 * 1024, `the data files hold ${onDisk} bytes`);
+      const report = await scanInChild(path(version), "limit");
+      assert.equal(report.rows, 1);
+      assert.equal(report.firstLength, rowText.length);
+      assert.equal(report.firstValue, rowText.slice(0, 8));
+      assert.ok(report.addedBytes < 32 * MiB, `limit 1 added ${(report.addedBytes / MiB).toFixed(0)} MiB`);
+    });
+
+    test(`${version}: a full scan of the list column holds a window of rows`, async () => {
+      const report = await scanInChild(path(version), "all", 256);
+      assert.equal(report.rows, LIST_ROWS);
+      assert.equal(report.wrongValues, 0);
+      assert.equal(report.maxBatchRows, 256);
+      assert.equal(report.batches, Math.ceil(LIST_ROWS / 256));
+      assert.ok(report.addedBytes < 112 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(LIST_ROWS * PER_ROW * LENGTH) / MiB} MiB of items`);
+    });
+  }
+});

@@ -261,3 +261,23 @@ export function blockToU32(block: DataBlock, ctx: DecodeContext): Uint32Array {
       return corrupt(ctx, `cannot read ${block.bitsPerValue}-bit values as integers`);
   }
 }
+
+/** Values [start, start + count) of a block; contiguous byte-aligned or variable-width values are views, not copies. */
+export function sliceBlock(block: DataBlock, start: number, count: number, ctx: DecodeContext): DataBlock {
+  if (count > 0 && (start < 0 || start + count > block.numValues)) corrupt(ctx, `values ${start}..${start + count} are outside the ${block.numValues} decoded`);
+  // contiguous rows of byte-aligned or variable-width values are views, not copies
+  if (count === 0) return takeFromBlock(block, new Uint32Array(0), ctx);
+  if (block.kind === "fixed" && block.bitsPerValue % 8 === 0) {
+    const width = block.bitsPerValue / 8;
+    return fixedBlock(block.bitsPerValue, count, block.data.subarray(start * width, (start + count) * width));
+  }
+  if (block.kind === "variable") {
+    const base = block.offsets[start]!;
+    const offsets = new Uint32Array(count + 1);
+    for (let i = 1; i <= count; i++) offsets[i] = block.offsets[start + i]! - base;
+    return { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
+  }
+  const idx = new Uint32Array(count);
+  for (let i = 0; i < count; i++) idx[i] = start + i;
+  return takeFromBlock(block, idx, ctx);
+}

@@ -32,7 +32,7 @@ function concatValidity(pages: PageV20[]): { bitmap: Uint8Array | null; nullCoun
 }
 
 /** Strings or binary from a list of u8 (the pre-release 2.0 layout). */
-function binaryFromList(field: Field, list: Data, ctx: DecodeContext): Data {
+export function binaryFromList(field: Field, list: Data, ctx: DecodeContext): Data {
   const items = list.children[0]!;
   const offsets = list.valueOffsets as Int32Array;
   const bytes = (items.values as Uint8Array).subarray(items.offset, items.offset + items.length);

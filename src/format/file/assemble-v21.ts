@@ -5,7 +5,7 @@
 import { DataType, makeData, type Data, type Field, type List, type Struct } from "apache-arrow";
 import { CorruptFileError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
-import { concatBlocks, corrupt, fixedBlock, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import { concatBlocks, corrupt, sliceBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { blockToData } from "./arrow-build.js";
 import type { DecodedPage } from "./page-v21.js";
 import { layerModel, layerValidity, listShape, type LayerModel, type Levels, type ListShape } from "./repdef.js";
@@ -137,25 +137,6 @@ export function assembleField(field: Field, leaves: LeafColumn[], numRows: numbe
   const data = build(field, 0, leaves, ctx);
   if (data.length !== numRows) corrupt(ctx, `field "${field.name}" decoded to ${data.length} rows, the file has ${numRows}`);
   return data;
-}
-
-function sliceBlock(block: DataBlock, start: number, count: number, ctx: DecodeContext): DataBlock {
-  if (count > 0 && (start < 0 || start + count > block.numValues)) corrupt(ctx, `values ${start}..${start + count} are outside the ${block.numValues} decoded`);
-  // contiguous rows of byte-aligned or variable-width values are views, not copies
-  if (count === 0) return takeFromBlock(block, new Uint32Array(0), ctx);
-  if (block.kind === "fixed" && block.bitsPerValue % 8 === 0) {
-    const width = block.bitsPerValue / 8;
-    return fixedBlock(block.bitsPerValue, count, block.data.subarray(start * width, (start + count) * width));
-  }
-  if (block.kind === "variable") {
-    const base = block.offsets[start]!;
-    const offsets = new Uint32Array(count + 1);
-    for (let i = 1; i <= count; i++) offsets[i] = block.offsets[start + i]! - base;
-    return { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
-  }
-  const idx = new Uint32Array(count);
-  for (let i = 0; i < count; i++) idx[i] = start + i;
-  return takeFromBlock(block, idx, ctx);
 }
 
 /**

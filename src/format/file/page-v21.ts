@@ -1,6 +1,6 @@
 // Page decoding for Lance 2.1/2.2 structural layouts (lance.encodings21.PageLayout):
-// mini-block, full-zip and constant pages, each producing rep/def levels and
-// the block of visible values.
+// mini-block and constant pages here, full-zip pages in page-full-zip.ts, each
+// producing rep/def levels and the block of visible values.
 
 import { fromBinary } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
@@ -8,7 +8,6 @@ import {
   PageLayoutSchema,
   type CompressiveEncoding,
   type ConstantLayout,
-  type FullZipLayout,
   type MiniBlockLayout,
   type PageLayout,
   type RepDefLayer,
@@ -21,6 +20,7 @@ import {
   corrupt,
   emptyBlock,
   fixedBlock,
+  sliceBlock,
   takeFromBlock,
   type DataBlock,
   type DecodeContext,
@@ -28,9 +28,7 @@ import {
 } from "../encoding/data-block.js";
 
 export type { LeafShape };
-import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
-import { decodeGeneralBuffer } from "../encoding/general.js";
-import { CompressionScheme } from "../pb/encodings_v2_1_pb.js";
+import { decodeFullZipPage } from "./page-full-zip.js";
 import { layerModel, type LayerModel, type Levels } from "./repdef.js";
 
 export interface DecodedPage {
@@ -80,18 +78,61 @@ export interface BufferPart {
 }
 
 /**
- * For a mini-block page without repetition, the bytes of its value buffer
- * (buffer 1) that hold the chunks a decode of `rows` reads; undefined for
- * pages that must be read whole. Follows the chunk walk of decodeMiniBlockPage.
+ * Rows each chunk of a mini-block page with repetition starts, and whether it
+ * begins inside a row started in an earlier chunk, from the page's repetition
+ * index (its last buffer: per chunk, u64 words of which the first two count
+ * the rows ending in the chunk and the items of a row it leaves unfinished);
+ * undefined when the page has none.
  */
-export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange): { start: number; end: number } | undefined {
+export function miniBlockRepIndex(layout: MiniBlockLayout, repIndex: Uint8Array | undefined, numChunks: number, ctx: DecodeContext): { starts: number[]; preamble: boolean[] } | undefined {
+  const depth = layout.repetitionIndexDepth;
+  if (layout.repCompression === undefined || depth <= 0 || !repIndex) return undefined;
+  const stride = (depth + 1) * 8;
+  if (repIndex.byteLength !== numChunks * stride) corrupt(ctx, `repetition index of ${repIndex.byteLength} bytes for ${numChunks} chunks at depth ${depth}`);
+  const word = (at: number): number => u(repIndex, at, 4) + u(repIndex, at + 4, 4) * 2 ** 32;
+  const starts: number[] = [];
+  const preamble: boolean[] = [];
+  let carried = false;
+  for (let c = 0; c < numChunks; c++) {
+    const ends = word(c * stride);
+    const trailer = word(c * stride + 8) > 0;
+    const n = ends + (trailer ? 1 : 0) - (carried ? 1 : 0);
+    if (n < 0) corrupt(ctx, `repetition index: chunk ${c} ends ${ends} rows but continues one from the chunk before`);
+    starts.push(n);
+    preamble.push(carried);
+    carried = trailer;
+  }
+  return { starts, preamble };
+}
+
+/** Whether a chunk holding levels of rows [firstRow, lastRow] is needed for `rows` (an empty range needs the row at its start). */
+function chunkWanted(firstRow: number, lastRow: number, rows: RowRange): boolean {
+  return firstRow < Math.max(rows.end, rows.start + 1) && lastRow >= rows.start;
+}
+
+/** The repetition index buffer of a mini-block page (its last), if the layout has one. */
+export function miniBlockRepIndexBuffer(layout: MiniBlockLayout, buffers: readonly (Uint8Array | undefined)[]): Uint8Array | undefined {
+  if (layout.repCompression === undefined || layout.repetitionIndexDepth <= 0) return undefined;
+  return buffers.length >= (layout.dictionary ? 4 : 3) ? buffers[buffers.length - 1] : undefined;
+}
+
+/**
+ * For a mini-block page, the bytes of its value buffer (buffer 1) that hold
+ * the chunks a decode of `rows` reads; undefined for pages that must be read
+ * whole (with repetition but no repetition index). `repIndex` is the page's
+ * last buffer. Follows the chunk walk of decodeMiniBlockPage.
+ */
+export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange, repIndex?: Uint8Array): { start: number; end: number } | undefined {
   const layout = decodePageLayout(layoutBytes, ctx).layout;
-  if (layout.case !== "miniBlockLayout" || layout.value.repCompression !== undefined) return undefined;
+  if (layout.case !== "miniBlockLayout") return undefined;
   const wordBytes = fileVersion !== "2.1" ? 4 : 2;
   const numChunks = Math.floor(meta.byteLength / wordBytes);
+  const index = layout.value.repCompression === undefined ? undefined : miniBlockRepIndex(layout.value, repIndex, numChunks, ctx);
+  if (layout.value.repCompression !== undefined && !index) return undefined;
   const numItems = Number(layout.value.numItems);
   let chunkStart = 0;
   let valuesSoFar = 0;
+  let rowsBefore = 0;
   let first = -1;
   let end = 0;
   for (let c = 0; c < numChunks; c++) {
@@ -99,7 +140,12 @@ export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fil
     const chunkBytes = ((word >>> 4) + 1) * 8;
     const isLast = c === numChunks - 1;
     const chunkValues = isLast ? numItems - valuesSoFar : 2 ** (word & 0xf);
-    const skipped = (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && first < 0);
+    let wanted: boolean;
+    if (index) {
+      wanted = chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows);
+      rowsBefore += index.starts[c]!;
+    } else wanted = !(valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end);
+    const skipped = !wanted && !(isLast && first < 0);
     if (!skipped) {
       if (first < 0) first = chunkStart;
       end = chunkStart + chunkBytes;
@@ -143,7 +189,15 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   let numLevels = 0;
   // Without repetition every value is a row, so chunks outside a requested row range are skipped.
   const skippable = rows !== undefined && layout.repCompression === undefined;
+  // With repetition a row may span chunks: each chunk's repetition levels are decoded to count
+  // the rows it touches, and only chunks touching a requested row decode their values.
+  const byRows = rows !== undefined && layout.repCompression !== undefined;
+  // rows that started in the chunks before this one, and in the chunks skipped before the first decoded one
+  let rowsBefore = 0;
+  let rowsSkipped = 0;
   let firstDecoded = -1;
+  // with a repetition index, chunks are chosen without reading them (only those were fetched)
+  const index = byRows ? miniBlockRepIndex(layout, miniBlockRepIndexBuffer(layout, buffers), numChunks, ctx) : undefined;
   for (let c = 0; c < numChunks; c++) {
     const word = u(meta, c * wordBytes, wordBytes);
     const chunkBytes = ((word >>> 4) + 1) * 8;
@@ -153,12 +207,16 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
     if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
     if (chunkStart + chunkBytes > dataBytes) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${dataBytes} bytes)`);
-    if (skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end) && !(isLast && firstDecoded < 0)) {
+    const skipByIndex = index !== undefined && !chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows!);
+    if (((skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end)) || skipByIndex) && !(isLast && firstDecoded < 0)) {
       valuesSoFar += chunkValues;
       chunkStart += chunkBytes;
+      if (index) {
+        rowsBefore += index.starts[c]!;
+        if (firstDecoded < 0) rowsSkipped = rowsBefore;
+      }
       continue;
     }
-    if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (chunkStart < dataOffset || chunkStart + chunkBytes > dataOffset + data.byteLength) {
       throw new LanceError("INTERNAL", `mini-block chunk ${c} of ${ctx.path} was not fetched`);
     }
@@ -198,7 +256,32 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     };
     const hasLevels = layout.repCompression !== undefined || layout.defCompression !== undefined;
     const levelCount = hasLevels ? chunkLevels : chunkValues;
-    if (layout.repCompression) repParts.push(decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx));
+    if (layout.repCompression) {
+      const rep = decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx);
+      let starts = 0;
+      for (let i = 0; i < rep.length; i++) if (rep[i]! > 0) starts++;
+      if (index) {
+        // the chunk was chosen by the index: its levels must agree with it
+        if (starts !== index.starts[c] || (rep.length > 0 && rep[0] === 0) !== index.preamble[c]) {
+          corrupt(cctx, `mini-block chunk ${c} starts ${starts} rows, its repetition index says ${index.starts[c]}`);
+        }
+        rowsBefore += starts;
+      } else if (byRows) {
+        // rows this chunk holds levels of: a row carried over from the chunk before, then the ones it starts
+        const firstRow = rep.length > 0 && rep[0]! > 0 ? rowsBefore : rowsBefore - 1;
+        const lastRow = rowsBefore + starts - 1;
+        const wanted = chunkWanted(firstRow, lastRow, rows);
+        rowsBefore += starts;
+        if (!wanted && !(isLast && firstDecoded < 0)) {
+          valuesSoFar += chunkValues;
+          chunkStart += chunkBytes;
+          if (firstDecoded < 0) rowsSkipped = rowsBefore;
+          continue;
+        }
+      }
+      repParts.push(rep);
+    }
+    if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
     const valueBuffers = sizes.map((s) => slice(s));
     let values = decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
@@ -223,11 +306,34 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
   const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
   const block = values ?? fixedBlock(8, 0, new Uint8Array(0));
   const lookup = lazyDictionary && dictionary ? { dictionary } : {};
+  if (byRows) return trimToRowStart({ numRows: 0, rowOffset: rowsSkipped, levels, layers: layout.layers, model, values: block, ...lookup }, ctx);
   if (skippable) {
     return { numRows: numLevels, rowOffset: Math.max(firstDecoded, 0), levels, layers: layout.layers, model, values: block, ...lookup };
   }
   if (!levels.rep && !levels.def && numLevels !== numRows) corrupt(ctx, `page holds ${numLevels} values for ${numRows} rows`);
   return { numRows, levels, layers: layout.layers, model, values: block, ...lookup };
+}
+
+/**
+ * Drops the levels (and their values) before the first row start of a page decoded from a
+ * chunk in the middle: they continue a row that was not asked for. Counts the rows kept.
+ */
+function trimToRowStart(page: DecodedPage, ctx: DecodeContext): DecodedPage {
+  const { levels, model } = page;
+  const rep = levels.rep!;
+  let first = 0;
+  while (first < levels.numLevels && rep[first] === 0) first++;
+  let numRows = 0;
+  for (let i = first; i < levels.numLevels; i++) if (rep[i]! > 0) numRows++;
+  if (first === 0) return { ...page, numRows };
+  let dropped = first;
+  if (levels.def) {
+    dropped = 0;
+    for (let i = 0; i < first; i++) if (levels.def[i]! <= model.maxVisibleDef) dropped++;
+  }
+  const values = sliceBlock(page.values, dropped, page.values.numValues - dropped, ctx);
+  const trimmed: Levels = { numLevels: levels.numLevels - first, rep: rep.subarray(first), def: levels.def?.subarray(first) };
+  return { ...page, numRows, levels: trimmed, values };
 }
 
 function concatU16(parts: Uint16Array[]): Uint16Array {
@@ -241,202 +347,6 @@ function concatU16(parts: Uint16Array[]): Uint16Array {
     at += p.length;
   }
   return out;
-}
-
-function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContext): (bytes: Uint8Array) => Uint8Array {
-  const c = enc?.compression;
-  if (!c || c.case === "variable" || c.case === "flat") return (b) => b;
-  if (c.case === "fsst") {
-    const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
-    return (b) => {
-      const out = fsstDecompress(table, Uint32Array.of(0, b.byteLength), b, ctx.path, ctx.byteOffset);
-      return out.data.subarray(out.offsets[0]!, out.offsets[1]!);
-    };
-  }
-  if (c.case === "general") {
-    const scheme = c.value.compression?.scheme === CompressionScheme.COMPRESSION_ALGORITHM_LZ4 ? "lz4" : "zstd";
-    const inner = perValueDecoder(c.value.values, ctx);
-    return (b) => inner(decodeGeneralBuffer(b, scheme, ctx.path, ctx.byteOffset));
-  }
-  if (c.case === "fixedSizeList") return perValueDecoder(c.value.values, ctx);
-  throw new LanceError("NOT_SUPPORTED", `full-zip value encoding ${c.case} is not supported by lancets`);
-}
-
-interface ZipCursor {
-  at: number;
-}
-
-function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext, rows?: RowRange): DecodedPage {
-  const model = layerModel(layout.layers, ctx);
-  const data = buffers[0];
-  if (!data) corrupt(ctx, "full-zip page has no data buffer");
-  const pageItems = checkCount(layout.numItems, ctx, "full-zip item count");
-  checkCount(layout.numVisibleItems, ctx, "full-zip visible item count");
-  if (layout.numVisibleItems > pageItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${pageItems} items`);
-  const bitsRep = layout.bitsRep;
-  const bitsDef = layout.bitsDef;
-  // Without repetition every item is a row: the items before a requested row range are
-  // stepped over without copying, and decoding stops at its end, so a page whose values
-  // expand to gigabytes costs only the rows asked for.
-  const ranged = rows !== undefined && bitsRep === 0 && pageItems === numRows;
-  const first = ranged ? Math.min(rows.start, pageItems) : 0;
-  const numItems = ranged ? Math.max(first, Math.min(rows.end, pageItems)) - first : pageItems;
-  const maxVisible = Math.min(layout.numVisibleItems, numItems);
-  const cwBits = bitsRep + bitsDef;
-  const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
-  const rep = bitsRep > 0 ? new Uint16Array(numItems) : undefined;
-  const def = bitsDef > 0 ? new Uint16Array(numItems) : undefined;
-  const cur: ZipCursor = { at: 0 };
-  let recording = first === 0;
-  /** Reads entry i's control word, recording its levels; returns its def. */
-  const readCw = (i: number): number => {
-    if (cwBytes === 0) return 0;
-    const at = cur.at;
-    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
-    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u(data, at, 4);
-    cur.at += cwBytes;
-    const d = cw & ((1 << bitsDef) - 1);
-    if (recording) {
-      if (def) def[i] = d;
-      if (rep) rep[i] = cw >>> bitsDef;
-    }
-    return d;
-  };
-  const levels: Levels = { numLevels: numItems, rep, def };
-  const details = layout.details;
-  const compression = layout.valueCompression?.compression;
-  if (first > 0) {
-    skipZipped(layout, data, cur, readCw, first, model.maxVisibleDef, ctx);
-    recording = true;
-  }
-  let values: DataBlock;
-  if (details.case === "bitsPerValue" && compression?.case === "fixedSizeList" && compression.value.hasValidity) {
-    values = unzipFsl(layout, data, cur, readCw, model.maxVisibleDef, numItems, maxVisible, ctx);
-  } else if (details.case === "bitsPerValue") {
-    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
-    const width = details.value / 8;
-    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
-    const out = new Uint8Array(maxVisible * width);
-    let v = 0;
-    for (let i = 0; i < numItems; i++) {
-      const d = readCw(i);
-      if (d <= model.maxVisibleDef) {
-        if (cur.at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
-        if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
-        out.set(decodeValue(data.subarray(cur.at, cur.at + width)), v * width);
-        cur.at += width;
-        v++;
-      }
-    }
-    values = fixedBlock(details.value, v, out.subarray(0, v * width));
-    if (compression?.case === "fixedSizeList") {
-      const dim = Number(compression.value.itemsPerValue);
-      values = { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(details.value / dim, v * dim, out.subarray(0, v * width)) };
-    }
-  } else if (details.case === "bitsPerOffset") {
-    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
-    const lenBytes = details.value / 8;
-    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
-    const offsets = new Uint32Array(maxVisible + 1);
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    let v = 0;
-    for (let i = 0; i < numItems; i++) {
-      const d = readCw(i);
-      if (d > model.maxVisibleDef) continue;
-      if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
-      if (d === 0) {
-        const at = cur.at;
-        if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
-        const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
-        cur.at += lenBytes;
-        if (cur.at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
-        const value = decodeValue(data.subarray(cur.at, cur.at + len));
-        cur.at += len;
-        parts.push(value);
-        total += value.byteLength;
-        if (total > 0xffffffff) throw new LanceError("NOT_SUPPORTED", `${ctx.path}: a full-zip page range of more than 4 GiB of values cannot be read at once`);
-      }
-      v++;
-      offsets[v] = total;
-    }
-    const bytes = new Uint8Array(total);
-    let p = 0;
-    for (const part of parts) {
-      bytes.set(part, p);
-      p += part.byteLength;
-    }
-    values = { kind: "variable", numValues: v, offsets: offsets.subarray(0, v + 1), data: bytes };
-  } else {
-    return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
-  }
-  if (ranged) return { numRows: numItems, rowOffset: first, levels, layers: layout.layers, model, values };
-  return { numRows, levels, layers: layout.layers, model, values };
-}
-
-/** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
-function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
-  const details = layout.details;
-  const compression = layout.valueCompression?.compression;
-  if (details.case === "bitsPerValue") {
-    let width = details.value / 8;
-    if (compression?.case === "fixedSizeList" && compression.value.hasValidity) {
-      const inner = compression.value.values?.compression;
-      const dim = Number(compression.value.itemsPerValue);
-      const itemBits = inner?.case === "flat" ? Number(inner.value.bitsPerValue) : 0;
-      width = ((dim + 7) >> 3) + (dim * itemBits) / 8;
-    }
-    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
-    for (let i = 0; i < count; i++) if (readCw(i) <= maxVisibleDef) cur.at += width;
-    if (cur.at > data.byteLength) corrupt(ctx, `full-zip entries pass the page data (${data.byteLength} bytes)`);
-  } else if (details.case === "bitsPerOffset") {
-    const lenBytes = details.value / 8;
-    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
-    for (let i = 0; i < count; i++) {
-      if (readCw(i) !== 0) continue;
-      const at = cur.at;
-      if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length of entry ${i} passes the page data`);
-      const len = lenBytes === 4 ? u(data, at, 4) : u(data, at, 4) + u(data, at + 4, 4) * 2 ** 32;
-      cur.at += lenBytes + len;
-      if (cur.at > data.byteLength) corrupt(ctx, `full-zip value of entry ${i} (${len} bytes) passes the page data (${data.byteLength} bytes)`);
-    }
-  }
-}
-
-/**
- * Full-zip fixed-size lists whose items can be null: each value is the item
- * validity bitmap (ceil(dim / 8) bytes) followed by the item values.
- */
-function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, maxVisibleDef: number, numItems: number, maxVisible: number, ctx: DecodeContext): DataBlock {
-  const fsl = layout.valueCompression!.compression;
-  if (fsl.case !== "fixedSizeList") return corrupt(ctx, "expected a fixed-size list");
-  const dim = Number(fsl.value.itemsPerValue);
-  const inner = fsl.value.values?.compression;
-  if (inner?.case !== "flat") throw new LanceError("NOT_SUPPORTED", "nested fixed-size lists with item validity are not supported by lancets");
-  const itemBits = Number(inner.value.bitsPerValue);
-  const validityBytes = (dim + 7) >> 3;
-  const valueBytes = (dim * itemBits) / 8;
-  const width = validityBytes + valueBytes;
-  const n = maxVisible;
-  const out = new Uint8Array(n * valueBytes);
-  const validity = new Uint8Array((n * dim + 7) >> 3);
-  let v = 0;
-  for (let i = 0; i < numItems; i++) {
-    if (readCw(i) > maxVisibleDef) continue;
-    const at = cur.at;
-    if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
-    if (v >= n) corrupt(ctx, `full-zip page holds more than ${n} visible values`);
-    for (let d = 0; d < dim; d++) {
-      if ((data[at + (d >> 3)]! >> (d & 7)) & 1) {
-        const bit = v * dim + d;
-        validity[bit >> 3] = validity[bit >> 3]! | (1 << (bit & 7));
-      }
-    }
-    out.set(data.subarray(at + validityBytes, at + width), v * valueBytes);
-    cur.at += width;
-    v++;
-  }
-  return { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(itemBits, v * dim, out.subarray(0, v * valueBytes)), itemValidity: validity };
 }
 
 function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRows: number, shape: LeafShape, ctx: DecodeContext, rows?: RowRange): DecodedPage {
@@ -480,6 +390,27 @@ function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRo
     const start = Math.min(rows.start, numRows);
     const end = Math.max(start, Math.min(rows.end, numRows));
     const levels: Levels = { numLevels: end - start, rep: undefined, def: def?.subarray(start, end) };
+    const visible = countVisible(levels, model);
+    const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
+    return { numRows: end - start, rowOffset: start, levels, layers: layout.layers, model, values };
+  }
+  if (rows !== undefined && rep) {
+    // levels of the rows asked for, found from the repetition levels: only their values are repeated out
+    const start = Math.min(rows.start, numRows);
+    const end = Math.max(start, Math.min(rows.end, numRows));
+    let levelStart = numLevels;
+    let levelEnd = numLevels;
+    let row = -1;
+    for (let i = 0; i < numLevels; i++) {
+      if (rep[i]! === 0) continue;
+      row++;
+      if (row === start) levelStart = i;
+      if (row === end) {
+        levelEnd = i;
+        break;
+      }
+    }
+    const levels: Levels = { numLevels: levelEnd - levelStart, rep: rep.subarray(levelStart, levelEnd), def: def?.subarray(levelStart, levelEnd) };
     const visible = countVisible(levels, model);
     const values = scalar === undefined ? emptyBlock(shape, visible) : repeatScalar(scalar, shape, visible, ctx);
     return { numRows: end - start, rowOffset: start, levels, layers: layout.layers, model, values };

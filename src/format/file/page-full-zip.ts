@@ -1,0 +1,268 @@
+// Full-zip pages of Lance 2.1/2.2 (lance.encodings21.FullZipLayout): each
+// item is a control word (repetition and definition levels) followed, when
+// visible and valid, by its value: fixed-width bytes, or a length and that many
+// bytes. Items before a requested row range are stepped over without copying.
+
+import { LanceError } from "../../core/errors.js";
+import { CompressionScheme, type CompressiveEncoding, type FullZipLayout } from "../pb/encodings_v2_1_pb.js";
+import { checkCount, corrupt, fixedBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
+import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
+import { decodeGeneralBuffer } from "../encoding/general.js";
+import type { DecodedPage, RowRange } from "./page-v21.js";
+import { layerModel, type Levels } from "./repdef.js";
+
+/** A little-endian 4-byte unsigned integer. */
+function u32(data: Uint8Array, at: number): number {
+  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+}
+
+function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContext): (bytes: Uint8Array) => Uint8Array {
+  const c = enc?.compression;
+  if (!c || c.case === "variable" || c.case === "flat") return (b) => b;
+  if (c.case === "fsst") {
+    const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
+    return (b) => {
+      const out = fsstDecompress(table, Uint32Array.of(0, b.byteLength), b, ctx.path, ctx.byteOffset);
+      return out.data.subarray(out.offsets[0]!, out.offsets[1]!);
+    };
+  }
+  if (c.case === "general") {
+    const scheme = c.value.compression?.scheme === CompressionScheme.COMPRESSION_ALGORITHM_LZ4 ? "lz4" : "zstd";
+    const inner = perValueDecoder(c.value.values, ctx);
+    return (b) => inner(decodeGeneralBuffer(b, scheme, ctx.path, ctx.byteOffset));
+  }
+  if (c.case === "fixedSizeList") return perValueDecoder(c.value.values, ctx);
+  throw new LanceError("NOT_SUPPORTED", `full-zip value encoding ${c.case} is not supported by lancets`);
+}
+
+interface ZipCursor {
+  at: number;
+}
+
+export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext, rows?: RowRange): DecodedPage {
+  const model = layerModel(layout.layers, ctx);
+  const data = buffers[0];
+  if (!data) corrupt(ctx, "full-zip page has no data buffer");
+  const pageItems = checkCount(layout.numItems, ctx, "full-zip item count");
+  checkCount(layout.numVisibleItems, ctx, "full-zip visible item count");
+  if (layout.numVisibleItems > pageItems) corrupt(ctx, `full-zip page has ${layout.numVisibleItems} visible of ${pageItems} items`);
+  const bitsRep = layout.bitsRep;
+  const bitsDef = layout.bitsDef;
+  // The items before a requested row range are stepped over without copying, and decoding
+  // stops at its end, so a page whose values expand to gigabytes costs only the rows asked
+  // for. Without repetition every item is a row; with it, control words say where rows start.
+  const ranged = rows !== undefined && (bitsRep > 0 || pageItems === numRows);
+  const rowStart = ranged ? Math.min(rows.start, numRows) : 0;
+  const rowEnd = ranged ? Math.max(rowStart, Math.min(rows.end, numRows)) : numRows;
+  let first = rowStart;
+  let numItems = rowEnd - rowStart;
+  if (!ranged) {
+    first = 0;
+    numItems = pageItems;
+  } else if (bitsRep > 0) {
+    const items = zipRowItems(layout, data, pageItems, rowStart, rowEnd, model.maxVisibleDef, ctx);
+    first = items.first;
+    numItems = items.end - items.first;
+  }
+  const maxVisible = Math.min(layout.numVisibleItems, numItems);
+  const cwBits = bitsRep + bitsDef;
+  const cwBytes = cwBits === 0 ? 0 : cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
+  const rep = bitsRep > 0 ? new Uint16Array(numItems) : undefined;
+  const def = bitsDef > 0 ? new Uint16Array(numItems) : undefined;
+  const cur: ZipCursor = { at: 0 };
+  let recording = first === 0;
+  /** Reads entry i's control word, recording its levels; returns its def. */
+  const readCw = (i: number): number => {
+    if (cwBytes === 0) return 0;
+    const at = cur.at;
+    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
+    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u32(data, at);
+    cur.at += cwBytes;
+    const d = cw & ((1 << bitsDef) - 1);
+    if (recording) {
+      if (def) def[i] = d;
+      if (rep) rep[i] = cw >>> bitsDef;
+    }
+    return d;
+  };
+  const levels: Levels = { numLevels: numItems, rep, def };
+  const details = layout.details;
+  const compression = layout.valueCompression?.compression;
+  if (first > 0) {
+    skipZipped(layout, data, cur, readCw, first, model.maxVisibleDef, ctx);
+    recording = true;
+  }
+  let values: DataBlock;
+  if (details.case === "bitsPerValue" && compression?.case === "fixedSizeList" && compression.value.hasValidity) {
+    values = unzipFsl(layout, data, cur, readCw, model.maxVisibleDef, numItems, maxVisible, ctx);
+  } else if (details.case === "bitsPerValue") {
+    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
+    const width = details.value / 8;
+    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
+    const out = new Uint8Array(maxVisible * width);
+    let v = 0;
+    for (let i = 0; i < numItems; i++) {
+      const d = readCw(i);
+      if (d <= model.maxVisibleDef) {
+        if (cur.at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
+        if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+        out.set(decodeValue(data.subarray(cur.at, cur.at + width)), v * width);
+        cur.at += width;
+        v++;
+      }
+    }
+    values = fixedBlock(details.value, v, out.subarray(0, v * width));
+    if (compression?.case === "fixedSizeList") {
+      const dim = Number(compression.value.itemsPerValue);
+      values = { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(details.value / dim, v * dim, out.subarray(0, v * width)) };
+    }
+  } else if (details.case === "bitsPerOffset") {
+    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
+    const lenBytes = details.value / 8;
+    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
+    const offsets = new Uint32Array(maxVisible + 1);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let v = 0;
+    for (let i = 0; i < numItems; i++) {
+      const d = readCw(i);
+      if (d > model.maxVisibleDef) continue;
+      if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+      if (d === 0) {
+        const at = cur.at;
+        if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
+        const len = lenBytes === 4 ? u32(data, at) : u32(data, at) + u32(data, at + 4) * 2 ** 32;
+        cur.at += lenBytes;
+        if (cur.at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
+        const value = decodeValue(data.subarray(cur.at, cur.at + len));
+        cur.at += len;
+        parts.push(value);
+        total += value.byteLength;
+        if (total > 0xffffffff) throw new LanceError("NOT_SUPPORTED", `${ctx.path}: a full-zip page range of more than 4 GiB of values cannot be read at once`);
+      }
+      v++;
+      offsets[v] = total;
+    }
+    const bytes = new Uint8Array(total);
+    let p = 0;
+    for (const part of parts) {
+      bytes.set(part, p);
+      p += part.byteLength;
+    }
+    values = { kind: "variable", numValues: v, offsets: offsets.subarray(0, v + 1), data: bytes };
+  } else {
+    return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
+  }
+  if (ranged) return { numRows: rowEnd - rowStart, rowOffset: rowStart, levels, layers: layout.layers, model, values };
+  return { numRows, levels, layers: layout.layers, model, values };
+}
+
+/**
+ * Steps over the value bytes of one full-zip entry whose control word gave `def`: returns
+ * the position after it. Visible entries hold a fixed-width value, or (when valid) a length
+ * and that many bytes; null and invisible entries hold none.
+ */
+function zippedValueSkipper(layout: FullZipLayout, data: Uint8Array, maxVisibleDef: number, ctx: DecodeContext): (at: number, def: number, i: number) => number {
+  const details = layout.details;
+  const compression = layout.valueCompression?.compression;
+  if (details.case === "bitsPerValue") {
+    let width = details.value / 8;
+    if (compression?.case === "fixedSizeList" && compression.value.hasValidity) {
+      const inner = compression.value.values?.compression;
+      const dim = Number(compression.value.itemsPerValue);
+      const itemBits = inner?.case === "flat" ? Number(inner.value.bitsPerValue) : 0;
+      width = ((dim + 7) >> 3) + (dim * itemBits) / 8;
+    }
+    if (!Number.isInteger(width) || width <= 0) corrupt(ctx, `full-zip value width of ${details.value} bits`);
+    return (at, def) => {
+      if (def > maxVisibleDef) return at;
+      if (at + width > data.byteLength) corrupt(ctx, `full-zip entries pass the page data (${data.byteLength} bytes)`);
+      return at + width;
+    };
+  }
+  if (details.case === "bitsPerOffset") {
+    const lenBytes = details.value / 8;
+    if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
+    return (at, def, i) => {
+      if (def !== 0) return at;
+      if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length of entry ${i} passes the page data`);
+      const len = lenBytes === 4 ? u32(data, at) : u32(data, at) + u32(data, at + 4) * 2 ** 32;
+      const next = at + lenBytes + len;
+      if (next > data.byteLength) corrupt(ctx, `full-zip value of entry ${i} (${len} bytes) passes the page data (${data.byteLength} bytes)`);
+      return next;
+    };
+  }
+  return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
+}
+
+/** Steps the cursor over the first `count` items of a full-zip page without decoding their values. */
+function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, count: number, maxVisibleDef: number, ctx: DecodeContext): void {
+  const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
+  for (let i = 0; i < count; i++) {
+    const def = readCw(i); // advances the cursor past the control word first
+    cur.at = skip(cur.at, def, i);
+  }
+}
+
+/**
+ * The entries of a full-zip page with repetition that hold rows [rowStart, rowEnd): from the
+ * entry starting row rowStart to the one starting row rowEnd (or the page's end), found by
+ * walking the control words and stepping over values without reading them.
+ */
+function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number, rowStart: number, rowEnd: number, maxVisibleDef: number, ctx: DecodeContext): { first: number; end: number } {
+  const bitsDef = layout.bitsDef;
+  const cwBits = layout.bitsRep + bitsDef;
+  const cwBytes = cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
+  const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
+  let first = pageItems;
+  let row = -1;
+  let at = 0;
+  for (let i = 0; i < pageItems; i++) {
+    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
+    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u32(data, at);
+    at += cwBytes;
+    if (cw >>> bitsDef > 0) {
+      row++;
+      if (row === rowStart) first = i;
+      if (row === rowEnd) return { first, end: i };
+    } else if (row < 0) corrupt(ctx, "full-zip repetition levels do not start with a new row");
+    at = skip(at, cw & ((1 << bitsDef) - 1), i);
+  }
+  return { first, end: pageItems };
+}
+
+/**
+ * Full-zip fixed-size lists whose items can be null: each value is the item
+ * validity bitmap (ceil(dim / 8) bytes) followed by the item values.
+ */
+function unzipFsl(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, readCw: (i: number) => number, maxVisibleDef: number, numItems: number, maxVisible: number, ctx: DecodeContext): DataBlock {
+  const fsl = layout.valueCompression!.compression;
+  if (fsl.case !== "fixedSizeList") return corrupt(ctx, "expected a fixed-size list");
+  const dim = Number(fsl.value.itemsPerValue);
+  const inner = fsl.value.values?.compression;
+  if (inner?.case !== "flat") throw new LanceError("NOT_SUPPORTED", "nested fixed-size lists with item validity are not supported by lancets");
+  const itemBits = Number(inner.value.bitsPerValue);
+  const validityBytes = (dim + 7) >> 3;
+  const valueBytes = (dim * itemBits) / 8;
+  const width = validityBytes + valueBytes;
+  const n = maxVisible;
+  const out = new Uint8Array(n * valueBytes);
+  const validity = new Uint8Array((n * dim + 7) >> 3);
+  let v = 0;
+  for (let i = 0; i < numItems; i++) {
+    if (readCw(i) > maxVisibleDef) continue;
+    const at = cur.at;
+    if (at + width > data.byteLength) corrupt(ctx, `full-zip value ${v} passes the page data`);
+    if (v >= n) corrupt(ctx, `full-zip page holds more than ${n} visible values`);
+    for (let d = 0; d < dim; d++) {
+      if ((data[at + (d >> 3)]! >> (d & 7)) & 1) {
+        const bit = v * dim + d;
+        validity[bit >> 3] = validity[bit >> 3]! | (1 << (bit & 7));
+      }
+    }
+    out.set(data.subarray(at + validityBytes, at + width), v * valueBytes);
+    cur.at += width;
+    v++;
+  }
+  return { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(itemBits, v * dim, out.subarray(0, v * valueBytes)), itemValidity: validity };
+}
