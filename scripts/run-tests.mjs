@@ -27,6 +27,6 @@ const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
   // Lance's own log lines (warnings about the legacy or foreign indexes some tests build on purpose) stay out of the report
-  { stdio: "inherit", env: { LANCEDB_LOG: "error", ...process.env } },
+  { stdio: "inherit", env: { LANCEDB_LOG: "error", ...process.env, AWS_EC2_METADATA_DISABLED: "true" } },
 );
 process.exit(result.status ?? 1);

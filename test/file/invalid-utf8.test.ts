@@ -1,10 +1,13 @@
 // String pages holding bytes that are not UTF-8 are a corrupt file, as in
 // Lance: reading them is CORRUPT_FILE naming the column, never replacement
 // characters. Binary columns with the same bytes, and valid text of every
-// width, read as before. Lancets' writer stores the bytes it is given, which
-// makes such files; Lance refuses to read each of them too.
+// width, read as before. Lancets' writer refuses such strings, so the files
+// are made by writing placeholders of the same lengths and putting the bad
+// bytes in their place; Lance refuses to read each of them too.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Binary, Field, makeData, RecordBatch, Schema, Struct, Table, Utf8 } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
@@ -31,6 +34,22 @@ const CASES: { name: string; values: number[][]; value: number }[] = [
   { name: "a character split between two values", values: [ascii("x"), [0x61, 0xc3], [0xa9, 0x62]], value: 2 },
 ];
 
+/** Writes `values` as a Utf8 column through ASCII placeholders of the same lengths, then puts the real bytes in the data file. */
+async function writeRawStrings(path: string, values: number[][], version: string): Promise<void> {
+  let letter = 0;
+  const placeholders = values.map((v) => v.map(() => 0x41 + (letter++ % 26)));
+  await writeDataset(path, bytesTable(placeholders, new Utf8()), { dataStorageVersion: version });
+  const files = readdirSync(join(path, "data"));
+  assert.equal(files.length, 1);
+  const file = join(path, "data", files[0]!);
+  const bytes = readFileSync(file);
+  const from = Buffer.from(placeholders.flat());
+  const at = bytes.indexOf(from);
+  assert.ok(at >= 0 && bytes.indexOf(from, at + 1) < 0, "the placeholder bytes appear once in the data file");
+  Buffer.from(values.flat()).copy(bytes, at);
+  writeFileSync(file, bytes);
+}
+
 describe("invalid UTF-8 in string columns", () => {
   for (const version of STORAGE_VERSIONS) {
     test(`${version}: CORRUPT_FILE naming the column, as Lance refuses it`, async () => {
@@ -38,7 +57,7 @@ describe("invalid UTF-8 in string columns", () => {
       const db = await connect(dir);
       for (const [k, c] of CASES.entries()) {
         const path = tablePath(dir, `bad${k}`);
-        await writeDataset(path, bytesTable(c.values, new Utf8()), { dataStorageVersion: version });
+        await writeRawStrings(path, c.values, version);
         const ds = await openDataset(path);
         await assert.rejects(ds.scan().toArrow(), (err: unknown) => {
           assert.ok(err instanceof LanceError, String(err));

@@ -317,7 +317,8 @@ describe("bad input", () => {
   });
 
   test("unsupported URI schemes", async () => {
-    await expectLanceError(openDataset("s3://bucket/table.lance"), "NOT_SUPPORTED", /"s3:\/\/" is not supported/);
+    await expectLanceError(openDataset("gs://bucket/table.lance"), "NOT_SUPPORTED", /"gs:\/\/" is not supported/);
+    await expectLanceError(openDataset("ftp://host/table.lance"), "NOT_SUPPORTED", /"ftp:\/\/" is not supported/);
     await expectLanceError(openDataset(""), "INVALID_INPUT", /non-empty/);
   });
 });
