@@ -12,22 +12,30 @@ export interface WorkerCliOptions {
 }
 
 export async function runWorker(options: WorkerCliOptions, print: (text: string) => void): Promise<void> {
-  const worker = await startWorker({
-    redisUrl: options.redis,
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-    ...(options.prefix ? { prefix: options.prefix } : {}),
-    ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
-    ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
-    onEvent: (text) => print(`${new Date().toISOString()} ${text}`),
-  });
-  print(`lancets worker ready on ${options.redis} (pid ${process.pid})`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      print(`${signal}: finishing current jobs`);
-      void worker.close().then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
-  print("lancets worker stopped");
+  // SIGTERM and SIGINT are caught before the worker says it is ready: a signal sent as soon as
+  // "ready" is read must find the handler in place, not the default action (which kills at once)
+  let onSignal: (signal: string) => void = () => undefined;
+  const signalled = new Promise<string>((resolve) => (onSignal = resolve));
+  const onTerm = (): void => onSignal("SIGTERM");
+  const onInt = (): void => onSignal("SIGINT");
+  process.once("SIGTERM", onTerm);
+  process.once("SIGINT", onInt);
+  try {
+    const worker = await startWorker({
+      redisUrl: options.redis,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
+      ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+      onEvent: (text) => print(`${new Date().toISOString()} ${text}`),
+    });
+    print(`lancets worker ready on ${options.redis} (pid ${process.pid})`);
+    const signal = await signalled;
+    print(`${signal}: finishing current jobs`);
+    await worker.close();
+    print("lancets worker stopped");
+  } finally {
+    process.off("SIGTERM", onTerm);
+    process.off("SIGINT", onInt);
+  }
 }
