@@ -35,7 +35,7 @@ const CASES: { name: string; values: number[][]; value: number }[] = [
 ];
 
 /** Writes `values` as a Utf8 column through ASCII placeholders of the same lengths, then puts the real bytes in the data file. */
-async function writeRawStrings(path: string, values: number[][], version: string): Promise<void> {
+async function writeRawStrings(path: string, values: number[][], version: (typeof STORAGE_VERSIONS)[number]): Promise<void> {
   let letter = 0;
   const placeholders = values.map((v) => v.map(() => 0x41 + (letter++ % 26)));
   await writeDataset(path, bytesTable(placeholders, new Utf8()), { dataStorageVersion: version });
