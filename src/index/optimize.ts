@@ -9,7 +9,7 @@ import { LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
 import { openFileReader } from "../file/open-file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
-import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { checkSameRowIdentity, parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { SEED_KEY_PREFIX } from "../table/seeds.js";
@@ -125,6 +125,8 @@ export async function optimizeIndices(ds: Snapshot, options: OptimizeOptions, pl
     if (!indexType) throw new LanceError("NOT_SUPPORTED", `index "${name}" is a ${typeName} index, which lancets does not build`);
     const unusable = segments.map((s) => ds.unusableIndexReason(s)).find((r) => r !== undefined);
     if (unusable !== undefined) throw new LanceError("NOT_SUPPORTED", `index "${name}" has a segment lancets does not read (${unusable}); lancets adds no segments to it`);
+    // lancets builds version-0 segments, which Lance 14 will not mix with its row-address ones
+    checkSameRowIdentity(name, typeName, segments, [{ indexVersion: 0 }]);
     const column = current.fieldPath(first.fields[0]!);
     let segment: IndexSegment;
     let replace = false;

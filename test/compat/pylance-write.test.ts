@@ -135,6 +135,20 @@ describe("pylance 14 uses index segments lancets builds", { skip }, () => {
     });
   }
 
+  test("lancets' optimize over versions pylance committed: pylance opens the result and uses the new segment", async () => {
+    // Lance 14 keeps the inline transaction's position in manifest field 23, which must not survive into lancets' manifests
+    const other = `${dir}/optimized`;
+    await py.write(other, textTable(1000), { max_rows_per_file: 500 });
+    await py.createScalarIndex(other, "category", "BITMAP");
+    await py.write(other, textTable(300, 1000), {}, "append");
+    const { dataset, indices } = await (await openDataset(other)).optimizeIndices();
+    assert.deepEqual(indices.map((i) => [i.name, i.fragments]), [["category_idx", [2]]]);
+    assert.equal((await py.summary(other)).version, dataset.version);
+    assert.deepEqual((await py.indices(other)).map((i) => i.fragment_ids).sort(), [[0, 1], [2]]);
+    assert.match(await py.explain(other, { filter: "category = 'c2'" }), /ScalarIndexQuery: .*@category_idx\(Bitmap\)/);
+    assert.equal(await py.countRows(other, "category = 'c2'"), await dataset.countRows("category = 'c2'", { useIndex: false }));
+  });
+
   test("FTS segments: pylance searches them with lancets' hits and scores", async () => {
     for (const query of ["running", "alpha", "delta echo", "number 1234"]) {
       const plan = await py.explain(uri, { full_text_query: query, columns: ["id"] });
