@@ -88,6 +88,12 @@ def op_update(req):
     return dataset_summary(lance.dataset(req["uri"]))
 
 
+def op_alter_columns(req):
+    ds = open_dataset(req)
+    ds.alter_columns(*req["alterations"])
+    return dataset_summary(lance.dataset(req["uri"]))
+
+
 def op_compact(req):
     ds = open_dataset(req)
     metrics = ds.optimize.compact_files(**req.get("options", {}))
@@ -196,6 +202,7 @@ OPS = {
     "delete": op_delete,
     "update": op_update,
     "compact": op_compact,
+    "alter_columns": op_alter_columns,
     "create_scalar_index": op_create_scalar_index,
     "create_index_uncommitted": op_create_index_uncommitted,
     "commit_existing_index_segments": op_commit_existing_index_segments,

@@ -147,6 +147,11 @@ export class Pylance {
     return this.request("update", { uri, updates, where });
   }
 
+  /** Renames columns etc.: [{ path: "a", name: "b" }, ...] as pylance's alter_columns takes them. */
+  alterColumns(uri: string, alterations: Record<string, unknown>[]): Promise<PylanceSummary> {
+    return this.request("alter_columns", { uri, alterations });
+  }
+
   compact(uri: string, options: Record<string, unknown> = {}): Promise<PylanceSummary & { fragments_removed: number; fragments_added: number }> {
     return this.request("compact", { uri, options });
   }
