@@ -53,16 +53,16 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     test(`every type and shape in several fragments with deletions, file version ${label}`, async () => {
       const uri = `${dir}/types_${label}`;
       const matrixVersion = version ?? "2.2";
-      const options = { max_rows_per_file: 500, ...(version ? { data_storage_version: version } : {}) };
-      const written = await py.write(uri, typeMatrixTable(1000, 0, matrixVersion), options);
+      const options = { max_rows_per_file: 400, ...(version ? { data_storage_version: version } : {}) };
+      const written = await py.write(uri, typeMatrixTable(700, 0, matrixVersion), options);
       assert.equal(written.data_storage_version, version ?? "2.2", "pylance 14's default file version");
-      await py.write(uri, typeMatrixTable(300, 1000, matrixVersion), options, "append");
+      await py.write(uri, typeMatrixTable(200, 700, matrixVersion), options, "append");
       await py.delete(uri, "id % 9 = 4 OR id BETWEEN 100 AND 180");
       const ds = await openDataset(uri);
       assert.ok(ds.fragments().length >= 3, `${ds.fragments().length} fragments`);
       assert.deepEqual(describeFlags(ds.manifest.readerFeatureFlags), ["DELETION_FILES"]);
       const rows = await assertSameAsPylance(uri, `types ${label}`);
-      assert.ok(rows.numCols > 200 && rows.numRows > 1000, `${rows.numCols} columns, ${rows.numRows} rows`);
+      assert.ok(rows.numCols > 200 && rows.numRows > 700, `${rows.numCols} columns, ${rows.numRows} rows`);
     });
   }
 
