@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Table } from "apache-arrow";
+import { Field, Int64, LargeBinary, RecordBatch, Schema, Table, vectorFromArray } from "apache-arrow";
 import { isLanceError, openDataset } from "../../src/lancets.js";
 import { describeFlags } from "../../src/format/table/feature-flags.js";
 import { largeValuesTable, typeMatrixTable } from "../helpers/matrix.js";
@@ -101,6 +101,22 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     await py.compact(uri, { target_rows_per_fragment: 2000 });
     await assertSameAsPylance(uri, "after compaction");
   });
+
+  for (const version of ["2.1", "2.2"]) {
+    test(`blob columns are refused with NOT_SUPPORTED naming the column; the other columns read as pylance reads them, ${version}`, async () => {
+      const uri = `${dir}/blob_${version}`;
+      const ids = Array.from({ length: 40 }, (_, i) => BigInt(i));
+      const table = new Table({ id: vectorFromArray(ids, new Int64()), blob: vectorFromArray(ids.map((i) => Uint8Array.from({ length: 50 + Number(i) }, (_, k) => k & 255)), new LargeBinary()) });
+      const schema = new Schema([table.schema.fields[0]!, new Field("blob", new LargeBinary(), true, new Map([["lance-encoding:blob", "true"]]))]);
+      await py.write(uri, new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data))), { data_storage_version: version });
+      const ds = await openDataset(uri);
+      await assert.rejects(async () => ds.scan().toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /column "blob" is a blob column/.test(e.message));
+      const ours = await ds.scan({ columns: ["id"], withRowId: true, filter: "id >= 7" }).toArrow();
+      const theirs = await py.toTable(uri, { columns: ["id"], with_row_id: true, filter: "id >= 7" });
+      assert.equal(ours.numRows, 33);
+      assertSameRows(ours, theirs, "_rowid", ["id"], `blob ${version}`);
+    });
+  }
 
   for (const version of ["2.3", "next"]) {
     test(`file version ${version} is refused with NOT_SUPPORTED naming the file format`, async () => {
