@@ -147,6 +147,25 @@ describe("lancets uses the indexes pylance 14 builds", { skip }, () => {
     await assertSearchAsPylance(uri, "three segments");
   });
 
+  test("after compaction with deferred index remap (a fragment reuse index), lancets scans the rewritten fragments with pylance's rows", async () => {
+    const uri = await indexedTable("deferred");
+    await py.createScalarIndex(uri, "id", "BTREE");
+    await py.delete(uri, "id % 3 = 0");
+    await py.compact(uri, { defer_index_remap: true, target_rows_per_fragment: 5000 });
+    const ds = await openDataset(uri);
+    assert.ok(ds.indices.some((i) => i.name === "__lance_frag_reuse"), "pylance recorded a fragment reuse index");
+    assert.deepEqual(ds.describeIndices().map((i) => i.name), ["id_idx"], "the system index is not listed");
+    const live = new Set(ds.fragments().map((f) => f.id));
+    assert.ok(ds.describeIndices()[0]!.segments.every((s) => s.fragmentIds.every((f) => !live.has(f))), "the BTREE segment covers only fragments compaction removed");
+    for (const filter of ["id = 1234", "id < 40 OR id > 2950", "id BETWEEN 900 AND 1100"]) {
+      assert.match(await ds.explain(filter), /no index[^]*fragments scanned: /, filter);
+      const full = sortedIds(await py.toTable(uri, { filter, columns: ["id"], use_scalar_index: false }));
+      assert.ok(full.length > 0, filter);
+      assert.deepEqual(sortedIds(await py.toTable(uri, { filter, columns: ["id"] })), full, `${filter}: pylance`);
+      assert.deepEqual(sortedIds(await ds.scan({ filter, columns: ["id"] }).toArrow()), full, `${filter}: lancets`);
+    }
+  });
+
   const FORMATS: [label: string, params: Record<string, unknown>, indexVersion: number][] = [
     ["format 1", { format_version: 1 }, 1],
     ["format 2", { format_version: 2 }, 2],
