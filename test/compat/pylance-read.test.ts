@@ -126,6 +126,8 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
       const ds = await openDataset(uri);
       assert.equal(ds.dataStorageVersion, "2.3");
       await assert.rejects(ds.scan().toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /encodings23/.test(e.message) && /file format 2\.3/.test(e.message));
+      await assert.rejects(ds.append(textTable(10, 100)), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /file format 2\.3, which lancets does not write/.test(e.message));
+      assert.equal((await py.summary(uri)).count_rows, 100, "nothing appended");
     });
   }
 });
