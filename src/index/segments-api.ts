@@ -160,6 +160,7 @@ export async function commitExistingIndexSegments(ds: Snapshot, name: string, co
   validateSegments(latestDs, name, column, segments);
   await checkFiles(ds.store, segments);
   const newIndices = segments.map((s) => ({ ...segmentToIndexMetadata(s), name }));
+  checkSameRowIdentity(name, segments[0]!.indexType, newIndices, newIndices);
   const incoming = new Set(segments.flatMap((s) => s.fragmentIds));
   const replaced = (indices: readonly IndexMetadata[]): IndexMetadata[] =>
     indices.filter((i) => i.name === name && (options.replace || (i.fragmentIds ?? []).some((f) => incoming.has(f)) || (i.fragmentIds ?? []).length === 0));

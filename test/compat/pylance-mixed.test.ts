@@ -110,6 +110,24 @@ async function assertSameSearch(uri: string, label: string): Promise<void> {
 }
 
 describe("one index from segments built by pylance 14 and by lancets", { skip }, () => {
+  test("on a dataset with stable row ids, pylance's BTREE segments hold row addresses and lancets' row ids: lancets refuses to commit them together", async () => {
+    const uri = `${dir}/stable`;
+    await py.write(uri, textTable(1200), { max_rows_per_file: 300, enable_stable_row_ids: true });
+    const theirs = await py.createIndexUncommitted(uri, "id", "BTREE", [0, 1], { name: "id_idx" });
+    assert.equal(theirs.index_version, 1);
+    const ds = await openDataset(uri);
+    const ours = await ds.createIndexUncommitted("id", "BTREE", { name: "id_idx", fragmentIds: [2, 3] });
+    await assert.rejects(
+      ds.commitExistingIndexSegments("id_idx", "id", [fromPylance(theirs, "id", "BTREE"), ours]),
+      (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /row addresses/.test(e.message),
+    );
+    assert.equal((await openDataset(uri)).indices.length, 0, "nothing committed");
+    // each engine's segments alone are fine
+    await ds.commitExistingIndexSegments("id_idx", "id", [fromPylance(theirs, "id", "BTREE")]);
+    assert.match(await (await openDataset(uri)).explain("id < 100"), /BTREE index id_idx, exact, 1 segment/);
+    assert.equal(await (await openDataset(uri)).countRows("id < 100"), await py.countRows(uri, "id < 100"));
+  });
+
   for (const committer of ["lancets", "pylance"] as const) {
     test(`BTREE, BITMAP${committer === "pylance" ? " and INVERTED" : " (INVERTED: by pylance)"} segments from both engines, committed by ${committer}`, async () => {
       const uri = `${dir}/mixed_${committer}`;
