@@ -26,6 +26,8 @@ import { checkRowRanges } from "./row-ranges.js";
 const TAIL_BYTES = 64 * 1024;
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
+/** Page layouts of encodings packages newer than encodings21 (encodings23 and later). */
+const NEWER_LAYOUT_URL = /^\/lance\.encodings(2[3-9]|[3-9]\d)\./;
 const BINARY_LOGICAL_TYPES = new Set(["string", "binary", "large_string", "large_binary"]);
 
 export interface OpenFileOptions {
@@ -450,6 +452,14 @@ export class LanceFileReader {
   }
 
   private checkUrl(actual: string, expected: string, column: number, page: number): void {
+    if (actual !== expected && NEWER_LAYOUT_URL.test(actual)) {
+      // A layout message of a newer encodings package (Lance 14 writes /lance.encodings23.* pages in
+      // file format 2.3, its "next"): a format lancets does not decode, not a damaged file.
+      throw new LanceError(
+        "NOT_SUPPORTED",
+        `${this.path}: column ${column} page ${page} uses page layout ${actual} of Lance file format ${this.fileVersion}, which lancets does not read (it reads 2.0, 2.1 and 2.2 files)`,
+      );
+    }
     if (actual !== expected) {
       throw new CorruptFileError(this.path, this.columns[column]?.pages[page]?.bufferOffsets[0], `column ${column} page ${page} has encoding ${actual}, expected ${expected} in a ${this.fileVersion} file`);
     }

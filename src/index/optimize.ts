@@ -9,7 +9,7 @@ import { LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
 import { openFileReader } from "../file/open-file-reader.js";
 import { decodeInvertedDetails, decodeZoneMapDetails } from "../format/index/details.js";
-import { parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
+import { checkSameRowIdentity, parseScalarIndexType, SYSTEM_INDEX_NAMES } from "../format/index/index-type.js";
 import type { Fragment } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { SEED_KEY_PREFIX } from "../table/seeds.js";
@@ -43,17 +43,27 @@ export interface OptimizeResult {
   indices: OptimizeReport[];
 }
 
-/** The zone-map seed planted in a fragment's first data file, if it is usable for this index. */
-async function harvestSeed(ds: Snapshot, fragment: Fragment, column: string, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
+/**
+ * The zone-map seed planted in a fragment's first data file, if it is usable
+ * for this index. Seeds are keyed by the column's name when the file was
+ * written, which a later rename may have given to another column: the key is
+ * the name the file's own schema gives the index's field, and a seed that
+ * names its field id must name this one.
+ */
+async function harvestSeed(ds: Snapshot, fragment: Fragment, column: string, fieldId: number, rowsPerZone: number): Promise<HarvestedSeed | undefined> {
   const file = fragment.files[0];
   if (!file) return undefined;
   // legacy (v1) files carry no seeds; they open with the manifest's fields and find none
   const inFile = new Set(file.fields);
   const reader = await openFileReader(ds.store, `data/${file.path}`, { sizeBytes: file.fileSizeBytes, fields: ds.manifest.fields.filter((f) => inFile.has(f.id)), fieldIds: file.fields });
-  const raw = reader.schema.metadata[`${SEED_KEY_PREFIX}${column}`];
+  const position = file.fields.indexOf(fieldId);
+  if (position < 0) return undefined;
+  const nameInFile = reader.schema.fields.length === file.fields.length ? reader.schema.fields[position]!.name : column;
+  const raw = reader.schema.metadata[`${SEED_KEY_PREFIX}${nameInFile}`];
   if (!raw) return undefined;
   const value = parseSeedValue(new TextDecoder().decode(raw));
   if (!value || value.rowsPerZone !== rowsPerZone || value.bufferIndex >= reader.globalBuffers.length) return undefined;
+  if (value.fieldId !== undefined && value.fieldId !== fieldId) return undefined;
   const seed = decodeZoneMapSeed(await reader.readGlobalBuffer(value.bufferIndex), rowsPerZone, `data/${file.path}`);
   let rows = 0;
   for (const z of seed.zones) rows += z.zoneLength;
@@ -67,7 +77,7 @@ async function optimizeZoneMap(ds: Snapshot, name: string, column: string, field
   const seeds = new Map<number, HarvestedSeed>();
   if (useSeeds && !ignoreSeeds) {
     for (const id of fragmentIds) {
-      const seed = await harvestSeed(ds, ds.manifest.fragments.find((f) => f.id === id)!, column, rowsPerZone);
+      const seed = await harvestSeed(ds, ds.manifest.fragments.find((f) => f.id === id)!, column, fieldId, rowsPerZone);
       if (seed) seeds.set(id, seed);
     }
   }
@@ -125,6 +135,8 @@ export async function optimizeIndices(ds: Snapshot, options: OptimizeOptions, pl
     if (!indexType) throw new LanceError("NOT_SUPPORTED", `index "${name}" is a ${typeName} index, which lancets does not build`);
     const unusable = segments.map((s) => ds.unusableIndexReason(s)).find((r) => r !== undefined);
     if (unusable !== undefined) throw new LanceError("NOT_SUPPORTED", `index "${name}" has a segment lancets does not read (${unusable}); lancets adds no segments to it`);
+    // lancets builds version-0 segments, which Lance 14 will not mix with its row-address ones
+    checkSameRowIdentity(name, typeName, segments, [{ indexVersion: 0 }]);
     const column = current.fieldPath(first.fields[0]!);
     let segment: IndexSegment;
     let replace = false;

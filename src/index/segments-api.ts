@@ -5,7 +5,7 @@
 
 import { CommitConflictError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
-import { parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
+import { checkSameRowIdentity, parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { commitTransaction, newTransactionUuid } from "../table/commit.js";
@@ -160,6 +160,7 @@ export async function commitExistingIndexSegments(ds: Snapshot, name: string, co
   validateSegments(latestDs, name, column, segments);
   await checkFiles(ds.store, segments);
   const newIndices = segments.map((s) => ({ ...segmentToIndexMetadata(s), name }));
+  checkSameRowIdentity(name, segments[0]!.indexType, newIndices, newIndices);
   const incoming = new Set(segments.flatMap((s) => s.fragmentIds));
   const replaced = (indices: readonly IndexMetadata[]): IndexMetadata[] =>
     indices.filter((i) => i.name === name && (options.replace || (i.fragmentIds ?? []).some((f) => incoming.has(f)) || (i.fragmentIds ?? []).length === 0));
@@ -179,6 +180,7 @@ export async function commitExistingIndexSegments(ds: Snapshot, name: string, co
         throw new CommitConflictError(`fragments ${gone.join(", ")} were removed (e.g. by compaction) after the segments were built; rebuild the index`, true);
       }
       const removed = new Set(replaced(latest!.indices).map((i) => i.uuid));
+      checkSameRowIdentity(name, segments[0]!.indexType, latest!.indices.filter((i) => i.name === name && !removed.has(i.uuid)), newIndices);
       return { manifest: latest!.manifest, indices: [...latest!.indices.filter((i) => !removed.has(i.uuid)), ...newIndices] };
     },
   );

@@ -10,6 +10,7 @@ import { dataByteLength, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import { intersectSorted, lowerBound, subtractSorted, unionSorted } from "../core/sorted-offsets.js";
 import type { Fragment, IndexMetadata } from "../format/table/types.js";
+import { holdsRowAddresses } from "../format/index/index-type.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { clusterOffsets } from "../table/take.js";
@@ -112,7 +113,7 @@ async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: 
     const frags = (segment.fragmentIds ?? []).filter((f) => current.has(f));
     if (frags.length === 0) continue;
     used.push({ uuid: segment.uuid, fragments: frags });
-    const result = await searchSegment(ds, segment, index.type, term, index.type === "ZONEMAP" ? undefined : await rowAddressesOf(ds));
+    const result = await searchSegment(ds, segment, index.type, term, holdsRowAddresses(index.type, segment.indexVersion) ? undefined : await rowAddressesOf(ds));
     exact &&= result.exact;
     for (const f of frags) found.set(f, result.rows.get(f) ?? new Uint32Array(0));
   }

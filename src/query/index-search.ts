@@ -150,9 +150,10 @@ class RowCollector {
 }
 
 /**
- * Searches one segment. BTREE and BITMAP segments hold row ids: on datasets
- * with stable row ids, `toAddress` maps them to row addresses (undefined for
- * rows that no longer exist).
+ * Searches one segment. BITMAP and version-0 BTREE segments hold row ids: on
+ * datasets with stable row ids, `toAddress` maps them to row addresses
+ * (undefined for rows that no longer exist); version-1 BTREE segments hold row
+ * addresses already (the caller passes no `toAddress`).
  */
 export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexType: string, p: IndexablePredicate, toAddress?: (rowId: number) => number | undefined): Promise<SegmentResult> {
   const rows = new RowCollector();

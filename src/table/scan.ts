@@ -75,12 +75,29 @@ export function planProjection(ds: Snapshot, options: Pick<ScanOptions, "columns
     if (index < 0) {
       throw new LanceError("INVALID_INPUT", `column "${name}" does not exist; the dataset has ${top.map((f) => f.name).join(", ")}`);
     }
+    checkNotBlob(top[index]!);
     return { lance: top[index]!, arrow: arrowFields[index]! };
   });
   const schemaFields = fields.map((f) => f.arrow);
   if (options.withRowId) schemaFields.push(new Field(ROW_ID, new Uint64(), true));
   if (options.withRowAddress) schemaFields.push(new Field(ROW_ADDRESS, new Uint64(), true));
   return { fields, schema: new Schema(schemaFields, ds.schema.metadata) };
+}
+
+/**
+ * Blob columns store their values outside the column (Lance 14's
+ * `lance.blob.v2` struct of descriptors, or a large_binary marked
+ * `lance-encoding:blob`); lancets does not read them yet.
+ */
+function checkNotBlob(field: LanceField): void {
+  const text = (key: string): string | undefined => {
+    const v = field.metadata[key];
+    return v === undefined ? undefined : new TextDecoder().decode(v);
+  };
+  const extension = field.extensionName || text("ARROW:extension:name");
+  if (extension === "lance.blob.v2" || text("lance-encoding:blob") === "true") {
+    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob column (${extension ? `extension ${extension}` : "lance-encoding:blob"}), which lancets does not read; leave it out of columns`);
+  }
 }
 
 function leafIds(ds: Snapshot, field: LanceField): Set<number> {

@@ -395,6 +395,9 @@ export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, inp
         `${store.uri} uses the legacy (v1) Lance file format, which lancets reads but does not write; rewrite the table in a 2.x file format first, e.g. writeDataset(uri, await ds.scan().toArrow(), { mode: "overwrite", dataStorageVersion: "2.0" }) or Lance's write_dataset(..., mode="overwrite", data_storage_version="stable")`,
       );
     }
+    if (!["2.0", "2.1", "2.2", "mixed"].includes(fileVersion)) {
+      throw new LanceError("NOT_SUPPORTED", `${store.uri} uses Lance file format ${fileVersion}, which lancets does not write (it writes 2.0, 2.1 and 2.2); nothing was appended`);
+    }
     if (fileVersion === "mixed") {
       throw new LanceError(
         "NOT_SUPPORTED",

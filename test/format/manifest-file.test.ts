@@ -104,6 +104,20 @@ describe("manifest files", () => {
     assert.deepEqual(out.writerVersion!.$unknown?.map((u) => [u.no, [...u.data]]), [[12, [1]]]);
   });
 
+  test("Lance 14's inline transaction position (field 23) is not carried into a re-encoded file, whose layout differs", () => {
+    const file = manifestFiles(source).sort()[0]!;
+    const pb = manifestToProto(decodeManifestFile(readFileSync(file), file).manifest);
+    pb.$unknown = [
+      { no: 23, wireType: WireType.Varint, data: Uint8Array.of(0x99, 0x01) },
+      { no: 99, wireType: WireType.Varint, data: Uint8Array.of(42) },
+    ];
+    pb.indexSection = undefined;
+    pb.transactionSection = undefined;
+    const again = decodeManifestFile(encodeRaw(toBinary(ManifestSchema, pb)), "x.manifest");
+    const out = fromBinary(ManifestSchema, manifestMessage(encodeManifestFile(again)));
+    assert.deepEqual(out.$unknown?.map((u) => [u.no, [...u.data]]), [[99, [42]]]);
+  });
+
   test("proto3 optionals that are zero are still written", () => {
     const file = manifestFiles(source).sort().at(-1)!; // version 1: no indices, fragment id 0
     const decoded = decodeManifestFile(readFileSync(file), file);

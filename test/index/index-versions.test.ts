@@ -1,5 +1,5 @@
 // Segments whose index_version is newer than lancets reads (as a newer Lance
-// writes them: BTREE and BITMAP 1 store row addresses, full text 3 has
+// writes them: BITMAP 1 stores row addresses, full text 3 has
 // 256-document posting blocks) are never used: Lance 12 ignores most of them
 // too, explain names each ignored segment and why, filters scan their
 // fragments and full-text search searches them flat, with Lance's results.
@@ -36,10 +36,12 @@ describe("segments of a newer index_version than lancets reads", () => {
     assert.equal(idSegments.length, 2);
     const newer = idSegments.find((i) => i.fragmentIds?.includes(0))!;
     const older = idSegments.find((i) => i !== newer)!;
-    // as a Lance with BTREE and BITMAP version 1 (row addresses) and a full-text version 3 would write them
+    // as a Lance with a BTREE version past 1 (lancets reads 1: row addresses), BITMAP version 1
+    // (row addresses) and a full-text version 3 would write them
     editIndices(path, (indices) => {
       for (const i of indices) {
-        if (i.uuid === newer.uuid || i.name === "cat_idx") i.indexVersion = 1;
+        if (i.uuid === newer.uuid) i.indexVersion = 2;
+        if (i.name === "cat_idx") i.indexVersion = 1;
         if (i.name === "text_idx") i.indexVersion = 3;
       }
     });
@@ -50,7 +52,7 @@ describe("segments of a newer index_version than lancets reads", () => {
     assert.equal(await lanceIndexUse(c.table, "cat = 'c1'"), undefined);
     const plan = await c.ds.explain("id < 100 OR id > 500");
     assert.match(plan, new RegExp(`BTREE index id_idx, exact, 1 segment: ${older.uuid.slice(0, 8)}`));
-    assert.match(plan, new RegExp(`ignored segment ${newer.uuid} of index id_idx: index_version 1 is newer than the BTREE versions lancets reads \\(up to 0\\)`));
+    assert.match(plan, new RegExp(`ignored segment ${newer.uuid} of index id_idx: index_version 2 is newer than the BTREE versions lancets reads \\(up to 1\\)`));
     assert.match(plan, new RegExp(`fragments scanned: ${newer.fragmentIds!.join(",")}$`));
     for (const filter of ["id < 100", "id > 500", "id = 7", "id < 100 OR id > 500", "cat = 'c1'", "cat = 'c1' AND id > 300"]) {
       assert.ok((await assertSameRows(c.ds, c.table, filter)) > 0, filter);
@@ -60,7 +62,7 @@ describe("segments of a newer index_version than lancets reads", () => {
     assert.match(catPlan, /ignored segment [0-9a-f-]{36} of index cat_idx: index_version 1 is newer than the BITMAP versions lancets reads/);
 
     const described = new Map(c.ds.describeIndices().map((i) => [i.name, i]));
-    assert.equal(described.get("id_idx")!.segments.find((s) => s.uuid === newer.uuid)!.ignored, "index_version 1 is newer than the BTREE versions lancets reads (up to 0)");
+    assert.equal(described.get("id_idx")!.segments.find((s) => s.uuid === newer.uuid)!.ignored, "index_version 2 is newer than the BTREE versions lancets reads (up to 1)");
     assert.equal(described.get("id_idx")!.segments.find((s) => s.uuid === older.uuid)!.ignored, undefined);
     assert.match(described.get("text_idx")!.segments[0]!.ignored ?? "", /index_version 3 is newer than the FTS versions lancets reads \(up to 2\)/);
 
@@ -73,7 +75,7 @@ describe("segments of a newer index_version than lancets reads", () => {
 
     // lancets does not extend an index it cannot read
     await c.table.add(part(800, 50));
-    await assert.rejects((await openDataset(path)).optimizeIndices({ names: ["id_idx"] }), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /index "id_idx" has a segment lancets does not read \(index_version 1.*lancets adds no segments to it/.test(e.message));
+    await assert.rejects((await openDataset(path)).optimizeIndices({ names: ["id_idx"] }), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /index "id_idx" has a segment lancets does not read \(index_version 2.*lancets adds no segments to it/.test(e.message));
   });
 
   test("a details-less segment above version 0 is not used (Lance 12 ignores it too)", async (t) => {

@@ -166,6 +166,15 @@ function decimalRows(n: number, start: number): Table {
   return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [id, dec] }))]);
 }
 
+describe("seed values", () => {
+  test("two parts (Lance 12 and 14, lancets) and three, the third a field id; anything else is not a seed", () => {
+    assert.deepEqual(parseSeedValue("1:8192"), { bufferIndex: 1, rowsPerZone: 8192 });
+    assert.deepEqual(parseSeedValue("2:100:7"), { bufferIndex: 2, rowsPerZone: 100, fieldId: 7 });
+    assert.deepEqual(parseSeedValue("2:100:0"), { bufferIndex: 2, rowsPerZone: 100, fieldId: 0 });
+    for (const bad of ["1", "0:8192", "1:0", "1:8192:", "1:8192:x", "1:8192:-1", "1:8192:3:4", "a:b"]) assert.equal(parseSeedValue(bad), undefined, bad);
+  });
+});
+
 describe("seeds without statistics", () => {
   test("Lance's decimal seeds have no min or max: harvest scans, and zones without statistics are kept", async () => {
     const d = tempDir();

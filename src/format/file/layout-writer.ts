@@ -5,6 +5,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { ByteWriter } from "../../core/bytes.js";
+import { LanceError } from "../../core/errors.js";
 import { ColumnMetadata_PageSchema, ColumnMetadataSchema, DirectEncodingSchema, EncodingSchema } from "../pb/file2_pb.js";
 import { FileDescriptorSchema, SchemaSchema } from "../pb/file_pb.js";
 import { fieldToProto } from "../table/proto-convert.js";
@@ -39,7 +40,7 @@ export function footerVersion(fileVersion: string): FileVersionWords {
     case "2.2":
       return { major: 2, minor: 2 };
     default:
-      throw new RangeError(`lancets writes file versions 2.0, 2.1 and 2.2, not ${fileVersion}`);
+      throw new LanceError("NOT_SUPPORTED", `lancets writes file versions 2.0, 2.1 and 2.2, not ${fileVersion}`);
   }
 }
 

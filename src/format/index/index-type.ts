@@ -2,6 +2,8 @@
 // compares type URLs case-insensitively; INVERTED and FTS are one kind, which
 // Lance reports as "FTS".
 
+import { LanceError } from "../../core/errors.js";
+
 export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS";
 
 const KNOWN: ReadonlyArray<[suffix: string, name: string]> = [
@@ -63,11 +65,18 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  * The newest index_version of each kind lancets reads with the meaning it
  * gives it (Lance 12 reads BTREE, BITMAP and ZONEMAP 0 and full-text up to 3;
  * full-text version 3 has 256-document posting blocks, which lancets does not
- * decode). A segment with a newer version, or a details-less one with any
- * version above 0, may mean something else (newer BTREE and BITMAP versions
- * store row addresses instead of row ids) and is never used.
+ * decode). BTREE version 1, which Lance 14 writes on datasets with stable row
+ * ids, holds row addresses where version 0 holds row ids, in the same files.
+ * A segment with a newer version, or a details-less one with any version
+ * above 0, may mean something else (a newer BITMAP version stores row
+ * addresses instead of row ids) and is never used.
  */
-const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 0, BITMAP: 0, ZONEMAP: 0, FTS: 2 };
+const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 2 };
+
+/** Whether a segment of this kind and index_version maps values to row addresses rather than row ids. */
+export function holdsRowAddresses(indexType: string, indexVersion: number | undefined): boolean {
+  return indexType === "ZONEMAP" || (indexType === "BTREE" && (indexVersion ?? 0) >= 1);
+}
 
 /** Why lancets must not use a segment of this kind and index_version, or undefined when it may. */
 export function unreadableIndexVersion(indexType: string, indexVersion: number | undefined, hasDetails: boolean): string | undefined {
@@ -84,4 +93,20 @@ export function parseScalarIndexType(text: string): ScalarIndexType | undefined 
   if (upper === "INVERTED") return "FTS";
   if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS") return upper;
   return undefined;
+}
+
+/**
+ * Throws NOT_SUPPORTED when `added` segments would join `kept` segments of the
+ * same index that map values to the other kind of row identity (row ids or
+ * row addresses): Lance 14 refuses such an index, and lancets writes row ids.
+ */
+export function checkSameRowIdentity(name: string, indexType: string, kept: readonly { indexVersion?: number | undefined }[], added: readonly { indexVersion?: number | undefined }[]): void {
+  const addresses = (s: { indexVersion?: number | undefined }): boolean => holdsRowAddresses(indexType, s.indexVersion);
+  const other = kept.find((k) => added.some((a) => addresses(a) !== addresses(k)));
+  if (other === undefined) return;
+  const versions = [...new Set(added.map((a) => a.indexVersion ?? 0))].join(", ");
+  throw new LanceError(
+    "NOT_SUPPORTED",
+    `index "${name}" has ${indexType} segments of index_version ${other.indexVersion ?? 0} (row ${addresses(other) ? "addresses" : "ids"}); segments of index_version ${versions} (row ${addresses(other) ? "ids" : "addresses"}) cannot join them (Lance 14 refuses an index that mixes the two); rebuild the whole index instead`,
+  );
 }

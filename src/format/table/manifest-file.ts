@@ -189,12 +189,22 @@ export function decodeManifestFile(bytes: Uint8Array, path: string): ManifestFil
   return { manifest, indices, transactionBytes };
 }
 
+/**
+ * Manifest fields of newer Lance versions that hold a position in the manifest
+ * file: field 23 is the offset of the inline transaction in the manifests
+ * Lance 14 writes (a u32 length, then the Transaction message), where older
+ * versions use transaction_section (21).
+ */
+const POSITION_FIELDS: ReadonlySet<number> = new Set([23]);
+
 /** Encodes a manifest file; the section offsets in the manifest are recomputed. */
 export function encodeManifestFile(file: ManifestFile): Uint8Array {
   const w = new ByteWriter(4096);
   const pb = manifestToProto(file.manifest);
   pb.indexSection = undefined;
   pb.transactionSection = undefined;
+  // Unknown fields are kept, except positions in the old file, which would point into other bytes here.
+  if (pb.$unknown) pb.$unknown = pb.$unknown.filter((u) => !POSITION_FIELDS.has(u.no));
   if (file.indices.length > 0) {
     const section = create(IndexSectionSchema, { indices: file.indices.map(indexMetadataToProto) });
     const bytes = toBinary(IndexSectionSchema, section);

@@ -167,13 +167,19 @@ export function seedHasStatistics(seed: HarvestedSeed): boolean {
   return seed.zones.every((z, i) => z.nullCount + z.nanCount >= z.zoneLength || isValidAt(seed.min, i) || isValidAt(seed.max, i));
 }
 
-/** Parses a `lance.seed.<column>` value: buffer index, rows per zone (and possibly a trailing field id). */
-export function parseSeedValue(value: string): { bufferIndex: number; rowsPerZone: number } | undefined {
+/**
+ * Parses a `lance.seed.<column>` value: `<buffer>:<rows_per_zone>` (Lance 12
+ * and 14, lancets) or `<buffer>:<rows_per_zone>:<field_id>`.
+ */
+export function parseSeedValue(value: string): { bufferIndex: number; rowsPerZone: number; fieldId?: number } | undefined {
   const parts = value.split(":");
   const bufferIndex = Number(parts[0]);
   const rowsPerZone = Number(parts[1]);
-  if (parts.length < 2 || !Number.isSafeInteger(bufferIndex) || bufferIndex < 1 || !Number.isSafeInteger(rowsPerZone) || rowsPerZone < 1) return undefined;
-  return { bufferIndex, rowsPerZone };
+  if (parts.length < 2 || parts.length > 3 || !Number.isSafeInteger(bufferIndex) || bufferIndex < 1 || !Number.isSafeInteger(rowsPerZone) || rowsPerZone < 1) return undefined;
+  if (parts.length === 2) return { bufferIndex, rowsPerZone };
+  const fieldId = Number(parts[2]);
+  if (parts[2] === "" || !Number.isSafeInteger(fieldId) || fieldId < 0) return undefined;
+  return { bufferIndex, rowsPerZone, fieldId };
 }
 
 /** Decodes seed bytes; zone starts are implicit (i * rows_per_zone). */
