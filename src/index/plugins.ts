@@ -13,7 +13,7 @@ import { BTREE_BATCH_SIZE, buildBTree } from "./btree/build.js";
 import { buildInverted } from "./inverted/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
-import type { TrainingData } from "./training.js";
+import type { TrainingInput } from "./training.js";
 import { buildZoneMap } from "./zonemap/build.js";
 import { createZoneMapSeedWriter } from "./zonemap/seed.js";
 
@@ -38,8 +38,8 @@ export interface IndexParams {
 export interface ScalarIndexPlugin extends SeedPlugin {
   readonly indexType: ScalarIndexType;
   readonly typeUrl: string;
-  /** Writes the files of one segment under `dir` from its training data. */
-  build(store: ObjectStore, dir: string, training: TrainingData, params: IndexParams): Promise<BuiltSegmentFiles>;
+  /** Writes the files of one segment under `dir` from its training input (loaded whole or streamed, as the kind needs). */
+  build(store: ObjectStore, dir: string, training: TrainingInput, params: IndexParams): Promise<BuiltSegmentFiles>;
   createSeedWriter?(index: IndexMetadata, column: LanceField, arrowField: Field): SeedWriter | undefined;
 }
 
@@ -58,13 +58,13 @@ function tokenizerParams(params: IndexParams): Partial<TokenizerParams> {
 export const BTREE_PLUGIN: ScalarIndexPlugin = {
   indexType: "BTREE",
   typeUrl: TYPE_URLS.BTREE,
-  build: (store, dir, training, params) => buildBTree(store, dir, training, params.batchSize ?? BTREE_BATCH_SIZE),
+  build: async (store, dir, training, params) => buildBTree(store, dir, await training.load(), params.batchSize ?? BTREE_BATCH_SIZE),
 };
 
 export const BITMAP_PLUGIN: ScalarIndexPlugin = {
   indexType: "BITMAP",
   typeUrl: TYPE_URLS.BITMAP,
-  build: (store, dir, training) => buildBitmap(store, dir, training),
+  build: async (store, dir, training) => buildBitmap(store, dir, await training.load()),
 };
 
 export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
@@ -77,7 +77,7 @@ export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
 export const INVERTED_PLUGIN: ScalarIndexPlugin = {
   indexType: "FTS",
   typeUrl: TYPE_URLS.FTS,
-  build: (store, dir, training, params) => buildInverted(store, dir, training, tokenizerParams(params)),
+  build: async (store, dir, training, params) => buildInverted(store, dir, await training.load(), tokenizerParams(params)),
 };
 
 /** Every scalar index kind lancets builds. */
