@@ -9,7 +9,7 @@ import type { IndexMetadata, LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { SeedPlugin, SeedWriter } from "../table/seeds.js";
 import { buildBitmap } from "./bitmap/build.js";
-import { BTREE_BATCH_SIZE, buildBTree } from "./btree/build.js";
+import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY_BYTES } from "./btree/build.js";
 import { buildInverted } from "./inverted/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
@@ -24,6 +24,12 @@ export interface IndexParams {
   useSeeds?: boolean;
   /** BTREE: rows per page (default 4096). */
   batchSize?: number;
+  /**
+   * BTREE: memory budget of one segment build in bytes (default 256 MiB, at
+   * least 1 MiB). Input past a quarter of it is sorted in runs spilled to
+   * temporary files under the segment folder and merged.
+   */
+  memoryBytes?: number;
   /** INVERTED / FTS tokenizer options (defaults are Lance's). */
   baseTokenizer?: "simple" | "whitespace" | "raw";
   language?: string;
@@ -58,7 +64,8 @@ function tokenizerParams(params: IndexParams): Partial<TokenizerParams> {
 export const BTREE_PLUGIN: ScalarIndexPlugin = {
   indexType: "BTREE",
   typeUrl: TYPE_URLS.BTREE,
-  build: async (store, dir, training, params) => buildBTree(store, dir, await training.load(), params.batchSize ?? BTREE_BATCH_SIZE),
+  build: (store, dir, training, params) =>
+    buildBTreeStreaming(store, dir, training, { batchSize: params.batchSize ?? BTREE_BATCH_SIZE, memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
 export const BITMAP_PLUGIN: ScalarIndexPlugin = {

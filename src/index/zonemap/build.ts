@@ -10,13 +10,13 @@
 // -0 < +0); zones holding NaNs get the statistics of stats.ts.
 
 import { Type, type Data, type DataType } from "apache-arrow";
-import { concatData, nullData, takeData } from "../../core/arrow-data.js";
+import { concatData, takeData } from "../../core/arrow-data.js";
 import { GrowableArray } from "../../core/growable-array.js";
 import { writeArrowFile } from "../../file/file-writer.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
 import { zoneMapDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
-import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import { DataCollector, tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
 import { valueAccess } from "../value-order.js";
@@ -167,29 +167,6 @@ export function scannedZones(training: TrainingData, rowsPerZone: number): { zon
     zones.map((z) => z.hasOrdinary),
   );
   return { zones, min, max, nullRowIds };
-}
-
-/** Concatenates many small Data as they come, a thousand at a time, so zones cost no object each. */
-class DataCollector {
-  private chunks: Data[] = [];
-  private pending: Data[] = [];
-
-  constructor(private readonly type: DataType) {}
-
-  push(data: Data): void {
-    this.pending.push(data);
-    if (this.pending.length >= 1024) this.flush();
-  }
-
-  private flush(): void {
-    if (this.pending.length > 0) this.chunks.push(concatData(this.pending));
-    this.pending = [];
-  }
-
-  finish(): Data {
-    this.flush();
-    return this.chunks.length > 0 ? concatData(this.chunks) : nullData(this.type, 0);
-  }
 }
 
 /**
