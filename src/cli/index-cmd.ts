@@ -16,6 +16,8 @@ export interface IndexCreateOptions {
   groupSize?: number;
   replace?: boolean;
   rowsPerZone?: number;
+  /** BTREE memory budget in bytes. */
+  memory?: number;
   seeds?: boolean;
   workers?: number;
   redis?: string;
@@ -49,7 +51,9 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
       ...(options.name ? { name: options.name } : {}),
       ...(options.groupSize ? { fragmentGroupSize: options.groupSize } : { minGroups: workers }),
       replace: options.replace ?? false,
-      ...(options.rowsPerZone || options.seeds ? { params: { ...(options.rowsPerZone ? { rowsPerZone: options.rowsPerZone } : {}), ...(options.seeds ? { useSeeds: true } : {}) } } : {}),
+      ...(options.rowsPerZone || options.seeds || options.memory
+        ? { params: { ...(options.rowsPerZone ? { rowsPerZone: options.rowsPerZone } : {}), ...(options.seeds ? { useSeeds: true } : {}), ...(options.memory ? { memoryBytes: options.memory } : {}) } }
+        : {}),
       uri,
       executor,
       onProgress: progress.onProgress,

@@ -24,6 +24,15 @@ function parsePositive(value: string): number {
   return n;
 }
 
+/** A byte size: 1048576, 64MiB, 1.5GiB, 512KiB (binary units; KB/MB/GB read as the same). */
+function parseSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\s*$/i.exec(value);
+  if (!m) throw new InvalidArgumentError("expected a size such as 64MiB, 1GiB or a number of bytes");
+  const unit = m[2]!.toLowerCase()[0] ?? "";
+  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * scale);
+}
+
 function parseVersion(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("a version is a positive integer");
@@ -131,6 +140,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--name <name>", "index name (default <column>_idx)")
     .option("--group-size <n>", "fragments per segment (default: at least one group per worker)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)
+    .option("--memory <size>", "BTREE: memory budget per segment build, e.g. 64MiB (default 256MiB); past it, sorted runs are spilled to temporary files", parseSize)
     .option("--seeds", "ZONEMAP: plant zone-map seeds in data files appended later, so `index optimize` need not rescan them")
     .option("--replace", "replace an existing index of the same name")
     .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
@@ -138,7 +148,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
     .option("--timeout <seconds>", "with --redis: withdraw the build if it has not finished by then (Ctrl-C withdraws it too)", parsePositive)
     .option("--no-progress", "do not draw progress bars")
-    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean; timeout?: number }) => {
+    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; memory?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean; timeout?: number }) => {
       await runIndexCreate(uri, opts, print, printError);
     });
   index

@@ -1,7 +1,8 @@
 // Writes an Arrow table as a standalone Lance file (index files, and any file
 // whose schema is its own): field ids are assigned depth-first from 0.
 
-import type { Data, Table } from "apache-arrow";
+import type { Data, Schema, Table } from "apache-arrow";
+import { LanceError } from "../core/errors.js";
 import { concatData, dataByteLength, nullData } from "../core/arrow-data.js";
 import { utf8Encode } from "../core/bytes.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
@@ -41,4 +42,49 @@ export async function writeArrowFile(store: ObjectStore, path: string, table: Ta
   const bytes = encodeArrowFile(table, options);
   await store.put(path, bytes);
   return bytes.byteLength;
+}
+
+/**
+ * Encodes a standalone Lance file page by page, as rows arrive: each added
+ * page becomes one page of every column, so only the encoded pages are held.
+ * The bytes equal encodeArrowFile's for the same rows with rowsPerPage set to
+ * the page size.
+ */
+export class PagedFileEncoder {
+  private readonly columns: EncodedColumn[][] = [];
+  private numRows = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly options: Omit<ArrowFileOptions, "rowsPerPage"> = {},
+  ) {}
+
+  /** Adds one page: the Data of each top-level field, of equal lengths. */
+  addPage(datas: readonly Data[]): void {
+    const fileVersion = this.options.fileVersion ?? "2.0";
+    this.schema.fields.forEach((field, k) => {
+      const part = compactData(datas[k]!);
+      const encoded = fileVersion === "2.0" ? encodeFieldV20(field.name, part) : encodeFieldV21(field.name, part, fileVersion);
+      const merged = this.columns[k];
+      if (!merged) this.columns[k] = encoded;
+      else encoded.forEach((c, i) => merged[i]!.pages.push(...c.pages));
+    });
+    this.numRows += datas[0]?.length ?? 0;
+  }
+
+  finish(): Uint8Array {
+    const fileVersion = this.options.fileVersion ?? "2.0";
+    if (this.numRows === 0) throw new LanceError("INTERNAL", "a paged file needs at least one row");
+    const schemaMetadata: Record<string, Uint8Array> = {};
+    for (const [k, v] of this.schema.metadata) schemaMetadata[k] = utf8Encode(v);
+    for (const [k, v] of Object.entries(this.options.metadata ?? {})) schemaMetadata[k] = utf8Encode(v);
+    return encodeLanceFile({
+      fileVersion,
+      fields: arrowToLanceFields(this.schema),
+      schemaMetadata,
+      numRows: this.numRows,
+      columns: this.columns.flat(),
+      globalBuffers: this.options.globalBuffers ?? [],
+    });
+  }
 }

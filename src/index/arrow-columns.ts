@@ -1,6 +1,7 @@
 // Small Arrow column builders shared by the index writers.
 
-import { Binary, Field, makeData, RecordBatch, Schema, Struct, Table, Uint32, Uint64, type Data } from "apache-arrow";
+import { Binary, Field, makeData, RecordBatch, Schema, Struct, Table, Uint32, Uint64, type Data, type DataType } from "apache-arrow";
+import { concatData, nullData } from "../core/arrow-data.js";
 
 export function uint32Data(values: ArrayLike<number>): Data {
   return makeData({ type: new Uint32(), length: values.length, nullCount: 0, data: Uint32Array.from(values) });
@@ -38,4 +39,27 @@ export function tableOf(columns: { name: string; data: Data; nullable: boolean }
   const length = columns[0]?.data.length ?? 0;
   const struct = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: columns.map((c) => c.data) });
   return new Table([new RecordBatch(schema, struct)]);
+}
+
+/** Concatenates many small Data as they come, a thousand at a time, so zones cost no object each. */
+export class DataCollector {
+  private chunks: Data[] = [];
+  private pending: Data[] = [];
+
+  constructor(private readonly type: DataType) {}
+
+  push(data: Data): void {
+    this.pending.push(data);
+    if (this.pending.length >= 1024) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length > 0) this.chunks.push(concatData(this.pending));
+    this.pending = [];
+  }
+
+  finish(): Data {
+    this.flush();
+    return this.chunks.length > 0 ? concatData(this.chunks) : nullData(this.type, 0);
+  }
 }

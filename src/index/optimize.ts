@@ -16,10 +16,10 @@ import { SEED_KEY_PREFIX } from "../table/seeds.js";
 import { segmentFromBuilt, type IndexSegment } from "./segment.js";
 import type { IndexParams, ScalarIndexPlugin } from "./plugins.js";
 import { commitExistingIndexSegments, createIndexUncommitted, removeSegmentFiles, segmentDir } from "./segments-api.js";
-import { loadTrainingData } from "./training.js";
+import { resolveColumn, streamTrainingData } from "./training.js";
 import { openInvertedSegment } from "./inverted/read.js";
 import { decodeZoneMapSeed, parseSeedValue, seedHasStatistics, type HarvestedSeed } from "./zonemap/seed.js";
-import { DEFAULT_ROWS_PER_ZONE, scannedZones, writeZoneMapSegment, type ZoneRow } from "./zonemap/build.js";
+import { DEFAULT_ROWS_PER_ZONE, streamZones, writeZoneMapSegment, type ZoneRow } from "./zonemap/build.js";
 
 export interface OptimizeOptions {
   /** Only these indexes (default: all). */
@@ -82,7 +82,8 @@ async function optimizeZoneMap(ds: Snapshot, name: string, column: string, field
     }
   }
   const toScan = fragmentIds.filter((id) => !seeds.has(id));
-  const scanned = toScan.length > 0 ? scannedZones(await loadTrainingData(ds, column, toScan), rowsPerZone) : undefined;
+  const valueType = ds.schema.fields[resolveColumn(ds, column).index]!.type;
+  const scanned = toScan.length > 0 ? await streamZones(streamTrainingData(ds, column, toScan), valueType, rowsPerZone, false) : undefined;
   const zones: ZoneRow[] = [];
   const mins = [];
   const maxs = [];

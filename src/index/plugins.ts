@@ -9,11 +9,11 @@ import type { IndexMetadata, LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { SeedPlugin, SeedWriter } from "../table/seeds.js";
 import { buildBitmap } from "./bitmap/build.js";
-import { BTREE_BATCH_SIZE, buildBTree } from "./btree/build.js";
+import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY_BYTES } from "./btree/build.js";
 import { buildInverted } from "./inverted/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
-import type { TrainingData } from "./training.js";
+import type { TrainingInput } from "./training.js";
 import { buildZoneMap } from "./zonemap/build.js";
 import { createZoneMapSeedWriter } from "./zonemap/seed.js";
 
@@ -24,6 +24,12 @@ export interface IndexParams {
   useSeeds?: boolean;
   /** BTREE: rows per page (default 4096). */
   batchSize?: number;
+  /**
+   * BTREE: memory budget of one segment build in bytes (default 256 MiB, at
+   * least 1 MiB). Input past a quarter of it is sorted in runs spilled to
+   * temporary files under the segment folder and merged.
+   */
+  memoryBytes?: number;
   /** INVERTED / FTS tokenizer options (defaults are Lance's). */
   baseTokenizer?: "simple" | "whitespace" | "raw";
   language?: string;
@@ -38,8 +44,8 @@ export interface IndexParams {
 export interface ScalarIndexPlugin extends SeedPlugin {
   readonly indexType: ScalarIndexType;
   readonly typeUrl: string;
-  /** Writes the files of one segment under `dir` from its training data. */
-  build(store: ObjectStore, dir: string, training: TrainingData, params: IndexParams): Promise<BuiltSegmentFiles>;
+  /** Writes the files of one segment under `dir` from its training input (loaded whole or streamed, as the kind needs). */
+  build(store: ObjectStore, dir: string, training: TrainingInput, params: IndexParams): Promise<BuiltSegmentFiles>;
   createSeedWriter?(index: IndexMetadata, column: LanceField, arrowField: Field): SeedWriter | undefined;
 }
 
@@ -58,13 +64,14 @@ function tokenizerParams(params: IndexParams): Partial<TokenizerParams> {
 export const BTREE_PLUGIN: ScalarIndexPlugin = {
   indexType: "BTREE",
   typeUrl: TYPE_URLS.BTREE,
-  build: (store, dir, training, params) => buildBTree(store, dir, training, params.batchSize ?? BTREE_BATCH_SIZE),
+  build: (store, dir, training, params) =>
+    buildBTreeStreaming(store, dir, training, { batchSize: params.batchSize ?? BTREE_BATCH_SIZE, memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
 export const BITMAP_PLUGIN: ScalarIndexPlugin = {
   indexType: "BITMAP",
   typeUrl: TYPE_URLS.BITMAP,
-  build: (store, dir, training) => buildBitmap(store, dir, training),
+  build: async (store, dir, training) => buildBitmap(store, dir, await training.load()),
 };
 
 export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
@@ -77,7 +84,7 @@ export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
 export const INVERTED_PLUGIN: ScalarIndexPlugin = {
   indexType: "FTS",
   typeUrl: TYPE_URLS.FTS,
-  build: (store, dir, training, params) => buildInverted(store, dir, training, tokenizerParams(params)),
+  build: async (store, dir, training, params) => buildInverted(store, dir, await training.load(), tokenizerParams(params)),
 };
 
 /** Every scalar index kind lancets builds. */

@@ -12,7 +12,7 @@ import { commitTransaction, newTransactionUuid } from "../table/commit.js";
 import { Snapshot } from "../table/snapshot.js";
 import { pluginFor, type IndexParams, type ScalarIndexPlugin } from "./plugins.js";
 import { checkSegmentList, segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type IndexSegment } from "./segment.js";
-import { loadTrainingData, resolveColumn } from "./training.js";
+import { resolveColumn, trainingInput } from "./training.js";
 import { indexableType } from "./value-order.js";
 import { cleanupUnreferenced } from "../table/cleanup.js";
 
@@ -90,7 +90,7 @@ export async function createIndexUncommitted(
   checkNameFree(ds, name, lance.id, indexType);
   const params = options.params ?? {};
   let rowsDone = 0;
-  const training = await loadTrainingData(ds, column, fragmentIds, (rows) => {
+  const training = trainingInput(ds, column, fragmentIds, (rows) => {
     rowsDone += rows;
     options.onProgress?.(rowsDone);
   });

@@ -1,14 +1,16 @@
 // Index input: the values of one column over a set of fragments, live rows
 // only, with their row ids (row addresses, or stable row ids when the dataset
-// has them) and their physical offsets.
+// has them) and their physical offsets. Builders either load it whole
+// (loadTrainingData) or stream it batch by batch (streamTrainingData), fragment
+// by fragment and window by window as table scans read it.
 
-import type { Data } from "apache-arrow";
+import type { Data, DataType } from "apache-arrow";
 import { concatData, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
 import type { LanceField } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
-import { readFragmentColumns, readStableRowIds } from "../table/scan.js";
+import { readFragmentColumns, readStableRowIds, TableScanner } from "../table/scan.js";
 
 export interface FragmentRows {
   fragmentId: number;
@@ -63,4 +65,63 @@ export async function loadTrainingData(ds: Snapshot, column: string, fragmentIds
     at += part.length;
   }
   return { values: parts.length > 0 ? concatData(parts) : nullData(arrow.type, 0), rowIds, fragments };
+}
+
+/** Consecutive live rows of one fragment. */
+export interface TrainingBatch {
+  fragmentId: number;
+  values: Data;
+  rowIds: Float64Array;
+  /** Physical offsets of the rows in their fragment, ascending. */
+  offsets: Int32Array;
+}
+
+/** The training input of one segment, read on demand: whole, or as a stream of batches. */
+export interface TrainingInput {
+  /** The Arrow type of the values. */
+  readonly valueType: DataType;
+  load(): Promise<TrainingData>;
+  batches(): AsyncIterable<TrainingBatch>;
+}
+
+/** Rows per batch of a training stream (windows of the scan may be cut smaller). */
+export const TRAINING_BATCH_ROWS = 1 << 16;
+
+/** Low 32-bit words of UInt64 data (row addresses: the physical offsets). */
+function words32(data: Data): Uint32Array {
+  const v = data.values as ArrayBufferView;
+  return new Uint32Array(v.buffer, v.byteOffset, data.length * 2);
+}
+
+/**
+ * The batches of a column over `fragmentIds`, in that order: live rows only,
+ * read window by window, so memory holds one scan window at a time.
+ */
+export async function* streamTrainingData(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): AsyncGenerator<TrainingBatch> {
+  resolveColumn(ds, column);
+  const scanner = new TableScanner(ds, { columns: [column], fragmentIds: [...fragmentIds], withRowId: true, withRowAddress: true, batchSize: TRAINING_BATCH_ROWS });
+  for await (const batch of scanner) {
+    const [values, ids, addresses] = batch.data.children as [Data, Data, Data];
+    const n = batch.numRows;
+    const idWords = words32(ids);
+    const addrWords = words32(addresses);
+    const rowIds = new Float64Array(n);
+    const offsets = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      rowIds[i] = idWords[2 * i + 1]! * 0x1_0000_0000 + idWords[2 * i]!;
+      offsets[i] = addrWords[2 * i]!;
+    }
+    onRows?.(n);
+    yield { fragmentId: n > 0 ? addrWords[1]! : -1, values, rowIds, offsets };
+  }
+}
+
+/** The training input of a segment over `fragmentIds`; nothing is read until asked. */
+export function trainingInput(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): TrainingInput {
+  const { index } = resolveColumn(ds, column);
+  return {
+    valueType: ds.schema.fields[index]!.type,
+    load: () => loadTrainingData(ds, column, fragmentIds, onRows),
+    batches: () => streamTrainingData(ds, column, fragmentIds, onRows),
+  };
 }

@@ -201,7 +201,7 @@ export function valueAccess(data: Data): ValueAccess {
  * integers get their sign bit flipped, floats their total-order keys
  * (floatOrderKeys). undefined for other types.
  */
-function numericKeys(data: Data): { hi: Uint32Array; lo: Uint32Array } | undefined {
+export function numericKeys(data: Data): { hi: Uint32Array; lo: Uint32Array } | undefined {
   const type = data.type;
   const n = data.length;
   const id = type.typeId;

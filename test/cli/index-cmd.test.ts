@@ -85,3 +85,19 @@ test("index optimize reports seeds and scans", async () => {
   r = await run(["index", "optimize", path, "--name", "id_idx"]);
   assert.match(r.out, /every index was up to date/);
 });
+
+test("index create --memory sets the BTREE build budget", async () => {
+  const dir = tempDir();
+  const db = await connect(dir);
+  await db.createTable("t", indexTable(400));
+  const path = tablePath(dir, "t");
+  let r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--memory", "512KiB", "--workers", "1", "--no-progress"]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /memoryBytes must be a whole number of bytes, at least 1048576 \(1 MiB\), got 524288/);
+  r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--memory", "lots", "--workers", "1", "--no-progress"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /expected a size such as 64MiB/);
+  r = await run(["index", "create", path, "--column", "id", "--type", "btree", "--memory", "1.5MiB", "--workers", "1", "--no-progress"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created BTREE index "id_idx" on id: 1 segment, 400 rows/);
+});

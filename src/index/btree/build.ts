@@ -3,17 +3,28 @@
 //                      nulls first then ascending, cut into pages of batch_size rows
 //   page_lookup.lance  min T, max T, null_count UInt32, page_idx UInt32 -- one row per page
 //   metadata: batch_size, range_partitioned = "false"
+// Within a memory budget the input is streamed: while it fits, it is sorted in
+// memory as a whole; past the budget, sorted runs are spilled to temporary
+// files under the segment folder and merged, page_data written page by page as
+// the merge fills pages (external-sort.ts). Both give the same files.
 
-import { takeData } from "../../core/arrow-data.js";
-import { writeArrowFile } from "../../file/file-writer.js";
+import type { Data } from "apache-arrow";
+import { concatData, nullData, takeData } from "../../core/arrow-data.js";
+import { LanceError } from "../../core/errors.js";
+import { PagedFileEncoder, writeArrowFile } from "../../file/file-writer.js";
 import { btreeDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
-import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import { DataCollector, tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
-import type { TrainingData } from "../training.js";
+import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
+import { mergeRuns, reduceRuns, rowBytes, spillRun, type SortedRun, type SpillSpace } from "./external-sort.js";
 import { numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
 
 export const BTREE_BATCH_SIZE = 4096;
+/** Default memory budget of a BTREE build. */
+export const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
+/** The smallest budget a build accepts. */
+export const MIN_MEMORY_BYTES = 1024 * 1024;
 
 export async function buildBTree(store: ObjectStore, dir: string, training: TrainingData, batchSize = BTREE_BATCH_SIZE): Promise<BuiltSegmentFiles> {
   const n = training.rowIds.length;
@@ -45,13 +56,18 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
     for (let i = start; i < end; i++) if (access.isNull(order[i]!)) nulls++;
     nullCounts.push(nulls);
   }
+  return writePageLookup(store, dir, dataSize, takeData(training.values, firsts), takeData(training.values, lasts), nullCounts, batchSize);
+}
+
+async function writePageLookup(store: ObjectStore, dir: string, dataSize: number, min: Data, max: Data, nullCounts: number[], batchSize: number): Promise<BuiltSegmentFiles> {
+  const pages = nullCounts.length;
   const lookupSize = await writeArrowFile(
     store,
     `${dir}/page_lookup.lance`,
     tableOf(
       [
-        { name: "min", data: takeData(training.values, firsts), nullable: true },
-        { name: "max", data: takeData(training.values, lasts), nullable: true },
+        { name: "min", data: min, nullable: true },
+        { name: "max", data: max, nullable: true },
         { name: "null_count", data: uint32Data(nullCounts), nullable: false },
         { name: "page_idx", data: uint32Data(Array.from({ length: pages }, (_, i) => i)), nullable: false },
       ],
@@ -66,4 +82,96 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
     details: btreeDetails(),
     indexVersion: 0,
   };
+}
+
+export interface BTreeBuildOptions {
+  batchSize: number;
+  /** Memory budget in bytes for the rows held, sorted and merged. */
+  memoryBytes: number;
+  /** Most runs merged at once (default: what the budget holds). */
+  maxFanIn?: number;
+}
+
+/** A memory budget: a whole number of bytes, at least MIN_MEMORY_BYTES. */
+export function checkMemoryBytes(memoryBytes: unknown): number {
+  if (typeof memoryBytes !== "number" || !Number.isSafeInteger(memoryBytes) || memoryBytes < MIN_MEMORY_BYTES) {
+    throw new LanceError("INVALID_INPUT", `memoryBytes must be a whole number of bytes, at least ${MIN_MEMORY_BYTES} (1 MiB), got ${String(memoryBytes)}`);
+  }
+  return memoryBytes;
+}
+
+function concatBatches(batches: readonly TrainingBatch[], type: TrainingInput["valueType"]): TrainingData {
+  let n = 0;
+  for (const b of batches) n += b.rowIds.length;
+  const rowIds = new Float64Array(n);
+  let at = 0;
+  for (const b of batches) {
+    rowIds.set(b.rowIds, at);
+    at += b.rowIds.length;
+  }
+  return { values: batches.length > 0 ? concatData(batches.map((b) => b.values)) : nullData(type, 0), rowIds, fragments: [] };
+}
+
+/**
+ * A BTREE segment from streamed input within `memoryBytes`: the input is
+ * held until a quarter of the budget fills (sorting takes about three times
+ * the rows' bytes); if it all fits, the segment is built in memory, otherwise
+ * each quarter is sorted and spilled as a run, and the runs merged.
+ */
+export async function buildBTreeStreaming(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
+  const budget = checkMemoryBytes(options.memoryBytes);
+  const batchSize = options.batchSize;
+  const runBytes = Math.floor(budget / 4);
+  // chunks of 1/128 of the budget: the merge holds up to two per run it reads, so 32 runs fit a quarter
+  const chunkBytes = Math.floor(budget / 128);
+  const fanIn = options.maxFanIn ?? 32;
+  const space: SpillSpace = { store, dir: `${dir}/tmp-sort`, live: new Set(), written: 0 };
+  const runs: SortedRun[] = [];
+  let pending: TrainingBatch[] = [];
+  let pendingBytes = 0;
+  let bytesPerRow = 0;
+  const spill = async (): Promise<void> => {
+    const { values, rowIds } = concatBatches(pending, input.valueType);
+    pending = [];
+    pendingBytes = 0;
+    runs.push(await spillRun(space, values, rowIds, Math.max(1, Math.floor(chunkBytes / bytesPerRow))));
+  };
+  try {
+    for await (const batch of input.batches()) {
+      if (batch.rowIds.length === 0) continue;
+      const bytes = rowBytes(batch.values);
+      if (bytesPerRow === 0) {
+        bytesPerRow = bytes / batch.rowIds.length;
+        // the merge builds pages of batchSize rows from pieces, a few copies of a page at once
+        if (8 * batchSize * bytesPerRow > budget) {
+          throw new LanceError("INVALID_INPUT", `memoryBytes ${budget} is too small to build pages of ${batchSize} rows of about ${Math.ceil(bytesPerRow)} bytes each; give at least ${Math.ceil(8 * batchSize * bytesPerRow)} bytes`);
+        }
+      }
+      if (pendingBytes + bytes > runBytes && pending.length > 0) await spill();
+      pending.push(batch);
+      pendingBytes += bytes;
+    }
+    if (runs.length === 0) return await buildBTree(store, dir, concatBatches(pending, input.valueType), batchSize);
+    await spill();
+    const merged = await reduceRuns(space, runs, fanIn, Math.max(1, Math.floor(chunkBytes / bytesPerRow)));
+    const schema = tableOf([
+      { name: "values", data: nullData(input.valueType, 0), nullable: true },
+      { name: "ids", data: uint64Data([]), nullable: false },
+    ]).schema;
+    const encoder = new PagedFileEncoder(schema);
+    const mins = new DataCollector(input.valueType);
+    const maxs = new DataCollector(input.valueType);
+    const nullCounts: number[] = [];
+    await mergeRuns(space, merged, batchSize, (values, rowIds) => {
+      encoder.addPage([values, uint64Data(rowIds)]);
+      mins.push(takeData(values, Int32Array.of(0)));
+      maxs.push(takeData(values, Int32Array.of(values.length - 1)));
+      nullCounts.push(values.nullCount);
+    });
+    const bytes = encoder.finish();
+    await store.put(`${dir}/page_data.lance`, bytes);
+    return await writePageLookup(store, dir, bytes.byteLength, mins.finish(), maxs.finish(), nullCounts, batchSize);
+  } finally {
+    for (const path of space.live) await store.delete(path).catch(() => undefined);
+  }
 }

@@ -9,16 +9,16 @@
 // min and max follow the value order of value-order.ts (floats: total order,
 // -0 < +0); zones holding NaNs get the statistics of stats.ts.
 
-import { Type, type Data } from "apache-arrow";
-import { takeData } from "../../core/arrow-data.js";
+import { Type, type Data, type DataType } from "apache-arrow";
+import { concatData, takeData } from "../../core/arrow-data.js";
 import { GrowableArray } from "../../core/growable-array.js";
 import { writeArrowFile } from "../../file/file-writer.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
 import { zoneMapDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
-import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import { DataCollector, tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import type { BuiltSegmentFiles } from "../segment.js";
-import type { TrainingData } from "../training.js";
+import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
 import { valueAccess } from "../value-order.js";
 import { applyNaNRule } from "./stats.js";
 
@@ -32,8 +32,8 @@ export interface ZoneMapParams {
 }
 
 /** Lance's default for use_seeds: on for variable-width and wide fixed-width types. */
-export function defaultUseSeeds(data: Data): boolean {
-  const t = data.type;
+export function defaultUseSeeds(type: DataType): boolean {
+  const t = type;
   switch (t.typeId) {
     case Type.Utf8:
     case Type.LargeUtf8:
@@ -169,9 +169,103 @@ export function scannedZones(training: TrainingData, rowsPerZone: number): { zon
   return { zones, min, max, nullRowIds };
 }
 
-export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
+/**
+ * The zones of a stream of training batches, in O(zones) memory: each zone
+ * keeps only the rows that may hold its extremes (the first least and first
+ * greatest value, its last NaN and last null) until it closes. Equal to
+ * scannedZones over the same rows loaded whole.
+ */
+export async function streamZones(
+  batches: AsyncIterable<TrainingBatch>,
+  type: DataType,
+  rowsPerZone: number,
+  withNullRowIds: boolean,
+): Promise<{ zones: ZoneRow[]; min: Data; max: Data; nullRowIds: Float64Array }> {
+  const zones: ZoneRow[] = [];
+  const hasOrdinary: boolean[] = [];
+  const mins = new DataCollector(type);
+  const maxs = new DataCollector(type);
+  const nullRowIds = new GrowableArray(Float64Array);
+  let open: { fragmentId: number; firstOffset: number; lastOffset: number; rows: number; nullCount: number; nanCount: number; candidates: Data[] } | undefined;
+  const close = (): void => {
+    if (!open) return;
+    // the same choice as computeZones, over the candidates in row order
+    const all = concatData(open.candidates);
+    const access = valueAccess(all);
+    let minRow = -1;
+    let maxRow = -1;
+    let nanRow = -1;
+    let nullRow = -1;
+    for (let i = 0; i < all.length; i++) {
+      if (access.isNull(i)) {
+        nullRow = i;
+        continue;
+      }
+      if (access.isNaN(i)) {
+        nanRow = i;
+        continue;
+      }
+      if (minRow < 0 || access.compare(i, minRow) < 0) minRow = i;
+      if (maxRow < 0 || access.compare(i, maxRow) > 0) maxRow = i;
+    }
+    hasOrdinary.push(minRow >= 0);
+    if (nanRow >= 0) maxRow = nanRow;
+    if (minRow < 0 && nanRow >= 0) minRow = nanRow;
+    mins.push(takeData(all, Int32Array.of(minRow >= 0 ? minRow : Math.max(nullRow, 0))));
+    maxs.push(takeData(all, Int32Array.of(maxRow >= 0 ? maxRow : Math.max(nullRow, 0))));
+    zones.push({ fragmentId: open.fragmentId, zoneStart: open.firstOffset, zoneLength: open.lastOffset - open.firstOffset + 1, nullCount: open.nullCount, nanCount: open.nanCount });
+    open = undefined;
+  };
+  for await (const batch of batches) {
+    const access = valueAccess(batch.values);
+    const n = batch.values.length;
+    if (open && open.fragmentId !== batch.fragmentId) close();
+    for (let start = 0; start < n; ) {
+      open ??= { fragmentId: batch.fragmentId, firstOffset: batch.offsets[start]!, lastOffset: 0, rows: 0, nullCount: 0, nanCount: 0, candidates: [] };
+      const end = Math.min(n, start + rowsPerZone - open.rows);
+      let minRow = -1;
+      let maxRow = -1;
+      let nanRow = -1;
+      let nullRow = -1;
+      for (let row = start; row < end; row++) {
+        if (access.isNull(row)) {
+          open.nullCount++;
+          nullRow = row;
+          if (withNullRowIds) nullRowIds.push(batch.rowIds[row]!);
+          continue;
+        }
+        if (access.isNaN(row)) {
+          open.nanCount++;
+          nanRow = row;
+          continue;
+        }
+        if (minRow < 0 || access.compare(row, minRow) < 0) minRow = row;
+        if (maxRow < 0 || access.compare(row, maxRow) > 0) maxRow = row;
+      }
+      const picks = [...new Set([minRow, maxRow, nanRow, nullRow].filter((r) => r >= 0))].sort((a, b) => a - b);
+      open.candidates.push(takeData(batch.values, Int32Array.from(picks)));
+      open.rows += end - start;
+      open.lastOffset = batch.offsets[end - 1]!;
+      start = end;
+      if (open.rows === rowsPerZone) close();
+    }
+  }
+  close();
+  const { min, max } = applyNaNRule(mins.finish(), maxs.finish(), zones.map((z) => z.nanCount), hasOrdinary);
+  return { zones, min, max, nullRowIds: nullRowIds.toArray() };
+}
+
+export async function buildZoneMap(store: ObjectStore, dir: string, training: TrainingInput, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
   const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
-  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values);
+  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.valueType);
+  const { zones, min, max, nullRowIds } = await streamZones(training.batches(), training.valueType, rowsPerZone, params.nullBitmap === true);
+  return writeZoneMapSegment(store, dir, zones, min, max, { rowsPerZone, useSeeds, ...(params.nullBitmap ? { nullRowIds } : {}) });
+}
+
+/** The zone-map segment as built from the whole column in memory (the reference the stream is checked against). */
+export async function buildZoneMapInMemory(store: ObjectStore, dir: string, training: TrainingData, params: ZoneMapParams = {}): Promise<BuiltSegmentFiles> {
+  const rowsPerZone = params.rowsPerZone ?? DEFAULT_ROWS_PER_ZONE;
+  const useSeeds = params.useSeeds ?? defaultUseSeeds(training.values.type);
   const { zones, min, max, nullRowIds } = scannedZones(training, rowsPerZone);
   return writeZoneMapSegment(store, dir, zones, min, max, { rowsPerZone, useSeeds, ...(params.nullBitmap ? { nullRowIds } : {}) });
 }
