@@ -63,8 +63,8 @@ export class PagedFileEncoder {
   addPage(datas: readonly Data[]): void {
     const fileVersion = this.options.fileVersion ?? "2.0";
     this.schema.fields.forEach((field, k) => {
-      const part = compactData(datas[k]!);
-      const encoded = fileVersion === "2.0" ? encodeFieldV20(field.name, part) : encodeFieldV21(field.name, part, fileVersion);
+      const part = datas[k]!;
+      const encoded = encodeColumnPages(field.name, part, fileVersion, { rowsPerPage: Math.max(1, part.length) });
       const merged = this.columns[k];
       if (!merged) this.columns[k] = encoded;
       else encoded.forEach((c, i) => merged[i]!.pages.push(...c.pages));
