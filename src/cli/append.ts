@@ -6,6 +6,7 @@ import { Bool, DataType, Float64, Int64, Table, tableFromIPC, Type, Utf8, vector
 import { LanceError } from "../core/errors.js";
 import { openDataset, writeDataset } from "../node/open-dataset.js";
 import type { DataStorageVersion } from "../table/write.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 export interface AppendCliOptions {
   input: string;
@@ -181,7 +182,7 @@ function inferTable({ rows, lines }: JsonRows, path: string): Table {
   return new Table(columns);
 }
 
-export async function runAppend(uri: string, options: AppendCliOptions, print: (text: string) => void): Promise<void> {
+export async function runAppend(uri: string, options: AppendCliOptions & StorageCliOptions, print: (text: string) => void): Promise<void> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(options.input);
@@ -190,7 +191,7 @@ export async function runAppend(uri: string, options: AppendCliOptions, print: (
   }
   let existing;
   try {
-    existing = await openDataset(uri);
+    existing = await openDataset(uri, storageOf(options));
   } catch (err) {
     if (!(err instanceof LanceError && err.code === "NOT_FOUND")) throw err;
   }
@@ -206,6 +207,7 @@ export async function runAppend(uri: string, options: AppendCliOptions, print: (
     }
   }
   const written = await writeDataset(uri, table, {
+    ...storageOf(options),
     mode: existing ? "append" : "create",
     ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
     ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from "commander";
 import { openDataset } from "../node/open-dataset.js";
 import { formatTable } from "./output.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -23,8 +24,8 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-export async function runCleanup(uri: string, options: { olderThan?: number; dryRun?: boolean }, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runCleanup(uri: string, options: { olderThan?: number; dryRun?: boolean } & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const result = await ds.cleanup({ ...(options.olderThan !== undefined ? { olderThanMs: options.olderThan } : {}), dryRun: options.dryRun ?? false });
   if (result.files.length === 0) {
     print("nothing to remove");

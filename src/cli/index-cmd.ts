@@ -1,6 +1,7 @@
 // `lancets index create|list|drop`: scalar index segments from the command line.
 
 import { availableParallelism } from "node:os";
+import { InProcessExecutor } from "../distributed/in-process-executor.js";
 import type { IndexExecutor } from "../distributed/jobs.js";
 import { cleanupIndexFiles } from "../index/segments-api.js";
 import { BullMQExecutor } from "../node/bullmq.js";
@@ -8,6 +9,7 @@ import { LocalExecutor } from "../node/local-executor.js";
 import { openDataset } from "../node/open-dataset.js";
 import { formatTable, toJson } from "./output.js";
 import { buildProgress } from "./progress.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 export interface IndexCreateOptions {
   column: string;
@@ -27,10 +29,12 @@ export interface IndexCreateOptions {
   timeout?: number;
 }
 
-export async function runIndexCreate(uri: string, options: IndexCreateOptions, print: (text: string) => void, status: (text: string) => void = print): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runIndexCreate(uri: string, options: IndexCreateOptions & StorageCliOptions, print: (text: string) => void, status: (text: string) => void = print): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const started = Date.now();
-  const workers = options.workers ?? availableParallelism();
+  // worker threads open local datasets only; an object-store dataset is built in this process
+  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !/^file:\/\//i.test(uri);
+  const workers = remote && !options.redis ? 1 : (options.workers ?? availableParallelism());
   // Ctrl-C withdraws a distributed build, so no worker that connects later commits it
   const cancel = new AbortController();
   const onInterrupt = (): void => cancel.abort();
@@ -43,7 +47,9 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
         signal: cancel.signal,
         onStatus: status,
       })
-    : new LocalExecutor({ maxConcurrency: workers });
+    : remote
+      ? new InProcessExecutor()
+      : new LocalExecutor({ maxConcurrency: workers });
   const progress = buildProgress(options.progress !== false, `${options.type.toUpperCase()} on ${options.column}`);
   let next;
   try {
@@ -67,8 +73,8 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions, p
   print(`created ${index.indexType} index "${name}" on ${options.column}: ${index.segments.length} segment${index.segments.length === 1 ? "" : "s"}, ${index.numIndexedRows} rows, version ${next.version} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-export async function runIndexList(uri: string, options: { json?: boolean }, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runIndexList(uri: string, options: { json?: boolean } & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const indices = ds.describeIndices();
   if (options.json) {
     print(toJson(indices));
@@ -86,22 +92,22 @@ export async function runIndexList(uri: string, options: { json?: boolean }, pri
   );
 }
 
-export async function runIndexDrop(uri: string, options: { name: string }, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runIndexDrop(uri: string, options: { name: string } & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const next = await ds.dropIndex(options.name);
   print(`dropped index "${options.name}": version ${next.version}`);
 }
 
-export async function runIndexCleanup(uri: string, options: { olderThanSeconds?: number; olderThan?: number; dryRun?: boolean }, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runIndexCleanup(uri: string, options: { olderThanSeconds?: number; olderThan?: number; dryRun?: boolean } & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const olderThanMs = options.olderThan ?? (options.olderThanSeconds ?? 3600) * 1000;
   const removed = await cleanupIndexFiles(ds, { olderThanMs, dryRun: options.dryRun ?? false });
   const verb = options.dryRun ? "would remove" : "removed";
   print(removed.length === 0 ? "nothing to remove" : `${verb} ${removed.length} uncommitted segment${removed.length === 1 ? "" : "s"}: ${removed.join(", ")}`);
 }
 
-export async function runIndexOptimize(uri: string, options: { name?: string }, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runIndexOptimize(uri: string, options: { name?: string } & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const { dataset, indices } = await ds.optimizeIndices(options.name ? { names: [options.name] } : {});
   if (indices.length === 0) {
     print("no indices");

@@ -5,6 +5,7 @@ import { describeFlags } from "../format/table/feature-flags.js";
 import { openDataset } from "../node/open-dataset.js";
 import type { Dataset } from "../dataset/dataset.js";
 import { formatBytes, formatTable, toJson } from "./output.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 export interface InspectOptions {
   json?: boolean;
@@ -32,8 +33,8 @@ export function inspectReport(ds: Dataset): Record<string, unknown> {
   };
 }
 
-export async function runInspect(uri: string, options: InspectOptions, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri, options.version === undefined ? {} : { version: options.version });
+export async function runInspect(uri: string, options: InspectOptions & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, { ...storageOf(options), ...(options.version === undefined ? {} : { version: options.version }) });
   if (options.json) {
     print(toJson(inspectReport(ds)));
     return;

@@ -11,6 +11,7 @@ import { runWorker } from "./worker-cmd.js";
 import { parseDuration, runCleanup } from "./cleanup.js";
 import { runDemo } from "./demo.js";
 import { LANCETS_VERSION } from "../table/writer-version.js";
+import { collectStorageOption, STORAGE_OPTION_HELP } from "./storage.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -65,7 +66,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .argument("<uri>", "dataset path or file:// URI")
     .option("--json", "print JSON instead of text")
     .option("--version <n>", "inspect this version instead of the latest", parseVersion)
-    .action(async (uri: string, opts: { json?: boolean; version?: number }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; json?: boolean; version?: number }) => {
       await runInspect(uri, opts, print);
     });
   program
@@ -77,7 +79,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--version <n>", "read this version instead of the latest", parseVersion)
     .option("--row-address", "add the _rowaddr column")
     .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
-    .action(async (uri: string, opts: { columns?: string; limit?: number; version?: number; json?: boolean; rowAddress?: boolean }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; columns?: string; limit?: number; version?: number; json?: boolean; rowAddress?: boolean }) => {
       await runScan(uri, opts, print);
     });
   program
@@ -93,7 +96,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--count", "print the number of matching rows")
     .option("--no-index", "evaluate the filter on every row instead of asking index segments")
     .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
-    .action(async (uri: string, opts: { filter: string; columns?: string; limit?: number; version?: number; rowAddress?: boolean; explain?: boolean; count?: boolean; index?: boolean; json?: boolean }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; filter: string; columns?: string; limit?: number; version?: number; rowAddress?: boolean; explain?: boolean; count?: boolean; index?: boolean; json?: boolean }) => {
       await runScan(uri, opts, print);
     });
   program
@@ -103,7 +107,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .requiredOption("--input <file>", "data.arrow (IPC file or stream) or data.jsonl")
     .option("--data-storage-version <v>", "file format of a new dataset: 2.0, 2.1 or 2.2 (default 2.2)")
     .option("--max-rows-per-file <n>", "rows per data file", parseCount)
-    .action(async (uri: string, opts: { input: string; dataStorageVersion?: string; maxRowsPerFile?: number }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; input: string; dataStorageVersion?: string; maxRowsPerFile?: number }) => {
       await runAppend(uri, opts, print);
     });
   program
@@ -116,7 +121,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--limit <n>", "rows to return (default 10)", parseCount)
     .option("--filter <sql>", "rank only the rows matching this filter")
     .option("--json", "print one JSON object per row (64-bit integers as numbers when exact, as strings beyond 2^53)")
-    .action(async (uri: string, query: string, opts: { column?: string; columns?: string; limit?: number; json?: boolean; filter?: string }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, query: string, opts: { storageOption?: Record<string, string>; column?: string; columns?: string; limit?: number; json?: boolean; filter?: string }) => {
       await runSearch(uri, query, opts, print);
     });
   program
@@ -127,7 +133,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .argument("<uri>", "dataset path or file:// URI")
     .option("--older-than <duration>", "only files older than this: 30s, 15m, 1h, 7d (default 1h)", parseDuration)
     .option("--dry-run", "list what would be removed, remove nothing")
-    .action(async (uri: string, opts: { olderThan?: number; dryRun?: boolean }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; olderThan?: number; dryRun?: boolean }) => {
       await runCleanup(uri, opts, print);
     });
   const index = program.command("index").description("scalar index segments: create, list, optimize, drop, cleanup");
@@ -143,12 +150,13 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--memory <size>", "BTREE: memory budget per segment build, e.g. 64MiB (default 256MiB); past it, sorted runs are spilled to temporary files", parseSize)
     .option("--seeds", "ZONEMAP: plant zone-map seeds in data files appended later, so `index optimize` need not rescan them")
     .option("--replace", "replace an existing index of the same name")
-    .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
+    .option("--workers <n>", "worker threads on this machine (default: the number of cores; datasets in object stores are built in this process unless --redis is given)", parsePositive)
     .option("--redis <url>", "build on `lancets worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
     .option("--timeout <seconds>", "with --redis: withdraw the build if it has not finished by then (Ctrl-C withdraws it too)", parsePositive)
     .option("--no-progress", "do not draw progress bars")
-    .action(async (uri: string, opts: { column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; memory?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean; timeout?: number }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; column: string; type: string; name?: string; groupSize?: number; rowsPerZone?: number; memory?: number; seeds?: boolean; replace?: boolean; workers?: number; redis?: string; prefix?: string; progress?: boolean; timeout?: number }) => {
       await runIndexCreate(uri, opts, print, printError);
     });
   index
@@ -156,7 +164,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .description("list indices with their segments and coverage")
     .argument("<uri>", "dataset path or file:// URI")
     .option("--json", "print JSON")
-    .action(async (uri: string, opts: { json?: boolean }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; json?: boolean }) => {
       await runIndexList(uri, opts, print);
     });
   index
@@ -164,7 +173,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .description("index the fragments each index does not cover yet (zone maps from seeds where planted)")
     .argument("<uri>", "dataset path or file:// URI")
     .option("--name <name>", "only this index")
-    .action(async (uri: string, opts: { name?: string }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; name?: string }) => {
       await runIndexOptimize(uri, opts, print);
     });
   index
@@ -174,7 +184,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--older-than-seconds <n>", "only directories whose newest file is older than this (default 3600)", parseCount)
     .option("--older-than <duration>", "the same as a duration: 30s, 15m, 1h, 7d", parseDuration)
     .option("--dry-run", "list what would be removed, remove nothing")
-    .action(async (uri: string, opts: { olderThanSeconds?: number; olderThan?: number; dryRun?: boolean }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; olderThanSeconds?: number; olderThan?: number; dryRun?: boolean }) => {
       await runIndexCleanup(uri, opts, print);
     });
   program
@@ -193,7 +204,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .description("remove every segment of an index")
     .argument("<uri>", "dataset path or file:// URI")
     .requiredOption("--name <name>", "index name")
-    .action(async (uri: string, opts: { name: string }) => {
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; name: string }) => {
       await runIndexDrop(uri, opts, print);
     });
   return program;

@@ -4,6 +4,7 @@
 import type { Table } from "apache-arrow";
 import { openDataset } from "../node/open-dataset.js";
 import { formatTable, toJson } from "./output.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 export interface ScanCliOptions {
   columns?: string;
@@ -38,8 +39,8 @@ export function formatRows(table: Table): string {
   return formatTable(names, rows);
 }
 
-export async function runScan(uri: string, options: ScanCliOptions, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri, options.version === undefined ? {} : { version: options.version });
+export async function runScan(uri: string, options: ScanCliOptions & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, { ...storageOf(options), ...(options.version === undefined ? {} : { version: options.version }) });
   if (options.filter !== undefined && options.explain) {
     print(await ds.explain(options.filter));
     return;

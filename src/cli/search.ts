@@ -2,6 +2,7 @@
 
 import { openDataset } from "../node/open-dataset.js";
 import { formatRows } from "./scan.js";
+import { storageOf, type StorageCliOptions } from "./storage.js";
 
 export interface SearchCliOptions {
   column?: string;
@@ -11,8 +12,8 @@ export interface SearchCliOptions {
   filter?: string;
 }
 
-export async function runSearch(uri: string, query: string, options: SearchCliOptions, print: (text: string) => void): Promise<void> {
-  const ds = await openDataset(uri);
+export async function runSearch(uri: string, query: string, options: SearchCliOptions & StorageCliOptions, print: (text: string) => void): Promise<void> {
+  const ds = await openDataset(uri, storageOf(options));
   const columns = options.columns?.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
   const table = await ds
     .scan({
