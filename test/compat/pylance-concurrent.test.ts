@@ -3,31 +3,22 @@
 // each engine reads every version the other wrote as the other does.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { openDataset } from "../../src/lancets.js";
 import { textTable } from "../helpers/oracle.js";
-import { Pylance, pylanceSkipReason } from "../helpers/pylance.js";
-import { tempDir } from "../helpers/tmp.js";
+import { pylanceSession } from "../helpers/pylance.js";
 
-const skip = pylanceSkipReason();
-let py: Pylance;
-let dir: string;
-
-before(() => {
-  if (skip) return;
-  py = Pylance.start();
-  dir = tempDir("lancets-pylance-concurrent-");
-});
-after(() => py?.close());
+const session = pylanceSession("lancets-pylance-concurrent-");
+const { skip } = session;
 
 describe("lancets and pylance 14 writing at once", { skip }, () => {
   test("appends and index segment commits from both engines lose nothing; every version reads the same in both", async () => {
-    const uri = `${dir}/shared`;
+    const uri = `${session.dir}/shared`;
     const ROWS = 50;
-    await py.write(uri, textTable(600), { max_rows_per_file: 200 });
+    await session.py.write(uri, textTable(600), { max_rows_per_file: 200 });
     // the index segments are built first, then committed while the other engine appends
     const ours = await (await openDataset(uri)).createIndexUncommitted("id", "BTREE", { name: "id_idx", fragmentIds: [0, 1] });
-    const theirs = await py.createIndexUncommitted(uri, "category", "BITMAP", [0, 1, 2], { name: "category_idx" });
+    const theirs = await session.py.createIndexUncommitted(uri, "category", "BITMAP", [0, 1, 2], { name: "category_idx" });
 
     // Each round, lancets opens the dataset, then both engines write at once: whichever commits
     // second finds its version taken and commits on top of the other's.
@@ -41,8 +32,8 @@ describe("lancets and pylance 14 writing at once", { skip }, () => {
           if (k === 4) await stale.commitExistingIndexSegments("id_idx", "id", [ours]);
         })(),
         (async () => {
-          await py.write(uri, textTable(ROWS, 1000 + k * ROWS), {}, "append");
-          if (k === 4) await py.commitExistingIndexSegments(uri, "category_idx", "category", [theirs]);
+          await session.py.write(uri, textTable(ROWS, 1000 + k * ROWS), {}, "append");
+          if (k === 4) await session.py.commitExistingIndexSegments(uri, "category_idx", "category", [theirs]);
         })(),
       ]);
     }
@@ -55,16 +46,16 @@ describe("lancets and pylance 14 writing at once", { skip }, () => {
     const expected = [...Array.from({ length: 600 }, (_, i) => i), ...Array.from({ length: 8 * ROWS }, (_, i) => 1000 + i), ...Array.from({ length: 8 * ROWS }, (_, i) => 2000 + i)];
     assert.equal(seen.size, expected.length);
     for (const id of expected) assert.ok(seen.has(String(id)), `row ${id} lost`);
-    assert.equal(await py.countRows(uri), expected.length);
+    assert.equal(await session.py.countRows(uri), expected.length);
     assert.deepEqual(ds.describeIndices().map((i) => [i.name, i.segments.length]), [["category_idx", 1], ["id_idx", 1]]);
-    assert.deepEqual((await py.indices(uri)).map((i) => i.name).sort(), ["category_idx", "id_idx"]);
+    assert.deepEqual((await session.py.indices(uri)).map((i) => i.name).sort(), ["category_idx", "id_idx"]);
 
     // every version, as each engine sees it
     const writers: string[] = [];
     for (let v = 1; v <= ds.version; v++) {
       const ours = await ds.checkout(v);
       writers.push(ours.manifest.writerVersion?.library ?? "?");
-      const summary = await py.request<{ count_rows: number; fragments: { id: number }[] }>("summary", { uri, version: v });
+      const summary = await session.py.request<{ count_rows: number; fragments: { id: number }[] }>("summary", { uri, version: v });
       assert.equal(ours.countRows(), summary.count_rows, `version ${v}: rows`);
       assert.deepEqual(ours.fragments().map((f) => f.id), summary.fragments.map((f) => f.id), `version ${v}: fragments`);
     }
@@ -74,7 +65,7 @@ describe("lancets and pylance 14 writing at once", { skip }, () => {
     assert.ok(switches >= 8, `writers by version: ${writers.join(" ")}`);
     assert.ok(onTop > 0, `lancets committed on top of a version pylance wrote during its append in ${onTop} of 8 rounds`);
     for (const filter of ["id < 300", "category = 'c2'", "id >= 2100 AND category = 'c1'"]) {
-      assert.equal(await ds.countRows(filter), await py.countRows(uri, filter), filter);
+      assert.equal(await ds.countRows(filter), await session.py.countRows(uri, filter), filter);
     }
   });
 });

@@ -7,23 +7,14 @@
 // finalizes: lancets refuses to commit them.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Table } from "apache-arrow";
 import { isLanceError, openDataset, type IndexSegment } from "../../src/lancets.js";
 import { textTable } from "../helpers/oracle.js";
-import { Pylance, pylanceSkipReason, type PylanceSegment } from "../helpers/pylance.js";
-import { tempDir } from "../helpers/tmp.js";
+import { type PylanceSegment, pylanceSession } from "../helpers/pylance.js";
 
-const skip = pylanceSkipReason();
-let py: Pylance;
-let dir: string;
-
-before(() => {
-  if (skip) return;
-  py = Pylance.start();
-  dir = tempDir("lancets-pylance-mixed-");
-});
-after(() => py?.close());
+const session = pylanceSession("lancets-pylance-mixed-");
+const { skip } = session;
 
 /** pylance's segment as lancets' segment JSON. */
 function fromPylance(s: PylanceSegment, column: string, indexType: IndexSegment["indexType"]): IndexSegment {
@@ -81,10 +72,10 @@ async function assertBothUse(uri: string, c: MixedCase, label: string): Promise<
   assert.equal(described.numUnindexedRows, 0, `${label}: every fragment indexed`);
   for (const filter of c.filters) {
     assert.match(await ds.explain(filter), new RegExp(`${c.type} index ${c.column}_idx, exact, 2 segments`), `${label}: ${filter}`);
-    assert.match(await py.explain(uri, { filter }), new RegExp(`ScalarIndexQuery: .*@${c.column}_idx\\(${c.planName}\\)`), `${label}: ${filter}`);
-    const full = sortedIds(await py.toTable(uri, { filter, columns: ["id"], use_scalar_index: false }));
+    assert.match(await session.py.explain(uri, { filter }), new RegExp(`ScalarIndexQuery: .*@${c.column}_idx\\(${c.planName}\\)`), `${label}: ${filter}`);
+    const full = sortedIds(await session.py.toTable(uri, { filter, columns: ["id"], use_scalar_index: false }));
     assert.ok(full.length > 0, `${label}: ${filter} matches rows`);
-    assert.deepEqual(sortedIds(await py.toTable(uri, { filter, columns: ["id"] })), full, `${label}: ${filter}: pylance`);
+    assert.deepEqual(sortedIds(await session.py.toTable(uri, { filter, columns: ["id"] })), full, `${label}: ${filter}: pylance`);
     assert.deepEqual(sortedIds(await ds.scan({ filter, columns: ["id"] }).toArrow()), full, `${label}: ${filter}: lancets`);
   }
 }
@@ -95,10 +86,10 @@ async function assertSameSearch(uri: string, label: string): Promise<void> {
   assert.equal(fts.segments.length, 2);
   assert.ok(fts.segments.every((s) => s.ignored === undefined), `${label}: lancets uses both segments`);
   for (const query of ["running", "delta echo", "number 1234"]) {
-    const plan = await py.explain(uri, { full_text_query: query, columns: ["id"] });
+    const plan = await session.py.explain(uri, { full_text_query: query, columns: ["id"] });
     assert.match(plan, /MatchQuery/, `${label}: ${query}: ${plan}`);
     assert.doesNotMatch(plan, /FlatMatchQuery/, `${label}: ${query}: ${plan}`);
-    const theirs = await py.toTable(uri, { full_text_query: query, columns: ["id"], limit: 5000 });
+    const theirs = await session.py.toTable(uri, { full_text_query: query, columns: ["id"], limit: 5000 });
     const ours = await ds.scan({ fullTextSearch: { query }, columns: ["id"], limit: 5000 }).toArrow();
     const scores = (t: Table): Map<string, number> => new Map(Array.from({ length: t.numRows }, (_, i) => [String(t.getChild("id")!.get(i)), t.getChild("_score")!.get(i) as number]));
     const a = scores(ours);
@@ -111,9 +102,9 @@ async function assertSameSearch(uri: string, label: string): Promise<void> {
 
 describe("one index from segments built by pylance 14 and by lancets", { skip }, () => {
   test("on a dataset with stable row ids, pylance's BTREE segments hold row addresses and lancets' row ids: lancets refuses to commit them together", async () => {
-    const uri = `${dir}/stable`;
-    await py.write(uri, textTable(1200), { max_rows_per_file: 300, enable_stable_row_ids: true });
-    const theirs = await py.createIndexUncommitted(uri, "id", "BTREE", [0, 1], { name: "id_idx" });
+    const uri = `${session.dir}/stable`;
+    await session.py.write(uri, textTable(1200), { max_rows_per_file: 300, enable_stable_row_ids: true });
+    const theirs = await session.py.createIndexUncommitted(uri, "id", "BTREE", [0, 1], { name: "id_idx" });
     assert.equal(theirs.index_version, 1);
     const ds = await openDataset(uri);
     const ours = await ds.createIndexUncommitted("id", "BTREE", { name: "id_idx", fragmentIds: [2, 3] });
@@ -125,22 +116,22 @@ describe("one index from segments built by pylance 14 and by lancets", { skip },
     // each engine's segments alone are fine
     await ds.commitExistingIndexSegments("id_idx", "id", [fromPylance(theirs, "id", "BTREE")]);
     assert.match(await (await openDataset(uri)).explain("id < 100"), /BTREE index id_idx, exact, 1 segment/);
-    assert.equal(await (await openDataset(uri)).countRows("id < 100"), await py.countRows(uri, "id < 100"));
+    assert.equal(await (await openDataset(uri)).countRows("id < 100"), await session.py.countRows(uri, "id < 100"));
   });
 
   for (const committer of ["lancets", "pylance"] as const) {
     test(`BTREE, BITMAP${committer === "pylance" ? " and INVERTED" : " (INVERTED: by pylance)"} segments from both engines, committed by ${committer}`, async () => {
-      const uri = `${dir}/mixed_${committer}`;
-      await py.write(uri, textTable(3000), { max_rows_per_file: 500 });
-      await py.delete(uri, "id % 19 = 4");
+      const uri = `${session.dir}/mixed_${committer}`;
+      await session.py.write(uri, textTable(3000), { max_rows_per_file: 500 });
+      await session.py.delete(uri, "id % 19 = 4");
       const ds = await openDataset(uri);
       const all: MixedCase[] = [...CASES, { column: "text", pylanceType: "INVERTED", type: "FTS", planName: "", filters: [] }];
       for (const c of all) {
         const name = `${c.column}_idx`;
-        const theirs = await py.createIndexUncommitted(uri, c.column, c.pylanceType, [0, 1, 2], { name });
+        const theirs = await session.py.createIndexUncommitted(uri, c.column, c.pylanceType, [0, 1, 2], { name });
         const ours = await ds.createIndexUncommitted(c.column, c.pylanceType, { name, fragmentIds: [3, 4, 5] });
         if (committer === "pylance") {
-          await py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
+          await session.py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
         } else if (c.type === "FTS") {
           // pylance leaves an uncommitted full-text segment in a staging layout that only its own commit finalizes
           assert.ok(theirs.files.every((f) => f.path.startsWith("staging/")), JSON.stringify(theirs.files));
@@ -148,7 +139,7 @@ describe("one index from segments built by pylance 14 and by lancets", { skip },
             (await openDataset(uri)).commitExistingIndexSegments(name, c.column, [fromPylance(theirs, c.column, c.type), ours]),
             (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /staging layout of an uncommitted Lance 14 full-text segment/.test(e.message),
           );
-          await py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
+          await session.py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
         } else {
           await (await openDataset(uri)).commitExistingIndexSegments(name, c.column, [fromPylance(theirs, c.column, c.type), ours]);
         }

@@ -5,31 +5,22 @@
 // versions. File version 2.3 ("next") is refused with NOT_SUPPORTED.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Field, Int64, LargeBinary, RecordBatch, Schema, Table, vectorFromArray } from "apache-arrow";
 import { isLanceError, openDataset } from "../../src/lancets.js";
 import { describeFlags } from "../../src/format/table/feature-flags.js";
 import { largeValuesTable, typeMatrixTable } from "../helpers/matrix.js";
 import { textTable, wideTable } from "../helpers/oracle.js";
-import { Pylance, pylanceSkipReason } from "../helpers/pylance.js";
-import { tempDir } from "../helpers/tmp.js";
+import { pylanceSession } from "../helpers/pylance.js";
 import { assertSameRows } from "../helpers/values.js";
 
-const skip = pylanceSkipReason();
-let py: Pylance;
-let dir: string;
-
-before(() => {
-  if (skip) return;
-  py = Pylance.start();
-  dir = tempDir("lancets-pylance-read-");
-});
-after(() => py?.close());
+const session = pylanceSession("lancets-pylance-read-");
+const { skip } = session;
 
 async function assertSameAsPylance(uri: string, label: string, version?: number): Promise<Table> {
   let ds = await openDataset(uri);
   if (version !== undefined) ds = await ds.checkout(version);
-  const summary = await py.request<{ version: number; data_storage_version: string; count_rows: number; fragments: { id: number; physical_rows: number; num_deletions: number }[] }>("summary", { uri, version });
+  const summary = await session.py.request<{ version: number; data_storage_version: string; count_rows: number; fragments: { id: number; physical_rows: number; num_deletions: number }[] }>("summary", { uri, version });
   assert.equal(ds.version, summary.version, `${label}: version`);
   assert.equal(ds.dataStorageVersion, summary.data_storage_version, `${label}: data storage version`);
   assert.equal(ds.countRows(), summary.count_rows, `${label}: countRows`);
@@ -39,7 +30,7 @@ async function assertSameAsPylance(uri: string, label: string, version?: number)
     `${label}: fragments`,
   );
   const ours = await ds.scan({ withRowId: true, withRowAddress: true }).toArrow();
-  const theirs = await py.toTable(uri, { with_row_id: true, with_row_address: true, version });
+  const theirs = await session.py.toTable(uri, { with_row_id: true, with_row_address: true, version });
   const columns = ds.schema.fields.map((f) => f.name);
   assert.deepEqual(columns, theirs.schema.fields.map((f) => f.name).filter((n) => !n.startsWith("_")), `${label}: column names`);
   assertSameRows(ours, theirs, "_rowid", [...columns, "_rowaddr"], label);
@@ -51,13 +42,13 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     const label = version ?? "default";
 
     test(`every type and shape in several fragments with deletions, file version ${label}`, async () => {
-      const uri = `${dir}/types_${label}`;
+      const uri = `${session.dir}/types_${label}`;
       const matrixVersion = version ?? "2.2";
       const options = { max_rows_per_file: 400, ...(version ? { data_storage_version: version } : {}) };
-      const written = await py.write(uri, typeMatrixTable(700, 0, matrixVersion), options);
+      const written = await session.py.write(uri, typeMatrixTable(700, 0, matrixVersion), options);
       assert.equal(written.data_storage_version, version ?? "2.2", "pylance 14's default file version");
-      await py.write(uri, typeMatrixTable(200, 700, matrixVersion), options, "append");
-      await py.delete(uri, "id % 9 = 4 OR id BETWEEN 100 AND 180");
+      await session.py.write(uri, typeMatrixTable(200, 700, matrixVersion), options, "append");
+      await session.py.delete(uri, "id % 9 = 4 OR id BETWEEN 100 AND 180");
       const ds = await openDataset(uri);
       assert.ok(ds.fragments().length >= 3, `${ds.fragments().length} fragments`);
       assert.deepEqual(describeFlags(ds.manifest.readerFeatureFlags), ["DELETION_FILES"]);
@@ -68,20 +59,20 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
 
   test("long strings, 32 KiB binaries, 128-wide vectors and nested columns", async () => {
     for (const version of ["2.0", "2.2"]) {
-      await py.write(`${dir}/large_${version}`, largeValuesTable(60, 0), { data_storage_version: version });
-      await assertSameAsPylance(`${dir}/large_${version}`, `large ${version}`);
-      await py.write(`${dir}/wide_${version}`, wideTable(800), { data_storage_version: version, max_rows_per_file: 300 });
-      await assertSameAsPylance(`${dir}/wide_${version}`, `wide ${version}`);
+      await session.py.write(`${session.dir}/large_${version}`, largeValuesTable(60, 0), { data_storage_version: version });
+      await assertSameAsPylance(`${session.dir}/large_${version}`, `large ${version}`);
+      await session.py.write(`${session.dir}/wide_${version}`, wideTable(800), { data_storage_version: version, max_rows_per_file: 300 });
+      await assertSameAsPylance(`${session.dir}/wide_${version}`, `wide ${version}`);
     }
   });
 
   test("stable row ids through update, delete, append and compaction; every older version too", async () => {
-    const uri = `${dir}/stable`;
-    await py.write(uri, textTable(1200), { enable_stable_row_ids: true, max_rows_per_file: 400 });
-    await py.update(uri, { score: "score * -1" }, "id % 10 = 3");
-    await py.delete(uri, "id % 7 = 2");
-    await py.write(uri, textTable(300, 1200), { max_rows_per_file: 400 }, "append");
-    const compacted = await py.compact(uri, { target_rows_per_fragment: 5000 });
+    const uri = `${session.dir}/stable`;
+    await session.py.write(uri, textTable(1200), { enable_stable_row_ids: true, max_rows_per_file: 400 });
+    await session.py.update(uri, { score: "score * -1" }, "id % 10 = 3");
+    await session.py.delete(uri, "id % 7 = 2");
+    await session.py.write(uri, textTable(300, 1200), { max_rows_per_file: 400 }, "append");
+    const compacted = await session.py.compact(uri, { target_rows_per_fragment: 5000 });
     assert.ok(compacted.fragments_removed > 0, "compaction rewrote fragments");
     const ds = await openDataset(uri);
     assert.ok(describeFlags(ds.manifest.readerFeatureFlags).includes("STABLE_ROW_IDS"));
@@ -93,26 +84,26 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
   });
 
   test("update and compaction without stable row ids", async () => {
-    const uri = `${dir}/updated`;
-    await py.write(uri, textTable(900), { max_rows_per_file: 300, data_storage_version: "2.1" });
-    await py.update(uri, { category: "'changed'", score: "score + 1000" }, "id % 4 = 1");
-    await py.delete(uri, "id % 13 = 0");
+    const uri = `${session.dir}/updated`;
+    await session.py.write(uri, textTable(900), { max_rows_per_file: 300, data_storage_version: "2.1" });
+    await session.py.update(uri, { category: "'changed'", score: "score + 1000" }, "id % 4 = 1");
+    await session.py.delete(uri, "id % 13 = 0");
     await assertSameAsPylance(uri, "after update");
-    await py.compact(uri, { target_rows_per_fragment: 2000 });
+    await session.py.compact(uri, { target_rows_per_fragment: 2000 });
     await assertSameAsPylance(uri, "after compaction");
   });
 
   for (const version of ["2.1", "2.2"]) {
     test(`blob columns are refused with NOT_SUPPORTED naming the column; the other columns read as pylance reads them, ${version}`, async () => {
-      const uri = `${dir}/blob_${version}`;
+      const uri = `${session.dir}/blob_${version}`;
       const ids = Array.from({ length: 40 }, (_, i) => BigInt(i));
       const table = new Table({ id: vectorFromArray(ids, new Int64()), blob: vectorFromArray(ids.map((i) => Uint8Array.from({ length: 50 + Number(i) }, (_, k) => k & 255)), new LargeBinary()) });
       const schema = new Schema([table.schema.fields[0]!, new Field("blob", new LargeBinary(), true, new Map([["lance-encoding:blob", "true"]]))]);
-      await py.write(uri, new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data))), { data_storage_version: version });
+      await session.py.write(uri, new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data))), { data_storage_version: version });
       const ds = await openDataset(uri);
       await assert.rejects(async () => ds.scan().toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /column "blob" is a blob column/.test(e.message));
       const ours = await ds.scan({ columns: ["id"], withRowId: true, filter: "id >= 7" }).toArrow();
-      const theirs = await py.toTable(uri, { columns: ["id"], with_row_id: true, filter: "id >= 7" });
+      const theirs = await session.py.toTable(uri, { columns: ["id"], with_row_id: true, filter: "id >= 7" });
       assert.equal(ours.numRows, 33);
       assertSameRows(ours, theirs, "_rowid", ["id"], `blob ${version}`);
     });
@@ -120,14 +111,14 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
 
   for (const version of ["2.3", "next"]) {
     test(`file version ${version} is refused with NOT_SUPPORTED naming the file format`, async () => {
-      const uri = `${dir}/v23_${version}`;
-      const written = await py.write(uri, textTable(100), { data_storage_version: version });
+      const uri = `${session.dir}/v23_${version}`;
+      const written = await session.py.write(uri, textTable(100), { data_storage_version: version });
       assert.equal(written.data_storage_version, "2.3");
       const ds = await openDataset(uri);
       assert.equal(ds.dataStorageVersion, "2.3");
       await assert.rejects(ds.scan().toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /encodings23/.test(e.message) && /file format 2\.3/.test(e.message));
       await assert.rejects(ds.append(textTable(10, 100)), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /file format 2\.3, which lancets does not write/.test(e.message));
-      assert.equal((await py.summary(uri)).count_rows, 100, "nothing appended");
+      assert.equal((await session.py.summary(uri)).count_rows, 100, "nothing appended");
     });
   }
 });

@@ -5,24 +5,15 @@
 // name) each zone map is built from its own column's seeds.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Table } from "apache-arrow";
 import { openDataset } from "../../src/lancets.js";
 import { LanceFileReader } from "../../src/file/file-reader.js";
 import { textTable } from "../helpers/oracle.js";
-import { Pylance, pylanceSkipReason } from "../helpers/pylance.js";
-import { tempDir } from "../helpers/tmp.js";
+import { pylanceSession } from "../helpers/pylance.js";
 
-const skip = pylanceSkipReason();
-let py: Pylance;
-let dir: string;
-
-before(() => {
-  if (skip) return;
-  py = Pylance.start();
-  dir = tempDir("lancets-pylance-seeds-");
-});
-after(() => py?.close());
+const session = pylanceSession("lancets-pylance-seeds-");
+const { skip } = session;
 
 async function seedKeys(uri: string, fragmentId: number): Promise<Record<string, string>> {
   const ds = await openDataset(uri);
@@ -37,8 +28,8 @@ async function seedKeys(uri: string, fragmentId: number): Promise<Record<string,
 async function assertSameCounts(uri: string, filters: string[], label: string): Promise<void> {
   const ds = await openDataset(uri);
   for (const filter of filters) {
-    const full = await py.request<number>("count_rows", { uri, filter });
-    const scan = (await py.toTable(uri, { filter, columns: ["id"], use_scalar_index: false })).numRows;
+    const full = await session.py.request<number>("count_rows", { uri, filter });
+    const scan = (await session.py.toTable(uri, { filter, columns: ["id"], use_scalar_index: false })).numRows;
     assert.ok(scan > 0, `${label}: ${filter} matches rows`);
     assert.equal(full, scan, `${label}: ${filter}: pylance`);
     assert.equal(await ds.countRows(filter), scan, `${label}: ${filter}: lancets`);
@@ -54,10 +45,10 @@ function renamedTable(n: number, start: number): Table {
 
 describe("zone-map seeds between lancets and pylance 14", { skip }, () => {
   test("pylance's two-part seeds are harvested by lancets; pylance extends a zone map over lancets' seeded appends", async () => {
-    const uri = `${dir}/seeds`;
-    await py.write(uri, textTable(1000), { max_rows_per_file: 500 });
-    await py.createScalarIndex(uri, "text", "ZONEMAP");
-    await py.write(uri, textTable(300, 1000), {}, "append");
+    const uri = `${session.dir}/seeds`;
+    await session.py.write(uri, textTable(1000), { max_rows_per_file: 500 });
+    await session.py.createScalarIndex(uri, "text", "ZONEMAP");
+    await session.py.write(uri, textTable(300, 1000), {}, "append");
     assert.deepEqual(await seedKeys(uri, 2), { "lance.seed.text": "1:8192" }, "pylance 14 plants a two-part seed");
     const { indices } = await (await openDataset(uri)).optimizeIndices();
     assert.deepEqual(indices.map((i) => [i.name, i.fragments, i.fragmentsFromSeeds]), [["text_idx", [2], 1]]);
@@ -66,23 +57,23 @@ describe("zone-map seeds between lancets and pylance 14", { skip }, () => {
 
     await (await openDataset(uri)).append(textTable(300, 2000));
     assert.deepEqual(await seedKeys(uri, 3), { "lance.seed.text": "1:8192" }, "lancets plants the same form");
-    await py.optimizeIndices(uri);
-    const covered = (await py.indices(uri)).filter((i) => i.name === "text_idx").flatMap((i) => i.fragment_ids);
+    await session.py.optimizeIndices(uri);
+    const covered = (await session.py.indices(uri)).filter((i) => i.name === "text_idx").flatMap((i) => i.fragment_ids);
     assert.ok(covered.includes(3), `pylance's zone map covers lancets' fragment: ${covered.join(",")}`);
-    assert.match(await py.explain(uri, { filter: "text >= 'juliet'" }), /ScalarIndexQuery: .*@text_idx\(ZoneMap\)/);
+    assert.match(await session.py.explain(uri, { filter: "text >= 'juliet'" }), /ScalarIndexQuery: .*@text_idx\(ZoneMap\)/);
     await assertSameCounts(uri, [...filters, "text = 'hotel juliet running number 2007'"], "extended by pylance");
   });
 
   test("after renames (one column taking another's old name) each zone map is built from its own column's seeds", async () => {
-    const uri = `${dir}/renamed`;
-    await py.write(uri, textTable(1000), { max_rows_per_file: 500 });
-    await py.createScalarIndex(uri, "text", "ZONEMAP");
-    await py.createScalarIndex(uri, "category", "ZONEMAP", { name: "category_zm" });
-    await py.write(uri, textTable(300, 1000), {}, "append");
+    const uri = `${session.dir}/renamed`;
+    await session.py.write(uri, textTable(1000), { max_rows_per_file: 500 });
+    await session.py.createScalarIndex(uri, "text", "ZONEMAP");
+    await session.py.createScalarIndex(uri, "category", "ZONEMAP", { name: "category_zm" });
+    await session.py.write(uri, textTable(300, 1000), {}, "append");
     assert.deepEqual(await seedKeys(uri, 2), { "lance.seed.text": "1:8192", "lance.seed.category": "2:8192" });
     // the text column takes the name "category": fragment 2's seed of that name holds the other column's zones
-    await py.alterColumns(uri, [{ path: "category", name: "label" }, { path: "text", name: "category" }]);
-    await py.write(uri, renamedTable(300, 2000), {}, "append");
+    await session.py.alterColumns(uri, [{ path: "category", name: "label" }, { path: "text", name: "category" }]);
+    await session.py.write(uri, renamedTable(300, 2000), {}, "append");
     await (await openDataset(uri)).append(renamedTable(300, 3000));
     const { indices } = await (await openDataset(uri)).optimizeIndices();
     const byName = new Map(indices.map((i) => [i.name, i]));

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { tableFromIPC, tableToIPC, type Table } from "apache-arrow";
 import { tempDir } from "./tmp.js";
 
@@ -194,4 +195,31 @@ export class Pylance {
   close(): void {
     this.child.stdin.end();
   }
+}
+
+/**
+ * One pylance process and a temporary directory for a test file: started
+ * before its tests when the environment is there, closed after them. `skip`
+ * says why the file's tests cannot run otherwise.
+ */
+export function pylanceSession(prefix: string): { readonly skip: string | undefined; readonly py: Pylance; readonly dir: string } {
+  const skip = pylanceSkipReason();
+  let py: Pylance | undefined;
+  let dir = "";
+  before(() => {
+    if (skip) return;
+    py = Pylance.start();
+    dir = tempDir(prefix);
+  });
+  after(() => py?.close());
+  return {
+    skip,
+    get py(): Pylance {
+      if (!py) throw new Error("pylance is not running");
+      return py;
+    },
+    get dir(): string {
+      return dir;
+    },
+  };
 }
