@@ -1,7 +1,6 @@
 // `lancets index create|list|drop`: scalar index segments from the command line.
 
 import { availableParallelism } from "node:os";
-import { InProcessExecutor } from "../distributed/in-process-executor.js";
 import type { IndexExecutor } from "../distributed/jobs.js";
 import { cleanupIndexFiles } from "../index/segments-api.js";
 import { BullMQExecutor } from "../node/bullmq.js";
@@ -32,9 +31,7 @@ export interface IndexCreateOptions {
 export async function runIndexCreate(uri: string, options: IndexCreateOptions & StorageCliOptions, print: (text: string) => void, status: (text: string) => void = print): Promise<void> {
   const ds = await openDataset(uri, storageOf(options));
   const started = Date.now();
-  // worker threads open local datasets only; an object-store dataset is built in this process
-  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !/^file:\/\//i.test(uri);
-  const workers = remote && !options.redis ? 1 : (options.workers ?? availableParallelism());
+  const workers = options.workers ?? availableParallelism();
   // Ctrl-C withdraws a distributed build, so no worker that connects later commits it
   const cancel = new AbortController();
   const onInterrupt = (): void => cancel.abort();
@@ -47,9 +44,7 @@ export async function runIndexCreate(uri: string, options: IndexCreateOptions & 
         signal: cancel.signal,
         onStatus: status,
       })
-    : remote
-      ? new InProcessExecutor()
-      : new LocalExecutor({ maxConcurrency: workers });
+    : new LocalExecutor({ maxConcurrency: workers });
   const progress = buildProgress(options.progress !== false, `${options.type.toUpperCase()} on ${options.column}`);
   let next;
   try {

@@ -150,7 +150,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--memory <size>", "BTREE: memory budget per segment build, e.g. 64MiB (default 256MiB); past it, sorted runs are spilled to temporary files", parseSize)
     .option("--seeds", "ZONEMAP: plant zone-map seeds in data files appended later, so `index optimize` need not rescan them")
     .option("--replace", "replace an existing index of the same name")
-    .option("--workers <n>", "worker threads on this machine (default: the number of cores; datasets in object stores are built in this process unless --redis is given)", parsePositive)
+    .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)
     .option("--redis <url>", "build on `lancets worker` processes through BullMQ on this Redis (redis://host:port)")
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
     .option("--timeout <seconds>", "with --redis: withdraw the build if it has not finished by then (Ctrl-C withdraws it too)", parsePositive)

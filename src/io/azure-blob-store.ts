@@ -85,6 +85,7 @@ export function parseAzureUri(uri: string): AzureLocation {
 
 export class AzureBlobStore implements ObjectStore {
   readonly uri: string;
+  readonly storageOptions: Readonly<StorageOptions>;
   readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
   private readonly containerClient: Azure.ContainerClient;
   private readonly location: AzureLocation;
@@ -96,6 +97,7 @@ export class AzureBlobStore implements ObjectStore {
   private readonly requestTimeoutMs: number;
 
   private constructor(sdk: typeof Azure, uri: string, location: AzureLocation, options: StorageOptions, tuning: UploadTuning) {
+    this.storageOptions = Object.freeze({ ...options });
     this.location = location;
     this.uri = uri.replace(/\/+$/, "");
     const useEmulator = optionFlag(options, AZURE_OPTION_NAMES.useEmulator, false);

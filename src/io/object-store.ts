@@ -36,6 +36,12 @@ export interface ObjectMeta {
 export interface ObjectStore {
   /** Human-readable location of the root, used in messages. */
   readonly uri: string;
+  /**
+   * For stores reached over the network: the storage options (as resolved when
+   * the store was opened, credentials included) with which another thread of
+   * this process opens the same location. Never sent to other machines.
+   */
+  readonly storageOptions?: Readonly<Record<string, string>>;
   /** Size in bytes; NOT_FOUND if the object does not exist. */
   size(path: string): Promise<number>;
   /**

@@ -78,6 +78,7 @@ export function parseS3Uri(uri: string): S3Location {
 
 export class S3Store implements ObjectStore {
   readonly uri: string;
+  readonly storageOptions: Readonly<StorageOptions>;
   readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
   private readonly sdk: typeof S3;
   private readonly client: S3.S3Client;
@@ -90,6 +91,7 @@ export class S3Store implements ObjectStore {
   private readonly requestTimeoutMs: number;
 
   private constructor(sdk: typeof S3, location: S3Location, options: StorageOptions, tuning: UploadTuning) {
+    this.storageOptions = Object.freeze({ ...options });
     this.sdk = sdk;
     this.location = location;
     this.uri = `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ""}`;

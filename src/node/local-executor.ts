@@ -34,9 +34,8 @@ export class LocalExecutor implements IndexExecutor {
   }
 
   async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
-      throw new LanceError("NOT_SUPPORTED", `worker threads reach datasets by local path or file:// URI, not ${job.uri}`);
-    }
+    // threads of this process open an object-store dataset with the options its store was opened with
+    const storageOptions = ds.store.storageOptions;
     const { Piscina } = await import("piscina");
     const pool = new Piscina({ filename: workerFile(), maxThreads: Math.min(this.maxConcurrency, job.tasks.length), minThreads: 1 });
     const segments: IndexSegment[] = [];
@@ -46,7 +45,7 @@ export class LocalExecutor implements IndexExecutor {
           const { port1, port2 } = new MessageChannel();
           port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
           try {
-            const payload: WorkerTask = { task, port: port2 };
+            const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}) };
             const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
             segments.push(segment);
             onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });

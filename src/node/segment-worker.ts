@@ -9,11 +9,13 @@ import { openDataset } from "./open-dataset.js";
 export interface WorkerTask {
   task: SegmentBuildTask;
   port?: MessagePort;
+  /** For object-store datasets: the options the caller's store was opened with (this process only). */
+  storageOptions?: Record<string, string>;
 }
 
-export default async function buildSegment({ task, port }: WorkerTask): Promise<IndexSegment> {
+export default async function buildSegment({ task, port, storageOptions }: WorkerTask): Promise<IndexSegment> {
   try {
-    const ds = await openDataset(task.uri, { version: task.version });
+    const ds = await openDataset(task.uri, { version: task.version, ...(storageOptions ? { storageOptions } : {}) });
     return await runSegmentTask(ds.snapshot, task, ds.engine.indexPlugins, (rowsDone) => port?.postMessage({ rowsDone }));
   } finally {
     port?.close();

@@ -1,13 +1,17 @@
 // `--storage-option key=value` takes Lance's storage options on the command
 // line: every command that opens a dataset reaches an Azure container on
 // Azurite (loopback) with them, and a malformed one is an argument error.
+// Index builds on worker threads open the container with the options the
+// caller's store was opened with.
 
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { main } from "../../src/cli/main.js";
-import { openDataset } from "../../src/node/open-dataset.js";
+import { Table, vectorFromArray } from "apache-arrow";
+import { LocalExecutor } from "../../src/node/local-executor.js";
+import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { startAzurite, type AzureServer } from "../helpers/azurite.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -59,6 +63,18 @@ describe("--storage-option", () => {
     // what the command line wrote is the dataset the API opens with the same options
     const ds = await openDataset(uri, { storageOptions: server.storageOptions });
     assert.equal(ds.countRows(), 300);
+  });
+
+  test("worker threads build the segments of an az:// dataset, with the caller's storage options", async () => {
+    const uri = "az://cli/threads.lance";
+    const n = 4000;
+    const ids = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const ds = await writeDataset(uri, new Table({ id: vectorFromArray(Int32Array.from(ids)) }), { storageOptions: server.storageOptions, maxRowsPerFile: 1000 });
+    const indexed = await ds.createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ maxConcurrency: 2 }), fragmentGroupSize: 2 });
+    assert.equal(indexed.describeIndices()[0]!.segments.length, 2);
+    assert.match(await indexed.explain("id < 100"), /id_idx/);
+    assert.equal(await indexed.countRows("id < 100"), 100);
+    assert.equal(await indexed.countRows("id < 100", { useIndex: false }), 100);
   });
 
   test("without the options the dataset is not reached; a malformed option is an argument error", async () => {
