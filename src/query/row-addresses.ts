@@ -5,6 +5,7 @@
 // searched by bisection: memory grows with the number of runs, not rows, and
 // no JS Map (capped at 2^24 entries) is involved.
 
+import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { readDeletedOffsets } from "../table/deletions.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { readStableRowIds } from "../table/scan.js";
@@ -52,7 +53,7 @@ export class RowAddressIndex {
 
   /** The index over every live row of `ds`, or undefined on datasets whose row ids are row addresses. */
   static async build(ds: Snapshot): Promise<RowAddressIndex | undefined> {
-    if ((ds.manifest.readerFeatureFlags & 2n) === 0n) return undefined;
+    if ((ds.manifest.readerFeatureFlags & FLAG_STABLE_ROW_IDS) === 0n) return undefined;
     const firsts = new Column();
     const lengths = new Column();
     const addresses = new Column();

@@ -4,6 +4,7 @@
 import { Field, makeData, RecordBatch, Schema, Struct, Table, Uint64, type Data } from "apache-arrow";
 import { dataByteLength, nullData, takeData } from "../core/arrow-data.js";
 import { LanceError } from "../core/errors.js";
+import { lowerBound } from "../core/sorted-offsets.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { decodeRowIdSequence, fragmentRowIdSource } from "../format/table/row-ids.js";
 import type { DataFile, Fragment, LanceField, Manifest } from "../format/table/types.js";
@@ -271,18 +272,6 @@ export function nextWindowRows(bytesPerRow: number, batchSize: number): number {
   return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(MAX_WINDOW_ROWS, batchSize)));
 }
 
-/** The first index in sorted[from, to) whose value is at least `bound`, or `to`; never below from + 1. */
-function firstAtOrAbove(sorted: Int32Array, from: number, to: number, bound: number): number {
-  let lo = from + 1;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < bound) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * A scan without filter or full-text search: the rows of the projected
  * columns, fragment by fragment (query/scanner.ts adds filters and search).
@@ -336,7 +325,7 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
       for (let start = 0; start < numRows && remaining > 0; ) {
         let end = Math.min(numRows, start + remaining, start + windowRows);
         // with deletions the window is bounded in physical rows too
-        if (live) end = firstAtOrAbove(live, start, end, live[start]! + windowRows);
+        if (live) end = lowerBound(live, live[start]! + windowRows, start + 1, end);
         if (end - start > batchSize && end < numRows && end - start < remaining) end = start + Math.floor((end - start) / batchSize) * batchSize;
         const physicalStart = live ? live[start]! : start;
         const physicalEnd = live ? live[end - 1]! + 1 : end;

@@ -9,12 +9,9 @@ import { main } from "../../src/cli/main.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, textTable } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
-  return { code, out: lines.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { mergeErrors: true });
 
 test("lancets append creates from IPC, appends IPC stream and JSON lines", async () => {
   const dir = tempDir();

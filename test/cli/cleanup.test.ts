@@ -4,19 +4,14 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { main } from "../../src/cli/main.js";
 import { parseDuration } from "../../src/cli/cleanup.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { indexTable } from "../helpers/index-fixtures.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => errors.push(t));
-  return { code, out: lines.join("\n"), err: errors.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 test("durations", () => {
   assert.equal(parseDuration("1h"), 3_600_000);

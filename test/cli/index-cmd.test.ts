@@ -2,16 +2,12 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { main } from "../../src/cli/main.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { indexTable } from "../helpers/index-fixtures.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
-  return { code, out: lines.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { mergeErrors: true });
 
 test("index create, list and drop", async () => {
   const dir = tempDir();

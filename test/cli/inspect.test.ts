@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { main } from "../../src/cli/main.js";
 import { connect, lancedb, tablePath, textTable } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
 let path: string;
 let table: Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["createTable"]>>;
@@ -21,11 +21,7 @@ before(async () => {
   path = tablePath(dir, "t");
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => lines.push(t));
-  return { code, out: lines.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { mergeErrors: true });
 
 describe("lancets inspect", () => {
   test("--json equals lancedb's view", async () => {

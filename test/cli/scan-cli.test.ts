@@ -7,16 +7,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
-import { main } from "../../src/cli/main.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => out.push(t), (t) => err.push(t));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 test("scan --json | append round-trips Int64 values, exact beyond 2^53", async () => {
   const dir = tempDir();

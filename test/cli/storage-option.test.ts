@@ -8,19 +8,14 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { main } from "../../src/cli/main.js";
 import { Table, vectorFromArray } from "apache-arrow";
 import { LocalExecutor } from "../../src/node/local-executor.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { startAzurite, type AzureServer } from "../helpers/azurite.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => out.push(t), (t) => err.push(t));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 describe("--storage-option", () => {
   let server: AzureServer;

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { truncateSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { main } from "../../src/cli/main.js";
 import { LanceError } from "../../src/core/errors.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { parseFilter } from "../../src/query/filter-parse.js";
@@ -16,6 +15,7 @@ import { connect, tablePath } from "../helpers/oracle.js";
 import { indexTable } from "../helpers/index-fixtures.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { tempDir } from "../helpers/tmp.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 
 type LanceTable = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["createTable"]>>;
 
@@ -131,12 +131,7 @@ describe("filtered reads", () => {
   });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = await main(["node", "lancets", ...args], (t) => lines.push(t), (t) => errors.push(t));
-  return { code, out: lines.join("\n"), err: errors.join("\n") };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 describe("lancets query", () => {
   test("prints matching rows, the plan, the count", async () => {
