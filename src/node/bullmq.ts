@@ -219,7 +219,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const concurrency = options.concurrency ?? availableParallelism();
   const log = options.onEvent ?? (() => undefined);
   const { Piscina } = await import("piscina");
-    const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
+  const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
+  // The worker is ready once its first thread has loaded the segment builder: destroying a pool
+  // whose thread is still loading its modules aborts Node 20, so a SIGTERM right after "ready" must
+  // not find one loading.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: unknown): void => reject(err);
+    pool.once("workerCreate", () => {
+      pool.off("error", onError);
+      resolve();
+    });
+    pool.once("error", onError);
+  });
   const timing = { lockDuration: options.lockDuration ?? 60_000, stalledInterval: options.stalledInterval ?? 15_000 };
   const { Worker } = await loadBullMQ();
 
