@@ -63,6 +63,72 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectMeta[]>;
   /** Removes the object; succeeds when it is already gone. */
   delete(path: string): Promise<void>;
+  /**
+   * Starts writing one object piece by piece (S3 multipart, Azure blocks, a
+   * temporary file renamed at the end). Stores without it are written through
+   * `openObjectWriter`'s buffered fallback.
+   */
+  openWriter?(path: string): Promise<ObjectWriter>;
+}
+
+/**
+ * One object being written in pieces. Nothing is visible at `path` until
+ * `finish` succeeds, and then the whole object is (replacing any previous
+ * one); `abort` discards what was written. After a failed `write` or
+ * `finish` the caller calls `abort`.
+ */
+export interface ObjectWriter {
+  /** Appends bytes. The writer may upload as it goes; the caller may reuse `chunk` once the promise settles. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the object visible whole; returns its size in bytes. */
+  finish(): Promise<number>;
+  /** Discards the partial object (and any upload begun); succeeds when there is nothing to discard. */
+  abort(): Promise<void>;
+}
+
+/**
+ * A writer for `path`: the store's own when it has one, otherwise one that
+ * collects the pieces and puts the whole object on `finish`.
+ */
+export async function openObjectWriter(store: ObjectStore, path: string): Promise<ObjectWriter> {
+  if (store.openWriter) return await store.openWriter(path);
+  return new BufferedObjectWriter(store, path);
+}
+
+class BufferedObjectWriter implements ObjectWriter {
+  private pieces: Uint8Array[] = [];
+  private size = 0;
+  private done = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly path: string,
+  ) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw new LanceError("INTERNAL", `write to ${this.path} after the writer finished or aborted`);
+    this.pieces.push(chunk.slice());
+    this.size += chunk.byteLength;
+  }
+
+  async finish(): Promise<number> {
+    if (this.done) throw new LanceError("INTERNAL", `finish of ${this.path} after the writer finished or aborted`);
+    const whole = allocateReadBuffer(this.path, this.size);
+    let at = 0;
+    for (const piece of this.pieces) {
+      whole.set(piece, at);
+      at += piece.byteLength;
+    }
+    this.pieces = [];
+    await this.store.put(this.path, whole);
+    this.done = true;
+    return this.size;
+  }
+
+  async abort(): Promise<void> {
+    this.pieces = [];
+    this.done = true;
+  }
 }
 
 /** Joins store-relative path segments with "/". */
