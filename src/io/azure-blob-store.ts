@@ -2,29 +2,24 @@
 // @azure/storage-blob, loaded only when an az:// or abfs[s]:// location is
 // opened. Manifests are created with If-None-Match: * as Lance does; the loser
 // of a race gets 409 BlobAlreadyExists (or 412), which is a lost race, not a
-// failure. Blobs above a threshold are uploaded as blocks.
+// failure. Blobs above a threshold are uploaded as blocks, staged as they fill
+// and committed at the end: uncommitted blocks are never visible, and the
+// service discards them. The skeleton (keys, failures, range checks) is
+// RemoteObjectStore's; this file holds the Azure calls.
 
 import type * as Azure from "@azure/storage-blob";
 import { LanceError } from "../core/errors.js";
-import { checkReadLength, checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ReadOptions } from "./object-store.js";
+import { randomUUID } from "../core/random.js";
+import type { PartUpload } from "./part-writer.js";
+import { RemoteObjectStore, type RemoteListing, type RemoteObjectBody } from "./remote-object-store.js";
 import {
   checkEndpoint,
-  checkRangeArgs,
   DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MULTIPART_THRESHOLD_BYTES,
-  DEFAULT_PART_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_UPLOAD_CONCURRENCY,
-  discardBody,
   first,
   optionCount,
   optionDurationMs,
   optionFlag,
-  pastEnd,
-  readBody,
-  remoteError,
-  ShortBodyError,
-  withRetries,
   type RemoteFailure,
   type StorageOptions,
   type UploadTuning,
@@ -44,6 +39,8 @@ export const AZURE_OPTION_NAMES = {
 /** The development account every Azure emulator serves, with its published key. */
 const EMULATOR_ACCOUNT = "devstoreaccount1";
 const EMULATOR_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+/** Azure allows at most this many blocks in one blob. */
+const MAX_BLOCKS = 50_000;
 
 async function loadSdk(): Promise<typeof Azure> {
   try {
@@ -83,32 +80,15 @@ export function parseAzureUri(uri: string): AzureLocation {
   return { container: host.slice(0, at), prefix, ...(account ? { account } : {}) };
 }
 
-export class AzureBlobStore implements ObjectStore {
-  readonly uri: string;
-  readonly storageOptions: Readonly<StorageOptions>;
-  readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
+export class AzureBlobStore extends RemoteObjectStore {
   private readonly containerClient: Azure.ContainerClient;
-  private readonly location: AzureLocation;
-  private readonly endpoint: string;
-  private readonly maxAttempts: number;
-  private readonly multipartThresholdBytes: number;
-  private readonly partBytes: number;
-  private readonly uploadConcurrency: number;
-  private readonly requestTimeoutMs: number;
 
   private constructor(sdk: typeof Azure, uri: string, location: AzureLocation, options: StorageOptions, tuning: UploadTuning) {
-    this.storageOptions = Object.freeze({ ...options });
-    this.location = location;
-    this.uri = uri.replace(/\/+$/, "");
     const useEmulator = optionFlag(options, AZURE_OPTION_NAMES.useEmulator, false);
     const account = first(options, AZURE_OPTION_NAMES.account) ?? location.account ?? (useEmulator ? EMULATOR_ACCOUNT : undefined);
     if (account === undefined) {
       throw new LanceError("INVALID_INPUT", `${uri}: no storage account; set the storage option azure_storage_account_name (or AZURE_STORAGE_ACCOUNT_NAME)`);
     }
-    const key =
-      first(options, AZURE_OPTION_NAMES.key) ??
-      (useEmulator && account === EMULATOR_ACCOUNT ? EMULATOR_KEY : undefined);
-    const sas = first(options, AZURE_OPTION_NAMES.sas);
     const configured = first(options, AZURE_OPTION_NAMES.endpoint);
     let endpoint: string;
     if (configured !== undefined) {
@@ -119,12 +99,21 @@ export class AzureBlobStore implements ObjectStore {
     } else {
       endpoint = `https://${account}.blob.core.windows.net`;
     }
-    this.endpoint = endpoint;
-    this.maxAttempts = optionCount(options, "max_retries", DEFAULT_MAX_ATTEMPTS - 1) + 1;
-    this.multipartThresholdBytes = tuning.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
-    this.partBytes = tuning.partBytes ?? DEFAULT_PART_BYTES;
-    this.uploadConcurrency = tuning.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
-    this.requestTimeoutMs = optionDurationMs(options, "timeout", DEFAULT_REQUEST_TIMEOUT_MS);
+    super({
+      uri: uri.replace(/\/+$/, ""),
+      storageOptions: options,
+      rootPrefix: location.prefix,
+      containerLabel: `azure container ${location.container}`,
+      endpoint,
+      maxAttempts: optionCount(options, "max_retries", DEFAULT_MAX_ATTEMPTS - 1) + 1,
+      requestTimeoutMs: optionDurationMs(options, "timeout", DEFAULT_REQUEST_TIMEOUT_MS),
+      tuning,
+      maxParts: MAX_BLOCKS,
+    });
+    const key =
+      first(options, AZURE_OPTION_NAMES.key) ??
+      (useEmulator && account === EMULATOR_ACCOUNT ? EMULATOR_KEY : undefined);
+    const sas = first(options, AZURE_OPTION_NAMES.sas);
     let serviceUrl = endpoint;
     let credential: Azure.StorageSharedKeyCredential | Azure.AnonymousCredential;
     if (key !== undefined) {
@@ -161,146 +150,59 @@ export class AzureBlobStore implements ObjectStore {
     return new AzureBlobStore(await loadSdk(), uri, location, options, tuning);
   }
 
-  private blobName(path: string): string {
-    checkStorePath(path, this.uri);
-    return this.location.prefix ? `${this.location.prefix}/${path}` : path;
+  protected override failureOf(err: unknown): RemoteFailure {
+    return failureOf(err);
   }
 
-  private fail(err: unknown, operation: string, path: string): LanceError {
-    if (err instanceof LanceError) return err;
-    return remoteError(failureOf(err), {
-      container: `azure container ${this.location.container}`,
-      location: `${this.uri}/${path}`,
-      operation,
-      endpoint: this.endpoint,
-    });
+  protected override async headObject(name: string): Promise<number> {
+    return (await this.containerClient.getBlobClient(name).getProperties()).contentLength ?? 0;
   }
 
-  // The SDK retries requests and resumes broken downloads itself; a body that still comes up short is tried again.
-  private retryable = (err: unknown): boolean => err instanceof ShortBodyError;
-
-  async size(path: string): Promise<number> {
-    const blob = this.containerClient.getBlobClient(this.blobName(path));
-    try {
-      return (await blob.getProperties()).contentLength ?? 0;
-    } catch (err) {
-      throw this.fail(err, "stat", path);
-    }
+  // The SDK retries requests and resumes broken downloads itself; a body that still comes up short is tried again by the base.
+  protected override async getObject(name: string, range?: { byteOffset: number; byteLength: number }): Promise<RemoteObjectBody> {
+    const blob = this.containerClient.getBlobClient(name);
+    const got = range ? await blob.download(range.byteOffset, range.byteLength) : await blob.download(0);
+    const body = got.readableStreamBody ?? (got.blobBody ? await got.blobBody : undefined);
+    return { body, contentLength: got.contentLength ?? 0, contentRange: got.contentRange };
   }
 
-  private async body(response: Azure.BlobDownloadResponseParsed): Promise<unknown> {
-    return response.readableStreamBody ?? (response.blobBody ? await response.blobBody : undefined);
+  protected override async putObject(name: string, data: Uint8Array, ifAbsent: boolean): Promise<void> {
+    await this.containerClient.getBlockBlobClient(name).upload(data, data.byteLength, ifAbsent ? { conditions: { ifNoneMatch: "*" } } : {});
   }
 
-  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
-    const blob = this.containerClient.getBlobClient(this.blobName(path));
-    try {
-      return await withRetries(this.maxAttempts, this.retryable, async () => {
-        const got = await blob.download(0);
-        const size = got.contentLength ?? 0;
-        const body = await this.body(got);
-        try {
-          checkWholeRead(path, size, options, this.maxReadBytes);
-        } catch (err) {
-          discardBody(body);
-          throw err;
-        }
-        return readBody(`${this.uri}/${path}`, path, body, size, this.requestTimeoutMs);
-      });
-    } catch (err) {
-      throw this.fail(err, "read", path);
-    }
+  protected override async startUpload(name: string): Promise<PartUpload> {
+    const blob = this.containerClient.getBlockBlobClient(name);
+    // Block ids are per blob and must all have one length; a prefix of this upload's own
+    // keeps a concurrent writer of the same blob from replacing its blocks.
+    const upload = randomUUID();
+    const blockId = (partNumber: number): string => btoa(`${upload}-${String(partNumber).padStart(6, "0")}`);
+    return {
+      async uploadPart(partNumber, body) {
+        const id = blockId(partNumber);
+        await blob.stageBlock(id, body, body.byteLength);
+        return id;
+      },
+      async complete(ids) {
+        await blob.commitBlockList([...ids]);
+      },
+      // Uncommitted blocks are invisible and the service drops them; there is no request to discard them sooner.
+      async abort() {},
+    };
   }
 
-  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
-    const blob = this.containerClient.getBlobClient(this.blobName(path));
-    checkRangeArgs(path, byteOffset, byteLength);
-    checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
-    if (byteLength === 0) {
-      const size = await this.size(path);
-      if (byteOffset > size) throw pastEnd(path, byteOffset, byteLength, size);
-      return new Uint8Array(0);
-    }
-    try {
-      return await withRetries(this.maxAttempts, this.retryable, async () => {
-        let got: Azure.BlobDownloadResponseParsed;
-        try {
-          got = await blob.download(byteOffset, byteLength);
-        } catch (err) {
-          // 416: the range starts past the end
-          if (failureOf(err).status === 416) throw pastEnd(path, byteOffset, byteLength, await this.size(path));
-          throw err;
-        }
-        const body = await this.body(got);
-        // a range that starts at the end comes back as 206 with no bytes (Azurite); a range
-        // that runs past it comes back shortened
-        if ((got.contentLength ?? 0) < byteLength) {
-          discardBody(body);
-          const total = /\/(\d+)$/.exec(got.contentRange ?? "");
-          throw pastEnd(path, byteOffset, byteLength, total ? Number(total[1]) : await this.size(path));
-        }
-        return readBody(`${this.uri}/${path}`, path, body, byteLength, this.requestTimeoutMs);
-      });
-    } catch (err) {
-      throw this.fail(err, "read", path);
-    }
-  }
-
-  async put(path: string, data: Uint8Array): Promise<void> {
-    const blob = this.containerClient.getBlockBlobClient(this.blobName(path));
-    try {
-      await blob.uploadData(data, {
-        maxSingleShotSize: this.multipartThresholdBytes,
-        blockSize: this.partBytes,
-        concurrency: this.uploadConcurrency,
-      });
-    } catch (err) {
-      throw this.fail(err, "write", path);
-    }
-  }
-
-  async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    const blob = this.containerClient.getBlockBlobClient(this.blobName(path));
-    try {
-      await blob.upload(data, data.byteLength, { conditions: { ifNoneMatch: "*" } });
-      return true;
-    } catch (err) {
-      const f = failureOf(err);
-      // 409 BlobAlreadyExists (Azurite) or 412 ConditionNotMet: another writer created it first
-      if ((f.status === 409 && f.code !== "ContainerNotFound") || f.status === 412) return false;
-      throw this.fail(err, "create", path);
-    }
-  }
-
-  async list(prefix: string): Promise<ObjectMeta[]> {
-    checkStorePath(prefix, this.uri, true);
-    const root = this.location.prefix ? `${this.location.prefix}/` : "";
-    const out: ObjectMeta[] = [];
-    try {
-      for await (const page of this.containerClient.listBlobsFlat({ prefix: root + prefix }).byPage({ maxPageSize: 5000 })) {
-        for (const item of page.segment.blobItems) {
-          if (item.name.endsWith("/")) continue;
-          out.push({
-            path: item.name.slice(root.length),
-            size: item.properties.contentLength ?? 0,
-            ...(item.properties.lastModified ? { lastModified: item.properties.lastModified.getTime() } : {}),
-          });
-        }
+  protected override async *listObjects(prefix: string): AsyncIterable<RemoteListing> {
+    for await (const page of this.containerClient.listBlobsFlat({ prefix }).byPage({ maxPageSize: 5000 })) {
+      for (const item of page.segment.blobItems) {
+        yield {
+          key: item.name,
+          size: item.properties.contentLength ?? 0,
+          ...(item.properties.lastModified ? { lastModified: item.properties.lastModified.getTime() } : {}),
+        };
       }
-    } catch (err) {
-      throw this.fail(err, "list", prefix);
     }
-    return out;
   }
 
-  async delete(path: string): Promise<void> {
-    const blob = this.containerClient.getBlobClient(this.blobName(path));
-    try {
-      await blob.delete();
-    } catch (err) {
-      const f = failureOf(err);
-      if (f.status === 404 && f.code !== "ContainerNotFound") return;
-      throw this.fail(err, "delete", path);
-    }
+  protected override async deleteObject(name: string): Promise<void> {
+    await this.containerClient.getBlobClient(name).delete();
   }
 }

@@ -1,7 +1,17 @@
 // An ObjectStore held in memory: for tests and for staging data.
 
 import { CorruptFileError, LanceError } from "../core/errors.js";
-import { checkReadLength, checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ReadOptions } from "./object-store.js";
+import {
+  allocateReadBuffer,
+  checkReadLength,
+  checkStorePath,
+  checkWholeRead,
+  DEFAULT_MAX_READ_BYTES,
+  type ObjectMeta,
+  type ObjectStore,
+  type ObjectWriter,
+  type ReadOptions,
+} from "./object-store.js";
 
 export class MemoryStore implements ObjectStore {
   readonly uri: string;
@@ -58,5 +68,41 @@ export class MemoryStore implements ObjectStore {
 
   async delete(path: string): Promise<void> {
     this.objects.delete(checkStorePath(path, this.uri));
+  }
+
+  /** Collects the pieces; the object appears, whole, on finish. */
+  async openWriter(path: string): Promise<ObjectWriter> {
+    checkStorePath(path, this.uri);
+    const objects = this.objects;
+    let pieces: Uint8Array[] = [];
+    let size = 0;
+    let state: "open" | "finished" | "aborted" = "open";
+    const checkOpen = (what: string): void => {
+      if (state !== "open") throw new LanceError("INTERNAL", `${what} to ${path} after the writer finished or aborted`);
+    };
+    return {
+      async write(chunk) {
+        checkOpen("write");
+        pieces.push(chunk.slice());
+        size += chunk.byteLength;
+      },
+      async finish() {
+        checkOpen("finish");
+        const whole = allocateReadBuffer(path, size);
+        let at = 0;
+        for (const piece of pieces) {
+          whole.set(piece, at);
+          at += piece.byteLength;
+        }
+        pieces = [];
+        objects.set(path, whole);
+        state = "finished";
+        return size;
+      },
+      async abort() {
+        pieces = [];
+        if (state === "open") state = "aborted";
+      },
+    };
   }
 }

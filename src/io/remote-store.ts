@@ -117,11 +117,16 @@ const DENIED = new Set([
   "Forbidden",
 ]);
 
+/** Whether a service's error code says the bucket or container itself is missing (not just the object). */
+export function isMissingContainer(code: string | undefined): boolean {
+  return code !== undefined && MISSING_CONTAINER.has(code);
+}
+
 /** The LanceError for a failed request (see the mapping in the README's storage section). */
 export function remoteError(f: RemoteFailure, ctx: FailureContext): LanceError {
   const detail = f.message.split("\n")[0]!.slice(0, 300);
   const http = f.status === undefined ? "" : ` (HTTP ${f.status}${f.code ? ` ${f.code}` : ""})`;
-  if (f.code !== undefined && MISSING_CONTAINER.has(f.code)) {
+  if (isMissingContainer(f.code)) {
     return new LanceError("NOT_FOUND", `${ctx.container} does not exist (${ctx.operation} of ${ctx.location})${http}`, { cause: f.cause });
   }
   if (f.status === 404) return new LanceError("NOT_FOUND", `${ctx.location} does not exist${http}`, { cause: f.cause });

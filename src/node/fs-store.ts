@@ -1,7 +1,9 @@
 // ObjectStore over the local filesystem. putIfAbsent writes a staging file and
 // hard-links it to the final name, which fails atomically when the name is
 // taken (the same protocol Lance uses for local manifests); put writes a
-// temporary file and renames it over the target.
+// temporary file and renames it over the target, and so does a writer, which
+// appends to its temporary file as pieces arrive. Temporary and staging files
+// (a writer's may live long, or outlive a killed process) are not listed.
 
 import { constants } from "node:fs";
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
@@ -17,8 +19,17 @@ import {
   READ_CHUNK_BYTES,
   type ObjectMeta,
   type ObjectStore,
+  type ObjectWriter,
   type ReadOptions,
 } from "../io/object-store.js";
+
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** Names of put's and a writer's temporary files (`name.<uuid>.tmp`) and putIfAbsent's staging files (`name#<uuid>`). */
+const TEMPORARY_NAME = new RegExp(`(\\.${UUID}\\.tmp|#${UUID})$`);
+
+function temporaryName(p: string): string {
+  return `${p}.${randomUUID()}.tmp`;
+}
 
 function ioError(err: unknown, what: string, path: string): LanceError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -123,7 +134,7 @@ export class LocalFileStore implements ObjectStore {
 
   async put(path: string, data: Uint8Array): Promise<void> {
     const p = this.abs(path);
-    const tmp = `${p}.${randomUUID()}.tmp`;
+    const tmp = temporaryName(p);
     try {
       await mkdir(dirname(p), { recursive: true });
       await writeFile(tmp, data);
@@ -173,7 +184,7 @@ export class LocalFileStore implements ObjectStore {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           await walk(full);
-        } else if (entry.isFile()) {
+        } else if (entry.isFile() && !TEMPORARY_NAME.test(entry.name)) {
           const rel = relative(this.root, full).split(sep).join("/");
           if (!rel.startsWith(prefix)) continue;
           try {
@@ -202,5 +213,86 @@ export class LocalFileStore implements ObjectStore {
     if (parts.length >= 3) {
       await rmdir(join(this.root, ...parts.slice(0, -1))).catch(() => undefined);
     }
+  }
+
+  /** Appends to a temporary file beside the target as pieces arrive; finish renames it over the target. */
+  async openWriter(path: string): Promise<ObjectWriter> {
+    const p = this.abs(path);
+    const tmp = temporaryName(p);
+    let handle: FileHandle;
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      handle = await open(tmp, "wx");
+    } catch (err) {
+      throw ioError(err, "write", p);
+    }
+    return new FileWriter(handle, tmp, p);
+  }
+}
+
+class FileWriter implements ObjectWriter {
+  private size = 0;
+  private state: "open" | "finished" | "aborted" = "open";
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly tmp: string,
+    private readonly target: string,
+  ) {}
+
+  write(chunk: Uint8Array): Promise<void> {
+    return this.serial(async () => {
+      this.checkOpen("write");
+      try {
+        // fs.write takes a 32-bit length; a short write continues where it stopped
+        let done = 0;
+        while (done < chunk.byteLength) {
+          const length = Math.min(READ_CHUNK_BYTES, chunk.byteLength - done);
+          const { bytesWritten } = await this.handle.write(chunk, done, length, this.size + done);
+          done += bytesWritten;
+        }
+        this.size += done;
+      } catch (err) {
+        throw ioError(err, "write", this.target);
+      }
+    });
+  }
+
+  finish(): Promise<number> {
+    return this.serial(async () => {
+      this.checkOpen("finish");
+      try {
+        await this.handle.close();
+        await rename(this.tmp, this.target);
+      } catch (err) {
+        throw ioError(err, "write", this.target);
+      }
+      this.state = "finished";
+      return this.size;
+    });
+  }
+
+  abort(): Promise<void> {
+    return this.serial(async () => {
+      if (this.state !== "open") return;
+      this.state = "aborted";
+      await this.handle.close().catch(() => undefined);
+      try {
+        await unlink(this.tmp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "discard", this.tmp);
+      }
+    });
+  }
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.state !== "open") throw new LanceError("INTERNAL", `${what} to ${this.target} after the writer finished or aborted`);
   }
 }
