@@ -1,13 +1,18 @@
 // The ObjectStore contract, as tests every store over a real server must
 // pass: whole and ranged reads with the same error codes as the local store,
 // put-if-absent with exactly one winner among concurrent creators, listing by
-// prefix, deletes, refused paths and uploads in parts.
+// prefix, deletes, refused paths and uploads in parts; the ObjectWriter
+// contract (same bytes whatever the chunks, nothing visible before finish,
+// nothing left by an abort); and the error cases of stores over HTTP.
 
 import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
 import { test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
-import type { ObjectStore } from "../../src/io/object-store.js";
+import { openObjectWriter, type ObjectStore, type ObjectWriter } from "../../src/io/object-store.js";
 import type { UploadTuning } from "../../src/io/remote-store.js";
+import { openDataset } from "../../src/node/open-dataset.js";
+import { freePort } from "./redis.js";
 
 /** Opens a store rooted at a fresh prefix of the server's bucket or container. */
 export type OpenAt = (prefix: string, tuning?: UploadTuning) => Promise<ObjectStore>;
@@ -166,5 +171,192 @@ export function storeConformance(open: OpenAt, options: { partBytes: number }): 
     // across both part boundaries
     assert.deepEqual(await store.readRange("data/big.lance", partBytes - 10, partBytes + 20), data.slice(partBytes - 10, 2 * partBytes + 10));
     assert.deepEqual(await store.read("data/big.lance"), data);
+  });
+}
+
+/** Writes `data` through `writer` in chunks whose sizes cycle through `sizes`, reusing one buffer as a caller would. */
+export async function writeInChunks(writer: ObjectWriter, data: Uint8Array, sizes: number[]): Promise<void> {
+  const scratch = new Uint8Array(Math.max(...sizes));
+  for (let at = 0, i = 0; at < data.byteLength; i++) {
+    const n = Math.min(sizes[i % sizes.length]!, data.byteLength - at);
+    scratch.set(data.subarray(at, at + n));
+    await writer.write(scratch.subarray(0, n));
+    scratch.fill(0xee); // the writer must have copied what it keeps
+    at += n;
+  }
+}
+
+export interface WriterConformanceOptions {
+  /** Part size the store is opened with (at or above the service's minimum). */
+  partBytes: number;
+  /** Checks after an abort that the service holds nothing of the upload (no pending multipart upload, no committed blob). */
+  afterAbort?: (prefix: string, path: string) => Promise<void>;
+  /** Whether the store's writer reports the bytes it buffers (stores that upload in parts). */
+  boundedMemory?: boolean;
+}
+
+/** Registers the ObjectWriter contract tests; `open` gives a store at a new prefix each time. */
+export function writerConformance(open: OpenAt, options: WriterConformanceOptions): void {
+  const { partBytes } = options;
+  const tuning: UploadTuning = { multipartThresholdBytes: partBytes, partBytes, uploadConcurrency: 2 };
+
+  test("writer: odd-sized chunks across part boundaries give the same bytes, visible only after finish", async () => {
+    const store = await open(fresh(), tuning);
+    const data = bytes(3 * partBytes + 777, 11);
+    const writer = await openObjectWriter(store, "data/w.lance");
+    await writeInChunks(writer, data, [1, 7777, partBytes - 3, 65_537, 2 * partBytes + 5]);
+    await expectCode(store.size("data/w.lance"), "NOT_FOUND");
+    assert.deepEqual(await store.list("data/"), []);
+    assert.deepEqual(await store.list(""), []);
+    assert.equal(await writer.finish(), data.byteLength);
+    assert.equal(await store.size("data/w.lance"), data.byteLength);
+    assert.deepEqual(await store.read("data/w.lance"), data);
+    assert.deepEqual(await store.readRange("data/w.lance", partBytes - 5, 10), data.slice(partBytes - 5, partBytes + 5));
+    assert.deepEqual((await store.list("data/")).map((m) => [m.path, m.size]), [["data/w.lance", data.byteLength]]);
+    await expectCode(writer.write(bytes(1)), "INTERNAL", /after the writer finished/);
+  });
+
+  test("writer: a small object and an empty one", async () => {
+    const store = await open(fresh(), tuning);
+    const small = await openObjectWriter(store, "a/small.bin");
+    await small.write(bytes(10, 2));
+    await small.write(bytes(5, 3));
+    assert.equal(await small.finish(), 15);
+    assert.deepEqual(await store.read("a/small.bin"), new Uint8Array([...bytes(10, 2), ...bytes(5, 3)]));
+    const empty = await openObjectWriter(store, "a/empty.bin");
+    assert.equal(await empty.finish(), 0);
+    assert.equal(await store.size("a/empty.bin"), 0);
+  });
+
+  test("writer: replacing an object keeps the old bytes visible until finish", async () => {
+    const store = await open(fresh(), tuning);
+    await store.put("data/r.lance", bytes(100, 4));
+    const writer = await openObjectWriter(store, "data/r.lance");
+    const data = bytes(2 * partBytes + 1, 5);
+    await writeInChunks(writer, data, [partBytes / 4 + 1]);
+    assert.deepEqual(await store.read("data/r.lance"), bytes(100, 4));
+    await writer.finish();
+    assert.deepEqual(await store.read("data/r.lance"), data);
+  });
+
+  test("writer: an abort leaves nothing behind", async () => {
+    const prefix = fresh();
+    const store = await open(prefix, tuning);
+    const writer = await openObjectWriter(store, "data/gone.lance");
+    await writeInChunks(writer, bytes(2 * partBytes + 99, 6), [partBytes / 2 + 3]);
+    await writer.abort();
+    await expectCode(store.size("data/gone.lance"), "NOT_FOUND");
+    assert.deepEqual(await store.list(""), []);
+    await options.afterAbort?.(prefix, "data/gone.lance");
+    await writer.abort();
+    await expectCode(writer.write(bytes(1)), "INTERNAL", /after the writer finished or aborted/);
+    await expectCode(writer.finish(), "INTERNAL", /after the writer finished or aborted/);
+  });
+
+  test("writer: a path that leaves the root is refused when the writer is opened", async () => {
+    const store = await open(fresh(), tuning);
+    for (const bad of ["../x", "/abs", "a//b", ""]) await expectCode(openObjectWriter(store, bad), "CORRUPT_FILE", /leaves the dataset root/);
+  });
+
+  if (options.boundedMemory) {
+    test("writer: memory held stays within (concurrency + 1) parts for an object of 6 parts", async () => {
+      const store = await open(fresh(), { multipartThresholdBytes: partBytes, partBytes, uploadConcurrency: 2 });
+      const writer = await openObjectWriter(store, "data/m.lance");
+      const data = bytes(6 * partBytes + 3, 12);
+      await writeInChunks(writer, data, [partBytes / 2 + 7, 3 * partBytes]);
+      await writer.finish();
+      const peak = (writer as ObjectWriter & { peakBufferedBytes: number }).peakBufferedBytes;
+      assert.ok(peak <= 3 * partBytes && peak >= partBytes, `peak ${peak} bytes for parts of ${partBytes}`);
+      assert.deepEqual(await store.read("data/m.lance"), data);
+    });
+  }
+}
+
+/** How one vendor's store is reached, for the error cases every remote store shares. */
+export interface RemoteErrorSetup {
+  /** "s3" or "az": the scheme of the store's URIs. */
+  scheme: string;
+  /** "s3 bucket" or "azure container", as messages name it. */
+  containerKind: string;
+  /** The bucket or container the server has. */
+  container: string;
+  /** Opens `uri` with the server's storage options overridden by `overrides`. */
+  open(uri: string, overrides?: Record<string, string>, tuning?: UploadTuning): Promise<ObjectStore>;
+  /** Storage options to open datasets on the server with. */
+  storageOptions(): Record<string, string>;
+  /** Overrides that make the credentials wrong. */
+  wrongCredentials(): Record<string, string>;
+  /** Overrides that send requests to `port` on loopback, and the endpoint as messages show it. */
+  endpointAt(port: number): { overrides: Record<string, string>; shown: string };
+  /** The smallest part the service accepts. */
+  partBytes: number;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** Registers the error cases every store over a vendor's HTTP API must map the same way. */
+export function remoteStoreErrors(s: RemoteErrorSetup): void {
+  const at = (path: string): string => `${s.scheme}://${s.container}/${path}`;
+
+  test("wrong credentials: IO naming the container and the operation, quickly", async () => {
+    const store = await s.open(at("x"), s.wrongCredentials());
+    const t0 = Date.now();
+    const denied = `access denied to ${s.containerKind} ${s.container} for`;
+    await expectCode(store.read("a.bin"), "IO", new RegExp(`${escapeRegExp(`${denied} read of ${at("x/a.bin")}`)} \\(HTTP 403`));
+    await expectCode(store.put("a.bin", new Uint8Array(1)), "IO", new RegExp(escapeRegExp(`${denied} write`)));
+    await expectCode(store.list("_versions/"), "IO", new RegExp(escapeRegExp(`${denied} list`)));
+    assert.ok(Date.now() - t0 < 5_000, "no retry storm");
+  });
+
+  test("a missing container is NOT_FOUND; so is opening a dataset there", async () => {
+    const missing = `no-such-${s.containerKind.split(" ")[1]}`;
+    const store = await s.open(`${s.scheme}://${missing}/x`);
+    await expectCode(store.list("_versions/"), "NOT_FOUND", new RegExp(escapeRegExp(`${s.containerKind} ${missing} does not exist`)));
+    await expectCode(store.read("a.bin"), "NOT_FOUND");
+    await expectCode(openDataset(`${s.scheme}://${missing}/t.lance`, { storageOptions: s.storageOptions() }), "NOT_FOUND");
+    await expectCode(
+      openDataset(at("nothing-here.lance"), { storageOptions: s.storageOptions() }),
+      "NOT_FOUND",
+      new RegExp(escapeRegExp(`no dataset at ${at("nothing-here.lance")}`)),
+    );
+  });
+
+  test("an endpoint nobody listens on: IO within a bounded time, for reads and for a writer, whose abort then succeeds", async () => {
+    const port = await freePort();
+    const { overrides, shown } = s.endpointAt(port);
+    const store = await s.open(at("x"), overrides, { multipartThresholdBytes: s.partBytes, partBytes: s.partBytes });
+    const t0 = Date.now();
+    await expectCode(store.read("a.bin"), "IO", new RegExp(escapeRegExp(`cannot reach ${shown} to read ${at("x/a.bin")}`)));
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+    const writer = await openObjectWriter(store, "data/w.lance");
+    // the failure surfaces at the write that begins the upload or, when parts go up in the background, a later one
+    const writing = (async () => {
+      for (let i = 0; i < 4; i++) await writer.write(new Uint8Array(s.partBytes));
+      await writer.finish();
+    })();
+    await expectCode(writing, "IO", new RegExp(escapeRegExp(`cannot reach ${shown} to write ${at("x/data/w.lance")}`)));
+    await writer.abort();
+    const small = await openObjectWriter(store, "data/s.lance");
+    await small.write(new Uint8Array(10));
+    await expectCode(small.finish(), "IO", /cannot reach/);
+    await small.abort();
+  });
+
+  test("a server that accepts and never answers: IO after the request timeout", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const store = await s.open(at("x"), { ...s.endpointAt(port).overrides, timeout: "500ms", max_retries: "1" });
+      const t0 = Date.now();
+      await expectCode(store.size("a.bin"), "IO", /cannot reach/);
+      assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
   });
 }

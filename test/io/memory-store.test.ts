@@ -1,10 +1,12 @@
 // The in-memory store applies the same read bounds as the local one: a
-// caller's bound on a whole object and the store's cap on one result.
+// caller's bound on a whole object and the store's cap on one result; its
+// writer keeps the ObjectWriter contract.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
 import { MemoryStore } from "../../src/io/memory-store.js";
+import { writerConformance } from "../helpers/store-conformance.js";
 
 function expectCode(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   return assert.rejects(promise, (err: unknown) => err instanceof LanceError && err.code === code && pattern.test(err.message));
@@ -22,4 +24,8 @@ describe("memory store read bounds", () => {
     await expectCode(store.readRange("a/big", 0, 101), "NOT_SUPPORTED", /limit of a single read/);
     await expectCode(store.readRange("a/big", 1.5, 1), "CORRUPT_FILE", /passes the end/);
   });
+});
+
+describe("memory store writer", () => {
+  writerConformance(async (prefix) => new MemoryStore(`memory://${prefix}`), { partBytes: 64 * 1024 });
 });

@@ -6,22 +6,38 @@ process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createServer as createHttpServer } from "node:http";
-import { createServer, type Socket } from "node:net";
+import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
-import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { openObjectWriter } from "../../src/io/object-store.js";
 import { S3Store } from "../../src/io/s3-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { openObjectStore, resolveStorageOptions } from "../../src/node/object-store-uri.js";
 import { cephInstalled, CEPH_PACKAGES, startCephRgw, type S3Server } from "../helpers/ceph-rgw.js";
-import { freePort } from "../helpers/redis.js";
+import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { lanceOnStore } from "../helpers/lance-on-store.js";
-import { expectCode, storeConformance } from "../helpers/store-conformance.js";
+import { expectCode, remoteStoreErrors, storeConformance, writeInChunks, writerConformance } from "../helpers/store-conformance.js";
 
 const BUCKET = "lancets";
 /** Ceph refuses parts under 5 MiB (except the last). */
 const PART_BYTES = 5 * 1024 * 1024;
 let server: S3Server;
+
+function adminClient(): S3Client {
+  return new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: server });
+}
+
+/** The multipart uploads left open under `prefix` of the bucket. */
+async function pendingUploads(prefix: string): Promise<{ Key?: string | undefined; UploadId?: string | undefined }[]> {
+  const client = adminClient();
+  try {
+    return (await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }))).Uploads ?? [];
+  } finally {
+    client.destroy();
+  }
+}
 
 describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
   before(async () => {
@@ -52,46 +68,95 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
     });
   });
 
-  describe("errors", () => {
-    test("wrong credentials: IO naming the bucket and the operation, quickly", async () => {
-      const store = await S3Store.open(`s3://${BUCKET}/x`, { ...server.storageOptions, aws_secret_access_key: "wrong" });
-      const t0 = Date.now();
-      await expectCode(store.read("a.bin"), "IO", /access denied to s3 bucket lancets for read of s3:\/\/lancets\/x\/a\.bin \(HTTP 403/);
-      await expectCode(store.put("a.bin", new Uint8Array(1)), "IO", /access denied to s3 bucket lancets for write/);
-      await expectCode(store.list("_versions/"), "IO", /access denied to s3 bucket lancets for list/);
-      assert.ok(Date.now() - t0 < 5_000, "no retry storm");
+  describe("writer", () => {
+    writerConformance((prefix, tuning) => S3Store.open(`s3://${BUCKET}/${prefix}`, server.storageOptions, tuning), {
+      partBytes: PART_BYTES,
+      boundedMemory: true,
+      afterAbort: async (prefix) => assert.deepEqual(await pendingUploads(`${prefix}/`), [], "no multipart upload left open"),
     });
 
-    test("a missing bucket is NOT_FOUND; so is opening a dataset there", async () => {
-      const store = await S3Store.open("s3://no-such-bucket/x", server.storageOptions);
-      await expectCode(store.list("_versions/"), "NOT_FOUND", /s3 bucket no-such-bucket does not exist/);
-      await expectCode(store.read("a.bin"), "NOT_FOUND");
-      await expectCode(openDataset("s3://no-such-bucket/t.lance", { storageOptions: server.storageOptions }), "NOT_FOUND");
-      await expectCode(openDataset(`s3://${BUCKET}/nothing-here.lance`, { storageOptions: server.storageOptions }), "NOT_FOUND", /no dataset at s3:\/\/lancets\/nothing-here\.lance/);
-    });
-
-    test("an endpoint nobody listens on: IO within a bounded time", async () => {
-      const port = await freePort();
-      const store = await S3Store.open(`s3://${BUCKET}/x`, { ...server.storageOptions, aws_endpoint: `http://127.0.0.1:${port}` });
-      const t0 = Date.now();
-      await expectCode(store.read("a.bin"), "IO", new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port} to read s3://lancets/x/a\\.bin`));
-      assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
-    });
-
-    test("a server that accepts and never answers: IO after the request timeout", async () => {
-      const sockets: Socket[] = [];
-      const silent = createServer((s) => sockets.push(s));
-      await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-      const port = (silent.address() as { port: number }).port;
+    test("a writer is a multipart upload once past the threshold; before finish only a pending upload exists", async () => {
+      const store = await S3Store.open(`s3://${BUCKET}/wmp`, server.storageOptions, { multipartThresholdBytes: PART_BYTES, partBytes: PART_BYTES });
+      const writer = await openObjectWriter(store, "big.bin");
+      await writer.write(new Uint8Array(PART_BYTES + 1));
+      await writer.write(new Uint8Array(PART_BYTES));
+      assert.deepEqual((await pendingUploads("wmp/")).map((u) => u.Key), ["wmp/big.bin"]);
+      await writer.finish();
+      assert.deepEqual(await pendingUploads("wmp/"), []);
+      const client = adminClient();
       try {
-        const store = await S3Store.open(`s3://${BUCKET}/x`, { ...server.storageOptions, aws_endpoint: `http://127.0.0.1:${port}`, timeout: "500ms", max_retries: "1" });
-        const t0 = Date.now();
-        await expectCode(store.size("a.bin"), "IO", /cannot reach/);
-        assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
+        const big = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "wmp/big.bin" }));
+        assert.match(big.ETag ?? "", /-3"?$/);
       } finally {
-        for (const s of sockets) s.destroy();
-        silent.close();
+        client.destroy();
       }
+    });
+
+    test("a part the server fails: the writer rejects with a LanceError and its upload is aborted", async () => {
+      // every request passes but the upload of part 2, which gets a 500
+      const proxy = await startFaultProxy(server.endpoint, (req) => req.method === "PUT" && /[?&]partNumber=2(&|$)/.test(req.url ?? ""));
+      try {
+        const store = await S3Store.open(
+          `s3://${BUCKET}/wfail`,
+          { ...server.storageOptions, aws_endpoint: proxy.endpoint, max_retries: "1" },
+          { multipartThresholdBytes: PART_BYTES, partBytes: PART_BYTES, uploadConcurrency: 2 },
+        );
+        const writer = await openObjectWriter(store, "data/f.lance");
+        const failure = (async () => {
+          await writeInChunks(writer, new Uint8Array(5 * PART_BYTES), [1024 * 1024 + 1]);
+          await writer.finish();
+        })();
+        await expectCode(failure, "IO", /write of s3:\/\/lancets\/wfail\/data\/f\.lance failed \(HTTP 500 InternalError\)/);
+        assert.ok(proxy.refused >= 1);
+        await writer.abort();
+        await expectCode(store.size("data/f.lance"), "NOT_FOUND");
+        assert.deepEqual(await pendingUploads("wfail/"), [], "the failed upload was aborted");
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    test("a writer killed mid-upload leaves no object at its path (only a pending upload, never completed)", { timeout: 60_000 }, async () => {
+      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/object-writer-child.ts", `s3://${BUCKET}/killed`, "data/k.lance", String(PART_BYTES)], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, LANCETS_STORAGE_OPTIONS: JSON.stringify(server.storageOptions) },
+      });
+      let stderr = "";
+      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+      // with two parts in flight at most, 4 parts accepted means part 1 was stored
+      let accepted = 0;
+      for await (const line of createInterface({ input: child.stdout! })) {
+        accepted = Number(line);
+        if (accepted >= 4 * PART_BYTES) break;
+      }
+      assert.ok(accepted >= 4 * PART_BYTES, `the child stopped after ${accepted} bytes: ${stderr}`);
+      child.kill("SIGKILL");
+      assert.equal(await exited, "SIGKILL");
+      const store = await S3Store.open(`s3://${BUCKET}/killed`, server.storageOptions);
+      await expectCode(store.size("data/k.lance"), "NOT_FOUND");
+      assert.deepEqual(await store.list(""), []);
+      const pending = await pendingUploads("killed/");
+      assert.deepEqual(pending.map((u) => u.Key), ["killed/data/k.lance"], "the kill came in the middle of a multipart upload");
+      const client = adminClient();
+      try {
+        for (const u of pending) await client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: u.Key, UploadId: u.UploadId }));
+      } finally {
+        client.destroy();
+      }
+    });
+  });
+
+  describe("errors", () => {
+    remoteStoreErrors({
+      scheme: "s3",
+      containerKind: "s3 bucket",
+      container: BUCKET,
+      open: (uri, overrides = {}, tuning = {}) => S3Store.open(uri, { ...server.storageOptions, ...overrides }, tuning),
+      storageOptions: () => server.storageOptions,
+      wrongCredentials: () => ({ aws_secret_access_key: "wrong" }),
+      endpointAt: (port) => ({ overrides: { aws_endpoint: `http://127.0.0.1:${port}` }, shown: `http://127.0.0.1:${port}` }),
+      partBytes: PART_BYTES,
     });
 
     test("a body that breaks off mid-transfer is read again", async () => {
@@ -125,13 +190,7 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
       const store = await S3Store.open(`s3://${BUCKET}/refused`, server.storageOptions, { multipartThresholdBytes: 1024 * 1024, partBytes: 1024 * 1024 });
       await expectCode(store.put("data/big.lance", new Uint8Array(3 * 1024 * 1024 + 5)), "IO", /write of s3:\/\/lancets\/refused\/data\/big\.lance failed \(HTTP 400 EntityTooSmall\)/);
       await expectCode(store.size("data/big.lance"), "NOT_FOUND");
-      const client = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: server });
-      try {
-        const open = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: "refused/" }));
-        assert.deepEqual(open.Uploads ?? [], [], "no upload left open");
-      } finally {
-        client.destroy();
-      }
+      assert.deepEqual(await pendingUploads("refused/"), [], "no upload left open");
     });
 
     test("plain HTTP needs allow_http; bad option values are INVALID_INPUT", async () => {
