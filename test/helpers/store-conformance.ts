@@ -216,6 +216,16 @@ export function writerConformance(open: OpenAt, options: WriterConformanceOption
     await expectCode(writer.write(bytes(1)), "INTERNAL", /after the writer finished/);
   });
 
+  test("writer: writes issued without waiting for each other land in order", async () => {
+    const store = await open(fresh(), tuning);
+    const data = bytes(2 * partBytes + 3, 13);
+    const writer = await openObjectWriter(store, "data/o.lance");
+    const cuts = [0, 5, partBytes - 1, partBytes + 7, 2 * partBytes, data.byteLength];
+    await Promise.all(cuts.slice(1).map((end, i) => writer.write(data.slice(cuts[i], end))));
+    assert.equal(await writer.finish(), data.byteLength);
+    assert.deepEqual(await store.read("data/o.lance"), data);
+  });
+
   test("writer: a small object and an empty one", async () => {
     const store = await open(fresh(), tuning);
     const small = await openObjectWriter(store, "a/small.bin");
