@@ -115,6 +115,9 @@ export interface BullMQExecutorOptions extends RedisOptions {
   onStatus?: (text: string) => void;
 }
 
+/** Option names worth saying are kept back (the rest withheld are names not known to be harmless). */
+const CREDENTIAL_NAME = /key|secret|token|sas|password|credential/i;
+
 /** How often the executor says it is still waiting for workers. */
 const WORKER_CHECK_MS = 10_000;
 
@@ -128,7 +131,8 @@ export class BullMQExecutor implements IndexExecutor {
     }
     const { shared, withheld } = shareStorageOptions(ds.store.storageOptions);
     const storageOptions = Object.keys(shared).length > 0 ? { storageOptions: shared } : {};
-    if (withheld.length > 0) this.options.onStatus?.(`storage options ${withheld.join(", ")} stay on this machine; workers use their own (lancets worker --storage-option, or AWS_* / AZURE_* variables)`);
+    const credentials = withheld.filter((name) => CREDENTIAL_NAME.test(name));
+    if (credentials.length > 0) this.options.onStatus?.(`credentials (${credentials.join(", ")}) stay on this machine; workers use their own (lancets worker --storage-option, or AWS_* / AZURE_* variables)`);
     const timeout = this.options.connectTimeoutMs ?? 5000;
     await checkRedis(this.options.redisUrl, timeout);
     const connection = connectionFor(this.options.redisUrl, timeout);
