@@ -21,6 +21,7 @@ import { after, before, describe, test } from "node:test";
 import * as lancedb from "@lancedb/lancedb";
 import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { Redis } from "ioredis";
+import { cleanupIndexFiles } from "../../src/index/segments-api.js";
 import { parseManifestFileName } from "../../src/format/table/version-names.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { cephInstalled, CEPH_PACKAGES, startCephRgw, type S3Server } from "../helpers/ceph-rgw.js";
@@ -170,7 +171,7 @@ describe("a BullMQ build across hosts that share only the bucket and Redis", { t
     const uri = `s3://${BUCKET}/db/t.lance`;
     const prefix = PREFIX;
     const credentials = { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey };
-    const before = await openDataset(uri, { storageOptions: server.storageOptions });
+    const original = await openDataset(uri, { storageOptions: server.storageOptions });
 
     const allLogs = (): string => workers.map((w, i) => `--- worker ${i}\n${w.log()}`).join("\n");
     await waitFor("both workers ready", () => workers.every((w) => /worker ready/.test(w.log())), 60_000, allLogs);
@@ -202,23 +203,27 @@ describe("a BullMQ build across hosts that share only the bucket and Redis", { t
     assert.match(survivor.log(), /committed 4 segment\(s\) of key_idx/, logs());
 
     // committed exactly once, covering every planned fragment
-    const after = await openDataset(uri, { storageOptions: server.storageOptions });
-    assert.equal(after.version, before.version + 1);
-    const versions = (await after.store.list("_versions/")).map((m) => parseManifestFileName(m.path.slice("_versions/".length))?.version).filter((v) => v !== undefined);
-    assert.deepEqual(versions.sort((a, b) => a! - b!), Array.from({ length: after.version }, (_, i) => i + 1));
-    const index = after.describeIndices().find((i) => i.name === "key_idx")!;
+    const indexed = await openDataset(uri, { storageOptions: server.storageOptions });
+    assert.equal(indexed.version, original.version + 1);
+    const versions = (await indexed.store.list("_versions/")).map((m) => parseManifestFileName(m.path.slice("_versions/".length))?.version).filter((v) => v !== undefined);
+    assert.deepEqual(versions.sort((a, b) => a! - b!), Array.from({ length: indexed.version }, (_, i) => i + 1));
+    const index = indexed.describeIndices().find((i) => i.name === "key_idx")!;
     assert.equal(index.segments.length, 4);
     assert.equal(new Set(index.segments.map((s) => s.uuid)).size, 4);
-    assert.deepEqual(index.segments.flatMap((s) => s.fragmentIds).sort(), before.fragments().map((f) => f.id).sort());
+    assert.deepEqual(index.segments.flatMap((s) => s.fragmentIds).sort(), original.fragments().map((f) => f.id).sort());
     assert.equal(index.numUnindexedRows, 0);
+    // what the killed attempt left on the bucket is removable; committed segments are never touched
+    await cleanupIndexFiles(indexed, { olderThanMs: 0 });
+    const dirs = new Set((await indexed.store.list("_indices/")).map((m) => m.path.split("/")[1]));
+    assert.deepEqual([...dirs].sort(), index.segments.map((s) => s.uuid).sort());
 
     // Lance uses it on the bucket, with a full scan's results
     const db = await lancedb.connect(`s3://${BUCKET}/db`, { storageOptions: server.storageOptions });
     const table = await db.openTable("t");
-    const sample = (await after.scan({ columns: ["key"], limit: 3 }).toArrow()).getChild("key")!.toArray() as string[];
+    const sample = (await indexed.scan({ columns: ["key"], limit: 3 }).toArrow()).getChild("key")!.toArray() as string[];
     for (const filter of [`key = '${sample[0]}'`, `key < '${sample[1]}'`, `key >= 'k-z'`]) {
       assert.match(await table.query().where(filter).explainPlan(true), /@key_idx\(BTree\)/, filter);
-      const full = await after.scan({ filter, useIndex: false }).toArrow();
+      const full = await indexed.scan({ filter, useIndex: false }).toArrow();
       assertSameRows(full, await table.query().where(filter).toArrow(), "id", ["id", "key"], filter);
     }
 
