@@ -11,7 +11,7 @@ import { runWorker } from "./worker-cmd.js";
 import { parseDuration, runCleanup } from "./cleanup.js";
 import { runDemo } from "./demo.js";
 import { LANCETS_VERSION } from "../table/writer-version.js";
-import { collectStorageOption, STORAGE_OPTION_HELP } from "./storage.js";
+import { collectStorageOption, STORAGE_OPTION_HELP, WORKER_STORAGE_OPTION_HELP } from "./storage.js";
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -196,7 +196,8 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
     .option("--lock-duration <ms>", "job lock duration (default 60000)", parsePositive)
     .option("--stalled-interval <ms>", "stalled-job check interval (default 15000)", parsePositive)
-    .action(async (opts: { redis: string; concurrency?: number; prefix?: string; lockDuration?: number; stalledInterval?: number }) => {
+    .option("--storage-option <key=value>", WORKER_STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (opts: { redis: string; concurrency?: number; prefix?: string; lockDuration?: number; stalledInterval?: number; storageOption?: Record<string, string> }) => {
       await runWorker(opts, print);
     });
   index

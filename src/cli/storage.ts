@@ -10,6 +10,9 @@ export interface StorageCliOptions {
 
 export const STORAGE_OPTION_HELP = "a storage option for s3:// or az:// datasets, e.g. aws_region=us-east-1 (repeatable; Lance's option names; AWS_* and AZURE_STORAGE_* variables fill in the rest)";
 
+export const WORKER_STORAGE_OPTION_HELP =
+  "a storage option for the s3:// or az:// datasets of the jobs, e.g. aws_access_key_id=... (repeatable; stays on this machine; AWS_* and AZURE_STORAGE_* variables fill in the rest, then the job's endpoint and region)";
+
 /** Commander's collector: adds one key=value to those given before. */
 export function collectStorageOption(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf("=");

@@ -9,6 +9,8 @@ export interface WorkerCliOptions {
   prefix?: string;
   lockDuration?: number;
   stalledInterval?: number;
+  /** Collected from every --storage-option: this worker's own, credentials included. */
+  storageOption?: Record<string, string>;
 }
 
 export async function runWorker(options: WorkerCliOptions, print: (text: string) => void): Promise<void> {
@@ -27,6 +29,7 @@ export async function runWorker(options: WorkerCliOptions, print: (text: string)
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
       ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+      ...(options.storageOption ? { storageOptions: options.storageOption } : {}),
       onEvent: (text) => print(`${new Date().toISOString()} ${text}`),
     });
     print(`lancets worker ready on ${options.redis} (pid ${process.pid})`);

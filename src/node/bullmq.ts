@@ -4,16 +4,21 @@
 // children build one uncommitted segment each on a worker thread (so the event
 // loop keeps renewing the job lock) and return only the segment's JSON; the
 // parent collects them and commits once (committing twice is harmless).
+// Jobs carry the dataset URI and only the storage options that hold no secret
+// (distributed/shared-storage-options.ts); each worker adds its own
+// credentials from its command line and environment.
 
 import type { ConnectionOptions } from "bullmq";
 import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { LanceError } from "../core/errors.js";
 import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
+import { shareStorageOptions } from "../distributed/shared-storage-options.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
 import { Snapshot } from "../table/snapshot.js";
 import { workerFile } from "./local-executor.js";
+import { kindOf, resolveStorageOptions } from "./object-store-uri.js";
 import { openDataset } from "./open-dataset.js";
 import type { WorkerTask } from "./segment-worker.js";
 
@@ -76,12 +81,27 @@ function queueNames(prefix: string): { build: string; commit: string } {
   return { build: `${prefix}-build`, commit: `${prefix}-commit` };
 }
 
+/** What a job in Redis holds: plain JSON, readable by anyone with access to the queue. */
 interface CommitData {
   job: Omit<IndexBuildJob, "tasks">;
+  /** The non-secret storage options of an object-store dataset (endpoint, region, ...). */
+  storageOptions?: Record<string, string>;
 }
 
 interface BuildData {
   task: SegmentBuildTask;
+  storageOptions?: Record<string, string>;
+}
+
+/**
+ * The options a worker opens a job's dataset with: its own (command line,
+ * then environment) first, the job's non-secret options for the rest.
+ * Undefined for datasets that are not in an object store.
+ */
+export function workerStorageOptions(uri: string, fromJob: Record<string, string> | undefined, own: Record<string, string> | undefined, env: Record<string, string | undefined> = process.env): Record<string, string> | undefined {
+  const kind = kindOf(uri);
+  if (kind === undefined) return undefined;
+  return { ...resolveStorageOptions(kind, fromJob ?? {}, {}), ...resolveStorageOptions(kind, own ?? {}, env) };
 }
 
 export interface BullMQExecutorOptions extends RedisOptions {
@@ -95,6 +115,9 @@ export interface BullMQExecutorOptions extends RedisOptions {
   onStatus?: (text: string) => void;
 }
 
+/** Option names worth saying are kept back (the rest withheld are names not known to be harmless). */
+const CREDENTIAL_NAME = /key|secret|token|sas|password|credential/i;
+
 /** How often the executor says it is still waiting for workers. */
 const WORKER_CHECK_MS = 10_000;
 
@@ -103,9 +126,13 @@ export class BullMQExecutor implements IndexExecutor {
   constructor(private readonly options: BullMQExecutorOptions) {}
 
   async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(job.uri) && !job.uri.startsWith("file://")) {
-      throw new LanceError("NOT_SUPPORTED", `workers reach datasets by local path or file:// URI (a shared volume), not ${job.uri}`);
+    if (/^memory:\/\//i.test(job.uri)) {
+      throw new LanceError("NOT_SUPPORTED", `a memory:// dataset lives in one process; workers cannot reach ${job.uri} (use LocalExecutor, or a dataset in an object store or on a shared volume)`);
     }
+    const { shared, withheld } = shareStorageOptions(ds.store.storageOptions);
+    const storageOptions = Object.keys(shared).length > 0 ? { storageOptions: shared } : {};
+    const credentials = withheld.filter((name) => CREDENTIAL_NAME.test(name));
+    if (credentials.length > 0) this.options.onStatus?.(`credentials (${credentials.join(", ")}) stay on this machine; workers use their own (lancets worker --storage-option, or AWS_* / AZURE_* variables)`);
     const timeout = this.options.connectTimeoutMs ?? 5000;
     await checkRedis(this.options.redisUrl, timeout);
     const connection = connectionFor(this.options.redisUrl, timeout);
@@ -133,12 +160,12 @@ export class BullMQExecutor implements IndexExecutor {
       const tree = await flow.add({
         name: "commit-index",
         queueName: names.commit,
-        data: { job: rest } satisfies CommitData,
+        data: { job: rest, ...storageOptions } satisfies CommitData,
         opts: { attempts, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
         children: tasks.map((task) => ({
           name: "build-segment",
           queueName: names.build,
-          data: { task } satisfies BuildData,
+          data: { task, ...storageOptions } satisfies BuildData,
           opts: { attempts, backoff: { type: "exponential", delay: 1000 }, failParentOnFailure: true, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
         })),
       });
@@ -202,6 +229,12 @@ export class BullMQExecutor implements IndexExecutor {
 export interface WorkerOptions extends RedisOptions, BullMQTiming {
   /** Segment builds at once (worker threads; default: the number of cores). */
   concurrency?: number;
+  /**
+   * Storage options for object-store datasets, credentials included; they never leave this
+   * process. The environment (AWS_*, AZURE_*) fills in what they leave out, and a job's
+   * non-secret options (endpoint, region, ...) what both leave out.
+   */
+  storageOptions?: Record<string, string>;
   onEvent?: (text: string) => void;
 }
 
@@ -237,12 +270,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const build = new Worker(
     names.build,
     async (job: import("bullmq").Job) => {
-      const { task } = job.data as BuildData;
+      const { task, storageOptions } = job.data as BuildData;
       log(`building segment ${task.groupIndex} of ${task.name} (fragments ${task.fragmentIds.join(",")})`);
+      const resolved = workerStorageOptions(task.uri, storageOptions, options.storageOptions);
       const { port1, port2 } = new MessageChannel();
       port1.on("message", (m: { rowsDone: number }) => void job.updateProgress({ rowsDone: m.rowsDone }).catch(() => undefined));
       try {
-        const payload: WorkerTask = { task, port: port2 };
+        const payload: WorkerTask = { task, port: port2, ...(resolved ? { storageOptions: resolved } : {}) };
         const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
         log(`built segment ${task.groupIndex} of ${task.name}: ${segment.uuid}`);
         return segment;
@@ -255,9 +289,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const commit = new Worker(
     names.commit,
     async (job: import("bullmq").Job) => {
-      const { job: spec } = job.data as CommitData;
+      const { job: spec, storageOptions } = job.data as CommitData;
       const values = Object.values(await job.getChildrenValues<IndexSegment>());
-      const ds = (await openDataset(spec.uri)).snapshot;
+      const resolved = workerStorageOptions(spec.uri, storageOptions, options.storageOptions);
+      const ds = (await openDataset(spec.uri, resolved ? { storageOptions: resolved } : {})).snapshot;
       try {
         const committed = await commitJob(ds, spec, values);
         log(`committed ${values.length} segment(s) of ${spec.name}: version ${committed.version}`);

@@ -10,9 +10,10 @@ import type { ObjectStore } from "../io/object-store.js";
 import type { StorageOptions, UploadTuning } from "../io/remote-store.js";
 import { S3_OPTION_NAMES, S3Store } from "../io/s3-store.js";
 
-type Kind = "s3" | "azure";
+export type Kind = "s3" | "azure";
 
-function kindOf(uri: string): Kind | undefined {
+/** Which object store a URI names; undefined for local paths and other schemes. */
+export function kindOf(uri: string): Kind | undefined {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
   if (scheme === "s3" || scheme === "s3a") return "s3";
   if (scheme === "az" || scheme === "azure" || scheme === "abfs" || scheme === "abfss") return "azure";

@@ -87,7 +87,16 @@ async function stopChildren(children: ChildProcess[]): Promise<void> {
   }
 }
 
-export async function startCephRgw(): Promise<S3Server> {
+export interface CephRgwOptions {
+  /** The address the gateway listens on (default 127.0.0.1; the cluster itself stays on loopback). */
+  host?: string;
+  /** The user's credentials (default: random), for processes started before the server is up. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export async function startCephRgw(options: CephRgwOptions = {}): Promise<S3Server> {
+  const host = options.host ?? "127.0.0.1";
   const dir = tempDir("lancets-ceph-");
   const [monPort, rgwPort] = [await freePort(), await freePort()];
   const fsid = randomUUID();
@@ -128,7 +137,7 @@ osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 1073741824
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw frontends = beast endpoint=${host}:${rgwPort}
 rgw data = ${dir}/rgw
 `,
   );
@@ -148,7 +157,7 @@ rgw data = ${dir}/rgw
     children.push(daemon("ceph-osd", ["-i", osdId], conf, join(dir, "log")));
     run("ceph", ["osd", "crush", "add", `osd.${osdId}`, "1.0", "host=localhost", "root=default"], conf);
     children.push(daemon("radosgw", ["-n", "client.rgw.a"], conf, join(dir, "log")));
-    const endpoint = `http://127.0.0.1:${rgwPort}`;
+    const endpoint = `http://${host}:${rgwPort}`;
     await waitUntil(
       "radosgw",
       async () => {
@@ -161,8 +170,8 @@ rgw data = ${dir}/rgw
       60_000,
       children,
     );
-    const accessKeyId = `AK${randomUUID().replace(/-/g, "").slice(0, 18).toUpperCase()}`;
-    const secretAccessKey = randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "").slice(0, 8);
+    const accessKeyId = options.accessKeyId ?? `AK${randomUUID().replace(/-/g, "").slice(0, 18).toUpperCase()}`;
+    const secretAccessKey = options.secretAccessKey ?? randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "").slice(0, 8);
     run("radosgw-admin", ["user", "create", "--uid=test", "--display-name=test", `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`], conf);
     const region = "us-east-1";
     const storageOptions = { aws_endpoint: endpoint, aws_region: region, aws_access_key_id: accessKeyId, aws_secret_access_key: secretAccessKey, allow_http: "true" };

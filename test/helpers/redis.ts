@@ -46,12 +46,15 @@ export interface RedisServer {
   stop(): void;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** A server on 127.0.0.1, or on `host` (an address of this machine other hosts reach it by). */
+export async function startRedis(host = "127.0.0.1"): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "pipe", "pipe"] });
+  // protected mode refuses clients from other addresses unless the server has a password
+  const open = host === "127.0.0.1" ? [] : ["--protected-mode", "no"];
+  const child = spawn("redis-server", ["--port", String(port), "--bind", host, ...open, "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   await waitFor(child, /Ready to accept connections/, 10_000, "redis-server");
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
+  return { url: `redis://${host}:${port}`, stop: () => child.kill("SIGKILL") };
 }
 
 export interface WorkerProcess {
@@ -61,12 +64,13 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export async function startWorker(redisUrl: string, prefix: string, extra: string[] = []): Promise<WorkerProcess> {
+/** A `lancets worker` process; `env` is added to this process's environment. */
+export async function startWorker(redisUrl: string, prefix: string, extra: string[] = [], env: Record<string, string> = {}): Promise<WorkerProcess> {
   const bin = join(import.meta.dirname, "..", "..", "bin", "lancets.js");
   const child = spawn(
     process.execPath,
     [bin, "worker", "--redis", redisUrl, "--prefix", prefix, "--concurrency", "1", "--lock-duration", "3000", "--stalled-interval", "1000", ...extra],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   children.push(child);
   let log = "";
