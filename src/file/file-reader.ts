@@ -31,6 +31,14 @@ const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 const NEWER_LAYOUT_URL = /^\/lance\.encodings(2[3-9]|[3-9]\d)\./;
 const BINARY_LOGICAL_TYPES = new Set(["string", "binary", "large_string", "large_binary"]);
 
+/** A 2.1+ page layout as lance.encodings21.PageLayout bytes, with what a rewritten 2.3 page brings along. */
+interface PageLayoutBytes {
+  value: Uint8Array;
+  valueCodec?: MiniBlockValueCodec;
+  /** Buffers to decode instead of the stored ones. */
+  buffers?: Uint8Array[];
+}
+
 export interface OpenFileOptions {
   /** The file size when known (from the manifest), saving a request. */
   sizeBytes?: number;
@@ -79,7 +87,7 @@ export class LanceFileReader {
   private readonly listItemStarts = new Map<number, number[]>();
   private readonly tail: FileBytes;
   /** 2.3 pages rewritten as 2.1/2.2 layouts, by "column/page", translated when first read. */
-  private readonly translated = new Map<string, { value: Uint8Array; valueCodec?: MiniBlockValueCodec }>();
+  private readonly translated = new Map<string, PageLayoutBytes>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
     this.store = store;
@@ -418,7 +426,7 @@ export class LanceFileReader {
       const page = this.columns[ci]!.pages[p]!;
       const layout = this.requireLayout(ci, p);
       // dictionary values are looked up per range, after slicing, not for the whole span
-      out.set(p, decodePageV21(layout.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true, layout.valueCodec));
+      out.set(p, decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true, layout.valueCodec));
     }
     return out;
   }
@@ -439,7 +447,7 @@ export class LanceFileReader {
       let decoded = spans?.get(p);
       if (!decoded) {
         const layout = this.requireLayout(ci, p);
-        decoded = decodePageV21(layout.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+        decoded = decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
       }
       if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
       else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
@@ -463,21 +471,21 @@ export class LanceFileReader {
    * a 2.3 planar layout rewritten (with its chunk value codec); undefined for
    * other encodings. A 2.3 layout lancets does not read fails with NOT_SUPPORTED.
    */
-  private layoutOf(ci: number, p: number): { value: Uint8Array; valueCodec?: MiniBlockValueCodec } | undefined {
+  private layoutOf(ci: number, p: number): PageLayoutBytes | undefined {
     const page = this.columns[ci]!.pages[p]!;
     if (page.encoding.typeUrl === PAGE_LAYOUT_URL) return page.encoding;
     if (page.encoding.typeUrl !== PLANAR_LAYOUT_URL || this.fileVersion !== "2.3") return undefined;
     const key = `${ci}/${p}`;
     let layout = this.translated.get(key);
     if (!layout) {
-      const t = translatePageV23(page.encoding.value, this.ctx(ci, p));
-      layout = { value: t.layout, ...(t.chunkValues ? { valueCodec: t.chunkValues } : {}) };
+      const t = translatePageV23(page.encoding.value, page.numRows, this.ctx(ci, p));
+      layout = { value: t.layout, ...(t.chunkValues ? { valueCodec: t.chunkValues } : {}), ...(t.buffers ? { buffers: t.buffers } : {}) };
       this.translated.set(key, layout);
     }
     return layout;
   }
 
-  private requireLayout(ci: number, p: number): { value: Uint8Array; valueCodec?: MiniBlockValueCodec } {
+  private requireLayout(ci: number, p: number): PageLayoutBytes {
     const layout = this.layoutOf(ci, p);
     if (layout) return layout;
     this.checkUrl(this.columns[ci]!.pages[p]!.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);

@@ -23,7 +23,7 @@ import {
   RepDefLayer,
   type CompressiveEncoding as CompressiveEncoding21,
 } from "../pb/encodings_v2_1_pb.js";
-import { CompressiveEncodingSchema, PlanarLayoutSchema, SparseValidity, type CompressiveEncoding, type PlanarLayout, type SparseStructure } from "../pb/encodings_v2_3_pb.js";
+import { CompressiveEncodingSchema, PlanarLayoutSchema, SparseValidity, type CompressiveEncoding, type PlanarLayout, type SparseStructure, type SparseValiditySet } from "../pb/encodings_v2_3_pb.js";
 import { decodeBlock, decodeMiniBlockValues, expandRuns } from "../encoding/compressive.js";
 import { blockToU32, corrupt, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import type { MiniBlockValueCodec } from "./page-v21.js";
@@ -37,6 +37,8 @@ export interface TranslatedPage {
   layout: Uint8Array;
   /** For chunked pages: the 2.3 decoder of chunk values. */
   chunkValues?: MiniBlockValueCodec;
+  /** Page buffers that replace the stored ones (levels the 2.3 page implies but does not store). */
+  buffers?: Uint8Array[];
 }
 
 function unsupported(what: string, ctx: DecodeContext): never {
@@ -107,7 +109,7 @@ export function decodePlanarLayout(bytes: Uint8Array, ctx: DecodeContext): Plana
 }
 
 /** Rewrites a 2.3 page layout for the 2.1/2.2 page decoder, or refuses it with NOT_SUPPORTED. */
-export function translatePageV23(bytes: Uint8Array, ctx: DecodeContext): TranslatedPage {
+export function translatePageV23(bytes: Uint8Array, numRows: number, ctx: DecodeContext): TranslatedPage {
   const planar = decodePlanarLayout(bytes, ctx);
   const structure = planar.structure?.codec;
   if (!structure || structure.case === undefined) {
@@ -115,7 +117,7 @@ export function translatePageV23(bytes: Uint8Array, ctx: DecodeContext): Transla
     return no === undefined ? corrupt(ctx, "planar page has no structural plane") : unsupported(`structural plane ${no}`, ctx);
   }
   const values = planar.values?.codec;
-  if (structure.case === "sparse") return translateSparse(structure.value, values?.case === "none", ctx);
+  if (structure.case === "sparse") return translateSparse(structure.value, values?.case === "none", numRows, ctx);
   const layers = structure.value.layers;
   if (!values || values.case === undefined) {
     const no = planar.values ? unknownField(planar.values) : undefined;
@@ -167,25 +169,38 @@ export function translatePageV23(bytes: Uint8Array, ctx: DecodeContext): Transla
 }
 
 /**
- * A sparse structure of items and structs (no lists) whose outermost layer
- * has no valid position: every row is null, written as a 2.1 constant page
- * without value or levels whose only nullable layer is the outermost. Other
+ * The sparse structures whose every row is the same: every row null at the
+ * outermost layer (items and structs), and a list column whose lists are all
+ * null or all empty. They become 2.1 constant pages without a value: the
+ * item case with only its outermost layer nullable, the list cases with the
+ * repetition and definition levels the page implies (one per row). Other
  * sparse structures are refused.
  */
-function translateSparse(sparse: SparseStructure, noValues: boolean, ctx: DecodeContext): TranslatedPage {
+function translateSparse(sparse: SparseStructure, noValues: boolean, numRows: number, ctx: DecodeContext): TranslatedPage {
+  const refuse = (): never => unsupported("the sparse structural plane (null and list positions) other than every row null or every list empty", ctx);
+  if (!noValues) refuse();
+  for (const l of sparse.layers) if (l.layer.case === undefined) unsupported(`sparse structural layer ${unknownField(l) ?? "(empty)"}`, ctx);
   const outer = sparse.layers[0]?.layer;
-  const validity = outer?.case === "validity" ? outer.value : outer?.case === "list" ? outer.value.validity : undefined;
-  const allNull = validity !== undefined && validity.meaning === SparseValidity.VALID_POSITIONS && validity.numPositions === 0n;
-  if (!allNull || !noValues) unsupported("the sparse structural plane (null and list positions) other than all rows null", ctx);
-  // an all-null list page would need repetition levels the page does not store
-  if (sparse.layers.some((l) => l.layer.case === "list")) unsupported("the sparse structural plane of list columns", ctx);
-  const layers = sparse.layers
-    .map((l, i) => {
-      if (l.layer.case === undefined) unsupported(`sparse structural layer ${unknownField(l) ?? "(empty)"}`, ctx);
-      return i === 0 ? RepDefLayer.REPDEF_NULLABLE_ITEM : RepDefLayer.REPDEF_ALL_VALID_ITEM;
-    })
-    .reverse();
-  return { layout: toBinary(PageLayoutSchema, create(PageLayoutSchema, { layout: { case: "constantLayout", value: { layers } } })) };
+  const noneValid = (v: SparseValiditySet | undefined): boolean => v !== undefined && v.meaning === SparseValidity.VALID_POSITIONS && v.numPositions === 0n;
+  const noneNull = (v: SparseValiditySet | undefined): boolean => v === undefined || (v.meaning === SparseValidity.NULL_POSITIONS && v.numPositions === 0n);
+  const constant = (layers: RepDefLayer[], buffers?: Uint8Array[]): TranslatedPage => ({
+    layout: toBinary(PageLayoutSchema, create(PageLayoutSchema, { layout: { case: "constantLayout", value: { layers } } })),
+    ...(buffers ? { buffers } : {}),
+  });
+  if (outer?.case === "validity") {
+    if (!noneValid(outer.value) || sparse.layers.some((l) => l.layer.case === "list")) refuse();
+    return constant(sparse.layers.map((_, i) => (i === 0 ? RepDefLayer.REPDEF_NULLABLE_ITEM : RepDefLayer.REPDEF_ALL_VALID_ITEM)).reverse());
+  }
+  if (outer?.case !== "list" || sparse.layers.length !== 2 || sparse.layers[1]!.layer.case !== "validity") return refuse();
+  const list = outer.value;
+  const allNull = noneValid(list.validity);
+  const allEmpty = noneNull(list.validity) && list.numNonEmptyPositions === 0n;
+  if (!allNull && !allEmpty) refuse();
+  // one level per row: each starts a row (rep 1); def 1 is the list layer's null or empty value
+  const rep = new Uint16Array(numRows).fill(1);
+  const def = new Uint16Array(numRows).fill(1);
+  const layers = [RepDefLayer.REPDEF_ALL_VALID_ITEM, allNull ? RepDefLayer.REPDEF_NULLABLE_LIST : RepDefLayer.REPDEF_EMPTYABLE_LIST];
+  return constant(layers, [new Uint8Array(rep.buffer), new Uint8Array(def.buffer)]);
 }
 
 /**
