@@ -15,7 +15,8 @@ import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchem
 import { decodeFileFooter, decodeOffsetTable, MIN_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
 import { decodeListPageV20, decodePageV20, isListPageV20, type PageV20 } from "../format/file/page-v20.js";
 import { blockToU32, takeFromBlock } from "../format/encoding/data-block.js";
-import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage } from "../format/file/page-v21.js";
+import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage, type MiniBlockValueCodec } from "../format/file/page-v21.js";
+import { PLANAR_LAYOUT_URL, translatePageV23 } from "../format/file/page-v23.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
@@ -29,6 +30,14 @@ const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 /** Page layouts of encodings packages newer than encodings21 (encodings23 and later). */
 const NEWER_LAYOUT_URL = /^\/lance\.encodings(2[3-9]|[3-9]\d)\./;
 const BINARY_LOGICAL_TYPES = new Set(["string", "binary", "large_string", "large_binary"]);
+
+/** A 2.1+ page layout as lance.encodings21.PageLayout bytes, with what a rewritten 2.3 page brings along. */
+interface PageLayoutBytes {
+  value: Uint8Array;
+  valueCodec?: MiniBlockValueCodec;
+  /** Buffers to decode instead of the stored ones. */
+  buffers?: Uint8Array[];
+}
 
 export interface OpenFileOptions {
   /** The file size when known (from the manifest), saving a request. */
@@ -77,6 +86,8 @@ export class LanceFileReader {
   /** Items before each page of 2.0 list columns, by column (see read-ranges-v20.ts). */
   private readonly listItemStarts = new Map<number, number[]>();
   private readonly tail: FileBytes;
+  /** 2.3 pages rewritten as 2.1/2.2 layouts, by "column/page", translated when first read. */
+  private readonly translated = new Map<string, PageLayoutBytes>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
     this.store = store;
@@ -247,8 +258,9 @@ export class LanceFileReader {
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
       const page = this.columns[ci]!.pages[p]!;
-      if (page.encoding.typeUrl !== PAGE_LAYOUT_URL || page.bufferOffsets.length < 2 || (span.end - span.start) * 4 > page.numRows) return false;
-      return decodePageLayout(page.encoding.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
+      if (page.bufferOffsets.length < 2 || (span.end - span.start) * 4 > page.numRows) return false;
+      const layout = this.layoutOf(ci, p);
+      return layout !== undefined && decodePageLayout(layout.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
     };
     const first: BufferRange[] = [];
     const partial = new Set<string>();
@@ -271,7 +283,7 @@ export class LanceFileReader {
       const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
       const last = page.bufferOffsets.length - 1;
       const repIndex = last >= 2 ? find(page.bufferOffsets[last]!, page.bufferSizes[last]!) : undefined;
-      const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
+      const bytes = miniBlockByteSpan(this.layoutOf(ci, p)!.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
       const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       wanted.set(key, range);
       second.push({ position: page.bufferOffsets[1]! + range.start, size: range.end - range.start });
@@ -412,9 +424,9 @@ export class LanceFileReader {
     const out = new Map<number, DecodedPage>();
     for (const [p, rows] of spans) {
       const page = this.columns[ci]!.pages[p]!;
-      this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
+      const layout = this.requireLayout(ci, p);
       // dictionary values are looked up per range, after slicing, not for the whole span
-      out.set(p, decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true));
+      out.set(p, decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true, layout.valueCodec));
     }
     return out;
   }
@@ -430,10 +442,13 @@ export class LanceFileReader {
       const pageStart = pageRow;
       pageRow += page.numRows;
       if (chosen && !chosen.pages.has(p)) return;
-      this.checkUrl(page.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
       // Within a page, only the chunks holding the range are decoded where the layout allows it.
       const rows = chosen ? { start: Math.max(0, range!.start - pageStart), end: Math.min(page.numRows, range!.end - pageStart) } : undefined;
-      const decoded = spans?.get(p) ?? decodePageV21(page.encoding.value, buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows);
+      let decoded = spans?.get(p);
+      if (!decoded) {
+        const layout = this.requireLayout(ci, p);
+        decoded = decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+      }
       if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
       else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
       pages.push(decoded);
@@ -449,6 +464,32 @@ export class LanceFileReader {
     const merged = mergePages(looked, this.ctx(ci, 0));
     const leafColumn = chosen ? sliceLeaf(merged, range!.start - firstRow, range!.end - range!.start, this.ctx(ci, 0)) : merged;
     return lazy ? { ...leafColumn, values: takeFromBlock(lazy, blockToU32(leafColumn.values, this.ctx(ci, 0)), this.ctx(ci, 0)) } : leafColumn;
+  }
+
+  /**
+   * A 2.1+ page's layout as lance.encodings21.PageLayout bytes: as stored, or
+   * a 2.3 planar layout rewritten (with its chunk value codec); undefined for
+   * other encodings. A 2.3 layout lancets does not read fails with NOT_SUPPORTED.
+   */
+  private layoutOf(ci: number, p: number): PageLayoutBytes | undefined {
+    const page = this.columns[ci]!.pages[p]!;
+    if (page.encoding.typeUrl === PAGE_LAYOUT_URL) return page.encoding;
+    if (page.encoding.typeUrl !== PLANAR_LAYOUT_URL || this.fileVersion !== "2.3") return undefined;
+    const key = `${ci}/${p}`;
+    let layout = this.translated.get(key);
+    if (!layout) {
+      const t = translatePageV23(page.encoding.value, page.numRows, this.ctx(ci, p));
+      layout = { value: t.layout, ...(t.chunkValues ? { valueCodec: t.chunkValues } : {}), ...(t.buffers ? { buffers: t.buffers } : {}) };
+      this.translated.set(key, layout);
+    }
+    return layout;
+  }
+
+  private requireLayout(ci: number, p: number): PageLayoutBytes {
+    const layout = this.layoutOf(ci, p);
+    if (layout) return layout;
+    this.checkUrl(this.columns[ci]!.pages[p]!.encoding.typeUrl, PAGE_LAYOUT_URL, ci, p);
+    throw new LanceError("INTERNAL", `column ${ci} page ${p} of ${this.path} has no layout`);
   }
 
   private checkUrl(actual: string, expected: string, column: number, page: number): void {

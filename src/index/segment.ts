@@ -116,13 +116,9 @@ export function checkSegmentJson(value: unknown, position: number): IndexSegment
   for (const f of s.files as unknown[]) {
     const file = f as Record<string, unknown> | null;
     if (typeof file !== "object" || file === null) bad("every file must be an object { path, sizeBytes }");
-    if (typeof file!.path === "string" && file!.path.startsWith("staging/") && isPlainFileName(file!.path.slice("staging/".length))) {
-      throw new LanceError(
-        "NOT_SUPPORTED",
-        `${label}: file ${file!.path} is in the staging layout of an uncommitted Lance 14 full-text segment, which lancets does not finalize; commit it with Lance's commit_existing_index_segments`,
-      );
-    }
-    if (!isPlainFileName(file!.path)) bad(`file path ${JSON.stringify(file!.path)} must be a plain file name inside the segment directory _indices/${String(s.uuid)}/`);
+    // Lance 14's uncommitted full-text segments keep their files under staging/ (index/inverted/staged.ts)
+    const staged = typeof file!.path === "string" && file!.path.startsWith("staging/") && isPlainFileName(file!.path.slice("staging/".length));
+    if (!staged && !isPlainFileName(file!.path)) bad(`file path ${JSON.stringify(file!.path)} must be a plain file name inside the segment directory _indices/${String(s.uuid)}/`);
     if (!isCount(file!.sizeBytes)) bad(`file ${String(file!.path)} has size ${JSON.stringify(file!.sizeBytes)}, not a byte count`);
     if (names.has(file!.path as string)) bad(`file ${String(file!.path)} is listed twice`);
     names.add(file!.path as string);

@@ -13,6 +13,7 @@ import { Snapshot } from "../table/snapshot.js";
 import { pluginFor, type IndexParams, type ScalarIndexPlugin } from "./plugins.js";
 import { checkSegmentList, segmentFromBuilt, segmentToIndexMetadata, type BuiltSegmentFiles, type IndexSegment } from "./segment.js";
 import { resolveColumn, trainingInput } from "./training.js";
+import { checkStagedFiles, finalizeStagedSegment, isStagedSegment, removeStagedFiles } from "./inverted/staged.js";
 import { indexableType } from "./value-order.js";
 import { cleanupUnreferenced } from "../table/cleanup.js";
 
@@ -154,11 +155,20 @@ export interface CommitSegmentsOptions {
 }
 
 export async function commitExistingIndexSegments(ds: Snapshot, name: string, column: string, input: readonly IndexSegment[], options: CommitSegmentsOptions = {}): Promise<Snapshot> {
-  const segments = checkSegmentList(input);
+  const given = checkSegmentList(input);
+  for (const s of given) if (isStagedSegment(s)) checkStagedFiles(s);
   ds.checkWritable();
   const latestDs = await Snapshot.open(ds.store);
-  validateSegments(latestDs, name, column, segments);
-  await checkFiles(ds.store, segments);
+  validateSegments(latestDs, name, column, given);
+  await checkFiles(ds.store, given);
+  // Lance 14's uncommitted full-text segments are finalized as its own commit does
+  const segments = await Promise.all(given.map((s) => (isStagedSegment(s) ? finalizeStagedSegment(ds.store, s) : s)));
+  const committed = await commitSegments(ds, latestDs, name, segments, options);
+  await Promise.all(given.filter(isStagedSegment).map((s) => removeStagedFiles(ds.store, s)));
+  return committed;
+}
+
+async function commitSegments(ds: Snapshot, latestDs: Snapshot, name: string, segments: readonly IndexSegment[], options: CommitSegmentsOptions): Promise<Snapshot> {
   const newIndices = segments.map((s) => ({ ...segmentToIndexMetadata(s), name }));
   checkSameRowIdentity(name, segments[0]!.indexType, newIndices, newIndices);
   const incoming = new Set(segments.flatMap((s) => s.fragmentIds));

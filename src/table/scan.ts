@@ -76,7 +76,6 @@ export function planProjection(ds: Snapshot, options: Pick<ScanOptions, "columns
     if (index < 0) {
       throw new LanceError("INVALID_INPUT", `column "${name}" does not exist; the dataset has ${top.map((f) => f.name).join(", ")}`);
     }
-    checkNotBlob(top[index]!);
     return { lance: top[index]!, arrow: arrowFields[index]! };
   });
   const schemaFields = fields.map((f) => f.arrow);
@@ -86,9 +85,12 @@ export function planProjection(ds: Snapshot, options: Pick<ScanOptions, "columns
 }
 
 /**
- * Blob columns store their values outside the column (Lance 14's
- * `lance.blob.v2` struct of descriptors, or a large_binary marked
- * `lance-encoding:blob`); lancets does not read them yet.
+ * Blob columns store their values outside the column: a large_binary marked
+ * `lance-encoding:blob` (blob v1: the column holds position and size of bytes
+ * kept elsewhere in the data file), or Lance 14's `lance.blob.v2` struct (blob
+ * v2, file format 2.2 and later: descriptors that may point into other files).
+ * lancets does not read either. The check runs when rows are read, so a scan
+ * fails as a rejected promise (or iterator error), never as it is made.
  */
 function checkNotBlob(field: LanceField): void {
   const text = (key: string): string | undefined => {
@@ -96,8 +98,11 @@ function checkNotBlob(field: LanceField): void {
     return v === undefined ? undefined : new TextDecoder().decode(v);
   };
   const extension = field.extensionName || text("ARROW:extension:name");
-  if (extension === "lance.blob.v2" || text("lance-encoding:blob") === "true") {
-    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob column (${extension ? `extension ${extension}` : "lance-encoding:blob"}), which lancets does not read; leave it out of columns`);
+  if (extension === "lance.blob.v2") {
+    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob v2 column (extension lance.blob.v2, written by Lance 14 in file format 2.2 and later), which lancets does not read; leave it out of columns`);
+  }
+  if (text("lance-encoding:blob") === "true") {
+    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob v1 column (lance-encoding:blob, its bytes kept outside the column), which lancets does not read; leave it out of columns`);
   }
 }
 
@@ -121,6 +126,7 @@ export async function readFragmentColumns(
   const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
   const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
   checkColumnIndices(fragment);
+  for (const f of fields) checkNotBlob(f.lance);
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {

@@ -7,7 +7,8 @@
 
 import type { Schema } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
-import { indexTypeName, SYSTEM_INDEX_NAMES, unreadableIndexVersion, type IndexedColumnKind } from "../format/index/index-type.js";
+import { invertedBlockSize } from "../format/index/details.js";
+import { indexTypeName, SYSTEM_INDEX_NAMES, unreadableFtsBlocks, unreadableIndexVersion, type IndexedColumnKind } from "../format/index/index-type.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { checkFeatureFlags, SUPPORTED_READER_FLAGS, SUPPORTED_WRITER_FLAGS } from "../format/table/feature-flags.js";
 import { decodeManifestFile } from "../format/table/manifest-file.js";
@@ -338,7 +339,10 @@ export class Snapshot {
    * something else under the same names (Lance ignores such segments too).
    */
   unusableIndexReason(index: IndexMetadata): string | undefined {
-    return unreadableIndexVersion(this.indexType(index), index.indexVersion, Boolean(index.indexDetails?.typeUrl));
+    const type = this.indexType(index);
+    const reason = unreadableIndexVersion(type, index.indexVersion, Boolean(index.indexDetails?.typeUrl));
+    if (reason || type !== "FTS" || !index.indexDetails?.typeUrl) return reason;
+    return unreadableFtsBlocks(invertedBlockSize(index.indexDetails.value));
   }
 
   /** User-visible indexes grouped by name, with their segments and coverage. */

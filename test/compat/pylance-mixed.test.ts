@@ -3,10 +3,11 @@
 // committed in one commit, by lancets or by pylance's
 // commit_existing_index_segments fed from lancets' segment JSON: both engines
 // use every segment and return the same rows (and full-text scores). pylance's
-// uncommitted full-text segments are staged in a layout only its commit
-// finalizes: lancets refuses to commit them.
+// uncommitted full-text segments wait in a staging layout that the commit
+// finalizes; lancets' commit does so as pylance's does.
 
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Table } from "apache-arrow";
 import { isLanceError, openDataset, type IndexSegment } from "../../src/lancets.js";
@@ -120,7 +121,7 @@ describe("one index from segments built by pylance 14 and by lancets", { skip },
   });
 
   for (const committer of ["lancets", "pylance"] as const) {
-    test(`BTREE, BITMAP${committer === "pylance" ? " and INVERTED" : " (INVERTED: by pylance)"} segments from both engines, committed by ${committer}`, async () => {
+    test(`BTREE, BITMAP and INVERTED segments from both engines, committed by ${committer}`, async () => {
       const uri = `${session.dir}/mixed_${committer}`;
       await session.py.write(uri, textTable(3000), { max_rows_per_file: 500 });
       await session.py.delete(uri, "id % 19 = 4");
@@ -133,13 +134,13 @@ describe("one index from segments built by pylance 14 and by lancets", { skip },
         if (committer === "pylance") {
           await session.py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
         } else if (c.type === "FTS") {
-          // pylance leaves an uncommitted full-text segment in a staging layout that only its own commit finalizes
+          // pylance leaves an uncommitted full-text segment in a staging layout that the commit finalizes
           assert.ok(theirs.files.every((f) => f.path.startsWith("staging/")), JSON.stringify(theirs.files));
-          await assert.rejects(
-            (await openDataset(uri)).commitExistingIndexSegments(name, c.column, [fromPylance(theirs, c.column, c.type), ours]),
-            (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /staging layout of an uncommitted Lance 14 full-text segment/.test(e.message),
-          );
-          await session.py.commitExistingIndexSegments(uri, name, c.column, [theirs, toPylance(ours)]);
+          const committed = await (await openDataset(uri)).commitExistingIndexSegments(name, c.column, [fromPylance(theirs, c.column, c.type), ours]);
+          const finalized = committed.indices.find((i) => i.uuid === theirs.uuid)!;
+          assert.deepEqual(finalized.files.map((f) => f.path.replace(/^part_\d+_/, "part_")).sort(), ["metadata.lance", "part_docs.lance", "part_invert.lance", "part_tokens.lance"]);
+          const staging = `${uri}/_indices/${theirs.uuid}/staging`;
+          assert.ok(!existsSync(staging) || readdirSync(staging).length === 0, "staging files removed");
         } else {
           await (await openDataset(uri)).commitExistingIndexSegments(name, c.column, [fromPylance(theirs, c.column, c.type), ours]);
         }
@@ -148,4 +149,18 @@ describe("one index from segments built by pylance 14 and by lancets", { skip },
       await assertSameSearch(uri, `${committer} commit`);
     });
   }
+
+  test("pylance's staged full-text segments over two fragment groups, committed by lancets: both engines search them with equal hits and scores; an incomplete staged segment is refused", async () => {
+    const uri = `${session.dir}/staged_fts`;
+    await session.py.write(uri, textTable(3000), { max_rows_per_file: 500 });
+    await session.py.delete(uri, "id % 23 = 7");
+    const a = await session.py.createIndexUncommitted(uri, "text", "INVERTED", [0, 1, 2], { name: "text_idx" });
+    const b = await session.py.createIndexUncommitted(uri, "text", "INVERTED", [3, 4, 5], { name: "text_idx" });
+    const ds = await openDataset(uri);
+    const incomplete = { ...fromPylance(b, "text", "FTS"), files: fromPylance(b, "text", "FTS").files.filter((f) => !f.path.endsWith("_docs.lance")) };
+    await assert.rejects(ds.commitExistingIndexSegments("text_idx", "text", [incomplete]), (e: unknown) => isLanceError(e) && e.code === "INVALID_INPUT" && /staged partition \d+ has invert, metadata, tokens, expected tokens, invert, docs and metadata/.test(e.message));
+    assert.equal((await openDataset(uri)).indices.length, 0, "nothing committed");
+    await ds.commitExistingIndexSegments("text_idx", "text", [fromPylance(a, "text", "FTS"), fromPylance(b, "text", "FTS")]);
+    await assertSameSearch(uri, "pylance's staged segments, lancets commit");
+  });
 });

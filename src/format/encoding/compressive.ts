@@ -130,7 +130,7 @@ function variableBlockForm(buffer: Uint8Array, numValues: number, ctx: DecodeCon
   return { kind: "variable", numValues, offsets, data: data.subarray(base) };
 }
 
-function expandRuns(values: DataBlock, lengths: Uint32Array, numValues: number, ctx: DecodeContext): DataBlock {
+export function expandRuns(values: DataBlock, lengths: Uint32Array, numValues: number, ctx: DecodeContext): DataBlock {
   if (values.kind !== "fixed" || values.bitsPerValue < 8) corrupt(ctx, "run-length values must be fixed-width bytes");
   if (lengths.length !== values.numValues) corrupt(ctx, `run-length encoding has ${values.numValues} values but ${lengths.length} run lengths`);
   const width = values.bitsPerValue / 8;

@@ -156,7 +156,20 @@ export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fil
   return first < 0 ? undefined : { start: first, end };
 }
 
-function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], numRows: number, fileVersion: string, ctx: DecodeContext, rows?: RowRange, part?: BufferPart, lazyDictionary = false): DecodedPage {
+/** Decodes the values of one mini-block chunk from its value buffers (another file version's codec). */
+export type MiniBlockValueCodec = (buffers: Uint8Array[], numValues: number, ctx: DecodeContext) => DataBlock;
+
+function decodeMiniBlockPage(
+  layout: MiniBlockLayout,
+  buffers: Uint8Array[],
+  numRows: number,
+  fileVersion: string,
+  ctx: DecodeContext,
+  rows?: RowRange,
+  part?: BufferPart,
+  lazyDictionary = false,
+  valueCodec?: MiniBlockValueCodec,
+): DecodedPage {
   const large = fileVersion !== "2.1";
   if (layout.hasLargeChunk !== large) {
     corrupt(ctx, `mini-block page has has_large_chunk=${layout.hasLargeChunk}, which the ${fileVersion} grammar forbids`);
@@ -284,7 +297,7 @@ function decodeMiniBlockPage(layout: MiniBlockLayout, buffers: Uint8Array[], num
     if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
     const valueBuffers = sizes.map((s) => slice(s));
-    let values = decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
+    let values = valueCodec ? valueCodec(valueBuffers, chunkValues, cctx) : decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
     if (dictionary) {
       const indices = blockToU32(values, cctx);
       if (lazyDictionary) {
@@ -487,13 +500,15 @@ export function decodePageV21(
   part?: BufferPart,
   /** Mini-block pages with a dictionary may leave their values as indices (see DecodedPage.dictionary). */
   lazyDictionary = false,
+  /** The chunk value codec of a newer file version whose pages were rewritten as these layouts (page-v23.ts). */
+  valueCodec?: MiniBlockValueCodec,
 ): DecodedPage {
   checkCount(numRows, ctx, "page row count");
   const layout = decodePageLayout(layoutBytes, ctx);
   if (part && layout.layout.case !== "miniBlockLayout") throw new LanceError("INTERNAL", `only mini-block pages of ${ctx.path} can be read in part`);
   switch (layout.layout.case) {
     case "miniBlockLayout":
-      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part, lazyDictionary);
+      return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part, lazyDictionary, valueCodec);
     case "fullZipLayout":
       return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx, rows);
     case "constantLayout":

@@ -75,6 +75,19 @@ export function invertedDetails(d: InvertedDetails): IndexDetails {
   return { typeUrl: TYPE_URLS.FTS, value: toBinary(InvertedIndexDetailsSchema, pb) };
 }
 
+/**
+ * Documents per posting block of a full-text segment, from its details
+ * (block_size; Lance 14 writes 128 or, when asked, 256), or undefined when
+ * the details do not say (128) or cannot be decoded.
+ */
+export function invertedBlockSize(bytes: Uint8Array): number | undefined {
+  try {
+    return fromBinary(InvertedIndexDetailsSchema, bytes).blockSize;
+  } catch {
+    return undefined;
+  }
+}
+
 export function decodeInvertedDetails(bytes: Uint8Array, where: string): InvertedDetails {
   let pb;
   try {

@@ -83,7 +83,8 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} stores its tokens as "${format}"; lancets reads Arrow and FST token sets`);
   }
   const version = metadataString(metadata, "format_version") ?? "1";
-  if (version !== "1" && version !== "2") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has format version ${version}; lancets reads versions 1 and 2`);
+  // format 3 stores 128-document blocks as format 2 does (256-document blocks are refused below)
+  if (version !== "1" && version !== "2" && version !== "3") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has format version ${version}; lancets reads versions 1 to 3`);
   const blockSize = metadataString(metadata, "posting_block_size") ?? "128";
   if (blockSize !== "128") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has posting blocks of ${blockSize} documents; lancets reads blocks of 128`);
   const tail = metadataString(metadata, "posting_block_layout") ?? metadataString(metadata, "posting_tail_codec") ?? "fixed32_v1";
