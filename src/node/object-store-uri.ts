@@ -6,16 +6,18 @@
 
 import { LanceError } from "../core/errors.js";
 import { AZURE_OPTION_NAMES, AzureBlobStore } from "../io/azure-blob-store.js";
+import { GCS_OPTION_NAMES, GcsStore } from "../io/gcs-store.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { StorageOptions, UploadTuning } from "../io/remote-store.js";
 import { S3_OPTION_NAMES, S3Store } from "../io/s3-store.js";
 
-type Kind = "s3" | "azure";
+type Kind = "s3" | "azure" | "gcs";
 
 function kindOf(uri: string): Kind | undefined {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
   if (scheme === "s3" || scheme === "s3a") return "s3";
   if (scheme === "az" || scheme === "azure" || scheme === "abfs" || scheme === "abfss") return "azure";
+  if (scheme === "gs") return "gcs";
   return undefined;
 }
 
@@ -23,14 +25,15 @@ function kindOf(uri: string): Kind | undefined {
 const ENV_ALIASES: Record<Kind, Record<string, string>> = {
   s3: { AWS_ENDPOINT_URL: "aws_endpoint", AWS_ENDPOINT_URL_S3: "aws_endpoint", AWS_DEFAULT_REGION: "aws_region", AWS_ALLOW_HTTP: "allow_http" },
   azure: { AZURE_STORAGE_ACCOUNT: "azure_storage_account_name", AZURE_STORAGE_KEY: "azure_storage_account_key", AZURE_ALLOW_HTTP: "allow_http", AZURE_STORAGE_ALLOW_HTTP: "allow_http" },
+  gcs: {},
 };
-const ENV_PREFIX: Record<Kind, string> = { s3: "AWS_", azure: "AZURE_" };
+const ENV_PREFIX: Record<Kind, string> = { s3: "AWS_", azure: "AZURE_", gcs: "GOOGLE_" };
 
 /** Every spelling of an option to its canonical name, so an explicit alias overrides the environment's canonical key. */
 function canonicalNames(groups: Record<string, readonly string[]>): Map<string, string> {
   return new Map(Object.values(groups).flatMap((names) => names.map((name) => [name, names[0]!] as const)));
 }
-const CANONICAL: Record<Kind, Map<string, string>> = { s3: canonicalNames(S3_OPTION_NAMES), azure: canonicalNames(AZURE_OPTION_NAMES) };
+const CANONICAL: Record<Kind, Map<string, string>> = { s3: canonicalNames(S3_OPTION_NAMES), azure: canonicalNames(AZURE_OPTION_NAMES), gcs: canonicalNames(GCS_OPTION_NAMES) };
 
 /**
  * The options a store of `kind` gets: explicit options (keys lower-cased)
@@ -67,5 +70,6 @@ export async function openObjectStore(uri: string, storageOptions?: StorageOptio
   const kind = kindOf(uri);
   if (kind === "s3") return S3Store.open(uri, resolveStorageOptions(kind, storageOptions), tuning);
   if (kind === "azure") return AzureBlobStore.open(uri, resolveStorageOptions(kind, storageOptions), tuning);
+  if (kind === "gcs") return GcsStore.open(uri, resolveStorageOptions(kind, storageOptions), tuning);
   return undefined;
 }
