@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { GcsStore, parseGcsUri } from "../../src/io/gcs-store.js";
 import { openObjectWriter } from "../../src/io/object-store.js";
 import { openObjectStore, resolveStorageOptions } from "../../src/node/object-store-uri.js";
+import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { startGcsFake, type GcsFake } from "../helpers/gcs-fake.js";
 import { freePort } from "../helpers/redis.js";
 import { expectCode, storeConformance } from "../helpers/store-conformance.js";
@@ -247,6 +248,29 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
       await expectCode(GcsStore.open(`gs://${BUCKET}/x`, optionsFor({ timeout: "soon" })), "INVALID_INPUT", /timeout/);
       await expectCode(GcsStore.open(`gs://${BUCKET}/x`, optionsFor({ google_service_account_key: "{not json" })), "INVALID_INPUT", /google_service_account_key is not JSON/);
       assert.throws(() => parseGcsUri("gs:///x"), /expected gs:\/\/bucket\/path/);
+    });
+  });
+
+  describe("datasets", () => {
+    test("write, append, index and query a dataset on gs://: manifests created with the precondition, the BTREE answers exactly", async () => {
+      const rows = (from: number, n: number): { id: number; tag: string }[] => Array.from({ length: n }, (_, i) => ({ id: from + i, tag: `t${(from + i) % 7}` }));
+      const uri = `gs://${BUCKET}/datasets/t.lance`;
+      const storageOptions = optionsFor();
+      await writeDataset(uri, rows(0, 500), { storageOptions });
+      const appended = await (await openDataset(uri, { storageOptions })).append(rows(500, 300));
+      const indexed = await appended.createScalarIndex("id", "BTREE");
+      const ds = await openDataset(uri, { storageOptions });
+      assert.equal(ds.version, indexed.version);
+      assert.equal(ds.countRows(), 800);
+      assert.equal(ds.fragments().length, 2);
+      const filter = "id >= 490 AND id < 520";
+      assert.match(await ds.explain(filter), /BTREE index id_idx/);
+      const ids = Array.from((await ds.scan({ filter, columns: ["id"] }).toArrow()).getChild("id")!.toArray(), Number).sort((a, b) => a - b);
+      assert.deepEqual(ids, Array.from({ length: 30 }, (_, i) => 490 + i));
+      // the manifests went up with the generation precondition
+      const manifests = fake.requests.filter((r) => r.method === "POST" && r.url.includes("datasets%2Ft.lance%2F_versions%2F") && r.url.includes(".manifest"));
+      assert.ok(manifests.length >= 3, `${manifests.length} manifest uploads`);
+      for (const m of manifests) assert.match(m.url, /ifGenerationMatch=0/);
     });
   });
 
