@@ -114,7 +114,15 @@ export class HttpStore implements ObjectStore {
 
   /** One request with the store's headers and timeout; a failed status becomes an HttpStatusError (its body discarded). */
   private async request(method: "GET" | "HEAD", path: string, headers: Record<string, string> = {}, okStatuses: readonly number[] = []): Promise<Response> {
-    const response = await this.fetchFn(this.url(path), { method, headers: { ...this.headers, ...headers }, signal: AbortSignal.timeout(this.timeoutMs), redirect: "follow" });
+    // the timeout bounds the wait for the answer's headers; a body that stalls is caught by readBody's idle timeout
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.url(path), { method, headers: { ...this.headers, ...headers }, signal: controller.signal, redirect: "follow" });
+    } finally {
+      clearTimeout(timer);
+    }
     if (!response.ok && !okStatuses.includes(response.status)) {
       discardBody(response.body);
       throw new HttpStatusError(response.status, `${method} ${this.uri}/${path} answered ${response.status} ${response.statusText}`.trim());
