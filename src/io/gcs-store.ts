@@ -74,10 +74,13 @@ async function loadAuth(): Promise<AuthLibrary> {
 }
 
 function failureOf(err: unknown): RemoteFailure {
-  const e = err as { code?: unknown; message?: string; errors?: { reason?: string }[] };
-  const status = typeof e?.code === "number" ? e.code : undefined;
-  let message = e?.message ?? String(err);
-  let reason = e?.errors?.[0]?.reason;
+  type ErrorDoc = { error?: { message?: string; errors?: { reason?: string }[] } };
+  // the JSON API's errors carry the status as `code`; those of resumable uploads (gaxios) in `response`
+  const e = err as { code?: unknown; status?: unknown; message?: string; errors?: { reason?: string }[]; response?: { status?: number; data?: unknown } };
+  const status = typeof e?.code === "number" ? e.code : typeof e?.response?.status === "number" ? e.response.status : typeof e?.status === "number" ? e.status : undefined;
+  const doc = (typeof e?.response?.data === "object" ? e.response.data : undefined) as ErrorDoc | undefined;
+  let message = doc?.error?.message ?? e?.message ?? String(err);
+  let reason = e?.errors?.[0]?.reason ?? doc?.error?.errors?.[0]?.reason;
   // a failed media download carries the service's error document as its message
   if (message.startsWith("{")) {
     try {

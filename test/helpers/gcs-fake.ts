@@ -154,7 +154,8 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
         res.writeHead(499).end();
         return;
       }
-      const range = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(req.headers["content-range"] ?? "");
+      // the client finishes an empty upload with "bytes 0--1/0", which GCS accepts
+      const range = /^bytes (?:(\d+)-(-?\d+)|\*)\/(\d+|\*)$/.exec(req.headers["content-range"] ?? "");
       if (range === null) return sendError(res, 400, "invalid", `bad Content-Range ${req.headers["content-range"]}`);
       if (range[1] !== undefined) {
         if (Number(range[1]) !== session.received) return sendError(res, 400, "invalid", `chunk starts at ${range[1]}, expected ${session.received}`);

@@ -188,6 +188,22 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
       assert.deepEqual(back.subarray(PART_BYTES, 2 * PART_BYTES), piece);
     });
 
+    test("an empty object, and a writer whose upload is refused fails naming the operation", async () => {
+      const store = await GcsStore.open(`gs://${BUCKET}/writer-edge`, optionsFor(), { partBytes: PART_BYTES });
+      const empty = await openObjectWriter(store, "empty.bin");
+      assert.equal(await empty.finish(), 0);
+      assert.equal(await store.size("empty.bin"), 0);
+      const denied = await GcsStore.open(`gs://${BUCKET}/writer-edge`, optionsFor({ google_storage_token: fake.deniedToken }), { partBytes: PART_BYTES });
+      const writer = await openObjectWriter(denied, "data/d.lance");
+      const attempt = (async () => {
+        await writer.write(new Uint8Array(PART_BYTES + 1));
+        await writer.finish();
+      })();
+      await expectCode(attempt, "IO", /access denied to gcs bucket lancets for write of gs:\/\/lancets\/writer-edge\/data\/d\.lance/);
+      await writer.abort();
+      await expectCode(store.size("data/d.lance"), "NOT_FOUND");
+    });
+
     test("abort leaves nothing behind", async () => {
       const store = await GcsStore.open(`gs://${BUCKET}/writer-abort`, optionsFor(), { partBytes: PART_BYTES });
       const writer = await openObjectWriter(store, "data/a.lance");
@@ -207,6 +223,9 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
       await expectCode(store.putIfAbsent("a.bin", new Uint8Array(1)), "IO", /access denied to gcs bucket lancets for create/);
       await expectCode(store.list("_versions/"), "IO", /access denied to gcs bucket lancets for list/);
       await expectCode(store.delete("a.bin"), "IO", /access denied to gcs bucket lancets for delete/);
+      // a resumable upload's refusal maps the same way
+      const big = await GcsStore.open(`gs://${BUCKET}/x`, optionsFor({ google_storage_token: fake.deniedToken }), { multipartThresholdBytes: 10, partBytes: PART_BYTES });
+      await expectCode(big.put("big.bin", new Uint8Array(100)), "IO", /access denied to gcs bucket lancets for write of gs:\/\/lancets\/x\/big\.bin \(HTTP 403 forbidden\)/);
       assert.ok(Date.now() - t0 < 5_000, "no retry storm");
     });
 
