@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MemoryStore } from "../../src/io/memory-store.js";
+import { LocalExecutor } from "../../src/node/local-executor.js";
 import { memoryKey, MemoryStoreRegistry, memoryStores } from "../../src/node/memory-stores.js";
 import { openObjectStore } from "../../src/node/object-store-uri.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
@@ -31,6 +32,19 @@ test("writeDataset to memory:// and openDataset of the same URI see the same dat
   assert.equal(memoryStores.drop(uri), true);
   await expectCode(openDataset(uri), "NOT_FOUND");
   memoryStores.drop(`memory://scratch-${process.pid}/other.lance`);
+});
+
+test("indexes of a memory:// dataset are built in this thread; worker threads are refused, saying why", async () => {
+  const uri = `memory://index-${process.pid}/t.lance`;
+  try {
+    const ds = await writeDataset(uri, rows(0, 50));
+    await expectCode(ds.createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ maxConcurrency: 1 }) }), "NOT_SUPPORTED", /worker threads cannot reach/);
+    const indexed = await ds.createScalarIndex("id", "BTREE");
+    assert.match(await (await openDataset(uri)).explain("id < 5"), /BTREE index id_idx/);
+    assert.equal(await indexed.countRows("id < 5"), 5);
+  } finally {
+    memoryStores.drop(uri);
+  }
 });
 
 test("a registry of one's own is separate from the process's", async () => {
