@@ -138,6 +138,7 @@ export class GcsStore implements ObjectStore {
   private readonly maxAttempts: number;
   private readonly multipartThresholdBytes: number;
   private readonly chunkBytes: number;
+  private readonly timeoutMs: number;
 
   private constructor(bucket: Gcs.Bucket, location: GcsLocation, endpoint: string, options: StorageOptions, tuning: UploadTuning) {
     this.storageOptions = Object.freeze({ ...options });
@@ -149,6 +150,7 @@ export class GcsStore implements ObjectStore {
     this.multipartThresholdBytes = tuning.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
     const partBytes = tuning.partBytes ?? DEFAULT_PART_BYTES;
     this.chunkBytes = Math.max(CHUNK_QUANTUM, Math.ceil(partBytes / CHUNK_QUANTUM) * CHUNK_QUANTUM);
+    this.timeoutMs = optionDurationMs(options, "timeout", DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   /**
@@ -255,11 +257,12 @@ export class GcsStore implements ObjectStore {
     const stream = file.createReadStream({ validation: false, decompress: false, ...(range ? { start: range[0], end: range[1] } : {}) });
     let refused: unknown;
     let answered = false;
+    let declared = NaN;
     stream.once("response", (res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }) => {
       answered = true;
       const status = res.statusCode ?? 0;
       if (status >= 300) return;
-      const declared = Number(res.headers?.["content-length"]);
+      declared = Number(res.headers?.["content-length"]);
       try {
         if (Number.isFinite(declared)) accept(declared, status);
       } catch (err) {
@@ -269,18 +272,39 @@ export class GcsStore implements ObjectStore {
     });
     const pieces: Uint8Array[] = [];
     let total = 0;
+    const location = `${this.uri}/${name.slice(this.location.prefix ? this.location.prefix.length + 1 : 0)}`;
+    const chunks = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-        pieces.push(chunk);
-        total += chunk.byteLength;
+      for (;;) {
+        // a connection that goes quiet (or breaks without the client noticing) ends the read after the timeout
+        const next = chunks.next();
+        const step = await Promise.race([
+          next,
+          new Promise<"idle">((resolve) => {
+            timer = setTimeout(() => resolve("idle"), this.timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (step === "idle") {
+          next.catch(() => undefined);
+          stream.destroy();
+          if (!answered) throw new LanceError("IO", `cannot reach ${this.endpoint} to read ${location}: no answer within ${this.timeoutMs} ms`);
+          throw new ShortBodyError(location, total, Number.isFinite(declared) ? declared : total, `no data for ${this.timeoutMs} ms`);
+        }
+        if (step.done) break;
+        pieces.push(step.value);
+        total += step.value.byteLength;
       }
     } catch (err) {
+      clearTimeout(timer);
       if (refused !== undefined) throw refused;
       // no answer at all (refused, unreachable) or an answer of the service: the caller maps it
       if (!answered || err instanceof LanceError || typeof (err as { code?: unknown }).code === "number") throw err;
-      throw new ShortBodyError(`${this.uri}/${name}`, total, range ? range[1] - range[0] + 1 : total, err instanceof Error ? err.message : String(err));
+      throw new ShortBodyError(location, total, Number.isFinite(declared) ? declared : total, err instanceof Error ? err.message : String(err));
     }
     if (refused !== undefined) throw refused;
+    if (Number.isFinite(declared) && total !== declared) throw new ShortBodyError(location, total, declared);
     // one plain Uint8Array (the client's Buffers may be views of a shared pool)
     const out = new Uint8Array(total);
     let at = 0;

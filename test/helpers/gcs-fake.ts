@@ -44,6 +44,8 @@ export interface GcsFake {
   objects(bucket: string): Map<string, StoredObject>;
   /** Answers the next `count` requests with `status` (for retry tests). */
   failNext(status: number, count: number): void;
+  /** Sends only half the body of the next `count` media downloads, then drops the connection. */
+  breakNextBodies(count: number): void;
   /** Resumable sessions begun and not yet finished. */
   openSessions(): number;
   /** Largest page a list returns, to exercise pageToken. */
@@ -93,6 +95,16 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
   const token = `fake-token-${randomUUID()}`;
   const deniedToken = `denied-token-${randomUUID()}`;
   let failures: { status: number; count: number } = { status: 0, count: 0 };
+  let bodiesToBreak = 0;
+  const sendMedia = (res: ServerResponse, status: number, headers: Record<string, string | number>, data: Buffer): void => {
+    res.writeHead(status, headers);
+    if (bodiesToBreak > 0) {
+      bodiesToBreak--;
+      res.write(data.subarray(0, data.byteLength >> 1), () => res.destroy());
+    } else {
+      res.end(data);
+    }
+  };
   let generation = 1;
   let endpoint = "";
 
@@ -229,17 +241,13 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
       if (q.get("alt") !== "media") return sendJson(res, 200, resource(bucket, name, o));
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
       if (range === null) {
-        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": o.data.byteLength, "x-goog-generation": String(o.generation) });
-        res.end(o.data);
-        return;
+        return sendMedia(res, 200, { "content-type": "application/octet-stream", "content-length": o.data.byteLength, "x-goog-generation": String(o.generation) }, o.data);
       }
       const start = Number(range[1]);
       const end = Math.min(range[2] === "" ? o.data.byteLength - 1 : Number(range[2]), o.data.byteLength - 1);
       if (start >= o.data.byteLength) return sendError(res, 416, "requestedRangeNotSatisfiable", "The requested range cannot be satisfied.");
       const part = o.data.subarray(start, end + 1);
-      res.writeHead(206, { "content-type": "application/octet-stream", "content-length": part.byteLength, "content-range": `bytes ${start}-${end}/${o.data.byteLength}` });
-      res.end(part);
-      return;
+      return sendMedia(res, 206, { "content-type": "application/octet-stream", "content-length": part.byteLength, "content-range": `bytes ${start}-${end}/${o.data.byteLength}` }, part);
     }
     sendError(res, 405, "invalid", `${method} ${url.pathname} not allowed`);
   };
@@ -266,6 +274,9 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
     objects: (bucket) => store.get(bucket)!,
     failNext: (status, count) => {
       failures = { status, count };
+    },
+    breakNextBodies: (count) => {
+      bodiesToBreak = count;
     },
     openSessions: () => sessions.size,
     stop: () =>

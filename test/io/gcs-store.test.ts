@@ -164,6 +164,20 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
     });
   });
 
+  describe("broken bodies", () => {
+    test("a media download that breaks off mid-body is read again, whole and ranged", async () => {
+      const store = await GcsStore.open(`gs://${BUCKET}/broken`, optionsFor({ timeout: "1s" }));
+      const data = new Uint8Array(4000).map((_, i) => (i * 13) % 256);
+      await store.put("b.bin", data);
+      const before = fake.requests.length;
+      fake.breakNextBodies(1);
+      assert.deepEqual(await store.readRange("b.bin", 1000, 2000), data.slice(1000, 3000));
+      fake.breakNextBodies(1);
+      assert.deepEqual(await store.read("b.bin"), data);
+      assert.equal(fake.requests.slice(before).filter((r) => r.method === "GET").length, 4);
+    });
+  });
+
   describe("writer", () => {
     test("nothing is visible before finish; finish makes the whole object visible", async () => {
       const store = await GcsStore.open(`gs://${BUCKET}/writer`, optionsFor(), { partBytes: PART_BYTES });

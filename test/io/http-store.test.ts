@@ -179,6 +179,40 @@ describe("HttpStore on a local static server", { timeout: 120_000 }, () => {
     }
   });
 
+  test("a 503 and a body that breaks off are read again; a silent server is IO after the timeout", async () => {
+    const body = new Uint8Array(1000).map((_, i) => i % 251);
+    let requests = 0;
+    const flaky = createServer((req, res) => {
+      requests++;
+      if (requests === 1) return void res.writeHead(503).end("busy");
+      const [, from, to] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? "") ?? [];
+      const part = body.subarray(Number(from), Number(to) + 1);
+      res.writeHead(206, { "content-length": part.byteLength, "content-range": `bytes ${from}-${to}/${body.byteLength}` });
+      // the second request gets half the bytes, then the connection drops
+      if (requests === 2) res.write(part.subarray(0, part.byteLength >> 1), () => res.destroy());
+      else res.end(part);
+    });
+    await new Promise<void>((r) => flaky.listen(0, "127.0.0.1", r));
+    const silentSockets: import("node:net").Socket[] = [];
+    const silent = createServer(() => undefined);
+    silent.on("connection", (s) => silentSockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const store = new HttpStore(`http://127.0.0.1:${(flaky.address() as { port: number }).port}/d`);
+      assert.deepEqual(await store.readRange("a.bin", 100, 400), body.slice(100, 500));
+      assert.equal(requests, 3);
+      const quiet = new HttpStore(`http://127.0.0.1:${(silent.address() as { port: number }).port}/d`, { timeout: "300ms", max_retries: "1" });
+      const t0 = Date.now();
+      await expectCode(quiet.readRange("a.bin", 0, 10), "IO", /cannot reach http:\/\/127\.0\.0\.1:\d+ to read .*no answer within 300 ms/);
+      assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+    } finally {
+      for (const s of silentSockets) s.destroy();
+      flaky.closeAllConnections();
+      flaky.close();
+      silent.close();
+    }
+  });
+
   test("an unreachable host is IO within a bounded time; bad URIs are INVALID_INPUT", async () => {
     const gone = await serveStatic(root);
     const base = gone.base;
