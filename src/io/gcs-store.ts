@@ -158,7 +158,8 @@ export class GcsStore implements ObjectStore {
    * (google_service_account: path of a service-account key;
    * google_service_account_key: the key itself; google_application_credentials;
    * google_storage_token: a bearer token), plus google_endpoint (or the key's
-   * gcs_base_url) for another server, allow_http, timeout, max_retries.
+   * gcs_base_url, with disable_oauth: no credentials, as object_store reads
+   * such a key) for another server, allow_http, timeout, max_retries.
    * Without credentials the client's own chain (application default
    * credentials) is used.
    */
@@ -167,6 +168,8 @@ export class GcsStore implements ObjectStore {
     const keyJson = first(options, GCS_OPTION_NAMES.serviceAccountKey);
     const key = keyJson === undefined ? undefined : parseKey(keyJson, "google_service_account_key");
     const keyBaseUrl = typeof key?.["gcs_base_url"] === "string" ? key["gcs_base_url"] : undefined;
+    // object_store's convention for emulators: a key naming another server and asking for no OAuth
+    const anonymous = key?.["disable_oauth"] === true && keyBaseUrl !== undefined;
     const endpointOption = first(options, GCS_OPTION_NAMES.endpoint) ?? keyBaseUrl;
     if (endpointOption !== undefined) checkEndpoint(endpointOption, optionFlag(options, GCS_OPTION_NAMES.allowHttp, false), "google_endpoint");
     const endpoint = (endpointOption ?? "https://storage.googleapis.com").replace(/\/+$/, "");
@@ -180,7 +183,7 @@ export class GcsStore implements ObjectStore {
     const config: Gcs.StorageOptions = {
       apiEndpoint: endpoint,
       // send credentials to a custom endpoint too (the client leaves them off by default)
-      useAuthWithCustomEndpoint: true,
+      useAuthWithCustomEndpoint: !anonymous,
       timeout: timeoutMs,
       retryOptions: {
         autoRetry: maxAttempts > 1,
@@ -195,7 +198,9 @@ export class GcsStore implements ObjectStore {
     // Data files have names of their own, so replacing one is safe to retry; without this the client
     // also turns retries off for the whole client after its first write without a precondition.
     config.retryOptions!.idempotencyStrategy = sdk.IdempotencyStrategy.RetryAlways;
-    if (token !== undefined) {
+    if (anonymous) {
+      // no credentials at all: requests go out without an Authorization header
+    } else if (token !== undefined) {
       const auth = await loadAuth();
       const client = new auth.OAuth2Client();
       // no expiry and no refresh token: the token is used as given, never refreshed
@@ -207,7 +212,7 @@ export class GcsStore implements ObjectStore {
       config.keyFilename = keyFile;
     }
     const storage = new sdk.Storage(config);
-    if (token !== undefined && !/(^|\.)googleapis\.com$/i.test(new URL(endpoint).hostname)) {
+    if (!anonymous && token !== undefined && !/(^|\.)googleapis\.com$/i.test(new URL(endpoint).hostname)) {
       // the client's resumable uploads send no credentials to a host outside googleapis.com;
       // this header gives them the token as every other request has it
       storage.interceptors.push({

@@ -50,6 +50,8 @@ export interface GcsFake {
   openSessions(): number;
   /** Largest page a list returns, to exercise pageToken. */
   pageSize: number;
+  /** Whether requests without an Authorization header are served (an emulator's way). */
+  allowAnonymous: boolean;
   stop(): Promise<void>;
 }
 
@@ -149,7 +151,7 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
       sendError(res, 403, "forbidden", "lancets-test@example.iam.gserviceaccount.com does not have storage.objects access to the Google Cloud Storage object. Permission denied.");
       return;
     }
-    if (auth !== `Bearer ${token}`) {
+    if (auth !== `Bearer ${token}` && !(auth === undefined && fake.allowAnonymous)) {
       await bodyOf(req);
       sendError(res, 401, "required", "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object.");
       return;
@@ -271,6 +273,7 @@ export async function startGcsFake(buckets: string[]): Promise<GcsFake> {
     deniedToken,
     requests,
     pageSize: 1000,
+    allowAnonymous: false,
     objects: (bucket) => store.get(bucket)!,
     failNext: (status, count) => {
       failures = { status, count };

@@ -156,6 +156,23 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
       assert.deepEqual(await store.read("big.bin"), data);
     });
 
+    test("a key with gcs_base_url and disable_oauth (object_store's emulator convention) sends no credentials", async () => {
+      const key = JSON.stringify({ gcs_base_url: fake.endpoint, disable_oauth: true, client_email: "", private_key: "" });
+      const store = await GcsStore.open(`gs://${BUCKET}/anon`, { google_service_account_key: key, allow_http: "true" }, { multipartThresholdBytes: 10, partBytes: PART_BYTES });
+      await expectCode(store.read("a.bin"), "IO", /access denied .*HTTP 401/);
+      fake.allowAnonymous = true;
+      try {
+        const before = fake.requests.length;
+        assert.equal(await store.putIfAbsent("_versions/1.manifest", new Uint8Array([1])), true);
+        await store.put("big.bin", new Uint8Array(100).fill(7));
+        assert.deepEqual(await store.read("big.bin"), new Uint8Array(100).fill(7));
+        const seen = fake.requests.slice(before);
+        assert.ok(seen.length >= 4 && seen.every((r) => r.authorization === undefined), JSON.stringify(seen));
+      } finally {
+        fake.allowAnonymous = false;
+      }
+    });
+
     test("a 503 is retried and then succeeds", async () => {
       const store = await GcsStore.open(`gs://${BUCKET}/retry`, optionsFor());
       await store.put("r.bin", new Uint8Array([5, 6]));
