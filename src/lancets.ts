@@ -7,6 +7,7 @@ export { LocalFileStore } from "./node/fs-store.js";
 export { openDataset, storeForUri, writeDataset } from "./node/open-dataset.js";
 export type { StorageOpenOptions } from "./node/open-dataset.js";
 export { openObjectStore } from "./node/object-store-uri.js";
+export { memoryStores, MemoryStoreRegistry } from "./node/memory-stores.js";
 export { LocalExecutor } from "./node/local-executor.js";
 export type { LocalExecutorOptions } from "./node/local-executor.js";
 export { BullMQExecutor, startWorker, checkRedis } from "./node/bullmq.js";

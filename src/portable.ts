@@ -7,6 +7,8 @@ export { LanceError, CorruptFileError, CommitConflictError, isLanceError } from 
 export type { LanceErrorCode } from "./core/errors.js";
 export type { ObjectStore, ObjectMeta, ReadOptions } from "./io/object-store.js";
 export { MemoryStore } from "./io/memory-store.js";
+export { HttpStore } from "./io/http-store.js";
+export type { HttpStoreOptions } from "./io/http-store.js";
 export type { CleanupFile, CleanupKind, CleanupOptions, CleanupResult } from "./table/cleanup.js";
 export type { WriteInput, WriteMode, WriteOptions, DataStorageVersion } from "./table/write.js";
 export type { CountOptions, ScanOptions } from "./table/scan.js";

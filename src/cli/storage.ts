@@ -1,5 +1,5 @@
 // `--storage-option key=value` (repeatable): Lance's storage options for
-// s3://, az:// and abfs[s]:// datasets, as openDataset takes them.
+// s3://, az://, abfs[s]://, gs:// and http(s):// datasets, as openDataset takes them.
 
 import { InvalidArgumentError } from "commander";
 
@@ -8,7 +8,7 @@ export interface StorageCliOptions {
   storageOption?: Record<string, string>;
 }
 
-export const STORAGE_OPTION_HELP = "a storage option for s3:// or az:// datasets, e.g. aws_region=us-east-1 (repeatable; Lance's option names; AWS_* and AZURE_STORAGE_* variables fill in the rest)";
+export const STORAGE_OPTION_HELP = "a storage option for s3://, az://, gs:// or http(s):// datasets, e.g. aws_region=us-east-1 (repeatable; Lance's option names; AWS_*, AZURE_STORAGE_* and GOOGLE_* variables fill in the rest)";
 
 export const WORKER_STORAGE_OPTION_HELP =
   "a storage option for the s3:// or az:// datasets of the jobs, e.g. aws_access_key_id=... (repeatable; stays on this machine; AWS_* and AZURE_STORAGE_* variables fill in the rest, then the job's endpoint and region)";

@@ -101,7 +101,8 @@ export async function createIndexUncommitted(
   try {
     built = await plugin.build(ds.store, dir, training, params);
   } catch (err) {
-    await removeSegmentFiles(ds.store, uuid);
+    // best effort: the build's own failure is what the caller needs to see
+    await removeSegmentFiles(ds.store, uuid).catch(() => undefined);
     throw err;
   }
   return segmentFromBuilt(built, { uuid, name, column, fieldId: lance.id, indexType, fragmentIds, datasetVersion: ds.version });

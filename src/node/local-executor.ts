@@ -34,6 +34,10 @@ export class LocalExecutor implements IndexExecutor {
   }
 
   async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
+    if (/^memory:/i.test(ds.store.uri)) {
+      // another thread has memory of its own: it would find no dataset there
+      throw new LanceError("NOT_SUPPORTED", `${ds.store.uri} lives in this thread's memory, which worker threads cannot reach; build its index without an executor (in this thread)`);
+    }
     // threads of this process open an object-store dataset with the options its store was opened with
     const storageOptions = ds.store.storageOptions;
     const { Piscina } = await import("piscina");

@@ -1,6 +1,6 @@
 // Opening datasets by URI. Local paths and file:// URIs map to the local
-// filesystem store; s3://, az:// and abfs[s]:// to the object stores of
-// object-store-uri.ts; any other scheme is refused.
+// filesystem store; s3://, az://, abfs[s]://, gs://, http(s):// and memory://
+// to the object stores of object-store-uri.ts; any other scheme is refused.
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,10 +28,10 @@ export function storeForUri(uri: string): ObjectStore {
     }
     return new LocalFileStore(resolve(path));
   }
-  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported (${uri}); use a local path, file://, s3://, az:// or abfs[s]:// (the last three through openDataset or openObjectStore)`);
+  throw new LanceError("NOT_SUPPORTED", `URI scheme "${scheme}://" is not supported (${uri}); use a local path, file://, s3://, az://, abfs[s]://, gs://, http(s):// or memory:// (all but the first two through openDataset or openObjectStore)`);
 }
 
-/** Lance's storage options (aws_region, azure_storage_account_name, ...) for s3:// and az:// URIs. */
+/** Lance's storage options (aws_region, azure_storage_account_name, google_service_account, ...) for s3://, az://, gs:// and http(s):// URIs. */
 export interface StorageOpenOptions {
   storageOptions?: Record<string, string>;
 }
@@ -41,13 +41,13 @@ async function storeOf(uri: string | ObjectStore, storageOptions: Record<string,
   return (await openObjectStore(uri, storageOptions)) ?? storeForUri(uri);
 }
 
-/** Opens a dataset at a local path, a file://, s3://, az:// or abfs[s]:// URI, or in a given ObjectStore. */
+/** Opens a dataset at a local path, a file://, s3://, az://, abfs[s]://, gs://, http(s):// (read-only) or memory:// URI, or in a given ObjectStore. */
 export async function openDataset(uri: string | ObjectStore, options: DatasetOpenOptions & StorageOpenOptions = {}): Promise<Dataset> {
   const { storageOptions, ...open } = options;
   return Dataset.open(await storeOf(uri, storageOptions), open);
 }
 
-/** Creates, appends to or overwrites the dataset at `uri` (a local path, a file://, s3://, az:// or abfs[s]:// URI, or an ObjectStore). */
+/** Creates, appends to or overwrites the dataset at `uri` (a local path, a file://, s3://, az://, abfs[s]://, gs:// or memory:// URI, or an ObjectStore). */
 export async function writeDataset(uri: string | ObjectStore, data: WriteInput, options: WriteOptions & StorageOpenOptions & { engine?: Engine } = {}): Promise<Dataset> {
   const { storageOptions, engine, ...write } = options;
   return Dataset.write(await storeOf(uri, storageOptions), data, write, engine);

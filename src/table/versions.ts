@@ -74,6 +74,37 @@ async function readHint(store: ObjectStore): Promise<number | undefined> {
   }
 }
 
+/**
+ * The newest version found without listing: version 1 must exist (under
+ * either naming scheme), then the versions 2, 4, 8, ... are probed until one
+ * is missing, and the last present one is found by bisection between them.
+ * This assumes the linear history has no gaps, which holds until cleanup
+ * removes old versions; then only the version hint finds the dataset.
+ */
+async function searchLatest(store: ObjectStore): Promise<VersionLocation> {
+  const first = await locateVersion(store, 1);
+  if (first === undefined) {
+    throw new LanceError(
+      "NOT_FOUND",
+      `no dataset found at ${store.uri}: the store cannot list ${VERSIONS_DIR}/, and neither ${VERSION_HINT_FILE} nor a manifest of version 1 exists (a dataset whose old versions were cleaned up is found over such a store only through its version hint)`,
+    );
+  }
+  let present = first;
+  let absent: number | undefined;
+  for (let v = 2; absent === undefined; v *= 2) {
+    const found = await locate(store, v, first.scheme);
+    if (found) present = found;
+    else absent = v;
+  }
+  while (absent - present.version > 1) {
+    const mid = Math.floor((present.version + absent) / 2);
+    const found = await locate(store, mid, first.scheme);
+    if (found) present = found;
+    else absent = mid;
+  }
+  return present;
+}
+
 /** The newest version of the dataset in `store`. */
 export async function latestVersion(store: ObjectStore): Promise<VersionLocation> {
   // newer versions than the one found are probed for: a hint may be stale, and a
@@ -91,7 +122,14 @@ export async function latestVersion(store: ObjectStore): Promise<VersionLocation
     const found = await locateVersion(store, hint);
     if (found) return probeNewer(found);
   }
-  const all = await listVersionLocations(store);
+  let all: VersionLocation[];
+  try {
+    all = await listVersionLocations(store);
+  } catch (err) {
+    // a store without listing (plain HTTP): search the manifest names instead
+    if (err instanceof LanceError && err.code === "NOT_SUPPORTED") return probeNewer(await searchLatest(store));
+    throw err;
+  }
   const last = all[all.length - 1];
   if (last === undefined) {
     const anything = await store.list("");

@@ -5,7 +5,9 @@
 // filter (through the BTREE) and a full-text search with the same rows and
 // scores as the Node entry. Real Lance then opens the files the browser wrote
 // and answers both queries alike, using the indexes the browser built; and the
-// browser reads a dataset Lance wrote and indexed, with Lance's answers.
+// browser reads a dataset Lance wrote and indexed, with Lance's answers, both
+// from files handed to a MemoryStore and served over HTTP (HttpStore, ranged
+// fetches from the test's server).
 // Chromium is Debian's package at /usr/bin/chromium (.ci/run installs it);
 // without it the browser half reports itself skipped.
 
@@ -144,7 +146,10 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
   let node: ScenarioResult;
   let lanceDir: string;
   let browserRead: Answers;
+  let browserHttpRead: Answers;
   let nodeRead: Answers;
+  /** Requests for the files of Lance's dataset, served from lanceDir under /lance/ with ranges. */
+  const lanceRequests: { method: string; range: string | undefined }[] = [];
 
   before(async () => {
     const scripts: Record<string, string> = { "/page.js": bundles.page, "/example.js": bundles.example };
@@ -153,6 +158,17 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
       if (script) {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
         res.end(`<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/${script}.js"></script>`);
+      } else if (req.url?.startsWith("/lance/") && lanceDir) {
+        lanceRequests.push({ method: req.method ?? "", range: req.headers.range });
+        const file = resolve(lanceDir, decodeURIComponent(req.url.slice("/lance/".length)));
+        if (!file.startsWith(`${lanceDir}/`) || !existsSync(file)) return void res.writeHead(404).end();
+        const data = readFileSync(file);
+        const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+        if (!range) return void res.writeHead(200, { "content-length": data.byteLength }).end(req.method === "HEAD" ? undefined : data);
+        const [start, end] = [Number(range[1]), Math.min(Number(range[2]), data.byteLength - 1)];
+        if (start >= data.byteLength) return void res.writeHead(416, { "content-range": `bytes */${data.byteLength}` }).end();
+        res.writeHead(206, { "content-length": end - start + 1, "content-range": `bytes ${start}-${end}/${data.byteLength}` });
+        res.end(req.method === "HEAD" ? undefined : data.subarray(start, end + 1));
       } else if (req.url && scripts[req.url]) {
         res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
         res.end(scripts[req.url]);
@@ -181,6 +197,7 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     lanceDir = tempDir();
     const lanceFiles = await lanceDataset(lanceDir);
     browserRead = await page.evaluate((files) => (globalThis as unknown as { readScenario: (f: typeof files) => Promise<Answers> }).readScenario(files), lanceFiles);
+    browserHttpRead = await page.evaluate((url) => (globalThis as unknown as { readOverHttp: (u: string) => Promise<Answers> }).readOverHttp(url), `${origin}/lance/lance.lance`);
     assert.deepEqual(errors, []);
     node = await runScenario(nodeEntry);
     nodeRead = await readScenario(nodeEntry, lanceFiles);
@@ -248,6 +265,12 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     assert.match(browserRead.filterPlan, /fragments scanned: none/);
     assertSameAsLance(browserRead, await lanceAnswers(await (await connect(lanceDir)).openTable("lance")), "Lance's dataset in the browser");
     assert.deepEqual(browserRead, nodeRead);
+  });
+
+  test("reads the same Lance dataset over HTTP (HttpStore, ranged fetches) with the same answers", () => {
+    assert.deepEqual(browserHttpRead, nodeRead);
+    assert.ok(lanceRequests.length > 0 && lanceRequests.every((r) => r.method === "GET" || r.method === "HEAD"));
+    assert.ok(lanceRequests.some((r) => r.range !== undefined), "ranged reads");
   });
 
   test("the README's browser example runs in the page", async () => {

@@ -98,6 +98,11 @@ export async function readScenario(engine: Engine, files: Record<string, string>
   return answers(await engine.openDataset(store));
 }
 
+/** Opens a dataset served over HTTP (ranged GETs through fetch) and runs both queries. */
+export async function readOverHttp(engine: Engine & { HttpStore: new (uri: string) => ObjectStore }, url: string): Promise<Omit<ScenarioResult, "files">> {
+  return answers(await engine.openDataset(new engine.HttpStore(url)));
+}
+
 /** Writes and indexes the scenario's dataset in a MemoryStore, reopens it, runs both queries and returns its files too. */
 export async function runScenario(engine: Engine): Promise<ScenarioResult> {
   const store = new engine.MemoryStore();

@@ -1,5 +1,5 @@
 // The cloud SDKs are optional: a process without them opens local datasets
-// without ever asking for them, and an s3:// or az:// URI says which package
+// without ever asking for them, and an s3://, az:// or gs:// URI says which package
 // to install.
 
 import assert from "node:assert/strict";
@@ -11,14 +11,14 @@ import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-test("without the SDKs: local datasets open; s3:// and az:// are NOT_SUPPORTED naming the package", async () => {
+test("without the SDKs: local datasets open; s3://, az:// and gs:// are NOT_SUPPORTED naming the package", async () => {
   const path = join(tempDir(), "t.lance");
   await writeDataset(path, [{ id: 1 }, { id: 2 }]);
   const script = `
     import { openDataset } from ${JSON.stringify(join(ROOT, "src/node/open-dataset.ts"))};
     const ds = await openDataset(${JSON.stringify(path)});
     console.log("rows " + ds.countRows());
-    for (const uri of ["s3://bucket/t.lance", "az://container/t.lance"]) {
+    for (const uri of ["s3://bucket/t.lance", "az://container/t.lance", "gs://bucket/t.lance"]) {
       try {
         await openDataset(uri, { storageOptions: { aws_region: "us-east-1", azure_storage_account_name: "a" } });
         console.log("opened " + uri);
@@ -41,4 +41,5 @@ test("without the SDKs: local datasets open; s3:// and az:// are NOT_SUPPORTED n
   // through the hooks, which hide the packages
   assert.match(lines[1]!, /\| Cannot find package '@aws-sdk\/client-s3' \(hidden\)$/);
   assert.match(lines[2]!, /\| Cannot find package '@azure\/storage-blob' \(hidden\)$/);
+  assert.match(lines[3]!, /^NOT_SUPPORTED gs:\/\/ locations need the optional package @google-cloud\/storage@7\.22\.0: .*\| Cannot find package '@google-cloud\/storage' \(hidden\)$/);
 });

@@ -317,7 +317,7 @@ describe("bad input", () => {
   });
 
   test("unsupported URI schemes", async () => {
-    await expectLanceError(openDataset("gs://bucket/table.lance"), "NOT_SUPPORTED", /"gs:\/\/" is not supported/);
+    await expectLanceError(openDataset("hdfs://bucket/table.lance"), "NOT_SUPPORTED", /"hdfs:\/\/" is not supported/);
     await expectLanceError(openDataset("ftp://host/table.lance"), "NOT_SUPPORTED", /"ftp:\/\/" is not supported/);
     await expectLanceError(openDataset(""), "INVALID_INPUT", /non-empty/);
   });
