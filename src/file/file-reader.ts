@@ -24,6 +24,13 @@ import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
+/** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
+const PAGE_META_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** A buffer of a page by key "column/page/buffer" and where it lies in the file. */
+interface PageMetaRange extends BufferRange {
+  key: string;
+}
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 /** Page layouts of encodings packages newer than encodings21 (encodings23 and later). */
@@ -77,6 +84,9 @@ export class LanceFileReader {
   /** Items before each page of 2.0 list columns, by column (see read-ranges-v20.ts). */
   private readonly listItemStarts = new Map<number, number[]>();
   private readonly tail: FileBytes;
+  /** See pageMetaBuffers. */
+  private readonly pageMeta = new Map<string, Promise<Uint8Array>>();
+  private pageMetaBytes = 0;
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
     this.store = store;
@@ -184,13 +194,59 @@ export class LanceFileReader {
     return { pages, firstRow: Math.max(firstRow, 0) };
   }
 
+  /**
+   * Bytes [start, end) of the file. What the tail read at open already holds
+   * is not fetched again: a range inside it costs no request, a range that
+   * runs into it fetches only the part before it.
+   */
+  private async readBytes(start: number, end: number): Promise<FileBytes> {
+    const tail = this.tail;
+    if (tail.covers(start, end - start)) return new FileBytes(start, tail.slice(start, end - start));
+    if (end <= tail.position || start >= tail.position) return new FileBytes(start, await this.store.readRange(this.path, start, end - start));
+    const head = await this.store.readRange(this.path, start, tail.position - start);
+    const whole = new Uint8Array(end - start);
+    whole.set(head, 0);
+    whole.set(tail.slice(tail.position, end - tail.position), head.byteLength);
+    return new FileBytes(start, whole);
+  }
+
+  /**
+   * The buffers other than the values (chunk metadata, repetition index) of
+   * mini-block pages read in part, by key: kept on the reader, up to a byte
+   * budget, so a later read of other rows of the same page (the next point
+   * lookup, a take) fetches only the chunks it needs. Concurrent reads share
+   * one request.
+   */
+  private async pageMetaBuffers(wanted: PageMetaRange[]): Promise<Map<string, Uint8Array>> {
+    const local = new Map<string, Promise<Uint8Array>>();
+    const missing = wanted.filter((w) => !this.pageMeta.has(w.key));
+    if (missing.length > 0) {
+      const fetched = this.fetchRanges(missing);
+      for (const w of missing) {
+        const one = fetched.then((find) => find(w.position, w.size).slice());
+        if (this.pageMetaBytes + w.size > PAGE_META_CACHE_BYTES) {
+          local.set(w.key, one);
+          continue;
+        }
+        this.pageMeta.set(w.key, one);
+        this.pageMetaBytes += w.size;
+        one.catch(() => {
+          if (this.pageMeta.get(w.key) !== one) return;
+          this.pageMeta.delete(w.key);
+          this.pageMetaBytes -= w.size;
+        });
+      }
+    }
+    const out = new Map<string, Uint8Array>();
+    await Promise.all(wanted.map(async (w) => out.set(w.key, await (local.get(w.key) ?? this.pageMeta.get(w.key)!))));
+    return out;
+  }
+
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
   private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
     // merge ranges separated by small gaps (alignment padding), up to a bounded request size
-    const blocks = await Promise.all(
-      coalesceRanges(sorted, 4096).map(async ({ start, end }) => new FileBytes(start, await this.store.readRange(this.path, start, end - start))),
-    );
+    const blocks = await Promise.all(coalesceRanges(sorted, 4096).map(({ start, end }) => this.readBytes(start, end)));
     return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
       for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
@@ -252,25 +308,30 @@ export class LanceFileReader {
     };
     const first: BufferRange[] = [];
     const partial = new Set<string>();
+    const metaWanted: PageMetaRange[] = [];
     for (const [ci, pages] of spans) {
       for (const [p, span] of pages) {
         const page = this.columns[ci]!.pages[p]!;
         const part = inPart(ci, p, span);
         if (part) partial.add(`${ci}/${p}`);
         page.bufferOffsets.forEach((position, b) => {
-          if (!(part && b === 1)) first.push({ position, size: page.bufferSizes[b]! });
+          if (part && b === 1) return;
+          const size = page.bufferSizes[b]!;
+          if (part) metaWanted.push({ key: `${ci}/${p}/${b}`, position, size });
+          else first.push({ position, size });
         });
       }
     }
-    const find = await this.fetchRanges(first);
+    const [find, metaBuffers] = await Promise.all([this.fetchRanges(first), this.pageMetaBuffers(metaWanted)]);
+    const metaOf = (key: string, b: number): Uint8Array => metaBuffers.get(`${key}/${b}`)!;
     const second: BufferRange[] = [];
     const wanted = new Map<string, { start: number; end: number }>();
     for (const key of partial) {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const page = this.columns[ci]!.pages[p]!;
-      const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
+      const meta = metaOf(key, 0);
       const last = page.bufferOffsets.length - 1;
-      const repIndex = last >= 2 ? find(page.bufferOffsets[last]!, page.bufferSizes[last]!) : undefined;
+      const repIndex = last >= 2 ? metaOf(key, last) : undefined;
       const bytes = miniBlockByteSpan(page.encoding.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
       const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       wanted.set(key, range);
@@ -291,7 +352,7 @@ export class LanceFileReader {
               parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[1]! });
               return findPart(position + range.start, range.end - range.start);
             }
-            return find(position, page.bufferSizes[b]!);
+            return partial.has(key) ? metaOf(key, b) : find(position, page.bufferSizes[b]!);
           });
         }),
       );
