@@ -27,6 +27,11 @@ const TAIL_BYTES = 64 * 1024;
 /** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
 const PAGE_META_CACHE_BYTES = 4 * 1024 * 1024;
 
+/** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
+const SPARSE_GAP_ROWS = 4096;
+/** Reads of more groups of ranges than this fetch the chunks between them instead. */
+const MAX_SPARSE_GROUPS = 64;
+
 /** A buffer of a page by key "column/page/buffer" and where it lies in the file. */
 interface PageMetaRange extends BufferRange {
   key: string;
@@ -87,6 +92,7 @@ export class LanceFileReader {
   /** See pageMetaBuffers. */
   private readonly pageMeta = new Map<string, Promise<Uint8Array>>();
   private pageMetaBytes = 0;
+  private readonly miniBlockColumns = new Map<number, boolean>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
     this.store = store;
@@ -431,6 +437,10 @@ export class LanceFileReader {
       const datas = await Promise.all(wanted.map(async (w) => (await readRangesV20(source, w.arrow, this.columnsOf(w.lance)[0]!, asked)).data));
       return new Map(wanted.map((w, i) => [w.lance.id, datas[i]!]));
     }
+    if (some && asked.length > 1) {
+      const sparse = await this.readSparseRanges(wanted, asked);
+      if (sparse) return sparse;
+    }
     // 2.1+: the rows each page must decode
     const spans = some ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
     const partial = spans !== undefined;
@@ -459,6 +469,49 @@ export class LanceFileReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Ranges far apart (a take of scattered rows) in mini-block columns: each
+   * group of nearby ranges is read on its own, so only the chunks holding
+   * them are fetched rather than every chunk between the first and the last
+   * (the page's chunk metadata is fetched once, see pageMetaBuffers). Other
+   * columns, and reads of many groups, take the ordinary path. Undefined when
+   * nothing is split.
+   */
+  private async readSparseRanges(wanted: { lance: LanceField }[], asked: { start: number; end: number }[]): Promise<Map<number, Data> | undefined> {
+    const groups: { start: number; end: number }[][] = [];
+    for (const range of asked) {
+      const group = groups[groups.length - 1];
+      if (group && range.start - group[group.length - 1]!.end < SPARSE_GAP_ROWS) group.push(range);
+      else groups.push([range]);
+    }
+    if (groups.length < 2 || groups.length > MAX_SPARSE_GROUPS) return undefined;
+    const chunked = wanted.filter((w) => this.columnsOf(w.lance).every((ci) => this.allMiniBlock(ci)));
+    if (chunked.length === 0) return undefined;
+    const rest = wanted.filter((w) => !chunked.includes(w));
+    const ids = chunked.map((w) => w.lance.id);
+    const [pieces, others] = await Promise.all([
+      Promise.all(groups.map((group) => this.readFieldRanges(ids, group))),
+      rest.length > 0 ? this.readFieldRanges(rest.map((w) => w.lance.id), asked) : Promise.resolve(new Map<number, Data>()),
+    ]);
+    const out = new Map<number, Data>();
+    for (const w of wanted) {
+      out.set(w.lance.id, ids.includes(w.lance.id) ? this.concatRanges(pieces.map((p) => p.get(w.lance.id)!), pieces[0]!.get(w.lance.id)!) : others.get(w.lance.id)!);
+    }
+    return out;
+  }
+
+  /** Whether every page of a column has the mini-block layout (remembered per column). */
+  private allMiniBlock(ci: number): boolean {
+    let known = this.miniBlockColumns.get(ci);
+    if (known === undefined) {
+      known = this.columns[ci]!.pages.every(
+        (page, p) => page.encoding.typeUrl === PAGE_LAYOUT_URL && page.bufferOffsets.length >= 2 && decodePageLayout(page.encoding.value, this.ctx(ci, p)).layout.case === "miniBlockLayout",
+      );
+      this.miniBlockColumns.set(ci, known);
+    }
+    return known;
   }
 
   private concatRanges(parts: Data[], like: Data): Data {

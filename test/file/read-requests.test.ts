@@ -93,3 +93,26 @@ for (const version of ["2.1", "2.2"]) {
     assert.ok(reads.length <= rows.length + 1, `${reads.length} requests: ${JSON.stringify(reads)}`);
   });
 }
+
+for (const version of ["2.1", "2.2"]) {
+  test(`${version}: a take of scattered rows fetches the chunks holding them, not every chunk between them`, async () => {
+    const t = table(200_000);
+    const { store, size } = await stored(t, version, 200_000);
+    const reader = await LanceFileReader.open(store, "f.lance", { sizeBytes: size });
+    store.take();
+    const rows = [7, 20_000, 45_000, 45_010, 90_000, 130_000, 160_001, 199_999];
+    const ranges = rows.map((r) => ({ start: r, end: r + 1 }));
+    const data = await reader.readFieldRanges([0, 1], ranges);
+    const ids = t.getChild("id")!.toArray() as BigInt64Array;
+    assert.deepEqual(Array.from(makeVector(data.get(0)!).toArray() as BigInt64Array), rows.map((r) => ids[r]));
+    assert.deepEqual(Array.from({ length: rows.length }, (_, i) => makeVector(data.get(1)!).get(i)), rows.map((r) => `name-${r}`));
+    const reads = store.take();
+    // the two columns take about 3.4 MB; seven groups of chunks are a few tens of KiB each
+    assert.ok(total(reads) < 400 * 1024, `${total(reads)} bytes in ${reads.length} requests`);
+    assert.equal(bytesReadTwice(reads), 0);
+    // many scattered rows: the ordinary path, whole pages
+    const many = Array.from({ length: 100 }, (_, i) => ({ start: i * 1999, end: i * 1999 + 1 }));
+    const manyData = await reader.readFieldRanges([0], many);
+    assert.deepEqual(Array.from(makeVector(manyData.get(0)!).toArray() as BigInt64Array), many.map((r) => ids[r.start]));
+  });
+}
