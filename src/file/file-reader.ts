@@ -25,7 +25,7 @@ import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
 /** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
-const PAGE_META_CACHE_BYTES = 4 * 1024 * 1024;
+const PAGE_META_CACHE_BYTES = 1024 * 1024;
 
 /** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
 const SPARSE_GAP_ROWS = 4096;
