@@ -33,7 +33,7 @@ export interface EngineRun {
   searchCold: QueryStats;
   searchWarm: QueryStats;
   scan: { rowsPerS: number; traffic: Traffic };
-  answers: { lookups: string; searches: string[] };
+  answers: { lookups: string; searches: string[]; scores?: number[][] };
 }
 
 export interface ObjectStoreRun {
@@ -41,6 +41,8 @@ export interface ObjectStoreRun {
   builds: { lancedb: { btree: Build; fts: Build }; lancets: { btree: Build; fts: Build } };
   engines: EngineRun[];
   sameSearches: number;
+  /** Searches whose ten scores agree (within 0.1%). */
+  sameScores?: number;
   searches: number;
   lookups: number;
   /** One-minute load average at the start, after the builds, at the end. */
@@ -106,7 +108,7 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
     c === undefined ? [label as string, fmt(a as number, 2), fmt(b as number, 2), ratio(b as number, a as number)] : [label as string, `${fmt(a as number, 0)} / ${mib(c as number)}`, `${fmt(b as number, 0)} / ${mib(d as number)}`, `${ratio(b as number, a as number)} / ${ratio(d as number, c as number)}`],
   );
   const loads = runs.map((r) => r.loadavg.map((l) => l.toFixed(1)).join(" → ")).join("; ");
-  const same = runs.map((r) => `${r.sameSearches} of ${r.searches}`).join(", ");
+  const same = runs.map((r) => `${r.sameSearches} of ${r.searches}${r.sameScores === undefined ? "" : ` (same ten scores: ${r.sameScores})`}`).join(", ");
   const out: string[] = [];
   out.push(SECTION_TITLE, "");
   out.push(
@@ -122,7 +124,7 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   out.push("");
   out.push(
     `This machine is shared: other people's test runs used its 2 cores during these runs (1-minute load average at start → after the builds → at the end: ${loads}), so latencies and throughput vary by tens of percent between runs; request and byte counts do not depend on load. ` +
-      `Same top-10 ids from both engines over Lance's index: ${same} searches (the rest differ only in ties of equal score at rank 10); every point lookup returned the same row.`,
+      `Searches returning the same top-10 ids from both engines over Lance's index, per run: ${same}; where the ids differ but the scores agree, rows of equal score at the cut were chosen differently. Every point lookup returned the same row.`,
   );
   out.push("");
   out.push(table(["", "lancedb", "lancets", "lancets / lancedb", "lancets, own indexes"], body));

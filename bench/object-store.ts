@@ -12,6 +12,7 @@
 //   --runs N (default 2): N independent runs (each its own process, server
 //   and data), medians written into BENCHMARKS.md
 //   --log: print every request of one cold lookup and one cold search per engine
+//   --report-only: rewrite the section from the last runs' results
 
 process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
@@ -46,8 +47,13 @@ if (!single) {
   // the parent: independent runs in child processes, then the report
   mkdirSync(outDir, { recursive: true });
   const results: ObjectStoreRun[] = [];
+  const reportOnly = process.argv.includes("--report-only");
   for (let i = 0; i < runs; i++) {
     const file = join(outDir, `run-${i + 1}.json`);
+    if (reportOnly) {
+      results.push(JSON.parse(readFileSync(file, "utf8")) as ObjectStoreRun);
+      continue;
+    }
     console.log(`\n== run ${i + 1} of ${runs}`);
     const r = spawnSync(process.execPath, ["--import", "tsx", "bench/object-store.ts", "--single", "--rows", String(rows), "--result", file, ...(logRequests ? ["--log"] : [])], { stdio: "inherit", env: { ...process.env, LANCEDB_LOG: "error" } });
     if (r.status !== 0) throw new Error(`run ${i + 1} failed (exit ${r.status})`);
@@ -150,7 +156,8 @@ function perQuery(total: Traffic, n: number): Traffic {
 /** A table as one engine sees it: queries return plain values to compare. */
 interface Handle {
   lookup(id: number): Promise<unknown[]>;
-  search(q: string): Promise<number[]>;
+  /** Top-10 ids and scores, best first. */
+  search(q: string): Promise<{ ids: number[]; scores: number[] }>;
   scan(): Promise<number>;
   close(): void;
 }
@@ -169,8 +176,8 @@ async function lancedbHandle(name: string): Promise<Handle> {
       return got.map((r) => [Number(r.id), r.value, r.category, r.text]);
     },
     async search(q) {
-      const got = await table.search(q, "fts").select(["id"]).limit(10).toArray();
-      return got.map((r) => Number(r.id));
+      const got = await table.search(q, "fts").select(["id", "_score"]).limit(10).toArray();
+      return { ids: got.map((r) => Number(r.id)), scores: got.map((r) => Number(r._score)) };
     },
     async scan() {
       let n = 0;
@@ -193,7 +200,7 @@ async function lancetsHandle(name: string): Promise<Handle> {
     },
     async search(q) {
       const got = await ds.scan({ fullTextSearch: { query: q }, limit: 10, columns: ["id"] }).toArrow();
-      return Array.from(got.getChild("id")!.toArray() as BigInt64Array, Number);
+      return { ids: Array.from(got.getChild("id")!.toArray() as BigInt64Array, Number), scores: Array.from(got.getChild("_score")!.toArray() as Float32Array) };
     },
     async scan() {
       let n = 0;
@@ -330,7 +337,7 @@ try {
       searchCold: searches.stats,
       searchWarm: warmSearches.stats,
       scan: { rowsPerS: rows / (scanMs / 1000), traffic: scans[0]!.query },
-      answers: { lookups: JSON.stringify(lookups.values.slice(1)), searches: searches.values.slice(1).map((v) => [...v].sort((a, b) => a - b).join(",")) },
+      answers: { lookups: JSON.stringify(lookups.values.slice(1)), searches: searches.values.slice(1).map((v) => [...v.ids].sort((a, b) => a - b).join(",")), scores: searches.values.slice(1).map((v) => v.scores) },
     });
     const e = results.at(-1)!;
     console.log(
@@ -345,8 +352,11 @@ try {
   const [theirs, ours] = [results[0]!, results[1]!];
   if (theirs.answers.lookups !== ours.answers.lookups) throw new Error("point lookups: lancets and lancedb returned different rows");
   const sameSearches = theirs.answers.searches.filter((s, i) => s === ours.answers.searches[i]).length;
-  console.log(`searches with the same top-10 ids: ${sameSearches} of ${QUERIES.length}`);
-  const result: ObjectStoreRun = { rows, builds, engines: results, sameSearches, searches: QUERIES.length, lookups: LOOKUPS, loadavg: load };
+  // where the ids differ, the scores should not: rows of equal score at the cut
+  const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a));
+  const sameScores = theirs.answers.scores!.filter((s, i) => s.length === ours.answers.scores![i]!.length && s.every((x, k) => close(x, ours.answers.scores![i]![k]!))).length;
+  console.log(`searches with the same top-10 ids: ${sameSearches} of ${QUERIES.length}; with the same top-10 scores: ${sameScores}`);
+  const result: ObjectStoreRun = { rows, builds, engines: results, sameSearches, sameScores, searches: QUERIES.length, lookups: LOOKUPS, loadavg: load };
   const file = arg("result", "");
   if (file) writeFileSync(file, JSON.stringify(result, null, 2));
 } finally {
