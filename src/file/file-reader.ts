@@ -303,13 +303,15 @@ export class LanceFileReader {
 
   /**
    * Page buffers for decoding row spans (2.1+). Mini-block pages whose span
-   * is a small part of the page fetch their chunk metadata (and repetition
-   * index) first, then only the value bytes of the chunks the span needs.
+   * is not the whole page fetch their chunk metadata (and repetition index,
+   * both kept on the reader) first, then only the value bytes of the chunks
+   * the span needs: a scan whose windows split a page fetches each chunk
+   * once rather than the whole page once per window.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
       const page = this.columns[ci]!.pages[p]!;
-      if (page.encoding.typeUrl !== PAGE_LAYOUT_URL || page.bufferOffsets.length < 2 || (span.end - span.start) * 4 > page.numRows) return false;
+      if (page.encoding.typeUrl !== PAGE_LAYOUT_URL || page.bufferOffsets.length < 2 || (span.start === 0 && span.end >= page.numRows)) return false;
       return decodePageLayout(page.encoding.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
     };
     const first: BufferRange[] = [];

@@ -116,3 +116,23 @@ for (const version of ["2.1", "2.2"]) {
     assert.deepEqual(Array.from(makeVector(manyData.get(0)!).toArray() as BigInt64Array), many.map((r) => ids[r.start]));
   });
 }
+
+for (const version of ["2.1", "2.2"]) {
+  test(`${version}: windows that split a page fetch its chunks about once, not the whole page per window`, async () => {
+    const t = table(200_000);
+    const { store, size } = await stored(t, version, 200_000);
+    const reader = await LanceFileReader.open(store, "f.lance", { sizeBytes: size });
+    store.take();
+    const names: string[] = [];
+    for (let start = 0; start < 200_000; start += 65_536) {
+      const data = await reader.readFieldRanges([0, 1], [{ start, end: Math.min(200_000, start + 65_536) }]);
+      const vec = makeVector(data.get(1)!);
+      names.push(vec.get(0) as string, vec.get(vec.length - 1) as string);
+    }
+    assert.deepEqual(names, ["name-0", "name-65535", "name-65536", "name-131071", "name-131072", "name-196607", "name-196608", "name-199999"]);
+    const reads = store.take();
+    // only the chunks on the window boundaries (a few KiB each) are fetched twice
+    assert.ok(bytesReadTwice(reads) < 64 * 1024, `${bytesReadTwice(reads)} bytes fetched twice`);
+    assert.ok(total(reads) < size * 1.05, `${total(reads)} bytes fetched of a ${size}-byte file`);
+  });
+}
