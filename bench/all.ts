@@ -4,14 +4,18 @@
 // time per index type.
 // Run: npm run bench [-- --quick]   (--quick: a tenth of the default sizes)
 //      npm run bench -- --report-only  (rewrite the report from the last run's results)
+//      npm run bench -- --object-store (also bench/object-store.ts, on a local S3
+//      server; without it the report keeps its earlier object-store section)
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { extractSection } from "./object-store-report.js";
 
 const quick = process.argv.includes("--quick");
 const reportOnly = process.argv.includes("--report-only");
+const objectStore = process.argv.includes("--object-store");
 const out = join("bench", ".data", "results");
 
 interface Bench {
@@ -119,8 +123,15 @@ if (seeds) {
     ),
   );
 }
+const previousObjectStore = existsSync("BENCHMARKS.md") ? extractSection(readFileSync("BENCHMARKS.md", "utf8")) : undefined;
+if (previousObjectStore) md.push("", previousObjectStore);
 md.push("");
 writeFileSync("BENCHMARKS.md", md.join("\n"));
+if (objectStore && !reportOnly) {
+  console.log("\n== bench/object-store.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", join("bench", "object-store.ts"), "--rows", quick ? "100000" : "1000000"], { stdio: "inherit" });
+  if (r.status !== 0) console.error(`bench/object-store.ts failed (exit ${r.status}); its section is left as it was`);
+}
 console.log(`\nwrote BENCHMARKS.md and docs/bench-build-times.svg (${((Date.now() - started) / 60000).toFixed(1)} min)`);
 
 /** A grouped horizontal bar chart of build seconds, lancets and lancedb per index type. */

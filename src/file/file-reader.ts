@@ -25,6 +25,18 @@ import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
+/** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
+const PAGE_META_CACHE_BYTES = 1024 * 1024;
+
+/** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
+const SPARSE_GAP_ROWS = 4096;
+/** Reads of more groups of ranges than this fetch the chunks between them instead. */
+const MAX_SPARSE_GROUPS = 64;
+
+/** A buffer of a page by key "column/page/buffer" and where it lies in the file. */
+interface PageMetaRange extends BufferRange {
+  key: string;
+}
 const PAGE_LAYOUT_URL = "/lance.encodings21.PageLayout";
 const ARRAY_ENCODING_URL = "/lance.encodings.ArrayEncoding";
 /** Page layouts of encodings packages newer than encodings21 (encodings23 and later). */
@@ -88,6 +100,10 @@ export class LanceFileReader {
   private readonly tail: FileBytes;
   /** 2.3 pages rewritten as 2.1/2.2 layouts, by "column/page", translated when first read. */
   private readonly translated = new Map<string, PageLayoutBytes>();
+  /** See pageMetaBuffers. */
+  private readonly pageMeta = new Map<string, Promise<Uint8Array>>();
+  private pageMetaBytes = 0;
+  private readonly miniBlockColumns = new Map<number, boolean>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
     this.store = store;
@@ -195,13 +211,59 @@ export class LanceFileReader {
     return { pages, firstRow: Math.max(firstRow, 0) };
   }
 
+  /**
+   * Bytes [start, end) of the file. What the tail read at open already holds
+   * is not fetched again: a range inside it costs no request, a range that
+   * runs into it fetches only the part before it.
+   */
+  private async readBytes(start: number, end: number): Promise<FileBytes> {
+    const tail = this.tail;
+    if (tail.covers(start, end - start)) return new FileBytes(start, tail.slice(start, end - start));
+    if (end <= tail.position || start >= tail.position) return new FileBytes(start, await this.store.readRange(this.path, start, end - start));
+    const head = await this.store.readRange(this.path, start, tail.position - start);
+    const whole = new Uint8Array(end - start);
+    whole.set(head, 0);
+    whole.set(tail.slice(tail.position, end - tail.position), head.byteLength);
+    return new FileBytes(start, whole);
+  }
+
+  /**
+   * The buffers other than the values (chunk metadata, repetition index) of
+   * mini-block pages read in part, by key: kept on the reader, up to a byte
+   * budget, so a later read of other rows of the same page (the next point
+   * lookup, a take) fetches only the chunks it needs. Concurrent reads share
+   * one request.
+   */
+  private async pageMetaBuffers(wanted: PageMetaRange[]): Promise<Map<string, Uint8Array>> {
+    const local = new Map<string, Promise<Uint8Array>>();
+    const missing = wanted.filter((w) => !this.pageMeta.has(w.key));
+    if (missing.length > 0) {
+      const fetched = this.fetchRanges(missing);
+      for (const w of missing) {
+        const one = fetched.then((find) => find(w.position, w.size).slice());
+        if (this.pageMetaBytes + w.size > PAGE_META_CACHE_BYTES) {
+          local.set(w.key, one);
+          continue;
+        }
+        this.pageMeta.set(w.key, one);
+        this.pageMetaBytes += w.size;
+        one.catch(() => {
+          if (this.pageMeta.get(w.key) !== one) return;
+          this.pageMeta.delete(w.key);
+          this.pageMetaBytes -= w.size;
+        });
+      }
+    }
+    const out = new Map<string, Uint8Array>();
+    await Promise.all(wanted.map(async (w) => out.set(w.key, await (local.get(w.key) ?? this.pageMeta.get(w.key)!))));
+    return out;
+  }
+
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
   private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
     // merge ranges separated by small gaps (alignment padding), up to a bounded request size
-    const blocks = await Promise.all(
-      coalesceRanges(sorted, 4096).map(async ({ start, end }) => new FileBytes(start, await this.store.readRange(this.path, start, end - start))),
-    );
+    const blocks = await Promise.all(coalesceRanges(sorted, 4096).map(({ start, end }) => this.readBytes(start, end)));
     return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
       for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
@@ -252,37 +314,44 @@ export class LanceFileReader {
 
   /**
    * Page buffers for decoding row spans (2.1+). Mini-block pages whose span
-   * is a small part of the page fetch their chunk metadata (and repetition
-   * index) first, then only the value bytes of the chunks the span needs.
+   * is not the whole page fetch their chunk metadata (and repetition index,
+   * both kept on the reader) first, then only the value bytes of the chunks
+   * the span needs: a scan whose windows split a page fetches each chunk
+   * once rather than the whole page once per window.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
       const page = this.columns[ci]!.pages[p]!;
-      if (page.bufferOffsets.length < 2 || (span.end - span.start) * 4 > page.numRows) return false;
+      if (page.bufferOffsets.length < 2 || (span.start === 0 && span.end >= page.numRows)) return false;
       const layout = this.layoutOf(ci, p);
-      return layout !== undefined && decodePageLayout(layout.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
+      return layout !== undefined && layout.buffers === undefined && decodePageLayout(layout.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
     };
     const first: BufferRange[] = [];
     const partial = new Set<string>();
+    const metaWanted: PageMetaRange[] = [];
     for (const [ci, pages] of spans) {
       for (const [p, span] of pages) {
         const page = this.columns[ci]!.pages[p]!;
         const part = inPart(ci, p, span);
         if (part) partial.add(`${ci}/${p}`);
         page.bufferOffsets.forEach((position, b) => {
-          if (!(part && b === 1)) first.push({ position, size: page.bufferSizes[b]! });
+          if (part && b === 1) return;
+          const size = page.bufferSizes[b]!;
+          if (part) metaWanted.push({ key: `${ci}/${p}/${b}`, position, size });
+          else first.push({ position, size });
         });
       }
     }
-    const find = await this.fetchRanges(first);
+    const [find, metaBuffers] = await Promise.all([this.fetchRanges(first), this.pageMetaBuffers(metaWanted)]);
+    const metaOf = (key: string, b: number): Uint8Array => metaBuffers.get(`${key}/${b}`)!;
     const second: BufferRange[] = [];
     const wanted = new Map<string, { start: number; end: number }>();
     for (const key of partial) {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const page = this.columns[ci]!.pages[p]!;
-      const meta = find(page.bufferOffsets[0]!, page.bufferSizes[0]!);
+      const meta = metaOf(key, 0);
       const last = page.bufferOffsets.length - 1;
-      const repIndex = last >= 2 ? find(page.bufferOffsets[last]!, page.bufferSizes[last]!) : undefined;
+      const repIndex = last >= 2 ? metaOf(key, last) : undefined;
       const bytes = miniBlockByteSpan(this.layoutOf(ci, p)!.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
       const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       wanted.set(key, range);
@@ -303,7 +372,7 @@ export class LanceFileReader {
               parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[1]! });
               return findPart(position + range.start, range.end - range.start);
             }
-            return find(position, page.bufferSizes[b]!);
+            return partial.has(key) ? metaOf(key, b) : find(position, page.bufferSizes[b]!);
           });
         }),
       );
@@ -382,6 +451,10 @@ export class LanceFileReader {
       const datas = await Promise.all(wanted.map(async (w) => (await readRangesV20(source, w.arrow, this.columnsOf(w.lance)[0]!, asked)).data));
       return new Map(wanted.map((w, i) => [w.lance.id, datas[i]!]));
     }
+    if (some && asked.length > 1) {
+      const sparse = await this.readSparseRanges(wanted, asked);
+      if (sparse) return sparse;
+    }
     // 2.1+: the rows each page must decode
     const spans = some ? new Map(columnIndices.map((ci) => [ci, this.pageSpans(ci, asked)])) : undefined;
     const partial = spans !== undefined;
@@ -410,6 +483,49 @@ export class LanceFileReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Ranges far apart (a take of scattered rows) in mini-block columns: each
+   * group of nearby ranges is read on its own, so only the chunks holding
+   * them are fetched rather than every chunk between the first and the last
+   * (the page's chunk metadata is fetched once, see pageMetaBuffers). Other
+   * columns, and reads of many groups, take the ordinary path. Undefined when
+   * nothing is split.
+   */
+  private async readSparseRanges(wanted: { lance: LanceField }[], asked: { start: number; end: number }[]): Promise<Map<number, Data> | undefined> {
+    const groups: { start: number; end: number }[][] = [];
+    for (const range of asked) {
+      const group = groups[groups.length - 1];
+      if (group && range.start - group[group.length - 1]!.end < SPARSE_GAP_ROWS) group.push(range);
+      else groups.push([range]);
+    }
+    if (groups.length < 2 || groups.length > MAX_SPARSE_GROUPS) return undefined;
+    const chunked = wanted.filter((w) => this.columnsOf(w.lance).every((ci) => this.allMiniBlock(ci)));
+    if (chunked.length === 0) return undefined;
+    const rest = wanted.filter((w) => !chunked.includes(w));
+    const ids = chunked.map((w) => w.lance.id);
+    const [pieces, others] = await Promise.all([
+      Promise.all(groups.map((group) => this.readFieldRanges(ids, group))),
+      rest.length > 0 ? this.readFieldRanges(rest.map((w) => w.lance.id), asked) : Promise.resolve(new Map<number, Data>()),
+    ]);
+    const out = new Map<number, Data>();
+    for (const w of wanted) {
+      out.set(w.lance.id, ids.includes(w.lance.id) ? this.concatRanges(pieces.map((p) => p.get(w.lance.id)!), pieces[0]!.get(w.lance.id)!) : others.get(w.lance.id)!);
+    }
+    return out;
+  }
+
+  /** Whether every page of a column has the mini-block layout (remembered per column). */
+  private allMiniBlock(ci: number): boolean {
+    let known = this.miniBlockColumns.get(ci);
+    if (known === undefined) {
+      known = this.columns[ci]!.pages.every(
+        (page, p) => page.encoding.typeUrl === PAGE_LAYOUT_URL && page.bufferOffsets.length >= 2 && decodePageLayout(page.encoding.value, this.ctx(ci, p)).layout.case === "miniBlockLayout",
+      );
+      this.miniBlockColumns.set(ci, known);
+    }
+    return known;
   }
 
   private concatRanges(parts: Data[], like: Data): Data {

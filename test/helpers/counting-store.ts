@@ -1,0 +1,83 @@
+// An ObjectStore that passes every call to another store and records the
+// reads (whole objects, ranges, sizes, listings), for tests that assert how
+// many requests and bytes a read costs. A new wrapper starts with empty
+// caches: lancets keeps its caches per store object.
+
+import type { ObjectMeta, ObjectStore, ReadOptions } from "../../src/io/object-store.js";
+
+export interface RecordedRead {
+  op: "read" | "readRange" | "size" | "list";
+  path: string;
+  byteOffset?: number;
+  byteLength?: number;
+}
+
+export class CountingStore implements ObjectStore {
+  readonly uri: string;
+  reads: RecordedRead[] = [];
+
+  constructor(readonly inner: ObjectStore) {
+    this.uri = inner.uri;
+  }
+
+  /** The reads recorded since the last call, and forgets them. */
+  take(): RecordedRead[] {
+    const out = this.reads;
+    this.reads = [];
+    return out;
+  }
+
+  async size(path: string): Promise<number> {
+    this.reads.push({ op: "size", path });
+    return this.inner.size(path);
+  }
+
+  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
+    const bytes = await this.inner.read(path, options);
+    this.reads.push({ op: "read", path, byteOffset: 0, byteLength: bytes.byteLength });
+    return bytes;
+  }
+
+  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    this.reads.push({ op: "readRange", path, byteOffset, byteLength });
+    return this.inner.readRange(path, byteOffset, byteLength);
+  }
+
+  put(path: string, data: Uint8Array): Promise<void> {
+    return this.inner.put(path, data);
+  }
+
+  putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    return this.inner.putIfAbsent(path, data);
+  }
+
+  async list(prefix: string): Promise<ObjectMeta[]> {
+    this.reads.push({ op: "list", path: prefix });
+    return this.inner.list(prefix);
+  }
+
+  delete(path: string): Promise<void> {
+    return this.inner.delete(path);
+  }
+}
+
+/** Bytes read more than once among `reads` (ranges of one path that overlap). */
+export function bytesReadTwice(reads: RecordedRead[]): number {
+  let twice = 0;
+  const byPath = new Map<string, [number, number][]>();
+  for (const r of reads) {
+    if (r.byteOffset === undefined || r.byteLength === undefined) continue;
+    const list = byPath.get(r.path) ?? [];
+    list.push([r.byteOffset, r.byteOffset + r.byteLength]);
+    byPath.set(r.path, list);
+  }
+  for (const ranges of byPath.values()) {
+    ranges.sort((a, b) => a[0] - b[0]);
+    let end = -1;
+    for (const [s, e] of ranges) {
+      if (s < end) twice += Math.min(e, end) - s;
+      end = Math.max(end, e);
+    }
+  }
+  return twice;
+}
