@@ -164,16 +164,15 @@ describe("HttpStore on a local static server", { timeout: 120_000 }, () => {
     }
   });
 
-  test("a server that ignores Range: a clear NOT_SUPPORTED, not a silent whole download", async () => {
+  test("a server that ignores Range: a clear NOT_SUPPORTED for a part of an object, never a silent whole download", async () => {
     const noRange = await serveStatic(root, { noRange: true });
     try {
       const store = new HttpStore(`${noRange.base}/t.lance`);
       await expectCode(store.readRange("_versions/latest_version_hint.json", 1, 3), "NOT_SUPPORTED", /the server ignores Range requests \(answered 200 with \d+ bytes to a request for bytes 1-3\)/);
-      await expectCode(
-        (async () => (await openDataset(`${noRange.base}/t.lance`)).scan().toArrow())(),
-        "NOT_SUPPORTED",
-        /ignores Range requests/,
-      );
+      // This dataset's files are smaller than the reader's speculative tail read, so each is read
+      // in one request covering the whole object, which such a server answers correctly.
+      const remote = await openDataset(`${noRange.base}/t.lance`);
+      assertSameRows(await remote.scan().toArrow(), await (await openDataset(local)).scan().toArrow(), "id", COLUMNS, "whole-object reads");
     } finally {
       await noRange.close();
     }
