@@ -324,12 +324,26 @@ async function openIfExists(open: OpenSnapshot, store: ObjectStore): Promise<Sna
   }
 }
 
+/**
+ * The schema of the input, from its first batch, and the input to write: an
+ * iterable's first batch is read ahead and the rest streamed after it, never
+ * collected.
+ */
 async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
   if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input };
-  const batches: RecordBatch[] = [];
-  for await (const b of batchesOf(input)) batches.push(b);
-  if (batches.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
-  return { schema: batches[0]!.schema, input: batches };
+  const batches = batchesOf(input);
+  const first = await batches.next();
+  if (first.done) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
+  async function* again(): AsyncGenerator<RecordBatch> {
+    try {
+      yield first.value as RecordBatch;
+      yield* batches;
+    } finally {
+      // a write that stops early closes the caller's iterator too
+      await batches.return(undefined);
+    }
+  }
+  return { schema: first.value.schema, input: again() };
 }
 
 /** Writes `input` to the dataset in `store`; returns the new version. */
