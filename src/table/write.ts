@@ -329,8 +329,8 @@ async function openIfExists(open: OpenSnapshot, store: ObjectStore): Promise<Sna
  * iterable's first batch is read ahead and the rest streamed after it, never
  * collected.
  */
-async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
-  if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input };
+async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput; close: () => Promise<void> }> {
+  if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input, close: async () => undefined };
   const batches = batchesOf(input);
   const first = await batches.next();
   if (first.done) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
@@ -343,7 +343,13 @@ async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; in
       await batches.return(undefined);
     }
   }
-  return { schema: first.value.schema, input: again() };
+  return {
+    schema: first.value.schema,
+    input: again(),
+    close: async () => {
+      await batches.return(undefined);
+    },
+  };
 }
 
 /** Writes `input` to the dataset in `store`; returns the new version. */
@@ -410,9 +416,16 @@ export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, inp
   }
 
   // create or overwrite: the schema comes from the data
-  const { schema, input: data } = await firstBatchSchema(input);
-  checkReservedNames(schema);
-  const fields = arrowToLanceFields(schema);
+  const { schema, input: data, close } = await firstBatchSchema(input);
+  let fields: LanceField[];
+  try {
+    checkReservedNames(schema);
+    fields = arrowToLanceFields(schema);
+  } catch (err) {
+    // the input read ahead is closed, and the caller's iterator with it
+    await close();
+    throw err;
+  }
   const schemaMetadata: Record<string, Uint8Array> = {};
   for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
   const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion.startsWith("2.") ? existing.dataStorageVersion : "2.2");

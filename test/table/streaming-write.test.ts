@@ -128,4 +128,30 @@ describe("streamed data files", () => {
     assert.equal(await table.version(), 1);
     assertSameTables(await table.query().toArrow(), new Table([streamBatch(0, 1000, 1, true)]), "Lance after failed writes");
   });
+
+  test("an iterable is read one batch ahead: refused input closes it, a failing one commits nothing", async () => {
+    const store = new MemoryStore();
+    let asked = 0;
+    let closed = false;
+    async function* reserved(): AsyncGenerator<RecordBatch> {
+      try {
+        for (let b = 0; b < 5; b++) {
+          asked++;
+          const batch = streamBatch(b * 10, 10, b);
+          yield new Table({ _rowid: batch.getChild("id")!, s: batch.getChild("s")! }).batches[0]!;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    await assert.rejects(writeDataset(store, reserved()), (err: unknown) => err instanceof LanceError && err.code === "INVALID_INPUT" && /_rowid/.test(err.message));
+    assert.equal(asked, 1, "only the first batch was read");
+    assert.ok(closed, "the input was closed");
+    async function* failing(): AsyncGenerator<RecordBatch> {
+      for (let b = 0; b < 40; b++) yield streamBatch(b * 50_000, 50_000, b);
+      throw new LanceError("IO", "the source went away");
+    }
+    await assert.rejects(writeDataset(store, failing(), { maxRowsPerFile: 400_000 }), /the source went away/);
+    assert.deepEqual(await store.list(""), [], "no data file, no version");
+  });
 });
