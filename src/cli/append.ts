@@ -1,10 +1,10 @@
 // `lancets append <uri> --input data.arrow|data.jsonl`: appends rows (creating
-// the dataset when it does not exist yet). JSON lines are read and written in
-// batches, never held whole.
+// the dataset when it does not exist yet). Arrow IPC and JSON lines are read
+// and written in batches, never held whole.
 
 import { constants, createReadStream } from "node:fs";
-import { access, readFile } from "node:fs/promises";
-import { Bool, DataType, Field, Float64, Int64, Schema, Table, tableFromIPC, Type, Utf8, vectorFromArray, type RecordBatch, type Vector } from "apache-arrow";
+import { access, open, type FileHandle } from "node:fs/promises";
+import { Bool, DataType, Field, Float64, Int64, RecordBatchReader, Schema, Table, Type, Utf8, vectorFromArray, type RecordBatch, type Vector } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { openDataset, writeDataset } from "../node/open-dataset.js";
 import type { DataStorageVersion } from "../table/write.js";
@@ -279,33 +279,90 @@ export async function runAppend(uri: string, options: AppendCliOptions & Storage
   }
   const counted = { rows: 0 };
   let data: Table | AsyncIterable<RecordBatch>;
+  let close = async (): Promise<void> => undefined;
   if (/\.jsonl?$/i.test(options.input) || /\.ndjson$/i.test(options.input)) {
     // a new dataset's types come from a first pass over every value; the rows are then read and written batch by batch
     const schema = existing ? existing.schema : (await inferSchema(options.input)).schema;
     data = jsonBatches(options.input, schema, counted);
     if (existing) data = nonEmpty(data, options.input);
   } else {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(options.input);
-    } catch (err) {
-      throw new LanceError("NOT_FOUND", `cannot read ${options.input}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    try {
-      data = tableFromIPC(bytes);
-    } catch (err) {
-      throw new LanceError("INVALID_INPUT", `${options.input} is neither an Arrow IPC file or stream nor JSON lines (${err instanceof Error ? err.message : String(err)})`);
-    }
-    counted.rows = data.numRows;
+    const ipc = await ipcBatches(options.input, counted);
+    data = ipc.data;
+    close = ipc.close;
   }
-  const written = await writeDataset(uri, data, {
-    ...storageOf(options),
-    mode: existing ? "append" : "create",
-    ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
-    ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
-  });
+  let written;
+  try {
+    written = await writeDataset(uri, data, {
+      ...storageOf(options),
+      mode: existing ? "append" : "create",
+      ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
+      ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
+    });
+  } finally {
+    await close();
+  }
   const rows = (n: number): string => `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
   print(`${existing ? "appended" : "created with"} ${rows(counted.rows)}: ${uri} is now at version ${written.version} with ${rows(written.countRows())}`);
+}
+
+function notArrow(path: string, err: unknown): LanceError {
+  return new LanceError("INVALID_INPUT", `${path} is neither an Arrow IPC file or stream nor JSON lines (${err instanceof Error ? err.message : String(err)})`);
+}
+
+/**
+ * An Arrow IPC file or stream read batch by batch (a file through its footer,
+ * a stream message by message); a file or stream without batches is an empty
+ * table of its schema.
+ */
+async function ipcBatches(path: string, counted: { rows: number }): Promise<{ data: Table | AsyncIterable<RecordBatch>; close: () => Promise<void> }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path);
+  } catch (err) {
+    throw new LanceError("NOT_FOUND", `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let batches: AsyncIterator<RecordBatch>;
+  let first: IteratorResult<RecordBatch>;
+  let schema: Schema;
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    batches = reader[Symbol.asyncIterator]();
+    first = await batches.next();
+    schema = reader.schema;
+  } catch (err) {
+    await handle.close();
+    throw err instanceof LanceError ? err : notArrow(path, err);
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  if (first.done) {
+    await close();
+    return { data: new Table(schema), close };
+  }
+  const data = (async function* () {
+    try {
+      counted.rows += first.value.numRows;
+      yield first.value;
+      for (;;) {
+        let next: IteratorResult<RecordBatch>;
+        try {
+          next = await batches.next();
+        } catch (err) {
+          throw notArrow(path, err);
+        }
+        if (next.done) return;
+        counted.rows += next.value.numRows;
+        yield next.value;
+      }
+    } finally {
+      await close();
+    }
+  })();
+  return { data, close };
 }
 
 /** The batches, or INVALID_INPUT naming the file when it holds no rows. */

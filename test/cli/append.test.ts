@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tableToIPC } from "apache-arrow";
+import { Table, tableToIPC } from "apache-arrow";
 import { main } from "../../src/cli/main.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, textTable } from "../helpers/oracle.js";
@@ -134,4 +134,29 @@ test("JSON lines larger than a batch are read in batches: types from every line,
   r = await run(["append", join(dir, "other.lance"), "--input", input]);
   assert.equal(r.code, 1);
   assert.match(r.out, /column "id" mixes JSON types: a number on line 1, a string on line 68001/);
+});
+
+test("Arrow IPC input is read batch by batch: several batches append, a stream cut short commits nothing, an empty one creates an empty dataset", async () => {
+  const dir = tempDir();
+  const path = join(dir, "ipc.lance");
+  const batches = [0, 1, 2, 3].map((b) => textTable(500, b * 500).batches).flat();
+  const file = join(dir, "many.arrow");
+  writeFileSync(file, tableToIPC(new Table(batches), "file"));
+  let r = await run(["append", path, "--input", file]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created with 2,000 rows: .* version 1 with 2,000 rows/);
+  const stream = tableToIPC(new Table(batches), "stream");
+  const cut = join(dir, "cut.arrows");
+  writeFileSync(cut, stream.subarray(0, Math.floor(stream.byteLength * 0.8)));
+  r = await run(["append", path, "--input", cut]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /cut\.arrows is neither an Arrow IPC file or stream nor JSON lines/);
+  assert.equal((await openDataset(path)).version, 1);
+  const table = await (await connect(dir)).openTable("ipc");
+  assert.equal(await table.countRows(), 2000);
+  const empty = join(dir, "empty.arrows");
+  writeFileSync(empty, tableToIPC(new Table(batches[0]!.schema), "stream"));
+  r = await run(["append", join(dir, "empty.lance"), "--input", empty]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created with 0 rows/);
 });
