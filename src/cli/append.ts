@@ -1,8 +1,10 @@
 // `lancets append <uri> --input data.arrow|data.jsonl`: appends rows (creating
-// the dataset when it does not exist yet).
+// the dataset when it does not exist yet). Arrow IPC and JSON lines are read
+// and written in batches, never held whole.
 
-import { readFile } from "node:fs/promises";
-import { Bool, DataType, Float64, Int64, Table, tableFromIPC, Type, Utf8, vectorFromArray, type Field, type Schema, type Vector } from "apache-arrow";
+import { constants, createReadStream } from "node:fs";
+import { access, open, type FileHandle } from "node:fs/promises";
+import { Bool, DataType, Field, Float64, Int64, RecordBatchReader, Schema, Table, Type, Utf8, vectorFromArray, type RecordBatch, type Vector } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { openDataset, writeDataset } from "../node/open-dataset.js";
 import type { DataStorageVersion } from "../table/write.js";
@@ -73,23 +75,64 @@ interface JsonRows {
   lines: number[];
 }
 
-function parseJsonLines(text: string, path: string): JsonRows {
-  const rows: Record<string, unknown>[] = [];
-  const lines: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
+/** Rows a JSON-lines batch holds at most. */
+const JSON_BATCH_ROWS = 64 * 1024;
+/** Characters of JSON text a batch holds at most (unless one line is longer). */
+const JSON_BATCH_CHARS = 16 * 1024 * 1024;
+
+/** The lines of a text file with their numbers (from 1), read piece by piece. */
+async function* fileLines(path: string): AsyncGenerator<{ text: string; line: number }> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  let line = 0;
+  const chunks = (async function* () {
     try {
-      value = exactIntegers(JSON.parse(quoteBigIntegers(line)));
+      for await (const chunk of createReadStream(path)) yield chunk as Uint8Array;
     } catch (err) {
-      throw new LanceError("INVALID_INPUT", `${path} line ${i + 1}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+      throw new LanceError("NOT_FOUND", `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new LanceError("INVALID_INPUT", `${path} line ${i + 1}: expected a JSON object`);
-    rows.push(value as Record<string, unknown>);
-    lines.push(i + 1);
-  });
-  if (rows.length === 0) throw new LanceError("INVALID_INPUT", `${path} holds no rows`);
-  return { rows, lines };
+  })();
+  for await (const chunk of chunks) {
+    rest += decoder.decode(chunk, { stream: true });
+    let at = 0;
+    for (let end = rest.indexOf("\n", at); end >= 0; end = rest.indexOf("\n", at)) {
+      line++;
+      yield { text: rest.slice(at, end > at && rest[end - 1] === "\r" ? end - 1 : end), line };
+      at = end + 1;
+    }
+    rest = rest.slice(at);
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) yield { text: rest.endsWith("\r") ? rest.slice(0, -1) : rest, line: line + 1 };
+}
+
+function parseJsonLine(text: string, line: number, path: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = exactIntegers(JSON.parse(quoteBigIntegers(text)));
+  } catch (err) {
+    throw new LanceError("INVALID_INPUT", `${path} line ${line}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new LanceError("INVALID_INPUT", `${path} line ${line}: expected a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** The rows of a JSON-lines file in batches of at most JSON_BATCH_ROWS rows and about JSON_BATCH_CHARS characters. */
+async function* jsonRowBatches(path: string): AsyncGenerator<JsonRows> {
+  let batch: JsonRows = { rows: [], lines: [] };
+  let chars = 0;
+  for await (const { text, line } of fileLines(path)) {
+    if (text.trim() === "") continue;
+    batch.rows.push(parseJsonLine(text, line, path));
+    batch.lines.push(line);
+    chars += text.length;
+    if (batch.rows.length >= JSON_BATCH_ROWS || chars >= JSON_BATCH_CHARS) {
+      yield batch;
+      batch = { rows: [], lines: [] };
+      chars = 0;
+    }
+  }
+  if (batch.rows.length > 0) yield batch;
 }
 
 function jsonKind(v: unknown): string {
@@ -157,35 +200,74 @@ function isIntegerJson(v: unknown): boolean {
   return typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v));
 }
 
-/** Column types for a new dataset from JSON values: integers, floats, booleans, strings. */
-function inferTable({ rows, lines }: JsonRows, path: string): Table {
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const columns: Record<string, Vector> = {};
-  for (const name of names) {
-    const values = rows.map((r) => r[name] ?? null);
-    const present = values.filter((v) => v !== null);
-    let type: DataType;
-    if (present.every((v) => typeof v === "boolean")) type = new Bool();
-    // integers, with those beyond 2^53 as strings of digits (as lancets scan --json writes them)
-    else if (present.every(isIntegerJson) && present.some((v) => typeof v !== "string")) type = new Int64();
-    else if (present.every((v) => typeof v === "number" || typeof v === "bigint")) type = new Float64();
-    else if (present.every((v) => typeof v === "string")) type = new Utf8();
-    else {
-      const first = values.findIndex((v) => v !== null);
-      const other = values.findIndex((v) => v !== null && jsonKind(v) !== jsonKind(values[first]));
-      const where = other >= 0 ? `: ${jsonKind(values[first])} on line ${lines[first]}, ${jsonKind(values[other])} on line ${lines[other]}` : "";
-      throw new LanceError("INVALID_INPUT", `${path}: column "${name}" mixes JSON types${where}; lancets infers one of boolean, integer, number or string per column (create the dataset from Arrow data for other types)`);
-    }
-    const typed = type instanceof Int64 ? values.map((v) => (v === null ? null : BigInt(v as number | bigint | string))) : type instanceof Float64 ? values.map((v) => (v === null ? null : Number(v))) : values;
-    columns[name] = vectorFromArray(typed as never, type as never) as Vector;
+/** What one column's values were, over all rows so far, with the first line of each kind. */
+interface ColumnKinds {
+  /** JSON kind (jsonKind) -> first line holding it */
+  kinds: Map<string, number>;
+  allBoolean: boolean;
+  allInteger: boolean;
+  anyUnquotedInteger: boolean;
+  allNumber: boolean;
+  allString: boolean;
+}
+
+/**
+ * Column types for a new dataset from every value of a JSON-lines file, read
+ * once without keeping the rows: booleans, integers (those beyond 2^53 may be
+ * strings of digits, as lancets scan --json writes them), numbers or strings.
+ */
+async function inferSchema(path: string): Promise<{ schema: Schema; rows: number }> {
+  const columns = new Map<string, ColumnKinds>();
+  let rows = 0;
+  for await (const batch of jsonRowBatches(path)) {
+    rows += batch.rows.length;
+    batch.rows.forEach((row, i) => {
+      for (const [name, value] of Object.entries(row)) {
+        let c = columns.get(name);
+        if (!c) columns.set(name, (c = { kinds: new Map(), allBoolean: true, allInteger: true, anyUnquotedInteger: false, allNumber: true, allString: true }));
+        if (value === null || value === undefined) continue;
+        const kind = jsonKind(value);
+        if (!c.kinds.has(kind)) c.kinds.set(kind, batch.lines[i]!);
+        c.allBoolean &&= typeof value === "boolean";
+        const integer = isIntegerJson(value);
+        c.allInteger &&= integer;
+        c.anyUnquotedInteger ||= integer && typeof value !== "string";
+        c.allNumber &&= typeof value === "number" || typeof value === "bigint";
+        c.allString &&= typeof value === "string";
+      }
+    });
   }
-  return new Table(columns);
+  if (rows === 0) throw new LanceError("INVALID_INPUT", `${path} holds no rows`);
+  const fields = [...columns].map(([name, c]) => {
+    let type: DataType;
+    if (c.allBoolean) type = new Bool();
+    else if (c.allInteger && c.anyUnquotedInteger) type = new Int64();
+    else if (c.allNumber) type = new Float64();
+    else if (c.allString) type = new Utf8();
+    else {
+      const seen = [...c.kinds].sort((a, b) => a[1] - b[1]);
+      const where = seen.length >= 2 ? `: ${seen[0]![0]} on line ${seen[0]![1]}, ${seen[1]![0]} on line ${seen[1]![1]}` : "";
+      throw new LanceError(
+        "INVALID_INPUT",
+        `${path}: column "${name}" mixes JSON types${where}; lancets infers one of boolean, integer, number or string per column (create the dataset from Arrow data for other types)`,
+      );
+    }
+    return new Field(name, type, true);
+  });
+  return { schema: new Schema(fields), rows };
+}
+
+/** The JSON-lines file as record batches of `schema`'s types, read batch by batch. */
+async function* jsonBatches(path: string, schema: Schema, counted: { rows: number }): AsyncGenerator<RecordBatch> {
+  for await (const rows of jsonRowBatches(path)) {
+    counted.rows += rows.rows.length;
+    yield* jsonTable(rows, schema, path).batches;
+  }
 }
 
 export async function runAppend(uri: string, options: AppendCliOptions & StorageCliOptions, print: (text: string) => void): Promise<void> {
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(options.input);
+    await access(options.input, constants.R_OK);
   } catch (err) {
     throw new LanceError("NOT_FOUND", `cannot read ${options.input}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -195,23 +277,100 @@ export async function runAppend(uri: string, options: AppendCliOptions & Storage
   } catch (err) {
     if (!(err instanceof LanceError && err.code === "NOT_FOUND")) throw err;
   }
-  let table: Table;
+  const counted = { rows: 0 };
+  let data: Table | AsyncIterable<RecordBatch>;
+  let close = async (): Promise<void> => undefined;
   if (/\.jsonl?$/i.test(options.input) || /\.ndjson$/i.test(options.input)) {
-    const rows = parseJsonLines(new TextDecoder().decode(bytes), options.input);
-    table = existing ? jsonTable(rows, existing.schema, options.input) : inferTable(rows, options.input);
+    // a new dataset's types come from a first pass over every value; the rows are then read and written batch by batch
+    const schema = existing ? existing.schema : (await inferSchema(options.input)).schema;
+    data = jsonBatches(options.input, schema, counted);
+    if (existing) data = nonEmpty(data, options.input);
   } else {
-    try {
-      table = tableFromIPC(bytes);
-    } catch (err) {
-      throw new LanceError("INVALID_INPUT", `${options.input} is neither an Arrow IPC file or stream nor JSON lines (${err instanceof Error ? err.message : String(err)})`);
-    }
+    const ipc = await ipcBatches(options.input, counted);
+    data = ipc.data;
+    close = ipc.close;
   }
-  const written = await writeDataset(uri, table, {
-    ...storageOf(options),
-    mode: existing ? "append" : "create",
-    ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
-    ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
-  });
+  let written;
+  try {
+    written = await writeDataset(uri, data, {
+      ...storageOf(options),
+      mode: existing ? "append" : "create",
+      ...(options.dataStorageVersion ? { dataStorageVersion: options.dataStorageVersion as DataStorageVersion } : {}),
+      ...(options.maxRowsPerFile ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
+    });
+  } finally {
+    await close();
+  }
   const rows = (n: number): string => `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
-  print(`${existing ? "appended" : "created with"} ${rows(table.numRows)}: ${uri} is now at version ${written.version} with ${rows(written.countRows())}`);
+  print(`${existing ? "appended" : "created with"} ${rows(counted.rows)}: ${uri} is now at version ${written.version} with ${rows(written.countRows())}`);
+}
+
+function notArrow(path: string, err: unknown): LanceError {
+  return new LanceError("INVALID_INPUT", `${path} is neither an Arrow IPC file or stream nor JSON lines (${err instanceof Error ? err.message : String(err)})`);
+}
+
+/**
+ * An Arrow IPC file or stream read batch by batch (a file through its footer,
+ * a stream message by message); a file or stream without batches is an empty
+ * table of its schema.
+ */
+async function ipcBatches(path: string, counted: { rows: number }): Promise<{ data: Table | AsyncIterable<RecordBatch>; close: () => Promise<void> }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path);
+  } catch (err) {
+    throw new LanceError("NOT_FOUND", `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let batches: AsyncIterator<RecordBatch>;
+  let first: IteratorResult<RecordBatch>;
+  let schema: Schema;
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    batches = reader[Symbol.asyncIterator]();
+    first = await batches.next();
+    schema = reader.schema;
+  } catch (err) {
+    await handle.close();
+    throw err instanceof LanceError ? err : notArrow(path, err);
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  if (first.done) {
+    await close();
+    return { data: new Table(schema), close };
+  }
+  const data = (async function* () {
+    try {
+      counted.rows += first.value.numRows;
+      yield first.value;
+      for (;;) {
+        let next: IteratorResult<RecordBatch>;
+        try {
+          next = await batches.next();
+        } catch (err) {
+          throw notArrow(path, err);
+        }
+        if (next.done) return;
+        counted.rows += next.value.numRows;
+        yield next.value;
+      }
+    } finally {
+      await close();
+    }
+  })();
+  return { data, close };
+}
+
+/** The batches, or INVALID_INPUT naming the file when it holds no rows. */
+async function* nonEmpty(batches: AsyncIterable<RecordBatch>, path: string): AsyncGenerator<RecordBatch> {
+  let any = false;
+  for await (const batch of batches) {
+    any = true;
+    yield batch;
+  }
+  if (!any) throw new LanceError("INVALID_INPUT", `${path} holds no rows`);
 }

@@ -43,15 +43,29 @@ export function pageRowCounts(data: Data, options: ColumnPageOptions = {}): numb
   return counts;
 }
 
-/** Encodes one top-level field in pages bounded by rows and bytes; the columns it makes, each with all its pages. */
-export function encodeColumnPages(name: string, data: Data, fileVersion: string, options: ColumnPageOptions = {}): EncodedColumn[] {
+/**
+ * Encodes one top-level field in pages bounded by rows and bytes, one page at
+ * a time: each item is the columns of one page (one page per column).
+ */
+export function* encodeColumnPagesEach(name: string, data: Data, fileVersion: string, options: ColumnPageOptions = {}): Generator<EncodedColumn[]> {
   const counts = pageRowCounts(data, options);
-  let merged: EncodedColumn[] | undefined;
   let start = 0;
   for (const count of counts) {
-    const part = counts.length === 1 ? data : compactData(data.slice(start, count));
+    const part = compactData(counts.length === 1 ? data : data.slice(start, count));
     start += count;
-    const encoded = fileVersion === "2.0" ? encodeFieldV20(name, part) : encodeFieldV21(name, part, fileVersion);
+    yield encodePage(name, part, fileVersion);
+  }
+}
+
+/** Encodes rows of one top-level field as one page of each column the field has. */
+export function encodePage(name: string, data: Data, fileVersion: string): EncodedColumn[] {
+  return fileVersion === "2.0" ? encodeFieldV20(name, data) : encodeFieldV21(name, data, fileVersion);
+}
+
+/** Encodes one top-level field in pages bounded by rows and bytes; the columns it makes, each with all its pages. */
+export function encodeColumnPages(name: string, data: Data, fileVersion: string, options: ColumnPageOptions = {}): EncodedColumn[] {
+  let merged: EncodedColumn[] | undefined;
+  for (const encoded of encodeColumnPagesEach(name, data, fileVersion, options)) {
     if (!merged) merged = encoded;
     else encoded.forEach((c, k) => merged![k]!.pages.push(...c.pages));
   }

@@ -3,20 +3,19 @@
 // as an Append or Overwrite transaction.
 
 import { makeData, RecordBatch, Schema, Struct, Table, tableFromJSON, vectorFromArray, type Data, type Field, type Vector } from "apache-arrow";
-import { concatData, dataByteSize, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
+import { dataByteSize, decodeDictionaries, hasDictionary, withoutDictionaries } from "../core/arrow-data.js";
 import { isArrowRecordBatch, isArrowTable } from "../core/arrow-shape.js";
 import { findInvalidString } from "../core/arrow-utf8.js";
 import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
-import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
 import { maxFragmentIdOf, nextFragmentId, updatedMaxFragmentId } from "../format/table/fragment-ids.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
-import type { DataFile, Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
-import { planSeeds, SEED_KEY_PREFIX, type SeedPlugin, type SeedWriter } from "./seeds.js";
+import type { Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
+import { planSeeds, type SeedPlugin } from "./seeds.js";
+import { DataFileWriter } from "./data-file-writer.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { encodeColumnPages } from "../file/column-pages.js";
 import { checkWritableFor, commitTransaction, newTransactionUuid, removeQuietly, type CommitOptions, type OpenSnapshot } from "./commit.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -29,9 +28,9 @@ export interface WriteOptions extends CommitOptions {
   maxRowsPerFile?: number;
   /**
    * Bytes of column data per data file (and fragment) before the next one is
-   * started; default and ceiling 1 GiB (Lance's default is 90 GB, but lancets
-   * assembles a data file in memory, and a page's 32-bit string offsets must
-   * not overflow). A single row larger than this gets a file of its own.
+   * started; default and ceiling 1 GiB (Lance's default is 90 GB). A data
+   * file is written as its pages fill, so this bounds the file, not the
+   * memory a write holds. A single row larger than this gets a file of its own.
    */
   maxBytesPerFile?: number;
   /** File format of a new dataset (default "2.2"); appends use the dataset's own. */
@@ -212,53 +211,9 @@ function checkStrings(schema: Schema, batch: RecordBatch, firstRow: number): voi
   }
 }
 
-interface PendingFile {
-  columns: Data[][];
-  numRows: number;
-  /** dataByteSize of the columns so far */
-  numBytes: number;
-  seeds: SeedWriter[];
-}
-
 interface FileLimits {
   maxRowsPerFile: number;
   maxBytesPerFile: number;
-}
-
-function fileFields(fields: readonly LanceField[], fileVersion: string): { ids: number[] } {
-  const parents = new Set(fields.map((f) => f.parentId));
-  return { ids: fields.filter((f) => fileVersion === "2.0" || !parents.has(f.id)).map((f) => f.id) };
-}
-
-async function writeDataFile(store: ObjectStore, lanceFields: LanceField[], schemaMetadata: Record<string, Uint8Array>, arrowSchema: Schema, pending: PendingFile, fileVersion: string): Promise<Fragment> {
-  const encoded: EncodedColumn[] = [];
-  arrowSchema.fields.forEach((field, c) => {
-    const data = concatData(pending.columns[c]!);
-    // pages of at most about 8 MiB each, as Lance cuts them
-    encoded.push(...encodeColumnPages(field.name, data, fileVersion));
-  });
-  // seeds become extra global buffers (numbered from 1) named in the schema metadata
-  const globalBuffers: Uint8Array[] = [];
-  const metadata = { ...schemaMetadata };
-  for (const seed of pending.seeds) {
-    const { bytes, metadataValue } = seed.finish();
-    globalBuffers.push(bytes);
-    metadata[`${SEED_KEY_PREFIX}${seed.column}`] = new TextEncoder().encode(metadataValue(globalBuffers.length));
-  }
-  const bytes = encodeLanceFile({ fileVersion, fields: lanceFields, schemaMetadata: metadata, numRows: pending.numRows, columns: encoded, globalBuffers });
-  const name = newDataFileName();
-  await store.put(`data/${name}`, bytes);
-  const { ids } = fileFields(lanceFields, fileVersion);
-  const [major, minor] = fileVersion === "2.0" ? [2, 0] : [2, Number(fileVersion.split(".")[1])];
-  const file: DataFile = {
-    path: name,
-    fields: ids,
-    columnIndices: ids.map((_, i) => i),
-    fileMajorVersion: major!,
-    fileMinorVersion: minor!,
-    fileSizeBytes: bytes.byteLength,
-  };
-  return { id: 0, files: [file], physicalRows: pending.numRows };
 }
 
 /** Writes the input as data files; returns their fragments (ids not yet assigned). */
@@ -275,16 +230,21 @@ async function writeFragments(
   const arrowSchema = lanceToArrowSchema(lanceFields, schemaMetadata);
   const seedTargets = fileVersion === "legacy" ? [] : planSeeds(seeds.indices, lanceFields, arrowSchema.fields, seeds.plugins);
   const fragments: Fragment[] = [];
-  const fresh = (): PendingFile => ({ columns: arrowSchema.fields.map(() => []), numRows: 0, numBytes: 0, seeds: seedTargets.map((t) => t.create()) });
-  let pending = fresh();
+  // the data file being written, and dataByteSize of the rows given to it
+  let current: DataFileWriter | undefined;
+  let currentBytes = 0;
   const flush = async (): Promise<void> => {
-    if (pending.numRows === 0) return;
-    fragments.push(await writeDataFile(store, lanceFields, schemaMetadata, arrowSchema, pending, fileVersion));
-    pending = fresh();
+    if (!current) return;
+    // a failed finish leaves `current` set, so the failure path aborts it
+    fragments.push(await current.finish());
+    current = undefined;
+    currentBytes = 0;
   };
   try {
     await consume();
   } catch (err) {
+    // the upload in progress is discarded; finished data files are removed
+    await current?.abort().catch(() => undefined);
     await removeQuietly(store, dataFilePaths(fragments));
     throw err;
   }
@@ -299,12 +259,13 @@ async function writeFragments(
     const bytesOf = (start: number, count: number): number => order.reduce((sum, i) => sum + dataByteSize(batch.data.children[i]!.slice(start, count)), 0);
     let start = 0;
     while (start < batch.numRows) {
-      let take = Math.min(batch.numRows - start, maxRowsPerFile - pending.numRows);
+      const rowsSoFar = current?.rows ?? 0;
+      let take = Math.min(batch.numRows - start, maxRowsPerFile - rowsSoFar);
       let bytes = bytesOf(start, take);
-      let full = pending.numRows + take >= maxRowsPerFile;
-      if (pending.numBytes + bytes > maxBytesPerFile) {
+      let full = rowsSoFar + take >= maxRowsPerFile;
+      if (currentBytes + bytes > maxBytesPerFile) {
         // the most rows that still fit the file's byte budget (sizes grow with the row count)
-        const room = maxBytesPerFile - pending.numBytes;
+        const room = maxBytesPerFile - currentBytes;
         let lo = 0;
         let hi = take - 1;
         while (lo < hi) {
@@ -312,7 +273,7 @@ async function writeFragments(
           if (bytesOf(start, mid) <= room) lo = mid;
           else hi = mid - 1;
         }
-        if (lo === 0 && pending.numRows > 0) {
+        if (lo === 0 && rowsSoFar > 0) {
           await flush();
           continue;
         }
@@ -321,15 +282,22 @@ async function writeFragments(
         bytes = bytesOf(start, take);
         full = true;
       }
-      arrowSchema.fields.forEach((field, c) => {
+      const columns = arrowSchema.fields.map((field, c) => {
         const data = batch.data.children[order[c]!]!.slice(start, take);
         checkNulls(field, data, field.name);
-        pending.columns[c]!.push(data);
+        return data;
       });
-      // seed statistics accumulate as the rows arrive
-      seedTargets.forEach((t, k) => pending.seeds[k]!.observe(pending.columns[t.fieldIndex]!.at(-1)!));
-      pending.numRows += take;
-      pending.numBytes += bytes;
+      current ??= await DataFileWriter.open(
+        store,
+        newDataFileName(),
+        lanceFields,
+        schemaMetadata,
+        arrowSchema,
+        fileVersion,
+        seedTargets.map((t) => ({ fieldIndex: t.fieldIndex, writer: t.create() })),
+      );
+      await current.add(columns, take);
+      currentBytes += bytes;
       start += take;
       if (full) await flush();
     }
@@ -356,12 +324,32 @@ async function openIfExists(open: OpenSnapshot, store: ObjectStore): Promise<Sna
   }
 }
 
-async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput }> {
-  if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input };
-  const batches: RecordBatch[] = [];
-  for await (const b of batchesOf(input)) batches.push(b);
-  if (batches.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
-  return { schema: batches[0]!.schema, input: batches };
+/**
+ * The schema of the input, from its first batch, and the input to write: an
+ * iterable's first batch is read ahead and the rest streamed after it, never
+ * collected.
+ */
+async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; input: WriteInput; close: () => Promise<void> }> {
+  if (isArrowTable(input) || isArrowRecordBatch(input)) return { schema: storedSchema(input.schema), input, close: async () => undefined };
+  const batches = batchesOf(input);
+  const first = await batches.next();
+  if (first.done) throw new LanceError("INVALID_INPUT", "no data: the input holds no record batches, so it has no schema");
+  async function* again(): AsyncGenerator<RecordBatch> {
+    try {
+      yield first.value as RecordBatch;
+      yield* batches;
+    } finally {
+      // a write that stops early closes the caller's iterator too
+      await batches.return(undefined);
+    }
+  }
+  return {
+    schema: first.value.schema,
+    input: again(),
+    close: async () => {
+      await batches.return(undefined);
+    },
+  };
 }
 
 /** Writes `input` to the dataset in `store`; returns the new version. */
@@ -428,9 +416,16 @@ export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, inp
   }
 
   // create or overwrite: the schema comes from the data
-  const { schema, input: data } = await firstBatchSchema(input);
-  checkReservedNames(schema);
-  const fields = arrowToLanceFields(schema);
+  const { schema, input: data, close } = await firstBatchSchema(input);
+  let fields: LanceField[];
+  try {
+    checkReservedNames(schema);
+    fields = arrowToLanceFields(schema);
+  } catch (err) {
+    // the input read ahead is closed, and the caller's iterator with it
+    await close();
+    throw err;
+  }
   const schemaMetadata: Record<string, Uint8Array> = {};
   for (const [k, v] of schema.metadata) schemaMetadata[k] = new TextEncoder().encode(v);
   const fileVersion = options.dataStorageVersion ?? (existing && existing.dataStorageVersion.startsWith("2.") ? existing.dataStorageVersion : "2.2");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tableToIPC } from "apache-arrow";
+import { Table, tableToIPC } from "apache-arrow";
 import { main } from "../../src/cli/main.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, textTable } from "../helpers/oracle.js";
@@ -97,4 +97,66 @@ test("JSON lines errors name the file line, on create and on append", async () =
   r = await run(["append", path, "--input", input]);
   assert.equal(r.code, 1);
   assert.match(r.out, /mixed\.jsonl line 4: column "c" is not in the dataset schema/);
+});
+
+test("JSON lines larger than a batch are read in batches: types from every line, errors name late lines, nothing committed on a late error", async () => {
+  const dir = tempDir();
+  const path = join(dir, "many.lance");
+  const input = join(dir, "many.jsonl");
+  const n = 70_000;
+  // CRLF line ends; "x" is an integer until a float on the last line, so it is a number column
+  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, x: i === n - 1 ? 0.5 : i, s: `row ${i}` }));
+  writeFileSync(input, lines.join("\r\n") + "\r\n");
+  let r = await run(["append", path, "--input", input]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created with 70,000 rows: .* version 1 with 70,000 rows/);
+  const table = await (await connect(dir)).openTable("many");
+  const schema = await table.schema();
+  assert.deepEqual(schema.fields.map((f) => [f.name, String(f.type)]), [["id", "Int64"], ["x", "Float64"], ["s", "Utf8"]]);
+  const rows = await table.query().where("id IN (0, 65600, 69999)").toArray();
+  assert.deepEqual(rows.map((x) => [Number(x.id), x.x, x.s]).sort((a, b) => (a[0] as number) - (b[0] as number)), [
+    [0, 0, "row 0"],
+    [65600, 65600, "row 65600"],
+    [69999, 0.5, "row 69999"],
+  ]);
+  // a bad value after the first batches has been written fails the append: no new version
+  lines[68_000] = JSON.stringify({ id: 1, x: "text", s: "bad" });
+  writeFileSync(input, lines.join("\n"));
+  r = await run(["append", path, "--input", input]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /many\.jsonl line 68001 column "x": "text" is not a Float64/);
+  const after = await openDataset(path);
+  assert.equal(after.version, 1);
+  assert.equal(after.countRows(), n);
+  // and on create, the first pass names the two lines whose types differ
+  lines[68_000] = JSON.stringify({ id: "a string", x: 1, s: "bad" });
+  writeFileSync(input, lines.join("\n"));
+  r = await run(["append", join(dir, "other.lance"), "--input", input]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /column "id" mixes JSON types: a number on line 1, a string on line 68001/);
+});
+
+test("Arrow IPC input is read batch by batch: several batches append, a stream cut short commits nothing, an empty one creates an empty dataset", async () => {
+  const dir = tempDir();
+  const path = join(dir, "ipc.lance");
+  const batches = [0, 1, 2, 3].map((b) => textTable(500, b * 500).batches).flat();
+  const file = join(dir, "many.arrow");
+  writeFileSync(file, tableToIPC(new Table(batches), "file"));
+  let r = await run(["append", path, "--input", file]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created with 2,000 rows: .* version 1 with 2,000 rows/);
+  const stream = tableToIPC(new Table(batches), "stream");
+  const cut = join(dir, "cut.arrows");
+  writeFileSync(cut, stream.subarray(0, Math.floor(stream.byteLength * 0.8)));
+  r = await run(["append", path, "--input", cut]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /cut\.arrows is neither an Arrow IPC file or stream nor JSON lines/);
+  assert.equal((await openDataset(path)).version, 1);
+  const table = await (await connect(dir)).openTable("ipc");
+  assert.equal(await table.countRows(), 2000);
+  const empty = join(dir, "empty.arrows");
+  writeFileSync(empty, tableToIPC(new Table(batches[0]!.schema), "stream"));
+  r = await run(["append", join(dir, "empty.lance"), "--input", empty]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created with 0 rows/);
 });

@@ -11,6 +11,7 @@ import { before, describe, test } from "node:test";
 import { LanceError } from "../../src/core/errors.js";
 import { decodeManifestFile, encodeManifestFile } from "../../src/format/table/manifest-file.js";
 import { openFileReader } from "../../src/file/open-file-reader.js";
+import type { ObjectWriter } from "../../src/io/object-store.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
@@ -32,13 +33,23 @@ class HookStore extends LocalFileStore {
     super(root);
   }
 
-  override async put(path: string, data: Uint8Array): Promise<void> {
+  private async runHook(path: string): Promise<void> {
     const hook = this.hook;
     if (hook && path.startsWith("data/")) {
       this.hook = undefined;
       await hook();
     }
+  }
+
+  override async put(path: string, data: Uint8Array): Promise<void> {
+    await this.runHook(path);
     return super.put(path, data);
+  }
+
+  /** Data files are written through a writer. */
+  override async openWriter(path: string): Promise<ObjectWriter> {
+    await this.runHook(path);
+    return super.openWriter(path);
   }
 }
 

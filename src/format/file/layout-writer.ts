@@ -44,9 +44,14 @@ export function footerVersion(fileVersion: string): FileVersionWords {
   }
 }
 
-function directEncoding(typeUrl: string, value: Uint8Array) {
+export function directEncoding(typeUrl: string, value: Uint8Array) {
   const any = toBinary(AnySchema, create(AnySchema, { typeUrl, value }));
   return create(EncodingSchema, { location: { case: "direct", value: create(DirectEncodingSchema, { encoding: any }) } });
+}
+
+/** The column-level encoding every column of a file written by lancets has. */
+export function columnEncoding() {
+  return directEncoding(COLUMN_ENCODING_TYPE_URL, COLUMN_ENCODING_VALUES);
 }
 
 export interface FileContents {
@@ -83,7 +88,7 @@ export function encodeLanceFile(contents: FileContents): Uint8Array {
       firstRow += page.numRows;
       return meta;
     });
-    return toBinary(ColumnMetadataSchema, create(ColumnMetadataSchema, { encoding: directEncoding(COLUMN_ENCODING_TYPE_URL, COLUMN_ENCODING_VALUES), pages }));
+    return toBinary(ColumnMetadataSchema, create(ColumnMetadataSchema, { encoding: columnEncoding(), pages }));
   });
   const globals: { position: number; size: number }[] = [];
   const extra: { position: number; size: number }[] = [];

@@ -11,7 +11,7 @@
 import type { Data } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
-import { PagedFileEncoder, writeArrowFile } from "../../file/file-writer.js";
+import { PagedFileWriter, writeArrowFile } from "../../file/file-writer.js";
 import { btreeDetails } from "../../format/index/details.js";
 import type { ObjectStore } from "../../io/object-store.js";
 import { DataCollector, tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
@@ -33,16 +33,20 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
   const sortedValues = takeData(training.values, order);
   const sortedIds = new Float64Array(n);
   for (let i = 0; i < n; i++) sortedIds[i] = training.rowIds[order[i]!]!;
-  const dataSize = await writeArrowFile(
-    store,
-    `${dir}/page_data.lance`,
-    tableOf([
-      { name: "values", data: sortedValues, nullable: true },
-      { name: "ids", data: uint64Data(sortedIds), nullable: false },
-    ]),
-    // one page per batch, so a search fetches only the batches it needs
-    { rowsPerPage: batchSize },
-  );
+  // one page per batch, so a search fetches only the batches it needs; written as the pages are encoded
+  const writer = await PagedFileWriter.open(store, `${dir}/page_data.lance`, pageDataSchema(training.values));
+  let dataSize: number;
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      await writer.addPage([sortedValues.slice(start, count), uint64Data(sortedIds.subarray(start, start + count))]);
+    }
+    if (n === 0) await writer.addPage([sortedValues, uint64Data(sortedIds)]);
+    dataSize = await writer.finish();
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    throw err;
+  }
   const pages = Math.ceil(n / batchSize);
   const firsts = new Int32Array(pages);
   const lasts = new Int32Array(pages);
@@ -57,6 +61,14 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
     nullCounts.push(nulls);
   }
   return writePageLookup(store, dir, dataSize, takeData(training.values, firsts), takeData(training.values, lasts), nullCounts, batchSize);
+}
+
+/** The schema of page_data.lance for values of `values`' type. */
+function pageDataSchema(values: Data) {
+  return tableOf([
+    { name: "values", data: nullData(values.type, 0), nullable: true },
+    { name: "ids", data: uint64Data([]), nullable: false },
+  ]).schema;
 }
 
 async function writePageLookup(store: ObjectStore, dir: string, dataSize: number, min: Data, max: Data, nullCounts: number[], batchSize: number): Promise<BuiltSegmentFiles> {
@@ -154,23 +166,24 @@ export async function buildBTreeStreaming(store: ObjectStore, dir: string, input
     if (runs.length === 0) return await buildBTree(store, dir, concatBatches(pending, input.valueType), batchSize);
     await spill();
     const merged = await reduceRuns(space, runs, fanIn, Math.max(1, Math.floor(chunkBytes / bytesPerRow)));
-    const schema = tableOf([
-      { name: "values", data: nullData(input.valueType, 0), nullable: true },
-      { name: "ids", data: uint64Data([]), nullable: false },
-    ]).schema;
-    const encoder = new PagedFileEncoder(schema);
+    const writer = await PagedFileWriter.open(store, `${dir}/page_data.lance`, pageDataSchema(nullData(input.valueType, 0)));
     const mins = new DataCollector(input.valueType);
     const maxs = new DataCollector(input.valueType);
     const nullCounts: number[] = [];
-    await mergeRuns(space, merged, batchSize, (values, rowIds) => {
-      encoder.addPage([values, uint64Data(rowIds)]);
-      mins.push(takeData(values, Int32Array.of(0)));
-      maxs.push(takeData(values, Int32Array.of(values.length - 1)));
-      nullCounts.push(values.nullCount);
-    });
-    const bytes = encoder.finish();
-    await store.put(`${dir}/page_data.lance`, bytes);
-    return await writePageLookup(store, dir, bytes.byteLength, mins.finish(), maxs.finish(), nullCounts, batchSize);
+    let dataSize: number;
+    try {
+      await mergeRuns(space, merged, batchSize, async (values, rowIds) => {
+        await writer.addPage([values, uint64Data(rowIds)]);
+        mins.push(takeData(values, Int32Array.of(0)));
+        maxs.push(takeData(values, Int32Array.of(values.length - 1)));
+        nullCounts.push(values.nullCount);
+      });
+      dataSize = await writer.finish();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+    return await writePageLookup(store, dir, dataSize, mins.finish(), maxs.finish(), nullCounts, batchSize);
   } finally {
     for (const path of space.live) await store.delete(path).catch(() => undefined);
   }

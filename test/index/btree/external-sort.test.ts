@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import { Float64, Int64, Int32, makeData, Table, Utf8, vectorFromArray, type Data, type DataType } from "apache-arrow";
 import { LanceError } from "../../../src/core/errors.js";
 import { MemoryStore } from "../../../src/io/memory-store.js";
+import type { ObjectWriter } from "../../../src/io/object-store.js";
 import { buildBTree, buildBTreeStreaming } from "../../../src/index/btree/build.js";
 import type { TrainingData, TrainingInput } from "../../../src/index/training.js";
 import { openDataset } from "../../../src/node/open-dataset.js";
@@ -87,15 +88,22 @@ function input(training: TrainingData, batchRows: number): TrainingInput {
   };
 }
 
-/** A store that counts the temporary files written and can fail the n-th one. */
+/** A store that counts the temporary files written (whole or streamed) and can fail the n-th one. */
 class SpyStore extends MemoryStore {
   tmpWrites = 0;
   failAt = Infinity;
-  override async put(path: string, data: Uint8Array): Promise<void> {
+  private countTmp(path: string): void {
     if (path.includes("/tmp-")) {
       if (++this.tmpWrites >= this.failAt) throw new LanceError("IO", `injected failure writing ${path}`);
     }
+  }
+  override async put(path: string, data: Uint8Array): Promise<void> {
+    this.countTmp(path);
     return super.put(path, data);
+  }
+  override async openWriter(path: string): Promise<ObjectWriter> {
+    this.countTmp(path);
+    return super.openWriter(path);
   }
 }
 
