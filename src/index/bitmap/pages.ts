@@ -1,0 +1,89 @@
+// The BITMAP lookup file written page by page: entries (key, RowAddrTreeMap
+// bytes) arrive in key order and a page ends once its keys and bitmaps reach
+// a byte limit, so only one page of entries is held before it is encoded.
+// The in-memory and the spilled build both write through this, so the page
+// cuts, and with them the files, are the same for the same entries.
+
+import type { Data, DataType } from "apache-arrow";
+import { nullData } from "../../core/arrow-data.js";
+import { fixedWidthBits } from "../../format/file/arrow-build.js";
+import { PagedFileEncoder, writeArrowFile } from "../../file/file-writer.js";
+import type { ObjectStore } from "../../io/object-store.js";
+import { binaryData, tableOf } from "../arrow-columns.js";
+import type { EntrySink } from "./groups.js";
+
+/** Bytes of keys and bitmaps a page of the lookup file holds at most (unless one entry is larger). */
+export const BITMAP_PAGE_BYTES = 1024 * 1024;
+
+/** Bytes of key `i` as the page limit counts them: string and binary bytes, or the fixed width. */
+export function keyByteLength(data: Data, i: number): number {
+  const offsets = data.valueOffsets as Int32Array | BigInt64Array | undefined;
+  if (offsets) return Number(offsets[i + 1]!) - Number(offsets[i]!);
+  return Math.max(1, (fixedWidthBits(data.type) ?? 8) >> 3);
+}
+
+function lookupSchemaOf(valueType: DataType) {
+  return tableOf([
+    { name: "keys", data: nullData(valueType, 0), nullable: true },
+    { name: "bitmaps", data: binaryData([]), nullable: false },
+  ]).schema;
+}
+
+/** Collects entries into pages and encodes each page as it closes. */
+export class BitmapFileWriter implements EntrySink {
+  private readonly metadata: Record<string, string> = {};
+  private readonly encoder: PagedFileEncoder;
+  private pageBitmaps: Uint8Array[] = [];
+  private pageBytes = 0;
+  entries = 0;
+
+  constructor(
+    private readonly valueType: DataType,
+    private readonly maxPageBytes = BITMAP_PAGE_BYTES,
+  ) {
+    this.encoder = new PagedFileEncoder(lookupSchemaOf(valueType), { metadata: this.metadata });
+  }
+
+  /**
+   * Adds one entry's size and bitmap; true when the page is now full, and
+   * the caller hands its keys to closePage.
+   */
+  add(keyBytes: number, bitmap: Uint8Array): boolean {
+    this.pageBitmaps.push(bitmap);
+    this.pageBytes += keyBytes + bitmap.byteLength;
+    this.entries++;
+    return this.pageBytes >= this.maxPageBytes;
+  }
+
+  /** Rows of the open page. */
+  get pageRows(): number {
+    return this.pageBitmaps.length;
+  }
+
+  /** Encodes the open page with its keys (one per entry added since the last page). */
+  closePage(keys: Data): void {
+    if (this.pageBitmaps.length === 0) return;
+    this.encoder.addPage([keys, binaryData(this.pageBitmaps)]);
+    this.pageBitmaps = [];
+    this.pageBytes = 0;
+  }
+
+  /** Writes the file (the open page must be closed); returns its size in bytes. */
+  async finish(store: ObjectStore, path: string): Promise<number> {
+    const stats = JSON.stringify({ num_bitmaps: this.entries });
+    if (this.entries === 0) {
+      const empty = tableOf(
+        [
+          { name: "keys", data: nullData(this.valueType, 0), nullable: true },
+          { name: "bitmaps", data: binaryData([]), nullable: false },
+        ],
+        { "lance:index_stats": stats },
+      );
+      return writeArrowFile(store, path, empty);
+    }
+    this.metadata["lance:index_stats"] = stats;
+    const bytes = this.encoder.finish();
+    await store.put(path, bytes);
+    return bytes.byteLength;
+  }
+}
