@@ -147,7 +147,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--name <name>", "index name (default <column>_idx)")
     .option("--group-size <n>", "fragments per segment (default: at least one group per worker)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)
-    .option("--memory <size>", "BTREE: memory budget per segment build, e.g. 64MiB (default 256MiB); past it, sorted runs are spilled to temporary files", parseSize)
+    .option("--memory <size>", "BTREE, BITMAP, FTS: memory budget per segment build, e.g. 64MiB (default 256MiB); past it, BTREE and BITMAP spill sorted runs to temporary files and FTS writes another partition", parseSize)
     .option("--seeds", "ZONEMAP: plant zone-map seeds in data files appended later, so `index optimize` need not rescan them")
     .option("--replace", "replace an existing index of the same name")
     .option("--workers <n>", "worker threads on this machine (default: the number of cores)", parsePositive)

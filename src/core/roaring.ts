@@ -11,7 +11,7 @@
 //               bitmap = 1024 x u64 (cardinality > 4096)
 //               run    = u16 run count, then (u16 start, u16 length-1) pairs
 
-import { ByteReader, ByteWriter } from "./bytes.js";
+import { ByteReader } from "./bytes.js";
 
 const COOKIE_NO_RUNS = 12346;
 const COOKIE_WITH_RUNS = 12347;
@@ -98,54 +98,98 @@ export function readRoaring32(r: ByteReader): Uint32Array {
   return out;
 }
 
+function put16(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+}
+
+function put32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = (v >>> 24) & 0xff;
+}
+
+/** Checks that `values` are sorted, distinct u32s; returns the number of containers. */
+function containerCount(values: ArrayLike<number>): number {
+  let count = 0;
+  let prevValue = -1;
+  let prevKey = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) throw new RangeError(`roaring value ${v} is not a u32`);
+    if (v <= prevValue) throw new RangeError("roaring values must be sorted and distinct");
+    prevValue = v;
+    const key = v >>> 16;
+    if (key !== prevKey) {
+      count++;
+      prevKey = key;
+    }
+  }
+  return count;
+}
+
+/** Byte length of encodeRoaring32(values) for sorted, distinct u32s. */
+export function roaring32ByteLength(values: ArrayLike<number>): number {
+  let bytes = 8 + containerCount(values) * 8;
+  for (let i = 0; i < values.length; ) {
+    const key = values[i]! >>> 16;
+    let j = i + 1;
+    while (j < values.length && values[j]! >>> 16 === key) j++;
+    bytes += j - i > ARRAY_MAX ? BITMAP_WORDS * 8 : (j - i) * 2;
+    i = j;
+  }
+  return bytes;
+}
+
+/**
+ * Writes encodeRoaring32(values) into `out` at byte `at` (which must have
+ * room for roaring32ByteLength(values)); returns the byte after it.
+ */
+export function encodeRoaring32Into(values: ArrayLike<number>, out: Uint8Array, at: number): number {
+  const count = containerCount(values);
+  put32(out, at, COOKIE_NO_RUNS);
+  put32(out, at + 4, count);
+  let header = at + 8;
+  let offsetAt = at + 8 + count * 4;
+  let containerOffset = 8 + count * 8;
+  let body = at + containerOffset;
+  for (let i = 0; i < values.length; ) {
+    const key = values[i]! >>> 16;
+    let j = i + 1;
+    while (j < values.length && values[j]! >>> 16 === key) j++;
+    const card = j - i;
+    put16(out, header, key);
+    put16(out, header + 2, card - 1);
+    header += 4;
+    put32(out, offsetAt, containerOffset);
+    offsetAt += 4;
+    if (card > ARRAY_MAX) {
+      out.fill(0, body, body + BITMAP_WORDS * 8);
+      for (let k = i; k < j; k++) {
+        const low = values[k]! & 0xffff;
+        out[body + (low >> 3)]! |= 1 << (low & 7);
+      }
+      body += BITMAP_WORDS * 8;
+      containerOffset += BITMAP_WORDS * 8;
+    } else {
+      for (let k = i; k < j; k++) {
+        put16(out, body, values[k]! & 0xffff);
+        body += 2;
+      }
+      containerOffset += card * 2;
+    }
+    i = j;
+  }
+  return body;
+}
+
 /**
  * Encodes sorted, distinct values as a portable roaring bitmap without run
  * containers (cookie 12346), the form every roaring reader accepts.
  */
 export function encodeRoaring32(values: ArrayLike<number>): Uint8Array {
-  // Group by high 16 bits.
-  const keys: number[] = [];
-  const starts: number[] = [];
-  let prevValue = -1;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`roaring value ${v} is not a u32`);
-    if (v <= prevValue) throw new RangeError("roaring values must be sorted and distinct");
-    prevValue = v;
-    const key = v >>> 16;
-    if (keys.length === 0 || keys[keys.length - 1] !== key) {
-      keys.push(key);
-      starts.push(i);
-    }
-  }
-  starts.push(values.length);
-  const count = keys.length;
-  const w = new ByteWriter(8 + count * 8 + values.length * 2);
-  w.u32(COOKIE_NO_RUNS).u32(count);
-  const sizes: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const card = starts[i + 1]! - starts[i]!;
-    w.u16(keys[i]!).u16(card - 1);
-    sizes.push(card > ARRAY_MAX ? BITMAP_WORDS * 8 : card * 2);
-  }
-  let containerOffset = 8 + count * 8;
-  for (let i = 0; i < count; i++) {
-    w.u32(containerOffset);
-    containerOffset += sizes[i]!;
-  }
-  for (let i = 0; i < count; i++) {
-    const from = starts[i]!;
-    const to = starts[i + 1]!;
-    if (to - from > ARRAY_MAX) {
-      const words = new Uint8Array(BITMAP_WORDS * 8);
-      for (let k = from; k < to; k++) {
-        const low = values[k]! & 0xffff;
-        words[low >> 3]! |= 1 << (low & 7);
-      }
-      w.bytes(words);
-    } else {
-      for (let k = from; k < to; k++) w.u16(values[k]! & 0xffff);
-    }
-  }
-  return w.finish();
+  const out = new Uint8Array(roaring32ByteLength(values));
+  encodeRoaring32Into(values, out, 0);
+  return out;
 }

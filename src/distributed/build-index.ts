@@ -4,6 +4,7 @@
 
 import { LanceError } from "../core/errors.js";
 import { pluginFor, type IndexParams, type ScalarIndexPlugin } from "../index/plugins.js";
+import { checkSegmentRows } from "../index/segment-limits.js";
 import { checkIndexable, checkNameFree, parseIndexType } from "../index/segments-api.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { InProcessExecutor } from "./in-process-executor.js";
@@ -31,7 +32,7 @@ export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: stri
   const indexType = parseIndexType(indexTypeText);
   const name = options.name ?? `${column}_idx`;
   // everything that needs no data is checked before any worker starts
-  const { lance } = checkIndexable(ds, column, indexType);
+  const { lance, index } = checkIndexable(ds, column, indexType);
   const existing = checkNameFree(ds, name, lance.id, indexType);
   if (existing.length > 0 && !options.replace) throw new LanceError("INVALID_INPUT", `index "${name}" already exists; pass replace: true to rebuild it`);
   if (ds.manifest.fragments.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");
@@ -41,6 +42,9 @@ export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: stri
     minGroups: options.minGroups ?? 1,
   });
   const rowsOf = new Map(sizes.map((f) => [f.id, f.numRows]));
+  const plannedRows = groups.map((ids) => ids.reduce((n, id) => n + rowsOf.get(id)!, 0));
+  // a segment too large to build fails here, before any worker reads data
+  groups.forEach((ids, g) => checkSegmentRows(indexType, ds.schema.fields[index]!.type, plannedRows[g]!, ids.length));
   const uri = options.uri ?? ds.uri;
   const params = options.params ?? {};
   const job: IndexBuildJob = {
@@ -59,7 +63,7 @@ export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: stri
       fragmentIds,
       params,
       groupIndex,
-      plannedRows: fragmentIds.reduce((n, id) => n + rowsOf.get(id)!, 0),
+      plannedRows: plannedRows[groupIndex]!,
     })),
   };
   return job;

@@ -8,9 +8,9 @@ import { TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
 import type { IndexMetadata, LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { SeedPlugin, SeedWriter } from "../table/seeds.js";
-import { buildBitmap } from "./bitmap/build.js";
+import { buildBitmapStreaming } from "./bitmap/build.js";
 import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY_BYTES } from "./btree/build.js";
-import { buildInverted } from "./inverted/build.js";
+import { buildInvertedStreaming } from "./inverted/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
 import type { TrainingInput } from "./training.js";
@@ -25,9 +25,11 @@ export interface IndexParams {
   /** BTREE: rows per page (default 4096). */
   batchSize?: number;
   /**
-   * BTREE: memory budget of one segment build in bytes (default 256 MiB, at
-   * least 1 MiB). Input past a quarter of it is sorted in runs spilled to
-   * temporary files under the segment folder and merged.
+   * BTREE, BITMAP, FTS: memory budget of one segment build in bytes
+   * (default 256 MiB, at least 1 MiB; BITMAP at least 4 MiB). BTREE and
+   * BITMAP input past a quarter of it is spilled in sorted runs to temporary
+   * files under the segment folder and merged; FTS writes a partition each
+   * time a quarter of it fills.
    */
   memoryBytes?: number;
   /** INVERTED / FTS tokenizer options (defaults are Lance's). */
@@ -71,7 +73,7 @@ export const BTREE_PLUGIN: ScalarIndexPlugin = {
 export const BITMAP_PLUGIN: ScalarIndexPlugin = {
   indexType: "BITMAP",
   typeUrl: TYPE_URLS.BITMAP,
-  build: async (store, dir, training) => buildBitmap(store, dir, await training.load()),
+  build: (store, dir, training, params) => buildBitmapStreaming(store, dir, training, { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
 export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
@@ -84,7 +86,8 @@ export const ZONEMAP_PLUGIN: ScalarIndexPlugin = {
 export const INVERTED_PLUGIN: ScalarIndexPlugin = {
   indexType: "FTS",
   typeUrl: TYPE_URLS.FTS,
-  build: async (store, dir, training, params) => buildInverted(store, dir, await training.load(), tokenizerParams(params)),
+  build: (store, dir, training, params) =>
+    buildInvertedStreaming(store, dir, training, tokenizerParams(params), { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
 /** Every scalar index kind lancets builds. */

@@ -1,93 +1,105 @@
 // BITMAP segment file (Lance scalar index "bitmap", index_version 0):
 //   bitmap_page_lookup.lance  keys T (nullable), bitmaps Binary (RowAddrTreeMap)
 //   one row per distinct value, sorted, the null key first; metadata
-//   lance:index_stats = {"num_bitmaps":N}
+//   lance:index_stats = {"num_bitmaps":N}; pages end once their keys and
+//   bitmaps reach BITMAP_PAGE_BYTES (pages.ts).
+// Within a memory budget the input is streamed and grouped by value; while it
+// fits, the entries are written straight from the groups, past the budget
+// they are spilled as sorted runs and merged by key (spill.ts). Both give the
+// same file.
 
-import { takeData } from "../../core/arrow-data.js";
-import { GrowableArray } from "../../core/growable-array.js";
-import { ShardedMap } from "../../core/sharded-map.js";
-import { writeArrowFile } from "../../file/file-writer.js";
+import type { DataType } from "apache-arrow";
+import { LanceError } from "../../core/errors.js";
 import { bitmapDetails } from "../../format/index/details.js";
-import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
 import type { ObjectStore } from "../../io/object-store.js";
-import { binaryData, tableOf } from "../arrow-columns.js";
+import { checkMemoryBytes } from "../btree/build.js";
 import type { BuiltSegmentFiles } from "../segment.js";
-import type { TrainingData } from "../training.js";
-import { groupKeys, valueAccess } from "../value-order.js";
+import type { TrainingData, TrainingInput } from "../training.js";
+import { ValueGroups } from "./groups.js";
+import { BITMAP_PAGE_BYTES, BitmapFileWriter } from "./pages.js";
+import { ChunkSink, mergeEntryRuns, reduceEntryRuns, type EntryRun, type EntrySpace } from "./spill.js";
 
-export async function buildBitmap(store: ObjectStore, dir: string, training: TrainingData): Promise<BuiltSegmentFiles> {
-  const n = training.rowIds.length;
-  const access = valueAccess(training.values);
-  // Group rows by value with a hash map (sharded: a column may hold more
-  // distinct values than one Map takes), then sort only the distinct values.
-  const keyOf = groupKeys(training.values);
-  const groupIds = new ShardedMap<number | string, number>();
-  const firstRows = new GrowableArray(Int32Array);
-  const groupOf = new Int32Array(n);
-  let nulls = 0;
-  for (let i = 0; i < n; i++) {
-    if (access.isNull(i)) {
-      groupOf[i] = -1;
-      nulls++;
-      continue;
-    }
-    const key = keyOf(i);
-    let g = groupIds.get(key);
-    if (g === undefined) {
-      g = firstRows.length;
-      groupIds.set(key, g);
-      firstRows.push(i);
-    }
-    groupOf[i] = g;
+const LOOKUP_FILE = "bitmap_page_lookup.lance";
+
+export interface BitmapBuildOptions {
+  /** Memory budget in bytes for the grouped rows and the merge. */
+  memoryBytes: number;
+  /** Most runs merged at once (default 32). */
+  maxFanIn?: number;
+  /** Page size limit of the lookup file (default BITMAP_PAGE_BYTES). */
+  pageBytes?: number;
+}
+
+function built(sizeBytes: number): BuiltSegmentFiles {
+  return { files: [{ path: LOOKUP_FILE, sizeBytes }], details: bitmapDetails(), indexVersion: 0 };
+}
+
+/** A BITMAP segment from training data held in memory. */
+export async function buildBitmap(store: ObjectStore, dir: string, training: TrainingData, pageBytes = BITMAP_PAGE_BYTES): Promise<BuiltSegmentFiles> {
+  const groups = new ValueGroups(training.values.type as DataType);
+  groups.add(training.values, training.rowIds);
+  const writer = new BitmapFileWriter(store, `${dir}/${LOOKUP_FILE}`, training.values.type as DataType, pageBytes);
+  try {
+    await groups.writeEntries(writer);
+    return built(await writer.finish());
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    throw err;
   }
-  const numGroups = firstRows.length;
-  // each group's rows, ascending, contiguous in one array (a counting sort by group)
-  const starts = new Int32Array(numGroups + 1);
-  for (let i = 0; i < n; i++) if (groupOf[i]! >= 0) starts[groupOf[i]! + 1]!++;
-  for (let g = 0; g < numGroups; g++) starts[g + 1]! += starts[g]!;
-  const fill = starts.slice(0, numGroups);
-  const grouped = new Int32Array(n - nulls);
-  const nullRows = new Int32Array(nulls);
-  let nullAt = 0;
-  for (let i = 0; i < n; i++) {
-    const g = groupOf[i]!;
-    if (g < 0) nullRows[nullAt++] = i;
-    else grouped[fill[g]!++] = i;
+}
+
+/** The smallest budget a BITMAP build of pages of `pageBytes` accepts. */
+export function minBitmapMemoryBytes(pageBytes = BITMAP_PAGE_BYTES): number {
+  return 4 * pageBytes;
+}
+
+/**
+ * A BITMAP segment from streamed input within `memoryBytes`: rows are
+ * grouped until the groups hold a quarter of the budget, then spilled as a
+ * run (the spill sorts and encodes, about as much again); the merge reads a
+ * chunk of 1/128 of the budget from each of up to 32 runs.
+ */
+export async function buildBitmapStreaming(store: ObjectStore, dir: string, input: TrainingInput, options: BitmapBuildOptions): Promise<BuiltSegmentFiles> {
+  const budget = checkMemoryBytes(options.memoryBytes);
+  const pageBytes = options.pageBytes ?? BITMAP_PAGE_BYTES;
+  if (budget < minBitmapMemoryBytes(pageBytes)) {
+    throw new LanceError("INVALID_INPUT", `memoryBytes ${budget} is too small for a BITMAP build with pages of ${pageBytes} bytes; give at least ${minBitmapMemoryBytes(pageBytes)} bytes`);
   }
-  const firsts = firstRows.view();
-  const byValue = new Int32Array(numGroups);
-  for (let g = 0; g < numGroups; g++) byValue[g] = g;
-  byValue.sort((a, b) => access.compare(firsts[a]!, firsts[b]!));
-  const keyRows = new Int32Array(numGroups + (nulls > 0 ? 1 : 0));
-  const bitmaps: Uint8Array[] = [];
-  const rowIdsOf = (rows: Int32Array): Float64Array => {
-    const ids = new Float64Array(rows.length);
-    for (let r = 0; r < rows.length; r++) ids[r] = training.rowIds[rows[r]!]!;
-    return ids;
+  const runBytes = Math.floor(budget / 4);
+  const chunkBytes = Math.max(1, Math.floor(budget / 128));
+  const fanIn = options.maxFanIn ?? 32;
+  const space: EntrySpace = { store, dir: `${dir}/tmp-bitmap`, live: new Set(), written: 0 };
+  const runs: EntryRun[] = [];
+  let groups = new ValueGroups(input.valueType);
+  const spill = async (): Promise<void> => {
+    const sink = new ChunkSink(space, chunkBytes);
+    await groups.writeEntries(sink);
+    runs.push(sink.run);
+    groups = new ValueGroups(input.valueType);
   };
-  let k = 0;
-  if (nulls > 0) {
-    keyRows[k++] = nullRows[0]!;
-    bitmaps.push(encodeRowAddrTreeMap(rowIdsOf(nullRows)));
+  try {
+    for await (const batch of input.batches()) {
+      // slices of a batch, so that one batch never overfills a run
+      const step = 8192;
+      for (let at = 0; at < batch.rowIds.length; at += step) {
+        const n = Math.min(step, batch.rowIds.length - at);
+        groups.add(n === batch.rowIds.length ? batch.values : batch.values.slice(at, n), batch.rowIds.subarray(at, at + n));
+        if (groups.bytes >= runBytes) await spill();
+      }
+    }
+    const writer = new BitmapFileWriter(store, `${dir}/${LOOKUP_FILE}`, input.valueType, pageBytes);
+    try {
+      if (runs.length === 0) await groups.writeEntries(writer);
+      else {
+        if (groups.rows > 0) await spill();
+        await mergeEntryRuns(space, await reduceEntryRuns(space, runs, fanIn, chunkBytes), writer);
+      }
+      return built(await writer.finish());
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    for (const path of space.live) await store.delete(path).catch(() => undefined);
   }
-  for (const g of byValue) {
-    keyRows[k++] = firsts[g]!;
-    bitmaps.push(encodeRowAddrTreeMap(rowIdsOf(grouped.subarray(starts[g]!, starts[g + 1]!))));
-  }
-  const size = await writeArrowFile(
-    store,
-    `${dir}/bitmap_page_lookup.lance`,
-    tableOf(
-      [
-        { name: "keys", data: takeData(training.values, keyRows), nullable: true },
-        { name: "bitmaps", data: binaryData(bitmaps), nullable: false },
-      ],
-      { "lance:index_stats": JSON.stringify({ num_bitmaps: keyRows.length }) },
-    ),
-  );
-  return {
-    files: [{ path: "bitmap_page_lookup.lance", sizeBytes: size }],
-    details: bitmapDetails(),
-    indexVersion: 0,
-  };
 }

@@ -1,0 +1,114 @@
+// Rows grouped by value for a BITMAP build, batch by batch: a sharded hash
+// map from value to group (a column may hold more distinct values than one
+// Map takes), each group's key kept once, and per row its group and row id in
+// typed arrays. Sorting only the distinct values then gives the entries in
+// the lookup file's order: the null key first, then ascending values.
+
+import type { Data, DataType } from "apache-arrow";
+import { concatData, takeData } from "../../core/arrow-data.js";
+import { GrowableArray } from "../../core/growable-array.js";
+import { ShardedMap } from "../../core/sharded-map.js";
+import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
+import { DataCollector } from "../arrow-columns.js";
+import { groupKeys, valueAccess } from "../value-order.js";
+import { keyByteLength } from "./pages.js";
+
+/** Where the entries of a build go: a page of entries at a time. */
+export interface EntrySink {
+  /** Adds one entry's size and bitmap; true when the caller should close the page. */
+  add(keyBytes: number, bitmap: Uint8Array): boolean;
+  /** Ends the page with the keys of its entries. */
+  closePage(keys: Data): Promise<void> | void;
+}
+
+/** Bytes a grouped row costs (group and row id, with the growth slack of their arrays). */
+const ROW_BYTES = 24;
+/** Bytes a distinct value costs besides its key bytes (map entry, key string, group slot). */
+const GROUP_BYTES = 96;
+
+export class ValueGroups {
+  private readonly groupIds = new ShardedMap<number | string, number>();
+  private readonly keys: DataCollector;
+  private readonly groupOf = new GrowableArray(Int32Array);
+  private readonly rowIds = new GrowableArray(Float64Array);
+  private nullKey: Data | undefined;
+  private numGroups = 0;
+  private keyBytes = 0;
+
+  constructor(private readonly valueType: DataType) {
+    this.keys = new DataCollector(valueType);
+  }
+
+  get rows(): number {
+    return this.rowIds.length;
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.rowIds.length * ROW_BYTES + this.numGroups * GROUP_BYTES + this.keyBytes;
+  }
+
+  add(values: Data, rowIds: Float64Array): void {
+    const n = rowIds.length;
+    const access = valueAccess(values);
+    const keyOf = groupKeys(values);
+    const fresh = new Int32Array(n);
+    let numFresh = 0;
+    for (let i = 0; i < n; i++) {
+      this.rowIds.push(rowIds[i]!);
+      if (access.isNull(i)) {
+        this.nullKey ??= takeData(values, Int32Array.of(i));
+        this.groupOf.push(-1);
+        continue;
+      }
+      const key = keyOf(i);
+      let g = this.groupIds.get(key);
+      if (g === undefined) {
+        g = this.numGroups++;
+        this.groupIds.set(key, g);
+        fresh[numFresh++] = i;
+        this.keyBytes += keyByteLength(values, i);
+      }
+      this.groupOf.push(g);
+    }
+    if (numFresh > 0) this.keys.push(takeData(values, fresh.subarray(0, numFresh)));
+  }
+
+  /** Writes the entries in key order to `sink`, a page at a time. */
+  async writeEntries(sink: EntrySink): Promise<void> {
+    const groupKeysData = this.keys.finish();
+    const numGroups = this.numGroups;
+    const groupOf = this.groupOf.view();
+    const ids = this.rowIds.view();
+    const n = ids.length;
+    // each group's rows contiguous, in input order (a counting sort by group); nulls at the front
+    const starts = new Float64Array(numGroups + 2);
+    for (let i = 0; i < n; i++) starts[groupOf[i]! + 2]!++;
+    for (let g = 0; g <= numGroups; g++) starts[g + 1]! += starts[g]!;
+    const fill = starts.slice(0, numGroups + 1);
+    const grouped = new Float64Array(n);
+    for (let i = 0; i < n; i++) grouped[fill[groupOf[i]! + 1]!++] = ids[i]!;
+    const access = valueAccess(groupKeysData);
+    const byValue = new Int32Array(numGroups);
+    for (let g = 0; g < numGroups; g++) byValue[g] = g;
+    byValue.sort((a, b) => access.compare(a, b));
+    // the keys: the null key (when there are nulls) at index 0, groups after it
+    const hasNulls = starts[1]! > 0;
+    const keys = hasNulls ? concatData([this.nullKey!, groupKeysData]) : groupKeysData;
+    const shift = hasNulls ? 1 : 0;
+    const order = new Int32Array(numGroups + shift);
+    if (hasNulls) order[0] = 0;
+    for (let k = 0; k < numGroups; k++) order[k + shift] = byValue[k]! + shift;
+    let pageStart = 0;
+    for (let k = 0; k < order.length; k++) {
+      const slot = hasNulls ? order[k]! : order[k]! + 1; // 0 = nulls, g + 1 = group g
+      const bitmap = encodeRowAddrTreeMap(grouped.subarray(starts[slot]!, starts[slot + 1]!));
+      const keyBytes = slot === 0 ? 0 : keyByteLength(keys, order[k]!);
+      if (sink.add(keyBytes, bitmap)) {
+        await sink.closePage(takeData(keys, order.subarray(pageStart, k + 1)));
+        pageStart = k + 1;
+      }
+    }
+    if (pageStart < order.length) await sink.closePage(takeData(keys, order.subarray(pageStart)));
+  }
+}

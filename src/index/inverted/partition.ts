@@ -1,0 +1,220 @@
+// One partition of an INVERTED / FTS segment (Lance's part_N_* files):
+// documents are added batch by batch, then the partition's token set, posting
+// lists and documents are written. Doc ids are local to the partition; BM25
+// block maxima use the partition's own statistics, as Lance's builder does
+// (they only prune each partition's search, which Lance then rescores with
+// the statistics of all partitions together).
+//   part_N_tokens.lance   _token Utf8, _token_id UInt32 -- sorted by token bytes
+//   part_N_invert.lance   _posting List<LargeBinary>, _max_score Float32, _length UInt32
+//                         -- row i = token id i
+//   part_N_docs.lance     _rowid UInt64, _num_tokens UInt32 -- row i = doc id i
+
+import { Field, Float32, LargeBinary, List, makeData, Utf8, type Data } from "apache-arrow";
+import { GrowableArray } from "../../core/growable-array.js";
+import { ShardedMap } from "../../core/sharded-map.js";
+import { writeArrowFile } from "../../file/file-writer.js";
+import { encodePostingBlocks, POSTING_BLOCK_SIZE } from "../../format/index/posting.js";
+import type { ObjectStore } from "../../io/object-store.js";
+import type { IndexFile } from "../../format/table/types.js";
+import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
+import { valueAccess } from "../value-order.js";
+import { bm25Idf, bm25TermWeight } from "./bm25.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+const encoder = new TextEncoder();
+
+/** Byte-wise order of two byte ranges of `bytes`, shorter first on a common prefix. */
+function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < n; i++) {
+    const d = bytes[aStart + i]! - bytes[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
+function textOf(data: Data): (i: number) => string {
+  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+  const bytes = data.values as Uint8Array;
+  const decoder = new TextDecoder();
+  return (i) => decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)));
+}
+
+/** Estimated bytes per document, posting and distinct token (with the growth slack of their arrays). */
+const DOC_BYTES = 24;
+const POSTING_BYTES = 24;
+const TOKEN_BYTES = 96;
+
+export class PartitionBuilder {
+  // Everything sized by rows, postings or the vocabulary lives in typed arrays
+  // and a sharded map: a large partition has more documents, and may have more
+  // distinct tokens, than JS arrays and Maps hold.
+  private readonly docRowIds = new GrowableArray(Float64Array);
+  private readonly docLengths = new GrowableArray(Uint32Array);
+  private readonly vocabulary = new ShardedMap<string, number>(); // token -> id in order of first use
+  private readonly tokenBytes = new GrowableArray(Uint8Array);
+  private readonly tokenStarts = new GrowableArray(Float64Array);
+  // postings as (token, doc, count) in document order
+  private readonly postingToken = new GrowableArray(Uint32Array);
+  private readonly postingDoc = new GrowableArray(Uint32Array);
+  private readonly postingCount = new GrowableArray(Uint32Array);
+
+  constructor(private readonly tokenizer: Tokenizer) {
+    this.tokenStarts.push(0);
+  }
+
+  get numDocs(): number {
+    return this.docRowIds.length;
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.docRowIds.length * DOC_BYTES + this.postingToken.length * POSTING_BYTES + (this.tokenStarts.length - 1) * TOKEN_BYTES + 2 * this.tokenBytes.length;
+  }
+
+  /** Adds the documents of rows [start, end) of `values`; stops early once `stopAtBytes` is reached, returning the row it stopped before. */
+  addDocs(values: Data, rowIds: Float64Array, start = 0, end = rowIds.length, stopAtBytes = Infinity): number {
+    const access = valueAccess(values);
+    const text = textOf(values);
+    for (let i = start; i < end; i++) {
+      if (access.isNull(i)) continue;
+      const tokens = this.tokenizer.tokenize(text(i));
+      // Lance indexes only documents that produce tokens
+      if (tokens.length === 0) continue;
+      const doc = this.docRowIds.length;
+      this.docRowIds.push(rowIds[i]!);
+      this.docLengths.push(tokens.length);
+      const counts = new Map<string, number>();
+      for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const [t, c] of counts) {
+        let id = this.vocabulary.get(t);
+        if (id === undefined) {
+          id = this.tokenStarts.length - 1;
+          this.vocabulary.set(t, id);
+          this.tokenBytes.append(encoder.encode(t));
+          this.tokenStarts.push(this.tokenBytes.length);
+        }
+        this.postingToken.push(id);
+        this.postingDoc.push(doc);
+        this.postingCount.push(c);
+      }
+      if (this.bytes >= stopAtBytes) return i + 1;
+    }
+    return end;
+  }
+
+  /** Writes part_{id}_tokens, _invert and _docs; returns the files. */
+  async write(store: ObjectStore, dir: string, id: number, onFile?: (path: string) => void): Promise<IndexFile[]> {
+    const numDocs = this.docRowIds.length;
+    const lengthOf = this.docLengths.view();
+    let totalTokens = 0;
+    for (let d = 0; d < numDocs; d++) totalTokens += lengthOf[d]!;
+    const avgdl = numDocs === 0 ? 0 : totalTokens / numDocs;
+    const numTokens = this.tokenStarts.length - 1;
+
+    // each token's postings together, still in document order (a counting sort by token)
+    const numPostings = this.postingToken.length;
+    const firstPosting = new Float64Array(numTokens + 1);
+    const byToken = this.postingToken.view();
+    for (let k = 0; k < numPostings; k++) firstPosting[byToken[k]! + 1]!++;
+    for (let t = 0; t < numTokens; t++) firstPosting[t + 1]! += firstPosting[t]!;
+    const fill = firstPosting.slice(0, numTokens);
+    const docs = new Uint32Array(numPostings);
+    const freqs = new Uint32Array(numPostings);
+    const docOf = this.postingDoc.view();
+    const countOf = this.postingCount.view();
+    for (let k = 0; k < numPostings; k++) {
+      const at = fill[byToken[k]!]!++;
+      docs[at] = docOf[k]!;
+      freqs[at] = countOf[k]!;
+    }
+
+    // token ids in the order of the token set: sorted by token bytes
+    const bytes = this.tokenBytes.view();
+    const starts = this.tokenStarts.view();
+    const order = new Int32Array(numTokens);
+    for (let t = 0; t < numTokens; t++) order[t] = t;
+    order.sort((a, b) => compareBytes(bytes, starts[a]!, starts[a + 1]!, starts[b]!, starts[b + 1]!));
+
+    // posting blocks of every token, one after another
+    const blockData = new GrowableArray(Uint8Array);
+    const blockEnds = new GrowableArray(Float64Array);
+    const listOffsets = new Int32Array(numTokens + 1);
+    const maxScores = new Float32Array(numTokens);
+    const lengths = new Uint32Array(numTokens);
+    for (let tid = 0; tid < numTokens; tid++) {
+      const t = order[tid]!;
+      const from = firstPosting[t]!;
+      const df = firstPosting[t + 1]! - from;
+      const idf = bm25Idf(df, numDocs);
+      const blockScores = new Float32Array(Math.ceil(df / POSTING_BLOCK_SIZE));
+      let termMax = 0;
+      for (let b = 0; b < blockScores.length; b++) {
+        let best = 0;
+        for (let k = from + b * POSTING_BLOCK_SIZE; k < from + Math.min(df, (b + 1) * POSTING_BLOCK_SIZE); k++) {
+          best = Math.max(best, bm25TermWeight(freqs[k]!, lengthOf[docs[k]!]!, avgdl));
+        }
+        // stored maxima only prune; they must never fall below a score Lance computes
+        const score = Math.fround(idf * best * (1 + 1e-6));
+        blockScores[b] = score;
+        termMax = Math.max(termMax, score);
+      }
+      maxScores[tid] = termMax;
+      lengths[tid] = df;
+      const blocks = encodePostingBlocks(docs.subarray(from, from + df), freqs.subarray(from, from + df), blockScores);
+      for (const block of blocks) {
+        blockData.append(block);
+        blockEnds.push(blockData.length);
+      }
+      listOffsets[tid + 1] = listOffsets[tid]! + blocks.length;
+    }
+
+    const names = { tokens: `part_${id}_tokens.lance`, invert: `part_${id}_invert.lance`, docs: `part_${id}_docs.lance` };
+    const put = async (name: string, table: Parameters<typeof writeArrowFile>[2]): Promise<IndexFile> => {
+      onFile?.(`${dir}/${name}`);
+      return { path: name, sizeBytes: await writeArrowFile(store, `${dir}/${name}`, table) };
+    };
+
+    // token set, sorted by token bytes, ids in that order
+    const tokenOffsets = new Int32Array(numTokens + 1);
+    for (let tid = 0; tid < numTokens; tid++) tokenOffsets[tid + 1] = tokenOffsets[tid]! + (starts[order[tid]! + 1]! - starts[order[tid]!]!);
+    const tokenData = new Uint8Array(tokenOffsets[numTokens]!);
+    for (let tid = 0; tid < numTokens; tid++) tokenData.set(bytes.subarray(starts[order[tid]!]!, starts[order[tid]! + 1]!), tokenOffsets[tid]!);
+    const tokenIds = new Uint32Array(numTokens);
+    for (let tid = 0; tid < numTokens; tid++) tokenIds[tid] = tid;
+    const tokensFile = await put(
+      names.tokens,
+      tableOf([
+        { name: "_token", data: makeData({ type: new Utf8(), length: numTokens, nullCount: 0, valueOffsets: tokenOffsets, data: tokenData }), nullable: false },
+        { name: "_token_id", data: uint32Data(tokenIds), nullable: false },
+      ]),
+    );
+
+    const ends = blockEnds.view();
+    const blockOffsets = new BigInt64Array(ends.length + 1);
+    for (let b = 0; b < ends.length; b++) blockOffsets[b + 1] = BigInt(ends[b]!);
+    const itemField = new Field("item", new LargeBinary(), true);
+    const blocksData = makeData({ type: new LargeBinary(), length: ends.length, nullCount: 0, valueOffsets: blockOffsets, data: blockData.view() });
+    const postingData = makeData({ type: new List(itemField), length: numTokens, nullCount: 0, valueOffsets: listOffsets, child: blocksData });
+    const invertFile = await put(
+      names.invert,
+      tableOf([
+        { name: "_posting", data: postingData, nullable: false },
+        { name: "_max_score", data: makeData({ type: new Float32(), length: maxScores.length, nullCount: 0, data: maxScores }), nullable: false },
+        { name: "_length", data: uint32Data(lengths), nullable: false },
+      ]),
+    );
+
+    const docsFile = await put(
+      names.docs,
+      tableOf(
+        [
+          { name: "_rowid", data: uint64Data(this.docRowIds.view()), nullable: false },
+          { name: "_num_tokens", data: uint32Data(lengthOf), nullable: false },
+        ],
+        { total_tokens: String(totalTokens) },
+      ),
+    );
+    return [docsFile, invertFile, tokensFile];
+  }
+}
