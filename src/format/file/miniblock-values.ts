@@ -1,0 +1,243 @@
+// The values of a 2.1/2.2 mini-block page: which compressive encoding to use,
+// chosen per page from its statistics as Lance's default compression strategy
+// does, and the page's values cut into chunks under that encoding.
+//
+//   fixed width 8/16/32/64 bits  inline_bitpacking{T} when the packed groups
+//                                (one T-bit width word + 1024·W/T words per
+//                                1024 values) are smaller than the raw values;
+//                                chunks of 1024 values, one group each
+//   other fixed width            flat{bits}
+//   utf8, max length >= 5 and    fsst{table, variable{offsets}}: one table for
+//   >= 32 KiB of value bytes     the page, every value compressed with it
+//   other variable width         variable{offsets}: chunk-relative offsets + bytes
+//
+// A chunk holds a power-of-two number of values (>= 2) except the last, and
+// at most 4096.
+
+import { create } from "@bufbuild/protobuf";
+import { ByteWriter } from "../../core/bytes.js";
+import { bitWidthFor, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
+import { encodeFsst, FSST_MIN_INPUT_BYTES, FSST_MIN_MAX_LENGTH } from "../encoding/fsst-build.js";
+import {
+  CompressiveEncodingSchema,
+  FixedSizeListSchema,
+  FlatSchema,
+  FsstSchema,
+  InlineBitpackingSchema,
+  VariableSchema,
+  type CompressiveEncoding,
+} from "../pb/encodings_v2_1_pb.js";
+import type { LeafValues, VariableValues } from "./leaf-values.js";
+
+/** Values per mini-block chunk at most (Lance's own limit). */
+export const MAX_CHUNK_VALUES = 4096;
+/** Budget for a chunk's value bytes; 2.1 chunks may not exceed 32 KiB in all. */
+const CHUNK_VALUE_BYTES = 16 * 1024;
+
+export interface MiniBlockChunk {
+  numValues: number;
+  /** The chunk's value buffers (the encoding says how many). */
+  buffers: Uint8Array[];
+}
+
+export interface MiniBlockValues {
+  encoding: CompressiveEncoding;
+  chunks: MiniBlockChunk[];
+}
+
+export function flatEncoding(bits: number): CompressiveEncoding {
+  return create(CompressiveEncodingSchema, { compression: { case: "flat", value: create(FlatSchema, { bitsPerValue: BigInt(bits) }) } });
+}
+
+function variableEncoding(offsetBits: number): CompressiveEncoding {
+  return create(CompressiveEncodingSchema, { compression: { case: "variable", value: create(VariableSchema, { offsets: flatEncoding(offsetBits) }) } });
+}
+
+/** The plain (uncompressed) value encoding of `values`, as full-zip pages also use. */
+export function plainEncoding(values: LeafValues): CompressiveEncoding {
+  if (values.kind === "variable") return variableEncoding(values.offsetBits);
+  if (values.fsl) {
+    return create(CompressiveEncodingSchema, {
+      compression: {
+        case: "fixedSizeList",
+        value: create(FixedSizeListSchema, { itemsPerValue: BigInt(values.fsl.dimension), values: flatEncoding(values.fsl.itemBits) }),
+      },
+    });
+  }
+  return flatEncoding(values.bitsPerValue);
+}
+
+function isBitpackable(bits: number): bits is UncompressedBits {
+  return bits === 8 || bits === 16 || bits === 32 || bits === 64;
+}
+
+function bitsOf(x: number): number {
+  return 32 - Math.clz32(x);
+}
+
+/** Bit width of every group of 1024 values, from the page start. */
+export function groupBitWidths(data: Uint8Array, bits: UncompressedBits, numValues: number): Uint8Array {
+  const groups = Math.ceil(numValues / FASTLANES_GROUP_VALUES);
+  const widths = new Uint8Array(groups);
+  const wordBytes = bits >>> 3;
+  if ((data.byteOffset & 3) !== 0 || bits === 8) {
+    for (let g = 0; g < groups; g++) {
+      const start = g * FASTLANES_GROUP_VALUES;
+      const count = Math.min(FASTLANES_GROUP_VALUES, numValues - start);
+      widths[g] = bitWidthFor(data.subarray(start * wordBytes, (start + count) * wordBytes), bits, count);
+    }
+    return widths;
+  }
+  if (bits === 16) {
+    const words = new Uint16Array(data.buffer, data.byteOffset, numValues);
+    for (let g = 0; g < groups; g++) {
+      const end = Math.min(numValues, (g + 1) * FASTLANES_GROUP_VALUES);
+      let acc = 0;
+      for (let i = g * FASTLANES_GROUP_VALUES; i < end; i++) acc |= words[i]!;
+      widths[g] = bitsOf(acc);
+    }
+    return widths;
+  }
+  const halves = new Uint32Array(data.buffer, data.byteOffset, (numValues * wordBytes) >>> 2);
+  for (let g = 0; g < groups; g++) {
+    const end = Math.min(numValues, (g + 1) * FASTLANES_GROUP_VALUES);
+    if (bits === 32) {
+      let acc = 0;
+      for (let i = g * FASTLANES_GROUP_VALUES; i < end; i++) acc |= halves[i]!;
+      widths[g] = bitsOf(acc);
+    } else {
+      let lo = 0;
+      let hi = 0;
+      for (let i = g * FASTLANES_GROUP_VALUES; i < end; i++) {
+        lo |= halves[2 * i]!;
+        hi |= halves[2 * i + 1]!;
+      }
+      widths[g] = hi !== 0 ? 32 + bitsOf(hi) : bitsOf(lo);
+    }
+  }
+  return widths;
+}
+
+/** Bytes inline bit-packing takes for groups of these widths. */
+function inlineBitpackedBytes(widths: Uint8Array, bits: number): number {
+  let words = 0;
+  for (const w of widths) words += 1 + (FASTLANES_GROUP_VALUES * w) / bits;
+  return words * (bits / 8);
+}
+
+function inlineBitpacked(data: Uint8Array, bits: UncompressedBits, numValues: number, widths: Uint8Array): MiniBlockValues {
+  const wordBytes = bits / 8;
+  const groupBytes = FASTLANES_GROUP_VALUES * wordBytes;
+  let total = 0;
+  for (const w of widths) total += wordBytes + 128 * w;
+  const packed = new Uint8Array(total);
+  const chunks: MiniBlockChunk[] = [];
+  let at = 0;
+  widths.forEach((w, g) => {
+    const count = Math.min(FASTLANES_GROUP_VALUES, numValues - g * FASTLANES_GROUP_VALUES);
+    packed[at] = w; // the width word, little-endian; its other bytes stay 0
+    let group = data.subarray(g * groupBytes, g * groupBytes + count * wordBytes);
+    if (count < FASTLANES_GROUP_VALUES) {
+      const padded = new Uint8Array(groupBytes);
+      padded.set(group);
+      group = padded;
+    }
+    packFastLanes(group, 0, bits, w, packed, at + wordBytes);
+    const size = wordBytes + 128 * w;
+    chunks.push({ numValues: count, buffers: [packed.subarray(at, at + size)] });
+    at += size;
+  });
+  const encoding = create(CompressiveEncodingSchema, {
+    compression: { case: "inlineBitpacking", value: create(InlineBitpackingSchema, { uncompressedBitsPerValue: BigInt(bits) }) },
+  });
+  return { encoding, chunks };
+}
+
+function flatChunks(data: Uint8Array, bits: number, numValues: number): MiniBlockChunk[] {
+  const perChunk = bits === 1 ? MAX_CHUNK_VALUES : Math.min(MAX_CHUNK_VALUES, 2 ** Math.floor(Math.log2(Math.max(2, CHUNK_VALUE_BYTES / (bits / 8)))));
+  const chunks: MiniBlockChunk[] = [];
+  for (let start = 0; start < numValues; start += perChunk) {
+    const count = Math.min(perChunk, numValues - start);
+    let buffer: Uint8Array;
+    if (bits === 1) {
+      // each chunk's bitmap starts at bit 0
+      buffer = new Uint8Array((count + 7) >> 3);
+      for (let i = 0; i < count; i++) {
+        const k = start + i;
+        if ((data[k >> 3]! >> (k & 7)) & 1) buffer[i >> 3] = buffer[i >> 3]! | (1 << (i & 7));
+      }
+    } else {
+      const w = bits / 8;
+      buffer = data.subarray(start * w, (start + count) * w);
+    }
+    chunks.push({ numValues: count, buffers: [buffer] });
+  }
+  return chunks;
+}
+
+/** Chunks of variable-width values: n + 1 chunk-relative offsets (the first is where the bytes start), then the bytes. */
+function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits: 32 | 64, numValues: number): MiniBlockChunk[] {
+  const width = offsetBits / 8;
+  const chunks: MiniBlockChunk[] = [];
+  let start = 0;
+  while (start < numValues) {
+    const remaining = numValues - start;
+    const bytes = (k: number): number => offsets[Math.min(numValues, start + k)]! - offsets[start]! + (k + 1) * width;
+    let count = MAX_CHUNK_VALUES;
+    while (count > 2 && bytes(count) > CHUNK_VALUE_BYTES) count >>= 1;
+    if (count >= remaining) count = remaining;
+    const base = offsets[start]!;
+    const size = offsets[start + count]! - base;
+    const headerBytes = (count + 1) * width;
+    const w = new ByteWriter(headerBytes + size + 8);
+    for (let i = 0; i <= count; i++) {
+      const v = headerBytes + offsets[start + i]! - base;
+      if (width === 4) w.u32(v);
+      else w.u64(v);
+    }
+    w.bytes(data.subarray(base, base + size));
+    w.padTo(width, 0);
+    chunks.push({ numValues: count, buffers: [w.finish()] });
+    start += count;
+  }
+  return chunks;
+}
+
+function variableStats(values: VariableValues, numValues: number): { maxLength: number; dataBytes: number } {
+  let maxLength = 0;
+  for (let i = 0; i < numValues; i++) {
+    const len = values.offsets[i + 1]! - values.offsets[i]!;
+    if (len > maxLength) maxLength = len;
+  }
+  return { maxLength, dataBytes: values.offsets[numValues]! - values.offsets[0]! };
+}
+
+export interface MiniBlockOptions {
+  /** The leaf is utf8 text (FSST is tried for text only). */
+  utf8: boolean;
+}
+
+/** Chooses the value encoding of a mini-block page and cuts its values into chunks. */
+export function encodeMiniBlockValues(values: LeafValues, numValues: number, options: MiniBlockOptions): MiniBlockValues {
+  if (values.kind === "fixed") {
+    const bits = values.bitsPerValue;
+    if (!values.fsl && isBitpackable(bits) && numValues > 0) {
+      const widths = groupBitWidths(values.data, bits, numValues);
+      if (inlineBitpackedBytes(widths, bits) < numValues * (bits / 8)) return inlineBitpacked(values.data, bits, numValues, widths);
+    }
+    return { encoding: plainEncoding(values), chunks: flatChunks(values.data, bits, numValues) };
+  }
+  if (options.utf8 && numValues > 0) {
+    const { maxLength, dataBytes } = variableStats(values, numValues);
+    if (maxLength >= FSST_MIN_MAX_LENGTH && dataBytes >= FSST_MIN_INPUT_BYTES) {
+      const fsst = encodeFsst(values.offsets, values.data, numValues);
+      if (fsst.data.length < dataBytes) {
+        const encoding = create(CompressiveEncodingSchema, {
+          compression: { case: "fsst", value: create(FsstSchema, { symbolTable: fsst.symbolTable, values: variableEncoding(values.offsetBits) }) },
+        });
+        return { encoding, chunks: variableChunks(fsst.offsets, fsst.data, values.offsetBits, numValues) };
+      }
+    }
+  }
+  return { encoding: plainEncoding(values), chunks: variableChunks(values.offsets, values.data, values.offsetBits, numValues) };
+}
