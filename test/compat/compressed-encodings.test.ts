@@ -17,6 +17,7 @@ import {
   Field,
   Float32,
   Float64,
+  Int16,
   Int32,
   Int64,
   Int8,
@@ -74,6 +75,9 @@ function batch(start: number, n: number, seed: number, allNullBatch: boolean): R
     large: { type: new LargeUtf8(), values: Array.from({ length: n }, (_, i) => `row ${start + i} of the large text column, number ${(start + i) % 977}`) },
     bin: { type: new Binary(), values: Array.from({ length: n }, () => Uint8Array.from({ length: Math.floor(r() * 24) }, () => Math.floor(r() * 256))) },
     allnull: { type: new Int64(), values: Array.from({ length: n }, () => null) },
+    constant: { type: new Int32(), values: Array.from({ length: n }, () => 42) },
+    runs: { type: new Int64(), values: Array.from({ length: n }, (_, i) => BigInt(Math.floor((start + i) / 300)) * 1_000_000_007n) },
+    runsNull: { type: new Int16(), values: Array.from({ length: n }, (_, i) => ((start + i) % 41 === 0 ? null : Math.floor((start + i) / 700) - 9)) },
   };
   const fields = Object.entries(cols).map(([name, c]) => new Field(name, c.type, true));
   const table = new Table(Object.fromEntries(Object.entries(cols).map(([name, c]) => [name, vectorFromArray(c.values as never, c.type as never)])));
@@ -100,6 +104,7 @@ function describeEncoding(e: CompressiveEncoding | undefined): string {
   if (c.case === "inlineBitpacking") return `ibp${c.value.uncompressedBitsPerValue}`;
   if (c.case === "flat") return `flat${c.value.bitsPerValue}`;
   if (c.case === "variable") return `var(${describeEncoding(c.value.offsets)})`;
+  if (c.case === "rle") return `rle(${describeEncoding(c.value.values)}, ${describeEncoding(c.value.runLengths)})`;
   return c.case;
 }
 
@@ -170,6 +175,9 @@ describe("compressed 2.1/2.2 encodings lancets writes", () => {
       has(byColumn.large, "mb fsst(var(flat64))");
       assert.deepEqual([...byColumn.bin!], ["mb var(flat32)"], "binary is not FSST-compressed");
       assert.deepEqual([...byColumn.allnull!], ["constantLayout"]);
+      assert.deepEqual([...byColumn.constant!], ["mb rle(flat32, flat8)"]);
+      assert.deepEqual([...byColumn.runs!], ["mb rle(flat64, flat8)"]);
+      has(byColumn.runsNull, "mb rle(flat16, flat8) def oolbp16(flat1)");
 
       const ours = await (await openDataset(uri)).scan().toArrow();
       assertSameRows(ours, data, "id", columns, `lancets ${version}`);

@@ -2,7 +2,10 @@
 // chosen per page from its statistics as Lance's default compression strategy
 // does, and the page's values cut into chunks under that encoding.
 //
-//   fixed width 8/16/32/64 bits  inline_bitpacking{T} when the packed groups
+//   fixed width 8/16/32/64 bits  rle{flat T, flat 8} when the runs (value + u8
+//                                length each) are smaller than the raw values
+//                                and than bit-packing; else
+//                                inline_bitpacking{T} when the packed groups
 //                                (one T-bit width word + 1024·W/T words per
 //                                1024 values) are smaller than the raw values;
 //                                chunks of 1024 values, one group each
@@ -24,6 +27,7 @@ import {
   FlatSchema,
   FsstSchema,
   InlineBitpackingSchema,
+  RleSchema,
   VariableSchema,
   type CompressiveEncoding,
 } from "../pb/encodings_v2_1_pb.js";
@@ -153,6 +157,67 @@ function inlineBitpacked(data: Uint8Array, bits: UncompressedBits, numValues: nu
   return { encoding, chunks };
 }
 
+/** Runs longer than this are split (run lengths are u8). */
+const MAX_RUN = 255;
+
+/**
+ * Bytes `count` values from `start` take run-length encoded (value + u8
+ * length per run); counting stops once past `limit`.
+ */
+function runLengthBytes(data: Uint8Array, wordBytes: number, start: number, count: number, limit = Infinity): number {
+  const maxRuns = limit / (wordBytes + 1);
+  let runs = 0;
+  let run = 0;
+  for (let i = start; i < start + count; i++) {
+    if (run > 0 && run < MAX_RUN && sameValue(data, wordBytes, i - 1, i)) {
+      run++;
+    } else {
+      runs++;
+      run = 1;
+      if (runs > maxRuns) break;
+    }
+  }
+  return runs * (wordBytes + 1);
+}
+
+function sameValue(data: Uint8Array, wordBytes: number, a: number, b: number): boolean {
+  const x = a * wordBytes;
+  const y = b * wordBytes;
+  for (let k = 0; k < wordBytes; k++) if (data[x + k] !== data[y + k]) return false;
+  return true;
+}
+
+/** Run-length chunks: the run values, then the u8 run lengths, as two buffers per chunk. */
+function runLengthChunks(data: Uint8Array, bits: number, numValues: number): MiniBlockValues {
+  const wordBytes = bits / 8;
+  const chunks: MiniBlockChunk[] = [];
+  let start = 0;
+  while (start < numValues) {
+    const remaining = numValues - start;
+    let count = MAX_CHUNK_VALUES;
+    while (count > 2 && runLengthBytes(data, wordBytes, start, Math.min(count, remaining), CHUNK_VALUE_BYTES) > CHUNK_VALUE_BYTES) count >>= 1;
+    if (count >= remaining) count = remaining;
+    const values = new Uint8Array(count * wordBytes);
+    const lengths = new Uint8Array(count);
+    let runs = 0;
+    for (let i = start; i < start + count; i++) {
+      if (runs > 0 && lengths[runs - 1]! < MAX_RUN && sameValue(data, wordBytes, i - 1, i)) {
+        lengths[runs - 1]!++;
+      } else {
+        values.set(data.subarray(i * wordBytes, (i + 1) * wordBytes), runs * wordBytes);
+        lengths[runs] = 1;
+        runs++;
+      }
+    }
+    chunks.push({ numValues: count, buffers: [values.subarray(0, runs * wordBytes), lengths.subarray(0, runs)] });
+    start += count;
+  }
+  const encoding = create(CompressiveEncodingSchema, {
+    compression: { case: "rle", value: create(RleSchema, { values: flatEncoding(bits), runLengths: flatEncoding(8) }) },
+  });
+  return { encoding, chunks };
+}
+
 function flatChunks(data: Uint8Array, bits: number, numValues: number): MiniBlockChunk[] {
   const perChunk = bits === 1 ? MAX_CHUNK_VALUES : Math.min(MAX_CHUNK_VALUES, 2 ** Math.floor(Math.log2(Math.max(2, CHUNK_VALUE_BYTES / (bits / 8)))));
   const chunks: MiniBlockChunk[] = [];
@@ -222,8 +287,13 @@ export function encodeMiniBlockValues(values: LeafValues, numValues: number, opt
   if (values.kind === "fixed") {
     const bits = values.bitsPerValue;
     if (!values.fsl && isBitpackable(bits) && numValues > 0) {
+      // run-length when it beats both the raw values and bit-packing (Lance's order)
+      const raw = numValues * (bits / 8);
       const widths = groupBitWidths(values.data, bits, numValues);
-      if (inlineBitpackedBytes(widths, bits) < numValues * (bits / 8)) return inlineBitpacked(values.data, bits, numValues, widths);
+      const packed = inlineBitpackedBytes(widths, bits);
+      const runs = runLengthBytes(values.data, bits / 8, 0, numValues, Math.min(raw, packed));
+      if (runs < raw && runs <= packed) return runLengthChunks(values.data, bits, numValues);
+      if (packed < raw) return inlineBitpacked(values.data, bits, numValues, widths);
     }
     return { encoding: plainEncoding(values), chunks: flatChunks(values.data, bits, numValues) };
   }
