@@ -152,16 +152,22 @@ function makeSample(offsets: ArrayLike<number>, data: Uint8Array, numValues: num
 interface Counts {
   single: Uint32Array;
   pair: Uint32Array;
+  /** Indices (prev · CODE_SPACE + next) of the pairs counted, each once. */
+  pairList: Int32Array;
+  numPairs: number;
   gain: number;
 }
 
 /** Greedy-compresses the sample with `table`, counting codes and adjacent code pairs. */
 function countSample(table: SymbolTable, sample: Sample, countPairs: boolean, counts: Counts): void {
-  counts.single.fill(0);
-  if (countPairs) counts.pair.fill(0);
+  const single = counts.single;
+  const pair = counts.pair;
+  const pairList = counts.pairList;
+  single.fill(0);
+  for (let k = 0; k < counts.numPairs; k++) pair[pairList[k]!] = 0;
+  let numPairs = 0;
   let gain = 0;
   const { data, offsets } = sample;
-  const codeOf = (m: number): number => (m >= 0 ? CODE_BASE + m : -1 - m);
   for (let v = 0; v + 1 < offsets.length; v++) {
     let p = offsets[v]!;
     const end = offsets[v + 1]!;
@@ -169,82 +175,174 @@ function countSample(table: SymbolTable, sample: Sample, countPairs: boolean, co
     let m = table.match(data, p, end);
     let len = table.lengthOf(m);
     if (m >= 0) gain += len - 1;
-    let prev = codeOf(m);
+    let prev = m >= 0 ? CODE_BASE + m : -1 - m;
     p += len;
     while (p < end) {
-      counts.single[prev]!++;
-      if (len !== 1) counts.single[data[p]!]!++;
+      single[prev]!++;
+      if (len !== 1) single[data[p]!]!++;
       m = table.match(data, p, end);
       len = table.lengthOf(m);
       if (m >= 0) gain += len - 1;
-      const code = codeOf(m);
+      const code = m >= 0 ? CODE_BASE + m : -1 - m;
       if (countPairs) {
-        counts.pair[prev * CODE_SPACE + code]!++;
-        if (len > 1) counts.pair[prev * CODE_SPACE + data[p]!]!++;
+        const at = prev * CODE_SPACE + code;
+        if (pair[at]!++ === 0) pairList[numPairs++] = at;
+        if (len > 1) {
+          const atByte = prev * CODE_SPACE + data[p]!;
+          if (pair[atByte]!++ === 0) pairList[numPairs++] = atByte;
+        }
       }
       p += len;
       prev = code;
     }
-    counts.single[prev]!++;
+    single[prev]!++;
   }
+  counts.numPairs = numPairs;
   counts.gain = gain;
 }
 
-/** The bytes of code `c` (a byte below CODE_BASE, a symbol above) written at `out[at]`; returns the length. */
-function codeBytes(table: SymbolTable, c: number, out: Uint8Array, at: number): number {
-  if (c < CODE_BASE) {
-    out[at] = c;
-    return 1;
+/** Candidate symbols of one generation: an open-addressing table keyed by the symbol's bytes. */
+class Candidates {
+  static readonly BITS = 17;
+  readonly lo = new Int32Array(1 << Candidates.BITS);
+  readonly hi = new Int32Array(1 << Candidates.BITS);
+  /** Symbol length, 0 for a free slot. */
+  readonly length = new Uint8Array(1 << Candidates.BITS);
+  readonly gain = new Float64Array(1 << Candidates.BITS);
+  /** The occupied slots, in the order they were filled. */
+  readonly slots = new Int32Array(1 << Candidates.BITS);
+  used = 0;
+
+  clear(): void {
+    for (let k = 0; k < this.used; k++) this.length[this.slots[k]!] = 0;
+    this.used = 0;
   }
-  const s = c - CODE_BASE;
-  const length = table.lengths[s]!;
-  out.set(table.bytes.subarray(s * MAX_SYMBOL_BYTES, s * MAX_SYMBOL_BYTES + length), at);
-  return length;
+
+  /** Adds `gain` to the symbol of `length` bytes whose little-endian words are lo, hi. */
+  offer(lo: number, hi: number, length: number, gain: number): void {
+    const mask = (1 << Candidates.BITS) - 1;
+    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b) ^ Math.imul(length, 0x27d4eb2f), 0x9e3779b1) >>> (32 - Candidates.BITS);
+    for (;;) {
+      const l = this.length[slot]!;
+      if (l === 0) {
+        // the table never fills: a generation has at most one candidate per sample position pair and code
+        if (this.used >= mask) return;
+        this.lo[slot] = lo;
+        this.hi[slot] = hi;
+        this.length[slot] = length;
+        this.gain[slot] = gain;
+        this.slots[this.used++] = slot;
+        return;
+      }
+      if (l === length && this.lo[slot] === lo && this.hi[slot] === hi) {
+        this.gain[slot] = this.gain[slot]! + gain;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
 }
 
 /** The next generation: the 255 candidates with the largest gain. */
-function nextTable(table: SymbolTable, counts: Counts, round: number): SymbolTable {
+function nextTable(table: SymbolTable, counts: Counts, round: number, candidates: Candidates): SymbolTable {
   const minCount = Math.floor((5 * round) / 128);
-  const candidates = new Map<string, { bytes: Uint8Array; gain: number }>();
-  const scratch = new Uint8Array(2 * MAX_SYMBOL_BYTES);
-  const offer = (length: number, count: number): void => {
-    if (count < minCount) return;
-    const n = Math.min(length, MAX_SYMBOL_BYTES);
-    const gain = count * n;
-    let key = "";
-    for (let k = 0; k < n; k++) key += String.fromCharCode(scratch[k]!);
-    const found = candidates.get(key);
-    if (found) found.gain += gain;
-    else candidates.set(key, { bytes: scratch.slice(0, n), gain });
-  };
+  candidates.clear();
+  // every code's bytes as two little-endian words and a length
   const codes = CODE_BASE + table.numSymbols;
-  for (let c1 = 0; c1 < codes; c1++) {
-    const n1 = counts.single[c1]!;
-    if (n1 === 0) continue;
-    const len1 = codeBytes(table, c1, scratch, 0);
-    offer(len1, len1 === 1 ? 8 * n1 : n1);
-    if (round >= 128 || len1 === MAX_SYMBOL_BYTES) continue;
-    const row = c1 * CODE_SPACE;
-    for (let c2 = 0; c2 < codes; c2++) {
-      const n2 = counts.pair[row + c2]!;
-      if (n2 === 0) continue;
-      codeBytes(table, c1, scratch, 0);
-      const len2 = codeBytes(table, c2, scratch, len1);
-      offer(len1 + len2, n2);
+  const codeLo = new Int32Array(codes);
+  const codeHi = new Int32Array(codes);
+  const codeLength = new Uint8Array(codes);
+  for (let c = 0; c < codes; c++) {
+    if (c < CODE_BASE) {
+      codeLo[c] = c;
+      codeLength[c] = 1;
+      continue;
     }
+    const at = (c - CODE_BASE) * MAX_SYMBOL_BYTES;
+    const b = table.bytes;
+    codeLo[c] = b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+    codeHi[c] = b[at + 4]! | (b[at + 5]! << 8) | (b[at + 6]! << 16) | (b[at + 7]! << 24);
+    codeLength[c] = table.lengths[c - CODE_BASE]!;
   }
-  const ranked = [...candidates.values()].sort((a, b) => b.gain - a.gain || b.bytes.length - a.bytes.length);
+  const single = counts.single;
+  for (let c1 = 0; c1 < codes; c1++) {
+    const n1 = single[c1]!;
+    if (n1 === 0) continue;
+    const len1 = codeLength[c1]!;
+    const weighted = len1 === 1 ? 8 * n1 : n1;
+    if (weighted >= minCount) candidates.offer(codeLo[c1]!, codeHi[c1]!, len1, weighted * len1);
+  }
+  const pair = counts.pair;
+  for (let k = 0; k < counts.numPairs && round < 128; k++) {
+    const at = counts.pairList[k]!;
+    const n2 = pair[at]!;
+    if (n2 < minCount) continue;
+    const c1 = Math.floor(at / CODE_SPACE);
+    const c2 = at - c1 * CODE_SPACE;
+    const len1 = codeLength[c1]!;
+    if (len1 === MAX_SYMBOL_BYTES) continue;
+    const lo1 = codeLo[c1]!;
+    const hi1 = codeHi[c1]!;
+    const lo2 = codeLo[c2]!;
+    const hi2 = codeHi[c2]!;
+    const shift = 8 * len1;
+    const length = Math.min(MAX_SYMBOL_BYTES, len1 + codeLength[c2]!);
+    let lo: number;
+    let hi: number;
+    if (shift < 32) {
+      lo = lo1 | (lo2 << shift);
+      hi = hi1 | (lo2 >>> (32 - shift)) | (hi2 << shift);
+    } else if (shift === 32) {
+      lo = lo1;
+      hi = lo2;
+    } else {
+      lo = lo1;
+      hi = hi1 | (lo2 << (shift - 32));
+    }
+    // drop the bytes past the symbol's length
+    if (length < 4) {
+      lo &= (1 << (8 * length)) - 1;
+      hi = 0;
+    } else if (length === 4) {
+      hi = 0;
+    } else if (length < 8) {
+      hi &= (1 << (8 * (length - 4))) - 1;
+    }
+    candidates.offer(lo, hi, length, n2 * length);
+  }
+  // rank by gain, then length, as one packed number per candidate: gain · 16 + length, then the slot
+  const ranked = new Float64Array(candidates.used);
+  for (let k = 0; k < candidates.used; k++) {
+    const slot = candidates.slots[k]!;
+    ranked[k] = (candidates.gain[slot]! * 16 + candidates.length[slot]!) * (1 << Candidates.BITS) + slot;
+  }
+  ranked.sort();
   const next = new SymbolTable();
-  for (const c of ranked) {
+  const bytes = new Uint8Array(MAX_SYMBOL_BYTES);
+  for (let k = ranked.length - 1; k >= 0; k--) {
     if (next.numSymbols >= MAX_SYMBOLS) break;
-    next.add(c.bytes, 0, c.bytes.length);
+    const slot = ranked[k]! % (1 << Candidates.BITS);
+    const lo = candidates.lo[slot]!;
+    const hi = candidates.hi[slot]!;
+    for (let k = 0; k < 4; k++) {
+      bytes[k] = (lo >>> (8 * k)) & 255;
+      bytes[k + 4] = (hi >>> (8 * k)) & 255;
+    }
+    next.add(bytes, 0, candidates.length[slot]!);
   }
   return next;
 }
 
 function trainTable(offsets: ArrayLike<number>, data: Uint8Array, numValues: number): SymbolTable {
   const sample = makeSample(offsets, data, numValues);
-  const counts: Counts = { single: new Uint32Array(CODE_SPACE), pair: new Uint32Array(CODE_SPACE * CODE_SPACE), gain: 0 };
+  const counts: Counts = {
+    single: new Uint32Array(CODE_SPACE),
+    pair: new Uint32Array(CODE_SPACE * CODE_SPACE),
+    pairList: new Int32Array(2 * sample.data.length + 2),
+    numPairs: 0,
+    gain: 0,
+  };
+  const candidates = new Candidates();
   let table = new SymbolTable();
   let best = table;
   let bestGain = -1;
@@ -254,7 +352,7 @@ function trainTable(offsets: ArrayLike<number>, data: Uint8Array, numValues: num
       bestGain = counts.gain;
       best = table;
     }
-    table = nextTable(table, counts, round);
+    table = nextTable(table, counts, round, candidates);
   }
   return best;
 }
@@ -299,19 +397,41 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   const table = trainTable(offsets, data, numValues);
   const out = new Uint8Array(2 * (last - first) + 8);
   const outOffsets = new Uint32Array(numValues + 1);
-  const lengths = table.lengths;
+  // the matching of SymbolTable.match, inlined with the lookups in locals
+  const { lengths, bytes: symbolBytes, byteCode, pairCode, longCode, longPrefix } = table;
   let op = 0;
   for (let i = 0; i < numValues; i++) {
     let p = offsets[i]!;
     const end = offsets[i + 1]!;
     while (p < end) {
-      const m = table.match(data, p, end);
-      if (m >= 0) {
-        out[op++] = m;
-        p += lengths[m]!;
+      const b0 = data[p]!;
+      let code = -1;
+      if (end - p >= 3) {
+        const b1 = data[p + 1]!;
+        const prefix = b0 | (b1 << 8) | (data[p + 2]! << 16);
+        const h = Math.imul(prefix, 0x9e3779b1) >>> (32 - HASH_BITS);
+        const long = longCode[h]!;
+        if (long >= 0 && longPrefix[h] === prefix) {
+          const length = lengths[long]!;
+          if (length <= end - p) {
+            const base = long * MAX_SYMBOL_BYTES;
+            let k = 3;
+            while (k < length && data[p + k] === symbolBytes[base + k]) k++;
+            if (k === length) code = long;
+          }
+        }
+        if (code < 0) code = pairCode[b0 | (b1 << 8)]!;
+      } else if (end - p === 2) {
+        code = pairCode[b0 | (data[p + 1]! << 8)]!;
+      }
+      if (code < 0) code = byteCode[b0]!;
+      if (code >= 0) {
+        out[op++] = code;
+        p += lengths[code]!;
       } else {
         out[op++] = FSST_ESCAPE;
-        out[op++] = data[p++]!;
+        out[op++] = b0;
+        p++;
       }
     }
     outOffsets[i + 1] = op;
