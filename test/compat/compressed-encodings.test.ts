@@ -77,6 +77,9 @@ function batch(start: number, n: number, seed: number, allNullBatch: boolean): R
     allnull: { type: new Int64(), values: Array.from({ length: n }, () => null) },
     constant: { type: new Int32(), values: Array.from({ length: n }, () => 42) },
     runs: { type: new Int64(), values: Array.from({ length: n }, (_, i) => BigInt(Math.floor((start + i) / 300)) * 1_000_000_007n) },
+    city: { type: new Utf8(), values: Array.from({ length: n }, () => ["Praha", "Brno", "Ostrava", "Plzeň", "Liberec", "Olomouc"][Math.floor(r() * 6)]) },
+    cityNull: { type: new Utf8(), values: Array.from({ length: n }, (_, i) => (allNullBatch || i % 4 === 1 ? null : ["", "x", "žluťoučký", "日本語🎉"][i % 4])) },
+    tag: { type: new Binary(), values: Array.from({ length: n }, () => Uint8Array.of(0, 255, Math.floor(r() * 3))) },
     runsNull: { type: new Int16(), values: Array.from({ length: n }, (_, i) => ((start + i) % 41 === 0 ? null : Math.floor((start + i) / 700) - 9)) },
   };
   const fields = Object.entries(cols).map(([name, c]) => new Field(name, c.type, true));
@@ -104,6 +107,7 @@ function describeEncoding(e: CompressiveEncoding | undefined): string {
   if (c.case === "inlineBitpacking") return `ibp${c.value.uncompressedBitsPerValue}`;
   if (c.case === "flat") return `flat${c.value.bitsPerValue}`;
   if (c.case === "variable") return `var(${describeEncoding(c.value.offsets)})`;
+  if (c.case === "general") return `lz4(${describeEncoding(c.value.values)})`;
   if (c.case === "rle") return `rle(${describeEncoding(c.value.values)}, ${describeEncoding(c.value.runLengths)})`;
   return c.case;
 }
@@ -129,7 +133,8 @@ function fileEncodings(path: string): string[][] {
       const layout = fromBinary(PageLayoutSchema, page.encoding.value).layout;
       if (layout.case === "miniBlockLayout") {
         const def = layout.value.defCompression ? ` def ${describeEncoding(layout.value.defCompression)}` : "";
-        return `mb ${describeEncoding(layout.value.valueCompression)}${def}`;
+        const dict = layout.value.dictionary ? ` dict ${describeEncoding(layout.value.dictionary)} of ${layout.value.numDictionaryItems}` : "";
+        return `mb ${describeEncoding(layout.value.valueCompression)}${def}${dict}`;
       }
       return layout.case ?? "none";
     }),
@@ -178,6 +183,11 @@ describe("compressed 2.1/2.2 encodings lancets writes", () => {
       assert.deepEqual([...byColumn.constant!], ["mb rle(flat32, flat8)"]);
       assert.deepEqual([...byColumn.runs!], ["mb rle(flat64, flat8)"]);
       has(byColumn.runsNull, "mb rle(flat16, flat8) def oolbp16(flat1)");
+      const dict = version === "2.1" ? "var(flat32)" : "lz4(var(flat32))";
+      has(byColumn.city, `mb ibp32 dict ${dict} of 6`);
+      has(byColumn.cityNull, `mb ibp32 def oolbp16(flat1) dict ${dict} of 3`, "(a null slot is the empty value)");
+      has(byColumn.cityNull, `mb ibp32 def ibp16 dict ${dict} of 3`, "(at most 1024 levels: inline bit-packed)");
+      has(byColumn.tag, `mb ibp32 dict ${dict} of 3`);
 
       const ours = await (await openDataset(uri)).scan().toArrow();
       assertSameRows(ours, data, "id", columns, `lancets ${version}`);

@@ -84,7 +84,7 @@ function levelCodec(levels: Uint16Array): LevelCodec {
 
 function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string, utf8: boolean): EncodedPage {
   const large = fileVersion !== "2.1";
-  const compressed = encodeMiniBlockValues(values, numRows, { utf8 });
+  const compressed = encodeMiniBlockValues(values, numRows, { utf8, fileVersion });
   const defCodec = levels.def ? levelCodec(levels.def) : undefined;
   const chunks = compressed.chunks;
   const meta = new ByteWriter(chunks.length * 4);
@@ -124,6 +124,7 @@ function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, 
       value: create(MiniBlockLayoutSchema, {
         valueCompression: compressed.encoding,
         ...(defCodec ? { defCompression: defCodec.encoding } : {}),
+        ...(compressed.dictionary ? { dictionary: compressed.dictionary.encoding, numDictionaryItems: BigInt(compressed.dictionary.numItems) } : {}),
         layers: layersOf(levels),
         numBuffers: BigInt(chunks[0]?.buffers.length ?? 1),
         numItems: BigInt(numRows),
@@ -131,7 +132,9 @@ function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, 
       }),
     },
   });
-  return { buffers: [meta.finish(), data.finish()], numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
+  const buffers = [meta.finish(), data.finish()];
+  if (compressed.dictionary) buffers.push(compressed.dictionary.buffer);
+  return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
 function fullZipPage(values: LeafValues, levels: LeafLevels, numRows: number): EncodedPage {

@@ -10,6 +10,10 @@
 //                                1024 values) are smaller than the raw values;
 //                                chunks of 1024 values, one group each
 //   other fixed width            flat{bits}
+//   variable width, 32-bit      dictionary (items in first-appearance order,
+//   offsets, >= 100 values,      `variable` block form, LZ4-compressed in 2.2)
+//   estimated dictionary page    with u32 indices encoded as fixed width above
+//   < 0.8 x the values
 //   utf8, max length >= 5 and    fsst{table, variable{offsets}}: one table for
 //   >= 32 KiB of value bytes     the page, every value compressed with it
 //   other variable width         variable{offsets}: chunk-relative offsets + bytes
@@ -20,12 +24,17 @@
 import { create } from "@bufbuild/protobuf";
 import { ByteWriter } from "../../core/bytes.js";
 import { bitWidthFor, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
+import { dictionaryEncodeVariable, encodeVariableBlock } from "../encoding/dictionary.js";
 import { encodeFsst, FSST_MIN_INPUT_BYTES, FSST_MIN_MAX_LENGTH } from "../encoding/fsst-build.js";
+import { encodeGeneralBuffer } from "../encoding/general.js";
 import {
+  BufferCompressionSchema,
+  CompressionScheme,
   CompressiveEncodingSchema,
   FixedSizeListSchema,
   FlatSchema,
   FsstSchema,
+  GeneralSchema,
   InlineBitpackingSchema,
   RleSchema,
   VariableSchema,
@@ -44,9 +53,18 @@ export interface MiniBlockChunk {
   buffers: Uint8Array[];
 }
 
+export interface MiniBlockDictionary {
+  /** The block encoding of `buffer`. */
+  encoding: CompressiveEncoding;
+  buffer: Uint8Array;
+  numItems: number;
+}
+
 export interface MiniBlockValues {
   encoding: CompressiveEncoding;
   chunks: MiniBlockChunk[];
+  /** Present when the chunks hold indices into this dictionary. */
+  dictionary?: MiniBlockDictionary;
 }
 
 export function flatEncoding(bits: number): CompressiveEncoding {
@@ -280,23 +298,75 @@ function variableStats(values: VariableValues, numValues: number): { maxLength: 
 export interface MiniBlockOptions {
   /** The leaf is utf8 text (FSST is tried for text only). */
   utf8: boolean;
+  /** "2.1" or "2.2": 2.2 compresses dictionaries with LZ4. */
+  fileVersion: string;
+}
+
+/** Pages with fewer values are never dictionary-encoded (Lance's threshold). */
+const DICTIONARY_MIN_VALUES = 100;
+/** A dictionary is used when its estimated size is below this fraction of the values' (Lance's default). */
+const DICTIONARY_SIZE_RATIO = 0.8;
+
+/**
+ * Lance's estimate of a dictionary-encoded page, `items · (avg + 4) + n · 4`
+ * bytes against `bytes + (n + 1) · 4` for the values: the largest item count
+ * that still passes, or -1 when none does.
+ */
+function dictionaryItemLimit(values: VariableValues, numValues: number): number {
+  if (values.offsetBits !== 32 || numValues < DICTIONARY_MIN_VALUES) return -1;
+  const dataSize = values.offsets[numValues]! - values.offsets[0]! + 4 * (numValues + 1);
+  const average = Math.floor(dataSize / numValues);
+  const budget = DICTIONARY_SIZE_RATIO * dataSize - 4 * numValues;
+  if (budget <= 0) return -1;
+  return Math.ceil(budget / (average + 4)) - 1;
+}
+
+function variableDictionary(values: VariableValues, numValues: number, fileVersion: string): MiniBlockValues | undefined {
+  const limit = dictionaryItemLimit(values, numValues);
+  if (limit < 1) return undefined;
+  const dict = dictionaryEncodeVariable(values.offsets, values.data, numValues, limit);
+  if (!dict) return undefined;
+  const block = encodeVariableBlock(dict.offsets, dict.data);
+  const plain = variableEncoding(32);
+  const dictionary: MiniBlockDictionary =
+    fileVersion === "2.1"
+      ? { encoding: plain, buffer: block, numItems: dict.numItems }
+      : {
+          encoding: create(CompressiveEncodingSchema, {
+            compression: {
+              case: "general",
+              value: create(GeneralSchema, { compression: create(BufferCompressionSchema, { scheme: CompressionScheme.COMPRESSION_ALGORITHM_LZ4 }), values: plain }),
+            },
+          }),
+          buffer: encodeGeneralBuffer(block, "lz4"),
+          numItems: dict.numItems,
+        };
+  const indices = new Uint8Array(dict.indices.buffer, dict.indices.byteOffset, dict.indices.byteLength);
+  return { ...fixedValues(indices, 32, numValues), dictionary };
+}
+
+/** Fixed-width values of 8/16/32/64 bits (or others, kept flat): run-length, bit-packed or flat. */
+function fixedValues(data: Uint8Array, bits: number, numValues: number): MiniBlockValues {
+  if (isBitpackable(bits) && numValues > 0) {
+    // run-length when it beats both the raw values and bit-packing (Lance's order)
+    const raw = numValues * (bits / 8);
+    const widths = groupBitWidths(data, bits, numValues);
+    const packed = inlineBitpackedBytes(widths, bits);
+    const runs = runLengthBytes(data, bits / 8, 0, numValues, Math.min(raw, packed));
+    if (runs < raw && runs <= packed) return runLengthChunks(data, bits, numValues);
+    if (packed < raw) return inlineBitpacked(data, bits, numValues, widths);
+  }
+  return { encoding: flatEncoding(bits), chunks: flatChunks(data, bits, numValues) };
 }
 
 /** Chooses the value encoding of a mini-block page and cuts its values into chunks. */
 export function encodeMiniBlockValues(values: LeafValues, numValues: number, options: MiniBlockOptions): MiniBlockValues {
   if (values.kind === "fixed") {
-    const bits = values.bitsPerValue;
-    if (!values.fsl && isBitpackable(bits) && numValues > 0) {
-      // run-length when it beats both the raw values and bit-packing (Lance's order)
-      const raw = numValues * (bits / 8);
-      const widths = groupBitWidths(values.data, bits, numValues);
-      const packed = inlineBitpackedBytes(widths, bits);
-      const runs = runLengthBytes(values.data, bits / 8, 0, numValues, Math.min(raw, packed));
-      if (runs < raw && runs <= packed) return runLengthChunks(values.data, bits, numValues);
-      if (packed < raw) return inlineBitpacked(values.data, bits, numValues, widths);
-    }
-    return { encoding: plainEncoding(values), chunks: flatChunks(values.data, bits, numValues) };
+    if (values.fsl) return { encoding: plainEncoding(values), chunks: flatChunks(values.data, values.bitsPerValue, numValues) };
+    return fixedValues(values.data, values.bitsPerValue, numValues);
   }
+  const dictionary = variableDictionary(values, numValues, options.fileVersion);
+  if (dictionary) return dictionary;
   if (options.utf8 && numValues > 0) {
     const { maxLength, dataBytes } = variableStats(values, numValues);
     if (maxLength >= FSST_MIN_MAX_LENGTH && dataBytes >= FSST_MIN_INPUT_BYTES) {
