@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { create } from "@bufbuild/protobuf";
-import { dictionaryEncodeVariable, encodeVariableBlock } from "../../src/format/encoding/dictionary.js";
+import { dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctThan } from "../../src/format/encoding/dictionary.js";
 import { decodeBlock } from "../../src/format/encoding/compressive.js";
 import { CompressiveEncodingSchema, FlatSchema, VariableSchema } from "../../src/format/pb/encodings_v2_1_pb.js";
 
@@ -69,5 +69,18 @@ describe("dictionaryEncodeVariable", () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe("likelyMoreDistinctThan", () => {
+  test("nearly unique values are judged over the limit; few distinct values and small pages never are", () => {
+    const unique = pack(Array.from({ length: 40_000 }, (_, i) => text(`name-${i * 7919}`)));
+    assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 40_000, 16_000), true);
+    const few = pack(Array.from({ length: 40_000 }, (_, i) => text(`city ${i % 50}`)));
+    assert.equal(likelyMoreDistinctThan(few.offsets, few.data, 40_000, 16_000), false);
+    // 12,000 distinct values in 40,000: near the limit, left to the exact count
+    const near = pack(Array.from({ length: 40_000 }, (_, i) => text(`v${(i * 7) % 12_000}`)));
+    assert.equal(likelyMoreDistinctThan(near.offsets, near.data, 40_000, 16_000), false);
+    assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 5_000, 10), false);
   });
 });

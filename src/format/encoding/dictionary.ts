@@ -32,6 +32,53 @@ function sameBytes(data: Uint8Array, a: number, aEnd: number, b: number, bEnd: n
   return true;
 }
 
+/** Values sampled to estimate the number of distinct values. */
+const SAMPLE_VALUES = 4096;
+
+/**
+ * Whether `numValues` values very likely hold more than `limit` distinct
+ * values, judged from a sample of one pseudo-random position in each of s
+ * equal strata (even spacing would alias with periodic data, and no position
+ * is drawn twice): s sampled values with d
+ * repeats suggest about s² / 2d distinct values in all. The answer is "no"
+ * unless that estimate is over twice the limit, so a page near the limit is
+ * still counted exactly; it only spares pages of nearly unique values the
+ * full count.
+ */
+export function likelyMoreDistinctThan(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, limit: number): boolean {
+  if (numValues <= 2 * SAMPLE_VALUES) return false;
+  const step = numValues / SAMPLE_VALUES;
+  let seed = 0x2545f491;
+  const capacity = 4 * SAMPLE_VALUES;
+  const mask = capacity - 1;
+  const slots = new Int32Array(capacity);
+  const hashes = new Uint32Array(capacity);
+  let repeats = 0;
+  for (let k = 0; k < SAMPLE_VALUES; k++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    const i = Math.min(numValues - 1, Math.floor((k + seed / 4294967296) * step));
+    const start = offsets[i]!;
+    const end = offsets[i + 1]!;
+    const h = hashBytes(data, start, end);
+    let slot = h & mask;
+    for (;;) {
+      const seen = slots[slot]! - 1;
+      if (seen < 0) {
+        slots[slot] = i + 1;
+        hashes[slot] = h;
+        break;
+      }
+      if (hashes[slot] === h && sameBytes(data, offsets[seen]!, offsets[seen + 1]!, start, end)) {
+        repeats++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  const estimate = (SAMPLE_VALUES * SAMPLE_VALUES) / (2 * Math.max(repeats, 0.5));
+  return estimate > 2 * limit;
+}
+
 /**
  * Dictionary-encodes `numValues` values (value i = data[offsets[i] ..
  * offsets[i+1]]), or returns undefined when they hold more than `maxItems`

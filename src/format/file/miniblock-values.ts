@@ -24,7 +24,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ByteWriter } from "../../core/bytes.js";
 import { bitWidthFor, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
-import { dictionaryEncodeVariable, encodeVariableBlock } from "../encoding/dictionary.js";
+import { dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctThan } from "../encoding/dictionary.js";
 import { encodeFsst, FSST_MIN_INPUT_BYTES, FSST_MIN_MAX_LENGTH } from "../encoding/fsst-build.js";
 import { encodeGeneralBuffer } from "../encoding/general.js";
 import {
@@ -184,10 +184,30 @@ const MAX_RUN = 255;
  */
 function runLengthBytes(data: Uint8Array, wordBytes: number, start: number, count: number, limit = Infinity): number {
   const maxRuns = limit / (wordBytes + 1);
+  // compare values as whole words when the bytes allow (a view per call, never a copy)
+  const unit = wordBytes >= 4 && (data.byteOffset & 3) === 0 ? 4 : wordBytes === 2 && (data.byteOffset & 1) === 0 ? 2 : 1;
+  const words =
+    unit === 4
+      ? new Uint32Array(data.buffer, data.byteOffset, (data.byteLength >>> 2))
+      : unit === 2
+        ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength >>> 1)
+        : data;
+  const per = wordBytes / unit;
   let runs = 0;
   let run = 0;
   for (let i = start; i < start + count; i++) {
-    if (run > 0 && run < MAX_RUN && sameValue(data, wordBytes, i - 1, i)) {
+    let same = run > 0 && run < MAX_RUN;
+    if (same) {
+      const a = (i - 1) * per;
+      const b = i * per;
+      for (let k = 0; k < per; k++) {
+        if (words[a + k] !== words[b + k]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (same) {
       run++;
     } else {
       runs++;
@@ -323,7 +343,7 @@ function dictionaryItemLimit(values: VariableValues, numValues: number): number 
 
 function variableDictionary(values: VariableValues, numValues: number, fileVersion: string): MiniBlockValues | undefined {
   const limit = dictionaryItemLimit(values, numValues);
-  if (limit < 1) return undefined;
+  if (limit < 1 || likelyMoreDistinctThan(values.offsets, values.data, numValues, limit)) return undefined;
   const dict = dictionaryEncodeVariable(values.offsets, values.data, numValues, limit);
   if (!dict) return undefined;
   const block = encodeVariableBlock(dict.offsets, dict.data);
