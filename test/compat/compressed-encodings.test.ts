@@ -76,6 +76,8 @@ function batch(start: number, n: number, seed: number, allNullBatch: boolean): R
     bin: { type: new Binary(), values: Array.from({ length: n }, () => Uint8Array.from({ length: Math.floor(r() * 24) }, () => Math.floor(r() * 256))) },
     allnull: { type: new Int64(), values: Array.from({ length: n }, () => null) },
     constant: { type: new Int32(), values: Array.from({ length: n }, () => 42) },
+    constantNull: { type: new Int64(), values: Array.from({ length: n }, (_, i) => (i % 9 === 2 ? null : -3n)) },
+    constantFlag: { type: new Bool(), values: Array.from({ length: n }, () => true) },
     runs: { type: new Int64(), values: Array.from({ length: n }, (_, i) => BigInt(Math.floor((start + i) / 300)) * 1_000_000_007n) },
     city: { type: new Utf8(), values: Array.from({ length: n }, () => ["Praha", "Brno", "Ostrava", "Plzeň", "Liberec", "Olomouc"][Math.floor(r() * 6)]) },
     cityNull: { type: new Utf8(), values: Array.from({ length: n }, (_, i) => (allNullBatch || i % 4 === 1 ? null : ["", "x", "žluťoučký", "日本語🎉"][i % 4])) },
@@ -136,6 +138,9 @@ function fileEncodings(path: string): string[][] {
         const dict = layout.value.dictionary ? ` dict ${describeEncoding(layout.value.dictionary)} of ${layout.value.numDictionaryItems}` : "";
         return `mb ${describeEncoding(layout.value.valueCompression)}${def}${dict}`;
       }
+      if (layout.case === "constantLayout" && layout.value.inlineValue !== undefined) {
+        return `constant ${Array.from(layout.value.inlineValue).join(",")}${page.bufferSizes.length ? ` + ${page.bufferSizes.length} buffers` : ""}`;
+      }
       return layout.case ?? "none";
     }),
   );
@@ -180,7 +185,15 @@ describe("compressed 2.1/2.2 encodings lancets writes", () => {
       has(byColumn.large, "mb fsst(var(flat64))");
       assert.deepEqual([...byColumn.bin!], ["mb var(flat32)"], "binary is not FSST-compressed");
       assert.deepEqual([...byColumn.allnull!], ["constantLayout"]);
-      assert.deepEqual([...byColumn.constant!], ["mb rle(flat32, flat8)"]);
+      if (version === "2.1") {
+        assert.deepEqual([...byColumn.constant!], ["mb rle(flat32, flat8)"]);
+        has(byColumn.constantNull, "mb rle(flat64, flat8) def oolbp16(flat1)");
+        assert.deepEqual([...byColumn.constantFlag!], ["mb flat1"]);
+      } else {
+        assert.deepEqual([...byColumn.constant!], ["constant 42,0,0,0"]);
+        assert.deepEqual([...byColumn.constantNull!], ["constant 253,255,255,255,255,255,255,255 + 2 buffers"]);
+        assert.deepEqual([...byColumn.constantFlag!], ["constant 1"]);
+      }
       assert.deepEqual([...byColumn.runs!], ["mb rle(flat64, flat8)"]);
       has(byColumn.runsNull, "mb rle(flat16, flat8) def oolbp16(flat1)");
       const dict = version === "2.1" ? "var(flat32)" : "lz4(var(flat32))";

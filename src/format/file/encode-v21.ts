@@ -2,7 +2,8 @@
 // compressed as Lance's default strategy chooses per page (miniblock-values.ts:
 // inline bit-packing, FSST, or plain values) and whose def levels are
 // bit-packed when that pays (raw u16 otherwise); full-zip pages for values too
-// wide for a mini-block chunk; constant pages for all-null leaves.
+// wide for a mini-block chunk; constant pages for all-null leaves and, in
+// 2.2, for fixed-width leaves whose valid rows all hold one value.
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Type, type Data, type DataType } from "apache-arrow";
@@ -25,6 +26,8 @@ import { encodeMiniBlockValues, flatEncoding, groupBitWidths, plainEncoding } fr
 
 /** Variable-width values longer than this go to full-zip pages. */
 const MINIBLOCK_MAX_VALUE_BYTES = 4 * 1024;
+/** Constant values up to this size are stored in the page layout itself (Lance's limit). */
+const MAX_INLINE_VALUE_BYTES = 32;
 /** Fixed-width values wider than this go to full-zip pages. */
 const MINIBLOCK_MAX_FIXED_BYTES = 8 * 1024;
 
@@ -202,6 +205,44 @@ function allNullPage(numRows: number): EncodedPage {
   return { buffers: [], numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
+/** The one value every valid row holds (little-endian bytes; a bool as one byte 0 or 1), or undefined. */
+function constantValue(values: LeafValues, levels: LeafLevels, numRows: number): Uint8Array | undefined {
+  if (values.kind !== "fixed" || values.fsl || numRows === 0) return undefined;
+  const bits = values.bitsPerValue;
+  if (bits !== 1 && (bits % 8 !== 0 || bits > 8 * MAX_INLINE_VALUE_BYTES)) return undefined;
+  const valid = levels.valid;
+  let first = -1;
+  if (bits === 1) {
+    for (let i = 0; i < numRows; i++) {
+      if (!valid[i]) continue;
+      const bit = (values.data[i >> 3]! >> (i & 7)) & 1;
+      if (first < 0) first = bit;
+      else if (bit !== first) return undefined;
+    }
+    return first < 0 ? undefined : Uint8Array.of(first);
+  }
+  const width = bits / 8;
+  const data = values.data;
+  for (let i = 0; i < numRows; i++) {
+    if (!valid[i]) continue;
+    if (first < 0) {
+      first = i;
+      continue;
+    }
+    for (let k = 0; k < width; k++) if (data[i * width + k] !== data[first * width + k]) return undefined;
+  }
+  return first < 0 ? undefined : data.slice(first * width, (first + 1) * width);
+}
+
+/** A 2.2 constant page: the value inline, and raw u16 def levels (after an empty rep buffer) when some rows are null. */
+function constantPage(value: Uint8Array, levels: LeafLevels, numRows: number): EncodedPage {
+  const encoding = pageLayout({
+    layout: { case: "constantLayout", value: create(ConstantLayoutSchema, { layers: layersOf(levels), inlineValue: value }) },
+  });
+  const buffers = levels.def ? [new Uint8Array(0), new Uint8Array(levels.def.buffer, levels.def.byteOffset, levels.def.byteLength).slice()] : [];
+  return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
+}
+
 function needsFullZip(values: LeafValues, numRows: number): boolean {
   if (values.kind === "fixed") return values.bitsPerValue / 8 > MINIBLOCK_MAX_FIXED_BYTES;
   for (let i = 0; i < numRows; i++) if (values.offsets[i + 1]! - values.offsets[i]! > MINIBLOCK_MAX_VALUE_BYTES) return true;
@@ -216,6 +257,8 @@ export function encodeFieldV21(name: string, data: Data, fileVersion: string): E
     const leaf = path.chain[path.chain.length - 1]!.data;
     if (path.chain.length === 1 && leaf.nullCount === numRows && numRows > 0) return { pages: [allNullPage(numRows)] };
     const values = leafValues(path.leafName, leaf, levels.valid);
+    const constant = fileVersion !== "2.1" && path.chain.length === 1 ? constantValue(values, levels, numRows) : undefined;
+    if (constant) return { pages: [constantPage(constant, levels, numRows)] };
     const page = needsFullZip(values, numRows) ? fullZipPage(values, levels, numRows) : miniBlockPage(values, levels, numRows, fileVersion, isUtf8(leaf.type));
     return { pages: [page] };
   });
