@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { create } from "@bufbuild/protobuf";
-import { dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctThan } from "../../src/format/encoding/dictionary.js";
+import { dictionaryEncodeFixed64, dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctFixed, likelyMoreDistinctThan } from "../../src/format/encoding/dictionary.js";
 import { decodeBlock } from "../../src/format/encoding/compressive.js";
 import { CompressiveEncodingSchema, FlatSchema, VariableSchema } from "../../src/format/pb/encodings_v2_1_pb.js";
 
@@ -82,5 +82,19 @@ describe("likelyMoreDistinctThan", () => {
     const near = pack(Array.from({ length: 40_000 }, (_, i) => text(`v${(i * 7) % 12_000}`)));
     assert.equal(likelyMoreDistinctThan(near.offsets, near.data, 40_000, 16_000), false);
     assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 5_000, 10), false);
+  });
+});
+
+describe("dictionaryEncodeFixed64", () => {
+  test("64-bit values (full width, negative, equal low halves) map back through their items", () => {
+    const values = new BigInt64Array(3000);
+    for (let i = 0; i < values.length; i++) values[i] = [-1n, 0n, 1n << 40n, (1n << 40n) + 1n, 1n, 1n << 32n][i % 6]!;
+    const bytes = new Uint8Array(values.buffer);
+    const dict = dictionaryEncodeFixed64(bytes, values.length, 10)!;
+    assert.equal(dict.numItems, 6);
+    const items = new BigInt64Array(dict.items.buffer, dict.items.byteOffset, dict.numItems);
+    for (let i = 0; i < values.length; i++) assert.equal(items[dict.indices[i]!], values[i], `value ${i}`);
+    assert.equal(dictionaryEncodeFixed64(bytes, values.length, 5), undefined);
+    assert.equal(likelyMoreDistinctFixed(bytes, 8, values.length, 5), false, "a small page is always counted exactly");
   });
 });

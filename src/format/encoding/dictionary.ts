@@ -46,7 +46,12 @@ const SAMPLE_VALUES = 4096;
  * full count.
  */
 export function likelyMoreDistinctThan(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, limit: number): boolean {
-  if (numValues <= 2 * SAMPLE_VALUES) return false;
+  return sampledEstimate(data, numValues, (i) => offsets[i]!, (i) => offsets[i + 1]!) > 2 * limit;
+}
+
+/** The sample's estimate of the distinct values (0 for pages too small to sample: they are always counted exactly). */
+function sampledEstimate(data: Uint8Array, numValues: number, startOf: (i: number) => number, endOf: (i: number) => number): number {
+  if (numValues <= 2 * SAMPLE_VALUES) return 0;
   const step = numValues / SAMPLE_VALUES;
   let seed = 0x2545f491;
   const capacity = 4 * SAMPLE_VALUES;
@@ -57,8 +62,8 @@ export function likelyMoreDistinctThan(offsets: ArrayLike<number>, data: Uint8Ar
   for (let k = 0; k < SAMPLE_VALUES; k++) {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
     const i = Math.min(numValues - 1, Math.floor((k + seed / 4294967296) * step));
-    const start = offsets[i]!;
-    const end = offsets[i + 1]!;
+    const start = startOf(i);
+    const end = endOf(i);
     const h = hashBytes(data, start, end);
     let slot = h & mask;
     for (;;) {
@@ -68,15 +73,14 @@ export function likelyMoreDistinctThan(offsets: ArrayLike<number>, data: Uint8Ar
         hashes[slot] = h;
         break;
       }
-      if (hashes[slot] === h && sameBytes(data, offsets[seen]!, offsets[seen + 1]!, start, end)) {
+      if (hashes[slot] === h && sameBytes(data, startOf(seen), endOf(seen), start, end)) {
         repeats++;
         break;
       }
       slot = (slot + 1) & mask;
     }
   }
-  const estimate = (SAMPLE_VALUES * SAMPLE_VALUES) / (2 * Math.max(repeats, 0.5));
-  return estimate > 2 * limit;
+  return (SAMPLE_VALUES * SAMPLE_VALUES) / (2 * Math.max(repeats, 0.5));
 }
 
 /**
@@ -130,6 +134,60 @@ export function dictionaryEncodeVariable(offsets: ArrayLike<number>, data: Uint8
     itemData.set(data.subarray(offsets[v]!, offsets[v + 1]!), itemOffsets[k]!);
   }
   return { indices, numItems, offsets: itemOffsets, data: itemData };
+}
+
+export interface Fixed64Dictionary {
+  indices: Uint32Array;
+  numItems: number;
+  /** The items' little-endian 64-bit values, numItems · 8 bytes. */
+  items: Uint8Array;
+}
+
+/**
+ * Dictionary-encodes `numValues` little-endian 64-bit values (read as two
+ * 32-bit halves), or returns undefined when there are more than `maxItems`
+ * distinct values. `data` must be 4-byte aligned.
+ */
+export function dictionaryEncodeFixed64(data: Uint8Array, numValues: number, maxItems: number): Fixed64Dictionary | undefined {
+  if (data.byteLength < numValues * 8 || (data.byteOffset & 3) !== 0) {
+    throw new LanceError("INVALID_INPUT", `dictionary: ${numValues} 64-bit values need ${numValues * 8} aligned bytes, got ${data.byteLength} at offset ${data.byteOffset}`);
+  }
+  const halves = new Uint32Array(data.buffer, data.byteOffset, numValues * 2);
+  const limit = Math.max(0, Math.min(maxItems, numValues));
+  let capacity = 16;
+  while (capacity < 2 * (limit + 1)) capacity *= 2;
+  const mask = capacity - 1;
+  const slots = new Int32Array(capacity);
+  const items = new Uint32Array(2 * (limit + 1));
+  const indices = new Uint32Array(numValues);
+  let numItems = 0;
+  for (let i = 0; i < numValues; i++) {
+    const lo = halves[2 * i]!;
+    const hi = halves[2 * i + 1]!;
+    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 0 & mask;
+    for (;;) {
+      const item = slots[slot]! - 1;
+      if (item < 0) {
+        if (numItems >= limit) return undefined;
+        slots[slot] = numItems + 1;
+        items[2 * numItems] = lo;
+        items[2 * numItems + 1] = hi;
+        indices[i] = numItems++;
+        break;
+      }
+      if (items[2 * item] === lo && items[2 * item + 1] === hi) {
+        indices[i] = item;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return { indices, numItems, items: new Uint8Array(items.buffer, 0, numItems * 8).slice() };
+}
+
+/** Whether `numValues` values of `width` bytes each very likely hold more than `limit` distinct values (see likelyMoreDistinctThan). */
+export function likelyMoreDistinctFixed(data: Uint8Array, width: number, numValues: number, limit: number): boolean {
+  return sampledEstimate(data, numValues, (i) => i * width, (i) => (i + 1) * width) > 2 * limit;
 }
 
 /** The `variable` block form with 32-bit offsets: header, offsets from 0, bytes. */

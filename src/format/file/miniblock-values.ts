@@ -2,6 +2,8 @@
 // chosen per page from its statistics as Lance's default compression strategy
 // does, and the page's values cut into chunks under that encoding.
 //
+//   64-bit values in 2.2, >= 100 dictionary of the distinct values (bit-packed
+//   values, estimate under 0.8x  or LZ4 block) with u32 indices encoded as below
 //   fixed width 8/16/32/64 bits  rle{flat T, flat 8} when the runs (value + u8
 //                                length each) are smaller than the raw values
 //                                and than bit-packing; else
@@ -23,8 +25,8 @@
 
 import { create } from "@bufbuild/protobuf";
 import { ByteWriter } from "../../core/bytes.js";
-import { bitWidthFor, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
-import { dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctThan } from "../encoding/dictionary.js";
+import { bitWidthFor, encodeInlineBitpacking, encodeOutOfLineBitpacking, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
+import { dictionaryEncodeFixed64, dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctFixed, likelyMoreDistinctThan } from "../encoding/dictionary.js";
 import { encodeFsst, FSST_MIN_INPUT_BYTES, FSST_MIN_MAX_LENGTH } from "../encoding/fsst-build.js";
 import { encodeGeneralBuffer } from "../encoding/general.js";
 import {
@@ -36,6 +38,7 @@ import {
   FsstSchema,
   GeneralSchema,
   InlineBitpackingSchema,
+  OutOfLineBitpackingSchema,
   RleSchema,
   VariableSchema,
   type CompressiveEncoding,
@@ -352,17 +355,65 @@ function variableDictionary(values: VariableValues, numValues: number, fileVersi
     fileVersion === "2.1"
       ? { encoding: plain, buffer: block, numItems: dict.numItems }
       : {
-          encoding: create(CompressiveEncodingSchema, {
-            compression: {
-              case: "general",
-              value: create(GeneralSchema, { compression: create(BufferCompressionSchema, { scheme: CompressionScheme.COMPRESSION_ALGORITHM_LZ4 }), values: plain }),
-            },
-          }),
+          encoding: lz4Encoding(plain),
           buffer: encodeGeneralBuffer(block, "lz4"),
           numItems: dict.numItems,
         };
   const indices = new Uint8Array(dict.indices.buffer, dict.indices.byteOffset, dict.indices.byteLength);
   return { ...fixedValues(indices, 32, numValues), dictionary };
+}
+
+/**
+ * A 2.2 dictionary for 64-bit values, when Lance's estimate for fixed width
+ * (items · 16 + n · 4 bytes) is under 0.8x the values. The items are a block
+ * bit-packed when every group needs fewer than 64 bits (inline up to 1024
+ * items, else out of line), LZ4-compressed otherwise.
+ */
+function fixed64Dictionary(data: Uint8Array, numValues: number): MiniBlockValues | undefined {
+  if (numValues < DICTIONARY_MIN_VALUES) return undefined;
+  const budget = DICTIONARY_SIZE_RATIO * 8 * numValues - 4 * numValues;
+  const limit = Math.ceil(budget / 16) - 1;
+  if (limit < 1 || likelyMoreDistinctFixed(data, 8, numValues, limit)) return undefined;
+  const dict = dictionaryEncodeFixed64(data, numValues, limit);
+  if (!dict) return undefined;
+  const widths = groupBitWidths(dict.items, 64, dict.numItems);
+  let maxWidth = 0;
+  let hasZero = false;
+  for (const w of widths) {
+    if (w === 0) hasZero = true;
+    if (w > maxWidth) maxWidth = w;
+  }
+  const tooSmall = widths.length === 1 && 128 * widths[0]! >= dict.numItems * 8;
+  let dictionary: MiniBlockDictionary;
+  if (maxWidth < 64 && !hasZero && !tooSmall) {
+    dictionary =
+      dict.numItems <= FASTLANES_GROUP_VALUES
+        ? {
+            encoding: create(CompressiveEncodingSchema, { compression: { case: "inlineBitpacking", value: create(InlineBitpackingSchema, { uncompressedBitsPerValue: 64n }) } }),
+            buffer: encodeInlineBitpacking(dict.items, 64, dict.numItems),
+            numItems: dict.numItems,
+          }
+        : {
+            encoding: create(CompressiveEncodingSchema, {
+              compression: { case: "outOfLineBitpacking", value: create(OutOfLineBitpackingSchema, { uncompressedBitsPerValue: 64n, values: flatEncoding(maxWidth) }) },
+            }),
+            buffer: encodeOutOfLineBitpacking(dict.items, 64, maxWidth, dict.numItems),
+            numItems: dict.numItems,
+          };
+  } else {
+    dictionary = { encoding: lz4Encoding(flatEncoding(64)), buffer: encodeGeneralBuffer(dict.items, "lz4"), numItems: dict.numItems };
+  }
+  const indices = new Uint8Array(dict.indices.buffer, dict.indices.byteOffset, dict.indices.byteLength);
+  return { ...fixedValues(indices, 32, numValues), dictionary };
+}
+
+function lz4Encoding(values: CompressiveEncoding): CompressiveEncoding {
+  return create(CompressiveEncodingSchema, {
+    compression: {
+      case: "general",
+      value: create(GeneralSchema, { compression: create(BufferCompressionSchema, { scheme: CompressionScheme.COMPRESSION_ALGORITHM_LZ4 }), values }),
+    },
+  });
 }
 
 /** Fixed-width values of 8/16/32/64 bits (or others, kept flat): run-length, bit-packed or flat. */
@@ -383,6 +434,10 @@ function fixedValues(data: Uint8Array, bits: number, numValues: number): MiniBlo
 export function encodeMiniBlockValues(values: LeafValues, numValues: number, options: MiniBlockOptions): MiniBlockValues {
   if (values.kind === "fixed") {
     if (values.fsl) return { encoding: plainEncoding(values), chunks: flatChunks(values.data, values.bitsPerValue, numValues) };
+    if (options.fileVersion !== "2.1" && values.bitsPerValue === 64) {
+      const dictionary = fixed64Dictionary(values.data, numValues);
+      if (dictionary) return dictionary;
+    }
     return fixedValues(values.data, values.bitsPerValue, numValues);
   }
   const dictionary = variableDictionary(values, numValues, options.fileVersion);
