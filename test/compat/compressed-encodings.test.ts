@@ -1,8 +1,9 @@
 // The compressed encodings lancets writes in file versions 2.1 and 2.2
-// (inline bit-packing of values, bit-packed def levels, FSST strings) read
+// (inline bit-packing, run-length values, dictionaries of strings and of
+// 64-bit values, FSST strings, constant pages, bit-packed def levels) read
 // back equal by lancets, by Lance 12 (lancedb) and by Lance 14 (pylance), over
 // values needing every bit width from 0 to 64, negatives, nulls, empty and
-// unicode strings, all-null pages and several pages per column. The page
+// unicode strings, all-null pages and several data files. The page
 // layouts in the data file are checked too, so a writer that silently fell
 // back to plain values fails here.
 
