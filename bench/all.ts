@@ -76,6 +76,10 @@ const append = load("append");
 if (append) {
   md.push("", "## Write", "", `${append.rows.toLocaleString("en-US")} rows (int64, float64, string) written as a new dataset (Lance ${append.version}). Above 1: lancets takes longer.`, "");
   md.push(table(["lancets s", "lancedb s", "lancets / lancedb"], [[f(append.lancetsS), f(append.lancedbS), f(append.lancetsS / append.lancedbS)]]));
+  if (append.lancetsBytes && append.lancedbBytes) {
+    md.push("", "Data files written (bytes of `data/*.lance`); above 1: lancets' files are larger.", "");
+    md.push(table(["lancets MB", "lancedb MB", "lancets / lancedb"], [[f(append.lancetsBytes / 1e6, 1), f(append.lancedbBytes / 1e6, 1), f(append.lancetsBytes / append.lancedbBytes)]]));
+  }
 }
 const build = load("index-build");
 const fts = load("fts");

@@ -1,8 +1,9 @@
 // bench/append: writes 5M rows (int64, float64, string) as a new dataset with
-// lancets and with lancedb in the same run; prints both times and the ratio.
+// lancets and with lancedb in the same run; prints both times, both data-file
+// sizes and the ratios.
 // Run: npx tsx bench/append.ts [--rows N] [--version 2.2]
 
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
@@ -44,6 +45,10 @@ const t1 = performance.now();
 await db.createTable("lancedb", data, { dataStorageVersion: version } as never);
 const theirs = performance.now() - t1;
 console.log(`bench/append: ${rows} rows (int64, float64, string), Lance ${version}`);
+const dataBytes = (name: string): number => readdirSync(join(dir, name, "data")).reduce((sum, f) => sum + statSync(join(dir, name, "data", f)).size, 0);
+const ourBytes = dataBytes("lancets.lance");
+const theirBytes = dataBytes("lancedb.lance");
 console.log(`lancets ${(ours / 1000).toFixed(2)} s   lancedb ${(theirs / 1000).toFixed(2)} s   lancets/lancedb time ${(ours / theirs).toFixed(2)}`);
-record("append", { rows, version, lancetsS: ours / 1000, lancedbS: theirs / 1000 });
+console.log(`data files: lancets ${(ourBytes / 1e6).toFixed(1)} MB   lancedb ${(theirBytes / 1e6).toFixed(1)} MB   lancets/lancedb size ${(ourBytes / theirBytes).toFixed(2)}`);
+record("append", { rows, version, lancetsS: ours / 1000, lancedbS: theirs / 1000, lancetsBytes: ourBytes, lancedbBytes: theirBytes });
 rmSync(dir, { recursive: true, force: true });

@@ -22,8 +22,6 @@ export const FSST_ESCAPE = 255;
 export const FSST_SYMBOL_TABLE_BYTES = 8 + 256 * 8 + 256;
 const MAX_SYMBOL_BYTES = 8;
 const MAX_OUTPUT_BYTES = 2 ** 31 - 1;
-/** Above this many output bytes the worst case is not allocated up front. */
-const WORST_CASE_LIMIT = 64 * 1024 * 1024;
 
 export interface FsstTable {
   /** False when the values are stored verbatim. */
@@ -79,6 +77,23 @@ export function parseFsstSymbolTable(bytes: Uint8Array, path: string, baseOffset
   return { compressionOn, suffixLim: (lo >>> 16) & 255, terminator: (lo >>> 8) & 255, numSymbols, symbolBytes, symbolLengths };
 }
 
+/** Symbols as two little-endian 32-bit words each (symbol c at 2c, 2c + 1), computed once per table. */
+const wordsOfTable = new WeakMap<FsstTable, Int32Array>();
+
+function symbolWords(table: FsstTable): Int32Array {
+  let words = wordsOfTable.get(table);
+  if (!words) {
+    const bytes = table.symbolBytes;
+    words = new Int32Array(512);
+    for (let k = 0; k < 512; k++) {
+      const at = 4 * k;
+      words[k] = bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+    }
+    wordsOfTable.set(table, words);
+  }
+  return words;
+}
+
 /** Why `offsets` cannot index `dataLength` bytes, or undefined when they can. */
 function offsetsProblem(offsets: Uint32Array | Int32Array, dataLength: number): string | undefined {
   if (offsets.length === 0) return "FSST values have no offsets (expected n + 1)";
@@ -116,24 +131,26 @@ export function fsstDecompress(
     return { offsets: outOffsets, data: data.subarray(first, offsets[numValues]!) };
   }
 
-  // One pass: every code adds at most 8 bytes, so the output is allocated for
-  // the worst case plus 8 bytes of slack for whole-symbol copies.
+  // The output is sized exactly by a first pass over the codes, plus 8 bytes
+  // of slack: every symbol is stored as two whole 32-bit words and the next
+  // code overwrites what lies past its length.
   const lengths = table.symbolLengths;
-  const symbols = table.symbolBytes;
-  const inputBytes = offsets[numValues]! - first;
-  let capacity = inputBytes * MAX_SYMBOL_BYTES;
-  if (capacity > WORST_CASE_LIMIT) {
-    // large inputs are sized exactly first rather than allocated for the worst case
-    capacity = 0;
-    for (let ip = first; ip < offsets[numValues]!; ) {
-      if (data[ip] === FSST_ESCAPE) {
-        capacity += 1;
-        ip += 2;
-      } else capacity += lengths[data[ip++]!]!;
+  const words = symbolWords(table);
+  const last = offsets[numValues]!;
+  let capacity = 0;
+  for (let ip = first; ip < last; ) {
+    const code = data[ip]!;
+    if (code === FSST_ESCAPE) {
+      capacity += 1;
+      ip += 2;
+    } else {
+      capacity += lengths[code]!;
+      ip += 1;
     }
-    if (capacity > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
   }
+  if (capacity > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
   const out = new Uint8Array(capacity + MAX_SYMBOL_BYTES);
+  const view = new DataView(out.buffer);
   let op = 0;
   for (let i = 0; i < numValues; i++) {
     const end = offsets[i + 1]!;
@@ -148,16 +165,8 @@ export function fsstDecompress(
       }
       const len = lengths[code]!;
       if (len === 0) throw new CorruptFileError(path, baseOffset + ip, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
-      // copy all 8 symbol bytes and advance by the length: the next code overwrites the rest
-      const at = code << 3;
-      out[op] = symbols[at]!;
-      out[op + 1] = symbols[at + 1]!;
-      out[op + 2] = symbols[at + 2]!;
-      out[op + 3] = symbols[at + 3]!;
-      out[op + 4] = symbols[at + 4]!;
-      out[op + 5] = symbols[at + 5]!;
-      out[op + 6] = symbols[at + 6]!;
-      out[op + 7] = symbols[at + 7]!;
+      view.setInt32(op, words[2 * code]!, true);
+      view.setInt32(op + 4, words[2 * code + 1]!, true);
       op += len;
       ip += 1;
     }

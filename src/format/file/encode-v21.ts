@@ -1,52 +1,35 @@
-// Column encoding for Lance 2.1/2.2 files, in the simplest forms Lance reads:
-// mini-block pages with flat values (raw fixed-width values, bit-packed
-// booleans, chunk-relative u32/u64 offsets + bytes for variable width) and raw
-// u16 definition levels; full-zip pages for values too wide for a mini-block
-// chunk; constant pages for all-null leaves.
+// Column encoding for Lance 2.1/2.2 files: mini-block pages whose values are
+// compressed as Lance's default strategy chooses per page (miniblock-values.ts:
+// inline bit-packing, FSST, or plain values) and whose def levels are
+// bit-packed when that pays (raw u16 otherwise); full-zip pages for values too
+// wide for a mini-block chunk; constant pages for all-null leaves and, in
+// 2.2, for fixed-width leaves whose valid rows all hold one value.
 
 import { create, toBinary } from "@bufbuild/protobuf";
-import type { Data } from "apache-arrow";
+import { Type, type Data, type DataType } from "apache-arrow";
 import { ByteWriter } from "../../core/bytes.js";
+import { encodeInlineBitpacking, encodeOutOfLineBitpacking, FASTLANES_GROUP_VALUES } from "../encoding/bitpack.js";
 import {
   CompressiveEncodingSchema,
   ConstantLayoutSchema,
-  FixedSizeListSchema,
-  FlatSchema,
   FullZipLayoutSchema,
+  InlineBitpackingSchema,
   MiniBlockLayoutSchema,
+  OutOfLineBitpackingSchema,
   PageLayoutSchema,
   RepDefLayer,
-  VariableSchema,
   type CompressiveEncoding,
 } from "../pb/encodings_v2_1_pb.js";
 import { PAGE_LAYOUT_TYPE_URL, type EncodedColumn, type EncodedPage } from "./layout-writer.js";
 import { leafLevels, leafPaths, leafValues, type LeafLevels, type LeafValues } from "./leaf-values.js";
+import { encodeMiniBlockValues, flatEncoding, groupBitWidths, plainEncoding } from "./miniblock-values.js";
 
-/** Values per mini-block chunk at most (Lance's own limit). */
-const MAX_CHUNK_VALUES = 4096;
-/** Budget for a chunk's value bytes; 2.1 chunks may not exceed 32 KiB in all. */
-const CHUNK_VALUE_BYTES = 16 * 1024;
 /** Variable-width values longer than this go to full-zip pages. */
 const MINIBLOCK_MAX_VALUE_BYTES = 4 * 1024;
-
-function flat(bits: number): CompressiveEncoding {
-  return create(CompressiveEncodingSchema, { compression: { case: "flat", value: create(FlatSchema, { bitsPerValue: BigInt(bits) }) } });
-}
-
-function valueEncoding(values: LeafValues): CompressiveEncoding {
-  if (values.kind === "variable") {
-    return create(CompressiveEncodingSchema, { compression: { case: "variable", value: create(VariableSchema, { offsets: flat(values.offsetBits) }) } });
-  }
-  if (values.fsl) {
-    return create(CompressiveEncodingSchema, {
-      compression: {
-        case: "fixedSizeList",
-        value: create(FixedSizeListSchema, { itemsPerValue: BigInt(values.fsl.dimension), values: flat(values.fsl.itemBits) }),
-      },
-    });
-  }
-  return flat(values.bitsPerValue);
-}
+/** Constant values up to this size are stored in the page layout itself (Lance's limit). */
+const MAX_INLINE_VALUE_BYTES = 32;
+/** Fixed-width values wider than this go to full-zip pages. */
+const MINIBLOCK_MAX_FIXED_BYTES = 8 * 1024;
 
 function layersOf(levels: LeafLevels): RepDefLayer[] {
   return levels.nullable.map((n) => (n ? RepDefLayer.REPDEF_NULLABLE_ITEM : RepDefLayer.REPDEF_ALL_VALID_ITEM));
@@ -60,87 +43,79 @@ function pageLayout(layout: Parameters<typeof create<typeof PageLayoutSchema>>[1
   return toBinary(PageLayoutSchema, create(PageLayoutSchema, layout));
 }
 
-/** Splits rows into chunks: power-of-two counts (>= 2) except the last. */
-function chunkRows(values: LeafValues, numRows: number): number[] {
-  const counts: number[] = [];
-  let start = 0;
-  const fixedPerChunk =
-    values.kind === "fixed"
-      ? values.bitsPerValue === 1
-        ? MAX_CHUNK_VALUES
-        : Math.min(MAX_CHUNK_VALUES, 2 ** Math.floor(Math.log2(Math.max(2, CHUNK_VALUE_BYTES / (values.bitsPerValue / 8)))))
-      : 0;
-  while (start < numRows) {
-    const remaining = numRows - start;
-    let count: number;
-    if (values.kind === "fixed") {
-      count = fixedPerChunk;
-    } else {
-      count = MAX_CHUNK_VALUES;
-      const bytes = (k: number): number => values.offsets[Math.min(numRows, start + k)]! - values.offsets[start]! + (k + 1) * (values.offsetBits / 8);
-      while (count > 2 && bytes(count) > CHUNK_VALUE_BYTES) count >>= 1;
-    }
-    if (count >= remaining) {
-      counts.push(remaining);
-      break;
-    }
-    counts.push(count);
-    start += count;
-  }
-  return counts;
+interface LevelCodec {
+  encoding: CompressiveEncoding;
+  /** Encodes one chunk's levels. */
+  encode(levels: Uint16Array): Uint8Array;
 }
 
-function chunkValueBuffer(values: LeafValues, start: number, count: number): Uint8Array {
-  if (values.kind === "fixed") {
-    if (values.bitsPerValue === 1) {
-      const out = new Uint8Array((count + 7) >> 3);
-      for (let i = 0; i < count; i++) {
-        const k = start + i;
-        if ((values.data[k >> 3]! >> (k & 7)) & 1) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
-      }
-      return out;
-    }
-    const w = values.bitsPerValue / 8;
-    return values.data.subarray(start * w, (start + count) * w);
-  }
-  // n + 1 chunk-relative offsets, the first being where the bytes start, then the bytes
-  const width = values.offsetBits / 8;
-  const base = values.offsets[start]!;
-  const bytes = values.offsets[start + count]! - base;
-  const headerBytes = (count + 1) * width;
-  const w = new ByteWriter(headerBytes + bytes + 8);
-  for (let i = 0; i <= count; i++) {
-    const v = headerBytes + values.offsets[start + i]! - base;
-    if (width === 4) w.u32(v);
-    else w.u64(v);
-  }
-  w.bytes(values.data.subarray(base, base + bytes));
-  w.padTo(width, 0);
-  return w.finish();
+function levelBytes(levels: Uint16Array): Uint8Array {
+  return new Uint8Array(levels.buffer, levels.byteOffset, levels.byteLength);
 }
 
-function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string): EncodedPage {
+/**
+ * The block codec for a page's def levels, chosen from the whole page as
+ * Lance does: bit-packed (out of line at the page's widest group, inline when
+ * the page has at most 1024 levels) unless some group of 1024 levels is all
+ * zero or packing would not pay; raw u16 levels otherwise.
+ */
+function levelCodec(levels: Uint16Array): LevelCodec {
+  const widths = groupBitWidths(levelBytes(levels), 16, levels.length);
+  let maxWidth = 0;
+  let hasZero = false;
+  for (const w of widths) {
+    if (w === 0) hasZero = true;
+    if (w > maxWidth) maxWidth = w;
+  }
+  const tooSmall = widths.length === 1 && 128 * widths[0]! >= levels.length * 2;
+  if (!hasZero && !tooSmall && maxWidth < 16) {
+    if (levels.length <= FASTLANES_GROUP_VALUES) {
+      return {
+        encoding: create(CompressiveEncodingSchema, { compression: { case: "inlineBitpacking", value: create(InlineBitpackingSchema, { uncompressedBitsPerValue: 16n }) } }),
+        encode: (chunk) => encodeInlineBitpacking(levelBytes(chunk), 16, chunk.length),
+      };
+    }
+    return {
+      encoding: create(CompressiveEncodingSchema, {
+        compression: { case: "outOfLineBitpacking", value: create(OutOfLineBitpackingSchema, { uncompressedBitsPerValue: 16n, values: flatEncoding(maxWidth) }) },
+      }),
+      encode: (chunk) => encodeOutOfLineBitpacking(levelBytes(chunk), 16, maxWidth, chunk.length),
+    };
+  }
+  return { encoding: flatEncoding(16), encode: (chunk) => levelBytes(chunk) };
+}
+
+function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string, utf8: boolean): EncodedPage {
   const large = fileVersion !== "2.1";
-  const counts = chunkRows(values, numRows);
-  const meta = new ByteWriter(counts.length * 4);
-  const data = new ByteWriter(1 << 16);
+  const compressed = encodeMiniBlockValues(values, numRows, { utf8, fileVersion });
+  const defCodec = levels.def ? levelCodec(levels.def) : undefined;
+  const chunks = compressed.chunks;
+  const meta = new ByteWriter(chunks.length * 4);
+  let total = 0;
+  for (const c of chunks) for (const b of c.buffers) total += b.byteLength + 16;
+  const data = new ByteWriter(total + chunks.length * 16 + (levels.def ? numRows * 2 : 0));
   let start = 0;
-  counts.forEach((count, c) => {
+  chunks.forEach((chunk, c) => {
+    const count = chunk.numValues;
     const chunkStart = data.length;
-    const valueBuf = chunkValueBuffer(values, start, count);
-    data.u16(levels.def ? count : 0);
-    if (levels.def) data.u16(count * 2);
-    if (large) data.u32(valueBuf.byteLength);
-    else data.u16(valueBuf.byteLength);
+    const def = defCodec && levels.def ? defCodec.encode(levels.def.subarray(start, start + count)) : undefined;
+    data.u16(def ? count : 0);
+    if (def) data.u16(def.byteLength);
+    for (const b of chunk.buffers) {
+      if (large) data.u32(b.byteLength);
+      else data.u16(b.byteLength);
+    }
     data.padTo(8, 0);
-    if (levels.def) {
-      for (let i = 0; i < count; i++) data.u16(levels.def[start + i]!);
+    if (def) {
+      data.bytes(def);
       data.padTo(8, 0);
     }
-    data.bytes(valueBuf);
-    data.padTo(8, 0);
+    for (const b of chunk.buffers) {
+      data.bytes(b);
+      data.padTo(8, 0);
+    }
     const chunkBytes = data.length - chunkStart;
-    const isLast = c === counts.length - 1;
+    const isLast = c === chunks.length - 1;
     const word = ((chunkBytes / 8 - 1) << 4) | (isLast ? 0 : Math.log2(count));
     if (large) meta.u32(word >>> 0);
     else meta.u16(word);
@@ -150,16 +125,19 @@ function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, 
     layout: {
       case: "miniBlockLayout",
       value: create(MiniBlockLayoutSchema, {
-        valueCompression: valueEncoding(values),
-        ...(levels.def ? { defCompression: flat(16) } : {}),
+        valueCompression: compressed.encoding,
+        ...(defCodec ? { defCompression: defCodec.encoding } : {}),
+        ...(compressed.dictionary ? { dictionary: compressed.dictionary.encoding, numDictionaryItems: BigInt(compressed.dictionary.numItems) } : {}),
         layers: layersOf(levels),
-        numBuffers: 1n,
+        numBuffers: BigInt(chunks[0]?.buffers.length ?? 1),
         numItems: BigInt(numRows),
         hasLargeChunk: large,
       }),
     },
   });
-  return { buffers: [meta.finish(), data.finish()], numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
+  const buffers = [meta.finish(), data.finish()];
+  if (compressed.dictionary) buffers.push(compressed.dictionary.buffer);
+  return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
 function fullZipPage(values: LeafValues, levels: LeafLevels, numRows: number): EncodedPage {
@@ -208,12 +186,16 @@ function fullZipPage(values: LeafValues, levels: LeafLevels, numRows: number): E
         details: values.kind === "variable" ? { case: "bitsPerOffset", value: 32 } : { case: "bitsPerValue", value: values.bitsPerValue },
         numItems: numRows,
         numVisibleItems: numRows,
-        valueCompression: valueEncoding(values.kind === "variable" ? { ...values, offsetBits: 32 } : values),
+        valueCompression: plainEncoding(values.kind === "variable" ? { ...values, offsetBits: 32 } : values),
         layers: layersOf(levels),
       }),
     },
   });
   return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
+}
+
+function isUtf8(type: DataType): boolean {
+  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
 }
 
 function allNullPage(numRows: number): EncodedPage {
@@ -223,8 +205,46 @@ function allNullPage(numRows: number): EncodedPage {
   return { buffers: [], numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
+/** The one value every valid row holds (little-endian bytes; a bool as one byte 0 or 1), or undefined. */
+function constantValue(values: LeafValues, levels: LeafLevels, numRows: number): Uint8Array | undefined {
+  if (values.kind !== "fixed" || values.fsl || numRows === 0) return undefined;
+  const bits = values.bitsPerValue;
+  if (bits !== 1 && (bits % 8 !== 0 || bits > 8 * MAX_INLINE_VALUE_BYTES)) return undefined;
+  const valid = levels.valid;
+  let first = -1;
+  if (bits === 1) {
+    for (let i = 0; i < numRows; i++) {
+      if (!valid[i]) continue;
+      const bit = (values.data[i >> 3]! >> (i & 7)) & 1;
+      if (first < 0) first = bit;
+      else if (bit !== first) return undefined;
+    }
+    return first < 0 ? undefined : Uint8Array.of(first);
+  }
+  const width = bits / 8;
+  const data = values.data;
+  for (let i = 0; i < numRows; i++) {
+    if (!valid[i]) continue;
+    if (first < 0) {
+      first = i;
+      continue;
+    }
+    for (let k = 0; k < width; k++) if (data[i * width + k] !== data[first * width + k]) return undefined;
+  }
+  return first < 0 ? undefined : data.slice(first * width, (first + 1) * width);
+}
+
+/** A 2.2 constant page: the value inline, and raw u16 def levels (after an empty rep buffer) when some rows are null. */
+function constantPage(value: Uint8Array, levels: LeafLevels, numRows: number): EncodedPage {
+  const encoding = pageLayout({
+    layout: { case: "constantLayout", value: create(ConstantLayoutSchema, { layers: layersOf(levels), inlineValue: value }) },
+  });
+  const buffers = levels.def ? [new Uint8Array(0), new Uint8Array(levels.def.buffer, levels.def.byteOffset, levels.def.byteLength).slice()] : [];
+  return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
+}
+
 function needsFullZip(values: LeafValues, numRows: number): boolean {
-  if (values.kind === "fixed") return values.bitsPerValue / 8 > CHUNK_VALUE_BYTES / 2;
+  if (values.kind === "fixed") return values.bitsPerValue / 8 > MINIBLOCK_MAX_FIXED_BYTES;
   for (let i = 0; i < numRows; i++) if (values.offsets[i + 1]! - values.offsets[i]! > MINIBLOCK_MAX_VALUE_BYTES) return true;
   return false;
 }
@@ -237,7 +257,9 @@ export function encodeFieldV21(name: string, data: Data, fileVersion: string): E
     const leaf = path.chain[path.chain.length - 1]!.data;
     if (path.chain.length === 1 && leaf.nullCount === numRows && numRows > 0) return { pages: [allNullPage(numRows)] };
     const values = leafValues(path.leafName, leaf, levels.valid);
-    const page = needsFullZip(values, numRows) ? fullZipPage(values, levels, numRows) : miniBlockPage(values, levels, numRows, fileVersion);
+    const constant = fileVersion !== "2.1" && path.chain.length === 1 ? constantValue(values, levels, numRows) : undefined;
+    if (constant) return { pages: [constantPage(constant, levels, numRows)] };
+    const page = needsFullZip(values, numRows) ? fullZipPage(values, levels, numRows) : miniBlockPage(values, levels, numRows, fileVersion, isUtf8(leaf.type));
     return { pages: [page] };
   });
 }

@@ -1,0 +1,94 @@
+// FSST symbol tables trained on the values themselves: every value comes back
+// byte for byte through the reader's decompressor, text shrinks, the table is
+// deterministic, and bad offsets are refused.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { LanceError } from "../../src/core/errors.js";
+import { encodeFsst } from "../../src/format/encoding/fsst-build.js";
+import { FSST_SYMBOL_TABLE_BYTES, fsstDecompress, parseFsstSymbolTable } from "../../src/format/encoding/fsst.js";
+import { rng } from "../helpers/oracle.js";
+
+function pack(values: Uint8Array[]): { offsets: Uint32Array; data: Uint8Array } {
+  const offsets = new Uint32Array(values.length + 1);
+  values.forEach((v, i) => (offsets[i + 1] = offsets[i]! + v.length));
+  const data = new Uint8Array(offsets[values.length]!);
+  values.forEach((v, i) => data.set(v, offsets[i]!));
+  return { offsets, data };
+}
+
+function roundTrip(values: Uint8Array[]): { compressed: number; original: number } {
+  const { offsets, data } = pack(values);
+  const encoded = encodeFsst(offsets, data, values.length);
+  assert.equal(encoded.symbolTable.length, FSST_SYMBOL_TABLE_BYTES);
+  assert.equal(encoded.offsets.length, values.length + 1);
+  assert.equal(encoded.offsets[values.length], encoded.data.length);
+  const table = parseFsstSymbolTable(encoded.symbolTable, "x", 0);
+  assert.ok(table.compressionOn);
+  const back = fsstDecompress(table, encoded.offsets, encoded.data, "x", 0);
+  for (let i = 0; i < values.length; i++) {
+    assert.deepEqual(back.data.subarray(back.offsets[i]!, back.offsets[i + 1]!), values[i], `value ${i}`);
+  }
+  return { compressed: encoded.data.length, original: data.length };
+}
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe("encodeFsst", () => {
+  test("repetitive text shrinks to well under half and comes back exactly", () => {
+    const values = Array.from({ length: 20_000 }, (_, i) => text(`name-${i * 7919}`));
+    const { compressed, original } = roundTrip(values);
+    assert.ok(compressed < 0.45 * original, `${compressed} of ${original} bytes`);
+    const sentences = Array.from({ length: 5_000 }, (_, i) => text(`the quick brown fox ${i} jumps over the lazy dog ${i % 97}`));
+    const s = roundTrip(sentences);
+    assert.ok(s.compressed < 0.3 * s.original, `${s.compressed} of ${s.original} bytes`);
+  });
+
+  test("empty values, unicode, every byte value and single values", () => {
+    const r = rng(7);
+    const values: Uint8Array[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      if (i % 11 === 0) values.push(new Uint8Array(0));
+      else if (i % 5 === 0) values.push(text(`žluťoučký kůň ${i} 日本語 🎉`));
+      else values.push(Uint8Array.from({ length: 1 + Math.floor(r() * 40) }, () => Math.floor(r() * 256)));
+    }
+    values.push(Uint8Array.from({ length: 256 }, (_, b) => b));
+    roundTrip(values);
+    roundTrip([text("x")]);
+    roundTrip([new Uint8Array(0)]);
+    roundTrip([]);
+  });
+
+  test("the same input gives the same table and bytes", () => {
+    const values = Array.from({ length: 8_000 }, (_, i) => text(`row ${i % 313} of ${i}`));
+    const { offsets, data } = pack(values);
+    const a = encodeFsst(offsets, data, values.length);
+    const b = encodeFsst(offsets, data, values.length);
+    assert.deepEqual(a.symbolTable, b.symbolTable);
+    assert.deepEqual(a.data, b.data);
+  });
+
+  test("offsets that start past zero (a slice of a larger buffer)", () => {
+    const { offsets, data } = pack([text("skipped"), text("alpha beta"), text("beta gamma"), text("")]);
+    const encoded = encodeFsst(offsets.subarray(1), data, 3);
+    const back = fsstDecompress(parseFsstSymbolTable(encoded.symbolTable, "x", 0), encoded.offsets, encoded.data, "x", 0);
+    assert.equal(new TextDecoder().decode(back.data), "alpha betabeta gamma");
+  });
+
+  test("property: any values round-trip", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 300 }), (values) => {
+        roundTrip(values);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("offsets past the data or running backwards are INVALID_INPUT", () => {
+    const invalid = (e: unknown): boolean => e instanceof LanceError && e.code === "INVALID_INPUT";
+    assert.throws(() => encodeFsst(Uint32Array.of(0, 9), new Uint8Array(4), 1), invalid);
+    assert.throws(() => encodeFsst(Uint32Array.of(0, 3, 1), new Uint8Array(4), 2), invalid);
+    assert.throws(() => encodeFsst(Uint32Array.of(0), new Uint8Array(4), 1), invalid);
+  });
+});
