@@ -1,10 +1,11 @@
 // Index builds within a memory budget: training input served in batches from
-// arrays held by the test, and a store that counts, and can fail, the writes
-// of temporary files.
+// arrays held by the test, and a store that counts, and can fail, the objects
+// it is given.
 
 import type { DataType } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
 import { MemoryStore } from "../../src/io/memory-store.js";
+import type { ObjectWriter } from "../../src/io/object-store.js";
 import type { TrainingData, TrainingInput } from "../../src/index/training.js";
 
 export const MiB = 1024 * 1024;
@@ -23,15 +24,30 @@ export function batchedInput(training: TrainingData, batchRows: number): Trainin
   };
 }
 
-/** A store that counts the temporary files written (paths with "/tmp-") and can fail the n-th one. */
+/**
+ * A store that counts the objects written, whole (`put`) or through a writer
+ * (counted when the writer is opened), and can fail the n-th temporary file
+ * (paths with "/tmp-") or the n-th object of any kind.
+ */
 export class SpyStore extends MemoryStore {
   tmpWrites = 0;
+  objectWrites = 0;
   failAt = Infinity;
+  failObjectAt = Infinity;
+
+  private note(path: string): void {
+    if (++this.objectWrites >= this.failObjectAt) throw new LanceError("IO", `injected failure writing ${path}`);
+    if (path.includes("/tmp-") && ++this.tmpWrites >= this.failAt) throw new LanceError("IO", `injected failure writing ${path}`);
+  }
+
   override async put(path: string, data: Uint8Array): Promise<void> {
-    if (path.includes("/tmp-")) {
-      if (++this.tmpWrites >= this.failAt) throw new LanceError("IO", `injected failure writing ${path}`);
-    }
+    this.note(path);
     return super.put(path, data);
+  }
+
+  override async openWriter(path: string): Promise<ObjectWriter> {
+    this.note(path);
+    return super.openWriter(path);
   }
 }
 

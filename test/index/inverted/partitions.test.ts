@@ -91,13 +91,8 @@ describe("FTS within a memory budget", () => {
   test("a failure removes the partitions written", async () => {
     const data = training();
     for (const failAt of [2, 7]) {
-      const store = new (class extends SpyStore {
-        puts = 0;
-        override async put(path: string, bytes: Uint8Array): Promise<void> {
-          if (++this.puts >= failAt) throw new Error(`injected failure writing ${path}`);
-          return super.put(path, bytes);
-        }
-      })();
+      const store = new SpyStore();
+      store.failObjectAt = failAt;
       await assert.rejects(buildInvertedStreaming(store, "_indices/seg", batchedInput(data, 5000), {}, { memoryBytes: MiB }), /injected failure/);
       assert.deepEqual(await listFiles(store, "_indices/seg"), []);
     }
