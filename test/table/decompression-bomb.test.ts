@@ -29,7 +29,7 @@ interface ScanReport {
 }
 
 async function scanInChild(path: string, mode: "limit" | "all" | "filter" | "count", batchSize = 1024): Promise<ScanReport> {
-  const { stdout } = await run(process.execPath, ["--max-old-space-size=512", "--import", "tsx", join(HELPERS, "scan-memory.ts"), path, mode, String(batchSize)], {
+  const { stdout } = await run(process.execPath, ["--expose-gc", "--max-old-space-size=512", "--import", "tsx", join(HELPERS, "scan-memory.ts"), path, mode, String(batchSize)], {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as ScanReport;
@@ -64,17 +64,21 @@ describe("decompression bombs", () => {
       assert.equal(report.wrongValues, 0);
       assert.equal(report.maxBatchRows, 1024);
       assert.equal(report.batches, Math.ceil(ROWS / 1024));
-      assert.ok(report.addedBytes < 112 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(ROWS * LENGTH) / MiB} MiB of values`);
+      // garbage is collected after each batch (scan-memory.ts), so this is what the scan holds
+      assert.ok(report.addedBytes < 64 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(ROWS * LENGTH) / MiB} MiB of values`);
     });
 
     test(`${version}: a filter reads in windows too: its first match under limit 1, and a count`, async () => {
       const first = await scanInChild(path(version), "filter");
       assert.equal(first.rows, 1);
       assert.equal(first.firstLength, LENGTH);
-      assert.ok(first.addedBytes < 112 * MiB, `filter with limit 1 added ${(first.addedBytes / MiB).toFixed(0)} MiB`);
+      assert.ok(first.addedBytes < 64 * MiB, `filter with limit 1 added ${(first.addedBytes / MiB).toFixed(0)} MiB`);
       const count = await scanInChild(path(version), "count");
       assert.equal(count.rows, ROWS);
-      assert.ok(count.addedBytes < 112 * MiB, `counting added ${(count.addedBytes / MiB).toFixed(0)} MiB`);
+      // a count reads 16 MiB windows without yielding to the event loop, so its peak includes
+      // the garbage of several windows (about 100-130 MiB here); holding the fragment's
+      // 152 MiB of values at once still fails
+      assert.ok(count.addedBytes < 144 * MiB, `counting added ${(count.addedBytes / MiB).toFixed(0)} MiB`);
     });
   }
 });
@@ -116,7 +120,8 @@ describe("decompression bombs in list columns", () => {
       assert.equal(report.wrongValues, 0);
       assert.equal(report.maxBatchRows, 256);
       assert.equal(report.batches, Math.ceil(LIST_ROWS / 256));
-      assert.ok(report.addedBytes < 112 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(LIST_ROWS * PER_ROW * LENGTH) / MiB} MiB of items`);
+      // garbage is collected after each batch (scan-memory.ts), so this is what the scan holds
+      assert.ok(report.addedBytes < 64 * MiB, `the scan added ${(report.addedBytes / MiB).toFixed(0)} MiB for ${(LIST_ROWS * PER_ROW * LENGTH) / MiB} MiB of items`);
     });
   }
 });
