@@ -7,6 +7,7 @@
 
 import type { Data } from "apache-arrow";
 import { concatData, takeData } from "../../core/arrow-data.js";
+import { CursorHeap } from "../../core/cursor-heap.js";
 import { LanceError } from "../../core/errors.js";
 import { GrowableArray } from "../../core/growable-array.js";
 import { openFileReader } from "../../file/open-file-reader.js";
@@ -163,34 +164,19 @@ class KeyCollector {
 
 /** Merges runs by key into `sink`: one entry per key, its bitmaps from every run joined. */
 export async function mergeEntryRuns(space: EntrySpace, runs: readonly EntryRun[], sink: EntrySink): Promise<void> {
-  const heap: EntryCursor[] = [];
+  const cursors: EntryCursor[] = [];
   for (const [rank, run] of runs.entries()) {
     const cursor = new EntryCursor(space, run, rank);
-    if (await cursor.advance()) heap.push(cursor);
+    if (await cursor.advance()) cursors.push(cursor);
   }
-  const siftDown = (k: number): void => {
-    const n = heap.length;
-    for (;;) {
-      const l = 2 * k + 1;
-      if (l >= n) return;
-      const r = l + 1;
-      const m = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[m]!, heap[k]!)) return;
-      [heap[m], heap[k]] = [heap[k]!, heap[m]!];
-      k = m;
-    }
-  };
-  for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(k);
+  const heap = new CursorHeap(cursors, before);
   const keys = new KeyCollector();
   const step = async (cursor: EntryCursor): Promise<void> => {
-    if (++cursor.pos >= cursor.keys.length && !(await cursor.advance())) {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-    }
-    siftDown(0);
+    if (++cursor.pos >= cursor.keys.length && !(await cursor.advance())) heap.removeTop();
+    else heap.topChanged();
   };
-  while (heap.length > 0) {
-    const first = heap[0]!;
+  while (heap.size > 0) {
+    const first = heap.top()!;
     const keyData = first.keys;
     const keyRow = first.pos;
     const keyBytes = first.order.isNull(keyRow) ? 0 : keyByteLength(keyData, keyRow);
@@ -199,9 +185,9 @@ export async function mergeEntryRuns(space: EntrySpace, runs: readonly EntryRun[
     // the chunk stays readable after the cursor moves on: the collector holds its Data
     const keyOrder = first.order;
     await step(first);
-    while (heap.length > 0 && sameKey(keyOrder, keyRow, heap[0]!)) {
-      bitmaps.push(heap[0]!.bitmap());
-      await step(heap[0]!);
+    while (heap.size > 0 && sameKey(keyOrder, keyRow, heap.top()!)) {
+      bitmaps.push(heap.top()!.bitmap());
+      await step(heap.top()!);
     }
     if (sink.add(keyBytes, unionRowAddrTreeMaps(bitmaps, `${space.dir} (merged bitmaps)`))) await sink.closePage(keys.take());
   }

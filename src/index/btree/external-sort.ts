@@ -7,6 +7,7 @@
 
 import { Float64, makeData, type Data } from "apache-arrow";
 import { concatData, dataByteSize, takeData } from "../../core/arrow-data.js";
+import { CursorHeap } from "../../core/cursor-heap.js";
 import { LanceError } from "../../core/errors.js";
 import { openFileReader } from "../../file/open-file-reader.js";
 import { writeArrowFile } from "../../file/file-writer.js";
@@ -163,37 +164,22 @@ class BlockBuilder {
 
 /** Merges sorted runs, handing out blocks of `blockRows` rows (the last may be shorter) in order. */
 export async function mergeRuns(space: SpillSpace, runs: readonly SortedRun[], blockRows: number, onBlock: (values: Data, rowIds: Float64Array) => Promise<void> | void): Promise<void> {
-  const heap: RunCursor[] = [];
+  const cursors: RunCursor[] = [];
   for (const run of runs) {
     const cursor = new RunCursor(space, run);
-    if (await cursor.advance()) heap.push(cursor);
+    if (await cursor.advance()) cursors.push(cursor);
   }
-  const siftDown = (k: number): void => {
-    const n = heap.length;
-    for (;;) {
-      const l = 2 * k + 1;
-      if (l >= n) return;
-      const r = l + 1;
-      const m = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[m]!, heap[k]!)) return;
-      [heap[m], heap[k]] = [heap[k]!, heap[m]!];
-      k = m;
-    }
-  };
-  for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(k);
+  const heap = new CursorHeap(cursors, before);
   const block = new BlockBuilder(blockRows);
-  while (heap.length > 0) {
-    const top = heap[0]!;
+  while (heap.size > 0) {
+    const top = heap.top()!;
     block.add(top);
     if (block.length === blockRows) {
       const { values, rowIds } = block.take();
       await onBlock(values, rowIds);
     }
-    if (++top.pos >= top.values.length && !(await top.advance())) {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-    }
-    siftDown(0);
+    if (++top.pos >= top.values.length && !(await top.advance())) heap.removeTop();
+    else heap.topChanged();
   }
   if (block.length > 0) {
     const { values, rowIds } = block.take();
