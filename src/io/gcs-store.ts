@@ -8,7 +8,6 @@
 import type * as Gcs from "@google-cloud/storage";
 import { LanceError } from "../core/errors.js";
 import {
-  checkReadLength,
   checkStorePath,
   checkWholeRead,
   DEFAULT_MAX_READ_BYTES,
@@ -19,7 +18,7 @@ import {
 } from "./object-store.js";
 import {
   checkEndpoint,
-  checkRangeArgs,
+  answerWithoutFetch,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MULTIPART_THRESHOLD_BYTES,
   DEFAULT_PART_BYTES,
@@ -339,13 +338,8 @@ export class GcsStore implements ObjectStore {
 
   async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     const name = this.name(path);
-    checkRangeArgs(path, byteOffset, byteLength);
-    checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
-    if (byteLength === 0) {
-      const size = await this.size(path);
-      if (byteOffset > size) throw pastEnd(path, byteOffset, byteLength, size);
-      return new Uint8Array(0);
-    }
+    const empty = await answerWithoutFetch(path, byteOffset, byteLength, this.maxReadBytes, () => this.size(path));
+    if (empty) return empty;
     try {
       return await withRetries(this.maxAttempts, this.retryable, async () => {
         let data: Uint8Array;

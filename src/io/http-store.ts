@@ -8,7 +8,6 @@
 
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import {
-  checkReadLength,
   checkStorePath,
   checkWholeRead,
   DEFAULT_MAX_READ_BYTES,
@@ -18,7 +17,7 @@ import {
   type ReadOptions,
 } from "./object-store.js";
 import {
-  checkRangeArgs,
+  answerWithoutFetch,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   discardBody,
@@ -180,13 +179,8 @@ export class HttpStore implements ObjectStore {
 
   async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     this.url(path);
-    checkRangeArgs(path, byteOffset, byteLength);
-    checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
-    if (byteLength === 0) {
-      const size = await this.size(path);
-      if (byteOffset > size) throw pastEnd(path, byteOffset, byteLength, size);
-      return new Uint8Array(0);
-    }
+    const empty = await answerWithoutFetch(path, byteOffset, byteLength, this.maxReadBytes, () => this.size(path));
+    if (empty) return empty;
     try {
       return await withRetries(this.maxAttempts, this.retryable, async () => {
         const end = byteOffset + byteLength - 1;

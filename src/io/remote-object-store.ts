@@ -22,10 +22,10 @@
 // conditional PUT is a lost race.
 
 import { LanceError } from "../core/errors.js";
-import { checkReadLength, checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ObjectWriter, type ReadOptions } from "./object-store.js";
+import { checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ObjectWriter, type ReadOptions } from "./object-store.js";
 import { PartWriter, type PartTarget, type PartUpload } from "./part-writer.js";
 import {
-  checkRangeArgs,
+  answerWithoutFetch,
   DEFAULT_MULTIPART_THRESHOLD_BYTES,
   DEFAULT_PART_BYTES,
   DEFAULT_UPLOAD_CONCURRENCY,
@@ -164,14 +164,8 @@ export abstract class RemoteObjectStore implements ObjectStore {
 
   async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     const key = this.key(path);
-    checkRangeArgs(path, byteOffset, byteLength);
-    checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
-    if (byteLength === 0) {
-      // an empty range has no Range header; the object must exist and reach the offset
-      const size = await this.size(path);
-      if (byteOffset > size) throw pastEnd(path, byteOffset, byteLength, size);
-      return new Uint8Array(0);
-    }
+    const empty = await answerWithoutFetch(path, byteOffset, byteLength, this.maxReadBytes, () => this.size(path));
+    if (empty) return empty;
     try {
       return await withRetries(this.maxAttempts, this.retryable, async () => {
         let got: RemoteObjectBody;

@@ -4,7 +4,7 @@
 // service's failure into a LanceError that names the object and operation.
 
 import { CorruptFileError, LanceError } from "../core/errors.js";
-import { allocateReadBuffer } from "./object-store.js";
+import { allocateReadBuffer, checkReadLength } from "./object-store.js";
 
 /** Lance's storage options: string keys and string values, as lancedb takes them. */
 export type StorageOptions = Record<string, string>;
@@ -241,29 +241,26 @@ export async function withRetries<T>(maxAttempts: number, retryable: (err: unkno
   }
 }
 
-/** Runs `tasks` with at most `limit` in flight; the first failure stops the rest and is thrown. */
-export async function runBounded(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (failed === undefined && next < tasks.length) {
-      const task = tasks[next++]!;
-      try {
-        await task();
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
-  if (failed !== undefined) throw failed.err;
-}
-
 /** Checks a requested byte range the way every store does (CORRUPT_FILE for non-integers and negatives). */
 export function checkRangeArgs(path: string, byteOffset: number, byteLength: number): void {
   if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > Number.MAX_SAFE_INTEGER) {
     throw new CorruptFileError(path, Number.isSafeInteger(byteOffset) ? byteOffset : undefined, `read of ${byteLength} bytes at byte ${byteOffset} is not a valid range`);
   }
+}
+
+/**
+ * What every remote ranged read does before asking for bytes: checks the
+ * range and the store's cap on one result, and answers an empty range itself
+ * (a request cannot carry one), after checking that the object exists and
+ * reaches the offset. Undefined when the bytes must be fetched.
+ */
+export async function answerWithoutFetch(path: string, byteOffset: number, byteLength: number, maxReadBytes: number, size: () => Promise<number>): Promise<Uint8Array | undefined> {
+  checkRangeArgs(path, byteOffset, byteLength);
+  checkReadLength(path, byteOffset, byteLength, maxReadBytes);
+  if (byteLength > 0) return undefined;
+  const objectSize = await size();
+  if (byteOffset > objectSize) throw pastEnd(path, byteOffset, byteLength, objectSize);
+  return new Uint8Array(0);
 }
 
 /** The range reaches past the end of an object of `size` bytes. */
