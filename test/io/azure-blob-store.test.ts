@@ -75,7 +75,14 @@ describe("AzureBlobStore on Azurite", { timeout: 180_000 }, () => {
       const writer = await openObjectWriter(store, "big.bin");
       await writer.write(new Uint8Array(PART_BYTES + 1).fill(3));
       await writer.write(new Uint8Array(PART_BYTES).fill(4));
-      assert.deepEqual(await blocksOf("wblocks/big.bin"), { committed: 0, uncommitted: 2 });
+      // write resolves once a full part is on its way, not once it is stored:
+      // wait (boundedly) for both parts to be staged, all before finish
+      let staged = await blocksOf("wblocks/big.bin");
+      for (let i = 0; i < 100 && staged.uncommitted < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        staged = await blocksOf("wblocks/big.bin");
+      }
+      assert.deepEqual(staged, { committed: 0, uncommitted: 2 });
       await writer.finish();
       assert.deepEqual(await blocksOf("wblocks/big.bin"), { committed: 3, uncommitted: 0 });
       assert.equal(await store.size("big.bin"), 2 * PART_BYTES + 1);
