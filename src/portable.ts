@@ -32,3 +32,7 @@ export { planIndexBuild } from "./distributed/build-index.js";
 export type { CreateScalarIndexOptions } from "./distributed/build-index.js";
 export { InProcessExecutor } from "./distributed/in-process-executor.js";
 export type { IndexExecutor, IndexBuildJob, SegmentBuildTask, SegmentProgress } from "./distributed/jobs.js";
+export { readDatasetOverview, readQueryPage, readSearchPage, jsonCell } from "./dataset/overview.js";
+export type { DatasetOverview, FragmentOverview, IndexOverview, OverviewOptions, QueryPage, QueryPageOptions, SearchPage, SearchPageOptions, SegmentOverview } from "./dataset/overview.js";
+export { readVersionHistory } from "./table/version-history.js";
+export type { VersionHistoryEntry, VersionHistoryOptions } from "./table/version-history.js";
