@@ -10,6 +10,7 @@ import { runIndexCleanup, runIndexCreate, runIndexDrop, runIndexList, runIndexOp
 import { runWorker } from "./worker-cmd.js";
 import { parseDuration, runCleanup } from "./cleanup.js";
 import { runDemo } from "./demo.js";
+import { runExplore } from "./explore.js";
 import { LANCETS_VERSION } from "../table/writer-version.js";
 import { collectStorageOption, STORAGE_OPTION_HELP, WORKER_STORAGE_OPTION_HELP } from "./storage.js";
 
@@ -199,6 +200,17 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .option("--storage-option <key=value>", WORKER_STORAGE_OPTION_HELP, collectStorageOption)
     .action(async (opts: { redis: string; concurrency?: number; prefix?: string; lockDuration?: number; stalledInterval?: number; storageOption?: Record<string, string> }) => {
       await runWorker(opts, print);
+    });
+  program
+    .command("explore")
+    .description("serve a web page of the dataset on 127.0.0.1: versions, fragments, index coverage, queries (and a distributed build, with --redis)")
+    .argument("<uri>", "dataset path or URI")
+    .option("--port <n>", "port (default: any free one)", parseCount)
+    .option("--redis <url>", "also show the segment builds queued in this Redis (redis://host:port), live")
+    .option("--prefix <name>", "BullMQ queue prefix (default lancets)")
+    .option("--storage-option <key=value>", STORAGE_OPTION_HELP, collectStorageOption)
+    .action(async (uri: string, opts: { storageOption?: Record<string, string>; port?: number; redis?: string; prefix?: string }) => {
+      await runExplore(uri, opts, print);
     });
   index
     .command("drop")

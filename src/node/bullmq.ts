@@ -9,7 +9,7 @@
 // credentials from its command line and environment.
 
 import type { ConnectionOptions } from "bullmq";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import { LanceError } from "../core/errors.js";
 import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
@@ -43,7 +43,7 @@ export interface BullMQTiming {
   stalledInterval?: number;
 }
 
-function connectionFor(url: string, connectTimeoutMs: number): ConnectionOptions {
+export function connectionFor(url: string, connectTimeoutMs: number): ConnectionOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -77,7 +77,7 @@ export async function checkRedis(url: string, connectTimeoutMs = 5000): Promise<
   }
 }
 
-function queueNames(prefix: string): { build: string; commit: string } {
+export function queueNames(prefix: string): { build: string; commit: string } {
   return { build: `${prefix}-build`, commit: `${prefix}-commit` };
 }
 
@@ -236,6 +236,8 @@ export interface WorkerOptions extends RedisOptions, BullMQTiming {
    */
   storageOptions?: Record<string, string>;
   onEvent?: (text: string) => void;
+  /** Recorded on each job this worker takes (default host:pid). */
+  name?: string;
 }
 
 export interface RunningWorker {
@@ -266,6 +268,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const timing = { lockDuration: options.lockDuration ?? 60_000, stalledInterval: options.stalledInterval ?? 15_000 };
   const { Worker } = await loadBullMQ();
+  // stored on every job it takes, so a live view can say which worker built which segment
+  const workerName = options.name ?? `${hostname()}:${process.pid}`;
 
   const build = new Worker(
     names.build,
@@ -284,7 +288,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         port1.close();
       }
     },
-    { connection, concurrency, ...timing },
+    { connection, concurrency, name: workerName, ...timing },
   );
   const commit = new Worker(
     names.commit,
