@@ -47,6 +47,8 @@ function start(app: HTMLElement, source: ExploreSource): void {
       h("strong", {}, source.label),
       ` · version ${o.version}${o.version === o.latestVersion ? " (latest)" : ` of ${o.latestVersion}`} · ${formatTime(o.timestamp)} · Lance ${o.dataStorageVersion} · ${formatCount(o.numRows)} rows in ${o.fragments.length} fragments · `,
       o.schema.map((f) => `${f.name}: ${f.type}`).join(", "),
+      " ",
+      h("button", { type: "button", class: "reload", title: "look for a newer version and show it", onclick: () => void load() }, "latest ↻"),
     );
     mount(versions.body, versionsView(o, (v) => void load(v)));
     mount(coverage.body, coverageView(o, coverageInfo), coverageInfo);

@@ -27,7 +27,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs = 240_000):
 before(async () => {
   // pack from a copy, so building dist/ here never disturbs the checkout other tests run from
   const copy = join(tempDir("lancets-pack-"), "lancets");
-  for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "bin", "src", "proto"]) {
+  for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "bin", "src", "proto", "scripts", "explore"]) {
     cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
@@ -109,6 +109,8 @@ describe("lancets installed in another project", () => {
     assert.ok(names.has("lancets"));
     for (const name of ["tsx", "esbuild", "typescript", "@lancedb/lancedb"]) assert.ok(!names.has(name), `${name} is not installed with lancets`);
     assert.ok(readdirSync(join(project, "node_modules", "lancets", "dist", "cli")).includes("main.js"));
+    // the explorer page, bundled, for `lancets explore` and as a static page
+    assert.deepEqual(readdirSync(join(project, "node_modules", "lancets", "dist", "explore")).sort(), ["explore.css", "explore.js", "index.html"]);
     assert.ok(!readdirSync(join(project, "node_modules", "lancets")).includes("src"));
   });
 
