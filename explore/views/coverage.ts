@@ -14,13 +14,14 @@ const GAP = 8;
 /** Segment colours: none of them red or orange, which mark unindexed fragments. */
 const PALETTE = ["#4e79a7", "#59a14f", "#b07aa1", "#76b7b2", "#9c755f", "#edc948", "#6b5bd2", "#2f9e8f"];
 
-function segmentText(index: IndexOverview, segment: SegmentOverview, rowsByFragment: Map<number, number>): string {
+function segmentText(index: IndexOverview, segment: SegmentOverview, rowsByFragment: Map<number, number>, seeded: number[]): string {
   const rows = segment.fragmentIds.reduce((n, id) => n + (rowsByFragment.get(id) ?? 0), 0);
   return [
     `${index.name} (${index.indexType}) segment ${segment.uuid}`,
     `fragments ${segment.fragmentIds.join(", ")} (${formatCount(rows)} rows now)`,
     `built ${formatTime(segment.createdAt)} at dataset version ${segment.datasetVersion}, index version ${segment.indexVersion}`,
     `${formatBytes(segment.sizeBytes)} in ${segment.files.length} file${segment.files.length === 1 ? "" : "s"}`,
+    ...(seeded.length > 0 ? [`fragments ${seeded.join(", ")} carry a seed for ${index.columns[0]} (optimizeIndices reads a ZONEMAP segment from seeds)`] : []),
     ...(segment.ignored !== undefined ? [`not used: ${segment.ignored}`] : []),
   ].join("\n");
 }
@@ -54,7 +55,7 @@ export function coverageView(overview: DatasetOverview, info: HTMLElement): HTML
     y += ROW_HEIGHT;
     const covered = new Set<number>();
     index.segments.forEach((segment, j) => {
-      const text = segmentText(index, segment, rowsByFragment);
+      const text = segmentText(index, segment, rowsByFragment, segment.fragmentIds.filter((id) => seeds.get(id)?.includes(columnName) ?? false));
       const colour = PALETTE[(k * 3 + j) % PALETTE.length]!;
       const g = s(
         "g",

@@ -93,6 +93,7 @@ async function localCommand(command: string, ctx: Context): Promise<string> {
 /** Commands that serve until stopped, and the line each prints once it is ready. */
 const SERVERS: [RegExp, RegExp][] = [
   [/lancets\.js worker\b/, /lancets worker ready/],
+  [/lancets\.js explore\b/, /lancets explore: .* at http:\/\/127\.0\.0\.1:\d+\//],
   [/^redis-server\b/, /Ready to accept connections/],
 ];
 

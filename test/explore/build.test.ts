@@ -74,7 +74,7 @@ describe("the live view of a distributed build", () => {
   });
 
   test("the page shows the queued segment builds", { skip: CHROMIUM_SKIP }, async () => {
-    await page!.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll("#build tr.job[data-state=queued]").length === 4, undefined, { timeout: 20_000 });
+    await page!.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll("#build tr.job[data-state=queued]").length === 4, undefined, { timeout: 60_000 });
   });
 
   test("done by the worker that built them, counted per worker, and committed", async () => {
@@ -87,7 +87,7 @@ describe("the live view of a distributed build", () => {
     assert.deepEqual(status.workers, [{ worker: name, queued: 0, running: 0, done: 4, failed: 0 }]);
     assert.equal(status.workersConnected, 1);
     if (page) {
-      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll("#build tr.job[data-state=done]").length === 4, undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll("#build tr.job[data-state=done]").length === 4, undefined, { timeout: 60_000 });
       const workers = await page.locator("#build table.workers tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
       assert.deepEqual(workers, [[name, "0", "0", "4", "0"]]);
       await page.screenshot({ path: screenshotPath("build.png"), fullPage: true });

@@ -12,9 +12,10 @@ import { after, before, describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { bundleExplorePage } from "../../scripts/build-explore.mjs";
 import { startExploreServer, type ExploreServer } from "../../src/cli/explore.js";
-import { openDataset, type Dataset } from "../../src/lancets.js";
+import { Int64, Table, vectorFromArray } from "apache-arrow";
+import { openDataset, writeDataset, type Dataset } from "../../src/lancets.js";
 import { runCli } from "../helpers/cli.js";
-import { connect } from "../helpers/oracle.js";
+import { connect, tablePath } from "../helpers/oracle.js";
 import { CHROMIUM_SKIP, launchChromium, screenshotPath, startStaticServer, type StaticServer } from "./chromium.js";
 import { FILTER, QUERY, writeExploreDataset } from "./fixture.js";
 
@@ -59,14 +60,14 @@ function expectedCoverage(ds: Dataset): Pick<Drawn, "segments" | "unindexed" | "
 }
 
 async function waitReady(page: Page, version?: number): Promise<void> {
-  await page.waitForSelector(version === undefined ? "body[data-state=ready]" : `body[data-state=ready][data-version="${version}"]`, { timeout: 20_000 });
+  await page.waitForSelector(version === undefined ? "body[data-state=ready]" : `body[data-state=ready][data-version="${version}"]`, { timeout: 60_000 });
 }
 
 /** Runs the filter in the query box; returns the plan and the rows shown (cell texts). */
 async function runFilter(page: Page, filter: string): Promise<{ explain: string; rows: string[][]; info: string }> {
   await page.fill("#query input[name=filter]", filter);
   await page.click("#query button[type=submit]");
-  await page.waitForSelector("#query .result[data-state=ready]", { timeout: 20_000 });
+  await page.waitForSelector("#query .result[data-state=ready]", { timeout: 60_000 });
   return readQueryResult(page);
 }
 
@@ -80,7 +81,7 @@ async function readQueryResult(page: Page): Promise<{ explain: string; rows: str
 async function runSearch(page: Page, query: string): Promise<{ scores: number[]; ids: string[] }> {
   await page.fill("#search input[name=query]", query);
   await page.click("#search button[type=submit]");
-  await page.waitForSelector("#search .result[data-state=ready]", { timeout: 20_000 });
+  await page.waitForSelector("#search .result[data-state=ready]", { timeout: 60_000 });
   const rows = await page.locator("#search table.rows tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
   return { scores: rows.map((r) => Number(r[0])), ids: rows.map((r) => r[1]!) };
 }
@@ -183,7 +184,7 @@ describe("the explorer page in headless Chromium", { skip: CHROMIUM_SKIP }, () =
       assert.equal(first.info, `rows 1–25 of ${cli.rows.length}`);
       assert.deepEqual(first.rows, cli.rows.slice(0, 25));
       await page.click("#query button.next");
-      await page.waitForSelector('#query .page-info[data-offset="25"]', { timeout: 20_000 });
+      await page.waitForSelector('#query .page-info[data-offset="25"]', { timeout: 60_000 });
       assert.deepEqual((await readQueryResult(page)).rows, cli.rows.slice(25, 50));
       // Lance's rows for the filter, on the dataset it deleted from
       const lance = await (await connect(dir)).openTable("explore");
@@ -204,7 +205,7 @@ describe("the explorer page in headless Chromium", { skip: CHROMIUM_SKIP }, () =
     test("a bad filter shows the engine's error", async () => {
       await page.fill("#query input[name=filter]", "id >");
       await page.click("#query button[type=submit]");
-      await page.waitForSelector("#query .result[data-state=error]", { timeout: 20_000 });
+      await page.waitForSelector("#query .result[data-state=error]", { timeout: 60_000 });
       assert.match((await page.locator("#query .error").textContent()) ?? "", /^INVALID_INPUT: filter parse error/);
     });
 
@@ -261,5 +262,22 @@ describe("the explorer page in headless Chromium", { skip: CHROMIUM_SKIP }, () =
       assert.ok(data.some((r) => r.range !== undefined && r.url.endsWith(".lance")), "data files are read in ranges");
       assert.deepEqual(statics.requests.filter((r) => !r.url.startsWith("/data/") && !r.url.startsWith("/static/")).map((r) => r.url), []);
     });
+  });
+
+  test("fragments appended after a seeded ZONEMAP index show their seeds, in the table and on the unindexed tail", async () => {
+    const seeded = tablePath(dir, "seeded");
+    const ts = (start: number, n: number): Table => new Table({ ts: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(start + i)), new Int64()) });
+    let sds = await writeDataset(seeded, ts(0, 60), { maxRowsPerFile: 30 });
+    sds = await sds.createScalarIndex("ts", "ZONEMAP", { params: { rowsPerZone: 8, useSeeds: true } });
+    sds = await sds.append(ts(60, 40), { maxRowsPerFile: 20 });
+    const page = await context.newPage();
+    await page.goto(`${statics.origin}/static/index.html?url=${encodeURIComponent(`${statics.origin}/data/seeded.lance`)}`);
+    await waitReady(page, 3);
+    const seeds = await page.locator("table.fragments td.seeds").evaluateAll((tds) => tds.map((td) => td.getAttribute("data-seeds")));
+    assert.deepEqual(seeds, ["", "", "ts", "ts"]);
+    const marked = await page.locator("svg.coverage rect.uncovered.seeded").evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-fragment"))));
+    assert.deepEqual(marked, [2, 3]);
+    assert.deepEqual(expectedCoverage(sds).unindexed, { ts_idx: [2, 3] });
+    await page.close();
   });
 });
