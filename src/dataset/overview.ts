@@ -37,7 +37,7 @@ export interface DatasetOverview {
 export interface OverviewOptions {
   /** The newest versions listed (default 100). */
   maxVersions?: number;
-  /** Seeds are read (one file tail per data file) for at most this many fragments (default 1000). */
+  /** Seeds are read (one file tail per data file, remembered per store) for at most this many fragments (default 200); beyond, `seeds` is null. */
   maxSeedFragments?: number;
 }
 
@@ -79,7 +79,7 @@ function rowsOf(table: Table): { columns: string[]; rows: unknown[][] } {
 
 /** Everything the explorer draws of one version. */
 export async function readDatasetOverview(ds: Dataset, options: OverviewOptions = {}): Promise<DatasetOverview> {
-  const maxSeedFragments = options.maxSeedFragments ?? 1000;
+  const maxSeedFragments = options.maxSeedFragments ?? 200;
   const fragments = ds.fragments();
   const [versions, latestVersion, seeds] = await Promise.all([
     readVersionHistory(ds.snapshot, options.maxVersions === undefined ? {} : { maxVersions: options.maxVersions }),

@@ -90,3 +90,12 @@ test("a search page holds the hits and scores of the full-text scan", async () =
   assert.deepEqual(page.rows.map((r) => r[0]), expected.toArray().map((r) => Number(r.id)));
   assert.ok(page.scores.every((s, i) => s > 0 && (i === 0 || s <= page.scores[i - 1]!)));
 });
+
+test("limits: the newest versions only, and seeds left unread beyond maxSeedFragments", async () => {
+  const ds = await openDataset(path);
+  const overview = await readDatasetOverview(ds, { maxVersions: 2, maxSeedFragments: 3 });
+  assert.deepEqual(overview.versions.map((v) => v.version), [4, 5]);
+  assert.ok(overview.fragments.every((f) => f.seeds === null));
+  assert.ok((await readDatasetOverview(ds)).fragments.every((f) => Array.isArray(f.seeds)));
+  await assert.rejects(readDatasetOverview(ds, { maxVersions: 0 }), { code: "INVALID_INPUT" });
+});
