@@ -55,10 +55,13 @@ async function versionNumbers(snapshot: Snapshot, maxVersions: number): Promise<
   } catch (err) {
     if (!(err instanceof LanceError && err.code === "NOT_SUPPORTED")) throw err;
   }
+  // probed newest first, CONCURRENCY names at a time, until enough are found
   const latest = await snapshot.latestVersion();
   const out: number[] = [];
-  for (let v = latest; v >= 1 && out.length < maxVersions; v--) {
-    if (v === snapshot.version || (await locateVersion(snapshot.store, v))) out.push(v);
+  for (let top = latest; top >= 1 && out.length < maxVersions; top -= CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(CONCURRENCY, top) }, (_, i) => top - i);
+    const found = await Promise.all(batch.map(async (v) => v === snapshot.version || (await locateVersion(snapshot.store, v)) !== undefined));
+    for (const [i, v] of batch.entries()) if (found[i] && out.length < maxVersions) out.push(v);
   }
   return out.reverse();
 }
