@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Field, Int64, LargeBinary, RecordBatch, Schema, Table, vectorFromArray } from "apache-arrow";
+import type { Table } from "apache-arrow";
 import { isLanceError, openDataset } from "../../src/lancets.js";
 import { describeFlags } from "../../src/format/table/feature-flags.js";
 import { largeValuesTable, typeMatrixTable } from "../helpers/matrix.js";
@@ -93,31 +93,6 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     await session.py.compact(uri, { target_rows_per_fragment: 2000 });
     await assertSameAsPylance(uri, "after compaction");
   });
-
-  for (const [version, kind] of [["2.1", /blob v1 column \(lance-encoding:blob/], ["2.2", /blob v2 column \(extension lance\.blob\.v2, written by Lance 14 in file format 2\.2/]] as const) {
-    test(`blob columns are refused (rejected, never thrown as the scan is made) with NOT_SUPPORTED naming the column and blob version; the other columns read as pylance reads them, ${version}`, async () => {
-      const uri = `${session.dir}/blob_${version}`;
-      const ids = Array.from({ length: 40 }, (_, i) => BigInt(i));
-      const table = new Table({ id: vectorFromArray(ids, new Int64()), blob: vectorFromArray(ids.map((i) => Uint8Array.from({ length: 50 + Number(i) }, (_, k) => k & 255)), new LargeBinary()) });
-      const schema = new Schema([table.schema.fields[0]!, new Field("blob", new LargeBinary(), true, new Map([["lance-encoding:blob", "true"]]))]);
-      await session.py.write(uri, new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data))), { data_storage_version: version, max_rows_per_file: 25 });
-      const ds = await openDataset(uri);
-      assert.equal(ds.fragments().length, 2);
-      const refused = (e: unknown): boolean => isLanceError(e) && e.code === "NOT_SUPPORTED" && /column "blob"/.test(e.message) && kind.test(e.message);
-      const scanner = ds.scan();
-      await assert.rejects(scanner.toArrow(), refused);
-      await assert.rejects(async () => {
-        for await (const batch of ds.scan({ columns: ["blob"] })) assert.fail(`a batch of ${batch.numRows} rows`);
-      }, refused);
-      await assert.rejects(ds.scan({ filter: "id > 3" }).toArrow(), refused);
-      await assert.rejects(ds.take([1, 2]), refused);
-      const ours = await ds.scan({ columns: ["id"], withRowId: true, filter: "id >= 7" }).toArrow();
-      const theirs = await session.py.toTable(uri, { columns: ["id"], with_row_id: true, filter: "id >= 7" });
-      assert.equal(ours.numRows, 33);
-      assertSameRows(ours, theirs, "_rowid", ["id"], `blob ${version}`);
-      assert.deepEqual((await ds.take([0, 2 ** 32 + 14], { columns: ["id"] })).getChild("id")!.toArray(), BigInt64Array.of(0n, 39n));
-    });
-  }
 
   test("file version 2.3: every type and shape in several fragments with deletions", async () => {
     const uri = `${session.dir}/types_2.3`;
