@@ -6,7 +6,10 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Table } from "apache-arrow";
+import { Field, Int32, Int64, List, Struct, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { LanceFileReader } from "../../src/file/file-reader.js";
+import { decodePlanarLayout } from "../../src/format/file/page-v23.js";
+import { LocalFileStore } from "../../src/node/fs-store.js";
 import { isLanceError, openDataset } from "../../src/lancets.js";
 import { describeFlags } from "../../src/format/table/feature-flags.js";
 import { largeValuesTable, typeMatrixTable } from "../helpers/matrix.js";
@@ -112,6 +115,32 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     const theirs = await session.py.toTable(uri, { columns, filter: "id < 50 OR id > 850", with_row_id: true });
     assert.equal(ours.numRows, theirs.numRows);
     assertSameRows(ours, theirs, "_rowid", columns, "sparse list pages, filtered");
+  });
+
+  test("file version 2.3: sparse planes that list null and list positions (one value in thousands of rows, null-or-empty lists, structs null at a stride) read as pylance reads them", async () => {
+    const uri = `${session.dir}/sparse_2.3`;
+    const n = 5000;
+    const rows = Array.from({ length: n }, (_, i) => i);
+    const table = new Table({
+      id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()),
+      one_value: vectorFromArray(rows.map((i) => (i === 4321 ? BigInt(i) : null)), new Int64()),
+      null_or_empty: vectorFromArray(rows.map((i) => (i % 3 === 0 ? null : [])), new List(new Field("item", new Int32(), true))),
+      null_or_empty_utf8: vectorFromArray(rows.map((i) => (i % 7 === 0 ? null : [])), new List(new Field("item", new Utf8(), true))),
+      struct_stride: vectorFromArray(rows.map((i) => (i % 5 === 0 ? null : { a: null })), new Struct([new Field("a", new Int32(), true)])),
+    });
+    await session.py.write(uri, table, { data_storage_version: "2.3", max_rows_per_file: 4000 });
+    await session.py.delete(uri, "id % 11 = 6");
+    const ds = await openDataset(uri);
+    // the pages are sparse planes with positions, the layout this test is about
+    const file = ds.fragments()[0]!.dataFiles[0]!.path;
+    const reader = await LanceFileReader.open(new LocalFileStore(uri), file);
+    const sparse = reader.columns.filter((c) => c.pages.some((p) => decodePlanarLayout(p.encoding.value, { path: file, byteOffset: 0 }).structure?.codec.case === "sparse"));
+    assert.equal(sparse.length, 4, "four columns of sparse pages");
+    await assertSameAsPylance(uri, "sparse 2.3");
+    const columns = ["id", "one_value", "null_or_empty", "struct_stride"];
+    const ours = await ds.scan({ columns, filter: "id > 4300 AND id < 4400", withRowId: true }).toArrow();
+    assertSameRows(ours, await session.py.toTable(uri, { columns, filter: "id > 4300 AND id < 4400", with_row_id: true }), "_rowid", columns, "sparse 2.3, filtered");
+    assert.equal(ours.numRows, 90);
   });
 
   for (const version of ["2.3", "next"]) {
