@@ -20,6 +20,7 @@ export type { Engine, EngineOptions } from "./dataset/engine.js";
 export { Snapshot } from "./table/snapshot.js";
 export type { DataFileInfo, FragmentInfo, IndexDescription, IndexSegmentInfo, OpenOptions, VersionInfo } from "./table/snapshot.js";
 export type { TakeOptions } from "./table/take.js";
+export type { ReadBlobsOptions, ReadExternalBlob } from "./table/blobs.js";
 export { scalarIndexPlugins, BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN } from "./index/plugins.js";
 export type { IndexParams, ScalarIndexPlugin } from "./index/plugins.js";
 export type { SeedPlugin, SeedWriter } from "./table/seeds.js";

@@ -21,6 +21,7 @@ import {
 } from "../index/segments-api.js";
 import { countMatching, explainFilter } from "../query/filtered-scan.js";
 import { Scanner } from "../query/scanner.js";
+import { readBlobs, type ReadBlobsOptions } from "../table/blobs.js";
 import { cleanupUnreferenced, type CleanupOptions, type CleanupResult } from "../table/cleanup.js";
 import type { CountOptions, ScanOptions } from "../table/scan.js";
 import { Snapshot, type FragmentInfo, type IndexDescription, type OpenOptions, type VersionInfo } from "../table/snapshot.js";
@@ -181,6 +182,18 @@ export class Dataset {
   /** Rows at the given row addresses (fragment id << 32 | offset), in the order given; deleted rows are skipped. */
   async take(rowAddresses: ArrayLike<bigint | number>, options: TakeOptions = {}): Promise<Table> {
     return takeRows(this.snapshot, rowAddresses, options);
+  }
+
+  /**
+   * Bytes of blob column `column` at the given row addresses, in the order
+   * given (deleted rows are skipped), null for null values: what Lance's
+   * take_blobs and read_blobs read. Scans and take return blob columns as
+   * their descriptions (position, size; blob v2 also kind, blob_id, blob_uri),
+   * as Lance's do. Blobs kept outside the dataset (blob v2 external URIs) are
+   * read through `options.readExternal`.
+   */
+  async takeBlobs(column: string, rowAddresses: ArrayLike<bigint | number>, options: ReadBlobsOptions = {}): Promise<(Uint8Array | null)[]> {
+    return (await readBlobs(this.snapshot, column, rowAddresses, options)).map((b) => b.bytes);
   }
 
   // ---- writing ----

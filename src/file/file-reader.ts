@@ -4,13 +4,14 @@
 // arrive in one request; page buffers of a column are fetched in coalesced
 // ranges, decoded and assembled into Arrow data.
 
-import { DataType, type Data, type Field } from "apache-arrow";
+import { DataType, Field, FixedSizeBinary, LargeBinary, type Data } from "apache-arrow";
 import { concatData } from "../core/arrow-data.js";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import type { DecodeContext } from "../format/encoding/data-block.js";
 import { leafShape } from "../format/file/arrow-build.js";
 import { assembleField, mergePages, sliceLeaf } from "../format/file/assemble-v21.js";
 import { assembleFieldV20 } from "../format/file/assemble-v20.js";
+import { blobDescriptionField, blobVersionOf, decodeBlobV1Descriptions, decodeBlobV2Descriptions } from "../format/file/blob-descriptions.js";
 import { decodeColumnMetadata, decodeFileSchema, type ColumnInfo, type FileSchema } from "../format/file/column-metadata.js";
 import { decodeFileFooter, decodeOffsetTable, MIN_FOOTER_BYTES, type BufferRange, type FileFooter } from "../format/file/footer.js";
 import { decodeListPageV20, decodePageV20, isListPageV20, type PageV20 } from "../format/file/page-v20.js";
@@ -434,13 +435,23 @@ export class LanceFileReader {
    * chunks or entries holding them), whatever the column type.
    */
   async readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
+    const out = await this.readStoredRanges(fieldIds, ranges);
+    for (const f of this.schema.fields) {
+      const data = out.get(f.id);
+      if (data && f.parentId === -1) out.set(f.id, blobDescriptions(f, data, this.path, this.fileVersion));
+    }
+    return out;
+  }
+
+  /** Like readFieldRanges, blob columns left as they are stored (see blobStoredField). */
+  private async readStoredRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>> {
     checkRowRanges(ranges, this.numRows, this.path);
     const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
     const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
     const wanted = fieldIds.map((id) => {
       const index = topLevel.findIndex((f) => f.id === id);
       if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
-      return { lance: topLevel[index]!, arrow: arrowSchema.fields[index]! };
+      return { lance: topLevel[index]!, arrow: blobStoredField(topLevel[index]!) ?? arrowSchema.fields[index]! };
     });
     const columnIndices = wanted.flatMap((w) => this.columnsOf(w.lance));
     const some = ranges !== undefined && !(ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end === this.numRows);
@@ -506,8 +517,8 @@ export class LanceFileReader {
     const rest = wanted.filter((w) => !chunked.includes(w));
     const ids = chunked.map((w) => w.lance.id);
     const [pieces, others] = await Promise.all([
-      Promise.all(groups.map((group) => this.readFieldRanges(ids, group))),
-      rest.length > 0 ? this.readFieldRanges(rest.map((w) => w.lance.id), asked) : Promise.resolve(new Map<number, Data>()),
+      Promise.all(groups.map((group) => this.readStoredRanges(ids, group))),
+      rest.length > 0 ? this.readStoredRanges(rest.map((w) => w.lance.id), asked) : Promise.resolve(new Map<number, Data>()),
     ]);
     const out = new Map<number, Data>();
     for (const w of wanted) {
@@ -645,3 +656,23 @@ export class LanceFileReader {
   }
 }
 
+
+/**
+ * How a blob column is read from the file before its descriptions are
+ * decoded: blob v1's 16-byte (position, size) rows as fixed-size binary, blob
+ * v2's packed descriptor rows as large binary. Undefined for other fields.
+ */
+function blobStoredField(field: LanceField): Field | undefined {
+  const version = blobVersionOf(field);
+  if (version === undefined) return undefined;
+  return new Field(field.name, version === 1 ? new FixedSizeBinary(16) : new LargeBinary(), field.nullable);
+}
+
+function blobDescriptions(field: LanceField, stored: Data, path: string, fileVersion: string): Data {
+  const version = blobVersionOf(field);
+  if (version === undefined) return stored;
+  const described = blobDescriptionField(field.name, field.nullable, version);
+  const ctx: DecodeContext = { path, byteOffset: 0 };
+  // 2.0 files keep null blobs as descriptions (size 0), which Lance's scans return as they are
+  return version === 1 ? decodeBlobV1Descriptions(described, stored, ctx, fileVersion !== "2.0") : decodeBlobV2Descriptions(described, stored, ctx);
+}

@@ -84,28 +84,6 @@ export function planProjection(ds: Snapshot, options: Pick<ScanOptions, "columns
   return { fields, schema: new Schema(schemaFields, ds.schema.metadata) };
 }
 
-/**
- * Blob columns store their values outside the column: a large_binary marked
- * `lance-encoding:blob` (blob v1: the column holds position and size of bytes
- * kept elsewhere in the data file), or Lance 14's `lance.blob.v2` struct (blob
- * v2, file format 2.2 and later: descriptors that may point into other files).
- * lancets does not read either. The check runs when rows are read, so a scan
- * fails as a rejected promise (or iterator error), never as it is made.
- */
-function checkNotBlob(field: LanceField): void {
-  const text = (key: string): string | undefined => {
-    const v = field.metadata[key];
-    return v === undefined ? undefined : new TextDecoder().decode(v);
-  };
-  const extension = field.extensionName || text("ARROW:extension:name");
-  if (extension === "lance.blob.v2") {
-    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob v2 column (extension lance.blob.v2, written by Lance 14 in file format 2.2 and later), which lancets does not read; leave it out of columns`);
-  }
-  if (text("lance-encoding:blob") === "true") {
-    throw new LanceError("NOT_SUPPORTED", `column "${field.name}" is a blob v1 column (lance-encoding:blob, its bytes kept outside the column), which lancets does not read; leave it out of columns`);
-  }
-}
-
 function leafIds(ds: Snapshot, field: LanceField): Set<number> {
   const ids = new Set<number>([field.id]);
   for (const f of ds.manifest.fields) if (ids.has(f.parentId)) ids.add(f.id);
@@ -126,7 +104,6 @@ export async function readFragmentColumns(
   const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
   const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
   checkColumnIndices(fragment);
-  for (const f of fields) checkNotBlob(f.lance);
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
   for (const f of fields) {

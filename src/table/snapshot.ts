@@ -5,11 +5,12 @@
 // segments so old that their manifest entry does not say their kind);
 // nothing else is touched until asked.
 
-import type { Schema } from "apache-arrow";
+import { Schema } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { invertedBlockSize } from "../format/index/details.js";
 import { indexTypeName, SYSTEM_INDEX_NAMES, unreadableFtsBlocks, unreadableIndexVersion, type IndexedColumnKind } from "../format/index/index-type.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
+import { blobDescriptionField, blobVersionOf } from "../format/file/blob-descriptions.js";
 import { checkFeatureFlags, SUPPORTED_READER_FLAGS, SUPPORTED_WRITER_FLAGS } from "../format/table/feature-flags.js";
 import { decodeManifestFile } from "../format/table/manifest-file.js";
 import type { ManifestNamingScheme } from "../format/table/version-names.js";
@@ -223,7 +224,7 @@ export class Snapshot {
   }
 
   get schema(): Schema {
-    this.cachedSchema ??= lanceToArrowSchema(this.manifest.fields, this.manifest.schemaMetadata);
+    this.cachedSchema ??= withBlobDescriptions(lanceToArrowSchema(this.manifest.fields, this.manifest.schemaMetadata), this.manifest.fields);
     return this.cachedSchema;
   }
 
@@ -393,4 +394,15 @@ export class Snapshot {
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return out;
   }
+}
+
+/** Blob columns read as their descriptions, as in Lance's scans (see format/file/blob-descriptions.ts). */
+function withBlobDescriptions(schema: Schema, fields: readonly LanceField[]): Schema {
+  const top = fields.filter((f) => f.parentId === -1);
+  if (!top.some((f) => blobVersionOf(f) !== undefined)) return schema;
+  const described = schema.fields.map((arrow, i) => {
+    const version = blobVersionOf(top[i]!);
+    return version === undefined ? arrow : blobDescriptionField(arrow.name, arrow.nullable, version);
+  });
+  return new Schema(described, schema.metadata);
 }

@@ -10,6 +10,7 @@ import { LanceError } from "../core/errors.js";
 import { randomBytes } from "../core/random.js";
 import { arrowToLanceFields, arrowToLogicalType, lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import { FLAG_STABLE_ROW_IDS } from "../format/table/feature-flags.js";
+import { blobVersionOf } from "../format/file/blob-descriptions.js";
 import { maxFragmentIdOf, nextFragmentId, updatedMaxFragmentId } from "../format/table/fragment-ids.js";
 import { withNewRowIds } from "../format/table/row-ids.js";
 import type { Fragment, IndexMetadata, LanceField, Manifest } from "../format/table/types.js";
@@ -391,6 +392,10 @@ export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, inp
         "NOT_SUPPORTED",
         `${store.uri} version ${ds.version} holds data files of several file versions (${[...new Set(ds.fragments().flatMap((f) => f.dataFiles.map((d) => d.fileVersion)))].join(", ")}); Lance refuses to write to it as well: check out an earlier version and restore it, or rewrite the table`,
       );
+    }
+    const blob = ds.manifest.fields.find((f) => f.parentId === -1 && blobVersionOf(f) !== undefined);
+    if (blob) {
+      throw new LanceError("NOT_SUPPORTED", `${store.uri} has blob column "${blob.name}" (blob v${blobVersionOf(blob)}), which lancets reads but does not write; nothing was appended`);
     }
     const fragments = await writeFragments(store, input, [...ds.manifest.fields], ds.manifest.schemaMetadata, fileVersion, limits, { indices: ds.indices, plugins: seedPlugins });
     if (fragments.length === 0) throw new LanceError("INVALID_INPUT", "no data: the input holds no rows");

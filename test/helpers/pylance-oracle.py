@@ -171,7 +171,7 @@ def op_indices(req):
 
 def scanner_args(req):
     args = {}
-    for key in ("columns", "filter", "limit", "with_row_id", "with_row_address", "use_scalar_index", "prefilter"):
+    for key in ("columns", "filter", "limit", "with_row_id", "with_row_address", "use_scalar_index", "prefilter", "blob_handling"):
         if req.get(key) is not None:
             args[key] = req[key]
     if req.get("full_text_query") is not None:
@@ -189,6 +189,19 @@ def op_to_table(req):
 def op_explain(req):
     ds = open_dataset(req)
     return ds.scanner(**scanner_args(req)).explain_plan(True)
+
+
+def op_take_blobs(req):
+    # every blob of the selection, each read whole through take_blobs' file-like handles
+    ds = open_dataset(req)
+    files = ds.take_blobs(req["column"], addresses=req["addresses"])
+    return [None if f is None else base64.b64encode(f.read()).decode() for f in files]
+
+
+def op_read_blobs(req):
+    ds = open_dataset(req)
+    pairs = ds.read_blobs(req["column"], addresses=req["addresses"], preserve_order=True)
+    return [[int(address), None if data is None else base64.b64encode(data).decode()] for address, data in pairs]
 
 
 def op_count_rows(req):
@@ -211,6 +224,8 @@ OPS = {
     "to_table": op_to_table,
     "explain": op_explain,
     "count_rows": op_count_rows,
+    "take_blobs": op_take_blobs,
+    "read_blobs": op_read_blobs,
     "version": lambda req: lance.__version__,
 }
 

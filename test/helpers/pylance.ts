@@ -28,6 +28,7 @@ export function pylanceSkipReason(): string | undefined {
 
 export interface PylanceWriteOptions {
   data_storage_version?: string;
+  allow_external_blob_outside_bases?: boolean;
   enable_stable_row_ids?: boolean;
   max_rows_per_file?: number;
   max_rows_per_group?: number;
@@ -70,6 +71,7 @@ export interface PylanceQuery {
   use_scalar_index?: boolean;
   full_text_query?: string | Record<string, unknown>;
   version?: number | undefined;
+  blob_handling?: "all_binary" | "blobs_descriptions" | "all_descriptions";
 }
 
 interface Pending {
@@ -186,6 +188,18 @@ export class Pylance {
 
   explain(uri: string, query: PylanceQuery): Promise<string> {
     return this.request("explain", { uri, ...query });
+  }
+
+  /** Blob bytes at the row addresses (take_blobs, each handle read whole); null for null values. */
+  async takeBlobs(uri: string, column: string, addresses: bigint[]): Promise<(Uint8Array | null)[]> {
+    const out = await this.request<(string | null)[]>("take_blobs", { uri, column, addresses: addresses.map(Number) });
+    return out.map((b) => (b === null ? null : new Uint8Array(Buffer.from(b, "base64"))));
+  }
+
+  /** read_blobs: (row address, bytes) pairs in the order asked. */
+  async readBlobs(uri: string, column: string, addresses: bigint[]): Promise<[bigint, Uint8Array | null][]> {
+    const out = await this.request<[number, string | null][]>("read_blobs", { uri, column, addresses: addresses.map(Number) });
+    return out.map(([a, b]) => [BigInt(a), b === null ? null : new Uint8Array(Buffer.from(b, "base64"))]);
   }
 
   countRows(uri: string, filter?: string): Promise<number> {

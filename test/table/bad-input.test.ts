@@ -157,7 +157,10 @@ describe("bad input", () => {
 
   test("unknown reader feature flags are refused, naming the flag", async () => {
     for (const [flag, name] of [
-      [1024n, /unknown flag 1024 \(bit 10\)/],
+      [4096n, /unknown flag 4096 \(bit 12\)/],
+      [512n, /reader feature flag FRAGMENT_REUSE_STABLE_ROW_IDS \(fragment reuse with stable row ids, newer than Lance 14/],
+      [1024n, /reader feature flag FRAGMENT_REUSE_INDEX \(a tagged fragment-reuse index history, Lance 14\)/],
+      [2048n, /reader feature flag BLOB_SEMANTIC_TYPES \(blob and semantic column types, Lance 14\)/],
       [16n, /BASE_PATHS/],
       [64n, /DATA_OVERLAY_FILES/],
     ] as const) {
@@ -182,7 +185,7 @@ describe("bad input", () => {
     const file = latestManifest(copy);
     const decoded = decodeManifestFile(readFileSync(file), file);
     decoded.manifest.version = latest + 1;
-    decoded.manifest.writerFeatureFlags |= 1024n;
+    decoded.manifest.writerFeatureFlags |= 4096n;
     writeFileSync(join(copy, "_versions", manifestFileName(latest + 1, "v2")), encodeManifestFile(decoded));
     const ds = await openDataset(copy);
     assert.equal(ds.version, latest + 1);
@@ -198,11 +201,11 @@ describe("bad input", () => {
       ["optimizeIndices", () => ds.optimizeIndices()],
     ];
     for (const [label, attempt] of attempts) {
-      const err = await expectLanceError(attempt(), "NOT_SUPPORTED", /writer feature flag unknown flag 1024 \(bit 10\)/);
+      const err = await expectLanceError(attempt(), "NOT_SUPPORTED", /writer feature flag unknown flag 4096 \(bit 12\)/);
       assert.ok(err, label);
       assert.deepEqual(listing(), files, `${label} wrote nothing`);
     }
-    assert.equal((await openDataset(copy)).manifest.writerFeatureFlags & 1024n, 1024n, "the flag is still set");
+    assert.equal((await openDataset(copy)).manifest.writerFeatureFlags & 4096n, 4096n, "the flag is still set");
   });
 
   test("paths in a manifest that leave the dataset root are refused, never opened", async () => {

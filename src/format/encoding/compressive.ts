@@ -228,6 +228,14 @@ export function decodeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Ar
       const lengths = blockToU32(flatFromBuffer(lengthBits, numRuns, lengthsBuf, ctx), ctx);
       return expandRuns(values, lengths, numValues, ctx);
     }
+    case "packedStruct": {
+      // fixed-width fields stored row by row; the row bytes are kept whole (blob v1 descriptions)
+      const valuesEnc = required(c.value.values, "packed struct values encoding", ctx);
+      const rowBits = c.value.bitsPerValue.reduce((sum, b) => sum + Number(b), 0);
+      const block = decodeMiniBlockValues(valuesEnc, buffers, numValues, ctx);
+      if (block.kind !== "fixed" || block.bitsPerValue !== rowBits) corrupt(ctx, `packed struct of ${rowBits}-bit rows stored as ${block.kind === "fixed" ? `${block.bitsPerValue}-bit` : block.kind} values`);
+      return block;
+    }
     case "byteStreamSplit":
       return unsplitBytes(decodeMiniBlockValues(required(c.value.values, "byte-stream-split values", ctx), buffers, numValues, ctx), ctx);
     case "general": {

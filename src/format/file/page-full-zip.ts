@@ -18,7 +18,8 @@ function u32(data: Uint8Array, at: number): number {
 
 function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContext): (bytes: Uint8Array) => Uint8Array {
   const c = enc?.compression;
-  if (!c || c.case === "variable" || c.case === "flat") return (b) => b;
+  // a variable packed struct's item is its row's bytes, unpacked by the caller (blob v2 descriptors)
+  if (!c || c.case === "variable" || c.case === "flat" || c.case === "variablePackedStruct") return (b) => b;
   if (c.case === "fsst") {
     const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
     return (b) => {

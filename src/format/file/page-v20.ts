@@ -104,6 +104,21 @@ class V20Decoder {
         return this.binary(e.value.indices, e.value.bytes, e.value.nullAdjustment, n);
       case "dictionary":
         return this.dictionary(e.value, n, shape, { start: 0, end: n });
+      case "packedStruct": {
+        // fixed-width fields stored row by row in one buffer; the row bytes are kept whole (blob v1 descriptions)
+        let rowBits = 0;
+        for (const field of e.value.inner) {
+          let inner = field.arrayEncoding;
+          if (inner.case === "nullable" && inner.value.nullability.case === "noNulls") inner = inner.value.nullability.value.values?.arrayEncoding ?? { case: undefined };
+          if (inner.case !== "flat" || inner.value.compression) unsupported(`packed struct of ${inner.case ?? "empty"} fields`);
+          rowBits += Number(inner.value.bitsPerValue);
+        }
+        if (rowBits === 0 || rowBits % 8 !== 0) corrupt(this.ctx, `2.0 packed struct rows of ${rowBits} bits`);
+        const buf = this.buffer(e.value.buffer);
+        const len = (rowBits / 8) * n;
+        if (buf.byteLength < len) corrupt(this.ctx, `2.0 packed struct buffer holds ${buf.byteLength} bytes, ${n} rows of ${rowBits} bits need ${len}`);
+        return { values: fixedBlock(rowBits, n, buf.subarray(0, len)), validity: null, nullCount: 0 };
+      }
       case undefined:
         return corrupt(this.ctx, "2.0 page encoding is empty");
       default:

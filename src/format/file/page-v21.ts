@@ -504,7 +504,21 @@ export function decodePageV21(
   valueCodec?: MiniBlockValueCodec,
 ): DecodedPage {
   checkCount(numRows, ctx, "page row count");
-  const layout = decodePageLayout(layoutBytes, ctx);
+  return decodeLayout(decodePageLayout(layoutBytes, ctx), buffers, numRows, shape, fileVersion, ctx, rows, part, lazyDictionary, valueCodec);
+}
+
+function decodeLayout(
+  layout: PageLayout,
+  buffers: Uint8Array[],
+  numRows: number,
+  shape: LeafShape,
+  fileVersion: string,
+  ctx: DecodeContext,
+  rows: RowRange | undefined,
+  part: BufferPart | undefined,
+  lazyDictionary: boolean,
+  valueCodec: MiniBlockValueCodec | undefined,
+): DecodedPage {
   if (part && layout.layout.case !== "miniBlockLayout") throw new LanceError("INTERNAL", `only mini-block pages of ${ctx.path} can be read in part`);
   switch (layout.layout.case) {
     case "miniBlockLayout":
@@ -513,8 +527,12 @@ export function decodePageV21(
       return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx, rows);
     case "constantLayout":
       return decodeConstantPage(layout.layout.value, buffers, numRows, shape, ctx, rows);
-    case "blobLayout":
-      throw new LanceError("NOT_SUPPORTED", "blob pages are not supported by lancets");
+    case "blobLayout": {
+      // blob v1: the descriptions are an ordinary page inside (see blob-descriptions.ts)
+      const inner = layout.layout.value.innerLayout;
+      if (!inner || inner.layout.case === "blobLayout") return corrupt(ctx, inner ? "blob page inside a blob page" : "blob page has no inner layout");
+      return decodeLayout(inner, buffers, numRows, shape, fileVersion, ctx, rows, undefined, false, valueCodec);
+    }
     default:
       return corrupt(ctx, "page layout is empty");
   }

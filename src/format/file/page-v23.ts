@@ -11,9 +11,11 @@
 // the 2.1/2.2 page decoder (page-v21.ts) does the rest, with the 2.3 value
 // codec below for the chunk values: a 2.3 chunk of variable-width values with
 // two buffers keeps its offsets in the first (which may be delta encoded), where
-// a 2.1 chunk puts them in front of the bytes (2.3 does too with one buffer). Everything else (sparse
-// structures, zipped values, compressions new in 2.3 other than delta) is
-// refused with NOT_SUPPORTED naming it.
+// a 2.1 chunk puts them in front of the bytes (2.3 does too with one buffer). Sparse structures
+// become constant pages with the levels they imply (here when every row is
+// null or every list empty, in sparse-v23.ts when they list positions).
+// Everything else (sparse structures with list items, compressions new in 2.3
+// other than delta) is refused with NOT_SUPPORTED naming it.
 
 import { create, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
@@ -28,6 +30,7 @@ import { decodeBlock, decodeMiniBlockValues, expandRuns } from "../encoding/comp
 import { blockToU32, corrupt, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import type { MiniBlockValueCodec } from "./page-v21.js";
 import { decodeGeneralBuffer } from "../encoding/general.js";
+import { sparseLevels, type SparseLevels } from "./sparse-v23.js";
 
 export const PLANAR_LAYOUT_URL = "/lance.encodings23.PlanarLayout";
 
@@ -75,9 +78,11 @@ function checkShared(enc: CompressiveEncoding, ctx: DecodeContext): void {
       if (no !== undefined) unsupported(`compressive encoding ${no}`, ctx);
       return corrupt(ctx, "compressive encoding is empty");
     }
+    case "variablePackedStruct":
+      // whole rows of a zipped plane, unpacked by the column (blob v2 descriptors; blob-descriptions.ts)
+      return;
     case "dictionary":
     case "packedStruct":
-    case "variablePackedStruct":
       return unsupported(COMPRESSION_NAMES[c.case]!, ctx);
     case "delta":
       return unsupported("delta compression outside variable-width offsets", ctx);
@@ -117,7 +122,17 @@ export function translatePageV23(bytes: Uint8Array, numRows: number, ctx: Decode
     return no === undefined ? corrupt(ctx, "planar page has no structural plane") : unsupported(`structural plane ${no}`, ctx);
   }
   const values = planar.values?.codec;
-  if (structure.case === "sparse") return translateSparse(structure.value, values?.case === "none", numRows, ctx);
+  if (structure.case === "sparse") {
+    try {
+      return translateSparse(structure.value, values?.case === "none", numRows, ctx);
+    } catch (err) {
+      // structures of listed positions (sparse-v23.ts)
+      if (!(err instanceof LanceError && err.code === "NOT_SUPPORTED") || (values?.case !== "none" && values?.case !== "constant")) throw err;
+      const levels = sparseLevels(structure.value, numRows, ctx);
+      if (!levels) throw err;
+      return sparseAsConstant(levels, values.case === "constant" ? values.value.scalar : undefined, ctx);
+    }
+  }
   const layers = structure.value.layers;
   if (!values || values.case === undefined) {
     const no = planar.values ? unknownField(planar.values) : undefined;
@@ -201,6 +216,17 @@ function translateSparse(sparse: SparseStructure, noValues: boolean, numRows: nu
   const def = new Uint16Array(numRows).fill(1);
   const layers = [RepDefLayer.REPDEF_ALL_VALID_ITEM, allNull ? RepDefLayer.REPDEF_NULLABLE_LIST : RepDefLayer.REPDEF_EMPTYABLE_LIST];
   return constant(layers, [new Uint8Array(rep.buffer), new Uint8Array(def.buffer)]);
+}
+
+/** A sparse plane's levels as a 2.1 constant page: no value, or one scalar for every present row. */
+function sparseAsConstant(levels: SparseLevels, scalar: Uint8Array | undefined, ctx: DecodeContext): TranslatedPage {
+  if (scalar === undefined && levels.numValid > 0) corrupt(ctx, `sparse plane has ${levels.numValid} present rows but no values`);
+  const constant = { layers: levels.layers, ...(scalar !== undefined ? { inlineValue: scalar } : {}) };
+  const rep = levels.rep ? new Uint8Array(levels.rep.buffer) : new Uint8Array(0);
+  return {
+    layout: toBinary(PageLayoutSchema, create(PageLayoutSchema, { layout: { case: "constantLayout", value: constant } })),
+    buffers: [rep, new Uint8Array(levels.def.buffer)],
+  };
 }
 
 /**
