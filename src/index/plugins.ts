@@ -11,6 +11,7 @@ import type { SeedPlugin, SeedWriter } from "../table/seeds.js";
 import { buildBitmapStreaming } from "./bitmap/build.js";
 import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY_BYTES } from "./btree/build.js";
 import { buildInvertedStreaming } from "./inverted/build.js";
+import { buildLabelList } from "./label-list/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
 import type { TrainingInput } from "./training.js";
@@ -90,9 +91,15 @@ export const INVERTED_PLUGIN: ScalarIndexPlugin = {
     buildInvertedStreaming(store, dir, training, tokenizerParams(params), { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
+export const LABEL_LIST_PLUGIN: ScalarIndexPlugin = {
+  indexType: "LABEL_LIST",
+  typeUrl: TYPE_URLS.LABEL_LIST,
+  build: (store, dir, training, params) => buildLabelList(store, dir, training, { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
+};
+
 /** Every scalar index kind lancets builds. */
 export function scalarIndexPlugins(): ScalarIndexPlugin[] {
-  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN];
+  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN, LABEL_LIST_PLUGIN];
 }
 
 /** The plugin building `indexType`; NOT_SUPPORTED when the set given lacks it. */

@@ -1,12 +1,15 @@
-// Searching one index segment for a single-column predicate. BTREE and BITMAP
-// answer exactly; ZONEMAP answers "at most" (candidate rows to recheck).
+// Searching one index segment for a single-column predicate. BTREE, BITMAP and
+// LABEL_LIST answer exactly; ZONEMAP answers "at most" (candidate rows to
+// recheck). LABEL_LIST answers only the list functions (array_has_any: the
+// union of the items' bitmaps; array_has_all: their intersection), the
+// other kinds only the other predicates.
 // Results are physical row offsets per fragment.
 
 import { makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { CachePerOwner } from "../core/promise-cache.js";
 import { GrowableArray } from "../core/growable-array.js";
-import { sortUnique } from "../core/sorted-offsets.js";
+import { intersectSorted, sortUnique } from "../core/sorted-offsets.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
@@ -17,7 +20,7 @@ import { nanSamples } from "../index/zonemap/stats.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
 
-export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" }>;
+export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" }>;
 
 export interface SegmentResult {
   /** Fragment id -> matching (or candidate) physical offsets, sorted and distinct. */
@@ -38,9 +41,17 @@ export function indexable(e: Expr): e is IndexablePredicate {
       return true;
     case "like":
       return !e.negated && !e.caseInsensitive && e.pattern.endsWith("%") && ![...e.pattern.slice(0, -1)].some((c) => c === "%" || c === "_" || c === e.escape);
+    case "array":
+      // no values: every row (all) or none (any), answered by the recheck alone
+      return e.values.length > 0 && !(e.single && e.values[0]!.kind === "null");
     default:
       return false;
   }
+}
+
+/** Whether an index of `indexType` answers this predicate. */
+export function answers(indexType: string, p: IndexablePredicate): boolean {
+  return (indexType === "LABEL_LIST") === (p.kind === "array");
 }
 
 interface LoadedFile {
@@ -182,6 +193,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     }
     return { rows: rows.finish(), exact: true };
   }
+  if (indexType === "LABEL_LIST" && p.kind === "array") return { rows: await searchLabelList(ds, index, p, toAddress), exact: true };
   if (indexType === "BTREE") {
     const lookup = await loadFile(ds, index, "page_lookup.lance");
     const mins = column(lookup, "min", "page_lookup.lance");
@@ -251,4 +263,54 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     return { rows: rows.finish(), exact: false };
   }
   throw new LanceError("NOT_SUPPORTED", `searching ${indexType} indexes is not supported`);
+}
+
+/** Rows of a LABEL_LIST segment holding any (or all) of the predicate's values. */
+async function searchLabelList(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, { kind: "array" }>, toAddress?: (rowId: number) => number | undefined): Promise<Map<number, Uint32Array>> {
+  const where = `_indices/${index.uuid}/bitmap_page_lookup.lance`;
+  const f = await loadFile(ds, index, "bitmap_page_lookup.lance");
+  const keys = column(f, "keys", "bitmap_page_lookup.lance");
+  const bitmaps = makeVector(column(f, "bitmaps", "bitmap_page_lookup.lance"));
+  const rowsOfKeys = (take: (k: number) => boolean): Map<number, Uint32Array> => {
+    const rows = new RowCollector();
+    for (let k = 0; k < keys.length; k++) {
+      if (!take(k)) continue;
+      const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, where);
+      if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `label list index ${index.name} selects whole fragments, which lancets does not expand`);
+      for (const { fragmentId, offsets } of fragments) {
+        if (!toAddress) {
+          rows.addOffsets(fragmentId, offsets);
+          continue;
+        }
+        const base = fragmentId * 0x1_0000_0000;
+        for (let i = 0; i < offsets.length; i++) {
+          const address = toAddress(base + offsets[i]!);
+          if (address !== undefined) rows.addAddress(address);
+        }
+      }
+    }
+    return rows.finish();
+  };
+  // a NULL value matches the null key (rows holding a null item)
+  const keyMatches = p.values.map((v) => {
+    if (v.kind === "null") return (k: number) => !isValidAt(keys, k);
+    const cmp = rowComparator(p.column, keys, v);
+    return (k: number) => isValidAt(keys, k) && cmp(k) === 0;
+  });
+  if (p.fn === "any") return rowsOfKeys((k) => keyMatches.some((m) => m(k)));
+  let out: Map<number, Uint32Array> | undefined;
+  for (const m of keyMatches) {
+    const rows = rowsOfKeys(m);
+    if (!out) {
+      out = rows;
+      continue;
+    }
+    const next = new Map<number, Uint32Array>();
+    for (const [fragment, offsets] of out) {
+      const other = rows.get(fragment);
+      if (other) next.set(fragment, intersectSorted(offsets, other));
+    }
+    out = next;
+  }
+  return out ?? new Map();
 }
