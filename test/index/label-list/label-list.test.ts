@@ -17,6 +17,7 @@ import { LocalExecutor } from "../../../src/node/local-executor.js";
 import { openDataset, writeDataset } from "../../../src/node/open-dataset.js";
 import { connect, rng, tablePath } from "../../helpers/oracle.js";
 import { copyDataset } from "../../helpers/fixture-copy.js";
+import { pylanceSession } from "../../helpers/pylance.js";
 import { tempDir } from "../../helpers/tmp.js";
 
 const TAGS = ["tag-0", "tag-1", "tag-2", "tag-3", "tag-4", "tag-5", "tag-10", "", "é✓", "Tag-1"];
@@ -68,6 +69,7 @@ async function lanceIds(table: lancedb.Table, filter: string): Promise<number[]>
   return rows.map((x) => Number(x.id)).sort((a, b) => a - b);
 }
 
+const py = pylanceSession("lancets-label-list-");
 let dir: string;
 let twinPath: string;
 let lancePath: string;
@@ -166,6 +168,25 @@ describe("LABEL_LIST", () => {
     );
     for (const filter of ["array_contains(tags, 'tag-5')", "array_has_all(tags, ['tag-2', 'tag-3'])"]) {
       assert.deepEqual(await lancetsIds(threads, filter, true), await lancetsIds(single, filter, true), filter);
+    }
+  });
+
+  test("Lance 14 uses lancets' segments, lancets uses Lance 14's", { skip: py.skip ?? false }, async () => {
+    const path = copyDataset(sourcePath);
+    const ds = await (await openDataset(path)).createScalarIndex("tags", "LABEL_LIST", { fragmentGroupSize: 2 });
+    const filters = ["array_contains(tags, 'tag-1')", "array_has_all(tags, ['tag-2', 'tag-3'])", "array_has_any(tags, ['é✓', NULL])", "NOT array_has_any(tags, ['tag-0'])"];
+    for (const filter of filters) {
+      assert.match(await py.py.explain(path, { filter }), /ScalarIndexQuery.*tags_idx/, filter);
+      assert.equal(await py.py.countRows(path, filter), (await lancetsIds(ds, filter, false)).length, filter);
+    }
+    await py.py.createScalarIndex(path, "nums", "LABEL_LIST");
+    const withLance = await openDataset(path);
+    const nums = withLance.describeIndices().find((i) => i.name === "nums_idx")!;
+    assert.equal(nums.indexType, "LABEL_LIST");
+    for (const filter of ["array_has(nums, 3)", "array_has_all(nums, [1, 2])", "array_has_any(nums, [-5, 14])"]) {
+      assert.match(await withLance.explain(filter), /LABEL_LIST index nums_idx, exact/, filter);
+      assert.deepEqual(await lancetsIds(withLance, filter, true), await lancetsIds(withLance, filter, false), filter);
+      assert.equal(await py.py.countRows(path, filter), (await lancetsIds(withLance, filter, false)).length, filter);
     }
   });
 
