@@ -41,7 +41,7 @@ export interface QueryPlan {
 }
 
 
-const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP", "LABEL_LIST"];
+const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP", "BLOOMFILTER", "LABEL_LIST"];
 
 interface ColumnIndex {
   name: string;

@@ -74,7 +74,7 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  * details-less one with any version above 0, may mean something else (a newer
  * BITMAP version stores row addresses instead of row ids) and is never used.
  */
-const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1 };
+const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1, BLOOMFILTER: 0 };
 
 /** The posting block size lancets decodes. */
 export const READABLE_FTS_BLOCK_SIZE = 128;
