@@ -17,6 +17,7 @@ import { checkSegmentList, segmentFromBuilt, segmentToIndexMetadata, type BuiltS
 import { resolveColumn, trainingInput } from "./training.js";
 import { checkStagedFiles, finalizeStagedSegment, isStagedSegment, removeStagedFiles } from "./inverted/staged.js";
 import { indexableType } from "./value-order.js";
+import { bloomFilterType } from "./bloomfilter/build.js";
 import { cleanupUnreferenced } from "../table/cleanup.js";
 
 export interface CreateIndexUncommittedOptions {
@@ -31,7 +32,7 @@ export interface CreateIndexUncommittedOptions {
 
 export function parseIndexType(indexType: string): ScalarIndexType {
   const t = parseScalarIndexType(indexType);
-  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP, INVERTED (FTS) or LABEL_LIST`);
+  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP, INVERTED (FTS), LABEL_LIST or BLOOMFILTER`);
   return t;
 }
 
@@ -75,6 +76,7 @@ export function checkIndexable(ds: Snapshot, column: string, indexType: ScalarIn
     indexableType(type.children[0]!.type, `${column}.item`, indexType);
     return found;
   }
+  if (indexType === "BLOOMFILTER" && !bloomFilterType(type)) throw new LanceError("INVALID_INPUT", `a BLOOMFILTER index cannot be built on column "${column}" of type ${String(type)}`);
   indexableType(type, column, indexType);
   return found;
 }

@@ -4,7 +4,7 @@
 
 import { LanceError } from "../../core/errors.js";
 
-export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS" | "LABEL_LIST";
+export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS" | "LABEL_LIST" | "BLOOMFILTER";
 
 const KNOWN: ReadonlyArray<[suffix: string, name: string]> = [
   ["btreeindexdetails", "BTREE"],
@@ -25,6 +25,7 @@ export const TYPE_URLS: Record<ScalarIndexType, string> = {
   ZONEMAP: "/lance.table.ZoneMapIndexDetails",
   FTS: "/lance.table.InvertedIndexDetails",
   LABEL_LIST: "/lance.table.LabelListIndexDetails",
+  BLOOMFILTER: "/lance.index.pb.BloomFilterIndexDetails",
 };
 
 /** Names of Lance's system indices, which are not user-visible indexes. */
@@ -104,7 +105,8 @@ export function parseScalarIndexType(text: string): ScalarIndexType | undefined 
   const upper = text.trim().toUpperCase();
   if (upper === "INVERTED") return "FTS";
   if (upper === "LABELLIST") return "LABEL_LIST";
-  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS" || upper === "LABEL_LIST") return upper;
+  if (upper === "BLOOM_FILTER") return "BLOOMFILTER";
+  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS" || upper === "LABEL_LIST" || upper === "BLOOMFILTER") return upper;
   return undefined;
 }
 
