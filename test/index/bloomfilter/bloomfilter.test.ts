@@ -123,3 +123,18 @@ test("BLOOMFILTER on a type Lance does not hash is refused before any work", asy
   }
   assert.equal((await store.list("")).length, before);
 });
+
+test("Lance 12's planner uses lancets' BLOOMFILTER segments, with the rows of a full scan", async () => {
+  const { tempDir } = await import("../../helpers/tmp.js");
+  const { connect } = await import("../../helpers/oracle.js");
+  const { writeDataset: writeAt } = await import("../../../src/node/open-dataset.js");
+  const dir = tempDir();
+  let ds = await writeAt(join(dir, "t.lance"), table(), { maxRowsPerFile: 12_000 });
+  ds = await ds.createScalarIndex("id", "BLOOMFILTER");
+  ds = await ds.createScalarIndex("s", "BLOOMFILTER", { fragmentGroupSize: 1 });
+  const t = await (await connect(dir)).openTable("t");
+  for (const filter of ["id = 42", "id IN (7, 19999, 123456)", "s = 'v17'", "s IS NULL"]) {
+    assert.match(await t.query().where(filter).explainPlan(true), /ScalarIndexQuery.*BloomFilter/, filter);
+    assert.equal(await t.countRows(filter), await ds.countRows(filter, { useIndex: false }), filter);
+  }
+});
