@@ -4,7 +4,7 @@
 
 import { constants, createReadStream } from "node:fs";
 import { access, open, type FileHandle } from "node:fs/promises";
-import { Bool, DataType, Field, Float64, Int64, RecordBatchReader, Schema, Table, Type, Utf8, vectorFromArray, type RecordBatch, type Vector } from "apache-arrow";
+import { Bool, DataType, Field, Float64, Int64, List, RecordBatchReader, Schema, Table, Type, Utf8, vectorFromArray, type RecordBatch, type Vector } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { openDataset, writeDataset } from "../node/open-dataset.js";
 import type { DataStorageVersion } from "../table/write.js";
@@ -174,6 +174,11 @@ function convert(value: unknown, field: Field, where: string): unknown {
       }
       break;
     default:
+      if (DataType.isList(t)) {
+        if (!Array.isArray(value)) break;
+        const item = t.children[0]!;
+        return value.map((v, k) => convert(v, item, `${where}[${k}]`));
+      }
       if (DataType.isStruct(t) && typeof value === "object") {
         return Object.fromEntries(t.children.map((c) => [c.name, convert((value as Record<string, unknown>)[c.name], c, `${where}.${c.name}`)]));
       }
@@ -200,7 +205,7 @@ function isIntegerJson(v: unknown): boolean {
   return typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v));
 }
 
-/** What one column's values were, over all rows so far, with the first line of each kind. */
+/** What one column's values (or a list column's items) were, over all rows so far, with the first line of each kind. */
 interface ColumnKinds {
   /** JSON kind (jsonKind) -> first line holding it */
   kinds: Map<string, number>;
@@ -209,12 +214,53 @@ interface ColumnKinds {
   anyUnquotedInteger: boolean;
   allNumber: boolean;
   allString: boolean;
+  allArray: boolean;
+  /** The items of the arrays, when values are arrays. */
+  items?: ColumnKinds;
+}
+
+function newKinds(): ColumnKinds {
+  return { kinds: new Map(), allBoolean: true, allInteger: true, anyUnquotedInteger: false, allNumber: true, allString: true, allArray: true };
+}
+
+function observe(c: ColumnKinds, value: unknown, line: number): void {
+  if (value === null || value === undefined) return;
+  const kind = jsonKind(value);
+  if (!c.kinds.has(kind)) c.kinds.set(kind, line);
+  c.allBoolean &&= typeof value === "boolean";
+  const integer = isIntegerJson(value);
+  c.allInteger &&= integer;
+  c.anyUnquotedInteger ||= integer && typeof value !== "string";
+  c.allNumber &&= typeof value === "number" || typeof value === "bigint";
+  c.allString &&= typeof value === "string";
+  c.allArray &&= Array.isArray(value);
+  if (Array.isArray(value)) {
+    c.items ??= newKinds();
+    for (const item of value) observe(c.items, item, line);
+  }
+}
+
+/** The column type the values seen call for; arrays of scalars become lists (an array of only nulls, a list of strings). */
+function inferredType(c: ColumnKinds, name: string, path: string, nested: boolean): DataType {
+  if (c.kinds.size === 0 && nested) return new Utf8();
+  if (c.allArray && c.kinds.size > 0 && !nested) return new List(new Field("item", inferredType(c.items ?? newKinds(), `${name}[]`, path, true), true));
+  if (c.allBoolean) return new Bool();
+  if (c.allInteger && c.anyUnquotedInteger) return new Int64();
+  if (c.allNumber) return new Float64();
+  if (c.allString) return new Utf8();
+  const seen = [...c.kinds].sort((a, b) => a[1] - b[1]);
+  const where = seen.length >= 2 ? `: ${seen[0]![0]} on line ${seen[0]![1]}, ${seen[1]![0]} on line ${seen[1]![1]}` : seen.length === 1 ? `: ${seen[0]![0]} on line ${seen[0]![1]}` : "";
+  throw new LanceError(
+    "INVALID_INPUT",
+    `${path}: column "${name}" mixes JSON types${where}; lancets infers one of boolean, integer, number or string per column, or an array of one of them (create the dataset from Arrow data for other types)`,
+  );
 }
 
 /**
  * Column types for a new dataset from every value of a JSON-lines file, read
  * once without keeping the rows: booleans, integers (those beyond 2^53 may be
- * strings of digits, as lancets scan --json writes them), numbers or strings.
+ * strings of digits, as lancets scan --json writes them), numbers or strings,
+ * and arrays of those (list columns).
  */
 async function inferSchema(path: string): Promise<{ schema: Schema; rows: number }> {
   const columns = new Map<string, ColumnKinds>();
@@ -224,36 +270,13 @@ async function inferSchema(path: string): Promise<{ schema: Schema; rows: number
     batch.rows.forEach((row, i) => {
       for (const [name, value] of Object.entries(row)) {
         let c = columns.get(name);
-        if (!c) columns.set(name, (c = { kinds: new Map(), allBoolean: true, allInteger: true, anyUnquotedInteger: false, allNumber: true, allString: true }));
-        if (value === null || value === undefined) continue;
-        const kind = jsonKind(value);
-        if (!c.kinds.has(kind)) c.kinds.set(kind, batch.lines[i]!);
-        c.allBoolean &&= typeof value === "boolean";
-        const integer = isIntegerJson(value);
-        c.allInteger &&= integer;
-        c.anyUnquotedInteger ||= integer && typeof value !== "string";
-        c.allNumber &&= typeof value === "number" || typeof value === "bigint";
-        c.allString &&= typeof value === "string";
+        if (!c) columns.set(name, (c = newKinds()));
+        observe(c, value, batch.lines[i]!);
       }
     });
   }
   if (rows === 0) throw new LanceError("INVALID_INPUT", `${path} holds no rows`);
-  const fields = [...columns].map(([name, c]) => {
-    let type: DataType;
-    if (c.allBoolean) type = new Bool();
-    else if (c.allInteger && c.anyUnquotedInteger) type = new Int64();
-    else if (c.allNumber) type = new Float64();
-    else if (c.allString) type = new Utf8();
-    else {
-      const seen = [...c.kinds].sort((a, b) => a[1] - b[1]);
-      const where = seen.length >= 2 ? `: ${seen[0]![0]} on line ${seen[0]![1]}, ${seen[1]![0]} on line ${seen[1]![1]}` : "";
-      throw new LanceError(
-        "INVALID_INPUT",
-        `${path}: column "${name}" mixes JSON types${where}; lancets infers one of boolean, integer, number or string per column (create the dataset from Arrow data for other types)`,
-      );
-    }
-    return new Field(name, type, true);
-  });
+  const fields = [...columns].map(([name, c]) => new Field(name, inferredType(c, name, path, false), true));
   return { schema: new Schema(fields), rows };
 }
 

@@ -6,10 +6,11 @@
 // column of huge strings becomes many pages, never one page a reader must
 // fetch and decode whole.
 
-import type { Data } from "apache-arrow";
+import { DataType, type Data } from "apache-arrow";
 import { dataByteSize } from "../core/arrow-data.js";
 import { encodeFieldV20 } from "../format/file/encode-v20.js";
 import { encodeFieldV21 } from "../format/file/encode-v21.js";
+import { encodeListPagesV21 } from "../format/file/encode-list-v21.js";
 import { compactData } from "../format/file/leaf-values.js";
 import type { EncodedColumn } from "../format/file/layout-writer.js";
 
@@ -59,7 +60,9 @@ export function* encodeColumnPagesEach(name: string, data: Data, fileVersion: st
 
 /** Encodes rows of one top-level field as one page of each column the field has. */
 export function encodePage(name: string, data: Data, fileVersion: string): EncodedColumn[] {
-  return fileVersion === "2.0" ? encodeFieldV20(name, data) : encodeFieldV21(name, data, fileVersion);
+  if (fileVersion === "2.0") return encodeFieldV20(name, data);
+  if (DataType.isList(data.type)) return [{ pages: encodeListPagesV21(name, data, fileVersion) }];
+  return encodeFieldV21(name, data, fileVersion);
 }
 
 /** Encodes one top-level field in pages bounded by rows and bytes; the columns it makes, each with all its pages. */

@@ -11,6 +11,8 @@ import type { SeedPlugin, SeedWriter } from "../table/seeds.js";
 import { buildBitmapStreaming } from "./bitmap/build.js";
 import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY_BYTES } from "./btree/build.js";
 import { buildInvertedStreaming } from "./inverted/build.js";
+import { buildLabelList } from "./label-list/build.js";
+import { buildBloomFilter, type BloomFilterParams } from "./bloomfilter/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
 import type { TrainingInput } from "./training.js";
@@ -40,6 +42,9 @@ export interface IndexParams {
   stem?: boolean;
   removeStopWords?: boolean;
   asciiFolding?: boolean;
+  /** BLOOMFILTER: live rows per zone (default 8192) and false positive probability (default 0.00057), as Lance's number_of_items and probability. */
+  numberOfItems?: number;
+  probability?: number;
 }
 
 /** One kind of scalar index: its segment builder and, when it has them, its seeds. */
@@ -90,9 +95,26 @@ export const INVERTED_PLUGIN: ScalarIndexPlugin = {
     buildInvertedStreaming(store, dir, training, tokenizerParams(params), { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
 };
 
+export const LABEL_LIST_PLUGIN: ScalarIndexPlugin = {
+  indexType: "LABEL_LIST",
+  typeUrl: TYPE_URLS.LABEL_LIST,
+  build: (store, dir, training, params) => buildLabelList(store, dir, training, { memoryBytes: checkMemoryBytes(params.memoryBytes ?? DEFAULT_MEMORY_BYTES) }),
+};
+
+export const BLOOMFILTER_PLUGIN: ScalarIndexPlugin = {
+  indexType: "BLOOMFILTER",
+  typeUrl: TYPE_URLS.BLOOMFILTER,
+  build: (store, dir, training, params) => {
+    const options: BloomFilterParams = {};
+    if (params.numberOfItems !== undefined) options.numberOfItems = params.numberOfItems;
+    if (params.probability !== undefined) options.probability = params.probability;
+    return buildBloomFilter(store, dir, training, options);
+  },
+};
+
 /** Every scalar index kind lancets builds. */
 export function scalarIndexPlugins(): ScalarIndexPlugin[] {
-  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN];
+  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN, LABEL_LIST_PLUGIN, BLOOMFILTER_PLUGIN];
 }
 
 /** The plugin building `indexType`; NOT_SUPPORTED when the set given lacks it. */

@@ -29,6 +29,7 @@ export function maxSegmentRows(indexType: ScalarIndexType, valueType: DataType):
       return Math.floor(MAX_FILE_BYTES / (8 + valueBytes));
     }
     case "BITMAP":
+    case "LABEL_LIST":
       return MAX_FILE_BYTES / 2;
     default:
       return Number.MAX_SAFE_INTEGER;

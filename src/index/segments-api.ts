@@ -3,6 +3,7 @@
 // transaction (Lance's create_index_uncommitted / merge_existing_index_segments /
 // commit_existing_index_segments).
 
+import { DataType } from "apache-arrow";
 import { CommitConflictError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
 import { checkSameRowIdentity, parseScalarIndexType, SYSTEM_INDEX_NAMES, TYPE_URLS, type ScalarIndexType } from "../format/index/index-type.js";
@@ -16,6 +17,7 @@ import { checkSegmentList, segmentFromBuilt, segmentToIndexMetadata, type BuiltS
 import { resolveColumn, trainingInput } from "./training.js";
 import { checkStagedFiles, finalizeStagedSegment, isStagedSegment, removeStagedFiles } from "./inverted/staged.js";
 import { indexableType } from "./value-order.js";
+import { bloomFilterType } from "./bloomfilter/build.js";
 import { cleanupUnreferenced } from "../table/cleanup.js";
 
 export interface CreateIndexUncommittedOptions {
@@ -30,7 +32,7 @@ export interface CreateIndexUncommittedOptions {
 
 export function parseIndexType(indexType: string): ScalarIndexType {
   const t = parseScalarIndexType(indexType);
-  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP or INVERTED (FTS)`);
+  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP, INVERTED (FTS), LABEL_LIST or BLOOMFILTER`);
   return t;
 }
 
@@ -69,6 +71,12 @@ export function checkIndexable(ds: Snapshot, column: string, indexType: ScalarIn
   if (indexType === "FTS" && found.lance.logicalType !== "string" && found.lance.logicalType !== "large_string") {
     throw new LanceError("INVALID_INPUT", `an INVERTED (FTS) index needs a string column; column "${column}" has type ${String(type)}`);
   }
+  if (indexType === "LABEL_LIST") {
+    if (!DataType.isList(type)) throw new LanceError("INVALID_INPUT", `a LABEL_LIST index needs a list column; column "${column}" has type ${String(type)}`);
+    indexableType(type.children[0]!.type, `${column}.item`, indexType);
+    return found;
+  }
+  if (indexType === "BLOOMFILTER" && !bloomFilterType(type)) throw new LanceError("INVALID_INPUT", `a BLOOMFILTER index cannot be built on column "${column}" of type ${String(type)}`);
   indexableType(type, column, indexType);
   return found;
 }

@@ -1,7 +1,7 @@
 // Evaluates filter expressions over Arrow data with SQL's three-valued logic:
 // each row is TRUE, FALSE or NULL (unknown); a filter keeps the TRUE rows.
 
-import { makeData, Type, type Data, type DataType } from "apache-arrow";
+import { DataType, makeData, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { CANONICAL_NAN, compareBytes, floatWords } from "../index/value-order.js";
@@ -252,7 +252,46 @@ export function validateFilter(e: Expr, typeOf: (name: string) => DataType): voi
     }
     case "isnull":
       return;
+    case "array": {
+      const type = typeOf(e.column);
+      if (!DataType.isList(type)) throw new LanceError("INVALID_INPUT", `${e.single ? "array_contains" : `array_has_${e.fn}`} needs a list column; "${e.column}" is ${String(type)}`);
+      const item = type.children[0]!.type;
+      for (const v of e.values) if (v.kind !== "null") rowComparator(e.column, makeData({ type: item, length: 0, nullCount: 0 } as never), v);
+      return;
+    }
   }
+}
+
+/**
+ * array_has_any / array_has_all / array_contains per row, as Lance (DataFusion)
+ * answers them: a NULL list gives NULL, except that holding all of no values
+ * is TRUE for every row; holding any of no values is FALSE; a NULL among the
+ * values matches a NULL item; array_contains of NULL is NULL.
+ */
+function evaluateArray(e: Extract<Expr, { kind: "array" }>, data: Data, numRows: number, out: Uint8Array): Uint8Array {
+  if (!DataType.isList(data.type)) throw new LanceError("INVALID_INPUT", `"${e.column}" is ${typeName(data)}, not a list column`);
+  if (e.fn === "all" && e.values.length === 0) return out.fill(TRUE);
+  if (e.single && e.values[0]!.kind === "null") return out.fill(UNKNOWN);
+  const items = data.children[0]!;
+  const offsets = data.valueOffsets as Int32Array;
+  const needles = e.values.map((v) => (v.kind === "null" ? undefined : rowComparator(e.column, items, v)));
+  const found = new Uint8Array(needles.length);
+  for (let i = 0; i < numRows; i++) {
+    if (!isValidAt(data, i)) {
+      out[i] = UNKNOWN;
+      continue;
+    }
+    found.fill(0);
+    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+      const valid = isValidAt(items, j);
+      needles.forEach((cmp, k) => {
+        if (cmp === undefined ? !valid : valid && cmp(j) === 0) found[k] = 1;
+      });
+    }
+    const hits = found.reduce((a, b) => a + b, 0);
+    out[i] = (e.fn === "any" ? hits > 0 : hits === needles.length) ? TRUE : FALSE;
+  }
+  return out;
 }
 
 /** Three-valued result per row (FALSE, TRUE or UNKNOWN). */
@@ -329,6 +368,8 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       }
       return out;
     }
+    case "array":
+      return evaluateArray(e, columns(e.column), numRows, out);
     case "like": {
       const data = columns(e.column);
       if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) {

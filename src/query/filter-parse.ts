@@ -3,7 +3,9 @@
 // parentheses over literals of every scalar type (numbers, strings, booleans,
 // NULL, DATE '...', TIMESTAMP '...', CAST(literal AS type) for decimals and
 // others). Identifiers may be quoted with double quotes or backticks; a bare
-// boolean column is a condition; `--` starts a comment.
+// boolean column is a condition; `--` starts a comment. List columns take
+// array_has_any(col, [...]), array_has_all(col, [...]) and array_contains(col, x)
+// (array_has is the same function; make_array(...) is the same list as [...]).
 
 import { LanceError } from "../core/errors.js";
 
@@ -32,7 +34,20 @@ export type Expr =
   | { kind: "in"; column: string; values: Literal[]; negated: boolean }
   | { kind: "isnull"; column: string; negated: boolean }
   | { kind: "like"; column: string; pattern: string; negated: boolean; caseInsensitive: boolean; escape: string }
+  /**
+   * A list column holds any / all of `values` (array_has_any, array_has_all); `single` for
+   * array_contains / array_has, whose one value may be NULL (then every row is NULL).
+   */
+  | { kind: "array"; fn: "any" | "all"; column: string; values: Literal[]; single: boolean }
   | { kind: "literal"; value: Literal };
+
+/** The list functions of the filter language, by lower-case name. */
+const ARRAY_FUNCTIONS: Record<string, { fn: "any" | "all"; single: boolean }> = {
+  array_has_any: { fn: "any", single: false },
+  array_has_all: { fn: "all", single: false },
+  array_contains: { fn: "any", single: true },
+  array_has: { fn: "any", single: true },
+};
 
 interface Token {
   kind: "ident" | "qident" | "number" | "string" | "op" | "punct" | "end";
@@ -107,7 +122,7 @@ function lex(input: string): Token[] {
         tokens.push({ kind: "op", text: ch, position: start });
         i++;
       }
-    } else if (ch === "(" || ch === ")" || ch === "," || ch === "-" || ch === "+") {
+    } else if (ch === "(" || ch === ")" || ch === "," || ch === "-" || ch === "+" || ch === "[" || ch === "]") {
       tokens.push({ kind: "punct", text: ch, position: start });
       i++;
     } else {
@@ -415,6 +430,37 @@ class Parser {
     return this.unexpected("a column name");
   }
 
+  /** array_has_any(column, [v, ...]) and the other list functions. */
+  private arrayCall(call: { fn: "any" | "all"; single: boolean }): Expr {
+    const name = this.next().text;
+    this.expectPunct("(");
+    const column = this.column();
+    this.expectPunct(",");
+    let values: Literal[];
+    if (call.single) values = [this.literal()];
+    else {
+      const t = this.peek();
+      let close = "]";
+      if (t.kind === "punct" && t.text === "[") this.pos++;
+      else if (t.kind === "ident" && t.text.toLowerCase() === "make_array") {
+        this.pos++;
+        this.expectPunct("(");
+        close = ")";
+      } else return this.unexpected(`a list of values ([...] or make_array(...)) as the second argument of ${name}`);
+      values = [];
+      if (!(this.peek().kind === "punct" && this.peek().text === close)) {
+        values.push(this.literal());
+        while (this.peek().kind === "punct" && this.peek().text === ",") {
+          this.pos++;
+          values.push(this.literal());
+        }
+      }
+      this.expectPunct(close);
+    }
+    this.expectPunct(")");
+    return { kind: "array", fn: call.fn, column, values, single: call.single };
+  }
+
   private predicate(): Expr {
     const t = this.peek();
     if (t.kind === "punct" && t.text === "(") {
@@ -435,6 +481,9 @@ class Parser {
       }
       return { kind: "literal", value: lit };
     }
+    const call = t.kind === "ident" ? ARRAY_FUNCTIONS[t.text.toLowerCase()] : undefined;
+    const open = this.tokens[this.pos + 1];
+    if (call && open?.kind === "punct" && open.text === "(") return this.arrayCall(call);
     const column = this.column();
     const op = this.peek();
     if (op.kind === "op") {
@@ -568,6 +617,9 @@ export function showExpr(e: Expr): string {
       return `${e.column} IS ${e.negated ? "NOT " : ""}NULL`;
     case "like":
       return `${e.column} ${e.negated ? "NOT " : ""}${e.caseInsensitive ? "ILIKE" : "LIKE"} '${e.pattern.replace(/'/g, "''")}'`;
+    case "array":
+      if (e.single) return `array_contains(${e.column}, ${showLiteral(e.values[0]!)})`;
+      return `array_has_${e.fn}(${e.column}, [${e.values.map(showLiteral).join(", ")}])`;
     case "literal":
       return showLiteral(e.value);
   }

@@ -1,5 +1,5 @@
 // Filtered reads. The filter is split into its top-level AND terms; each term
-// on a column with a BTREE, BITMAP or ZONEMAP index is answered by searching
+// on a column with a BTREE, BITMAP, ZONEMAP or LABEL_LIST index is answered by searching
 // every segment of that index. A fragment covered by at least one such term
 // reads only the candidate rows (the intersection of the terms' answers) and
 // rechecks the whole filter on them; other fragments are scanned. Deleted rows
@@ -17,7 +17,7 @@ import { clusterOffsets } from "../table/take.js";
 import { nextWindowRows, planProjection, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
-import { indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
+import { answers, indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
 import { RowAddressIndex } from "./row-addresses.js";
 
 export interface IgnoredSegment {
@@ -41,7 +41,7 @@ export interface QueryPlan {
 }
 
 
-const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP"];
+const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP", "BLOOMFILTER", "LABEL_LIST"];
 
 interface ColumnIndex {
   name: string;
@@ -105,7 +105,7 @@ export function rowAddressesOf(ds: Snapshot): Promise<((rowId: number) => number
 async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
   const { index, ignored } = indexFor(ds, term.column);
   if (ignored.length > 0) step.ignored = ignored;
-  if (!index) return undefined;
+  if (!index || !answers(index.type, term)) return undefined;
   let exact = true;
   const found: Candidates = new Map();
   const used: { uuid: string; fragments: number[] }[] = [];

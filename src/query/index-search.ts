@@ -1,15 +1,20 @@
-// Searching one index segment for a single-column predicate. BTREE and BITMAP
-// answer exactly; ZONEMAP answers "at most" (candidate rows to recheck).
+// Searching one index segment for a single-column predicate. BTREE, BITMAP and
+// LABEL_LIST answer exactly; ZONEMAP answers "at most" (candidate rows to
+// recheck). LABEL_LIST answers only the list functions (array_has_any: the
+// union of the items' bitmaps; array_has_all: their intersection), the
+// other kinds only the other predicates.
 // Results are physical row offsets per fragment.
 
-import { makeVector, Type, type Data } from "apache-arrow";
+import { DataType, makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { CachePerOwner } from "../core/promise-cache.js";
 import { GrowableArray } from "../core/growable-array.js";
-import { sortUnique } from "../core/sorted-offsets.js";
+import { intersectSorted, sortUnique } from "../core/sorted-offsets.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
+import { sbbfMayContain } from "../format/index/sbbf.js";
+import { xxhash64 } from "../core/xxhash64.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
@@ -17,7 +22,7 @@ import { nanSamples } from "../index/zonemap/stats.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
 
-export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" }>;
+export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" }>;
 
 export interface SegmentResult {
   /** Fragment id -> matching (or candidate) physical offsets, sorted and distinct. */
@@ -38,9 +43,19 @@ export function indexable(e: Expr): e is IndexablePredicate {
       return true;
     case "like":
       return !e.negated && !e.caseInsensitive && e.pattern.endsWith("%") && ![...e.pattern.slice(0, -1)].some((c) => c === "%" || c === "_" || c === e.escape);
+    case "array":
+      // no values: every row (all) or none (any), answered by the recheck alone
+      return e.values.length > 0 && !(e.single && e.values[0]!.kind === "null");
     default:
       return false;
   }
+}
+
+/** Whether an index of `indexType` answers this predicate. */
+export function answers(indexType: string, p: IndexablePredicate): boolean {
+  // a bloom filter knows which values a zone may hold, and whether it holds nulls
+  if (indexType === "BLOOMFILTER") return (p.kind === "cmp" && p.op === "=") || p.kind === "in" || (p.kind === "isnull" && !p.negated);
+  return (indexType === "LABEL_LIST") === (p.kind === "array");
 }
 
 interface LoadedFile {
@@ -182,6 +197,8 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     }
     return { rows: rows.finish(), exact: true };
   }
+  if (indexType === "LABEL_LIST" && p.kind === "array") return { rows: await searchLabelList(ds, index, p, toAddress), exact: true };
+  if (indexType === "BLOOMFILTER") return { rows: await searchBloomFilter(ds, index, p), exact: false };
   if (indexType === "BTREE") {
     const lookup = await loadFile(ds, index, "page_lookup.lance");
     const mins = column(lookup, "min", "page_lookup.lance");
@@ -251,4 +268,138 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     return { rows: rows.finish(), exact: false };
   }
   throw new LanceError("NOT_SUPPORTED", `searching ${indexType} indexes is not supported`);
+}
+
+/** Rows of a LABEL_LIST segment holding any (or all) of the predicate's values. */
+async function searchLabelList(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, { kind: "array" }>, toAddress?: (rowId: number) => number | undefined): Promise<Map<number, Uint32Array>> {
+  const where = `_indices/${index.uuid}/bitmap_page_lookup.lance`;
+  const f = await loadFile(ds, index, "bitmap_page_lookup.lance");
+  const keys = column(f, "keys", "bitmap_page_lookup.lance");
+  const bitmaps = makeVector(column(f, "bitmaps", "bitmap_page_lookup.lance"));
+  const rowsOfKeys = (take: (k: number) => boolean): Map<number, Uint32Array> => {
+    const rows = new RowCollector();
+    for (let k = 0; k < keys.length; k++) {
+      if (!take(k)) continue;
+      const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, where);
+      if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `label list index ${index.name} selects whole fragments, which lancets does not expand`);
+      for (const { fragmentId, offsets } of fragments) {
+        if (!toAddress) {
+          rows.addOffsets(fragmentId, offsets);
+          continue;
+        }
+        const base = fragmentId * 0x1_0000_0000;
+        for (let i = 0; i < offsets.length; i++) {
+          const address = toAddress(base + offsets[i]!);
+          if (address !== undefined) rows.addAddress(address);
+        }
+      }
+    }
+    return rows.finish();
+  };
+  // a NULL value matches the null key (rows holding a null item)
+  const keyMatches = p.values.map((v) => {
+    if (v.kind === "null") return (k: number) => !isValidAt(keys, k);
+    const cmp = rowComparator(p.column, keys, v);
+    return (k: number) => isValidAt(keys, k) && cmp(k) === 0;
+  });
+  if (p.fn === "any") return rowsOfKeys((k) => keyMatches.some((m) => m(k)));
+  let out: Map<number, Uint32Array> | undefined;
+  for (const m of keyMatches) {
+    const rows = rowsOfKeys(m);
+    if (!out) {
+      out = rows;
+      continue;
+    }
+    const next = new Map<number, Uint32Array>();
+    for (const [fragment, offsets] of out) {
+      const other = rows.get(fragment);
+      if (other) next.set(fragment, intersectSorted(offsets, other));
+    }
+    out = next;
+  }
+  return out ?? new Map();
+}
+
+/**
+ * The little-endian bytes Lance hashes for a literal compared with a column of
+ * `type` (both zeros for a float zero, which SQL equates), or undefined when
+ * the bloom filter cannot rule out any zone for it (NaN, types Lance does not
+ * hash the literal as).
+ */
+function bloomValueBytes(type: DataType, lit: Literal): Uint8Array[] | undefined {
+  if (DataType.isInt(type) && lit.kind === "number" && lit.integer) {
+    const width = type.bitWidth / 8;
+    const out = new Uint8Array(width);
+    let v = BigInt.asUintN(type.bitWidth, BigInt(lit.text));
+    for (let k = 0; k < width; k++, v >>= 8n) out[k] = Number(v & 0xffn);
+    return [out];
+  }
+  if (DataType.isFloat(type) && lit.kind === "number" && type.precision !== 0) {
+    const single = type.precision === 1;
+    const x = single && !lit.cast ? Math.fround(lit.value) : lit.value;
+    if (Number.isNaN(x) || (single && Math.fround(x) !== x)) return undefined;
+    const bytes = (v: number): Uint8Array => {
+      const out = new Uint8Array(single ? 4 : 8);
+      const view = new DataView(out.buffer);
+      if (single) view.setFloat32(0, v, true);
+      else view.setFloat64(0, v, true);
+      return out;
+    };
+    return x === 0 ? [bytes(0), bytes(-0)] : [bytes(x)];
+  }
+  if (DataType.isUtf8(type) && lit.kind === "string") return [new TextEncoder().encode(lit.value)];
+  if (DataType.isLargeUtf8(type) && lit.kind === "string") return [new TextEncoder().encode(lit.value)];
+  if (DataType.isDate(type) && type.unit === 0 && lit.kind === "date") {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setInt32(0, lit.days, true);
+    return [out];
+  }
+  return undefined;
+}
+
+/** Candidate rows of a BLOOMFILTER segment: the zones that may hold one of the values (or a null). */
+async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: IndexablePredicate): Promise<Map<number, Uint32Array>> {
+  const name = "bloomfilter.lance";
+  const where = `_indices/${index.uuid}/${name}`;
+  const f = await loadFile(ds, index, name);
+  const fragments = makeVector(column(f, "fragment_id", name)).toArray() as BigUint64Array;
+  const starts = makeVector(column(f, "zone_start", name)).toArray() as BigUint64Array;
+  const lengths = makeVector(column(f, "zone_length", name)).toArray() as BigUint64Array;
+  const hasNull = column(f, "has_null", name);
+  const filters = makeVector(column(f, "bloom_filter_data", name));
+  const field = ds.manifest.fields.find((x) => x.parentId === -1 && x.name === p.column);
+  const type = field ? ds.schema.fields[ds.manifest.fields.filter((x) => x.parentId === -1).indexOf(field)]?.type : undefined;
+  let hashes: bigint[] | undefined = [];
+  if (p.kind === "cmp" || p.kind === "in") {
+    for (const lit of p.kind === "cmp" ? [p.value] : p.values) {
+      const alternatives = type ? bloomValueBytes(type, lit) : undefined;
+      if (!alternatives) {
+        hashes = undefined;
+        break;
+      }
+      for (const bytes of alternatives) hashes.push(xxhash64(bytes));
+    }
+  }
+  const rows = new RowCollector();
+  const fragmentsById = new Map(ds.manifest.fragments.map((fr) => [fr.id, fr]));
+  const nullBits = hasNull.values as Uint8Array;
+  for (let z = 0; z < fragments.length; z++) {
+    const fragment = fragmentsById.get(Number(fragments[z]!));
+    if (!fragment) continue;
+    let candidate: boolean;
+    if (p.kind === "isnull") candidate = ((nullBits[(hasNull.offset + z) >> 3]! >> ((hasNull.offset + z) & 7)) & 1) === 1;
+    else if (!hashes) candidate = true;
+    else {
+      const filter = filters.get(z) as Uint8Array;
+      candidate = hashes.some((h) => sbbfMayContain(filter, h, where));
+    }
+    if (!candidate) continue;
+    // zones count the live rows a build read: after deletions they need not be physical offsets, so the whole fragment is a candidate
+    if (fragment.deletionFile) rows.addRange(fragment.id, 0, fragment.physicalRows);
+    else {
+      const start = Number(starts[z]!);
+      rows.addRange(fragment.id, start, Math.min(start + Number(lengths[z]!), fragment.physicalRows));
+    }
+  }
+  return rows.finish();
 }

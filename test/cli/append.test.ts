@@ -160,3 +160,44 @@ test("Arrow IPC input is read batch by batch: several batches append, a stream c
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /created with 0 rows/);
 });
+
+test("JSON lines: arrays become list columns, nulls and empty arrays kept", async () => {
+  const dir = tempDir();
+  const path = join(dir, "lists.lance");
+  const jsonl = join(dir, "lists.jsonl");
+  const rows = [
+    { id: 1, tags: ["a", "b"], scores: [1, 2.5], ns: [1, 2], flags: [true] },
+    { id: 2, tags: [], scores: null, ns: [null, 3], flags: [] },
+    { id: 3, tags: null, scores: [0], ns: [], flags: [false, null] },
+    { id: 4, tags: ["c", null], scores: [], ns: null, flags: null },
+  ];
+  writeFileSync(jsonl, rows.map((o) => JSON.stringify(o)).join("\n") + "\n");
+  let r = await run(["append", path, "--input", jsonl]);
+  assert.equal(r.code, 0, r.out);
+  const ds = await openDataset(path);
+  assert.deepEqual(
+    ds.schema.fields.map((f) => `${f.name}: ${String(f.type)}`),
+    ["id: Int64", "tags: List<Utf8>", "scores: List<Float64>", "ns: List<Int64>", "flags: List<Bool>"],
+  );
+  // appended to, then read by Lance
+  const more = join(dir, "more.jsonl");
+  writeFileSync(more, JSON.stringify({ id: 5, tags: ["d"], scores: [3], ns: [7], flags: [true, true] }) + "\n");
+  r = await run(["append", path, "--input", more]);
+  assert.equal(r.code, 0, r.out);
+  const got = await (await (await connect(dir)).openTable("lists")).query().toArray();
+  const plain = (v: unknown): unknown => (v === null ? null : Array.from(v as Iterable<unknown>, (x) => (typeof x === "bigint" ? Number(x) : x)));
+  assert.deepEqual(
+    got.sort((a, b) => Number(a.id) - Number(b.id)).map((x) => ({ id: Number(x.id), tags: plain(x.tags), scores: plain(x.scores), ns: plain(x.ns), flags: plain(x.flags) })),
+    [...rows, { id: 5, tags: ["d"], scores: [3], ns: [7], flags: [true, true] }],
+  );
+  const mixed = join(dir, "mixed.jsonl");
+  writeFileSync(mixed, '{"id": 1, "tags": ["a", 1]}\n');
+  r = await run(["append", join(dir, "mixed.lance"), "--input", mixed]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /column "tags\[\]" mixes JSON types/);
+  const wrong = join(dir, "wrong.jsonl");
+  writeFileSync(wrong, '{"id": 6, "tags": "not a list", "scores": [], "ns": [], "flags": []}\n');
+  r = await run(["append", path, "--input", wrong]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /line 1 column "tags": "not a list" is not a List<Utf8>/);
+});

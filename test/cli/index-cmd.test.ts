@@ -97,3 +97,25 @@ test("index create --memory sets the BTREE build budget", async () => {
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /created BTREE index "id_idx" on id: 1 segment, 400 rows/);
 });
+
+test("index create --type label_list on a list column from JSON lines, on worker threads; query --explain names it", async () => {
+  const dir = tempDir();
+  const path = tablePath(dir, "tags");
+  const jsonl = `${dir}/tags.jsonl`;
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(jsonl, Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i, tags: i % 10 === 0 ? null : [`tag-${i % 7}`, `tag-${i % 3}`] })).join("\n") + "\n");
+  let r = await run(["append", path, "--input", jsonl, "--max-rows-per-file", "100"]);
+  assert.equal(r.code, 0, r.out);
+  r = await run(["index", "create", path, "--column", "tags", "--type", "label_list", "--workers", "2", "--no-progress"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /created LABEL_LIST index "tags_idx" on tags: 2 segments, 300 rows/);
+  r = await run(["query", path, "--filter", "array_contains(tags, 'tag-1')", "--explain"]);
+  assert.match(r.out, /LABEL_LIST index tags_idx, exact, 2 segments/);
+  r = await run(["query", path, "--filter", "array_contains(tags, 'tag-1')", "--count"]);
+  const table = await (await connect(dir)).openTable("tags");
+  assert.match(await table.query().where("array_contains(tags, 'tag-1')").explainPlan(true), /@tags_idx\(LabelList\)/);
+  assert.equal(r.out.trim(), String(await table.countRows("array_contains(tags, 'tag-1')")));
+  r = await run(["index", "create", path, "--column", "id", "--type", "label_list", "--no-progress"]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /LABEL_LIST index needs a list column; column "id" has type Int64/);
+});

@@ -57,7 +57,7 @@ function table(n: number, start: number, sentinel: boolean, withTags: boolean): 
       new List(new Field("item", new Utf8(), true)),
     ),
   };
-  // lancets does not write list columns yet: only the fixture with a LABEL_LIST index has one (its appends are refused)
+  // only the fixture with a LABEL_LIST index has a list column
   if (!withTags) delete (columns as Partial<typeof columns>).tags;
   return new Table(columns);
 }

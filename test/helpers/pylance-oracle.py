@@ -28,6 +28,11 @@ def read_ipc(path):
 
 
 def write_ipc(table, path):
+    # Arrow JS reads no large lists: they travel as lists
+    for i, field in enumerate(table.schema):
+        if pa.types.is_large_list(field.type):
+            small = pa.list_(field.type.value_field)
+            table = table.set_column(i, pa.field(field.name, small, field.nullable), table.column(i).cast(small))
     with pa.OSFile(path, "wb") as sink:
         with pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
@@ -67,6 +72,12 @@ def segment_to_json(index):
 
 def op_write(req):
     table = read_ipc(req["ipc"])
+    # Arrow JS has no large lists: columns named here are cast to them before writing
+    for name in req.get("large_lists", []):
+        i = table.schema.get_field_index(name)
+        field = table.schema.field(i)
+        large = pa.large_list(field.type.value_field)
+        table = table.set_column(i, pa.field(name, large, field.nullable), table.column(i).cast(large))
     options = req.get("options", {})
     ds = lance.write_dataset(table, req["uri"], mode=req.get("mode", "create"), **options)
     return dataset_summary(ds)

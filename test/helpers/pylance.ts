@@ -132,10 +132,10 @@ export class Pylance {
   }
 
   /** Writes (mode create, append or overwrite) an Arrow table with pylance. */
-  async write(uri: string, table: Table, options: PylanceWriteOptions = {}, mode = "create"): Promise<PylanceSummary> {
+  async write(uri: string, table: Table, options: PylanceWriteOptions = {}, mode = "create", largeLists: string[] = []): Promise<PylanceSummary> {
     const ipc = this.scratchFile("arrow");
     writeFileSync(ipc, tableToIPC(table, "file"));
-    return this.request("write", { uri, ipc, options, mode });
+    return this.request("write", { uri, ipc, options, mode, large_lists: largeLists });
   }
 
   summary(uri: string): Promise<PylanceSummary> {

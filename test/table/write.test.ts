@@ -163,8 +163,8 @@ describe("writing datasets Lance reads", () => {
     const strictSchema = new Schema([new Field("id", new Int64(), false), new Field("category", new Utf8()), new Field("text", new Utf8()), new Field("score", t.schema.fields[3]!.type)]);
     const strict = await writeDataset(strictPath, new Table(strictSchema, t.batches.map((b) => new RecordBatch(strictSchema, b.data))));
     await assert.rejects(strict.append(nullIds), (e: unknown) => e instanceof LanceError && /column "id" is not nullable but the data has 1 nulls/.test(e.message));
-    const lists = new Table({ l: vectorFromArray([[1]], new List(new Field("item", new Int32(), true))) });
-    await assert.rejects(writeDataset(join(dir, "lists.lance"), lists), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /column "l" is a list/.test(e.message));
+    const lists = new Table({ l: vectorFromArray([[[1]]] as never, new List(new Field("item", new List(new Field("item", new Int32(), true)), true))) });
+    await assert.rejects(writeDataset(join(dir, "lists.lance"), lists), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /column "l" is a list of List/.test(e.message));
     assert.deepEqual(readdirSync(join(path, "_versions")).sort(), versionsBefore);
     assert.equal(readdirSync(join(path, "data")).length, filesBefore);
     assert.equal((await openDataset(path)).version, 1);

@@ -35,15 +35,15 @@ function layersOf(levels: LeafLevels): RepDefLayer[] {
   return levels.nullable.map((n) => (n ? RepDefLayer.REPDEF_NULLABLE_ITEM : RepDefLayer.REPDEF_ALL_VALID_ITEM));
 }
 
-function bitsFor(n: number): number {
+export function bitsFor(n: number): number {
   return n === 0 ? 0 : 32 - Math.clz32(n);
 }
 
-function pageLayout(layout: Parameters<typeof create<typeof PageLayoutSchema>>[1]): Uint8Array {
+export function pageLayout(layout: Parameters<typeof create<typeof PageLayoutSchema>>[1]): Uint8Array {
   return toBinary(PageLayoutSchema, create(PageLayoutSchema, layout));
 }
 
-interface LevelCodec {
+export interface LevelCodec {
   encoding: CompressiveEncoding;
   /** Encodes one chunk's levels. */
   encode(levels: Uint16Array): Uint8Array;
@@ -59,7 +59,7 @@ function levelBytes(levels: Uint16Array): Uint8Array {
  * the page has at most 1024 levels) unless some group of 1024 levels is all
  * zero or packing would not pay; raw u16 levels otherwise.
  */
-function levelCodec(levels: Uint16Array): LevelCodec {
+export function levelCodec(levels: Uint16Array): LevelCodec {
   const widths = groupBitWidths(levelBytes(levels), 16, levels.length);
   let maxWidth = 0;
   let hasZero = false;
@@ -194,7 +194,7 @@ function fullZipPage(values: LeafValues, levels: LeafLevels, numRows: number): E
   return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
-function isUtf8(type: DataType): boolean {
+export function isUtf8(type: DataType): boolean {
   return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
 }
 
@@ -243,7 +243,7 @@ function constantPage(value: Uint8Array, levels: LeafLevels, numRows: number): E
   return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }
 
-function needsFullZip(values: LeafValues, numRows: number): boolean {
+export function needsFullZip(values: LeafValues, numRows: number): boolean {
   if (values.kind === "fixed") return values.bitsPerValue / 8 > MINIBLOCK_MAX_FIXED_BYTES;
   for (let i = 0; i < numRows; i++) if (values.offsets[i + 1]! - values.offsets[i]! > MINIBLOCK_MAX_VALUE_BYTES) return true;
   return false;

@@ -45,7 +45,7 @@ export function leafPaths(name: string, data: Data): LeafPath[] {
       return;
     }
     if (DataType.isList(d.type) || DataType.isMap(d.type)) {
-      throw new LanceError("NOT_SUPPORTED", `column "${n}" is a list; lancets does not write list columns yet`);
+      throw new LanceError("NOT_SUPPORTED", `column "${n}" is a ${DataType.isMap(d.type) ? "map" : "list inside a struct"}; lancets writes lists only as top-level columns`);
     }
     out.push({ chain: here, leafName: n, leafType: d.type });
   };

@@ -1,5 +1,5 @@
 // Index details messages (IndexMetadata.index_details) as plain values:
-// BTREE and BITMAP details are empty; ZONEMAP carries rows_per_zone, use_seeds
+// BTREE, BITMAP and LABEL_LIST details are empty; ZONEMAP carries rows_per_zone, use_seeds
 // and has_null_bitmap.
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -14,6 +14,11 @@ export function btreeDetails(): IndexDetails {
 
 export function bitmapDetails(): IndexDetails {
   return { typeUrl: TYPE_URLS.BITMAP, value: toBinary(BitmapIndexDetailsSchema, create(BitmapIndexDetailsSchema)) };
+}
+
+/** LABEL_LIST details: an empty LabelListIndexDetails message. */
+export function labelListDetails(): IndexDetails {
+  return { typeUrl: TYPE_URLS.LABEL_LIST, value: new Uint8Array(0) };
 }
 
 export interface ZoneMapDetails {

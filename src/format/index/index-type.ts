@@ -4,7 +4,7 @@
 
 import { LanceError } from "../../core/errors.js";
 
-export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS";
+export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS" | "LABEL_LIST" | "BLOOMFILTER";
 
 const KNOWN: ReadonlyArray<[suffix: string, name: string]> = [
   ["btreeindexdetails", "BTREE"],
@@ -24,6 +24,8 @@ export const TYPE_URLS: Record<ScalarIndexType, string> = {
   BITMAP: "/lance.table.BitmapIndexDetails",
   ZONEMAP: "/lance.table.ZoneMapIndexDetails",
   FTS: "/lance.table.InvertedIndexDetails",
+  LABEL_LIST: "/lance.table.LabelListIndexDetails",
+  BLOOMFILTER: "/lance.index.pb.BloomFilterIndexDetails",
 };
 
 /** Names of Lance's system indices, which are not user-visible indexes. */
@@ -68,11 +70,12 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  * posting blocks as version 2 does; it may also have 256-document blocks, which
  * lancets does not decode (unreadableFtsBlocks). BTREE version 1, which Lance 14
  * writes on datasets with stable row ids, holds row addresses where version 0
- * holds row ids, in the same files. A segment with a newer version, or a
+ * holds row ids, in the same files. LABEL_LIST version 1 (Lance 12's, which
+ * lancets writes) is version 0's bitmap file plus a bitmap of the null lists. A segment with a newer version, or a
  * details-less one with any version above 0, may mean something else (a newer
  * BITMAP version stores row addresses instead of row ids) and is never used.
  */
-const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3 };
+const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1, BLOOMFILTER: 0 };
 
 /** The posting block size lancets decodes. */
 export const READABLE_FTS_BLOCK_SIZE = 128;
@@ -101,7 +104,9 @@ export function unreadableIndexVersion(indexType: string, indexVersion: number |
 export function parseScalarIndexType(text: string): ScalarIndexType | undefined {
   const upper = text.trim().toUpperCase();
   if (upper === "INVERTED") return "FTS";
-  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS") return upper;
+  if (upper === "LABELLIST") return "LABEL_LIST";
+  if (upper === "BLOOM_FILTER") return "BLOOMFILTER";
+  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS" || upper === "LABEL_LIST" || upper === "BLOOMFILTER") return upper;
   return undefined;
 }
 

@@ -28,6 +28,10 @@ export interface BitmapBuildOptions {
   maxFanIn?: number;
   /** Page size limit of the lookup file (default BITMAP_PAGE_BYTES). */
   pageBytes?: number;
+  /** Further schema metadata of the lookup file. */
+  metadata?: Record<string, string>;
+  /** Extra global buffers of the lookup file; the caller may fill the array while the input is read. */
+  globalBuffers?: Uint8Array[];
 }
 
 function built(sizeBytes: number): BuiltSegmentFiles {
@@ -87,7 +91,7 @@ export async function buildBitmapStreaming(store: ObjectStore, dir: string, inpu
         if (groups.bytes >= runBytes) await spill();
       }
     }
-    const writer = new BitmapFileWriter(store, `${dir}/${LOOKUP_FILE}`, input.valueType, pageBytes);
+    const writer = new BitmapFileWriter(store, `${dir}/${LOOKUP_FILE}`, input.valueType, pageBytes, options.metadata, options.globalBuffers);
     try {
       if (runs.length === 0) await groups.writeEntries(writer);
       else {

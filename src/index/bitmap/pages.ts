@@ -43,7 +43,13 @@ export class BitmapFileWriter implements EntrySink {
     private readonly path: string,
     private readonly valueType: DataType,
     private readonly maxPageBytes = BITMAP_PAGE_BYTES,
-  ) {}
+    /** Further schema metadata of the file (LABEL_LIST names its null-list bitmap here). */
+    extraMetadata: Record<string, string> = {},
+    /** Extra global buffers (from index 1); the caller may fill the array until `finish`. */
+    private readonly globalBuffers: Uint8Array[] = [],
+  ) {
+    Object.assign(this.metadata, extraMetadata);
+  }
 
   /**
    * Adds one entry's size and bitmap; true when the page is now full, and
@@ -64,7 +70,7 @@ export class BitmapFileWriter implements EntrySink {
   /** Writes the open page with its keys (one per entry added since the last page). */
   async closePage(keys: Data): Promise<void> {
     if (this.pageBitmaps.length === 0) return;
-    this.file ??= await PagedFileWriter.open(this.store, this.path, lookupSchemaOf(this.valueType), { metadata: this.metadata });
+    this.file ??= await PagedFileWriter.open(this.store, this.path, lookupSchemaOf(this.valueType), { metadata: this.metadata, globalBuffers: this.globalBuffers });
     const bitmaps = this.pageBitmaps;
     this.pageBitmaps = [];
     this.pageBytes = 0;
@@ -80,9 +86,9 @@ export class BitmapFileWriter implements EntrySink {
           { name: "keys", data: nullData(this.valueType, 0), nullable: true },
           { name: "bitmaps", data: binaryData([]), nullable: false },
         ],
-        { "lance:index_stats": stats },
+        { ...this.metadata, "lance:index_stats": stats },
       );
-      return writeArrowFile(this.store, this.path, empty);
+      return writeArrowFile(this.store, this.path, empty, { globalBuffers: this.globalBuffers });
     }
     this.metadata["lance:index_stats"] = stats;
     return await this.file.finish();
