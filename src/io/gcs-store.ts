@@ -11,6 +11,7 @@ import {
   checkStorePath,
   checkWholeRead,
   DEFAULT_MAX_READ_BYTES,
+  type ListOptions,
   type ObjectMeta,
   type ObjectStore,
   type ObjectWriter,
@@ -131,6 +132,8 @@ export class GcsStore implements ObjectStore {
   readonly uri: string;
   readonly storageOptions: Readonly<StorageOptions>;
   readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
+  /** GCS lists object names in ascending UTF-8 byte order. */
+  readonly listsInKeyOrder = true;
   private readonly bucket: Gcs.Bucket;
   private readonly location: GcsLocation;
   private readonly endpoint: string;
@@ -407,7 +410,8 @@ export class GcsStore implements ObjectStore {
     return new GcsResumableWriter(this.bucket.file(this.name(path)), path, this.chunkBytes, (err, operation) => this.fail(err, operation, path));
   }
 
-  async list(prefix: string): Promise<ObjectMeta[]> {
+  async list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]> {
+    const limit = options?.limit ?? Infinity;
     const namePrefix = prefix === "" ? (this.location.prefix ? `${this.location.prefix}/` : "") : this.name(prefix, true);
     const rootLength = this.location.prefix ? this.location.prefix.length + 1 : 0;
     const out: ObjectMeta[] = [];
@@ -422,7 +426,7 @@ export class GcsStore implements ObjectStore {
           out.push({ path: file.name.slice(rootLength), size: Number(file.metadata.size ?? 0), ...(Number.isFinite(updated) ? { lastModified: updated } : {}) });
         }
         pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
-      } while (pageToken);
+      } while (pageToken && out.length < limit);
     } catch (err) {
       throw this.fail(err, "list", prefix);
     }

@@ -25,6 +25,16 @@ export interface ReadOptions {
   maxBytes?: number;
 }
 
+export interface ListOptions {
+  /**
+   * Enough objects for the caller. A store whose `listsInKeyOrder` is true
+   * may then answer with only the first `limit` objects in key order (a
+   * service's first page instead of all of them); other stores list
+   * everything. Fewer than `limit` objects is always the whole listing.
+   */
+  limit?: number;
+}
+
 export interface ObjectMeta {
   /** Path relative to the store root. */
   path: string;
@@ -59,8 +69,23 @@ export interface ObjectStore {
   put(path: string, data: Uint8Array): Promise<void>;
   /** Creates the object only if absent; returns false (writing nothing) when it exists. */
   putIfAbsent(path: string, data: Uint8Array): Promise<boolean>;
-  /** Objects whose path starts with `prefix` (a directory prefix ends with "/"), in no particular order. */
-  list(prefix: string): Promise<ObjectMeta[]>;
+  /**
+   * True when `list` returns objects in ascending byte order of their paths
+   * (S3, Azure Blob and GCS list keys so), which lets a caller ask for only
+   * the first objects.
+   */
+  readonly listsInKeyOrder?: boolean;
+  /**
+   * True when `list` leaves out names that exist but are not objects (a
+   * directory on a file system where a file belongs): a caller that must not
+   * skip a damaged entry asks for the name itself.
+   */
+  readonly listOmitsNonObjects?: boolean;
+  /**
+   * Objects whose path starts with `prefix` (a directory prefix ends with
+   * "/"), in no particular order unless `listsInKeyOrder`.
+   */
+  list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]>;
   /** Removes the object; succeeds when it is already gone. */
   delete(path: string): Promise<void>;
   /**

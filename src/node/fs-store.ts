@@ -63,6 +63,8 @@ export class LocalFileStore implements ObjectStore {
   readonly root: string;
   readonly uri: string;
   readonly maxReadBytes: number;
+  /** A listing walks directories and shows only the files in them. */
+  readonly listOmitsNonObjects = true;
 
   constructor(root: string, options: LocalFileStoreOptions = {}) {
     this.root = root;
