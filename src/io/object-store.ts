@@ -43,6 +43,16 @@ export interface ObjectMeta {
   lastModified?: number;
 }
 
+/** An upload in parts that was begun and neither completed nor aborted (an S3 multipart upload). */
+export interface PendingUpload {
+  /** The object it would create, relative to the store root. */
+  path: string;
+  /** The service's id of the upload. */
+  uploadId: string;
+  /** When it was begun, in milliseconds since the Unix epoch, by the service's clock. */
+  startedAt: number;
+}
+
 export interface ObjectStore {
   /** Human-readable location of the root, used in messages. */
   readonly uri: string;
@@ -94,6 +104,16 @@ export interface ObjectStore {
    * `openObjectWriter`'s buffered fallback.
    */
   openWriter?(path: string): Promise<ObjectWriter>;
+  /**
+   * Uploads in parts begun under `prefix` and never completed or aborted (a
+   * writer killed mid-upload leaves one; S3 keeps its parts, and bills them,
+   * until it is aborted). Stores whose unfinished uploads expire by
+   * themselves (Azure's uncommitted blocks, GCS resumable sessions) or leave
+   * nothing behind do not have it.
+   */
+  listPendingUploads?(prefix: string): Promise<PendingUpload[]>;
+  /** Aborts one upload `listPendingUploads` gave, discarding its parts; succeeds when it is already gone. */
+  abortPendingUpload?(upload: PendingUpload): Promise<void>;
 }
 
 /**

@@ -124,6 +124,11 @@ export abstract class RemoteObjectStore implements ObjectStore {
     return this.rootPrefix ? `${this.rootPrefix}/${path}` : path;
   }
 
+  /** The store path of a key under the root. */
+  protected pathOfKey(key: string): string {
+    return this.rootPrefix ? key.slice(this.rootPrefix.length + 1) : key;
+  }
+
   /** The LanceError for a failed `operation` (read, write, create, list, delete, stat) of `path`. */
   protected fail(err: unknown, operation: string, path: string): LanceError {
     if (err instanceof LanceError) return err;
