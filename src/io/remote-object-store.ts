@@ -1,5 +1,5 @@
 // The ObjectStore skeleton every store over a vendor's HTTP API shares (S3,
-// Azure Blob; any other service of the same shape): store paths to keys under
+// Azure Blob, GCS; any other service of the same shape): store paths to keys under
 // the root prefix, failures mapped to LanceErrors naming the object and the
 // operation, whole reads checked against the caller's bound, ranged reads
 // with every way a service reports a range past the end, put-if-absent where
@@ -83,7 +83,7 @@ export abstract class RemoteObjectStore implements ObjectStore {
   readonly uri: string;
   readonly storageOptions: Readonly<StorageOptions>;
   readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
-  /** S3 and Azure Blob list keys in ascending UTF-8 byte order. */
+  /** S3, Azure Blob and GCS list keys in ascending UTF-8 byte order. */
   readonly listsInKeyOrder = true;
   protected readonly endpoint: string;
   protected readonly maxAttempts: number;
@@ -140,8 +140,13 @@ export abstract class RemoteObjectStore implements ObjectStore {
     });
   }
 
+  /** Whether a failed read is tried again besides a broken body (a status the SDK does not retry itself). */
+  protected retryRead(_err: unknown): boolean {
+    return false;
+  }
+
   /** Retries what the SDKs do not: a body that breaks off while it is being read. */
-  private readonly retryable = (err: unknown): boolean => err instanceof ShortBodyError;
+  private readonly retryable = (err: unknown): boolean => err instanceof ShortBodyError || this.retryRead(err);
 
   async size(path: string): Promise<number> {
     const key = this.key(path);
