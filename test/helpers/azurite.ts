@@ -34,7 +34,9 @@ export async function startAzurite(): Promise<AzureServer> {
   const bin = join(import.meta.dirname, "..", "..", "node_modules", "azurite", "dist", "src", "blob", "main.js");
   const child = spawn(
     process.execPath,
-    [bin, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--skipApiVersionCheck", "--extentMemoryLimit", "2048", "--silent"],
+    // without --disableTelemetry Azurite's usage reporting asks the cloud metadata address
+    // (169.254.169.254), which must never be contacted, and its requests can wait on it
+    [bin, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--skipApiVersionCheck", "--extentMemoryLimit", "2048", "--silent", "--disableTelemetry"],
     { stdio: ["ignore", "pipe", "pipe"], cwd: dir },
   );
   started.add(child);
