@@ -2,11 +2,12 @@
 // its previous version, whole, for lancets and for Lance, and no data file
 // appears (on local disk, and on S3 where the upload is a multipart upload
 // never completed). Lance then appends on top. Cleanup aborts the multipart
-// upload a killed writer left on S3 once it is older than the cleanup's age,
-// and keeps a younger one still in progress.
+// upload a killed writer left on S3 (on local disk, its temporary file) once
+// it is older than the cleanup's age, and keeps a younger one in progress.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
@@ -77,6 +78,32 @@ describe("a writer killed mid-upload", () => {
     const before = await dataFiles(store);
     assert.match(await killWhileUploading(path), /uploading/);
     await checkUnchanged(path, store, before, dir, "killed");
+  });
+
+  test("on local disk: cleanup removes a killed writer's partial file once older than its age, and keeps a younger one", async () => {
+    const dir = tempDir();
+    const path = join(dir, "partial.lance");
+    await writeDataset(path, [streamBatch(0, 1000, 1)]);
+    const store = new LocalFileStore(path);
+    assert.match(await killWhileUploading(path), /uploading/);
+    const [killed, ...others] = await store.listPendingUploads("");
+    assert.equal(others.length, 0);
+    assert.match(killed!.path, DATA_FILE_NAME, "the data file being written");
+    assert.ok(existsSync(join(path, killed!.uploadId)), killed!.uploadId);
+    // last written two hours ago; a writer in progress beside it
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(path, killed!.uploadId), twoHoursAgo, twoHoursAgo);
+    const fresh = await openObjectWriter(store, "data/fresh.lance");
+    await fresh.write(new Uint8Array(1000).fill(7));
+
+    const result = await (await openDataset(path)).cleanup();
+    assert.deepEqual(result.uploads.map((u) => u.uploadId), [killed!.uploadId]);
+    assert.ok(!existsSync(join(path, killed!.uploadId)), "the partial file is gone");
+    assert.deepEqual((await store.listPendingUploads("")).map((u) => u.path), ["data/fresh.lance"]);
+    assert.equal(await fresh.finish(), 1000);
+    assert.equal(await store.size("data/fresh.lance"), 1000);
+    const ds = await openDataset(path);
+    assert.deepEqual([ds.version, ds.countRows()], [1, 1000]);
   });
 
   describe("on S3 (Ceph RADOS Gateway)", () => {
