@@ -18,7 +18,8 @@
 // never completed: its parts are invisible but kept (and billed) until the
 // upload is aborted. Cleanup aborts those begun under the dataset (under the
 // directories of the kinds asked for) longer than `olderThanMs` ago; younger
-// ones may belong to a write in progress. Azure's uncommitted blocks and GCS
+// ones may belong to a write in progress; on a local disk the same goes for
+// a killed writer's temporary file. Azure's uncommitted blocks and GCS
 // resumable sessions expire by themselves (the services drop them after
 // about a week), so those stores have nothing to abort.
 
@@ -52,7 +53,7 @@ export interface CleanupFile {
 export interface CleanupResult {
   /** Files removed (or, with dryRun, that would be removed), sorted by path. */
   files: CleanupFile[];
-  /** Unfinished uploads in parts (S3 multipart uploads) aborted, or that would be, sorted by path. */
+  /** Unfinished uploads (S3 multipart uploads, local temporary files) aborted, or that would be, sorted by path. */
   uploads: PendingUpload[];
   /** Uuids of the index segment directories among them. */
   indexSegments: string[];
