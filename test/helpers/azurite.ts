@@ -54,7 +54,8 @@ export async function startAzurite(): Promise<AzureServer> {
     started.delete(child);
   };
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 30 s: ${log}`)), 30_000);
+    // a loaded 2-core machine has been seen to take more than 30 s
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 90 s: ${log}`)), 90_000);
     const poll = setInterval(() => {
       if (/successfully listen/.test(log)) {
         clearTimeout(timer);
