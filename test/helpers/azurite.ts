@@ -55,7 +55,12 @@ export async function startAzurite(): Promise<AzureServer> {
   };
   await new Promise<void>((resolve, reject) => {
     // a loaded 2-core machine has been seen to take more than 30 s
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 90 s: ${log}`)), 90_000);
+    const timer = setTimeout(() => {
+      // stopped here: the caller never gets a handle to stop it, and it would keep the test process alive
+      clearInterval(poll);
+      child.kill("SIGKILL");
+      reject(new Error(`Azurite did not start in 90 s: ${log}`));
+    }, 90_000);
     const poll = setInterval(() => {
       if (/successfully listen/.test(log)) {
         clearTimeout(timer);
