@@ -5,7 +5,7 @@
 
 export { LanceError, CorruptFileError, CommitConflictError, isLanceError } from "./core/errors.js";
 export type { LanceErrorCode } from "./core/errors.js";
-export type { ObjectStore, ObjectMeta, ReadOptions } from "./io/object-store.js";
+export type { ObjectStore, ObjectMeta, ListOptions, ReadOptions } from "./io/object-store.js";
 export { MemoryStore } from "./io/memory-store.js";
 export { HttpStore } from "./io/http-store.js";
 export type { HttpStoreOptions } from "./io/http-store.js";

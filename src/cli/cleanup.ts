@@ -1,5 +1,6 @@
 // `lancets cleanup`: remove files no version references (failed writes and
-// index builds), older than a safety age.
+// index builds) and abort unfinished S3 multipart uploads, older than a
+// safety age.
 
 import { InvalidArgumentError } from "commander";
 import { openDataset } from "../node/open-dataset.js";
@@ -27,11 +28,17 @@ function formatBytes(n: number): string {
 export async function runCleanup(uri: string, options: { olderThan?: number; dryRun?: boolean } & StorageCliOptions, print: (text: string) => void): Promise<void> {
   const ds = await openDataset(uri, storageOf(options));
   const result = await ds.cleanup({ ...(options.olderThan !== undefined ? { olderThanMs: options.olderThan } : {}), dryRun: options.dryRun ?? false });
-  if (result.files.length === 0) {
+  if (result.files.length === 0 && result.uploads.length === 0) {
     print("nothing to remove");
     return;
   }
-  print(formatTable(["kind", "path", "bytes"], result.files.map((f) => [f.kind, f.path, String(f.sizeBytes)])));
-  const verb = result.dryRun ? "would remove" : "removed";
-  print(`${verb} ${result.files.length} file${result.files.length === 1 ? "" : "s"} (${formatBytes(result.bytes)})${result.indexSegments.length > 0 ? `, ${result.indexSegments.length} index segment${result.indexSegments.length === 1 ? "" : "s"}` : ""}`);
+  if (result.files.length > 0) {
+    print(formatTable(["kind", "path", "bytes"], result.files.map((f) => [f.kind, f.path, String(f.sizeBytes)])));
+    const verb = result.dryRun ? "would remove" : "removed";
+    print(`${verb} ${result.files.length} file${result.files.length === 1 ? "" : "s"} (${formatBytes(result.bytes)})${result.indexSegments.length > 0 ? `, ${result.indexSegments.length} index segment${result.indexSegments.length === 1 ? "" : "s"}` : ""}`);
+  }
+  if (result.uploads.length > 0) {
+    print(formatTable(["unfinished upload", "begun"], result.uploads.map((u) => [u.path, new Date(u.startedAt).toISOString()])));
+    print(`${result.dryRun ? "would abort" : "aborted"} ${result.uploads.length} unfinished upload${result.uploads.length === 1 ? "" : "s"}`);
+  }
 }

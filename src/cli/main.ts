@@ -129,7 +129,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
   program
     .command("cleanup")
     .description(
-      "remove data files, transaction files, deletion files and index segment directories that no version references (left by failed writes and builds); files younger than --older-than are kept, since a write or build may still be using them",
+      "remove data files, transaction files, deletion files and index segment directories that no version references (left by failed writes and builds), and abort unfinished S3 multipart uploads under the dataset; files and uploads younger than --older-than are kept, since a write or build may still be using them",
     )
     .argument("<uri>", "dataset path or file:// URI")
     .option("--older-than <duration>", "only files older than this: 30s, 15m, 1h, 7d (default 1h)", parseDuration)

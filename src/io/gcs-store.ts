@@ -4,33 +4,22 @@
 // object must not exist, and a 412 is a lost race, as for Lance. Objects above
 // a threshold go up as a resumable upload in chunks, which makes nothing
 // visible until the last chunk is stored; the same upload backs openWriter.
+// The skeleton (keys, failures, range checks, writers) is RemoteObjectStore's;
+// this file holds the GCS calls.
 
 import type * as Gcs from "@google-cloud/storage";
 import { LanceError } from "../core/errors.js";
-import {
-  checkStorePath,
-  checkWholeRead,
-  DEFAULT_MAX_READ_BYTES,
-  type ObjectMeta,
-  type ObjectStore,
-  type ObjectWriter,
-  type ReadOptions,
-} from "./object-store.js";
+import type { PartUpload } from "./part-writer.js";
+import { RemoteObjectStore, type RemoteListing, type RemoteObjectBody, type RemoteStoreSettings } from "./remote-object-store.js";
 import {
   checkEndpoint,
-  answerWithoutFetch,
   DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MULTIPART_THRESHOLD_BYTES,
-  DEFAULT_PART_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   first,
+  GCS_MISSING_BUCKET,
   optionCount,
   optionDurationMs,
   optionFlag,
-  pastEnd,
-  remoteError,
-  ShortBodyError,
-  withRetries,
   type RemoteFailure,
   type StorageOptions,
   type UploadTuning,
@@ -90,16 +79,13 @@ function failureOf(err: unknown): RemoteFailure {
       // not the error document: keep the message as it is
     }
   }
-  return { status, code: status === undefined ? undefined : reason, message, cause: err };
+  // the service says "notFound" for a missing bucket as for a missing object; the message tells them apart
+  const missingBucket = status === 404 && /bucket does not exist|no such bucket|bucket .*not found/i.test(message);
+  return { status, code: status === undefined ? undefined : missingBucket ? GCS_MISSING_BUCKET : reason, message, cause: err };
 }
 
 /** Statuses a read is tried again on (the client does not retry a media download that failed this way). */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
-
-/** A 404 that speaks of the bucket, not the object. */
-function missingBucket(f: RemoteFailure): boolean {
-  return f.status === 404 && /bucket does not exist|no such bucket|bucket .*not found/i.test(f.message);
-}
 
 /** Where a GCS dataset lives: `gs://bucket/prefix`. */
 export interface GcsLocation {
@@ -127,29 +113,16 @@ function parseKey(json: string, optionName: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export class GcsStore implements ObjectStore {
-  readonly uri: string;
-  readonly storageOptions: Readonly<StorageOptions>;
-  readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
-  private readonly bucket: Gcs.Bucket;
-  private readonly location: GcsLocation;
-  private readonly endpoint: string;
-  private readonly maxAttempts: number;
-  private readonly multipartThresholdBytes: number;
+export class GcsStore extends RemoteObjectStore {
+  /** Chunks of a resumable upload: the part size rounded up to GCS's quantum. */
   private readonly chunkBytes: number;
-  private readonly timeoutMs: number;
 
-  private constructor(bucket: Gcs.Bucket, location: GcsLocation, endpoint: string, options: StorageOptions, tuning: UploadTuning) {
-    this.storageOptions = Object.freeze({ ...options });
-    this.bucket = bucket;
-    this.location = location;
-    this.endpoint = endpoint;
-    this.uri = `gs://${location.bucket}${location.prefix ? `/${location.prefix}` : ""}`;
-    this.maxAttempts = optionCount(options, "max_retries", DEFAULT_MAX_ATTEMPTS - 1) + 1;
-    this.multipartThresholdBytes = tuning.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES;
-    const partBytes = tuning.partBytes ?? DEFAULT_PART_BYTES;
-    this.chunkBytes = Math.max(CHUNK_QUANTUM, Math.ceil(partBytes / CHUNK_QUANTUM) * CHUNK_QUANTUM);
-    this.timeoutMs = optionDurationMs(options, "timeout", DEFAULT_REQUEST_TIMEOUT_MS);
+  private constructor(
+    private readonly bucket: Gcs.Bucket,
+    settings: RemoteStoreSettings,
+  ) {
+    super(settings);
+    this.chunkBytes = Math.max(CHUNK_QUANTUM, Math.ceil(this.partBytes / CHUNK_QUANTUM) * CHUNK_QUANTUM);
   }
 
   /**
@@ -221,300 +194,155 @@ export class GcsStore implements ObjectStore {
         },
       });
     }
-    return new GcsStore(storage.bucket(location.bucket), location, endpoint, options, tuning);
-  }
-
-  private name(path: string, isPrefix = false): string {
-    checkStorePath(path, this.uri, isPrefix);
-    return this.location.prefix ? `${this.location.prefix}/${path}` : path;
-  }
-
-  private fail(err: unknown, operation: string, path: string): LanceError {
-    if (err instanceof LanceError) return err;
-    const f = failureOf(err);
-    const container = `gcs bucket ${this.location.bucket}`;
-    if (missingBucket(f)) {
-      return new LanceError("NOT_FOUND", `${container} does not exist (${operation} of ${this.uri}/${path}) (HTTP 404)`, { cause: err });
-    }
-    return remoteError(f, { container, location: `${this.uri}/${path}`, operation, endpoint: this.endpoint });
-  }
-
-  /** Retries what the client does not: a body that breaks off while it is being read. */
-  private retryable = (err: unknown): boolean => err instanceof ShortBodyError || TRANSIENT.has(failureOf(err).status ?? 0);
-
-  async size(path: string): Promise<number> {
-    const file = this.bucket.file(this.name(path));
-    try {
-      const [meta] = await file.getMetadata();
-      return Number(meta.size ?? 0);
-    } catch (err) {
-      throw this.fail(err, "stat", path);
-    }
-  }
-
-  /**
-   * One GET of the object's media, whole or `bytes=start-end`. `accept` sees
-   * the response's declared length before any byte is kept and may refuse it.
-   */
-  private async download(name: string, range: [number, number] | undefined, accept: (declaredBytes: number, status: number) => void): Promise<Uint8Array> {
-    const file = this.bucket.file(name);
-    const stream = file.createReadStream({ validation: false, decompress: false, ...(range ? { start: range[0], end: range[1] } : {}) });
-    let refused: unknown;
-    let answered = false;
-    let declared = NaN;
-    stream.once("response", (res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }) => {
-      answered = true;
-      const status = res.statusCode ?? 0;
-      if (status >= 300) return;
-      declared = Number(res.headers?.["content-length"]);
-      try {
-        if (Number.isFinite(declared)) accept(declared, status);
-      } catch (err) {
-        refused = err;
-        stream.destroy(err as Error);
-      }
+    return new GcsStore(storage.bucket(location.bucket), {
+      uri: `gs://${location.bucket}${location.prefix ? `/${location.prefix}` : ""}`,
+      storageOptions: options,
+      rootPrefix: location.prefix,
+      containerLabel: `gcs bucket ${location.bucket}`,
+      endpoint,
+      maxAttempts,
+      requestTimeoutMs: timeoutMs,
+      tuning,
+      maxParts: Number.MAX_SAFE_INTEGER,
     });
-    const pieces: Uint8Array[] = [];
-    let total = 0;
-    const location = `${this.uri}/${name.slice(this.location.prefix ? this.location.prefix.length + 1 : 0)}`;
+  }
+
+  protected override failureOf(err: unknown): RemoteFailure {
+    return failureOf(err);
+  }
+
+  /** The client does not retry a media download that failed with a transient status. */
+  protected override retryRead(err: unknown): boolean {
+    return TRANSIENT.has(failureOf(err).status ?? 0);
+  }
+
+  protected override async headObject(name: string): Promise<number> {
+    const [meta] = await this.bucket.file(name).getMetadata();
+    return Number(meta.size ?? 0);
+  }
+
+  /** A GET of the object's media, whole or `bytes=start-end`, once its headers have come. */
+  protected override getObject(name: string, range?: { byteOffset: number; byteLength: number }): Promise<RemoteObjectBody> {
+    const stream = this.bucket.file(name).createReadStream({
+      validation: false,
+      decompress: false,
+      ...(range ? { start: range.byteOffset, end: range.byteOffset + range.byteLength - 1 } : {}),
+    });
+    // the client sends the request once the body is asked for: the first chunk is asked for now
     const chunks = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      for (;;) {
-        // a connection that goes quiet (or breaks without the client noticing) ends the read after the timeout
-        const next = chunks.next();
-        const step = await Promise.race([
-          next,
-          new Promise<"idle">((resolve) => {
-            timer = setTimeout(() => resolve("idle"), this.timeoutMs);
-          }),
-        ]);
+    const firstChunk = chunks.next();
+    firstChunk.catch(() => undefined);
+    const body = {
+      async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+        for (let step = await firstChunk; !step.done; step = await chunks.next()) yield step.value;
+      },
+      destroy: () => stream.destroy(),
+    };
+    return new Promise<RemoteObjectBody>((resolve, reject) => {
+      // no answer at all within the timeout: the endpoint is unreachable
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new LanceError("IO", `cannot reach ${this.endpoint} to read gs://${this.bucket.name}/${name}: no answer within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      // a failure before the body (a refused connection, an error status) rejects; later ones end the body's reading
+      stream.on("error", (err: unknown) => {
         clearTimeout(timer);
-        if (step === "idle") {
-          next.catch(() => undefined);
+        reject(err);
+      });
+      stream.once("response", (res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }) => {
+        const status = res.statusCode ?? 0;
+        // an error status: the client emits the error next
+        if (status >= 300) return;
+        clearTimeout(timer);
+        const header = (key: string): string | undefined => {
+          const v = res.headers?.[key];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        const declared = Number(header("content-length"));
+        const contentLength = Number.isFinite(declared) ? declared : (range?.byteLength ?? NaN);
+        if (!Number.isFinite(contentLength)) {
           stream.destroy();
-          if (!answered) throw new LanceError("IO", `cannot reach ${this.endpoint} to read ${location}: no answer within ${this.timeoutMs} ms`);
-          throw new ShortBodyError(location, total, Number.isFinite(declared) ? declared : total, `no data for ${this.timeoutMs} ms`);
+          reject(new LanceError("IO", `gs://${this.bucket.name}/${name}: the server answered a whole read without a Content-Length`));
+          return;
         }
-        if (step.done) break;
-        pieces.push(step.value);
-        total += step.value.byteLength;
-      }
-    } catch (err) {
-      clearTimeout(timer);
-      if (refused !== undefined) throw refused;
-      // no answer at all (refused, unreachable) or an answer of the service: the caller maps it
-      if (!answered || err instanceof LanceError || typeof (err as { code?: unknown }).code === "number") throw err;
-      throw new ShortBodyError(location, total, Number.isFinite(declared) ? declared : total, err instanceof Error ? err.message : String(err));
-    }
-    if (refused !== undefined) throw refused;
-    if (Number.isFinite(declared) && total !== declared) throw new ShortBodyError(location, total, declared);
-    // one plain Uint8Array (the client's Buffers may be views of a shared pool)
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const piece of pieces) {
-      out.set(piece, at);
-      at += piece.byteLength;
-    }
-    return out;
-  }
-
-  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
-    const name = this.name(path);
-    try {
-      return await withRetries(this.maxAttempts, this.retryable, async () => {
-        let declared: number | undefined;
-        const data = await this.download(name, undefined, (bytes) => {
-          declared = bytes;
-          checkWholeRead(path, bytes, options, this.maxReadBytes);
-        });
-        if (declared !== undefined && data.byteLength !== declared) throw new ShortBodyError(`${this.uri}/${path}`, data.byteLength, declared);
-        return data;
+        resolve({ body, contentLength, contentRange: status === 206 ? header("content-range") : undefined });
       });
-    } catch (err) {
-      throw this.fail(err, "read", path);
-    }
+    });
   }
 
-  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
-    const name = this.name(path);
-    const empty = await answerWithoutFetch(path, byteOffset, byteLength, this.maxReadBytes, () => this.size(path));
-    if (empty) return empty;
-    try {
-      return await withRetries(this.maxAttempts, this.retryable, async () => {
-        let data: Uint8Array;
-        let wholeObject = false;
-        try {
-          data = await this.download(name, [byteOffset, byteOffset + byteLength - 1], (bytes, status) => {
-            // 200 instead of 206: the server sent the whole object
-            wholeObject = status === 200;
-            if (!wholeObject && bytes > byteLength) throw new LanceError("IO", `${this.uri}/${path}: the server answered a ${byteLength}-byte range with ${bytes} bytes`);
-          });
-        } catch (err) {
-          // 416: the range starts at or past the end
-          if (failureOf(err).status === 416) throw pastEnd(path, byteOffset, byteLength, await this.size(path));
-          throw err;
-        }
-        if (wholeObject) {
-          if (byteOffset + byteLength > data.byteLength) throw pastEnd(path, byteOffset, byteLength, data.byteLength);
-          return data.slice(byteOffset, byteOffset + byteLength);
-        }
-        // a short range: the object ends inside it
-        if (data.byteLength < byteLength) throw pastEnd(path, byteOffset, byteLength, byteOffset + data.byteLength);
-        return data;
-      });
-    } catch (err) {
-      throw this.fail(err, "read", path);
-    }
-  }
-
-  /** Stores `data` in one request (a multipart media upload) or, above the threshold, a resumable upload in chunks. */
-  private async save(name: string, data: Uint8Array, ifAbsent: boolean): Promise<void> {
-    const file = this.bucket.file(name);
-    const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const resumable = data.byteLength > this.multipartThresholdBytes;
-    await file.save(body, {
-      resumable,
-      ...(resumable ? { chunkSize: this.chunkBytes } : {}),
+  protected override async putObject(name: string, data: Uint8Array, ifAbsent: boolean): Promise<void> {
+    await this.bucket.file(name).save(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+      resumable: false,
       validation: false,
       contentType: "application/octet-stream",
       ...(ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
     });
   }
 
-  async put(path: string, data: Uint8Array): Promise<void> {
-    const name = this.name(path);
-    try {
-      await this.save(name, data, false);
-    } catch (err) {
-      throw this.fail(err, "write", path);
-    }
-  }
-
-  async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    const name = this.name(path);
-    try {
-      await this.save(name, data, true);
-      return true;
-    } catch (err) {
-      // 412: an object of that name exists (its generation is not 0)
-      if (failureOf(err).status === 412) return false;
-      throw this.fail(err, "create", path);
-    }
-  }
-
-  async openWriter(path: string): Promise<ObjectWriter> {
-    return new GcsResumableWriter(this.bucket.file(this.name(path)), path, this.chunkBytes, (err, operation) => this.fail(err, operation, path));
-  }
-
-  async list(prefix: string): Promise<ObjectMeta[]> {
-    const namePrefix = prefix === "" ? (this.location.prefix ? `${this.location.prefix}/` : "") : this.name(prefix, true);
-    const rootLength = this.location.prefix ? this.location.prefix.length + 1 : 0;
-    const out: ObjectMeta[] = [];
-    let pageToken: string | undefined;
-    try {
-      do {
-        const [files, next] = await this.bucket.getFiles({ prefix: namePrefix, autoPaginate: false, ...(pageToken ? { pageToken } : {}) });
-        for (const file of files) {
-          // names ending in "/" are folder placeholders some tools create, not objects
-          if (file.name.endsWith("/")) continue;
-          const updated = file.metadata.updated ? Date.parse(file.metadata.updated) : NaN;
-          out.push({ path: file.name.slice(rootLength), size: Number(file.metadata.size ?? 0), ...(Number.isFinite(updated) ? { lastModified: updated } : {}) });
-        }
-        pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
-      } while (pageToken);
-    } catch (err) {
-      throw this.fail(err, "list", prefix);
-    }
-    return out;
-  }
-
-  async delete(path: string): Promise<void> {
-    const file = this.bucket.file(this.name(path));
-    try {
-      await file.delete();
-    } catch (err) {
-      const f = failureOf(err);
-      if (f.status === 404 && !missingBucket(f)) return;
-      throw this.fail(err, "delete", path);
-    }
-  }
-}
-
-/**
- * One resumable upload: chunks of `chunkBytes` go up as they fill, and GCS
- * makes the object visible only when the final chunk (the one that states the
- * total size) is stored. Abort stops the stream before that, so nothing
- * appears; the unfinished session expires on the server.
- */
-class GcsResumableWriter implements ObjectWriter {
-  private readonly stream: NodeJS.WritableStream & { destroy(err?: Error): void; writableFinished?: boolean };
-  private failure: unknown;
-  private size = 0;
-  private done = false;
-  private readonly finished: Promise<void>;
-
-  constructor(
-    file: Gcs.File,
-    private readonly path: string,
-    chunkBytes: number,
-    private readonly fail: (err: unknown, operation: string) => LanceError,
-  ) {
-    this.stream = file.createWriteStream({ resumable: true, chunkSize: chunkBytes, validation: false, contentType: "application/octet-stream" }) as typeof this.stream;
-    this.finished = new Promise<void>((resolve, reject) => {
-      this.stream.once("finish", () => resolve());
-      this.stream.once("error", (err: unknown) => {
-        this.failure ??= err;
+  /**
+   * A resumable upload: parts go to one upload stream in order (they are
+   * handed over in part order), which sends chunks of `chunkBytes` as they
+   * fill; GCS makes the object visible only when the final chunk (the one that
+   * states the total size) is stored. Abort stops the stream before that, so
+   * nothing appears; the unfinished session expires on the server.
+   */
+  protected override async startUpload(name: string): Promise<PartUpload> {
+    const stream = this.bucket.file(name).createWriteStream({ resumable: true, chunkSize: this.chunkBytes, validation: false, contentType: "application/octet-stream" });
+    const where = `gs://${this.bucket.name}/${name}`;
+    let failure: { err: unknown } | undefined;
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.once("finish", () => resolve());
+      stream.once("error", (err: unknown) => {
+        failure ??= { err };
         reject(err);
       });
     });
-    // a failure is reported by the next write or finish; never unhandled
-    this.finished.catch(() => undefined);
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.done) throw new LanceError("INTERNAL", `write to ${this.path} after the writer finished or aborted`);
-    if (this.failure !== undefined) throw this.fail(this.failure, "write");
-    // the stream keeps the buffer until its chunk is uploaded; the caller may reuse `chunk`
-    const copy = Buffer.from(chunk);
-    this.size += copy.byteLength;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: unknown): void => reject(this.fail(err, "write"));
-      this.stream.once("error", onError);
-      const more = this.stream.write(copy, (err) => {
-        if (err) return;
-        if (more) {
-          this.stream.removeListener("error", onError);
-          resolve();
-        }
-      });
-      if (!more) {
-        this.stream.once("drain", () => {
-          this.stream.removeListener("error", onError);
-          resolve();
+    // a failure is reported by the next part or by complete; never unhandled
+    finished.catch(() => undefined);
+    return {
+      uploadPart(partNumber, body) {
+        if (failure) return Promise.reject(failure.err);
+        // the stream keeps the bytes until their chunk is sent; the caller may reuse `body` once this settles
+        const copy = Buffer.from(body);
+        return new Promise<string>((resolve, reject) => {
+          const onError = (err: unknown): void => reject(err);
+          stream.once("error", onError);
+          const settle = (): void => {
+            stream.removeListener("error", onError);
+            resolve(String(partNumber));
+          };
+          const more = stream.write(copy, (err) => {
+            if (!err && more) settle();
+          });
+          if (!more) stream.once("drain", settle);
         });
+      },
+      async complete() {
+        if (failure) throw failure.err;
+        stream.end();
+        await finished;
+      },
+      async abort() {
+        if (stream.writableFinished) return;
+        stream.destroy(new LanceError("IO", `upload of ${where} aborted`));
+        await finished.catch(() => undefined);
+      },
+    };
+  }
+
+  protected override async *listObjects(prefix: string): AsyncIterable<RemoteListing> {
+    let pageToken: string | undefined;
+    do {
+      const [files, next] = await this.bucket.getFiles({ prefix, autoPaginate: false, ...(pageToken ? { pageToken } : {}) });
+      for (const file of files) {
+        const updated = file.metadata.updated ? Date.parse(file.metadata.updated) : NaN;
+        yield { key: file.name, size: Number(file.metadata.size ?? 0), ...(Number.isFinite(updated) ? { lastModified: updated } : {}) };
       }
-    });
+      pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+    } while (pageToken);
   }
 
-  async finish(): Promise<number> {
-    if (this.done) throw new LanceError("INTERNAL", `finish of ${this.path} after the writer finished or aborted`);
-    if (this.failure !== undefined) throw this.fail(this.failure, "write");
-    this.stream.end();
-    try {
-      await this.finished;
-    } catch (err) {
-      throw this.fail(err, "write");
-    }
-    this.done = true;
-    return this.size;
-  }
-
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    if (this.stream.writableFinished) return;
-    this.stream.destroy(new LanceError("IO", `upload of ${this.path} aborted`));
-    await this.finished.catch(() => undefined);
+  protected override async deleteObject(name: string): Promise<void> {
+    await this.bucket.file(name).delete();
   }
 }

@@ -25,12 +25,32 @@ export interface ReadOptions {
   maxBytes?: number;
 }
 
+export interface ListOptions {
+  /**
+   * Enough objects for the caller. A store whose `listsInKeyOrder` is true
+   * may then answer with only the first `limit` objects in key order (a
+   * service's first page instead of all of them); other stores list
+   * everything. Fewer than `limit` objects is always the whole listing.
+   */
+  limit?: number;
+}
+
 export interface ObjectMeta {
   /** Path relative to the store root. */
   path: string;
   size: number;
   /** Milliseconds since the Unix epoch, when the store knows it. */
   lastModified?: number;
+}
+
+/** An upload in parts that was begun and neither completed nor aborted (an S3 multipart upload). */
+export interface PendingUpload {
+  /** The object it would create, relative to the store root. */
+  path: string;
+  /** The service's id of the upload. */
+  uploadId: string;
+  /** When it was begun, in milliseconds since the Unix epoch, by the service's clock. */
+  startedAt: number;
 }
 
 export interface ObjectStore {
@@ -59,8 +79,23 @@ export interface ObjectStore {
   put(path: string, data: Uint8Array): Promise<void>;
   /** Creates the object only if absent; returns false (writing nothing) when it exists. */
   putIfAbsent(path: string, data: Uint8Array): Promise<boolean>;
-  /** Objects whose path starts with `prefix` (a directory prefix ends with "/"), in no particular order. */
-  list(prefix: string): Promise<ObjectMeta[]>;
+  /**
+   * True when `list` returns objects in ascending byte order of their paths
+   * (S3, Azure Blob and GCS list keys so), which lets a caller ask for only
+   * the first objects.
+   */
+  readonly listsInKeyOrder?: boolean;
+  /**
+   * True when `list` leaves out names that exist but are not objects (a
+   * directory on a file system where a file belongs): a caller that must not
+   * skip a damaged entry asks for the name itself.
+   */
+  readonly listOmitsNonObjects?: boolean;
+  /**
+   * Objects whose path starts with `prefix` (a directory prefix ends with
+   * "/"), in no particular order unless `listsInKeyOrder`.
+   */
+  list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]>;
   /** Removes the object; succeeds when it is already gone. */
   delete(path: string): Promise<void>;
   /**
@@ -69,6 +104,16 @@ export interface ObjectStore {
    * `openObjectWriter`'s buffered fallback.
    */
   openWriter?(path: string): Promise<ObjectWriter>;
+  /**
+   * Uploads in parts begun under `prefix` and never completed or aborted (a
+   * writer killed mid-upload leaves one; S3 keeps its parts, and bills them,
+   * until it is aborted). Stores whose unfinished uploads expire by
+   * themselves (Azure's uncommitted blocks, GCS resumable sessions) or leave
+   * nothing behind do not have it.
+   */
+  listPendingUploads?(prefix: string): Promise<PendingUpload[]>;
+  /** Aborts one upload `listPendingUploads` gave, discarding its parts; succeeds when it is already gone. */
+  abortPendingUpload?(upload: PendingUpload): Promise<void>;
 }
 
 /**

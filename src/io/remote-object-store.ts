@@ -1,5 +1,5 @@
 // The ObjectStore skeleton every store over a vendor's HTTP API shares (S3,
-// Azure Blob; any other service of the same shape): store paths to keys under
+// Azure Blob, GCS; any other service of the same shape): store paths to keys under
 // the root prefix, failures mapped to LanceErrors naming the object and the
 // operation, whole reads checked against the caller's bound, ranged reads
 // with every way a service reports a range past the end, put-if-absent where
@@ -14,7 +14,8 @@
 //   getObject(key, range) a response to a whole or ranged GET, body unread
 //   putObject(key, data, ifAbsent)   one PUT; ifAbsent sends If-None-Match: *
 //   startUpload(key)      begins an upload in parts (see PartUpload)
-//   listObjects(prefix)   every key starting with prefix, page after page
+//   listObjects(prefix)   every key starting with prefix, in key order, page after
+//                         page (a page is requested only when iteration reaches it)
 //   deleteObject(key)     removes the object (a 404 is handled here)
 // The base decides what the statuses mean: 404 is NOT_FOUND (a missing bucket
 // or container, by its service code, too), 416 or a short Content-Range is a
@@ -22,7 +23,7 @@
 // conditional PUT is a lost race.
 
 import { LanceError } from "../core/errors.js";
-import { checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ObjectMeta, type ObjectStore, type ObjectWriter, type ReadOptions } from "./object-store.js";
+import { checkStorePath, checkWholeRead, DEFAULT_MAX_READ_BYTES, type ListOptions, type ObjectMeta, type ObjectStore, type ObjectWriter, type ReadOptions } from "./object-store.js";
 import { PartWriter, type PartTarget, type PartUpload } from "./part-writer.js";
 import {
   answerWithoutFetch,
@@ -82,6 +83,8 @@ export abstract class RemoteObjectStore implements ObjectStore {
   readonly uri: string;
   readonly storageOptions: Readonly<StorageOptions>;
   readonly maxReadBytes = DEFAULT_MAX_READ_BYTES;
+  /** S3, Azure Blob and GCS list keys in ascending UTF-8 byte order. */
+  readonly listsInKeyOrder = true;
   protected readonly endpoint: string;
   protected readonly maxAttempts: number;
   protected readonly requestTimeoutMs: number;
@@ -121,6 +124,11 @@ export abstract class RemoteObjectStore implements ObjectStore {
     return this.rootPrefix ? `${this.rootPrefix}/${path}` : path;
   }
 
+  /** The store path of a key under the root. */
+  protected pathOfKey(key: string): string {
+    return this.rootPrefix ? key.slice(this.rootPrefix.length + 1) : key;
+  }
+
   /** The LanceError for a failed `operation` (read, write, create, list, delete, stat) of `path`. */
   protected fail(err: unknown, operation: string, path: string): LanceError {
     if (err instanceof LanceError) return err;
@@ -132,8 +140,13 @@ export abstract class RemoteObjectStore implements ObjectStore {
     });
   }
 
+  /** Whether a failed read is tried again besides a broken body (a status the SDK does not retry itself). */
+  protected retryRead(_err: unknown): boolean {
+    return false;
+  }
+
   /** Retries what the SDKs do not: a body that breaks off while it is being read. */
-  private readonly retryable = (err: unknown): boolean => err instanceof ShortBodyError;
+  private readonly retryable = (err: unknown): boolean => err instanceof ShortBodyError || this.retryRead(err);
 
   async size(path: string): Promise<number> {
     const key = this.key(path);
@@ -242,9 +255,10 @@ export abstract class RemoteObjectStore implements ObjectStore {
     }
   }
 
-  async list(prefix: string): Promise<ObjectMeta[]> {
+  async list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]> {
     checkStorePath(prefix, this.uri, true);
     const root = this.rootPrefix ? `${this.rootPrefix}/` : "";
+    const limit = options?.limit ?? Infinity;
     const out: ObjectMeta[] = [];
     try {
       for await (const object of this.listObjects(root + prefix)) {
@@ -255,6 +269,8 @@ export abstract class RemoteObjectStore implements ObjectStore {
           size: object.size,
           ...(object.lastModified !== undefined ? { lastModified: object.lastModified } : {}),
         });
+        // leaving the loop at once stops the pages: the next is never requested
+        if (out.length >= limit) break;
       }
     } catch (err) {
       throw this.fail(err, "list", prefix);

@@ -103,7 +103,9 @@ export interface FailureContext {
   endpoint: string;
 }
 
-const MISSING_CONTAINER = new Set(["NoSuchBucket", "ContainerNotFound"]);
+/** The code a GCS failure is given when its message says the bucket is missing (the service's reason is "notFound" either way). */
+export const GCS_MISSING_BUCKET = "bucketNotFound";
+const MISSING_CONTAINER = new Set(["NoSuchBucket", "ContainerNotFound", GCS_MISSING_BUCKET]);
 const DENIED = new Set([
   "AccessDenied",
   "InvalidAccessKeyId",

@@ -9,6 +9,7 @@
 
 import type * as S3 from "@aws-sdk/client-s3";
 import { LanceError } from "../core/errors.js";
+import type { PendingUpload } from "./object-store.js";
 import type { PartUpload } from "./part-writer.js";
 import { RemoteObjectStore, type RemoteListing, type RemoteObjectBody, type RemoteStoreSettings } from "./remote-object-store.js";
 import {
@@ -17,6 +18,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   first,
+  isMissingContainer,
   optionCount,
   optionDurationMs,
   optionFlag,
@@ -203,6 +205,41 @@ export class S3Store extends RemoteObjectStore {
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
+  }
+
+  async listPendingUploads(prefix: string): Promise<PendingUpload[]> {
+    const Prefix = prefix === "" ? this.key("", true) : this.key(prefix, true);
+    const out: PendingUpload[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    try {
+      for (;;) {
+        const page: S3.ListMultipartUploadsCommandOutput = await this.client.send(
+          new this.sdk.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix, ...(KeyMarker !== undefined ? { KeyMarker } : {}), ...(UploadIdMarker !== undefined ? { UploadIdMarker } : {}) }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId) continue;
+          out.push({ path: this.pathOfKey(upload.Key), uploadId: upload.UploadId, startedAt: upload.Initiated?.getTime() ?? 0 });
+        }
+        if (!page.IsTruncated || (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined)) break;
+        KeyMarker = page.NextKeyMarker;
+        UploadIdMarker = page.NextUploadIdMarker;
+      }
+    } catch (err) {
+      throw this.fail(err, "list uploads", prefix);
+    }
+    return out;
+  }
+
+  async abortPendingUpload(upload: PendingUpload): Promise<void> {
+    const Key = this.key(upload.path);
+    try {
+      await this.client.send(new this.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: upload.uploadId }));
+    } catch (err) {
+      // NoSuchUpload: completed or aborted meanwhile
+      if (this.failureOf(err).status === 404 && !isMissingContainer(this.failureOf(err).code)) return;
+      throw this.fail(err, "abort upload", upload.path);
+    }
   }
 
   protected override async deleteObject(Key: string): Promise<void> {

@@ -3,7 +3,8 @@
 // taken (the same protocol Lance uses for local manifests); put writes a
 // temporary file and renames it over the target, and so does a writer, which
 // appends to its temporary file as pieces arrive. Temporary and staging files
-// (a writer's may live long, or outlive a killed process) are not listed.
+// (a writer's may live long, or outlive a killed process) are not listed;
+// listPendingUploads finds them, for cleanup to remove once they are old.
 
 import { constants } from "node:fs";
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
@@ -20,6 +21,7 @@ import {
   type ObjectMeta,
   type ObjectStore,
   type ObjectWriter,
+  type PendingUpload,
   type ReadOptions,
 } from "../io/object-store.js";
 
@@ -63,6 +65,8 @@ export class LocalFileStore implements ObjectStore {
   readonly root: string;
   readonly uri: string;
   readonly maxReadBytes: number;
+  /** A listing walks directories and shows only the files in them. */
+  readonly listOmitsNonObjects = true;
 
   constructor(root: string, options: LocalFileStoreOptions = {}) {
     this.root = root;
@@ -166,6 +170,14 @@ export class LocalFileStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectMeta[]> {
+    return this.walkFiles(prefix, false);
+  }
+
+  /**
+   * Files under `prefix`: the objects, or (`temporary`) the temporary and
+   * staging files of writes that have not ended, with their paths.
+   */
+  private async walkFiles(prefix: string, temporary: boolean): Promise<ObjectMeta[]> {
     // The prefix names a directory when it ends with "/"; otherwise list its parent and filter.
     const dirPart = prefix.endsWith("/") || prefix === "" ? prefix : prefix.slice(0, prefix.lastIndexOf("/") + 1);
     checkStorePath(prefix, this.uri, true);
@@ -184,7 +196,7 @@ export class LocalFileStore implements ObjectStore {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           await walk(full);
-        } else if (entry.isFile() && !TEMPORARY_NAME.test(entry.name)) {
+        } else if (entry.isFile() && TEMPORARY_NAME.test(entry.name) === temporary) {
           const rel = relative(this.root, full).split(sep).join("/");
           if (!rel.startsWith(prefix)) continue;
           try {
@@ -198,6 +210,26 @@ export class LocalFileStore implements ObjectStore {
     };
     await walk(base);
     return out;
+  }
+
+  /**
+   * Writes that never ended: a writer's or put's temporary file, a
+   * putIfAbsent's staging file (left by a killed process), each with the time
+   * it was last written as its start (a live writer keeps writing).
+   */
+  async listPendingUploads(prefix: string): Promise<PendingUpload[]> {
+    return (await this.walkFiles(prefix, true)).map((m) => ({ path: m.path.replace(TEMPORARY_NAME, ""), uploadId: m.path, startedAt: m.lastModified ?? 0 }));
+  }
+
+  /** Removes the temporary file of a write that never ended; succeeds when it is gone. */
+  async abortPendingUpload(upload: PendingUpload): Promise<void> {
+    if (!TEMPORARY_NAME.test(upload.uploadId)) throw new LanceError("INVALID_INPUT", `${upload.uploadId} is not the temporary file of a write in ${this.uri}`);
+    const p = this.abs(upload.uploadId);
+    try {
+      await unlink(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(err, "delete", p);
+    }
   }
 
   async delete(path: string): Promise<void> {

@@ -13,12 +13,21 @@
 //   - files are listed before versions are read, and the latest version is
 //     checked again before anything is deleted, so a commit landing meanwhile
 //     is taken into account.
+//
+// On S3 a writer killed mid-upload also leaves a multipart upload that was
+// never completed: its parts are invisible but kept (and billed) until the
+// upload is aborted. Cleanup aborts those begun under the dataset (under the
+// directories of the kinds asked for) longer than `olderThanMs` ago; younger
+// ones may belong to a write in progress; on a local disk the same goes for
+// a killed writer's temporary file. Azure's uncommitted blocks and GCS
+// resumable sessions expire by themselves (the services drop them after
+// about a week), so those stores have nothing to abort.
 
 import { LanceError } from "../core/errors.js";
 import { decodeManifestFile } from "../format/table/manifest-file.js";
 import { fragmentRowIdSource } from "../format/table/row-ids.js";
 import { transactionFilePath } from "../format/table/version-names.js";
-import type { ObjectMeta, ObjectStore } from "../io/object-store.js";
+import type { ObjectMeta, ObjectStore, PendingUpload } from "../io/object-store.js";
 import { listVersionLocations, type VersionLocation } from "./versions.js";
 import { MAX_MANIFEST_BYTES } from "./file-limits.js";
 
@@ -44,6 +53,8 @@ export interface CleanupFile {
 export interface CleanupResult {
   /** Files removed (or, with dryRun, that would be removed), sorted by path. */
   files: CleanupFile[];
+  /** Unfinished uploads (S3 multipart uploads, local temporary files) aborted, or that would be, sorted by path. */
+  uploads: PendingUpload[];
   /** Uuids of the index segment directories among them. */
   indexSegments: string[];
   bytes: number;
@@ -95,6 +106,14 @@ export async function cleanupUnreferenced(store: ObjectStore, options: CleanupOp
   const now = Date.now();
   const listed = new Map<CleanupKind, ObjectMeta[]>();
   for (const k of kinds) listed.set(k, await store.list(DIRS[k]));
+  // every kind: anything under the dataset; otherwise under the kinds' directories
+  const uploadPrefixes = kinds.size === Object.keys(DIRS).length ? [""] : [...kinds].map((k) => DIRS[k]);
+  const uploads: PendingUpload[] = [];
+  if (store.listPendingUploads && store.abortPendingUpload) {
+    for (const prefix of uploadPrefixes) {
+      for (const upload of await store.listPendingUploads(prefix)) if (now - upload.startedAt >= olderThanMs) uploads.push(upload);
+    }
+  }
 
   const refs: References = { paths: new Set(), indexUuids: new Set() };
   const seen = new Set<number>();
@@ -142,8 +161,10 @@ export async function cleanupUnreferenced(store: ObjectStore, options: CleanupOp
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   indexSegments.sort();
+  uploads.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.uploadId < b.uploadId ? -1 : 1));
   if (!dryRun) {
     for (const f of files) await store.delete(f.path);
+    for (const u of uploads) await store.abortPendingUpload!(u);
   }
-  return { files, indexSegments, bytes: files.reduce((n, f) => n + f.sizeBytes, 0), dryRun };
+  return { files, uploads, indexSegments, bytes: files.reduce((n, f) => n + f.sizeBytes, 0), dryRun };
 }

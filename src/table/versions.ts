@@ -1,6 +1,6 @@
-// Finding versions of a dataset: the latest one from latest_version_hint.json
-// and upward probing (falling back to a listing of _versions/), and a specific
-// one under either manifest naming scheme.
+// Finding versions of a dataset: the latest one from a listing of _versions/
+// (on stores without listing, from latest_version_hint.json and upward
+// probing), and a specific one under either manifest naming scheme.
 
 import { utf8Decode } from "../core/bytes.js";
 import { LanceError } from "../core/errors.js";
@@ -11,7 +11,7 @@ import {
   VERSIONS_DIR,
   type ManifestNamingScheme,
 } from "../format/table/version-names.js";
-import type { ObjectStore } from "../io/object-store.js";
+import type { ObjectMeta, ObjectStore } from "../io/object-store.js";
 import { MAX_VERSION_HINT_BYTES } from "./file-limits.js";
 
 export interface VersionLocation {
@@ -42,17 +42,49 @@ export async function locateVersion(store: ObjectStore, version: number): Promis
   return (await locate(store, version, "v2")) ?? (await locate(store, version, "v1"));
 }
 
-/** Every manifest of the linear history, oldest first. */
-export async function listVersionLocations(store: ObjectStore): Promise<VersionLocation[]> {
+/** The linear-history manifests among `objects` of _versions/, in their listed order. */
+function manifestLocations(objects: readonly ObjectMeta[]): VersionLocation[] {
   const out: VersionLocation[] = [];
-  for (const meta of await store.list(`${VERSIONS_DIR}/`)) {
+  for (const meta of objects) {
     const name = meta.path.slice(VERSIONS_DIR.length + 1);
     if (name.includes("/")) continue;
     const parsed = parseManifestFileName(name);
     if (parsed) out.push({ ...parsed, path: meta.path, size: meta.size });
   }
+  return out;
+}
+
+/** Every manifest of the linear history, oldest first. */
+export async function listVersionLocations(store: ObjectStore): Promise<VersionLocation[]> {
+  const out = manifestLocations(await store.list(`${VERSIONS_DIR}/`));
   out.sort((a, b) => a.version - b.version);
   return out;
+}
+
+/**
+ * Objects of _versions/ asked for in one listing page: a service sends 1000
+ * keys a page (S3, GCS), so this many cost one request.
+ */
+export const FIRST_LISTING_OBJECTS = 1000;
+
+/**
+ * The newest manifest found by listing _versions/, or undefined when it holds
+ * none. V2 names sort newest first, so on a store listing in key order the
+ * first page answers: when its first manifest is V2, that is the newest (as
+ * Lance decides); a page with fewer objects is the whole directory. Only a
+ * full page starting with a V1 name (V1 names do not sort by version) needs
+ * the whole listing.
+ */
+async function listLatest(store: ObjectStore): Promise<VersionLocation | undefined> {
+  const newest = (all: VersionLocation[]): VersionLocation | undefined =>
+    all.reduce<VersionLocation | undefined>((best, l) => (best === undefined || l.version > best.version ? l : best), undefined);
+  if (store.listsInKeyOrder === true) {
+    const page = await store.list(`${VERSIONS_DIR}/`, { limit: FIRST_LISTING_OBJECTS });
+    const found = manifestLocations(page);
+    if (page.length < FIRST_LISTING_OBJECTS) return newest(found);
+    if (found[0]?.scheme === "v2") return found[0];
+  }
+  return newest(manifestLocations(await store.list(`${VERSIONS_DIR}/`)));
 }
 
 async function readHint(store: ObjectStore): Promise<number | undefined> {
@@ -105,7 +137,14 @@ async function searchLatest(store: ObjectStore): Promise<VersionLocation> {
   return present;
 }
 
-/** The newest version of the dataset in `store`. */
+/**
+ * The newest version of the dataset in `store`. A store that lists answers
+ * from one listing of _versions/ (one request for up to 1000 manifests, as
+ * Lance), whatever the version hint says: Lance does not write the hint on
+ * object stores, and a listing is never stale. A store that cannot list
+ * (plain HTTP) starts from the hint, or without one searches the manifest
+ * names, and probes past what it found.
+ */
 export async function latestVersion(store: ObjectStore): Promise<VersionLocation> {
   // newer versions than the one found are probed for: a hint may be stale, and a
   // version in _versions/ that is not a readable object must fail, not be skipped
@@ -117,24 +156,23 @@ export async function latestVersion(store: ObjectStore): Promise<VersionLocation
       found = next;
     }
   };
-  const hint = await readHint(store);
-  if (hint !== undefined) {
-    const found = await locateVersion(store, hint);
-    if (found) return probeNewer(found);
-  }
-  let all: VersionLocation[];
+  let last: VersionLocation | undefined;
   try {
-    all = await listVersionLocations(store);
+    last = await listLatest(store);
   } catch (err) {
-    // a store without listing (plain HTTP): search the manifest names instead
-    if (err instanceof LanceError && err.code === "NOT_SUPPORTED") return probeNewer(await searchLatest(store));
-    throw err;
+    if (!(err instanceof LanceError && err.code === "NOT_SUPPORTED")) throw err;
+    // a store without listing (plain HTTP): the hint, or a search of the manifest names
+    const hint = await readHint(store);
+    const found = hint === undefined ? undefined : await locateVersion(store, hint);
+    return probeNewer(found ?? (await searchLatest(store)));
   }
-  const last = all[all.length - 1];
   if (last === undefined) {
-    const anything = await store.list("");
+    const anything = await store.list("", { limit: 1 });
     if (anything.length === 0) throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: the directory is missing or empty`);
     throw new LanceError("NOT_FOUND", `no dataset at ${store.uri}: ${VERSIONS_DIR}/ holds no manifest`);
   }
-  return probeNewer(last);
+  // a listing shows every object; where it hides other names (a directory on a
+  // file system), the next version's name is asked for, so that a damaged newest
+  // version fails instead of an older one opening
+  return store.listOmitsNonObjects === true ? probeNewer(last) : last;
 }

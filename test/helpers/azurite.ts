@@ -34,7 +34,9 @@ export async function startAzurite(): Promise<AzureServer> {
   const bin = join(import.meta.dirname, "..", "..", "node_modules", "azurite", "dist", "src", "blob", "main.js");
   const child = spawn(
     process.execPath,
-    [bin, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--skipApiVersionCheck", "--extentMemoryLimit", "2048", "--silent"],
+    // without --disableTelemetry Azurite's usage reporting asks the cloud metadata address
+    // (169.254.169.254), which must never be contacted, and its requests can wait on it
+    [bin, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--skipApiVersionCheck", "--extentMemoryLimit", "2048", "--silent", "--disableTelemetry"],
     { stdio: ["ignore", "pipe", "pipe"], cwd: dir },
   );
   started.add(child);
@@ -52,7 +54,13 @@ export async function startAzurite(): Promise<AzureServer> {
     started.delete(child);
   };
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 30 s: ${log}`)), 30_000);
+    // a loaded 2-core machine has been seen to take more than 30 s
+    const timer = setTimeout(() => {
+      // stopped here: the caller never gets a handle to stop it, and it would keep the test process alive
+      clearInterval(poll);
+      child.kill("SIGKILL");
+      reject(new Error(`Azurite did not start in 90 s: ${log}`));
+    }, 90_000);
     const poll = setInterval(() => {
       if (/successfully listen/.test(log)) {
         clearTimeout(timer);

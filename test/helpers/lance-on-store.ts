@@ -11,6 +11,7 @@ import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { openObjectStore } from "../../src/node/object-store-uri.js";
 import { parseManifestFileName } from "../../src/format/table/version-names.js";
 import { assertSameAsLance } from "./compare.js";
+import { endpointOrigin, startCountingProxy, throughProxy, type ProxiedRequest } from "./counting-proxy.js";
 import { assertSameRows } from "./values.js";
 
 export interface RemoteTarget {
@@ -139,5 +140,44 @@ export function lanceOnStore(target: () => RemoteTarget): void {
     assert.deepEqual(versions, Array.from({ length: ds.version }, (_, i) => i + 1));
     await raceTable.checkoutLatest();
     assert.equal(await raceTable.countRows(), expected);
+  });
+
+  test("opening the latest version sends no more requests than Lance: one LIST and one GET, with a stale version hint", async () => {
+    const t = target();
+    const name = "opened";
+    const openUri = `${t.dbUri}/${name}.lance`;
+    const lanceTable = await db.createTable(name, rows(0, 40));
+    await lanceTable.add(rows(40, 40));
+    // lancets writes the hint (version 3), then Lance commits without it: the hint is stale
+    await (await openDataset(openUri, options)).append(rows(80, 40));
+    await lanceTable.add(rows(120, 40));
+    await lanceTable.add(rows(160, 40));
+    const proxy = await startCountingProxy(endpointOrigin(t.storageOptions));
+    try {
+      const viaProxy = throughProxy(t.storageOptions, proxy.endpoint);
+      const ofTable = (requests: ProxiedRequest[]): string[] =>
+        requests.filter((r) => r.url.includes(`${name}.lance/`)).map((r) => `${r.method} ${r.status} ${r.url}`);
+
+      const theirDb = await lancedb.connect(t.dbUri, { storageOptions: viaProxy });
+      proxy.take();
+      const theirs = await theirDb.openTable(name);
+      assert.equal(await theirs.version(), 5);
+      const lanceOpen = ofTable(proxy.take());
+      theirs.close();
+      theirDb.close();
+
+      const ds = await openDataset(openUri, { storageOptions: viaProxy });
+      const all = proxy.take();
+      assert.equal(ds.version, 5, "the newest version, past the stale hint");
+      assert.equal(ds.countRows(), 200);
+      const ours = ofTable(all);
+      assert.equal(ours.length, all.length, `every request of the open is for the table: ${JSON.stringify(all)}`);
+      assert.equal(ours.length, 2, `lancets: ${JSON.stringify(ours)}`);
+      assert.match(ours[0]!, /^GET 200 .*prefix=[^&]*opened\.lance\/_versions\//, "a listing of _versions/");
+      assert.match(ours[1]!, /^GET 200 .*opened\.lance\/_versions\/18446744073709551610\.manifest/, "the manifest of version 5");
+      assert.ok(ours.length <= lanceOpen.length, `lancets ${JSON.stringify(ours)}; Lance ${JSON.stringify(lanceOpen)}`);
+    } finally {
+      await proxy.close();
+    }
   });
 }

@@ -3,7 +3,9 @@
 // over fragment groups and commits them there, and Lance's planner (lancedb
 // opened on the same bucket) uses them with results equal to a full scan.
 // Zone-map seeds planted by lancets' appends on the bucket are harvested by
-// optimizeIndices into the segment a scan of the same rows builds.
+// optimizeIndices into the segment a scan of the same rows builds. Lance's own
+// BITMAP and FTS indexes on the bucket answer lancets' filters and searches
+// with Lance's rows and scores.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -162,6 +164,41 @@ export function segmentsOnStore(target: () => RemoteTarget): void {
       const expected = await full.scan({ filter, useIndex: false }).toArrow();
       assert.ok(expected.numRows > 0, filter);
       assertSameRows(expected, await table.query().where(filter).toArrow(), "id", COLUMNS, `Lance with the harvested index vs full scan: ${filter}`);
+    }
+  });
+
+  test("Lance builds BITMAP and FTS indexes on the bucket; lancets queries them there with Lance's rows and scores", async () => {
+    const t = target();
+    const options = { storageOptions: t.storageOptions };
+    const db = await lancedb.connect(t.dbUri, options);
+    const table = await db.createTable("lance_indexed", rows(0, ROWS_PER_FRAGMENT));
+    for (let k = 1; k < FRAGMENTS; k++) await table.add(rows(k * ROWS_PER_FRAGMENT, ROWS_PER_FRAGMENT));
+    await table.delete("id % 9 = 4");
+    await table.createIndex("category", { config: lancedb.Index.bitmap() });
+    await table.createIndex("text", { config: lancedb.Index.fts() });
+    const ds = await openDataset(`${t.dbUri}/lance_indexed.lance`, options);
+    assert.equal(ds.version, await table.version());
+    assert.deepEqual(ds.describeIndices().map((i) => i.name).sort(), ["category_idx", "text_idx"]);
+
+    for (const filter of ["category = 'c3'", "category IN ('c1', 'c4')", "category IS NULL", "category = 'c0' AND id < 900"]) {
+      assert.match(await table.query().where(filter).explainPlan(true), /@category_idx\(Bitmap\)/, filter);
+      assert.match(await ds.explain(filter), /BITMAP index category_idx/, filter);
+      const theirs = await table.query().where(filter).toArrow();
+      assert.ok(theirs.numRows > 0, filter);
+      assertSameRows(await ds.scan({ filter }).toArrow(), theirs, "id", COLUMNS, `lancets with Lance's BITMAP: ${filter}`);
+    }
+
+    for (const query of ["fox", "koi bat", "owl elk yak"]) {
+      const theirs = await table.search(query, "fts").withRowId().limit(10_000).toArray();
+      const ours = await ds.scan({ fullTextSearch: { query }, withRowAddress: true, limit: 10_000 }).toArrow();
+      assert.ok(theirs.length > 10, query);
+      const theirScores = new Map(theirs.map((r) => [String(r._rowid), r._score as number]));
+      const ourScores = new Map(Array.from({ length: ours.numRows }, (_, i) => [String(ours.getChild("_rowaddr")!.get(i)), ours.getChild("_score")!.get(i) as number]));
+      assert.deepEqual([...ourScores.keys()].sort(), [...theirScores.keys()].sort(), `rows of the search for ${query}`);
+      for (const [row, score] of theirScores) {
+        const mine = ourScores.get(row)!;
+        assert.ok(Math.abs(mine - score) <= 1e-5 * Math.max(1, Math.abs(score)), `${query}: row ${row} scores ${mine}, Lance ${score}`);
+      }
     }
   });
 }

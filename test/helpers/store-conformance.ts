@@ -138,6 +138,26 @@ export function storeConformance(open: OpenAt, options: { partBytes: number }): 
     assert.deepEqual(sorted(await sibling.list("")), [["_versions/9.manifest", 3]]);
   });
 
+  test("a listing in key order: paths ascending by byte, and a limit gives the first of them", async () => {
+    const store = await open(fresh());
+    // V2 manifest names of versions 3, 2 and 1, a V1 name, the hint, and a name that sorts by its byte
+    const names = ["18446744073709551612.manifest", "18446744073709551613.manifest", "18446744073709551614.manifest", "7.manifest", "latest_version_hint.json", "Z.manifest"];
+    await Promise.all(names.map((n, i) => store.put(`_versions/${n}`, bytes(i + 1))));
+    const inOrder = names.map((n) => `_versions/${n}`).sort((a, b) => (a < b ? -1 : 1));
+    const all = (await store.list("_versions/")).map((m) => m.path);
+    assert.deepEqual([...all].sort((a, b) => (a < b ? -1 : 1)), inOrder);
+    if (store.listsInKeyOrder === true) {
+      assert.deepEqual(all, inOrder, "listed in key order");
+      const first = (await store.list("_versions/", { limit: 2 })).map((m) => m.path);
+      // a store may answer with more than the limit (a whole page), always from the start
+      assert.ok(first.length >= 2, first.join());
+      assert.deepEqual(first, inOrder.slice(0, first.length));
+    } else {
+      // stores that do not list in order list everything whatever the limit
+      assert.deepEqual((await store.list("_versions/", { limit: 2 })).map((m) => m.path).sort((a, b) => (a < b ? -1 : 1)), inOrder);
+    }
+  });
+
   test("delete removes an object from reads and listings", async () => {
     const store = await open(fresh());
     await store.put("data/x.lance", bytes(20));

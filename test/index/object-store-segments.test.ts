@@ -25,7 +25,7 @@ describe("index segments on S3 (Ceph RGW)", { timeout: 180_000 }, () => {
   segmentsOnStore(() => ({ dbUri: `s3://${BUCKET}/db`, storageOptions: server.storageOptions }));
 });
 
-describe("index segments on Azure Blob (Azurite)", { timeout: 120_000 }, () => {
+describe("index segments on Azure Blob (Azurite)", { timeout: 180_000 }, () => {
   let server: AzureServer;
   before(async () => {
     server = await startAzurite();

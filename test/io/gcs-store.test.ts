@@ -16,7 +16,7 @@ import { openObjectStore, resolveStorageOptions } from "../../src/node/object-st
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { startGcsFake, type GcsFake } from "../helpers/gcs-fake.js";
 import { freePort } from "../helpers/redis.js";
-import { expectCode, storeConformance } from "../helpers/store-conformance.js";
+import { expectCode, storeConformance, writerConformance } from "../helpers/store-conformance.js";
 
 const BUCKET = "lancets";
 /** The smallest chunk of a resumable upload. */
@@ -196,6 +196,9 @@ describe("GcsStore on a local fake of the GCS JSON API", { timeout: 60_000 }, ()
   });
 
   describe("writer", () => {
+    // the writer contract every store that writes in parts meets (here a resumable upload fed part by part)
+    writerConformance((prefix, tuning) => GcsStore.open(`gs://${BUCKET}/${prefix}`, optionsFor(), tuning), { partBytes: PART_BYTES, boundedMemory: true });
+
     test("nothing is visible before finish; finish makes the whole object visible", async () => {
       const store = await GcsStore.open(`gs://${BUCKET}/writer`, optionsFor(), { partBytes: PART_BYTES });
       const writer = await openObjectWriter(store, "data/w.lance");
