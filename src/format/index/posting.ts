@@ -146,7 +146,8 @@ export class BlockPostingList implements PostingList {
       throw new CorruptFileError(path, 0, `posting list of ${length} documents has ${blocks.length} blocks of ${POSTING_BLOCK_SIZE}, expected ${Math.ceil(length / POSTING_BLOCK_SIZE)}`);
     }
     this.views = blocks.map((b, i) => {
-      if (b.byteLength < 8) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
+      const header = i < blocks.length - 1 || length % POSTING_BLOCK_SIZE === 0 || tail === "fixed32_v1" ? 8 : 5;
+      if (b.byteLength < header) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
       return new DataView(b.buffer, b.byteOffset, b.byteLength);
     });
   }
@@ -232,16 +233,25 @@ export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: 
   return { docIds: docIds.subarray(0, length), freqs: freqs.subarray(0, length) };
 }
 
-/** A posting list already decoded (layouts without blocks), as one block without a stored score. */
+/** A posting list already decoded (layouts without blocks), as one block without a stored score, sorted by doc id. */
 export class DecodedPostingList implements PostingList {
   readonly length: number;
   readonly numBlocks: number;
   readonly blockSize: number;
+  private readonly docIds: Uint32Array;
+  private readonly freqs: Uint32Array;
 
-  constructor(
-    private readonly docIds: Uint32Array,
-    private readonly freqs: Uint32Array,
-  ) {
+  constructor(docIds: Uint32Array, freqs: Uint32Array) {
+    let sorted = true;
+    for (let i = 1; i < docIds.length && sorted; i++) sorted = docIds[i - 1]! < docIds[i]!;
+    if (sorted) {
+      this.docIds = docIds;
+      this.freqs = freqs;
+    } else {
+      const order = Uint32Array.from(docIds, (_, i) => i).sort((a, b) => docIds[a]! - docIds[b]!);
+      this.docIds = Uint32Array.from(order, (i) => docIds[i]!);
+      this.freqs = Uint32Array.from(order, (i) => freqs[i]!);
+    }
     this.length = docIds.length;
     this.numBlocks = docIds.length > 0 ? 1 : 0;
     this.blockSize = Math.max(1, docIds.length);

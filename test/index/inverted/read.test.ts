@@ -23,7 +23,7 @@ import { tempDir } from "../../helpers/tmp.js";
 
 const N = 1285;
 
-/** "every" in all 1285 documents (ten full blocks and a tail), "exact" in 256 (two full blocks), rarer words, repeats. */
+/** "every" in all 1285 documents (ten full blocks and a tail), "exact" in 256 (two full blocks), rarer words, words in one document, repeats. */
 function corpus(): Table {
   const texts = Array.from({ length: N }, (_, i) => {
     if (i === 17) return null;
@@ -31,6 +31,8 @@ function corpus(): Table {
     if (i % 5 === 0 && i < 1280) words.push("exact");
     if (i % 2 === 0) words.push("half", "half");
     if (i % 3 === 1) words.push("every");
+    // lists of one document, whose tail block is only a few bytes
+    if (i % 97 === 3) words.push(`solo${i}`);
     words.push(`w${i % 37}`, `v${i % 301}`);
     return words.join(" ");
   });
