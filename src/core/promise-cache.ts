@@ -37,3 +37,45 @@ export class CachePerOwner<O extends object, V> {
     return cache;
   }
 }
+
+/**
+ * Loads by key kept while their sizes (known once loaded) sum to at most
+ * `capacityBytes`, the least recently used dropped first. A value larger than
+ * the whole budget is returned but not kept.
+ */
+export class SizedPromiseCache<V> {
+  private readonly entries = new Map<string, { value: Promise<V>; bytes: number }>();
+  private totalBytes = 0;
+
+  constructor(
+    private readonly capacityBytes: number,
+    private readonly sizeOf: (value: V) => number,
+  ) {}
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const found = this.entries.get(key);
+    if (found) {
+      this.entries.delete(key);
+      this.entries.set(key, found);
+      return found.value;
+    }
+    const entry = { value: load(), bytes: 0 };
+    this.entries.set(key, entry);
+    entry.value.then(
+      (v) => {
+        if (this.entries.get(key) !== entry) return;
+        entry.bytes = this.sizeOf(v);
+        this.totalBytes += entry.bytes;
+        for (const [k, e] of this.entries) {
+          if (this.totalBytes <= this.capacityBytes) break;
+          this.entries.delete(k);
+          this.totalBytes -= e.bytes;
+        }
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return entry.value;
+  }
+}

@@ -17,6 +17,7 @@ import { decodeFileFooter, decodeOffsetTable, MIN_FOOTER_BYTES, type BufferRange
 import { decodeListPageV20, decodePageV20, isListPageV20, type PageV20 } from "../format/file/page-v20.js";
 import { blockToU32, takeFromBlock } from "../format/encoding/data-block.js";
 import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage, type MiniBlockValueCodec } from "../format/file/page-v21.js";
+import { fullZipByteSpan, fullZipRepIndexWidth } from "../format/file/page-full-zip.js";
 import { PLANAR_LAYOUT_URL, translatePageV23 } from "../format/file/page-v23.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
@@ -28,6 +29,9 @@ import { checkRowRanges } from "./row-ranges.js";
 const TAIL_BYTES = 64 * 1024;
 /** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
 const PAGE_META_CACHE_BYTES = 1024 * 1024;
+
+/** Full-zip repetition indexes up to this size are fetched whole and kept (see readSpanBuffers); larger ones entry by entry. */
+const ZIP_INDEX_KEPT_BYTES = 64 * 1024;
 
 /** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
 const SPARSE_GAP_ROWS = 4096;
@@ -318,28 +322,47 @@ export class LanceFileReader {
    * is not the whole page fetch their chunk metadata (and repetition index,
    * both kept on the reader) first, then only the value bytes of the chunks
    * the span needs: a scan whose windows split a page fetches each chunk
-   * once rather than the whole page once per window.
+   * once rather than the whole page once per window. Full-zip pages with a
+   * repetition index fetch the index entries of the span's first and last
+   * rows (the whole index, kept on the reader, when it is small), then only
+   * the span's bytes of the data buffer, as Lance does.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
-    const inPart = (ci: number, p: number, span: { start: number; end: number }): boolean => {
+    const partKind = (ci: number, p: number, span: { start: number; end: number }): "miniBlock" | "fullZip" | undefined => {
       const page = this.columns[ci]!.pages[p]!;
-      if (page.bufferOffsets.length < 2 || (span.start === 0 && span.end >= page.numRows)) return false;
+      if (page.bufferOffsets.length < 2 || (span.start === 0 && span.end >= page.numRows)) return undefined;
       const layout = this.layoutOf(ci, p);
-      return layout !== undefined && layout.buffers === undefined && decodePageLayout(layout.value, this.ctx(ci, p)).layout.case === "miniBlockLayout";
+      if (layout === undefined || layout.buffers !== undefined) return undefined;
+      const kind = decodePageLayout(layout.value, this.ctx(ci, p)).layout.case;
+      if (kind === "miniBlockLayout") return "miniBlock";
+      return kind === "fullZipLayout" && span.end > span.start ? "fullZip" : undefined;
     };
     const first: BufferRange[] = [];
-    const partial = new Set<string>();
+    const partial = new Map<string, "miniBlock" | "fullZip">();
     const metaWanted: PageMetaRange[] = [];
+    /** Full-zip repetition index entries fetched without keeping them: the position of the first and its entry number. */
+    const zipEntries = new Map<string, { position: number; size: number; firstEntry: number; width: number }>();
     for (const [ci, pages] of spans) {
       for (const [p, span] of pages) {
         const page = this.columns[ci]!.pages[p]!;
-        const part = inPart(ci, p, span);
-        if (part) partial.add(`${ci}/${p}`);
+        const key = `${ci}/${p}`;
+        const kind = partKind(ci, p, span);
+        if (kind) partial.set(key, kind);
         page.bufferOffsets.forEach((position, b) => {
-          if (part && b === 1) return;
           const size = page.bufferSizes[b]!;
-          if (part) metaWanted.push({ key: `${ci}/${p}/${b}`, position, size });
-          else first.push({ position, size });
+          if (kind === "miniBlock") {
+            if (b !== 1) metaWanted.push({ key: `${key}/${b}`, position, size });
+          } else if (kind === "fullZip") {
+            if (b !== 1) return;
+            if (size <= ZIP_INDEX_KEPT_BYTES) {
+              metaWanted.push({ key: `${key}/${b}`, position, size });
+              return;
+            }
+            const width = fullZipRepIndexWidth(size, page.numRows, this.ctx(ci, p));
+            const entries = { position: position + span.start * width, size: (span.end - span.start + 1) * width, firstEntry: span.start, width };
+            zipEntries.set(key, entries);
+            first.push(entries);
+          } else first.push({ position, size });
         });
       }
     }
@@ -347,16 +370,28 @@ export class LanceFileReader {
     const metaOf = (key: string, b: number): Uint8Array => metaBuffers.get(`${key}/${b}`)!;
     const second: BufferRange[] = [];
     const wanted = new Map<string, { start: number; end: number }>();
-    for (const key of partial) {
+    for (const [key, kind] of partial) {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const page = this.columns[ci]!.pages[p]!;
-      const meta = metaOf(key, 0);
-      const last = page.bufferOffsets.length - 1;
-      const repIndex = last >= 2 ? metaOf(key, last) : undefined;
-      const bytes = miniBlockByteSpan(this.layoutOf(ci, p)!.value, meta, this.fileVersion, this.ctx(ci, p), spans.get(ci)!.get(p)!, repIndex);
-      const range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
+      const span = spans.get(ci)!.get(p)!;
+      let range: { start: number; end: number };
+      let valueBuffer: number;
+      if (kind === "fullZip") {
+        valueBuffer = 0;
+        const kept = zipEntries.get(key);
+        const entries = kept ? find(kept.position, kept.size) : metaOf(key, 1);
+        const width = kept ? kept.width : fullZipRepIndexWidth(entries.byteLength, page.numRows, this.ctx(ci, p));
+        range = fullZipByteSpan(entries, width, kept ? kept.firstEntry : 0, span, page.bufferSizes[0]!, this.ctx(ci, p));
+      } else {
+        valueBuffer = 1;
+        const meta = metaOf(key, 0);
+        const last = page.bufferOffsets.length - 1;
+        const repIndex = last >= 2 ? metaOf(key, last) : undefined;
+        const bytes = miniBlockByteSpan(this.layoutOf(ci, p)!.value, meta, this.fileVersion, this.ctx(ci, p), span, repIndex);
+        range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
+      }
       wanted.set(key, range);
-      second.push({ position: page.bufferOffsets[1]! + range.start, size: range.end - range.start });
+      second.push({ position: page.bufferOffsets[valueBuffer]! + range.start, size: range.end - range.start });
     }
     const findPart = second.length > 0 ? await this.fetchRanges(second) : find;
     const buffers = new Map<number, Uint8Array[][]>();
@@ -368,12 +403,16 @@ export class LanceFileReader {
           if (!pages.has(p)) return [];
           const key = `${ci}/${p}`;
           const range = wanted.get(key);
+          const kind = partial.get(key);
+          const valueBuffer = kind === "fullZip" ? 0 : 1;
           return page.bufferOffsets.map((position, b) => {
-            if (range && b === 1) {
-              parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[1]! });
+            if (range && b === valueBuffer) {
+              parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[b]! });
               return findPart(position + range.start, range.end - range.start);
             }
-            return partial.has(key) ? metaOf(key, b) : find(position, page.bufferSizes[b]!);
+            // a full-zip page read in part decodes from its data bytes alone
+            if (kind === "fullZip") return new Uint8Array(0);
+            return kind ? metaOf(key, b) : find(position, page.bufferSizes[b]!);
           });
         }),
       );

@@ -11,7 +11,7 @@ import { GrowableArray } from "../core/growable-array.js";
 import { hasSorted, sortUnique } from "../core/sorted-offsets.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import { bm25Idf, bm25TermWeight } from "../index/inverted/bm25.js";
-import { openInvertedSegment, type InvertedSegment } from "../index/inverted/read.js";
+import { openInvertedSegment, type InvertedSegment, type Partition } from "../index/inverted/read.js";
 import { DEFAULT_TOKENIZER_PARAMS, Tokenizer, type TokenizerParams } from "../index/inverted/tokenizer.js";
 import { loadTrainingData } from "../index/training.js";
 import { valueAccess } from "../index/value-order.js";
@@ -19,6 +19,7 @@ import type { Snapshot } from "../table/snapshot.js";
 import { readDeletedOffsets } from "../table/deletions.js";
 import { takeRows } from "../table/take.js";
 import { filteredScan, rowAddressesOf } from "./filtered-scan.js";
+import { BOUND_SLACK, searchPartitionWand, type WandTerm } from "./wand.js";
 
 export interface FullTextQuery {
   query: string;
@@ -117,9 +118,33 @@ class TopHits {
     }
   }
 
+  /** The score a new hit must reach to be kept (see Threshold in wand.ts). */
+  threshold(): number {
+    if (this.limit <= 0) return Number.POSITIVE_INFINITY;
+    return this.heap.length < this.limit ? Number.NEGATIVE_INFINITY : this.heap[0]!.score;
+  }
+
   sorted(): Hit[] {
     return [...this.heap].sort((a, b) => b.score - a.score || a.rowId - b.rowId);
   }
+}
+
+/**
+ * The query terms a partition holds, in query order, with their posting
+ * lists and how their stored block maxima bound this search's scores.
+ */
+async function partitionTerms(p: Partition, terms: string[], scoring: { idf: Map<string, number>; avgdl: number }, useStoredMaxima: boolean): Promise<WandTerm[]> {
+  const numDocs = p.rowIds.length;
+  const partitionAvgdl = numDocs > 0 ? p.totalTokens / numDocs : 0;
+  const lengthRatio = partitionAvgdl > 0 ? Math.max(1, scoring.avgdl / partitionAvgdl) : Number.NaN;
+  const found = terms.map((t) => ({ t, id: p.tokens.get(t) })).filter((x): x is { t: string; id: number } => x.id !== undefined);
+  const lists = await Promise.all(found.map((x) => p.postingList(x.id)));
+  return found.map(({ t }, k) => {
+    const list = lists[k]!;
+    const idf = scoring.idf.get(t)!;
+    const scale = (idf / bm25Idf(list.length, Math.max(numDocs, list.length))) * lengthRatio * (1 + BOUND_SLACK);
+    return { list, idf, blockScale: useStoredMaxima && Number.isFinite(scale) && scale > 0 ? scale : undefined };
+  });
 }
 
 /** Rows matching `query`, with `_score`, best first. */
@@ -229,58 +254,45 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
     }
     allowed = new Map([...collected].map(([f, list]) => [f, sortUnique(list.view())]));
   }
-  const best = new TopHits(limit);
-  const offer = (rowId: number, score: number): void => {
-    const address = toAddress ? toAddress(rowId) : rowId;
-    if (address === undefined) return;
-    const fragmentId = Math.floor(address / 0x1_0000_0000);
-    if (!current.has(fragmentId)) return;
-    const offset = address - fragmentId * 0x1_0000_0000;
-    if (allowed && !hasSorted(allowed.get(fragmentId) ?? EMPTY, offset)) return;
-    const gone = deleted.get(fragmentId);
-    if (gone && hasSorted(gone, offset)) return;
-    best.offer(Math.fround(score), address);
-  };
-
-  for (const seg of opened) {
-    // a segment answers only for the fragments it covers that still exist
-    const segFragments = new Set((seg.meta.fragmentIds ?? []).filter((f) => current.has(f)));
-    for (const p of seg.partitions) {
-      // scores of the partition's documents, summed term by term
-      const acc = new Float64Array(p.rowIds.length);
-      const seen = new Uint8Array(p.rowIds.length);
-      const touched = new Uint32Array(p.rowIds.length);
-      let numTouched = 0;
-      for (const t of terms) {
-        const id = p.tokens.get(t);
-        if (id === undefined) continue;
-        const { docIds, freqs } = await p.postings(id);
-        const w = idf.get(t)!;
-        for (let k = 0; k < docIds.length; k++) {
-          const doc = docIds[k]!;
-          if (seen[doc] === 0) {
-            seen[doc] = 1;
-            touched[numTouched++] = doc;
-          }
-          acc[doc] = acc[doc]! + w * bm25TermWeight(freqs[k]!, p.numTokens[doc]!, avgdl);
-        }
-      }
-      for (let k = 0; k < numTouched; k++) {
-        const doc = touched[k]!;
-        const rowId = p.rowIds[doc]!;
-        if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) continue;
-        offer(rowId, acc[doc]!);
-      }
+  const scoring = { idf, avgdl };
+  const rank = async (useStoredMaxima: boolean): Promise<TopHits | undefined> => {
+    const best = new TopHits(limit);
+    const offer = (rowId: number, score: number): void => {
+      const address = toAddress ? toAddress(rowId) : rowId;
+      if (address === undefined) return;
+      const fragmentId = Math.floor(address / 0x1_0000_0000);
+      if (!current.has(fragmentId)) return;
+      const offset = address - fragmentId * 0x1_0000_0000;
+      if (allowed && !hasSorted(allowed.get(fragmentId) ?? EMPTY, offset)) return;
+      const gone = deleted.get(fragmentId);
+      if (gone && hasSorted(gone, offset)) return;
+      best.offer(Math.fround(score), address);
+    };
+    // the flat documents first: few, and their scores raise the threshold the index search prunes with
+    for (let d = 0; d < hitRowIds.length; d++) {
+      let s = 0;
+      terms.forEach((t, k) => {
+        const tf = hitCounts.get(d * terms.length + k);
+        if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, hitLengths.get(d), flatAvgdl);
+      });
+      if (s > 0) offer(hitRowIds.get(d), s);
     }
-  }
-  for (let d = 0; d < hitRowIds.length; d++) {
-    let s = 0;
-    terms.forEach((t, k) => {
-      const tf = hitCounts.get(d * terms.length + k);
-      if (tf) s += flatIdf.get(t)! * bm25TermWeight(tf, hitLengths.get(d), flatAvgdl);
-    });
-    if (s > 0) offer(hitRowIds.get(d), s);
-  }
+    const searches = await Promise.all(opened.flatMap((seg) => seg.partitions.map(async (p) => ({ seg, p, terms: await partitionTerms(p, terms, scoring, useStoredMaxima) }))));
+    for (const { seg, p, terms: wandTerms } of searches) {
+      if (wandTerms.length === 0) continue;
+      // a segment answers only for the fragments it covers that still exist
+      const segFragments = new Set((seg.meta.fragmentIds ?? []).filter((f) => current.has(f)));
+      const ok = searchPartitionWand(wandTerms, p.numTokens, avgdl, best, (doc, score) => {
+        const rowId = p.rowIds[doc]!;
+        if (!stable && !segFragments.has(Math.floor(rowId / 0x1_0000_0000))) return;
+        offer(rowId, score);
+      });
+      if (!ok) return undefined;
+    }
+    return best;
+  };
+  // a segment whose stored block maxima prove too low is searched again without them
+  const best = (await rank(true)) ?? (await rank(false))!;
   const hits = best.sorted();
   const top = hits;
   const rows = await takeRows(ds, top.map((h) => BigInt(h.rowId)), { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });

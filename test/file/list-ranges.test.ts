@@ -101,6 +101,71 @@ describe("list and struct columns by row range, equal to Lance", () => {
     });
   }
 
+  for (const version of ["2.1", "2.2"]) {
+    test(`${version}: rows of full-zip pages are fetched alone through the page's repetition index, equal at page boundaries`, async () => {
+      // over 8 MiB of each column, so Lance cuts both into several full-zip pages
+      const rows = Array.from({ length: 7000 }, (_, i) => i);
+      const zipped = new Table({
+        texts: vectorFromArray(
+          rows.map((i) => (i % 17 === 2 ? null : Array.from({ length: i % 4 }, (_, j) => (j === 1 && i % 5 === 0 ? null : `${i}:${j}:${"long text ".repeat(150 + (i % 90))}`)))),
+          new List(new Field("item", new Utf8(), true)),
+        ),
+        big: vectorFromArray(rows.map((i) => (i % 6 === 1 ? null : `${i}-${"big value ".repeat(250 + (i % 120))}`)), new Utf8()),
+      });
+      // in batches, as Lance cuts a page once a column's buffered values pass 8 MiB
+      const batches = Array.from({ length: 28 }, (_, k) => zipped.slice(k * 250, (k + 1) * 250).batches).flat();
+      await (await connect(dir)).createTable(`zipped_${version.replace(".", "_")}`, new Table(batches), { dataStorageVersion: version } as never);
+      const ds = await openDataset(tablePath(dir, `zipped_${version.replace(".", "_")}`));
+      const file = ds.manifest.fragments[0]!.files[0]!;
+      const reads: { offset: number; length: number }[] = [];
+      const counting = Object.create(ds.store) as typeof ds.store;
+      counting.readRange = async (path, offset, length) => {
+        reads.push({ offset, length });
+        return ds.store.readRange(path, offset, length);
+      };
+      const reader = await LanceFileReader.open(counting, `data/${file.path}`, { sizeBytes: file.fileSizeBytes });
+      let boundaries = 0;
+      for (const column of ["texts", "big"]) {
+        const field = reader.schema.fields.find((f) => f.name === column && f.parentId === -1)!;
+        // the column's leaf: the last column holding it (texts is a list, big a string)
+        const leafId = column === "big" ? field.id : reader.schema.fields.find((f) => f.parentId === field.id)!.id;
+        const ci = reader.schema.fields.filter((f) => !reader.schema.fields.some((c) => c.parentId === f.id)).findIndex((f) => f.id === leafId);
+        const pages = reader.columns[ci]!.pages;
+        boundaries += pages.length - 1;
+        for (const page of pages) {
+          const layout = decodePageLayout(page.encoding.value, { path: "", byteOffset: 0 }).layout;
+          assert.ok(layout.case === "fullZipLayout" && page.bufferOffsets.length === 2, `${column}: full-zip pages with a repetition index`);
+          assert.equal(layout.value.bitsRep > 0, column === "texts");
+        }
+        const whole = makeVector((await reader.readFields([field.id])).get(field.id)!);
+        // one row: its index entries (or the whole small index) and its own bytes, a sliver of the page
+        const row = pages[0]!.numRows >> 1;
+        reads.length = 0;
+        const one = makeVector((await reader.readFields([field.id], { start: row, end: row + 1 })).get(field.id)!);
+        assert.deepEqual(normalize(one.get(0)), normalize(whole.get(row)));
+        const dataReads = reads.filter((r) => r.offset >= pages[0]!.bufferOffsets[0]! && r.offset < pages[0]!.bufferOffsets[0]! + pages[0]!.bufferSizes[0]!);
+        assert.equal(dataReads.length, 1, JSON.stringify(reads));
+        assert.ok(dataReads[0]!.length < 4096, `${column}: ${dataReads[0]!.length} bytes of a ${pages[0]!.bufferSizes[0]}-byte page for one row`);
+        // every page boundary, and the first and last rows
+        const ranges: { start: number; end: number }[] = [
+          { start: 0, end: 1 },
+          { start: whole.length - 1, end: whole.length },
+        ];
+        let at = 0;
+        for (const page of pages.slice(0, -1)) {
+          at += page.numRows;
+          ranges.push({ start: at - 1, end: at }, { start: at, end: at + 1 }, { start: at - 2, end: at + 2 });
+        }
+        for (const range of ranges) {
+          const part = makeVector((await reader.readFields([field.id], range)).get(field.id)!);
+          assert.equal(part.length, range.end - range.start);
+          for (let r = range.start; r < range.end; r++) assert.deepEqual(normalize(part.get(r - range.start)), normalize(whole.get(r)), `${column} row ${r} of ${range.start}-${range.end}`);
+        }
+      }
+      assert.ok(boundaries > 0, "a full-zip column spans several pages");
+    });
+  }
+
   for (const version of STORAGE_VERSIONS) {
     test(`${version}: a scan in windows equals Lance, with deleted rows`, async () => {
       const ds = await openDataset(tablePath(dir, name(version)));

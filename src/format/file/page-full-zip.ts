@@ -2,13 +2,18 @@
 // item is a control word (repetition and definition levels) followed, when
 // visible and valid, by its value: fixed-width bytes, or a length and that many
 // bytes. Items before a requested row range are stepped over without copying.
+// Pages of variable-width values or with repetition carry a repetition index
+// (buffer 1): the byte offset in buffer 0 where each row starts, then the end,
+// numRows + 1 little-endian integers of 1, 2, 4 or 8 bytes; a reader that has
+// it fetches only the bytes of the rows it wants (fullZipByteSpan) and decodes
+// them as a part of the page.
 
 import { LanceError } from "../../core/errors.js";
 import { CompressionScheme, type CompressiveEncoding, type FullZipLayout } from "../pb/encodings_v2_1_pb.js";
 import { checkCount, corrupt, fixedBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
 import { decodeGeneralBuffer } from "../encoding/general.js";
-import type { DecodedPage, RowRange } from "./page-v21.js";
+import type { BufferPart, DecodedPage, RowRange } from "./page-v21.js";
 import { layerModel, type Levels } from "./repdef.js";
 
 /** A little-endian 4-byte unsigned integer. */
@@ -40,7 +45,40 @@ interface ZipCursor {
   at: number;
 }
 
-export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext, rows?: RowRange): DecodedPage {
+/** Bytes per entry of a full-zip repetition index of `byteLength` bytes over `numRows` rows. */
+export function fullZipRepIndexWidth(byteLength: number, numRows: number, ctx: DecodeContext): number {
+  const width = byteLength / (numRows + 1);
+  if (width !== 1 && width !== 2 && width !== 4 && width !== 8) corrupt(ctx, `full-zip repetition index of ${byteLength} bytes for ${numRows} rows`);
+  return width;
+}
+
+/**
+ * The bytes of a full-zip page's data buffer (buffer 0) holding rows
+ * [rows.start, rows.end), from its repetition index. `entries` holds index
+ * entries from entry `firstEntry` on (the whole index, or a slice of it
+ * covering entries rows.start and rows.end), each `width` bytes.
+ */
+export function fullZipByteSpan(entries: Uint8Array, width: number, firstEntry: number, rows: RowRange, dataBytes: number, ctx: DecodeContext): { start: number; end: number } {
+  const entry = (k: number): number => {
+    const at = (k - firstEntry) * width;
+    if (k < firstEntry || at + width > entries.byteLength) corrupt(ctx, `full-zip repetition index entry ${k} is not among the ${entries.byteLength / width} read from entry ${firstEntry}`);
+    if (width === 1) return entries[at]!;
+    if (width === 2) return entries[at]! | (entries[at + 1]! << 8);
+    if (width === 4) return u32(entries, at);
+    return u32(entries, at) + u32(entries, at + 4) * 2 ** 32;
+  };
+  const start = entry(rows.start);
+  const end = entry(rows.end);
+  if (start > end || end > dataBytes) corrupt(ctx, `full-zip repetition index gives rows ${rows.start}-${rows.end} bytes ${start}-${end} of a ${dataBytes}-byte buffer`);
+  return { start, end };
+}
+
+/**
+ * Decodes a full-zip page: all rows, or rows [rows.start, rows.end). With
+ * `part`, buffer 0 holds only the bytes of those rows (see fullZipByteSpan),
+ * starting `part.offset` bytes into the page's data buffer.
+ */
+export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], numRows: number, ctx: DecodeContext, rows?: RowRange, part?: BufferPart): DecodedPage {
   const model = layerModel(layout.layers, ctx);
   const data = buffers[0];
   if (!data) corrupt(ctx, "full-zip page has no data buffer");
@@ -53,6 +91,7 @@ export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], 
   // stops at its end, so a page whose values expand to gigabytes costs only the rows asked
   // for. Without repetition every item is a row; with it, control words say where rows start.
   const ranged = rows !== undefined && (bitsRep > 0 || pageItems === numRows);
+  if (part && !ranged) corrupt(ctx, "full-zip page read in part without a row range");
   const rowStart = ranged ? Math.min(rows.start, numRows) : 0;
   const rowEnd = ranged ? Math.max(rowStart, Math.min(rows.end, numRows)) : numRows;
   let first = rowStart;
@@ -60,6 +99,10 @@ export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], 
   if (!ranged) {
     first = 0;
     numItems = pageItems;
+  } else if (part) {
+    // the buffer holds exactly the entries of the rows asked for
+    first = 0;
+    if (bitsRep > 0) numItems = zipPartItems(layout, data, rowEnd - rowStart, model.maxVisibleDef, ctx);
   } else if (bitsRep > 0) {
     const items = zipRowItems(layout, data, pageItems, rowStart, rowEnd, model.maxVisibleDef, ctx);
     first = items.first;
@@ -230,6 +273,31 @@ function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number,
     at = skip(at, cw & ((1 << bitsDef) - 1), i);
   }
   return { first, end: pageItems };
+}
+
+/**
+ * The number of entries in the bytes of `numRows` whole rows of a full-zip
+ * page with repetition (a part read through the repetition index): the
+ * entries must start a row, hold exactly that many rows and end at the
+ * buffer's end.
+ */
+function zipPartItems(layout: FullZipLayout, data: Uint8Array, numRows: number, maxVisibleDef: number, ctx: DecodeContext): number {
+  const bitsDef = layout.bitsDef;
+  const cwBits = layout.bitsRep + bitsDef;
+  const cwBytes = cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
+  const skip = zippedValueSkipper(layout, data, maxVisibleDef, ctx);
+  let rowsSeen = 0;
+  let i = 0;
+  for (let at = 0; at < data.byteLength; i++) {
+    if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} of a row range passes its ${data.byteLength} bytes`);
+    const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u32(data, at);
+    at += cwBytes;
+    if (cw >>> bitsDef > 0) rowsSeen++;
+    else if (i === 0) corrupt(ctx, "full-zip repetition index points inside a row");
+    at = skip(at, cw & ((1 << bitsDef) - 1), i);
+  }
+  if (rowsSeen !== numRows) corrupt(ctx, `full-zip bytes of ${numRows} rows (by the repetition index) hold ${rowsSeen}`);
+  return i;
 }
 
 /**

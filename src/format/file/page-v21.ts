@@ -519,12 +519,12 @@ function decodeLayout(
   lazyDictionary: boolean,
   valueCodec: MiniBlockValueCodec | undefined,
 ): DecodedPage {
-  if (part && layout.layout.case !== "miniBlockLayout") throw new LanceError("INTERNAL", `only mini-block pages of ${ctx.path} can be read in part`);
+  if (part && layout.layout.case !== "miniBlockLayout" && layout.layout.case !== "fullZipLayout") throw new LanceError("INTERNAL", `only mini-block and full-zip pages of ${ctx.path} can be read in part`);
   switch (layout.layout.case) {
     case "miniBlockLayout":
       return decodeMiniBlockPage(layout.layout.value, buffers, numRows, fileVersion, ctx, rows, part, lazyDictionary, valueCodec);
     case "fullZipLayout":
-      return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx, rows);
+      return decodeFullZipPage(layout.layout.value, buffers, numRows, ctx, rows, part);
     case "constantLayout":
       return decodeConstantPage(layout.layout.value, buffers, numRows, shape, ctx, rows);
     case "blobLayout": {

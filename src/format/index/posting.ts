@@ -45,18 +45,23 @@ export function unpack4x(r: ByteReader, bits: number): Uint32Array {
   if (bits === 0) return out;
   const words = new Uint32Array(4 * bits);
   for (let i = 0; i < words.length; i++) words[i] = r.u32("bit-packed word");
+  unpackWords(words, 0, bits, out);
+  return out;
+}
+
+/** Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128). */
+function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32Array): void {
   const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
   for (let lane = 0; lane < 4; lane++) {
     for (let row = 0; row < 32; row++) {
       const bit = row * bits;
-      const word = bit >>> 5;
+      const word = from + (bit >>> 5) * 4 + lane;
       const shift = bit & 31;
-      let v = words[word * 4 + lane]! >>> shift;
-      if (shift + bits > 32) v |= words[(word + 1) * 4 + lane]! << (32 - shift);
+      let v = words[word]! >>> shift;
+      if (shift + bits > 32) v |= words[word + 4]! << (32 - shift);
       out[row * 4 + lane] = (v & mask) >>> 0;
     }
   }
-  return out;
 }
 
 /** Encodes one posting list as its blocks (doc ids ascending). */
@@ -103,41 +108,166 @@ function varint(r: ByteReader, what: string): number {
   return r.fail(`${what} runs past 5 varint bytes`);
 }
 
-/** Decodes posting blocks back to doc ids and frequencies (length = document frequency). */
-export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: string, tail: PostingTailCodec = "fixed32_v1"): { docIds: Uint32Array; freqs: Uint32Array } {
-  const docIds = new Uint32Array(length);
-  const freqs = new Uint32Array(length);
-  let at = 0;
-  for (const block of blocks) {
-    const r = new ByteReader(block, path);
+/**
+ * One posting list of 128-document blocks, decoded a block at a time: a
+ * search reads each block's stored maximum score and first doc id without
+ * decoding it, and decodes only the blocks it visits. Other block layouts
+ * implement the same interface.
+ */
+export interface PostingList {
+  /** Documents in the list (its document frequency). */
+  readonly length: number;
+  readonly numBlocks: number;
+  /** Documents per block (the last may hold fewer). */
+  readonly blockSize: number;
+  /** The score stored for block b as an upper bound of its documents' scores, or NaN if none is stored. */
+  blockMaxScore(b: number): number;
+  /** The first doc id of block b, read without decoding the block. */
+  firstDoc(b: number): number;
+  /** Decodes block b into docIds and freqs (each at least blockSize long) from index 0; returns its document count. */
+  decodeBlock(b: number, docIds: Uint32Array, freqs: Uint32Array): number;
+}
+
+/** Posting lists of 128-document blocks (formats 1 to 3), tail codec fixed32_v1 or varint_delta_v1. */
+export class BlockPostingList implements PostingList {
+  readonly numBlocks: number;
+  readonly blockSize = POSTING_BLOCK_SIZE;
+  private readonly views: DataView[];
+  private readonly scratch = new Uint32Array(4 * 32);
+
+  constructor(
+    private readonly blocks: Uint8Array[],
+    readonly length: number,
+    private readonly path: string,
+    private readonly tail: PostingTailCodec,
+  ) {
+    this.numBlocks = blocks.length;
+    if (blocks.length !== Math.ceil(length / POSTING_BLOCK_SIZE)) {
+      throw new CorruptFileError(path, 0, `posting list of ${length} documents has ${blocks.length} blocks of ${POSTING_BLOCK_SIZE}, expected ${Math.ceil(length / POSTING_BLOCK_SIZE)}`);
+    }
+    this.views = blocks.map((b, i) => {
+      const header = i < blocks.length - 1 || length % POSTING_BLOCK_SIZE === 0 || tail === "fixed32_v1" ? 8 : 5;
+      if (b.byteLength < header) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
+      return new DataView(b.buffer, b.byteOffset, b.byteLength);
+    });
+  }
+
+  private count(b: number): number {
+    return Math.min(POSTING_BLOCK_SIZE, this.length - b * POSTING_BLOCK_SIZE);
+  }
+
+  blockMaxScore(b: number): number {
+    return this.views[b]!.getFloat32(0, true);
+  }
+
+  firstDoc(b: number): number {
+    if (this.count(b) === POSTING_BLOCK_SIZE || this.tail === "fixed32_v1") return this.views[b]!.getUint32(4, true);
+    const r = new ByteReader(this.blocks[b]!, this.path);
     r.take(4, "block max score");
-    const count = Math.min(POSTING_BLOCK_SIZE, length - at);
-    if (count <= 0) r.fail(`posting list holds more blocks than its ${length} documents need`);
+    return varint(r, "doc id");
+  }
+
+  decodeBlock(b: number, docIds: Uint32Array, freqs: Uint32Array): number {
+    const block = this.blocks[b]!;
+    const count = this.count(b);
     if (count === POSTING_BLOCK_SIZE) {
-      const first = r.u32("first doc id");
-      const deltas = unpack4x(r, r.u8("doc id bit width"));
+      const view = this.views[b]!;
+      let at = 8;
+      const first = view.getUint32(4, true);
+      at = this.unpackAt(block, view, at, docIds, "doc id");
       let doc = first;
       for (let i = 0; i < POSTING_BLOCK_SIZE; i++) {
-        doc += deltas[i]!;
-        docIds[at + i] = doc;
+        doc = (doc + docIds[i]!) >>> 0;
+        docIds[i] = doc;
       }
-      freqs.set(unpack4x(r, r.u8("frequency bit width")), at);
-    } else if (tail === "varint_delta_v1") {
+      at = this.unpackAt(block, view, at, freqs, "frequency");
+      return count;
+    }
+    const r = new ByteReader(block, this.path);
+    r.take(4, "block max score");
+    if (this.tail === "varint_delta_v1") {
       let doc = 0;
       for (let i = 0; i < count; i++) {
         const gap = varint(r, "doc id");
         doc = i === 0 ? gap : doc + gap;
         if (doc > 0xffffffff) r.fail(`doc id ${doc} does not fit 32 bits`);
-        docIds[at + i] = doc;
+        docIds[i] = doc;
       }
-      for (let i = 0; i < count; i++) freqs[at + i] = varint(r, "frequency");
+      for (let i = 0; i < count; i++) freqs[i] = varint(r, "frequency");
       if (r.remaining !== 0) r.fail(`a varint posting block has ${r.remaining} bytes after its ${count} documents`);
     } else {
-      for (let i = 0; i < count; i++) docIds[at + i] = r.u32("doc id");
-      for (let i = 0; i < count; i++) freqs[at + i] = r.u32("frequency");
+      for (let i = 0; i < count; i++) docIds[i] = r.u32("doc id");
+      for (let i = 0; i < count; i++) freqs[i] = r.u32("frequency");
     }
-    at += count;
+    return count;
   }
-  if (at !== length) throw new CorruptFileError(path, 0, `posting blocks hold ${at} documents, expected ${length}`);
-  return { docIds, freqs };
+
+  /** Unpacks one bit width byte and its 128 values at byte `at` into out; returns the position after them. */
+  private unpackAt(block: Uint8Array, view: DataView, at: number, out: Uint32Array, what: string): number {
+    if (at + 1 > block.byteLength) throw new CorruptFileError(this.path, 0, `posting block ends before its ${what} bit width`);
+    const bits = block[at]!;
+    at++;
+    if (bits > 32) throw new CorruptFileError(this.path, 0, `posting block has ${what}s of ${bits} bits`);
+    if (bits === 0) {
+      out.fill(0, 0, POSTING_BLOCK_SIZE);
+      return at;
+    }
+    const n = 4 * bits;
+    if (at + n * 4 > block.byteLength) throw new CorruptFileError(this.path, 0, `posting block ends inside its bit-packed ${what}s`);
+    const words = this.scratch;
+    for (let i = 0; i < n; i++) words[i] = view.getUint32(at + i * 4, true);
+    unpackWords(words, 0, bits, out);
+    return at + n * 4;
+  }
+}
+
+/** Decodes posting blocks back to doc ids and frequencies (length = document frequency). */
+export function decodePostingBlocks(blocks: Uint8Array[], length: number, path: string, tail: PostingTailCodec = "fixed32_v1"): { docIds: Uint32Array; freqs: Uint32Array } {
+  if (blocks.length > Math.ceil(length / POSTING_BLOCK_SIZE)) throw new CorruptFileError(path, 0, `posting list holds more blocks than its ${length} documents need`);
+  if (blocks.length < Math.ceil(length / POSTING_BLOCK_SIZE)) throw new CorruptFileError(path, 0, `posting blocks hold ${Math.min(length, blocks.length * POSTING_BLOCK_SIZE)} documents, expected ${length}`);
+  const list = new BlockPostingList(blocks, length, path, tail);
+  const docIds = new Uint32Array(length + POSTING_BLOCK_SIZE);
+  const freqs = new Uint32Array(length + POSTING_BLOCK_SIZE);
+  let at = 0;
+  for (let b = 0; b < list.numBlocks; b++) at += list.decodeBlock(b, docIds.subarray(at), freqs.subarray(at));
+  return { docIds: docIds.subarray(0, length), freqs: freqs.subarray(0, length) };
+}
+
+/** A posting list already decoded (layouts without blocks), as one block without a stored score, sorted by doc id. */
+export class DecodedPostingList implements PostingList {
+  readonly length: number;
+  readonly numBlocks: number;
+  readonly blockSize: number;
+  private readonly docIds: Uint32Array;
+  private readonly freqs: Uint32Array;
+
+  constructor(docIds: Uint32Array, freqs: Uint32Array) {
+    let sorted = true;
+    for (let i = 1; i < docIds.length && sorted; i++) sorted = docIds[i - 1]! < docIds[i]!;
+    if (sorted) {
+      this.docIds = docIds;
+      this.freqs = freqs;
+    } else {
+      const order = Uint32Array.from(docIds, (_, i) => i).sort((a, b) => docIds[a]! - docIds[b]!);
+      this.docIds = Uint32Array.from(order, (i) => docIds[i]!);
+      this.freqs = Uint32Array.from(order, (i) => freqs[i]!);
+    }
+    this.length = docIds.length;
+    this.numBlocks = docIds.length > 0 ? 1 : 0;
+    this.blockSize = Math.max(1, docIds.length);
+  }
+
+  blockMaxScore(): number {
+    return Number.NaN;
+  }
+
+  firstDoc(): number {
+    return this.docIds[0]!;
+  }
+
+  decodeBlock(_b: number, docIds: Uint32Array, freqs: Uint32Array): number {
+    docIds.set(this.docIds);
+    freqs.set(this.freqs);
+    return this.length;
+  }
 }

@@ -1,17 +1,25 @@
 // Reading INVERTED / FTS segments written by lancets (Arrow token sets,
 // fixed-width posting tails) or by Lance 12 (FST token sets, varint posting
 // tails): per partition the token dictionary, the documents (row ids and token
-// counts) and posting lists on demand. Segments from before metadata.lance
+// counts) and the document frequencies are read when the segment is opened;
+// a posting list is fetched only when a search asks for its token (one row of
+// part_N_invert.lance, read through the page's repetition index) and kept per
+// segment within POSTING_CACHE_BYTES. Segments from before metadata.lance
 // existed (Lance up to about 0.27) hold one unnamed partition in tokens.lance,
 // docs.lance and invert.lance; see openLegacySegment.
+//
+// A posting list reaches searches as a PostingList (format/index/posting.ts):
+// BlockPostingList for 128-document blocks; another block layout plugs in
+// as another PostingList, chosen in postingListOf.
 
 import { makeVector, type Data } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
+import { SizedPromiseCache } from "../../core/promise-cache.js";
 import { ShardedMap } from "../../core/sharded-map.js";
 import { openFileReader, type DataFileReader } from "../../file/open-file-reader.js";
 import { decodeInvertedDetails, type InvertedDetails } from "../../format/index/details.js";
 import { FstMap } from "../../format/index/fst.js";
-import { decodePostingBlocks } from "../../format/index/posting.js";
+import { BlockPostingList, DecodedPostingList, type PostingList, type PostingTailCodec } from "../../format/index/posting.js";
 import type { IndexMetadata } from "../../format/table/types.js";
 import type { ObjectStore } from "../../io/object-store.js";
 
@@ -21,9 +29,28 @@ export interface Partition {
   rowIds: Float64Array;
   numTokens: Uint32Array;
   totalTokens: number;
-  /** Posting list of a token id. */
+  /** The posting list of a token id, fetched on first use. */
+  postingList(tokenId: number): Promise<PostingList>;
+  /** The posting list of a token id, decoded whole. */
   postings(tokenId: number): Promise<{ docIds: Uint32Array; freqs: Uint32Array }>;
   documentFrequency(tokenId: number): number;
+}
+
+/** Bytes of encoded posting lists one opened segment keeps for later searches. */
+export const POSTING_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A posting list's blocks, and how many documents they hold. */
+interface EncodedPostings {
+  blocks: Uint8Array[];
+  length: number;
+}
+
+function decodeWhole(list: PostingList): { docIds: Uint32Array; freqs: Uint32Array } {
+  const docIds = new Uint32Array(list.length + list.blockSize);
+  const freqs = new Uint32Array(list.length + list.blockSize);
+  let at = 0;
+  for (let b = 0; b < list.numBlocks; b++) at += list.decodeBlock(b, docIds.subarray(at), freqs.subarray(at));
+  return { docIds: docIds.subarray(0, list.length), freqs: freqs.subarray(0, list.length) };
 }
 
 export interface InvertedSegment {
@@ -41,6 +68,18 @@ async function readAll(store: ObjectStore, path: string, size?: number): Promise
   const columns = new Map<string, Data>();
   for (const f of top) columns.set(f.name, data.get(f.id)!);
   return { reader, columns };
+}
+
+/** The field id of a top-level column of an index file. */
+function topField(reader: DataFileReader, name: string, path: string): number {
+  const field = reader.schema.fields.find((f) => f.parentId === -1 && f.name === name);
+  if (!field) throw new CorruptFileError(path, 0, `has no column ${name}`);
+  return field.id;
+}
+
+/** The posting list of one token's blocks in the segment's block layout. */
+function postingListOf(encoded: EncodedPostings, path: string, tail: PostingTailCodec): PostingList {
+  return new BlockPostingList(encoded.blocks, encoded.length, path, tail);
 }
 
 function metadataString(reader: DataFileReader, key: string): string | undefined {
@@ -92,6 +131,7 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} uses posting tail codec "${tail}"; lancets reads fixed32_v1 and varint_delta_v1`);
   }
   const partitionIds = JSON.parse(partitionsText) as number[];
+  const cache = new SizedPromiseCache<EncodedPostings>(POSTING_CACHE_BYTES, (p) => p.blocks.reduce((n, b) => n + b.byteLength + 64, 64));
   // a segment from before index details were recorded keeps its parameters only in metadata.lance
   const params = meta.indexDetails?.typeUrl ? decodeInvertedDetails(meta.indexDetails.value, where) : paramsFromJson(metadataString(metadata, "params"), where);
   const partitions = await Promise.all(
@@ -99,27 +139,41 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
       const tokensFile = await readAll(store, `${dir}/part_${pid}_tokens.lance`, sizeOf(`part_${pid}_tokens.lance`));
       const docsFile = await readAll(store, `${dir}/part_${pid}_docs.lance`, sizeOf(`part_${pid}_docs.lance`));
       const invertPath = `${dir}/part_${pid}_invert.lance`;
-      const invertFile = await readAll(store, invertPath, sizeOf(`part_${pid}_invert.lance`));
+      const invert = await openFileReader(store, invertPath, sizeOf(`part_${pid}_invert.lance`) ? { sizeBytes: sizeOf(`part_${pid}_invert.lance`)! } : {});
+      const postingField = topField(invert, "_posting", invertPath);
+      const lengths = Uint32Array.from(makeVector((await invert.readFields([topField(invert, "_length", invertPath)])).values().next().value!).toArray() as Uint32Array);
+      if (lengths.length !== invert.numRows) throw new CorruptFileError(invertPath, 0, `has ${lengths.length} document frequencies for ${invert.numRows} tokens`);
       const tokens = format === "fst" ? fstTokens(tokensFile.columns, `${dir}/part_${pid}_tokens.lance`) : arrowTokens(tokensFile.columns, `${dir}/part_${pid}_tokens.lance`);
       const rowIdVec = makeVector(docsFile.columns.get("_rowid")!).toArray() as BigUint64Array;
       const rowIds = Float64Array.from(rowIdVec, (v) => Number(v));
       const numTokens = Uint32Array.from(makeVector(docsFile.columns.get("_num_tokens")!).toArray() as Uint32Array);
       let totalTokens = 0;
       for (const t of numTokens) totalTokens += t;
-      const postingVec = makeVector(invertFile.columns.get("_posting")!);
-      const lengths = makeVector(invertFile.columns.get("_length")!).toArray() as Uint32Array;
-      return {
+      // 2.1+ pages are read a row at a time through their repetition index; a 2.0 file
+      // (lancets writes them) has no such index, so its posting column is read once, whole
+      let whole: Promise<Data> | undefined;
+      const rowOf = async (id: number): Promise<Data> => {
+        if (invert.fileVersion !== "2.0") return (await invert.readFields([postingField], { start: id, end: id + 1 })).get(postingField)!;
+        whole ??= invert.readFields([postingField]).then((m) => m.get(postingField)!);
+        whole.catch(() => (whole = undefined));
+        return (await whole).slice(id, 1);
+      };
+      const fetch = (id: number): Promise<EncodedPostings> =>
+        cache.get(`${pid}/${id}`, async () => {
+          if (!Number.isInteger(id) || id < 0 || id >= invert.numRows) throw new CorruptFileError(invertPath, 0, `has no posting list for token id ${id} (${invert.numRows} tokens)`);
+          const list = makeVector(await rowOf(id)).get(0) as Iterable<Uint8Array> | null;
+          return { blocks: list ? [...list] : [], length: lengths[id]! };
+        });
+      const partition: Partition = {
         tokens,
         rowIds,
         numTokens,
         totalTokens,
         documentFrequency: (id) => lengths[id] ?? 0,
-        postings: async (id) => {
-          const list = postingVec.get(id) as { toArray(): Uint8Array[] } | null;
-          const blocks = list ? ([...(list as unknown as Iterable<Uint8Array>)]) : [];
-          return decodePostingBlocks(blocks, lengths[id] ?? 0, invertPath, tail);
-        },
+        postingList: async (id) => postingListOf(await fetch(id), invertPath, tail),
+        postings: async (id) => decodeWhole(await partition.postingList(id)),
       };
+      return partition;
     }),
   );
   return { meta, params, partitions, legacyLayout: false };
@@ -248,6 +302,10 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
     numTokens,
     totalTokens,
     documentFrequency: lengthOf,
+    postingList: async (id) => {
+      const { docIds, freqs } = await partition.postings(id);
+      return new DecodedPostingList(docIds, freqs);
+    },
     postings: async (id) => {
       const n = lengthOf(id);
       const docIds = new Uint32Array(n);
