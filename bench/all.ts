@@ -131,6 +131,13 @@ if (seeds) {
         ["optimizeIndices rescanning", f(seeds.rescanS, 3), `${f(seeds.rescanS / seeds.seedsS, 1)}x slower`],
         [`append, no index (median of ${n})`, `${f(seeds.appendPlainS)} (runs ${(seeds.appendPlainRuns ?? []).map((x: number) => f(x)).join(", ")})`, ""],
         [`append, planting seeds (median of ${n})`, `${f(seeds.appendSeededS)} (runs ${(seeds.appendSeededRuns ?? []).map((x: number) => f(x)).join(", ")})`, `${f((seeds.appendSeededS / seeds.appendPlainS - 1) * 100, 1)}% (medians), ${seeds.pairedOverhead === undefined ? "" : `${f(seeds.pairedOverhead * 100, 1)}% (median of pairs)`}`],
+        ...(seeds.appendPlainCpuS === undefined
+          ? []
+          : [
+              [`append CPU, no index (median of ${n})`, f(seeds.appendPlainCpuS), ""],
+              [`append CPU, planting seeds (median of ${n})`, f(seeds.appendSeededCpuS), `${f(seeds.cpuOverhead * 100, 1)}%`],
+              ["seed writer alone over the appended rows, CPU (median of 5)", f(seeds.seedWriterCpuS, 3), `${f((seeds.seedWriterCpuS / seeds.appendPlainCpuS) * 100, 1)}% of the plain append's CPU`],
+            ]),
       ],
     ),
   );
