@@ -112,20 +112,35 @@ if (query) {
 const dist = load("distributed");
 if (dist) {
   md.push("", "## Distributed builds", "", `${dist.rows.toLocaleString("en-US")} rows in ${dist.fragments} fragments, 2 segments per build, on one machine: a single process, 2 worker threads, and 2 \`lancets worker\` processes through BullMQ on a local Redis. Speed-up over the single process.`, "");
-  md.push("Worker threads running the TypeScript sources compile the modules once per thread (about a second each); BullMQ workers are warm processes. Builds of a second or two do not gain from threads; the full-text build does.", "");
+  md.push(`Worker threads come from one pool per process, started by the first build and reused by the others; they run ${dist.threadCode === "compiled" ? "the compiled package" : dist.threadCode === "bundled" ? "the sources bundled once with esbuild (about 0.3 s to load per thread, against about 3 s through tsx)" : "the TypeScript sources through tsx"}. BullMQ workers are warm processes.`, "");
   md.push(table(["type", "column", "single s", "2 threads s", "speed-up", "BullMQ s", "speed-up"], dist.builds.map((b: any) => [b.type, b.column, f(b.singleS), f(b.threadsS), f(b.singleS / b.threadsS), f(b.bullmqS), f(b.singleS / b.bullmqS)])));
+}
+const daft = load("daft-lance");
+if (daft) {
+  md.push("", "## Side by side with daft-lance", "", `\`npm run bench:daft-lance\` (not part of \`bench/all.ts\`): ${daft.rows.toLocaleString("en-US")} rows in ${daft.fragments} fragments written by pylance 14; each index built as distributed segments, every build a process of its own on a fresh copy (wall time and peak RSS of the whole job from \`/usr/bin/time -v\`; BullMQ: the coordinator, and each worker process's peak). daft-lance 0.6.0 on Daft 0.7.26's native runner with 2 workers, with its default \`fragment_group_size\` (10) and with ${daft.tunedGroup}; lancets on 2 worker threads and on 2 BullMQ workers. Load average at the end of the run: ${daft.load}.`, "");
+  md.push(table(["type", "engine", "segments", "wall s", "peak RSS MiB"], daft.builds.map((b: any) => [b.type, b.engine, b.segments.join(", "), f(b.wallS, 1), `${f(b.peakMiB, 0)}${b.workerPeakMiB ? ` (workers ${b.workerPeakMiB.map((x: number) => f(x, 0)).join(", ")})` : ""}`])));
+  const ok = daft.checks.filter((c: any) => c.agree && c.usedIndex).length;
+  md.push("", `Each index was queried by pylance 14's planner and by lancets' planner: ${ok} of ${daft.checks.length} (index, planner) pairs returned the same rows as every other pair and used the index.`);
 }
 const seeds = load("seeds");
 if (seeds) {
-  md.push("", "## Index seeds", "", `${seeds.rows.toLocaleString("en-US")} rows of 256-byte strings with a ZONEMAP (seeds on); ${seeds.appendRows.toLocaleString("en-US")} rows appended, then the index is extended. Appends of this size vary by tens of percent from run to run on this machine, so the append times are medians of five alternating runs, with every run listed; in a profile of one seeded append of 1M rows the seed writer took about 0.13 s (about 6% of the append).`, "");
+  const n = seeds.rounds ?? 5;
+  md.push("", "## Index seeds", "", `${seeds.rows.toLocaleString("en-US")} rows of 256-byte strings with a ZONEMAP (seeds on); ${seeds.appendRows.toLocaleString("en-US")} rows appended, then the index is extended. Every append runs in a process of its own on a fresh copy, ${n} of each kind in balanced order (plain, seeded, seeded, plain, ...), so neither kind gets the first or the second slot more often; the overhead is the median of the ${n} back-to-back pairs' ratios, which cancels slow stretches of the machine better than the ratio of medians.`, "");
   md.push(
     table(
       ["", "seconds", "ratio"],
       [
         ["optimizeIndices from seeds", f(seeds.seedsS, 3), ""],
         ["optimizeIndices rescanning", f(seeds.rescanS, 3), `${f(seeds.rescanS / seeds.seedsS, 1)}x slower`],
-        ["append, no index (median of 5)", `${f(seeds.appendPlainS)} (runs ${(seeds.appendPlainRuns ?? []).map((x: number) => f(x)).join(", ")})`, ""],
-        ["append, planting seeds (median of 5)", `${f(seeds.appendSeededS)} (runs ${(seeds.appendSeededRuns ?? []).map((x: number) => f(x)).join(", ")})`, `${f((seeds.appendSeededS / seeds.appendPlainS - 1) * 100, 1)}%`],
+        [`append, no index (median of ${n})`, `${f(seeds.appendPlainS)} (runs ${(seeds.appendPlainRuns ?? []).map((x: number) => f(x)).join(", ")})`, ""],
+        [`append, planting seeds (median of ${n})`, `${f(seeds.appendSeededS)} (runs ${(seeds.appendSeededRuns ?? []).map((x: number) => f(x)).join(", ")})`, `${f((seeds.appendSeededS / seeds.appendPlainS - 1) * 100, 1)}% (medians), ${seeds.pairedOverhead === undefined ? "" : `${f(seeds.pairedOverhead * 100, 1)}% (median of pairs)`}`],
+        ...(seeds.appendPlainCpuS === undefined
+          ? []
+          : [
+              [`append CPU, no index (median of ${n})`, f(seeds.appendPlainCpuS), ""],
+              [`append CPU, planting seeds (median of ${n})`, f(seeds.appendSeededCpuS), `${f(seeds.cpuOverhead * 100, 1)}%`],
+              ["seed writer alone over the appended rows, CPU (median of 5)", f(seeds.seedWriterCpuS, 3), `${f((seeds.seedWriterCpuS / seeds.appendPlainCpuS) * 100, 1)}% of the plain append's CPU`],
+            ]),
       ],
     ),
   );

@@ -15,6 +15,7 @@ import { InProcessExecutor } from "../src/distributed/in-process-executor.js";
 import type { IndexExecutor } from "../src/distributed/jobs.js";
 import { BullMQExecutor } from "../src/node/bullmq.js";
 import { LocalExecutor } from "../src/node/local-executor.js";
+import { closeSharedWorkerPool, sharedWorkerPool } from "../src/node/worker-pool.js";
 import { openDataset } from "../src/node/open-dataset.js";
 
 function arg(name: string, fallback: string): string {
@@ -90,7 +91,10 @@ try {
     console.log(`${type.padEnd(8)} ${column.padEnd(9)} ${a.toFixed(2).padStart(9)}   ${b.toFixed(2).padStart(9)} (${(a / b).toFixed(2)}x)   ${c.toFixed(2).padStart(8)} (${(a / c).toFixed(2)}x)`);
     distributed.push({ type, column, singleS: a, threadsS: b, bullmqS: c });
   }
-  record("distributed", { rows, fragments: Math.ceil(rows / BATCH), builds: distributed });
+  const pool = sharedWorkerPool().stats();
+  console.log(`worker threads: ${pool.code} code, ${pool.threadsStarted} started for ${pool.tasksRun} segments (one pool for every build)`);
+  record("distributed", { rows, fragments: Math.ceil(rows / BATCH), threadCode: pool.code, builds: distributed });
 } finally {
+  await closeSharedWorkerPool();
   for (const c of children) c.kill("SIGKILL");
 }

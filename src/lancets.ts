@@ -10,5 +10,7 @@ export { openObjectStore } from "./node/object-store-uri.js";
 export { memoryStores, MemoryStoreRegistry } from "./node/memory-stores.js";
 export { LocalExecutor } from "./node/local-executor.js";
 export type { LocalExecutorOptions } from "./node/local-executor.js";
+export { WorkerPool, sharedWorkerPool, closeSharedWorkerPool } from "./node/worker-pool.js";
+export type { WorkerPoolOptions, WorkerPoolStats } from "./node/worker-pool.js";
 export { BullMQExecutor, startWorker, checkRedis } from "./node/bullmq.js";
 export type { BullMQExecutorOptions, WorkerOptions, RunningWorker } from "./node/bullmq.js";

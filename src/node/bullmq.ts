@@ -17,10 +17,10 @@ import { shareStorageOptions } from "../distributed/shared-storage-options.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
 import { Snapshot } from "../table/snapshot.js";
-import { workerFile } from "./local-executor.js";
 import { kindOf, resolveStorageOptions } from "./object-store-uri.js";
 import { openDataset } from "./open-dataset.js";
 import type { WorkerTask } from "./segment-worker.js";
+import { resolveWorkerCode } from "./worker-code.js";
 
 // BullMQ and ioredis are loaded on first use, so importing lancets (to read a file, say) never
 // loads a Redis client.
@@ -253,8 +253,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const names = queueNames(options.prefix ?? "lancets");
   const concurrency = options.concurrency ?? availableParallelism();
   const log = options.onEvent ?? (() => undefined);
-  const { Piscina } = await import("piscina");
-  const pool = new Piscina({ filename: workerFile(), maxThreads: concurrency, minThreads: 1 });
+  const [{ Piscina }, code] = await Promise.all([import("piscina"), resolveWorkerCode()]);
+  const pool = new Piscina({ filename: code.file, maxThreads: concurrency, minThreads: 1 });
   // The worker is ready once its first thread has loaded the segment builder: destroying a pool
   // whose thread is still loading its modules aborts Node 20, so a SIGTERM right after "ready" must
   // not find one loading.

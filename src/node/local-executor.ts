@@ -1,36 +1,42 @@
-// Builds index segments on worker threads of this machine (piscina), then
-// commits them from the calling thread. The default executor of the CLI.
+// Builds index segments on worker threads of this machine, then commits them
+// from the calling thread. The default executor of the CLI. Threads come from
+// a WorkerPool (by default the process's own, kept across builds).
 
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { MessageChannel } from "node:worker_threads";
 import { LanceError } from "../core/errors.js";
-import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentProgress } from "../distributed/jobs.js";
+import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
 import type { Snapshot } from "../table/snapshot.js";
 import type { WorkerTask } from "./segment-worker.js";
+import { sharedWorkerPool, type WorkerPool } from "./worker-pool.js";
 
 export interface LocalExecutorOptions {
-  /** Worker threads (default: the number of cores). */
+  /** Segments built at once (default: the pool's threads, which default to the number of cores). */
   maxConcurrency?: number;
-}
-
-export function workerFile(): string {
-  const compiled = new URL("./segment-worker.js", import.meta.url);
-  if (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(compiled))) return fileURLToPath(compiled);
-  return fileURLToPath(new URL("./worker-shim.mjs", import.meta.url));
+  /** Threads to build on (default: the process's shared pool, sharedWorkerPool()). */
+  pool?: WorkerPool;
 }
 
 export class LocalExecutor implements IndexExecutor {
-  readonly maxConcurrency: number;
+  readonly maxConcurrency: number | undefined;
+  readonly #pool: WorkerPool | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
-    this.maxConcurrency = options.maxConcurrency ?? availableParallelism();
-    if (!Number.isSafeInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
+    this.maxConcurrency = options.maxConcurrency;
+    if (this.maxConcurrency !== undefined && (!Number.isSafeInteger(this.maxConcurrency) || this.maxConcurrency < 1)) {
       throw new LanceError("INVALID_INPUT", `maxConcurrency must be a positive integer, got ${options.maxConcurrency}`);
     }
+    this.#pool = options.pool;
+  }
+
+  /** The pool this executor builds on: its own, or the process's shared one. */
+  pool(): WorkerPool {
+    if (this.#pool) {
+      if (this.maxConcurrency !== undefined) this.#pool.widen(this.maxConcurrency);
+      return this.#pool;
+    }
+    return sharedWorkerPool(this.maxConcurrency);
   }
 
   async run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot> {
@@ -40,34 +46,41 @@ export class LocalExecutor implements IndexExecutor {
     }
     // threads of this process open an object-store dataset with the options its store was opened with
     const storageOptions = ds.store.storageOptions;
-    const { Piscina } = await import("piscina");
-    const pool = new Piscina({ filename: workerFile(), maxThreads: Math.min(this.maxConcurrency, job.tasks.length), minThreads: 1 });
+    const pool = this.pool();
+    const concurrency = Math.min(this.maxConcurrency ?? pool.threads, job.tasks.length);
     const segments: IndexSegment[] = [];
+    const failures: unknown[] = [];
+    const buildOne = async (task: SegmentBuildTask): Promise<void> => {
+      const { port1, port2 } = new MessageChannel();
+      port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
+      try {
+        const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}) };
+        segments.push(await pool.run(payload, [port2]));
+        onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
+      } finally {
+        port1.close();
+      }
+    };
+    // `concurrency` lanes take the next task until none is left or one has failed
+    const queue = [...job.tasks];
+    const lane = async (): Promise<void> => {
+      for (let task = queue.shift(); task && failures.length === 0; task = queue.shift()) {
+        try {
+          await buildOne(task);
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    };
     try {
-      const results = await Promise.allSettled(
-        job.tasks.map(async (task) => {
-          const { port1, port2 } = new MessageChannel();
-          port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
-          try {
-            const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}) };
-            const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
-            segments.push(segment);
-            onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
-            return segment;
-          } finally {
-            port1.close();
-          }
-        }),
-      );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw failed.reason instanceof Error ? failed.reason : new LanceError("INTERNAL", String(failed.reason));
+      await Promise.all(Array.from({ length: concurrency }, lane));
+      const failed = failures[0];
+      if (failures.length > 0) throw failed instanceof Error ? failed : new LanceError("INTERNAL", String(failed));
       const ordered = job.tasks.map((t) => segments.find((s) => s.fragmentIds.join() === [...t.fragmentIds].sort((a, b) => a - b).join())!);
       return await commitJob(ds, job, ordered);
     } catch (err) {
       for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
       throw err instanceof LanceError ? err : new LanceError("INTERNAL", `segment build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      await pool.destroy();
     }
   }
 }

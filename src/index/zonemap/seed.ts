@@ -8,7 +8,7 @@
 // the statistics of stats.ts, in the seeds lancets plants and in the seeds it
 // harvests.
 
-import { tableFromIPC, tableToIPC, type Data, type Field, type Table } from "apache-arrow";
+import { makeData, tableFromIPC, tableToIPC, Type, type Data, type Field, type Table, type Utf8 } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
 import { GrowableArray } from "../../core/growable-array.js";
@@ -18,7 +18,7 @@ import { decodeZoneMapDetails } from "../../format/index/details.js";
 import type { IndexMetadata, LanceField } from "../../format/table/types.js";
 import type { SeedWriter } from "../../table/seeds.js";
 import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
-import { valueAccess } from "../value-order.js";
+import { compareBytes, valueAccess } from "../value-order.js";
 import { applyNaNRule } from "./stats.js";
 
 function toHex(bytes: Uint8Array): string {
@@ -72,49 +72,153 @@ function combine(candidates: Data[], type: Field["type"]): { min: Data; max: Dat
   };
 }
 
+/**
+ * The extremes of each zone of a string or binary column (32-bit offsets), kept as copies of
+ * their bytes: a piece of a zone is scanned with byte comparisons in place, and only a new
+ * extreme is copied (no Arrow slices per piece, no per-value dispatch).
+ */
+class ByteZoneExtremes {
+  private min: Uint8Array | undefined;
+  private max: Uint8Array | undefined;
+  readonly mins: (Uint8Array | undefined)[] = [];
+  readonly maxes: (Uint8Array | undefined)[] = [];
+
+  /** Observes rows [start, end) of `data`, none of them null when `nullFree`. */
+  observe(data: Data, start: number, end: number, isNull: (i: number) => boolean, nullFree: boolean): void {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    let lo = -1;
+    let hi = -1;
+    for (let i = start; i < end; i++) {
+      if (!nullFree && isNull(i)) continue;
+      if (lo < 0) {
+        lo = hi = i;
+        continue;
+      }
+      const a = offsets[i]!;
+      const aLen = offsets[i + 1]! - a;
+      // against the piece's minimum so far
+      let b = offsets[lo]!;
+      let bLen = offsets[lo + 1]! - b;
+      let n = aLen < bLen ? aLen : bLen;
+      let d = 0;
+      for (let k = 0; k < n && d === 0; k++) d = bytes[a + k]! - bytes[b + k]!;
+      if ((d === 0 ? aLen - bLen : d) < 0) {
+        lo = i;
+        continue;
+      }
+      // against its maximum
+      b = offsets[hi]!;
+      bLen = offsets[hi + 1]! - b;
+      n = aLen < bLen ? aLen : bLen;
+      d = 0;
+      for (let k = 0; k < n && d === 0; k++) d = bytes[a + k]! - bytes[b + k]!;
+      if ((d === 0 ? aLen - bLen : d) > 0) hi = i;
+    }
+    if (lo < 0) return;
+    const low = bytes.subarray(offsets[lo]!, offsets[lo + 1]!);
+    const high = bytes.subarray(offsets[hi]!, offsets[hi + 1]!);
+    if (this.min === undefined || compareBytes(low, this.min) < 0) this.min = low.slice();
+    if (this.max === undefined || compareBytes(high, this.max) > 0) this.max = high.slice();
+  }
+
+  closeZone(): boolean {
+    this.mins.push(this.min);
+    this.maxes.push(this.max);
+    const hasOrdinary = this.min !== undefined;
+    this.min = this.max = undefined;
+    return hasOrdinary;
+  }
+}
+
+/** A string or binary column (32-bit offsets) of `values`, null where undefined. */
+function bytesData(type: Field["type"], values: readonly (Uint8Array | undefined)[]): Data {
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    total += values[i]?.length ?? 0;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  const validity = new Uint8Array((values.length + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined) nullCount++;
+    else {
+      bytes.set(v, offsets[i]!);
+      validity[i >> 3]! |= 1 << (i & 7);
+    }
+  }
+  return makeData({ type: type as Utf8, length: values.length, nullCount, nullBitmap: nullCount > 0 ? validity : null, valueOffsets: offsets, data: bytes });
+}
+
 export class ZoneMapSeedWriter implements SeedWriter {
   private readonly zones: ZoneStats[] = [];
   private readonly nullOffsets = new GrowableArray(Uint32Array);
   private rows = 0;
   private current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] as Data[] };
+  /** Set for string and binary columns with 32-bit offsets, whose zones skip the generic path. */
+  private readonly byteZones: ByteZoneExtremes | undefined;
 
   constructor(
     readonly column: string,
     private readonly field: Field,
     readonly rowsPerZone: number,
-  ) {}
+  ) {
+    const t = field.type.typeId;
+    this.byteZones = t === Type.Utf8 || t === Type.Binary ? new ByteZoneExtremes() : undefined;
+  }
 
   private closeZone(): void {
-    const { min, max, hasOrdinary } = combine(this.current.candidates, this.field.type);
-    this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: this.current.nanCount, hasOrdinary, min, max });
+    if (this.byteZones) {
+      const hasOrdinary = this.byteZones.closeZone();
+      const none = nullData(this.field.type, 0);
+      this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: 0, hasOrdinary, min: none, max: none });
+    } else {
+      const { min, max, hasOrdinary } = combine(this.current.candidates, this.field.type);
+      this.zones.push({ length: this.current.length, nullCount: this.current.nullCount, nanCount: this.current.nanCount, hasOrdinary, min, max });
+    }
     this.current = { length: 0, nullCount: 0, nanCount: 0, candidates: [] };
   }
 
   observe(data: Data): void {
     const access = valueAccess(data);
+    const nullFree = !(data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap.byteLength > 0);
     let start = 0;
     while (start < data.length) {
       const take = Math.min(data.length - start, this.rowsPerZone - this.current.length);
-      // one pass over this piece of the zone: its null and NaN counts and the rows of its extremes
-      let min = -1;
-      let max = -1;
-      let nan = -1;
-      for (let i = start; i < start + take; i++) {
-        if (access.isNull(i)) {
-          this.current.nullCount++;
-          this.nullOffsets.push(this.rows + i - start);
-          continue;
+      if (this.byteZones) {
+        if (!nullFree) {
+          for (let i = start; i < start + take; i++) {
+            if (!access.isNull(i)) continue;
+            this.current.nullCount++;
+            this.nullOffsets.push(this.rows + i - start);
+          }
         }
-        if (access.isNaN(i)) {
-          this.current.nanCount++;
-          nan = i;
-          continue;
+        this.byteZones.observe(data, start, start + take, access.isNull, nullFree);
+      } else {
+        // one pass over this piece of the zone: its null and NaN counts and the rows of its extremes
+        let min = -1;
+        let max = -1;
+        let nan = -1;
+        for (let i = start; i < start + take; i++) {
+          if (access.isNull(i)) {
+            this.current.nullCount++;
+            this.nullOffsets.push(this.rows + i - start);
+            continue;
+          }
+          if (access.isNaN(i)) {
+            this.current.nanCount++;
+            nan = i;
+            continue;
+          }
+          if (min < 0 || access.compare(i, min) < 0) min = i;
+          if (max < 0 || access.compare(i, max) > 0) max = i;
         }
-        if (min < 0 || access.compare(i, min) < 0) min = i;
-        if (max < 0 || access.compare(i, max) > 0) max = i;
+        const picks = [min, max, nan].filter((r) => r >= 0);
+        if (picks.length > 0) this.current.candidates.push(takeData(data, Int32Array.from(picks)));
       }
-      const picks = [min, max, nan].filter((r) => r >= 0);
-      if (picks.length > 0) this.current.candidates.push(takeData(data, Int32Array.from(picks)));
       this.current.length += take;
       this.rows += take;
       start += take;
@@ -125,8 +229,9 @@ export class ZoneMapSeedWriter implements SeedWriter {
   finish(): { bytes: Uint8Array; metadataValue: (bufferIndex: number) => string } {
     if (this.current.length > 0) this.closeZone();
     const type = this.field.type;
-    const { min, max } =
-      this.zones.length > 0
+    const { min, max } = this.byteZones
+      ? { min: bytesData(type, this.byteZones.mins), max: bytesData(type, this.byteZones.maxes) }
+      : this.zones.length > 0
         ? applyNaNRule(
             concatData(this.zones.map((z) => z.min)),
             concatData(this.zones.map((z) => z.max)),
