@@ -32,7 +32,8 @@ describe("corruption fuzz", () => {
       seed: 0,
       count: 0,
       extraCases: [control(-4, "type-error"), control(-3, "hang"), control(-2, "leak"), control(-1, "memory")],
-      timeoutMs: 2000,
+      // generous: the memory control must reach its limit before this even on a busy machine
+      timeoutMs: 10_000,
       rssLimitBytes: 600 * 2 ** 20,
       workDir: join(workDir, "control"),
       fixtures,
