@@ -22,6 +22,7 @@ import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
 import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20.js";
+import { checkRows, hasList, readRowsByRanges, readRowsV21, type RowsSource } from "./read-rows.js";
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
@@ -483,6 +484,52 @@ export class LanceFileReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Selected rows (sorted, distinct) of top-level fields, keyed by field id.
+   * In 2.1+ files, fields without lists fetch only the mini-block chunks
+   * holding a selected row and decode only the selected values (read-rows.ts);
+   * other fields read the rows as ranges and take them.
+   */
+  async readFieldRows(fieldIds: number[], rows: Uint32Array): Promise<Map<number, Data>> {
+    checkRows(rows, this.numRows, this.path);
+    if (this.fileVersion === "2.0" || rows.length === 0) return readRowsByRanges(this, fieldIds, rows);
+    const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
+    const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
+    const flat: { id: number; arrow: Field }[] = [];
+    const rest: number[] = [];
+    for (const id of fieldIds) {
+      const index = topLevel.findIndex((f) => f.id === id);
+      if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
+      const arrow = arrowSchema.fields[index]!;
+      if (hasList(arrow.type)) rest.push(id);
+      else flat.push({ id, arrow });
+    }
+    const [selected, ranged] = await Promise.all([
+      flat.length > 0 ? readRowsV21(this.rowsSource(), flat, rows) : new Map<number, Data>(),
+      rest.length > 0 ? readRowsByRanges(this, rest, rows) : new Map<number, Data>(),
+    ]);
+    return new Map(fieldIds.map((id) => [id, selected.get(id) ?? ranged.get(id)!]));
+  }
+
+  /** The 2.1+ row reader's view of this file. */
+  private rowsSource(): RowsSource {
+    return {
+      path: this.path,
+      fileVersion: this.fileVersion,
+      pages: (ci) => this.columns[ci]!.pages,
+      layout: (ci, p) => this.requireLayout(ci, p),
+      metaBuffers: (wanted) => this.pageMetaBuffers(wanted),
+      fetchRanges: (ranges) => this.fetchRanges(ranges),
+      decodePage: (ci, p, leaf, buffers, rows) => {
+        const layout = this.requireLayout(ci, p);
+        return decodePageV21(layout.value, buffers, this.columns[ci]!.pages[p]!.numRows, leafShape(leaf.type, leaf.name), this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+      },
+      ctx: (ci, p) => this.ctx(ci, p),
+      leafFields: (field) => this.leafFields(field),
+      columnsOf: (fieldId) => this.columnsOf(this.schema.fields.find((f) => f.id === fieldId)!),
+    };
   }
 
   /**

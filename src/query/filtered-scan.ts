@@ -13,7 +13,6 @@ import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import { holdsRowAddresses } from "../format/index/index-type.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
-import { clusterOffsets } from "../table/take.js";
 import { nextWindowRows, planProjection, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
@@ -273,10 +272,9 @@ async function* fragmentMatches(
     const live = subtractSorted(candidates, deleted);
     const wanted = live.subarray(0, lowerBound(live, fragment.physicalRows));
     if (wanted.length === 0) return;
-    // candidates close together are read as one range; ranges share page fetches
-    const { ranges, local } = clusterOffsets(wanted);
-    const read = await readFragmentColumns(ds, fragment, needed, ranges);
-    const match = keepMatching(expr, needed, kept, Int32Array.from(wanted), new Map([...read].map(([id, d]) => [id, takeData(d, local)])));
+    // only the candidate rows are read: the chunks holding them, and of those only their values
+    const read = await readFragmentColumns(ds, fragment, needed, wanted);
+    const match = keepMatching(expr, needed, kept, Int32Array.from(wanted), read);
     if (match) yield match;
     return;
   }
