@@ -20,7 +20,7 @@ import { PLANAR_LAYOUT_URL, translatePageV23 } from "../format/file/page-v23.js"
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { coalesceRanges } from "./coalesce-ranges.js";
+import { coalesceByBudget, type CoalesceBudget } from "./coalesce-ranges.js";
 import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20.js";
 import { checkRows, hasList, readRowsByRanges, readRowsV21, type RowsSource } from "./read-rows.js";
 import { checkRowRanges } from "./row-ranges.js";
@@ -28,6 +28,16 @@ import { checkRowRanges } from "./row-ranges.js";
 const TAIL_BYTES = 64 * 1024;
 /** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
 const PAGE_META_CACHE_BYTES = 1024 * 1024;
+
+/** How page reads are merged: across alignment padding. */
+const PAGE_FETCH_BUDGET: CoalesceBudget = { maxGapBytes: 4096 };
+/**
+ * How the chunks of selected rows are merged: across alignment padding, and
+ * across gaps of up to 1 MiB (unselected chunks) while the bytes read beyond
+ * those asked are no more than those asked. Scans do not bridge such gaps:
+ * their next window would fetch the bridged bytes again.
+ */
+const ROWS_FETCH_BUDGET: CoalesceBudget = { maxGapBytes: 4096, budgetGapBytes: 1024 * 1024, wasteRatio: 1 };
 
 /** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
 const SPARSE_GAP_ROWS = 4096;
@@ -261,13 +271,23 @@ export class LanceFileReader {
   }
 
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
-  private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
+  private async fetchRanges(ranges: BufferRange[], budget: CoalesceBudget = PAGE_FETCH_BUDGET): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
-    // merge ranges separated by small gaps (alignment padding), up to a bounded request size
-    const blocks = await Promise.all(coalesceRanges(sorted, 4096).map(({ start, end }) => this.readBytes(start, end)));
+    // merge ranges separated by small gaps (alignment padding), and by others as the budget
+    // allows, up to a bounded request size
+    const blocks = await Promise.all(coalesceByBudget(sorted, budget).map(({ start, end }) => this.readBytes(start, end)));
     return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
-      for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
+      // blocks are sorted and disjoint: the last one starting at or before the position
+      let lo = 0;
+      let hi = blocks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (blocks[mid]!.position <= position) lo = mid + 1;
+        else hi = mid;
+      }
+      const b = blocks[lo - 1];
+      if (b && b.covers(position, size)) return b.slice(position, size);
       throw new LanceError("INTERNAL", `buffer at ${position} was not fetched`);
     };
   }
@@ -521,7 +541,7 @@ export class LanceFileReader {
       pages: (ci) => this.columns[ci]!.pages,
       layout: (ci, p) => this.requireLayout(ci, p),
       metaBuffers: (wanted) => this.pageMetaBuffers(wanted),
-      fetchRanges: (ranges) => this.fetchRanges(ranges),
+      fetchRanges: (ranges) => this.fetchRanges(ranges, ROWS_FETCH_BUDGET),
       decodePage: (ci, p, leaf, buffers, rows) => {
         const layout = this.requireLayout(ci, p);
         return decodePageV21(layout.value, buffers, this.columns[ci]!.pages[p]!.numRows, leafShape(leaf.type, leaf.name), this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
