@@ -272,10 +272,20 @@ async function* fragmentMatches(
     const live = subtractSorted(candidates, deleted);
     const wanted = live.subarray(0, lowerBound(live, fragment.physicalRows));
     if (wanted.length === 0) return;
-    // only the candidate rows are read: the chunks holding them, and of those only their values
-    const read = await readFragmentColumns(ds, fragment, needed, wanted);
-    const match = keepMatching(expr, needed, kept, Int32Array.from(wanted), read);
-    if (match) yield match;
+    // late materialisation: the filter's columns are read for the candidate rows (the chunks
+    // holding them, and of those only their values), the other projected columns only for the
+    // rows that pass
+    const names = new Set(filterColumns(expr));
+    const filterFields = needed.filter((n) => names.has(n.lance.name));
+    const otherFields = needed.filter((n) => !names.has(n.lance.name) && kept.has(n.lance.id));
+    const read = await readFragmentColumns(ds, fragment, filterFields, wanted);
+    const match = keepMatching(expr, filterFields, kept, Int32Array.from(wanted), read);
+    if (!match) return;
+    if (otherFields.length > 0) {
+      const rest = await readFragmentColumns(ds, fragment, otherFields, Uint32Array.from(match.offsets));
+      for (const [id, d] of rest) match.columns.set(id, d);
+    }
+    yield match;
     return;
   }
   // an empty fragment's files are still opened, so a missing or damaged one is reported
