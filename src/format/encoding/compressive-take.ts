@@ -9,8 +9,8 @@
 import { LanceError } from "../../core/errors.js";
 import { CompressionScheme, type CompressiveEncoding } from "../pb/encodings_v2_1_pb.js";
 import { takeInlineBitpacking } from "./bitpack-take.js";
-import { decodeMiniBlockValues } from "./compressive.js";
-import { corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext, type VariableBlock } from "./data-block.js";
+import { decodeLevels, decodeMiniBlockValues } from "./compressive.js";
+import { blockToU32, corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext, type VariableBlock } from "./data-block.js";
 import { fsstDecompress, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
 import { decodeGeneralBuffer } from "./general.js";
 
@@ -132,4 +132,29 @@ export function takeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Arra
   }
   // everything else, and anything malformed (reported by the full decoder), decodes the chunk first
   return takeFromBlock(decodeMiniBlockValues(enc, buffers, numValues, ctx), positions, ctx);
+}
+
+/**
+ * Rep or def levels at `positions` (sorted, distinct, each below numLevels) of
+ * a block of numLevels levels: the same u16 values as picking them from
+ * decodeLevels, without unpacking the others when the levels are bit-packed.
+ */
+export function takeLevels(enc: CompressiveEncoding, buffer: Uint8Array, numLevels: number, positions: Uint32Array, ctx: DecodeContext): Uint16Array {
+  checkPositions(positions, numLevels);
+  const c = enc.compression;
+  const out = new Uint16Array(positions.length);
+  if (c.case === "inlineBitpacking") {
+    const bits = Number(c.value.uncompressedBitsPerValue);
+    if (bits === 8 || bits === 16 || bits === 32 || bits === 64) {
+      const picked = blockToU32(fixedBlock(bits, positions.length, takeInlineBitpacking(buffer, bits, numLevels, positions, ctx.path, ctx.byteOffset)), ctx);
+      for (let i = 0; i < picked.length; i++) {
+        if (picked[i]! > 0xffff) corrupt(ctx, `level ${picked[i]} exceeds 16 bits`);
+        out[i] = picked[i]!;
+      }
+      return out;
+    }
+  }
+  const all = decodeLevels(enc, buffer, numLevels, ctx);
+  for (let i = 0; i < positions.length; i++) out[i] = all[positions[i]!]!;
+  return out;
 }

@@ -11,8 +11,8 @@
 
 import { LanceError } from "../../core/errors.js";
 import type { MiniBlockLayout } from "../pb/encodings_v2_1_pb.js";
-import { decodeBlock, decodeLevels } from "../encoding/compressive.js";
-import { takeMiniBlockValues } from "../encoding/compressive-take.js";
+import { decodeBlock } from "../encoding/compressive.js";
+import { takeLevels, takeMiniBlockValues } from "../encoding/compressive-take.js";
 import { blockToU32, checkCount, concatBlocks, corrupt, fixedBlock, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import { decodePageLayout, type DecodedPage, type MiniBlockValueCodec } from "./page-v21.js";
 import { layerModel, type Levels } from "./repdef.js";
@@ -33,9 +33,19 @@ const pad8 = (n: number): number => (n + 7) & ~7;
 
 /** The mini-block layout of a page layout (lance.encodings21.PageLayout bytes) without repetition, if it is one. */
 function flatMiniBlock(layoutBytes: Uint8Array, ctx: DecodeContext): MiniBlockLayout | undefined {
-  const layout = decodePageLayout(layoutBytes, ctx).layout;
-  return layout.case === "miniBlockLayout" && layout.value.repCompression === undefined ? layout.value : undefined;
+  let known = flatLayouts.get(layoutBytes);
+  if (known === undefined) {
+    const layout = decodePageLayout(layoutBytes, ctx).layout;
+    known = layout.case === "miniBlockLayout" && layout.value.repCompression === undefined ? layout.value : null;
+    flatLayouts.set(layoutBytes, known);
+  }
+  return known ?? undefined;
 }
+
+/** Decoded layouts by the bytes they came from (a reader keeps a page's layout bytes), null when not a flat mini-block page. */
+const flatLayouts = new WeakMap<Uint8Array, MiniBlockLayout | null>();
+/** Decoded dictionaries by the buffer they came from (a reader keeps a page's dictionary buffer). */
+const dictionaries = new WeakMap<Uint8Array, DataBlock>();
 
 /** Whether rows of a page can be taken by takeMiniBlockRows: a mini-block page without repetition. */
 export function isFlatMiniBlock(layoutBytes: Uint8Array, ctx: DecodeContext): boolean {
@@ -103,7 +113,11 @@ export function takeMiniBlockRows(
   let dictionary: DataBlock | undefined;
   if (layout.dictionary) {
     if (!dictionaryBuffer) corrupt(ctx, "mini-block page has a dictionary encoding but no dictionary buffer");
-    dictionary = decodeBlock(layout.dictionary, dictionaryBuffer, checkCount(layout.numDictionaryItems, ctx, "dictionary size"), ctx);
+    dictionary = dictionaries.get(dictionaryBuffer);
+    if (!dictionary) {
+      dictionary = decodeBlock(layout.dictionary, dictionaryBuffer, checkCount(layout.numDictionaryItems, ctx, "dictionary size"), ctx);
+      dictionaries.set(dictionaryBuffer, dictionary);
+    }
   }
   const model = layerModel(layout.layers, ctx);
   const valueEnc = layout.valueCompression;
@@ -128,45 +142,31 @@ export function takeMiniBlockRows(
     const bytes = chunkBytes(c);
     if (bytes.byteLength !== chunk.byteLength) throw new LanceError("INTERNAL", `mini-block chunk ${c} of ${ctx.path} was not fetched whole`);
     const cctx = { path: ctx.path, byteOffset: ctx.byteOffset + chunk.byteStart };
-    let at = 0;
-    const need = (n: number): void => {
-      if (at + n > bytes.byteLength) corrupt(cctx, `mini-block chunk header passes the chunk (${bytes.byteLength} bytes)`);
-    };
-    need(2);
-    const chunkLevels = u(bytes, at, 2);
-    at += 2;
-    let defBytes = 0;
-    if (hasDef) {
-      need(2);
-      defBytes = u(bytes, at, 2);
-      at += 2;
-    }
-    const sizes: number[] = [];
-    for (let b = 0; b < numBuffers; b++) {
-      need(wordBytes);
-      sizes.push(u(bytes, at, wordBytes));
-      at += wordBytes;
-    }
-    at = pad8(at);
-    const slice = (len: number): Uint8Array => {
-      if (at + len > bytes.byteLength) corrupt(cctx, `mini-block chunk part of ${len} bytes at ${at} passes the chunk (${bytes.byteLength} bytes)`);
-      const out = bytes.subarray(at, at + len);
-      at = pad8(at + len);
-      return out;
-    };
+    const headerBytes = 2 + (hasDef ? 2 : 0) + numBuffers * wordBytes;
+    if (headerBytes > bytes.byteLength) corrupt(cctx, `mini-block chunk header passes the chunk (${bytes.byteLength} bytes)`);
+    const chunkLevels = u(bytes, 0, 2);
+    const defBytes = hasDef ? u(bytes, 2, 2) : 0;
+    let at = pad8(headerBytes);
     if (hasDef) {
       if (chunkLevels !== chunk.numValues) corrupt(cctx, `mini-block chunk ${c} has ${chunkLevels} levels for ${chunk.numValues} values in a column without repetition`);
-      const levels = decodeLevels(layout.defCompression!, slice(defBytes), chunkLevels, cctx);
-      for (let i = 0; i < local.length; i++) def![k + i] = levels[local[i]!]!;
+      if (at + defBytes > bytes.byteLength) corrupt(cctx, `mini-block chunk definition levels of ${defBytes} bytes at ${at} pass the chunk (${bytes.byteLength} bytes)`);
+      def!.set(takeLevels(layout.defCompression!, bytes.subarray(at, at + defBytes), chunkLevels, local, cctx), k);
+      at = pad8(at + defBytes);
     }
-    const valueBuffers = sizes.map((s) => slice(s));
-    let values = valueCodec ? takeFromBlock(valueCodec(valueBuffers, chunk.numValues, cctx), local, cctx) : takeMiniBlockValues(valueEnc, valueBuffers, chunk.numValues, local, cctx);
-    if (dictionary) values = takeFromBlock(dictionary, blockToU32(values, cctx), cctx);
-    parts.push(values);
+    const valueBuffers: Uint8Array[] = [];
+    for (let b = 0; b < numBuffers; b++) {
+      const size = u(bytes, 2 + (hasDef ? 2 : 0) + b * wordBytes, wordBytes);
+      if (at + size > bytes.byteLength) corrupt(cctx, `mini-block chunk part of ${size} bytes at ${at} passes the chunk (${bytes.byteLength} bytes)`);
+      valueBuffers.push(bytes.subarray(at, at + size));
+      at = pad8(at + size);
+    }
+    parts.push(valueCodec ? takeFromBlock(valueCodec(valueBuffers, chunk.numValues, cctx), local, cctx) : takeMiniBlockValues(valueEnc, valueBuffers, chunk.numValues, local, cctx));
     k = last;
   }
   const levels: Levels = { numLevels: rows.length, rep: undefined, def };
-  const values = parts.length > 0 ? concatBlocks(parts, ctx) : dictionary ? takeFromBlock(dictionary, new Uint32Array(0), ctx) : fixedBlock(8, 0, new Uint8Array(0));
+  // dictionary indices are looked up once for the page
+  let values = parts.length > 0 ? concatBlocks(parts, ctx) : fixedBlock(dictionary ? 32 : 8, 0, new Uint8Array(0));
+  if (dictionary) values = takeFromBlock(dictionary, blockToU32(values, ctx), ctx);
   return { numRows: rows.length, levels, layers: layout.layers, model, values };
 }
 
