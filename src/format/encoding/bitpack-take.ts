@@ -13,7 +13,7 @@ import { FASTLANES_GROUP_VALUES, unpackFastLanes, type UncompressedBits } from "
 const FL_ORDER = [0, 4, 2, 6, 1, 5, 3, 7] as const;
 
 /** Groups holding at least this many selected values are unpacked whole. */
-const UNPACK_GROUP_AT = 96;
+const UNPACK_GROUP_AT = 32;
 
 /** ROW_OF[log2(T) - 3][v] and LANE_OF[...][v]: where value v of a group of T-bit values lies. */
 const ROW_OF: Uint8Array[] = [8, 16, 32, 64].map((t) => positionsOf(t).rows);
@@ -39,23 +39,29 @@ function tableIndex(t: UncompressedBits): number {
 
 /**
  * Up to 32 bits (`count`) of lane `lane`'s stream from stream bit `bit`, in a
- * group body at `body` of T-bit words (`wordBytes` = T/8, `numLanes` = 1024/T).
+ * group body at `body` of T-bit words (`wordBytes` = T/8, `numLanes` = 1024/T):
+ * the bits in the word holding `bit`, then any rest from the lane's next word.
  */
 function readLaneBits(packed: Uint8Array, body: number, wordBytes: number, numLanes: number, lane: number, bit: number, count: number): number {
   const wordBits = wordBytes * 8;
-  let value = 0;
-  let got = 0;
-  while (got < count) {
-    const word = Math.floor(bit / wordBits);
-    const inWord = bit - word * wordBits;
-    const byte = packed[body + (numLanes * word + lane) * wordBytes + (inWord >> 3)]!;
-    const shift = inWord & 7;
-    const take = Math.min(count - got, 8 - shift);
-    value += ((byte >>> shift) & ((1 << take) - 1)) * 2 ** got;
-    got += take;
-    bit += take;
-  }
-  return value;
+  const word = Math.floor(bit / wordBits);
+  const inWord = bit - word * wordBits;
+  const first = Math.min(count, wordBits - inWord);
+  const low = bitsAt(packed, body + (numLanes * word + lane) * wordBytes + (inWord >> 3), inWord & 7, first);
+  if (first === count) return low;
+  return low + bitsAt(packed, body + (numLanes * (word + 1) + lane) * wordBytes, 0, count - first) * 2 ** first;
+}
+
+/** `count` (at most 32) contiguous little-endian bits from bit `shift` (0-7) of the byte at `at`. */
+function bitsAt(bytes: Uint8Array, at: number, shift: number, count: number): number {
+  const end = shift + count;
+  let v = bytes[at]!;
+  if (end > 8) v |= bytes[at + 1]! << 8;
+  if (end > 16) v |= bytes[at + 2]! << 16;
+  if (end > 24) v = (v | (bytes[at + 3]! << 24)) >>> 0;
+  if (end <= 32) return count === 32 ? v >>> 0 : (v >>> shift) & (2 ** count - 1);
+  // a 32-bit value starting past bit 0 of its byte reaches a fifth byte
+  return (v >>> shift) + (bytes[at + 4]! & ((1 << (end - 32)) - 1)) * 2 ** (32 - shift);
 }
 
 const scratch = new Uint8Array(FASTLANES_GROUP_VALUES * 8);
