@@ -64,6 +64,10 @@ function bitsAt(bytes: Uint8Array, at: number, shift: number, count: number): nu
   return (v >>> shift) + (bytes[at + 4]! & ((1 << (end - 32)) - 1)) * 2 ** (32 - shift);
 }
 
+function fail(path: string, byteOffset: number, detail: string): never {
+  throw new CorruptFileError(path, byteOffset, `inline_bitpacking ${detail}`);
+}
+
 const scratch = new Uint8Array(FASTLANES_GROUP_VALUES * 8);
 
 /**
@@ -75,9 +79,6 @@ const scratch = new Uint8Array(FASTLANES_GROUP_VALUES * 8);
 export function takeInlineBitpacking(buffer: Uint8Array, uncompressedBits: UncompressedBits, numValues: number, positions: ArrayLike<number>, path: string, baseOffset: number): Uint8Array {
   const t = uncompressedBits;
   if (t !== 8 && t !== 16 && t !== 32 && t !== 64) throw new LanceError("NOT_SUPPORTED", `inline_bitpacking of ${t}-bit values is not supported`);
-  const fail = (at: number, detail: string): never => {
-    throw new CorruptFileError(path, baseOffset + at, `inline_bitpacking ${detail}`);
-  };
   const wordBytes = t >>> 3;
   const numLanes = FASTLANES_GROUP_VALUES / t;
   const rowOf = ROW_OF[tableIndex(t)]!;
@@ -88,12 +89,12 @@ export function takeInlineBitpacking(buffer: Uint8Array, uncompressedBits: Uncom
   let position = 0;
   let k = 0;
   for (let g = 0; g < groups; g++) {
-    if (position + wordBytes > size) fail(position, `group ${g} of ${groups}: width word runs past the buffer end (${size} bytes)`);
+    if (position + wordBytes > size) fail(path, baseOffset + position, `group ${g} of ${groups}: width word runs past the buffer end (${size} bytes)`);
     let bitWidth = 0;
     for (let i = wordBytes - 1; i >= 0; i--) bitWidth = bitWidth * 256 + buffer[position + i]!;
-    if (bitWidth > t) fail(position, `group ${g} of ${groups}: bit width ${bitWidth} exceeds ${t}-bit values`);
+    if (bitWidth > t) fail(path, baseOffset + position, `group ${g} of ${groups}: bit width ${bitWidth} exceeds ${t}-bit values`);
     const body = position + wordBytes;
-    if (body + 128 * bitWidth > size) fail(position, `group ${g} of ${groups}: packed bytes at width ${bitWidth} run past the buffer end (${size} bytes)`);
+    if (body + 128 * bitWidth > size) fail(path, baseOffset + position, `group ${g} of ${groups}: packed bytes at width ${bitWidth} run past the buffer end (${size} bytes)`);
     position = body + 128 * bitWidth;
     const groupStart = g * FASTLANES_GROUP_VALUES;
     const groupEnd = Math.min(numValues, groupStart + FASTLANES_GROUP_VALUES);
@@ -135,6 +136,6 @@ export function takeInlineBitpacking(buffer: Uint8Array, uncompressedBits: Uncom
     }
   }
   if (k !== positions.length) throw new LanceError("INTERNAL", `inline_bitpacking position ${positions[k]} is past the ${numValues} values`);
-  if (position !== size) fail(position, `has ${size - position} bytes after its ${groups} groups of ${numValues} values`);
+  if (position !== size) fail(path, baseOffset + position, `has ${size - position} bytes after its ${groups} groups of ${numValues} values`);
   return out;
 }
