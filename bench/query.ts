@@ -81,31 +81,40 @@ const SHAPES: { name: string; index: string; filters: string[] }[] = [
   },
 ];
 
-async function mean(filters: string[], run: (f: string) => Promise<number>, reps: number): Promise<{ ms: number; rows: number }> {
+/**
+ * Mean wall and CPU milliseconds per filter. CPU time is the process's (every
+ * thread: lancedb decodes on several), which a loaded machine disturbs less
+ * than wall time.
+ */
+async function mean(filters: string[], run: (f: string) => Promise<number>, reps: number): Promise<{ ms: number; cpuMs: number; rows: number }> {
   await run(filters[0]!); // warm up
   let total = 0;
+  let cpu = 0;
   let matched = 0;
   const n = Math.min(reps, filters.length);
   for (let i = 0; i < n; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     matched += await run(filters[i]!);
+    const used = process.cpuUsage(c);
     total += performance.now() - t;
+    cpu += (used.user + used.system) / 1000;
   }
-  return { ms: total / n, rows: matched / n };
+  return { ms: total / n, cpuMs: cpu / n, rows: matched / n };
 }
 
 const columns = ["id", "category", "price"];
 console.log(`bench/query: ${rows} rows, ${ds.manifest.fragments.length} fragments; mean latency over 10 filters (3 without an index), all matching rows of ${columns.join(", ")}`);
-console.log("query            index    rows/query  lancets ms  lancedb ms  lancets/lancedb  no index ms  no index/lancets");
-const shapes: { name: string; index: string; rows: number; lancetsMs: number; lancedbMs: number; noIndexMs: number }[] = [];
+console.log("query            index    rows/query  lancets ms  lancedb ms  lancets/lancedb  no index ms  no index/lancets  lancets cpu ms  lancedb cpu ms  cpu lancets/lancedb");
+const shapes: { name: string; index: string; rows: number; lancetsMs: number; lancedbMs: number; noIndexMs: number; lancetsCpuMs: number; lancedbCpuMs: number }[] = [];
 for (const shape of SHAPES) {
   const ours = await mean(shape.filters, async (f) => (await ds.scan({ filter: f, columns }).toArrow()).numRows, 10);
   const theirs = await mean(shape.filters, async (f) => (await table.query().where(f).select(columns).toArrow()).numRows, 10);
   const scan = await mean(shape.filters, async (f) => (await ds.scan({ filter: f, columns, useIndex: false }).toArrow()).numRows, 3);
   if (Math.round(ours.rows) !== Math.round(theirs.rows)) throw new Error(`${shape.name}: lancets found ${ours.rows} rows per query, lancedb ${theirs.rows}`);
   console.log(
-    `${shape.name.padEnd(16)} ${shape.index.padEnd(8)} ${ours.rows.toFixed(0).padStart(10)}  ${ours.ms.toFixed(1).padStart(10)}  ${theirs.ms.toFixed(1).padStart(10)}  ${(ours.ms / theirs.ms).toFixed(2).padStart(15)}  ${scan.ms.toFixed(0).padStart(11)}  ${(scan.ms / ours.ms).toFixed(1).padStart(16)}`,
+    `${shape.name.padEnd(16)} ${shape.index.padEnd(8)} ${ours.rows.toFixed(0).padStart(10)}  ${ours.ms.toFixed(1).padStart(10)}  ${theirs.ms.toFixed(1).padStart(10)}  ${(ours.ms / theirs.ms).toFixed(2).padStart(15)}  ${scan.ms.toFixed(0).padStart(11)}  ${(scan.ms / ours.ms).toFixed(1).padStart(16)}  ${ours.cpuMs.toFixed(1).padStart(14)}  ${theirs.cpuMs.toFixed(1).padStart(14)}  ${(ours.cpuMs / theirs.cpuMs).toFixed(2).padStart(19)}`,
   );
-  shapes.push({ name: shape.name, index: shape.index, rows: ours.rows, lancetsMs: ours.ms, lancedbMs: theirs.ms, noIndexMs: scan.ms });
+  shapes.push({ name: shape.name, index: shape.index, rows: ours.rows, lancetsMs: ours.ms, lancedbMs: theirs.ms, noIndexMs: scan.ms, lancetsCpuMs: ours.cpuMs, lancedbCpuMs: theirs.cpuMs });
 }
 record("query", { rows, fragments: ds.manifest.fragments.length, shapes });

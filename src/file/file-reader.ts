@@ -22,8 +22,9 @@ import { PLANAR_LAYOUT_URL, translatePageV23 } from "../format/file/page-v23.js"
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
-import { coalesceRanges } from "./coalesce-ranges.js";
+import { coalesceByBudget, type CoalesceBudget } from "./coalesce-ranges.js";
 import { listItemStarts, readRangesV20, type V20Source } from "./read-ranges-v20.js";
+import { checkRows, hasList, readRowsByRanges, readRowsV21, type RowsSource } from "./read-rows.js";
 import { checkRowRanges } from "./row-ranges.js";
 
 const TAIL_BYTES = 64 * 1024;
@@ -32,6 +33,15 @@ const PAGE_META_CACHE_BYTES = 1024 * 1024;
 
 /** Full-zip repetition indexes up to this size are fetched whole and kept (see readSpanBuffers); larger ones entry by entry. */
 const ZIP_INDEX_KEPT_BYTES = 64 * 1024;
+/** How page reads are merged: across alignment padding. */
+const PAGE_FETCH_BUDGET: CoalesceBudget = { maxGapBytes: 4096 };
+/**
+ * How the chunks of selected rows are merged: across alignment padding, and
+ * across gaps of up to 1 MiB (unselected chunks) while the bytes read beyond
+ * those asked are no more than those asked. Scans do not bridge such gaps:
+ * their next window would fetch the bridged bytes again.
+ */
+const ROWS_FETCH_BUDGET: CoalesceBudget = { maxGapBytes: 4096, budgetGapBytes: 1024 * 1024, wasteRatio: 1 };
 
 /** Ranges of a read this many rows apart or more are read apart in mini-block columns (see readSparseRanges). */
 const SPARSE_GAP_ROWS = 4096;
@@ -265,13 +275,23 @@ export class LanceFileReader {
   }
 
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
-  private async fetchRanges(ranges: BufferRange[]): Promise<(position: number, size: number) => Uint8Array> {
+  private async fetchRanges(ranges: BufferRange[], budget: CoalesceBudget = PAGE_FETCH_BUDGET): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
-    // merge ranges separated by small gaps (alignment padding), up to a bounded request size
-    const blocks = await Promise.all(coalesceRanges(sorted, 4096).map(({ start, end }) => this.readBytes(start, end)));
+    // merge ranges separated by small gaps (alignment padding), and by others as the budget
+    // allows, up to a bounded request size
+    const blocks = await Promise.all(coalesceByBudget(sorted, budget).map(({ start, end }) => this.readBytes(start, end)));
     return (position: number, size: number): Uint8Array => {
       if (size === 0) return new Uint8Array(0);
-      for (const b of blocks) if (b.covers(position, size)) return b.slice(position, size);
+      // blocks are sorted and disjoint: the last one starting at or before the position
+      let lo = 0;
+      let hi = blocks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (blocks[mid]!.position <= position) lo = mid + 1;
+        else hi = mid;
+      }
+      const b = blocks[lo - 1];
+      if (b && b.covers(position, size)) return b.slice(position, size);
       throw new LanceError("INTERNAL", `buffer at ${position} was not fetched`);
     };
   }
@@ -533,6 +553,52 @@ export class LanceFileReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Selected rows (sorted, distinct) of top-level fields, keyed by field id.
+   * In 2.1+ files, fields without lists fetch only the mini-block chunks
+   * holding a selected row and decode only the selected values (read-rows.ts);
+   * other fields read the rows as ranges and take them.
+   */
+  async readFieldRows(fieldIds: number[], rows: Uint32Array): Promise<Map<number, Data>> {
+    checkRows(rows, this.numRows, this.path);
+    if (this.fileVersion === "2.0" || rows.length === 0) return readRowsByRanges(this, fieldIds, rows);
+    const arrowSchema = lanceToArrowSchema(this.schema.fields, {});
+    const topLevel = this.schema.fields.filter((f) => f.parentId === -1);
+    const flat: { id: number; arrow: Field }[] = [];
+    const rest: number[] = [];
+    for (const id of fieldIds) {
+      const index = topLevel.findIndex((f) => f.id === id);
+      if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
+      const arrow = arrowSchema.fields[index]!;
+      if (hasList(arrow.type)) rest.push(id);
+      else flat.push({ id, arrow });
+    }
+    const [selected, ranged] = await Promise.all([
+      flat.length > 0 ? readRowsV21(this.rowsSource(), flat, rows) : new Map<number, Data>(),
+      rest.length > 0 ? readRowsByRanges(this, rest, rows) : new Map<number, Data>(),
+    ]);
+    return new Map(fieldIds.map((id) => [id, selected.get(id) ?? ranged.get(id)!]));
+  }
+
+  /** The 2.1+ row reader's view of this file. */
+  private rowsSource(): RowsSource {
+    return {
+      path: this.path,
+      fileVersion: this.fileVersion,
+      pages: (ci) => this.columns[ci]!.pages,
+      layout: (ci, p) => this.requireLayout(ci, p),
+      metaBuffers: (wanted) => this.pageMetaBuffers(wanted),
+      fetchRanges: (ranges) => this.fetchRanges(ranges, ROWS_FETCH_BUDGET),
+      decodePage: (ci, p, leaf, buffers, rows) => {
+        const layout = this.requireLayout(ci, p);
+        return decodePageV21(layout.value, buffers, this.columns[ci]!.pages[p]!.numRows, leafShape(leaf.type, leaf.name), this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+      },
+      ctx: (ci, p) => this.ctx(ci, p),
+      leafFields: (field) => this.leafFields(field),
+      columnsOf: (fieldId) => this.columnsOf(this.schema.fields.find((f) => f.id === fieldId)!),
+    };
   }
 
   /**

@@ -39,6 +39,7 @@ import type { LanceField } from "../format/table/types.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { coalesceRanges } from "./coalesce-ranges.js";
 import { checkRowRanges } from "./row-ranges.js";
+import { checkRows, readRowsByRanges } from "./read-rows.js";
 
 export interface LegacyOpenOptions {
   /**
@@ -184,6 +185,12 @@ export class LegacyFileReader {
   /** Top-level fields as Arrow data keyed by field id: all rows, or rows [range.start, range.end). */
   async readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>> {
     return this.readFieldRanges(fieldIds, range ? [range] : undefined);
+  }
+
+  /** Selected rows (sorted, distinct), read as ranges. */
+  async readFieldRows(fieldIds: number[], rows: Uint32Array): Promise<Map<number, Data>> {
+    checkRows(rows, this.numRows, this.path);
+    return readRowsByRanges(this, fieldIds, rows);
   }
 
   /** Rows of several ranges (sorted, not overlapping), concatenated in order; only the batches holding them are read. */

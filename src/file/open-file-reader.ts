@@ -23,6 +23,8 @@ export interface DataFileReader {
   readGlobalBuffer(index: number): Promise<Uint8Array>;
   readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>>;
   readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>>;
+  /** Selected rows (sorted, distinct) of top-level fields. */
+  readFieldRows(fieldIds: number[], rows: Uint32Array): Promise<Map<number, Data>>;
 }
 
 export type OpenDataFileOptions = OpenFileOptions & LegacyOpenOptions;

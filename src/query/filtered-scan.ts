@@ -13,7 +13,6 @@ import type { Fragment, IndexMetadata } from "../format/table/types.js";
 import { holdsRowAddresses } from "../format/index/index-type.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
-import { clusterOffsets } from "../table/take.js";
 import { nextWindowRows, planProjection, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
@@ -273,11 +272,20 @@ async function* fragmentMatches(
     const live = subtractSorted(candidates, deleted);
     const wanted = live.subarray(0, lowerBound(live, fragment.physicalRows));
     if (wanted.length === 0) return;
-    // candidates close together are read as one range; ranges share page fetches
-    const { ranges, local } = clusterOffsets(wanted);
-    const read = await readFragmentColumns(ds, fragment, needed, ranges);
-    const match = keepMatching(expr, needed, kept, Int32Array.from(wanted), new Map([...read].map(([id, d]) => [id, takeData(d, local)])));
-    if (match) yield match;
+    // late materialisation: the filter's columns are read for the candidate rows (the chunks
+    // holding them, and of those only their values), the other projected columns only for the
+    // rows that pass
+    const names = new Set(filterColumns(expr));
+    const filterFields = needed.filter((n) => names.has(n.lance.name));
+    const otherFields = needed.filter((n) => !names.has(n.lance.name) && kept.has(n.lance.id));
+    const read = await readFragmentColumns(ds, fragment, filterFields, wanted);
+    const match = keepMatching(expr, filterFields, kept, Int32Array.from(wanted), read);
+    if (!match) return;
+    if (otherFields.length > 0) {
+      const rest = await readFragmentColumns(ds, fragment, otherFields, Uint32Array.from(match.offsets));
+      for (const [id, d] of rest) match.columns.set(id, d);
+    }
+    yield match;
     return;
   }
   // an empty fragment's files are still opened, so a missing or damaged one is reported

@@ -112,24 +112,35 @@ function isNaNAt(data: Data, i: number): boolean {
 }
 
 /**
- * Whether [min, max] (row i of the statistics) may hold a match. A null or
- * NaN bound is unknown: it bounds nothing on its side.
+ * A test of whether [min, max] (row i of the statistics) may hold a match,
+ * built once for all rows (bounds and comparators are made here, not per
+ * row). A null or NaN bound is unknown: it bounds nothing on its side.
  */
-function rangeMayMatch(p: IndexablePredicate, column: string, mins: Data, maxs: Data, i: number): boolean {
+function rangeTester(p: IndexablePredicate, column: string, mins: Data, maxs: Data): (i: number) => boolean {
   const b = bounds(p);
-  const minOpen = !isValidAt(mins, i) || isNaNAt(mins, i);
-  const maxOpen = !isValidAt(maxs, i) || isNaNAt(maxs, i);
-  const cmpMin = (lit: Literal): number => (minOpen ? -1 : rowComparator(column, mins, lit)(i));
-  const cmpMax = (lit: Literal): number => (maxOpen ? 1 : rowComparator(column, maxs, lit)(i));
-  if (b.points) return b.points.some((v) => cmpMin(v) <= 0 && cmpMax(v) >= 0);
-  if (b.prefix !== undefined) {
-    const lo: Literal = { kind: "string", value: b.prefix };
-    const hi: Literal = { kind: "string", value: `${b.prefix}\u{10FFFF}` };
-    return cmpMin(hi) <= 0 && cmpMax(lo) >= 0;
+  const minOpen = (i: number): boolean => !isValidAt(mins, i) || isNaNAt(mins, i);
+  const maxOpen = (i: number): boolean => !isValidAt(maxs, i) || isNaNAt(maxs, i);
+  // -1 below, 0 equal, 1 above the literal; an unknown bound compares as open on its side
+  const belowOrAt = (lit: Literal): ((i: number) => boolean) => {
+    const cmp = rowComparator(column, mins, lit);
+    return (i) => minOpen(i) || cmp(i) <= 0;
+  };
+  const atOrAbove = (lit: Literal): ((i: number) => boolean) => {
+    const cmp = rowComparator(column, maxs, lit);
+    return (i) => maxOpen(i) || cmp(i) >= 0;
+  };
+  if (b.points) {
+    const tests = b.points.map((v) => ({ min: belowOrAt(v), max: atOrAbove(v) }));
+    return (i) => tests.some((t) => t.min(i) && t.max(i));
   }
-  if (b.lo && cmpMax(b.lo) < 0) return false;
-  if (b.hi && cmpMin(b.hi) > 0) return false;
-  return true;
+  if (b.prefix !== undefined) {
+    const minTest = belowOrAt({ kind: "string", value: `${b.prefix}\u{10FFFF}` });
+    const maxTest = atOrAbove({ kind: "string", value: b.prefix });
+    return (i) => minTest(i) && maxTest(i);
+  }
+  const maxTest = b.lo ? atOrAbove(b.lo) : undefined;
+  const minTest = b.hi ? belowOrAt(b.hi) : undefined;
+  return (i) => (maxTest === undefined || maxTest(i)) && (minTest === undefined || minTest(i));
 }
 
 /** Matching offsets collected per fragment in typed arrays (a segment may match more rows than a JS Set holds). */
@@ -214,13 +225,14 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     if (!valuesField || !idsField || valuesField === idsField) {
       throw new LanceError("CORRUPT_FILE", `corrupt file _indices/${index.uuid}/page_data.lance: expected value and row id columns, found ${top.map((x) => x.name).join(", ")}`);
     }
+    const mayMatch = p.kind === "isnull" ? undefined : rangeTester(p, p.column, mins, maxs);
     for (let page = 0; page < mins.length; page++) {
       const maxNull = !isValidAt(maxs, page);
       const pageRows = Math.min(batchSize, reader.numRows - page * batchSize);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
       else if (nullCounts[page]! >= pageRows) candidate = false;
-      else candidate = rangeMayMatch(p, p.column, mins, maxs, page);
+      else candidate = mayMatch!(page);
       if (!candidate) continue;
       const start = page * batchSize;
       const end = Math.min(reader.numRows, start + batchSize);
@@ -249,12 +261,13 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
     const nans = p.kind === "isnull" ? undefined : nanSamples(mins.type);
     const nanMatches = nans !== undefined && matching(p, nans).includes(TRUE);
     const rowsOf = new Map(ds.manifest.fragments.map((fr) => [fr.id, fr.physicalRows]));
+    const mayMatch = p.kind === "isnull" ? undefined : rangeTester(p, p.column, mins, maxs);
     for (let z = 0; z < mins.length; z++) {
       const len = Number(lengths[z]!);
       let candidate: boolean;
       if (p.kind === "isnull") candidate = p.negated ? nullCounts[z]! < len : nullCounts[z]! > 0;
       else {
-        const ordinary = nullCounts[z]! + nanCounts[z]! < len && rangeMayMatch(p, p.column, mins, maxs, z);
+        const ordinary = nullCounts[z]! + nanCounts[z]! < len && mayMatch!(z);
         candidate = ordinary || (nanCounts[z]! > 0 && nanMatches);
       }
       if (!candidate) continue;

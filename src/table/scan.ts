@@ -91,18 +91,21 @@ function leafIds(ds: Snapshot, field: LanceField): Set<number> {
 }
 
 /**
- * Reads columns of one fragment keyed by field id: all physical rows, or the
- * physical rows [range.start, range.end); fields with no data file in the
- * fragment read as nulls.
+ * Reads columns of one fragment keyed by field id: all physical rows, the
+ * physical rows [range.start, range.end) of one or more ranges, or selected
+ * physical rows (a Uint32Array, sorted and distinct); fields with no data file
+ * in the fragment read as nulls.
  */
 export async function readFragmentColumns(
   ds: Snapshot,
   fragment: Fragment,
   fields: { lance: LanceField; arrow: Field }[],
-  range?: { start: number; end: number } | { start: number; end: number }[],
+  range?: { start: number; end: number } | { start: number; end: number }[] | Uint32Array,
 ): Promise<Map<number, Data>> {
-  const ranges = range === undefined ? undefined : Array.isArray(range) ? range : [range];
-  const numRows = ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
+  // a Uint32Array selects rows (sorted, distinct offsets), read without the rows between them
+  const rows = range instanceof Uint32Array ? range : undefined;
+  const ranges = range === undefined || rows ? undefined : Array.isArray(range) ? range : [range as { start: number; end: number }];
+  const numRows = rows ? rows.length : ranges ? ranges.reduce((n, r) => n + r.end - r.start, 0) : fragment.physicalRows;
   checkColumnIndices(fragment);
   const out = new Map<number, Data>();
   const byFile = new Map<number, LanceField[]>();
@@ -136,10 +139,8 @@ export async function readFragmentColumns(
       if (reader.numRows !== fragment.physicalRows) {
         throw new LanceError("CORRUPT_FILE", `corrupt file data/${file.path}: holds ${reader.numRows} rows, fragment ${fragment.id} has ${fragment.physicalRows}`);
       }
-      const data = await reader.readFieldRanges(
-        wanted.map((f) => f.id),
-        ranges,
-      );
+      const ids = wanted.map((f) => f.id);
+      const data = rows ? await reader.readFieldRows(ids, rows) : await reader.readFieldRanges(ids, ranges);
       for (const [id, d] of data) out.set(id, d);
     }),
   );

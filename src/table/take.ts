@@ -16,33 +16,6 @@ export interface TakeOptions {
   withRowAddress?: boolean;
 }
 
-/** Offsets fewer than this many rows apart are read as one range. */
-export const RANGE_GAP = 64;
-
-/**
- * Row ranges covering sorted, distinct offsets (neighbours closer than
- * RANGE_GAP share a range), and each offset's position in the rows of those
- * ranges read one after another.
- */
-export function clusterOffsets(sorted: ArrayLike<number>): { ranges: { start: number; end: number }[]; local: Int32Array } {
-  const ranges: { start: number; end: number }[] = [];
-  const local = new Int32Array(sorted.length);
-  let base = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const o = sorted[i]!;
-    const last = ranges[ranges.length - 1];
-    if (last && o - last.end < RANGE_GAP) {
-      local[i] = base + o - last.start;
-      last.end = o + 1;
-    } else {
-      if (last) base += last.end - last.start;
-      ranges.push({ start: o, end: o + 1 });
-      local[i] = base;
-    }
-  }
-  return { ranges, local };
-}
-
 export async function takeRows(ds: Snapshot, rowAddresses: ArrayLike<bigint | number>, options: TakeOptions): Promise<Table> {
   const projection = planProjection(ds, { ...(options.columns ? { columns: options.columns } : {}), withRowAddress: options.withRowAddress ?? false });
   // per fragment: the offsets asked and their positions in the request, in typed arrays (a request may hold millions of rows)
@@ -80,11 +53,10 @@ export async function takeRows(ds: Snapshot, rowAddresses: ArrayLike<bigint | nu
     }
     if (n === 0) continue;
     const idx = keep.subarray(0, n);
-    // only the pages (and chunks) holding the rows are fetched and decoded
+    // only the chunks holding the rows are fetched, and only the rows decoded
     const sorted = sortUnique(Uint32Array.from(idx));
-    const { ranges, local: sortedLocal } = clusterOffsets(sorted);
-    const local = idx.map((o) => sortedLocal[lowerBound(sorted, o)]!);
-    const columns = await readFragmentColumns(ds, fragment, projection.fields, ranges);
+    const local = idx.map((o) => lowerBound(sorted, o));
+    const columns = await readFragmentColumns(ds, fragment, projection.fields, sorted);
     projection.fields.forEach((f, c) => columnParts[c]!.push(takeData(columns.get(f.lance.id)!, local)));
     if (options.withRowAddress) addressParts.push(rowAddressData(fragmentId, idx));
     taken += n;

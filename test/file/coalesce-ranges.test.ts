@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Int32, Table, Utf8, vectorFromArray } from "apache-arrow";
-import { coalesceRanges, MAX_COALESCED_BYTES, type ByteRange } from "../../src/file/coalesce-ranges.js";
+import { coalesceByBudget, coalesceRanges, MAX_COALESCED_BYTES, type ByteRange } from "../../src/file/coalesce-ranges.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
@@ -79,6 +79,51 @@ describe("coalesceRanges", () => {
       ],
     );
     assert.deepEqual(coalesceRanges([], 4096), []);
+  });
+});
+
+describe("coalesceByBudget", () => {
+  const budget = { maxGapBytes: 4096, budgetGapBytes: 1024 * 1024, wasteRatio: 1 };
+  const bytesRead = (reads: ReturnType<typeof coalesceByBudget>): number => reads.reduce((n, r) => n + r.end - r.start, 0);
+
+  test("chunks with unselected chunks of the same size between them become one request reading at most twice the bytes", () => {
+    const ranges = Array.from({ length: 100 }, (_, i) => ({ position: 2 * i * 8192, size: 8192 }));
+    const reads = coalesceByBudget(ranges, budget);
+    checkCover(ranges, reads);
+    assert.equal(reads.length, 1);
+    assert.ok(bytesRead(reads) <= 2 * 100 * 8192);
+    // by distance alone they would be 100 requests
+    assert.equal(coalesceRanges(ranges, 4096).length, 100);
+  });
+
+  test("ten chunks far apart are ten requests of exactly their bytes", () => {
+    const ranges = Array.from({ length: 10 }, (_, i) => ({ position: i * 300_000, size: 8192 }));
+    const reads = coalesceByBudget(ranges, budget);
+    checkCover(ranges, reads);
+    assert.equal(reads.length, 10);
+    assert.equal(bytesRead(reads), 10 * 8192);
+  });
+
+  test("a gap is bridged only while the bytes read beyond those asked stay within the ratio, and never past the largest gap", () => {
+    const ranges = [
+      { position: 0, size: 10_000 },
+      { position: 18_000, size: 10_000 }, // gap 8,000: wasted 8,000 <= 20,000 needed
+      { position: 40_000, size: 1_000 }, // gap 12,000: wasted 20,000 <= 21,000
+      { position: 60_000, size: 1_000 }, // gap 19,000: wasted 39,000 > 22,000, a new request
+      { position: 61_000 + 2 * 1024 * 1024, size: 5 * 1024 * 1024 }, // past the largest bridged gap
+    ];
+    const reads = coalesceByBudget(ranges, budget);
+    checkCover(ranges, reads);
+    assert.deepEqual(
+      reads.map((r) => [r.start, r.end, r.first, r.last]),
+      [
+        [0, 41_000, 0, 3],
+        [60_000, 61_000, 3, 4],
+        [61_000 + 2 * 1024 * 1024, 61_000 + 7 * 1024 * 1024, 4, 5],
+      ],
+    );
+    // without a ratio only the small gaps are bridged
+    assert.equal(coalesceByBudget(ranges, { maxGapBytes: 4096 }).length, 5);
   });
 });
 
