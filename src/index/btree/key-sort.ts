@@ -27,11 +27,8 @@ export function hasNumericKeys(type: DataType): boolean {
   return fixedWidthBits(type) !== undefined;
 }
 
-const DIGIT_BITS = 11;
-const RADIX = 1 << DIGIT_BITS;
-const MASK = RADIX - 1;
-/** Shifts of the 11-bit digits of a 32-bit word, least significant first. */
-const SHIFTS = [0, 11, 22] as const;
+/** Widest radix digit: with 2^8 buckets the rows' scatter stays in cache; wider digits save passes but each costs twice as much. */
+const MAX_DIGIT_BITS = 8;
 
 /** Whether ids[0, n) is ascending. */
 function ascending(ids: Float64Array, n: number): boolean {
@@ -39,36 +36,59 @@ function ascending(ids: Float64Array, n: number): boolean {
   return true;
 }
 
-/** One histogram of digits per (word, shift), filled in a single sweep over `words` with stride. */
-function histograms(words: Uint32Array, stride: number, offset: number, n: number): Int32Array {
-  const counts = new Int32Array(3 * RADIX);
+/** The bits in which words[i * stride + offset] differ from the first row's, for i < n. */
+function varyingBits(words: Uint32Array, stride: number, offset: number, n: number): number {
+  const first = words[offset]!;
+  let mask = 0;
+  for (let i = 1; i < n; i++) mask |= words[i * stride + offset]! ^ first;
+  return mask >>> 0;
+}
+
+/** Digits (shift, width) that cover the varying bits of a word in as few passes as MAX_DIGIT_BITS allows, least significant first. */
+function digitsOf(mask: number): { shift: number; bits: number }[] {
+  if (mask === 0) return [];
+  const low = 31 - Math.clz32(mask & -mask);
+  const span = 32 - Math.clz32(mask) - low;
+  const passes = Math.ceil(span / MAX_DIGIT_BITS);
+  const bits = Math.ceil(span / passes);
+  return Array.from({ length: passes }, (_, k) => ({ shift: low + k * bits, bits: Math.min(bits, span - k * bits) }));
+}
+
+/** One histogram per digit of a word (at most four), filled in a single sweep. */
+function histograms(words: Uint32Array, stride: number, offset: number, n: number, digits: readonly { shift: number; bits: number }[]): Int32Array[] {
+  const counts = digits.map((d) => new Int32Array(1 << d.bits));
+  // missing digits count into a spare histogram
+  const spare = new Int32Array(1);
+  const [a = spare, b = spare, c = spare, d = spare] = counts;
+  const shift = (k: number): number => digits[k]?.shift ?? 0;
+  const mask = (k: number): number => (digits[k] ? (1 << digits[k].bits) - 1 : 0);
+  const [sa, sb, sc, sd] = [shift(0), shift(1), shift(2), shift(3)];
+  const [ma, mb, mc, md] = [mask(0), mask(1), mask(2), mask(3)];
   for (let i = 0; i < n; i++) {
     const w = words[i * stride + offset]!;
-    counts[w & MASK]!++;
-    counts[RADIX + ((w >>> 11) & MASK)]!++;
-    counts[2 * RADIX + (w >>> 22)]!++;
+    a[(w >>> sa) & ma]!++;
+    b[(w >>> sb) & mb]!++;
+    c[(w >>> sc) & mc]!++;
+    d[(w >>> sd) & md]!++;
   }
   return counts;
 }
 
-/** Turns counts[base, base + RADIX) into starting positions; false if one digit holds every row (the pass changes nothing). */
-function prefixSums(counts: Int32Array, base: number, n: number): boolean {
+/** Turns counts into starting positions. */
+function prefixSums(counts: Int32Array): void {
   let sum = 0;
-  for (let d = 0; d < RADIX; d++) {
-    const c = counts[base + d]!;
-    if (c === n) return false;
-    counts[base + d] = sum;
+  for (let d = 0; d < counts.length; d++) {
+    const c = counts[d]!;
+    counts[d] = sum;
     sum += c;
   }
-  return true;
 }
 
-function scatter(words: Uint32Array, stride: number, offset: number, shift: number, starts: Int32Array, base: number, src: KeyRows, dst: KeyRows, n: number): void {
+function scatter(words: Uint32Array, stride: number, offset: number, shift: number, mask: number, starts: Int32Array, src: KeyRows, dst: KeyRows, n: number): void {
   const { hi: sHi, lo: sLo, ids: sIds } = src;
   const { hi: dHi, lo: dLo, ids: dIds } = dst;
   for (let i = 0; i < n; i++) {
-    const d = (words[i * stride + offset]! >>> shift) & MASK;
-    const p = starts[base + d]!++;
+    const p = starts[(words[i * stride + offset]! >>> shift) & mask]!++;
     dHi[p] = sHi[i]!;
     dLo[p] = sLo[i]!;
     dIds[p] = sIds[i]!;
@@ -78,17 +98,20 @@ function scatter(words: Uint32Array, stride: number, offset: number, shift: numb
 /**
  * Sorts rows [0, n) of `rows` by (hi, lo), ties by row id, using `scratch`
  * (at least n rows); returns whichever of the two holds the sorted rows.
+ * Only the bits in which keys differ are sorted on, in digits of up to 8 bits.
  */
 export function sortKeyRows(rows: KeyRows, scratch: KeyRows, n: number): KeyRows {
   let src = rows;
   let dst = scratch;
   const pass = (words: (r: KeyRows) => Uint32Array, stride: number, offset: number): void => {
-    const counts = histograms(words(src), stride, offset, n);
-    for (let k = 0; k < 3; k++) {
-      if (!prefixSums(counts, k * RADIX, n)) continue;
-      scatter(words(src), stride, offset, SHIFTS[k]!, counts, k * RADIX, src, dst, n);
+    const digits = digitsOf(varyingBits(words(src), stride, offset, n));
+    if (digits.length === 0) return;
+    const counts = histograms(words(src), stride, offset, n, digits);
+    digits.forEach((d, k) => {
+      prefixSums(counts[k]!);
+      scatter(words(src), stride, offset, d.shift, (1 << d.bits) - 1, counts[k]!, src, dst, n);
       [src, dst] = [dst, src];
-    }
+    });
   };
   // row ids first (non-negative doubles order as their bit patterns), so the stable key passes leave ties by row id
   if (!ascending(rows.ids, n)) {
