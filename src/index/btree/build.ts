@@ -133,20 +133,23 @@ function checkPageFits(budget: number, batchSize: number, bytesPerRow: number): 
   }
 }
 
-/** Bytes a row of numeric input takes while it is sorted: two key words and a row id, twice (the radix sort's scratch). */
-const KEY_ROW_BYTES = 32;
+/** Blocks a held run is sorted in: the radix sort's scratch is one block, and the sorted blocks are merged as they are written. */
+const SORT_BLOCKS = 4;
+/** Bytes a row of numeric input takes while it is sorted: two key words and a row id, and its share of the scratch. */
+const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
 
 /**
  * A BTREE segment over a numeric column: the input is turned into order keys
- * batch by batch and held until three quarters of the budget fill; if it all
- * fits, it is sorted and paged in memory, otherwise each run is sorted and
- * spilled, and the runs merged. Pages, and so the files, are the ones
- * buildBTree writes.
+ * batch by batch and held until half the budget fills (the rest is left to
+ * the process's decoding and writing); held rows are sorted in SORT_BLOCKS
+ * blocks and the blocks merged as pages are written when everything fits,
+ * or as a run is spilled otherwise; spilled runs are merged k ways. Pages,
+ * and so the files, are the ones buildBTree writes.
  */
 async function buildNumericBTree(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
   const budget = options.memoryBytes;
   const type = input.valueType;
-  const capacity = Math.max(1, Math.floor((3 * budget) / 4 / KEY_ROW_BYTES));
+  const capacity = Math.max(SORT_BLOCKS, Math.floor(budget / 2 / KEY_ROW_BYTES));
   const chunkRows = Math.max(1, Math.floor(budget / 128 / 16));
   const space: SpillSpace = { store, dir: `${dir}/tmp-sort`, live: new Set(), written: 0 };
   const runs: KeyRun[] = [];
@@ -170,14 +173,28 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     grown.ids.set(rows.ids.subarray(0, count));
     rows = grown;
   };
-  /** Sorts the rows held: returns the sorted null ids and key rows. */
-  const sortHeld = (): { nulls: Float64Array; sorted: KeyRows } => {
+  /** Sorts the rows held: returns the sorted null ids and the key rows as sorted blocks. */
+  const sortHeld = (): { nulls: Float64Array; blocks: KeyRows[] } => {
     const nulls = nullIds.subarray(0, nullCount).sort();
-    return { nulls, sorted: sortKeyRows(rows, allocKeyRows(count), count) };
+    const blockRows = Math.ceil(count / SORT_BLOCKS);
+    const scratch = allocKeyRows(blockRows);
+    const blocks: KeyRows[] = [];
+    for (let at = 0; at < count; at += blockRows) {
+      const end = Math.min(count, at + blockRows);
+      const block = { hi: rows.hi.subarray(at, end), lo: rows.lo.subarray(at, end), ids: rows.ids.subarray(at, end) };
+      const sorted = sortKeyRows(block, scratch, end - at);
+      if (sorted !== block) {
+        block.hi.set(sorted.hi.subarray(0, end - at));
+        block.lo.set(sorted.lo.subarray(0, end - at));
+        block.ids.set(sorted.ids.subarray(0, end - at));
+      }
+      blocks.push(block);
+    }
+    return { nulls, blocks };
   };
   const spill = async (): Promise<void> => {
-    const { nulls, sorted } = sortHeld();
-    runs.push(await spillKeyRun(space, nulls, sorted, count, chunkRows));
+    const { nulls, blocks } = sortHeld();
+    runs.push(await spillKeyRun(space, nulls, blocks, chunkRows));
     count = 0;
     nullCount = 0;
   };
@@ -214,9 +231,8 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     let dataSize: number;
     try {
       if (runs.length === 0) {
-        const { nulls, sorted } = sortHeld();
-        rows = allocKeyRows(0);
-        await emitSorted(nulls, sorted, count, new KeyBlock(options.batchSize), onPage);
+        const { nulls, blocks } = sortHeld();
+        await emitSorted(nulls, blocks, new KeyBlock(options.batchSize), onPage);
       } else {
         await spill();
         rows = allocKeyRows(0);

@@ -38,15 +38,18 @@ function keyChunkBytes(rows: KeyRows, start: number, count: number): Uint8Array 
   return bytes;
 }
 
-/** Spills sorted null row ids and sorted key rows [0, count) as one run of chunks of `chunkRows` rows. */
-export async function spillKeyRun(space: SpillSpace, nullIds: Float64Array, rows: KeyRows, count: number, chunkRows: number): Promise<KeyRun> {
+/** Spills sorted null row ids and sorted blocks of key rows as one run of chunks of `chunkRows` rows, the blocks merged as they are written. */
+export async function spillKeyRun(space: SpillSpace, nullIds: Float64Array, blocks: readonly KeyRows[], chunkRows: number): Promise<KeyRun> {
   const run: KeyRun = { nullChunks: [], chunks: [] };
   for (let at = 0; at < nullIds.length; at += chunkRows) {
     run.nullChunks.push(await putChunk(space, nullChunkBytes(nullIds.subarray(at, Math.min(nullIds.length, at + chunkRows)))));
   }
-  for (let at = 0; at < count; at += chunkRows) {
-    run.chunks.push(await putChunk(space, keyChunkBytes(rows, at, Math.min(chunkRows, count - at))));
-  }
+  const out = new KeyBlock(chunkRows);
+  const write = async (block: KeyBlock): Promise<void> => {
+    run.chunks.push(await putChunk(space, keyChunkBytes(block.rows, 0, block.length)));
+  };
+  await mergeCursors(blocks.map(KeyCursor.inMemory), false, out, write);
+  if (out.length > 0) await flush(out, write);
   return run;
 }
 
@@ -82,8 +85,8 @@ export class KeyBlock {
   }
 }
 
-/** Appends null row ids then key rows [0, count) to blocks, calling onBlock for each full block (and the last, partial one). */
-export async function emitSorted(nullIds: Float64Array, rows: KeyRows, count: number, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
+/** Appends null row ids, then the rows of sorted key blocks merged, to blocks, calling onBlock for each full block (and the last, partial one). */
+export async function emitSorted(nullIds: Float64Array, blocks: readonly KeyRows[], block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
   for (let at = 0; at < nullIds.length; ) {
     const take = Math.min(block.capacity - block.length, nullIds.length - at);
     block.rows.ids.set(nullIds.subarray(at, at + take), block.length);
@@ -92,15 +95,7 @@ export async function emitSorted(nullIds: Float64Array, rows: KeyRows, count: nu
     at += take;
     if (block.full) await flush(block, onBlock);
   }
-  for (let at = 0; at < count; ) {
-    const take = Math.min(block.capacity - block.length, count - at);
-    block.rows.hi.set(rows.hi.subarray(at, at + take), block.length);
-    block.rows.lo.set(rows.lo.subarray(at, at + take), block.length);
-    block.rows.ids.set(rows.ids.subarray(at, at + take), block.length);
-    block.length += take;
-    at += take;
-    if (block.full) await flush(block, onBlock);
-  }
+  await mergeCursors(blocks.map(KeyCursor.inMemory), false, block, onBlock);
   if (block.length > 0) await flush(block, onBlock);
 }
 
@@ -109,7 +104,7 @@ async function flush(block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void
   block.clear();
 }
 
-/** Reads one section (nulls or keys) of a run chunk by chunk; each chunk file is removed once read. */
+/** Reads one section (nulls or keys) of a run chunk by chunk, each chunk file removed once read; or rows held in memory. */
 class KeyCursor {
   hi: Uint32Array = new Uint32Array(0);
   lo: Uint32Array = new Uint32Array(0);
@@ -119,17 +114,28 @@ class KeyCursor {
   private next = 0;
 
   constructor(
-    private readonly space: SpillSpace,
+    private readonly space: SpillSpace | undefined,
     private readonly chunks: readonly string[],
     private readonly nulls: boolean,
   ) {}
 
+  /** A cursor over sorted key rows held in memory. */
+  static inMemory(this: void, rows: KeyRows): KeyCursor {
+    const cursor = new KeyCursor(undefined, [], false);
+    cursor.hi = rows.hi;
+    cursor.lo = rows.lo;
+    cursor.ids = rows.ids;
+    cursor.length = rows.ids.length;
+    return cursor;
+  }
+
   async advance(): Promise<boolean> {
     if (this.next >= this.chunks.length) return false;
     const path = this.chunks[this.next++]!;
-    let bytes = await this.space.store.read(path);
-    await this.space.store.delete(path);
-    this.space.live.delete(path);
+    const space = this.space!;
+    let bytes = await space.store.read(path);
+    await space.store.delete(path);
+    space.live.delete(path);
     const width = this.nulls ? 8 : 16;
     if (bytes.byteLength % width !== 0) throw new LanceError("CORRUPT_FILE", `temporary sort file ${path} has ${bytes.byteLength} bytes, not a whole number of ${width}-byte rows`);
     if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
@@ -169,7 +175,15 @@ async function mergeSection(space: SpillSpace, sections: readonly (readonly stri
     const cursor = new KeyCursor(space, chunks, nulls);
     if (await cursor.advance()) cursors.push(cursor);
   }
-  const heap = new CursorHeap(cursors, before);
+  await mergeCursors(cursors, nulls, block, onBlock);
+}
+
+/** Merges cursors (each positioned on a row, or empty) into `block`, calling onBlock for each full block. */
+async function mergeCursors(all: KeyCursor[], nulls: boolean, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
+  const heap = new CursorHeap(
+    all.filter((c) => c.pos < c.length),
+    before,
+  );
   while (heap.size > 0) {
     const top = heap.top()!;
     // take the top run's rows for as long as they come before every other run's next row
