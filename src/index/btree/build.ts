@@ -6,7 +6,9 @@
 // Within a memory budget the input is streamed: while it fits, it is sorted in
 // memory as a whole; past the budget, sorted runs are spilled to temporary
 // files under the segment folder and merged, page_data written page by page as
-// the merge fills pages (external-sort.ts). Both give the same files.
+// the merge fills pages. Numeric columns are sorted and spilled as order keys
+// (key-sort.ts, key-runs.ts), other types as Arrow data (external-sort.ts).
+// Every way gives the files buildBTree writes in memory.
 
 import type { Data } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
