@@ -23,6 +23,13 @@ export class CursorHeap<T> {
     return this.items[0];
   }
 
+  /** The item that comes first after the top (the lesser of its two children); undefined with fewer than two items. */
+  second(): T | undefined {
+    const heap = this.items;
+    if (heap.length < 3) return heap[1];
+    return this.before(heap[2]!, heap[1]!) ? heap[2] : heap[1];
+  }
+
   /** Restores the order after the top item's key changed. */
   topChanged(): void {
     this.siftDown(0);

@@ -12,8 +12,10 @@ export function uint64Data(values: ArrayLike<number>): Data {
   const words = new Uint32Array(values.length * 2);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    words[2 * i] = v % 0x1_0000_0000;
-    words[2 * i + 1] = Math.floor(v / 0x1_0000_0000);
+    // ToUint32 keeps the low 32 bits of any integer below 2^53
+    const lo = v >>> 0;
+    words[2 * i] = lo;
+    words[2 * i + 1] = (v - lo) / 0x1_0000_0000;
   }
   return makeData({ type: new Uint64(), length: values.length, nullCount: 0, data: words } as never);
 }

@@ -6,7 +6,9 @@
 // Within a memory budget the input is streamed: while it fits, it is sorted in
 // memory as a whole; past the budget, sorted runs are spilled to temporary
 // files under the segment folder and merged, page_data written page by page as
-// the merge fills pages (external-sort.ts). Both give the same files.
+// the merge fills pages. Numeric columns are sorted and spilled as order keys
+// (key-sort.ts, key-runs.ts), other types as Arrow data (external-sort.ts).
+// Every way gives the files buildBTree writes in memory.
 
 import type { Data } from "apache-arrow";
 import { concatData, nullData, takeData } from "../../core/arrow-data.js";
@@ -18,7 +20,9 @@ import { DataCollector, tableOf, uint32Data, uint64Data } from "../arrow-columns
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
 import { mergeRuns, reduceRuns, rowBytes, spillRun, type SortedRun, type SpillSpace } from "./external-sort.js";
-import { numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
+import { numericKeys, numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
+import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun } from "./key-runs.js";
+import { allocKeyRows, appendKeys, hasNumericKeys, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
 
 export const BTREE_BATCH_SIZE = 4096;
 /** Default memory budget of a BTREE build. */
@@ -124,6 +128,131 @@ function concatBatches(batches: readonly TrainingBatch[], type: TrainingInput["v
   return { values: batches.length > 0 ? concatData(batches.map((b) => b.values)) : nullData(type, 0), rowIds, fragments: [] };
 }
 
+/** The merge builds pages of batchSize rows from pieces, a few copies of a page at once. */
+function checkPageFits(budget: number, batchSize: number, bytesPerRow: number): void {
+  if (8 * batchSize * bytesPerRow > budget) {
+    throw new LanceError("INVALID_INPUT", `memoryBytes ${budget} is too small to build pages of ${batchSize} rows of about ${Math.ceil(bytesPerRow)} bytes each; give at least ${Math.ceil(8 * batchSize * bytesPerRow)} bytes`);
+  }
+}
+
+/** Blocks a held run is sorted in: the radix sort's scratch is one block, and the sorted blocks are merged as they are written. */
+const SORT_BLOCKS = 4;
+/** Bytes a row of numeric input takes while it is sorted: two key words and a row id, and its share of the scratch. */
+const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
+
+/**
+ * A BTREE segment over a numeric column: the input is turned into order keys
+ * batch by batch and held until half the budget fills (the rest is left to
+ * the process's decoding and writing); held rows are sorted in SORT_BLOCKS
+ * blocks and the blocks merged as pages are written when everything fits,
+ * or as a run is spilled otherwise; spilled runs are merged k ways. Pages,
+ * and so the files, are the ones buildBTree writes.
+ */
+async function buildNumericBTree(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
+  const budget = options.memoryBytes;
+  const type = input.valueType;
+  const capacity = Math.max(SORT_BLOCKS, Math.floor(budget / 2 / KEY_ROW_BYTES));
+  const chunkRows = Math.max(1, Math.floor(budget / 128 / 16));
+  const space: SpillSpace = { store, dir: `${dir}/tmp-sort`, live: new Set(), written: 0 };
+  const runs: KeyRun[] = [];
+  let rows: KeyRows = allocKeyRows(Math.min(capacity, 1 << 16));
+  let count = 0;
+  let nullIds = new Float64Array(Math.min(capacity, 1024));
+  let nullCount = 0;
+  const pushNull = (id: number): void => {
+    if (nullCount === nullIds.length) {
+      const grown = new Float64Array(Math.min(capacity, 2 * nullIds.length));
+      grown.set(nullIds);
+      nullIds = grown;
+    }
+    nullIds[nullCount++] = id;
+  };
+  const reserve = (n: number): void => {
+    if (count + n <= rows.hi.length) return;
+    const grown = allocKeyRows(Math.min(capacity, Math.max(count + n, 2 * rows.hi.length)));
+    grown.hi.set(rows.hi.subarray(0, count));
+    grown.lo.set(rows.lo.subarray(0, count));
+    grown.ids.set(rows.ids.subarray(0, count));
+    rows = grown;
+  };
+  /** Sorts the rows held: returns the sorted null ids and the key rows as sorted blocks. */
+  const sortHeld = (): { nulls: Float64Array; blocks: KeyRows[] } => {
+    const nulls = nullIds.subarray(0, nullCount).sort();
+    const blockRows = Math.ceil(count / SORT_BLOCKS);
+    const scratch = allocKeyRows(blockRows);
+    const blocks: KeyRows[] = [];
+    for (let at = 0; at < count; at += blockRows) {
+      const end = Math.min(count, at + blockRows);
+      const block = { hi: rows.hi.subarray(at, end), lo: rows.lo.subarray(at, end), ids: rows.ids.subarray(at, end) };
+      const sorted = sortKeyRows(block, scratch, end - at);
+      if (sorted !== block) {
+        block.hi.set(sorted.hi.subarray(0, end - at));
+        block.lo.set(sorted.lo.subarray(0, end - at));
+        block.ids.set(sorted.ids.subarray(0, end - at));
+      }
+      blocks.push(block);
+    }
+    return { nulls, blocks };
+  };
+  const spill = async (): Promise<void> => {
+    const { nulls, blocks } = sortHeld();
+    runs.push(await spillKeyRun(space, nulls, blocks, chunkRows));
+    count = 0;
+    nullCount = 0;
+  };
+  try {
+    let checked = false;
+    for await (const batch of input.batches()) {
+      const n = batch.rowIds.length;
+      if (n === 0) continue;
+      if (!checked) {
+        checkPageFits(budget, options.batchSize, rowBytes(batch.values) / n);
+        checked = true;
+      }
+      for (let at = 0; at < n; ) {
+        if (count + nullCount >= capacity) await spill();
+        const take = Math.min(n - at, capacity - count - nullCount);
+        const values = at === 0 && take === n ? batch.values : batch.values.slice(at, take);
+        reserve(take);
+        count += appendKeys(values, numericKeys(values)!, batch.rowIds.subarray(at, at + take), rows, count, pushNull);
+        at += take;
+      }
+    }
+    if (runs.length === 0 && count + nullCount === 0) return await buildBTree(store, dir, concatBatches([], type), options.batchSize);
+    const writer = await PagedFileWriter.open(store, `${dir}/page_data.lance`, pageDataSchema(nullData(type, 0)));
+    const mins = new DataCollector(type);
+    const maxs = new DataCollector(type);
+    const nullCounts: number[] = [];
+    const onPage = async (block: KeyBlock): Promise<void> => {
+      const values = valuesFromKeys(type, block.rows.hi, block.rows.lo, block.nulls, block.length - block.nulls, block.nulls);
+      await writer.addPage([values, uint64Data(block.rows.ids.subarray(0, block.length))]);
+      mins.push(takeData(values, Int32Array.of(0)));
+      maxs.push(takeData(values, Int32Array.of(values.length - 1)));
+      nullCounts.push(block.nulls);
+    };
+    let dataSize: number;
+    try {
+      if (runs.length === 0) {
+        const { nulls, blocks } = sortHeld();
+        await emitSorted(nulls, blocks, new KeyBlock(options.batchSize), onPage);
+      } else {
+        await spill();
+        rows = allocKeyRows(0);
+        nullIds = new Float64Array(0);
+        const merged = await reduceKeyRuns(space, runs, options.maxFanIn ?? 32, chunkRows);
+        await mergeKeyRuns(space, merged, new KeyBlock(options.batchSize), false, onPage);
+      }
+      dataSize = await writer.finish();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+    return await writePageLookup(store, dir, dataSize, mins.finish(), maxs.finish(), nullCounts, options.batchSize);
+  } finally {
+    for (const path of space.live) await store.delete(path).catch(() => undefined);
+  }
+}
+
 /**
  * A BTREE segment from streamed input within `memoryBytes`: the input is
  * held until a quarter of the budget fills (sorting takes about three times
@@ -133,6 +262,7 @@ function concatBatches(batches: readonly TrainingBatch[], type: TrainingInput["v
 export async function buildBTreeStreaming(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
   const budget = checkMemoryBytes(options.memoryBytes);
   const batchSize = options.batchSize;
+  if (hasNumericKeys(input.valueType)) return buildNumericBTree(store, dir, input, { ...options, memoryBytes: budget });
   const runBytes = Math.floor(budget / 4);
   // chunks of 1/128 of the budget: the merge holds up to two per run it reads, so 32 runs fit a quarter
   const chunkBytes = Math.floor(budget / 128);
@@ -154,10 +284,7 @@ export async function buildBTreeStreaming(store: ObjectStore, dir: string, input
       const bytes = rowBytes(batch.values);
       if (bytesPerRow === 0) {
         bytesPerRow = bytes / batch.rowIds.length;
-        // the merge builds pages of batchSize rows from pieces, a few copies of a page at once
-        if (8 * batchSize * bytesPerRow > budget) {
-          throw new LanceError("INVALID_INPUT", `memoryBytes ${budget} is too small to build pages of ${batchSize} rows of about ${Math.ceil(bytesPerRow)} bytes each; give at least ${Math.ceil(8 * batchSize * bytesPerRow)} bytes`);
-        }
+        checkPageFits(budget, batchSize, bytesPerRow);
       }
       if (pendingBytes + bytes > runBytes && pending.length > 0) await spill();
       pending.push(batch);

@@ -20,8 +20,18 @@ import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import { valueAccess } from "../value-order.js";
 import { bm25Idf, bm25TermWeight } from "./bm25.js";
 import type { Tokenizer } from "./tokenizer.js";
+import { WordTable } from "./word-table.js";
 
 const encoder = new TextEncoder();
+const latin1 = new TextDecoder("latin1");
+
+/** 1 for the bytes of ASCII letters and digits. */
+const ALPHANUMERIC = Uint8Array.from({ length: 256 }, (_, b) => ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ? 1 : 0));
+
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
 
 /** Byte-wise order of two byte ranges of `bytes`, shorter first on a common prefix. */
 function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
@@ -58,6 +68,14 @@ export class PartitionBuilder {
   private readonly postingToken = new GrowableArray(Uint32Array);
   private readonly postingDoc = new GrowableArray(Uint32Array);
   private readonly postingCount = new GrowableArray(Uint32Array);
+  // per token id: the last document it occurred in and its count there
+  private readonly lastDoc = new GrowableArray(Int32Array);
+  private readonly docCount = new GrowableArray(Uint32Array);
+  // the current document's distinct token ids
+  private readonly docTokens: number[] = [];
+  private distinct = 0;
+  // ASCII words seen -> token id, or -1 for a word the tokenizer drops
+  private readonly words = new WordTable();
 
   constructor(private readonly tokenizer: Tokenizer) {
     this.tokenStarts.push(0);
@@ -69,38 +87,89 @@ export class PartitionBuilder {
 
   /** Estimated bytes held. */
   get bytes(): number {
-    return this.docRowIds.length * DOC_BYTES + this.postingToken.length * POSTING_BYTES + (this.tokenStarts.length - 1) * TOKEN_BYTES + 2 * this.tokenBytes.length;
+    return this.docRowIds.length * DOC_BYTES + this.postingToken.length * POSTING_BYTES + (this.tokenStarts.length - 1) * TOKEN_BYTES + 2 * this.tokenBytes.length + this.words.bytes;
   }
 
   /** Adds the documents of rows [start, end) of `values`; stops early once `stopAtBytes` is reached, returning the row it stopped before. */
   addDocs(values: Data, rowIds: Float64Array, start = 0, end = rowIds.length, stopAtBytes = Infinity): number {
     const access = valueAccess(values);
     const text = textOf(values);
+    const offsets = values.valueOffsets as Int32Array | BigInt64Array;
+    // ASCII documents are split in place when the base tokenizer splits them on runs of letters and digits
+    const inPlace = this.tokenizer.splitsAsciiAlphanumeric && offsets instanceof Int32Array;
+    const bytes = values.values as Uint8Array;
     for (let i = start; i < end; i++) {
       if (access.isNull(i)) continue;
-      const tokens = this.tokenizer.tokenize(text(i));
-      // Lance indexes only documents that produce tokens
-      if (tokens.length === 0) continue;
       const doc = this.docRowIds.length;
-      this.docRowIds.push(rowIds[i]!);
-      this.docLengths.push(tokens.length);
-      const counts = new Map<string, number>();
-      for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-      for (const [t, c] of counts) {
-        let id = this.vocabulary.get(t);
-        if (id === undefined) {
-          id = this.tokenStarts.length - 1;
-          this.vocabulary.set(t, id);
-          this.tokenBytes.append(encoder.encode(t));
-          this.tokenStarts.push(this.tokenBytes.length);
+      this.distinct = 0;
+      let numTokens = 0;
+      if (inPlace && isAscii(bytes, offsets[i]!, offsets[i + 1]!)) numTokens = this.addAsciiWords(bytes, offsets[i]!, offsets[i + 1]!, doc);
+      else {
+        for (const t of this.tokenizer.tokenize(text(i))) {
+          this.count(this.idOf(t), doc);
+          numTokens++;
         }
+      }
+      // Lance indexes only documents that produce tokens (and no token was counted for this one)
+      if (numTokens === 0) continue;
+      this.docRowIds.push(rowIds[i]!);
+      this.docLengths.push(numTokens);
+      for (let k = 0; k < this.distinct; k++) {
+        const id = this.docTokens[k]!;
         this.postingToken.push(id);
         this.postingDoc.push(doc);
-        this.postingCount.push(c);
+        this.postingCount.push(this.docCount.get(id));
       }
       if (this.bytes >= stopAtBytes) return i + 1;
     }
     return end;
+  }
+
+  /** Counts the tokens of the ASCII words of bytes[start, end) for `doc`; returns how many. */
+  private addAsciiWords(bytes: Uint8Array, start: number, end: number, doc: number): number {
+    let numTokens = 0;
+    for (let j = start; j < end; ) {
+      while (j < end && ALPHANUMERIC[bytes[j]!] === 0) j++;
+      if (j === end) break;
+      const from = j;
+      // FNV-1a, as hashBytes, over the word while it is scanned
+      let h = 0x811c9dc5;
+      while (j < end && ALPHANUMERIC[bytes[j]!] === 1) h = Math.imul(h ^ bytes[j++]!, 0x01000193);
+      h >>>= 0;
+      let id = this.words.get(bytes, from, j, h);
+      if (id === undefined) {
+        const token = this.tokenizer.tokenOfWord(latin1.decode(bytes.subarray(from, j)));
+        id = token === null ? -1 : this.idOf(token);
+        this.words.add(bytes, from, j, h, id);
+      }
+      if (id < 0) continue;
+      this.count(id, doc);
+      numTokens++;
+    }
+    return numTokens;
+  }
+
+  /** The partition's id of `token`, given on first use. */
+  private idOf(token: string): number {
+    let id = this.vocabulary.get(token);
+    if (id === undefined) {
+      id = this.tokenStarts.length - 1;
+      this.vocabulary.set(token, id);
+      this.tokenBytes.append(encoder.encode(token));
+      this.tokenStarts.push(this.tokenBytes.length);
+      this.lastDoc.push(-1);
+      this.docCount.push(0);
+    }
+    return id;
+  }
+
+  /** One occurrence of token `id` in `doc`; the document's distinct tokens are kept in order of first occurrence. */
+  private count(id: number, doc: number): void {
+    if (this.lastDoc.get(id) !== doc) {
+      this.lastDoc.set(id, doc);
+      this.docCount.set(id, 1);
+      this.docTokens[this.distinct++] = id;
+    } else this.docCount.set(id, this.docCount.get(id) + 1);
   }
 
   /** Writes part_{id}_tokens, _invert and _docs; returns the files. */

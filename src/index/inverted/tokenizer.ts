@@ -136,14 +136,27 @@ export class Tokenizer {
   tokenize(text: string): string[] {
     const p = this.params;
     const out: string[] = [];
-    for (let token of splitBase(text, p.baseTokenizer)) {
-      if (p.maxTokenLength !== null && byteLength(token) >= p.maxTokenLength) continue;
-      if (p.lowerCase) token = token.toLowerCase();
-      if (p.stem) token = stem(token);
-      if (p.removeStopWords && this.stopWords.has(token)) continue;
-      if (p.asciiFolding) token = foldToAscii(token);
-      out.push(token);
+    for (const word of splitBase(text, p.baseTokenizer)) {
+      const token = this.tokenOfWord(word);
+      if (token !== null) out.push(token);
     }
     return out;
+  }
+
+  /** Whether a text of ASCII characters splits into its runs of ASCII letters and digits (the "simple" base tokenizer). */
+  get splitsAsciiAlphanumeric(): boolean {
+    return this.params.baseTokenizer === "simple";
+  }
+
+  /** The token of one word as the base tokenizer split it, or null when it is dropped. */
+  tokenOfWord(word: string): string | null {
+    const p = this.params;
+    let token = word;
+    if (p.maxTokenLength !== null && byteLength(token) >= p.maxTokenLength) return null;
+    if (p.lowerCase) token = token.toLowerCase();
+    if (p.stem) token = stem(token);
+    if (p.removeStopWords && this.stopWords.has(token)) return null;
+    if (p.asciiFolding) token = foldToAscii(token);
+    return token;
   }
 }
