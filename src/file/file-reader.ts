@@ -572,7 +572,8 @@ export class LanceFileReader {
       const index = topLevel.findIndex((f) => f.id === id);
       if (index < 0) throw new CorruptFileError(this.path, undefined, `the manifest says the file holds field ${id}, but its schema has no such top-level field`);
       const arrow = arrowSchema.fields[index]!;
-      if (hasList(arrow.type)) rest.push(id);
+      // blob columns are decoded to their descriptions by the range reader
+      if (hasList(arrow.type) || blobVersionOf(topLevel[index]!) !== undefined) rest.push(id);
       else flat.push({ id, arrow });
     }
     const [selected, ranged] = await Promise.all([
