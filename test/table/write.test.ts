@@ -130,11 +130,11 @@ describe("writing datasets Lance reads", () => {
     const name = readdirSync(versions).find((n) => n.endsWith(".manifest"))!;
     const file = join(versions, name);
     const decoded = decodeManifestFile(readFileSync(file), file);
-    decoded.manifest.writerFeatureFlags |= 1024n;
+    decoded.manifest.writerFeatureFlags |= 4096n;
     writeFileSync(file, encodeManifestFile(decoded));
     const before = readdirSync(join(path, "data")).length;
     const ds = await openDataset(path);
-    await assert.rejects(ds.append(textTable(5, 20)), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /writer feature flag unknown flag 1024/.test(e.message));
+    await assert.rejects(ds.append(textTable(5, 20)), (e: unknown) => e instanceof LanceError && e.code === "NOT_SUPPORTED" && /writer feature flag unknown flag 4096/.test(e.message));
     assert.equal(readdirSync(join(path, "data")).length, before);
     assert.equal((await openDataset(path)).version, 1);
   });
