@@ -21,7 +21,7 @@ import type { Data } from "apache-arrow";
 import { ByteWriter } from "../../core/bytes.js";
 import { LanceError } from "../../core/errors.js";
 import { ConstantLayoutSchema, FullZipLayoutSchema, MiniBlockLayoutSchema } from "../pb/encodings_v2_1_pb.js";
-import { bitsFor, isUtf8, levelCodec, needsFullZip, pageLayout } from "./encode-v21.js";
+import { bitsFor, isUtf8, levelCodec, needsFullZip, pageLayout, writeChunkWord, writeMiniBlockChunk } from "./encode-v21.js";
 import { PAGE_LAYOUT_TYPE_URL, type EncodedPage } from "./layout-writer.js";
 import { leafValues, type LeafValues } from "./leaf-values.js";
 import { listLevels, type ListLevels } from "./list-levels.js";
@@ -134,31 +134,9 @@ function miniBlockListPage(values: LeafValues, levels: ListLevels, fileVersion: 
     const def = defCodec && levels.def ? defCodec.encode(levels.def.subarray(start, end)) : undefined;
     if (rep.byteLength > U16_MAX || (def && def.byteLength > U16_MAX)) return undefined;
     if (!large && chunk.buffers.some((b) => b.byteLength > U16_MAX)) return undefined;
-    const chunkStart = data.length;
-    data.u16(count);
-    data.u16(rep.byteLength);
-    if (def) data.u16(def.byteLength);
-    for (const b of chunk.buffers) {
-      if (large) data.u32(b.byteLength);
-      else data.u16(b.byteLength);
-    }
-    data.padTo(8, 0);
-    data.bytes(rep);
-    data.padTo(8, 0);
-    if (def) {
-      data.bytes(def);
-      data.padTo(8, 0);
-    }
-    for (const b of chunk.buffers) {
-      data.bytes(b);
-      data.padTo(8, 0);
-    }
-    const chunkBytes = data.length - chunkStart;
+    const chunkBytes = writeMiniBlockChunk(data, count, def ? [rep, def] : [rep], chunk.buffers, large);
     if (chunkBytes > maxChunkBytes) return undefined;
-    const isLast = c === chunks.length - 1;
-    const word = ((chunkBytes / 8 - 1) * 16 + (isLast ? 0 : Math.log2(chunk.numValues))) >>> 0;
-    if (large) meta.u32(word);
-    else meta.u16(word);
+    writeChunkWord(meta, chunkBytes, c === chunks.length - 1 ? 0 : Math.log2(chunk.numValues), large);
   }
   const encoding = pageLayout({
     layout: {

@@ -85,6 +85,35 @@ export function levelCodec(levels: Uint16Array): LevelCodec {
   return { encoding: flatEncoding(16), encode: (chunk) => levelBytes(chunk) };
 }
 
+/**
+ * Appends one mini-block chunk to `data`: its header (the level count, each
+ * level buffer's size, each value buffer's size, u32 sizes in large-chunk
+ * pages), then the level buffers and the value buffers, each padded to 8
+ * bytes. Returns the chunk's size in bytes.
+ */
+export function writeMiniBlockChunk(data: ByteWriter, levelCount: number, levelBuffers: readonly Uint8Array[], buffers: readonly Uint8Array[], large: boolean): number {
+  const chunkStart = data.length;
+  data.u16(levelCount);
+  for (const l of levelBuffers) data.u16(l.byteLength);
+  for (const b of buffers) {
+    if (large) data.u32(b.byteLength);
+    else data.u16(b.byteLength);
+  }
+  data.padTo(8, 0);
+  for (const part of [...levelBuffers, ...buffers]) {
+    data.bytes(part);
+    data.padTo(8, 0);
+  }
+  return data.length - chunkStart;
+}
+
+/** Appends a chunk's metadata word: its size in 8-byte words less one, shifted by 4, and log2 of its values (0 for the last chunk). */
+export function writeChunkWord(meta: ByteWriter, chunkBytes: number, log2Values: number, large: boolean): void {
+  const word = ((chunkBytes / 8 - 1) * 16 + log2Values) >>> 0;
+  if (large) meta.u32(word);
+  else meta.u16(word);
+}
+
 function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string, utf8: boolean): EncodedPage {
   const large = fileVersion !== "2.1";
   const compressed = encodeMiniBlockValues(values, numRows, { utf8, fileVersion });
@@ -97,28 +126,9 @@ function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, 
   let start = 0;
   chunks.forEach((chunk, c) => {
     const count = chunk.numValues;
-    const chunkStart = data.length;
     const def = defCodec && levels.def ? defCodec.encode(levels.def.subarray(start, start + count)) : undefined;
-    data.u16(def ? count : 0);
-    if (def) data.u16(def.byteLength);
-    for (const b of chunk.buffers) {
-      if (large) data.u32(b.byteLength);
-      else data.u16(b.byteLength);
-    }
-    data.padTo(8, 0);
-    if (def) {
-      data.bytes(def);
-      data.padTo(8, 0);
-    }
-    for (const b of chunk.buffers) {
-      data.bytes(b);
-      data.padTo(8, 0);
-    }
-    const chunkBytes = data.length - chunkStart;
-    const isLast = c === chunks.length - 1;
-    const word = ((chunkBytes / 8 - 1) << 4) | (isLast ? 0 : Math.log2(count));
-    if (large) meta.u32(word >>> 0);
-    else meta.u16(word);
+    const chunkBytes = writeMiniBlockChunk(data, def ? count : 0, def ? [def] : [], chunk.buffers, large);
+    writeChunkWord(meta, chunkBytes, c === chunks.length - 1 ? 0 : Math.log2(count), large);
     start += count;
   });
   const encoding = pageLayout({
