@@ -176,6 +176,27 @@ class RowCollector {
 }
 
 /**
+ * Adds the rows of one serialized row-address bitmap (a bitmap or label-list
+ * index entry) to `rows`: as offsets per fragment, or, where the index holds
+ * stable row ids, through `toAddress`, dropping ids with no live address.
+ */
+function addBitmapRows(rows: RowCollector, bitmap: Uint8Array, where: string, what: string, toAddress?: (rowId: number) => number | undefined): void {
+  const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmap, where);
+  if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `${what} selects whole fragments, which lancets does not expand`);
+  for (const { fragmentId, offsets } of fragments) {
+    if (!toAddress) {
+      rows.addOffsets(fragmentId, offsets);
+      continue;
+    }
+    const base = fragmentId * 0x1_0000_0000;
+    for (let i = 0; i < offsets.length; i++) {
+      const address = toAddress(base + offsets[i]!);
+      if (address !== undefined) rows.addAddress(address);
+    }
+  }
+}
+
+/**
  * Searches one segment. BITMAP and version-0 BTREE segments hold row ids: on
  * datasets with stable row ids, `toAddress` maps them to row addresses
  * (undefined for rows that no longer exist); version-1 BTREE segments hold row
@@ -192,19 +213,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
       const keyNull = !isValidAt(keys, k);
       const take = p.kind === "isnull" ? keyNull !== p.negated : hits![k] === TRUE;
       if (!take) continue;
-      const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`);
-      if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `bitmap index ${index.name} selects whole fragments, which lancets does not expand`);
-      for (const { fragmentId, offsets } of fragments) {
-        if (!toAddress) {
-          rows.addOffsets(fragmentId, offsets);
-          continue;
-        }
-        const base = fragmentId * 0x1_0000_0000;
-        for (let i = 0; i < offsets.length; i++) {
-          const address = toAddress(base + offsets[i]!);
-          if (address !== undefined) rows.addAddress(address);
-        }
-      }
+      addBitmapRows(rows, bitmaps.get(k) as Uint8Array, `_indices/${index.uuid}/bitmap_page_lookup.lance`, `bitmap index ${index.name}`, toAddress);
     }
     return { rows: rows.finish(), exact: true };
   }
@@ -293,19 +302,7 @@ async function searchLabelList(ds: Snapshot, index: IndexMetadata, p: Extract<Ex
     const rows = new RowCollector();
     for (let k = 0; k < keys.length; k++) {
       if (!take(k)) continue;
-      const { fragments, wholeFragments } = decodeRowAddrTreeMap(bitmaps.get(k) as Uint8Array, where);
-      if (wholeFragments.length > 0) throw new LanceError("NOT_SUPPORTED", `label list index ${index.name} selects whole fragments, which lancets does not expand`);
-      for (const { fragmentId, offsets } of fragments) {
-        if (!toAddress) {
-          rows.addOffsets(fragmentId, offsets);
-          continue;
-        }
-        const base = fragmentId * 0x1_0000_0000;
-        for (let i = 0; i < offsets.length; i++) {
-          const address = toAddress(base + offsets[i]!);
-          if (address !== undefined) rows.addAddress(address);
-        }
-      }
+      addBitmapRows(rows, bitmaps.get(k) as Uint8Array, where, `label list index ${index.name}`, toAddress);
     }
     return rows.finish();
   };
