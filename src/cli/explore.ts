@@ -21,6 +21,7 @@ import { readDatasetOverview, readQueryPage, readSearchPage } from "../dataset/o
 import { openBuildWatcher, type BuildWatcher } from "../node/build-status.js";
 import { openDataset } from "../node/open-dataset.js";
 import { storageOf, type StorageCliOptions } from "./storage.js";
+import { waitForStopSignal } from "./signals.js";
 
 /** The page's files by name: index.html, explore.js, explore.css. */
 export type ExplorePage = Record<string, string>;
@@ -218,19 +219,13 @@ export async function startExploreServer(uri: string, options: ExploreOptions = 
 
 /** Serves until SIGINT or SIGTERM. */
 export async function runExplore(uri: string, options: ExploreOptions, print: (text: string) => void): Promise<void> {
-  let onSignal: (signal: string) => void = () => undefined;
-  const signalled = new Promise<string>((resolve) => (onSignal = resolve));
-  const onTerm = (): void => onSignal("SIGTERM");
-  const onInt = (): void => onSignal("SIGINT");
-  process.once("SIGTERM", onTerm);
-  process.once("SIGINT", onInt);
+  const stop = waitForStopSignal();
   try {
     const server = await startExploreServer(uri, options);
     print(`lancets explore: ${labelOf(uri)} at ${server.url}${options.redis ? ` (builds on ${options.redis})` : ""}; Ctrl-C stops`);
-    await signalled;
+    await stop.signalled;
     await server.close();
   } finally {
-    process.off("SIGTERM", onTerm);
-    process.off("SIGINT", onInt);
+    stop.dispose();
   }
 }

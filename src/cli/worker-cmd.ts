@@ -2,6 +2,7 @@
 // or SIGINT, then finishes the jobs in progress and exits.
 
 import { startWorker } from "../node/bullmq.js";
+import { waitForStopSignal } from "./signals.js";
 
 export interface WorkerCliOptions {
   redis: string;
@@ -14,14 +15,7 @@ export interface WorkerCliOptions {
 }
 
 export async function runWorker(options: WorkerCliOptions, print: (text: string) => void): Promise<void> {
-  // SIGTERM and SIGINT are caught before the worker says it is ready: a signal sent as soon as
-  // "ready" is read must find the handler in place, not the default action (which kills at once)
-  let onSignal: (signal: string) => void = () => undefined;
-  const signalled = new Promise<string>((resolve) => (onSignal = resolve));
-  const onTerm = (): void => onSignal("SIGTERM");
-  const onInt = (): void => onSignal("SIGINT");
-  process.once("SIGTERM", onTerm);
-  process.once("SIGINT", onInt);
+  const stop = waitForStopSignal();
   try {
     const worker = await startWorker({
       redisUrl: options.redis,
@@ -33,12 +27,11 @@ export async function runWorker(options: WorkerCliOptions, print: (text: string)
       onEvent: (text) => print(`${new Date().toISOString()} ${text}`),
     });
     print(`lancets worker ready on ${options.redis} (pid ${process.pid})`);
-    const signal = await signalled;
+    const signal = await stop.signalled;
     print(`${signal}: finishing current jobs`);
     await worker.close();
     print("lancets worker stopped");
   } finally {
-    process.off("SIGTERM", onTerm);
-    process.off("SIGINT", onInt);
+    stop.dispose();
   }
 }
