@@ -7,14 +7,17 @@ import { CorruptFileError } from "../../core/errors.js";
 
 const SALT = [0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31];
 
+/** The 32-byte block a hash selects (by its high 32 bits) and the low 32 bits that pick its bits. */
+function blockOf(filter: Uint8Array, hash: bigint): { view: DataView; lo: number } {
+  const blocks = filter.byteLength / 32;
+  const block = Math.floor((Number(hash >> 32n) * blocks) / 2 ** 32);
+  return { view: new DataView(filter.buffer, filter.byteOffset + block * 32, 32), lo: Number(hash & 0xffffffffn) };
+}
+
 /** Whether the filter may hold a value of this hash (false: it certainly does not). */
 export function sbbfMayContain(filter: Uint8Array, hash: bigint, where: string): boolean {
   if (filter.byteLength === 0 || filter.byteLength % 32 !== 0) throw new CorruptFileError(where, undefined, `bloom filter of ${filter.byteLength} bytes is not whole 32-byte blocks`);
-  const blocks = filter.byteLength / 32;
-  const hi = Number(hash >> 32n);
-  const lo = Number(hash & 0xffffffffn);
-  const block = Math.floor((hi * blocks) / 2 ** 32);
-  const view = new DataView(filter.buffer, filter.byteOffset + block * 32, 32);
+  const { view, lo } = blockOf(filter, hash);
   for (let i = 0; i < 8; i++) {
     const bit = Math.imul(lo, SALT[i]!) >>> 27;
     if (((view.getUint32(i * 4, true) >>> bit) & 1) === 0) return false;
@@ -24,11 +27,7 @@ export function sbbfMayContain(filter: Uint8Array, hash: bigint, where: string):
 
 /** Sets the bits of a value's hash. */
 export function sbbfInsert(filter: Uint8Array, hash: bigint): void {
-  const blocks = filter.byteLength / 32;
-  const hi = Number(hash >> 32n);
-  const lo = Number(hash & 0xffffffffn);
-  const block = Math.floor((hi * blocks) / 2 ** 32);
-  const view = new DataView(filter.buffer, filter.byteOffset + block * 32, 32);
+  const { view, lo } = blockOf(filter, hash);
   for (let i = 0; i < 8; i++) {
     const bit = Math.imul(lo, SALT[i]!) >>> 27;
     view.setUint32(i * 4, (view.getUint32(i * 4, true) | (1 << bit)) >>> 0, true);
