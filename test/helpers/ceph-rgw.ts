@@ -46,6 +46,23 @@ function run(cmd: string, args: string[], conf: string, timeoutMs = 30_000): str
   return result.stdout;
 }
 
+/**
+ * A `ceph` client command, tried again while the monitor is still settling: right after
+ * it starts, a client can be refused ("problem getting command descriptions from mon",
+ * EPERM) before it has the cluster's map.
+ */
+async function runCeph(args: string[], conf: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return run("ceph", args, conf, 30_000);
+    } catch (err) {
+      if (Date.now() + 1_000 > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2_000)));
+    }
+  }
+}
+
 function daemon(cmd: string, args: string[], conf: string, logDir: string): ChildProcess {
   // -f: stay in the foreground, so the pid is the child's and nothing is left behind
   const child = spawn(cmd, ["-f", "-c", conf, ...args], { stdio: ["ignore", "ignore", "pipe"] });
@@ -95,7 +112,23 @@ export interface CephRgwOptions {
   secretAccessKey?: string;
 }
 
+/**
+ * Starts the server; a start that fails is tried once more from scratch (new directory,
+ * new ports), since a single-node cluster on a loaded machine sometimes fails to form.
+ */
 export async function startCephRgw(options: CephRgwOptions = {}): Promise<S3Server> {
+  try {
+    return await startCephRgwOnce(options);
+  } catch (first) {
+    try {
+      return await startCephRgwOnce(options);
+    } catch (second) {
+      throw new Error(`${second instanceof Error ? second.message : String(second)}\n(an earlier attempt failed too: ${first instanceof Error ? first.message.split("\n")[0] : String(first)})`);
+    }
+  }
+}
+
+async function startCephRgwOnce(options: CephRgwOptions): Promise<S3Server> {
   const host = options.host ?? "127.0.0.1";
   const dir = tempDir("lancets-ceph-");
   const [monPort, rgwPort] = [await freePort(), await freePort()];
@@ -150,12 +183,14 @@ rgw data = ${dir}/rgw
     run("monmaptool", ["--create", "--addv", "a", `[v1:127.0.0.1:${monPort}]`, "--fsid", fsid, monmap], conf);
     run("ceph-mon", ["--mkfs", "-i", "a", "--monmap", monmap, "--keyring", keyring], conf);
     children.push(daemon("ceph-mon", ["-i", "a"], conf, join(dir, "log")));
-    const osdId = run("ceph", ["osd", "create"], conf).trim();
+    // with a uuid, a repeated create answers the same id
+    const osdUuid = randomUUID();
+    const osdId = (await runCeph(["osd", "create", osdUuid], conf)).trim();
     if (!/^\d+$/.test(osdId)) throw new Error(`ceph osd create gave ${JSON.stringify(osdId)}`);
     mkdirSync(join(dir, "osd", `osd.${osdId}`));
-    run("ceph-osd", ["-i", osdId, "--mkfs"], conf);
+    run("ceph-osd", ["-i", osdId, "--mkfs", "--osd-uuid", osdUuid], conf);
     children.push(daemon("ceph-osd", ["-i", osdId], conf, join(dir, "log")));
-    run("ceph", ["osd", "crush", "add", `osd.${osdId}`, "1.0", "host=localhost", "root=default"], conf);
+    await runCeph(["osd", "crush", "add", `osd.${osdId}`, "1.0", "host=localhost", "root=default"], conf);
     children.push(daemon("radosgw", ["-n", "client.rgw.a"], conf, join(dir, "log")));
     const endpoint = `http://${host}:${rgwPort}`;
     await waitUntil(
