@@ -38,16 +38,7 @@ export function mount(el: Element, ...children: (Child | Child[])[]): void {
   fill(el, {}, children.flat());
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from "../src/browser.js";
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");

@@ -37,3 +37,4 @@ export { readDatasetOverview, readQueryPage, readSearchPage, jsonCell } from "./
 export type { DatasetOverview, FragmentOverview, IndexOverview, OverviewOptions, QueryPage, QueryPageOptions, SearchPage, SearchPageOptions, SegmentOverview } from "./dataset/overview.js";
 export { readVersionHistory } from "./table/version-history.js";
 export type { VersionHistoryEntry, VersionHistoryOptions } from "./table/version-history.js";
+export { formatBytes } from "./core/format-bytes.js";

@@ -4,7 +4,7 @@
 
 import { InvalidArgumentError } from "commander";
 import { openDataset } from "../node/open-dataset.js";
-import { formatTable } from "./output.js";
+import { formatBytes, formatTable } from "./output.js";
 import { storageOf, type StorageCliOptions } from "./storage.js";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -16,13 +16,6 @@ export function parseDuration(text: string): number {
   const ms = Number(m[1]) * UNITS[m[2] ?? "s"]!;
   if (!Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`duration "${text}" is too large`);
   return Math.round(ms);
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 export async function runCleanup(uri: string, options: { olderThan?: number; dryRun?: boolean } & StorageCliOptions, print: (text: string) => void): Promise<void> {

@@ -1,15 +1,6 @@
 // Small formatting helpers for human-readable CLI output.
 
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from "../core/format-bytes.js";
 
 /** Renders rows as an aligned text table. */
 export function formatTable(header: string[], rows: string[][]): string {
