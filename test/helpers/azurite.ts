@@ -29,6 +29,15 @@ process.on("exit", () => {
 });
 
 export async function startAzurite(): Promise<AzureServer> {
+  // a free port can be taken by another process before the server binds it: one more try
+  try {
+    return await startAzuriteOnce();
+  } catch {
+    return await startAzuriteOnce();
+  }
+}
+
+async function startAzuriteOnce(): Promise<AzureServer> {
   const dir = tempDir("lancets-azurite-");
   const port = await freePort();
   const bin = join(import.meta.dirname, "..", "..", "node_modules", "azurite", "dist", "src", "blob", "main.js");

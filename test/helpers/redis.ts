@@ -48,12 +48,26 @@ export interface RedisServer {
 
 /** A server on 127.0.0.1, or on `host` (an address of this machine other hosts reach it by). */
 export async function startRedis(host = "127.0.0.1"): Promise<RedisServer> {
+  // a free port can be taken by another process before the server binds it: one more try
+  try {
+    return await startRedisOnce(host);
+  } catch {
+    return await startRedisOnce(host);
+  }
+}
+
+async function startRedisOnce(host: string): Promise<RedisServer> {
   const port = await freePort();
   // protected mode refuses clients from other addresses unless the server has a password
   const open = host === "127.0.0.1" ? [] : ["--protected-mode", "no"];
   const child = spawn("redis-server", ["--port", String(port), "--bind", host, ...open, "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
-  await waitFor(child, /Ready to accept connections/, 10_000, "redis-server");
+  try {
+    await waitFor(child, /Ready to accept connections/, 60_000, "redis-server");
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
   return { url: `redis://${host}:${port}`, stop: () => child.kill("SIGKILL") };
 }
 
