@@ -191,8 +191,13 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
     }
     if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
       onPublished();
-      // the hint only speeds up finding the latest version; losing it is harmless
-      await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
+      // The hint only speeds up finding the latest version; losing it is harmless. Lance writes
+      // it on local disks (where a copied directory may later be served over plain HTTP, which
+      // finds the latest version through it) but not on object stores, which answer from one
+      // listing of _versions/: there it would be one more PUT per commit than Lance sends.
+      if (store.listsInKeyOrder !== true) {
+        await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
+      }
       return open(store, { version });
     }
     if (Date.now() - started >= timeoutMs) break;
