@@ -28,6 +28,12 @@ export interface CommitOptions {
   maxAttempts?: number;
   /** Fail instead of replacing a dataset that appeared meanwhile (create mode). */
   createOnly?: boolean;
+  /**
+   * The latest version as the caller has just opened it: the first attempt
+   * builds on it instead of opening the latest version again (a stale one only
+   * loses the race for the next version, and the next attempt opens afresh).
+   */
+  latest?: Snapshot;
 }
 
 /** What the next manifest holds, built from the latest version (undefined when creating). */
@@ -154,7 +160,7 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
     attempts = attempt + 1;
     let latest: Snapshot | undefined;
     try {
-      latest = await open(store);
+      latest = attempt === 0 && options.latest && options.latest.version >= txn.readVersion ? options.latest : await open(store);
     } catch (err) {
       if (!(err instanceof LanceError && err.code === "NOT_FOUND" && txn.readVersion === 0)) throw err;
     }
@@ -189,7 +195,8 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
       await store.put(transactionFilePath(txnFile), txnBytes);
       txnWritten = true;
     }
-    if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
+    const path = manifestPath(version, scheme);
+    if (await store.putIfAbsent(path, bytes)) {
       onPublished();
       // The hint only speeds up finding the latest version; losing it is harmless. Lance writes
       // it on local disks (where a copied directory may later be served over plain HTTP, which
@@ -198,7 +205,7 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
       if (store.listsInKeyOrder !== true) {
         await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
       }
-      return open(store, { version });
+      return open(store, { version, location: { version, scheme, path, size: bytes.byteLength } });
     }
     if (Date.now() - started >= timeoutMs) break;
     // jittered backoff, short enough that a writer keeps its turn on a busy table
