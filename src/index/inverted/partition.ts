@@ -6,7 +6,7 @@
 // the statistics of all partitions together).
 //   part_N_tokens.lance   _token Utf8, _token_id UInt32 -- sorted by token bytes
 //   part_N_invert.lance   _posting List<LargeBinary>, _max_score Float32, _length UInt32
-//                         -- row i = token id i; file version 2.2 (the others 2.0)
+//                         -- row i = token id i; all three files version 2.2
 //   part_N_docs.lance     _rowid UInt64, _num_tokens UInt32 -- row i = doc id i
 
 import { Field, Float32, LargeBinary, List, makeData, Utf8, type Data } from "apache-arrow";
@@ -50,8 +50,11 @@ function textOf(data: Data): (i: number) => string {
   return (i) => decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)));
 }
 
-/** The file version of part_N_invert.lance. */
-export const POSTING_FILE_VERSION = "2.2";
+/**
+ * The file version of part_N_tokens, _invert and _docs.lance: 2.2, as Lance 12
+ * and 14 write index files (compressed, and with repetition indexes).
+ */
+export const PARTITION_FILE_VERSION = "2.2";
 
 /** Estimated bytes per document, posting and distinct token (with the growth slack of their arrays). */
 const DOC_BYTES = 24;
@@ -260,6 +263,7 @@ export class PartitionBuilder {
         { name: "_token", data: makeData({ type: new Utf8(), length: numTokens, nullCount: 0, valueOffsets: tokenOffsets, data: tokenData }), nullable: false },
         { name: "_token_id", data: uint32Data(tokenIds), nullable: false },
       ]),
+      PARTITION_FILE_VERSION,
     );
 
     const ends = blockEnds.view();
@@ -275,9 +279,9 @@ export class PartitionBuilder {
         { name: "_max_score", data: makeData({ type: new Float32(), length: maxScores.length, nullCount: 0, data: maxScores }), nullable: false },
         { name: "_length", data: uint32Data(lengths), nullable: false },
       ]),
-      // 2.2, as Lance 12 and 14 write index files: the posting column's pages carry a repetition
-      // index, so a search fetches only its tokens' rows instead of the whole file
-      POSTING_FILE_VERSION,
+      // the posting column's 2.2 pages carry a repetition index, so a search fetches only its
+      // tokens' rows instead of the whole file
+      PARTITION_FILE_VERSION,
     );
 
     const docsFile = await put(
@@ -289,6 +293,7 @@ export class PartitionBuilder {
         ],
         { total_tokens: String(totalTokens) },
       ),
+      PARTITION_FILE_VERSION,
     );
     return [docsFile, invertFile, tokensFile];
   }

@@ -154,7 +154,7 @@ describe("posting lists read a token at a time", () => {
     assert.ok(fetched < reader.fileSize / 2, `${fetched} bytes of a ${reader.fileSize}-byte posting file`);
   });
 
-  test("lancets writes its posting files as 2.2: a search fetches a small part of them, with Lance's hits", async () => {
+  test("lancets writes its partition files as 2.2: a search fetches a small part of them, with Lance's hits", async () => {
     const db = await connect(dir);
     const t = await db.createTable("ours_long_lists", textTable(20_000, 0));
     const path = tablePath(dir, "ours_long_lists");
@@ -165,6 +165,9 @@ describe("posting lists read a token at a time", () => {
     const invertPath = `_indices/${meta.uuid}/part_0_invert.lance`;
     const reader = await LanceFileReader.open(new LocalFileStore(path), invertPath);
     assert.equal(reader.fileVersion, "2.2");
+    for (const name of ["part_0_tokens.lance", "part_0_docs.lance"]) {
+      assert.equal((await LanceFileReader.open(new LocalFileStore(path), `_indices/${meta.uuid}/${name}`)).fileVersion, "2.2", name);
+    }
     assert.ok(reader.fileSize > 200_000, `a ${reader.fileSize}-byte posting file`);
     store.take();
     const hits = await ds.scan({ fullTextSearch: { query: "data jump" }, columns: ["id"], limit: 5 }).toArrow();
