@@ -19,6 +19,8 @@ interface QueryStats {
 
 interface Build {
   seconds: number;
+  /** CPU seconds of the bench process (lancedb's threads or lancets' JavaScript) during the build; absent in older runs. */
+  cpuSeconds?: number;
   traffic: Traffic;
   putBytes: number;
   puts: number;
@@ -32,7 +34,8 @@ export interface EngineRun {
   lookupWarm: QueryStats;
   searchCold: QueryStats;
   searchWarm: QueryStats;
-  scan: { rowsPerS: number; traffic: Traffic };
+  /** cpuSeconds: CPU of the bench process during the fastest scan (absent in older runs). */
+  scan: { rowsPerS: number; traffic: Traffic; cpuSeconds?: number };
   answers: { lookups: string; searches: string[]; scores?: number[][] };
 }
 
@@ -63,6 +66,7 @@ function fmt(x: number, digits: number): string {
 }
 
 function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return "n/a";
   if (b === 0) return a === 0 ? "1.00" : "n/a";
   return (a / b).toFixed(2);
 }
@@ -91,6 +95,7 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
     ["FTS top 10, warm: GETs", (e) => e.searchWarm.traffic.gets + e.searchWarm.traffic.lists + e.searchWarm.traffic.heads, (x) => fmt(x, 2)],
     ["FTS top 10, warm: KiB", (e) => e.searchWarm.traffic.bytes, kib],
     ["full scan: rows/s", (e) => e.scan.rowsPerS, (x) => x.toExponential(2)],
+    ["full scan: CPU s", (e) => e.scan.cpuSeconds ?? NaN, (x) => fmt(x, 2)],
     ["full scan: GETs", (e) => e.scan.traffic.gets + e.scan.traffic.lists + e.scan.traffic.heads, (x) => fmt(x, 0)],
     ["full scan: MiB", (e) => e.scan.traffic.bytes, mib],
   ];
@@ -102,6 +107,8 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   const builds = [
     ["BTREE on id: s", build((r) => r.builds.lancedb.btree.seconds), build((r) => r.builds.lancets.btree.seconds)],
     ["FTS on text: s", build((r) => r.builds.lancedb.fts.seconds), build((r) => r.builds.lancets.fts.seconds)],
+    ["BTREE on id: CPU s", build((r) => r.builds.lancedb.btree.cpuSeconds ?? NaN), build((r) => r.builds.lancets.btree.cpuSeconds ?? NaN)],
+    ["FTS on text: CPU s", build((r) => r.builds.lancedb.fts.cpuSeconds ?? NaN), build((r) => r.builds.lancets.fts.cpuSeconds ?? NaN)],
     ["BTREE on id: GETs / MiB read", build((r) => r.builds.lancedb.btree.traffic.gets), build((r) => r.builds.lancets.btree.traffic.gets), build((r) => r.builds.lancedb.btree.traffic.bytes), build((r) => r.builds.lancets.btree.traffic.bytes)],
     ["FTS on text: GETs / MiB read", build((r) => r.builds.lancedb.fts.traffic.gets), build((r) => r.builds.lancets.fts.traffic.gets), build((r) => r.builds.lancedb.fts.traffic.bytes), build((r) => r.builds.lancets.fts.traffic.bytes)],
   ].map(([label, a, b, c, d]) =>
