@@ -14,7 +14,7 @@ import { connect, rng, tablePath } from "../helpers/oracle.js";
 import { textTable } from "../helpers/text-corpus.js";
 import { tempDir } from "../helpers/tmp.js";
 
-const ROWS = 120_000;
+const ROWS = 50_000;
 let path: string;
 let lanceRows: Record<string, unknown>[];
 
