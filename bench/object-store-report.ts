@@ -19,6 +19,8 @@ interface QueryStats {
 
 interface Build {
   seconds: number;
+  /** CPU seconds of the bench process (lancedb's threads or lancets' JavaScript) during the build; absent in older runs. */
+  cpuSeconds?: number;
   traffic: Traffic;
   putBytes: number;
   puts: number;
@@ -32,7 +34,8 @@ export interface EngineRun {
   lookupWarm: QueryStats;
   searchCold: QueryStats;
   searchWarm: QueryStats;
-  scan: { rowsPerS: number; traffic: Traffic };
+  /** cpuSeconds: CPU of the bench process during the fastest scan (absent in older runs). */
+  scan: { rowsPerS: number; traffic: Traffic; cpuSeconds?: number };
   answers: { lookups: string; searches: string[]; scores?: number[][] };
 }
 
@@ -63,6 +66,7 @@ function fmt(x: number, digits: number): string {
 }
 
 function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return "n/a";
   if (b === 0) return a === 0 ? "1.00" : "n/a";
   return (a / b).toFixed(2);
 }
@@ -91,6 +95,7 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
     ["FTS top 10, warm: GETs", (e) => e.searchWarm.traffic.gets + e.searchWarm.traffic.lists + e.searchWarm.traffic.heads, (x) => fmt(x, 2)],
     ["FTS top 10, warm: KiB", (e) => e.searchWarm.traffic.bytes, kib],
     ["full scan: rows/s", (e) => e.scan.rowsPerS, (x) => x.toExponential(2)],
+    ["full scan: CPU s", (e) => e.scan.cpuSeconds ?? NaN, (x) => fmt(x, 2)],
     ["full scan: GETs", (e) => e.scan.traffic.gets + e.scan.traffic.lists + e.scan.traffic.heads, (x) => fmt(x, 0)],
     ["full scan: MiB", (e) => e.scan.traffic.bytes, mib],
   ];
@@ -102,6 +107,8 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   const builds = [
     ["BTREE on id: s", build((r) => r.builds.lancedb.btree.seconds), build((r) => r.builds.lancets.btree.seconds)],
     ["FTS on text: s", build((r) => r.builds.lancedb.fts.seconds), build((r) => r.builds.lancets.fts.seconds)],
+    ["BTREE on id: CPU s", build((r) => r.builds.lancedb.btree.cpuSeconds ?? NaN), build((r) => r.builds.lancets.btree.cpuSeconds ?? NaN)],
+    ["FTS on text: CPU s", build((r) => r.builds.lancedb.fts.cpuSeconds ?? NaN), build((r) => r.builds.lancets.fts.cpuSeconds ?? NaN)],
     ["BTREE on id: GETs / MiB read", build((r) => r.builds.lancedb.btree.traffic.gets), build((r) => r.builds.lancets.btree.traffic.gets), build((r) => r.builds.lancedb.btree.traffic.bytes), build((r) => r.builds.lancets.btree.traffic.bytes)],
     ["FTS on text: GETs / MiB read", build((r) => r.builds.lancedb.fts.traffic.gets), build((r) => r.builds.lancets.fts.traffic.gets), build((r) => r.builds.lancedb.fts.traffic.bytes), build((r) => r.builds.lancets.fts.traffic.bytes)],
   ].map(([label, a, b, c, d]) =>
@@ -134,14 +141,21 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   return out.join("\n");
 }
 
-/** What the counts showed on 2026-11-27, and what changed in the read path because of them. */
+/** What the counts showed on 2026-11-27 and 28, and what changed because of them. */
 const NOTES = [
   "Notes from the runs of 2026-11-27. Before four read-path changes that day (one run, same setup), lancets sent 16 GETs (189 KiB) per cold lookup and 12 per warm one (it fetched the chunk metadata of index and data pages again for every lookup, and re-read bytes its speculative 64 KiB tail read already held), 18 GETs (14,045 KiB) per cold search and whole id pages (about 500 KiB) to take ten rows, and 54.6 MiB for a full scan of a 37.9 MiB table (scan windows that split a page fetched the whole page once per window). " +
     "Now: the tail is reused, chunk metadata is kept per open file (at most 1 MiB each), rows far apart are taken chunk by chunk, and a window fetches only the chunks it needs (tests: test/file/read-requests.test.ts, test/query/read-requests.test.ts).",
   "",
-  "Where lancets still sends or fetches more than Lance: a cold search fetched 1.22x Lance's bytes until 2026-11-28, when lancets read the posting file (part_0_invert.lance, 10.7 MB here) whole; it now fetches only the query terms' posting lists (each one row of the file, found through the full-zip page's repetition index, test/index/inverted/read.test.ts), 0.30x Lance's bytes cold. Warm, lancets fetches 2.3x Lance's bytes: each new term's posting list is fetched whole once and kept, where Lance's warm reads are smaller (not examined); over lancets' own indexes (2.0 files without a repetition index) the posting file is still read whole, once per open. " +
-    "Opening a dataset took 4 requests to Lance's 3 in these runs (lancets asked for _versions/latest_version_hint.json, which Lance does not write on object stores, listed _versions/, and probed for a newer manifest); it now takes 2, one listing of _versions/ and one GET of the manifest, as Lance's open of the table itself (lancedb's third request is connect's listing of the database): a later 20,000-row run of this bench counted 1 LIST + 1 GET for lancets and 2 LIST + 1 GET for lancedb (tests: test/table/versions.test.ts, and the proxy-counted open beside lancedb in test/helpers/lance-on-store.ts). A full scan sends 2% more requests (the chunk metadata of each page is fetched before its first chunks). " +
-    "Time: lancets reads a scan's windows one after another, fetching the next only after decoding the current (no read-ahead), which likely explains most of the scan throughput gap over the network (on local files lancets scans faster than lancedb); the BTREE build's 10x was not examined.",
+  "Notes from the runs of 2026-11-28, against the previous table (same setup, load average 21-23): lancets opened with 4 requests, scanned with 93 GETs at 0.17x Lance's rows/s, built the BTREE in 16.08 s (9.93x) with 36 requests, and fetched 21,320 KiB for a cold search over its own index. " +
+    "Open: one listing of _versions/ and one GET of the manifest, 2 requests to lancedb's 3 (test/table/versions.test.ts). " +
+    "Commits on S3, Azure and GCS no longer write _versions/latest_version_hint.json: lancedb (Lance 12) and pylance 14 write it on local disks only, so it was one PUT per commit more than Lance (an append, proxy-counted beside Lance's on the same bucket: test/helpers/lance-on-store.ts); a bucket served over plain HTTP is found by probing manifest names (README). " +
+    "Full scan: a mini-block page's chunk metadata comes in the same request as the first chunks its window needs (the window's share of the page's value bytes and 4 KiB; what the guess missed is fetched after), where it took a request of its own per page and column: 0.75x Lance's requests for the same bytes (test/file/scan-requests.test.ts). " +
+    "The scan reads two windows ahead of the one being consumed (at most three in flight or held; test/table/scan-read-ahead.test.ts): from 0.17x Lance's rows/s to 0.24x in a run twenty minutes before this one and 0.82x in this one (lancedb's own throughput fell by two thirds between them: wall times follow the load), and the scan is now bound by CPU, which the CPU row compares (the bench process's CPU during the fastest of two scans: lancedb's threads or lancets' JavaScript; 2.58x in the earlier run). Latencies moved as much between the two runs (a cold search: 1,672 ms then 4,101 ms for lancets, 603 then 668 ms for lancedb); request and byte counts were the same. " +
+    "BTREE build: requests through a timing proxy (200,000 and 1,000,000 rows) showed the id column read in eight windows one after another (a round trip of 100-670 ms each under this load) and a commit of three LIST + GET pairs, two HEADs one after the other and a HEAD + GET after publishing. Index builds read through the scan, so with its read-ahead; the commit checks the segment files at once, its first attempt builds on the version just checked, and the new version is opened from the path just written (test/index/build-requests.test.ts). What remains is CPU (the BTREE CPU row: sorting and encoding in JavaScript) and a page_data.lance of 16.0 MB to Lance's 10.0 MB. " +
+    "Full-text segments: lancets writes part_N_tokens, _invert and _docs.lance as 2.2, as Lance 12 and 14 write index files (Lance's and pylance's planners use them with equal results: test/index/fts.test.ts, test/compat/pylance-write.test.ts, test/index/inverted/read.test.ts), so a search over lancets' own index fetches its terms' posting lists, not the whole file, and its documents file is compressed as Lance's: a cold search over it fetched 12,027 KiB with only the posting file as 2.2, 3,582 KiB with all three (the last column).",
+  "",
+  "Where lancets still fetches more than Lance: warm searches. Lance's first search after an open reads the whole posting page of part_0_invert.lance (at 200,000 rows 1.43 MB of a 2.2 MB file in one GET; here the 10.7 MB file) and keeps every posting list; its later searches send two reads of about 1 KiB per term and fetch no posting list. lancets fetches a term's posting list when a search first needs it (cold: 0.30x Lance's bytes), so a warm search over terms not seen since the open fetches their lists, about 200 KiB per search here: lancets passes Lance's total for an open only after some fifty searches of new terms. Matching Lance's warm figure would mean reading the whole posting file on the first search, Lance's cold cost; lancets does not. " +
+    "Point lookups, warm, send 1.04x Lance's requests for 0.39x its bytes.",
 ].join("\n");
 
 /** The object-store section of `md`, if it has one. */

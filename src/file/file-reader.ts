@@ -33,6 +33,12 @@ const PAGE_META_CACHE_BYTES = 1024 * 1024;
 
 /** Full-zip repetition indexes up to this size are fetched whole and kept (see readSpanBuffers); larger ones entry by entry. */
 const ZIP_INDEX_KEPT_BYTES = 64 * 1024;
+/**
+ * Bytes beyond the proportional estimate of a span's chunks that a page's first
+ * read fetches with its chunk metadata (see readSpanBuffers): enough for the
+ * chunk the estimate ends in, so that one request usually covers both.
+ */
+const SPAN_ESTIMATE_SLACK_BYTES = 4 * 1024;
 /** How page reads are merged: across alignment padding. */
 const PAGE_FETCH_BUDGET: CoalesceBudget = { maxGapBytes: 4096 };
 /**
@@ -274,6 +280,18 @@ export class LanceFileReader {
     return out;
   }
 
+  /** Keeps page metadata fetched along with other bytes, as pageMetaBuffers keeps what it fetches (within the same budget). */
+  private keepPageMeta(key: string, size: number, bytes: Promise<Uint8Array>): void {
+    if (this.pageMeta.has(key) || this.pageMetaBytes + size > PAGE_META_CACHE_BYTES) return;
+    this.pageMeta.set(key, bytes);
+    this.pageMetaBytes += size;
+    bytes.catch(() => {
+      if (this.pageMeta.get(key) !== bytes) return;
+      this.pageMeta.delete(key);
+      this.pageMetaBytes -= size;
+    });
+  }
+
   /** Fetches byte ranges of the file, coalescing neighbours; returns a lookup of any fetched range. */
   private async fetchRanges(ranges: BufferRange[], budget: CoalesceBudget = PAGE_FETCH_BUDGET): Promise<(position: number, size: number) => Uint8Array> {
     const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.position - b.position);
@@ -345,7 +363,11 @@ export class LanceFileReader {
    * once rather than the whole page once per window. Full-zip pages with a
    * repetition index fetch the index entries of the span's first and last
    * rows (the whole index, kept on the reader, when it is small), then only
-   * the span's bytes of the data buffer, as Lance does.
+   * the span's bytes of the data buffer, as Lance does. A mini-block page
+   * first read from its first row (a scan reaching it) fetches its chunk
+   * metadata and the value bytes the span likely needs (its share of the
+   * page's rows, and some slack) in one request, and only what the estimate
+   * missed afterwards.
    */
   private async readSpanBuffers(spans: Map<number, Map<number, { start: number; end: number }>>): Promise<{ buffers: Map<number, Uint8Array[][]>; parts: Map<string, BufferPart> }> {
     const partKind = (ci: number, p: number, span: { start: number; end: number }): "miniBlock" | "fullZip" | undefined => {
@@ -362,6 +384,8 @@ export class LanceFileReader {
     const metaWanted: PageMetaRange[] = [];
     /** Full-zip repetition index entries fetched without keeping them: the position of the first and its entry number. */
     const zipEntries = new Map<string, { position: number; size: number; firstEntry: number; width: number }>();
+    /** Mini-block pages whose chunk metadata comes with the first `guess` bytes of their values, in one range. */
+    const withValues = new Map<string, { position: number; size: number; metaSize: number; valueOffset: number; guess: number }>();
     for (const [ci, pages] of spans) {
       for (const [p, span] of pages) {
         const page = this.columns[ci]!.pages[p]!;
@@ -371,7 +395,14 @@ export class LanceFileReader {
         page.bufferOffsets.forEach((position, b) => {
           const size = page.bufferSizes[b]!;
           if (kind === "miniBlock") {
-            if (b !== 1) metaWanted.push({ key: `${key}/${b}`, position, size });
+            const valueStart = page.bufferOffsets[1]!;
+            if (b === 0 && span.start === 0 && !this.pageMeta.has(`${key}/0`) && valueStart >= position + size && valueStart - position - size <= 4096) {
+              const valueBytes = page.bufferSizes[1]!;
+              const guess = Math.min(valueBytes, Math.ceil((valueBytes * span.end) / page.numRows) + SPAN_ESTIMATE_SLACK_BYTES);
+              const range = { position, size: valueStart - position + guess, metaSize: size, valueOffset: valueStart - position, guess };
+              withValues.set(key, range);
+              first.push(range);
+            } else if (b !== 1) metaWanted.push({ key: `${key}/${b}`, position, size });
           } else if (kind === "fullZip") {
             if (b !== 1) return;
             if (size <= ZIP_INDEX_KEPT_BYTES) {
@@ -386,8 +417,21 @@ export class LanceFileReader {
         });
       }
     }
-    const [find, metaBuffers] = await Promise.all([this.fetchRanges(first), this.pageMetaBuffers(metaWanted)]);
+    // page metadata not kept yet is fetched in the same requests as the rest
+    const missingMeta = metaWanted.filter((w) => !this.pageMeta.has(w.key));
+    const firstFetch = this.fetchRanges([...first, ...missingMeta]);
+    // kept at once, so a concurrent read of the same page (a window read ahead) waits for these bytes instead of fetching them again
+    for (const w of missingMeta) this.keepPageMeta(w.key, w.size, firstFetch.then((found) => found(w.position, w.size).slice()));
+    for (const [key, w] of withValues) this.keepPageMeta(`${key}/0`, w.metaSize, firstFetch.then((found) => found(w.position, w.metaSize).slice()));
+    const find = await firstFetch;
+    const metaBuffers = new Map<string, Uint8Array>();
+    for (const w of missingMeta) metaBuffers.set(w.key, find(w.position, w.size));
+    for (const [key, w] of withValues) metaBuffers.set(`${key}/0`, find(w.position, w.metaSize));
+    // the rest was kept by earlier reads (or is on its way for a concurrent one)
+    for (const [key, bytes] of await this.pageMetaBuffers(metaWanted.filter((w) => !metaBuffers.has(w.key)))) metaBuffers.set(key, bytes);
     const metaOf = (key: string, b: number): Uint8Array => metaBuffers.get(`${key}/${b}`)!;
+    /** Value bytes of a span already fetched with the page's metadata, whole or the start of them. */
+    const early = new Map<string, Uint8Array>();
     const second: BufferRange[] = [];
     const wanted = new Map<string, { start: number; end: number }>();
     for (const [key, kind] of partial) {
@@ -411,6 +455,14 @@ export class LanceFileReader {
         range = bytes && bytes.end <= page.bufferSizes[1]! ? bytes : { start: 0, end: page.bufferSizes[1]! };
       }
       wanted.set(key, range);
+      const w = withValues.get(key);
+      if (w && range.start < w.guess) {
+        const have = find(w.position + w.valueOffset + range.start, Math.min(range.end, w.guess) - range.start);
+        early.set(key, have);
+        // what the estimate missed is fetched on its own
+        if (range.end > w.guess) second.push({ position: page.bufferOffsets[valueBuffer]! + w.guess, size: range.end - w.guess });
+        continue;
+      }
       second.push({ position: page.bufferOffsets[valueBuffer]! + range.start, size: range.end - range.start });
     }
     const findPart = second.length > 0 ? await this.fetchRanges(second) : find;
@@ -428,7 +480,13 @@ export class LanceFileReader {
           return page.bufferOffsets.map((position, b) => {
             if (range && b === valueBuffer) {
               parts.set(key, { offset: range.start, totalBytes: page.bufferSizes[b]! });
-              return findPart(position + range.start, range.end - range.start);
+              const have = early.get(key);
+              if (!have) return findPart(position + range.start, range.end - range.start);
+              if (have.byteLength === range.end - range.start) return have;
+              const whole = new Uint8Array(range.end - range.start);
+              whole.set(have, 0);
+              whole.set(findPart(position + range.start + have.byteLength, whole.byteLength - have.byteLength), have.byteLength);
+              return whole;
             }
             // a full-zip page read in part decodes from its data bytes alone
             if (kind === "fullZip") return new Uint8Array(0);

@@ -148,8 +148,9 @@ function validateSegments(ds: Snapshot, name: string, column: string, segments: 
 }
 
 async function checkFiles(store: ObjectStore, segments: readonly IndexSegment[]): Promise<void> {
-  for (const s of segments) {
-    for (const f of s.files) {
+  // all at once: on an object store each is a round trip
+  const checks = segments.flatMap((s) =>
+    s.files.map(async (f) => {
       const path = `${segmentDir(s.uuid)}/${f.path}`;
       let size: number;
       try {
@@ -159,8 +160,11 @@ async function checkFiles(store: ObjectStore, segments: readonly IndexSegment[])
         throw err;
       }
       if (size !== f.sizeBytes) throw new LanceError("INVALID_INPUT", `segment ${s.uuid} file ${path} has ${size} bytes, the segment says ${f.sizeBytes}`);
-    }
-  }
+    }),
+  );
+  // every check settles before the first failure is reported, in the order of the files
+  const results = await Promise.allSettled(checks);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
 }
 
 export interface CommitSegmentsOptions {
@@ -207,6 +211,8 @@ async function commitSegments(ds: Snapshot, latestDs: Snapshot, name: string, se
       checkSameRowIdentity(name, segments[0]!.indexType, latest!.indices.filter((i) => i.name === name && !removed.has(i.uuid)), newIndices);
       return { manifest: latest!.manifest, indices: [...latest!.indices.filter((i) => !removed.has(i.uuid)), ...newIndices] };
     },
+    // the version the segments were just checked against: the first attempt builds on it without opening it again
+    { latest: latestDs },
   );
 }
 

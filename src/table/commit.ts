@@ -28,6 +28,12 @@ export interface CommitOptions {
   maxAttempts?: number;
   /** Fail instead of replacing a dataset that appeared meanwhile (create mode). */
   createOnly?: boolean;
+  /**
+   * The latest version as the caller has just opened it: the first attempt
+   * builds on it instead of opening the latest version again (a stale one only
+   * loses the race for the next version, and the next attempt opens afresh).
+   */
+  latest?: Snapshot;
 }
 
 /** What the next manifest holds, built from the latest version (undefined when creating). */
@@ -154,7 +160,7 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
     attempts = attempt + 1;
     let latest: Snapshot | undefined;
     try {
-      latest = await open(store);
+      latest = attempt === 0 && options.latest && options.latest.version >= txn.readVersion ? options.latest : await open(store);
     } catch (err) {
       if (!(err instanceof LanceError && err.code === "NOT_FOUND" && txn.readVersion === 0)) throw err;
     }
@@ -189,11 +195,17 @@ async function attemptCommits(open: OpenSnapshot, store: ObjectStore, txn: Trans
       await store.put(transactionFilePath(txnFile), txnBytes);
       txnWritten = true;
     }
-    if (await store.putIfAbsent(manifestPath(version, scheme), bytes)) {
+    const path = manifestPath(version, scheme);
+    if (await store.putIfAbsent(path, bytes)) {
       onPublished();
-      // the hint only speeds up finding the latest version; losing it is harmless
-      await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
-      return open(store, { version });
+      // The hint only speeds up finding the latest version; losing it is harmless. Lance writes
+      // it on local disks (where a copied directory may later be served over plain HTTP, which
+      // finds the latest version through it) but not on object stores, which answer from one
+      // listing of _versions/: there it would be one more PUT per commit than Lance sends.
+      if (store.listsInKeyOrder !== true) {
+        await store.put(VERSION_HINT_FILE, utf8Encode(JSON.stringify({ version }))).catch(() => undefined);
+      }
+      return open(store, { version, location: { version, scheme, path, size: bytes.byteLength } });
     }
     if (Date.now() - started >= timeoutMs) break;
     // jittered backoff, short enough that a writer keeps its turn on a busy table

@@ -234,6 +234,21 @@ export function checkScanOptions(options: unknown): asserts options is ScanOptio
   }
 }
 
+/** Windows a scan reads beyond the one being consumed (see TableScanner). */
+export const READ_AHEAD_WINDOWS = 2;
+
+/** One window of a scan: live rows [start, end) of a fragment, physical rows [physicalStart, physicalEnd). */
+interface ScanWindow {
+  fragment: Fragment;
+  /** The fragment's live physical rows when it has deletions. */
+  live: Int32Array | undefined;
+  stableIds: Float64Array | undefined;
+  start: number;
+  end: number;
+  physicalStart: number;
+  physicalEnd: number;
+}
+
 /** Rows of the first window a scan reads, before anything is known of their size. */
 const PROBE_ROWS = 1024;
 /** Decoded bytes a scan aims to hold per window. */
@@ -289,15 +304,16 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
     });
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
-    const batchSize = this.options.batchSize ?? 8192;
-    let remaining = this.options.limit ?? Infinity;
-    // Fragments are read in windows of rows, never whole: the first window is small, later ones
-    // are sized from the decoded bytes per row measured so far (see nextWindowRows), so a file
-    // whose pages expand to gigabytes is held a window at a time and `limit` reads only its rows.
-    let windowRows = Math.min(batchSize, PROBE_ROWS);
+  /**
+   * The windows of the scan, fragment by fragment: rows [start, end) of the
+   * fragment's live rows, at most `state.windowRows` each (read when the
+   * window is planned, so windows planned later follow the latest measure),
+   * and no more rows in all than the limit.
+   */
+  private async *planWindows(state: { windowRows: number }, batchSize: number): AsyncGenerator<ScanWindow> {
+    let unplanned = this.options.limit ?? Infinity;
     for (const fragment of this.fragments()) {
-      if (remaining <= 0) return;
+      if (unplanned <= 0) return;
       const [deleted, stableIds] = await Promise.all([
         readDeletedOffsets(this.ds.store, fragment),
         this.options.withRowId ? readStableRowIds(this.ds, fragment) : Promise.resolve(undefined),
@@ -306,18 +322,64 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
       const numRows = live ? live.length : fragment.physicalRows;
       // an empty fragment's files are still opened, so a missing or damaged one is reported
       if (fragment.physicalRows === 0) await readFragmentColumns(this.ds, fragment, this.projection.fields);
-      for (let start = 0; start < numRows && remaining > 0; ) {
-        let end = Math.min(numRows, start + remaining, start + windowRows);
+      for (let start = 0; start < numRows && unplanned > 0; ) {
+        const windowRows = state.windowRows;
+        let end = Math.min(numRows, start + unplanned, start + windowRows);
         // with deletions the window is bounded in physical rows too
         if (live) end = lowerBound(live, live[start]! + windowRows, start + 1, end);
-        if (end - start > batchSize && end < numRows && end - start < remaining) end = start + Math.floor((end - start) / batchSize) * batchSize;
+        if (end - start > batchSize && end < numRows && end - start < unplanned) end = start + Math.floor((end - start) / batchSize) * batchSize;
         const physicalStart = live ? live[start]! : start;
         const physicalEnd = live ? live[end - 1]! + 1 : end;
-        const whole = physicalStart === 0 && physicalEnd === fragment.physicalRows;
-        const columns = await readFragmentColumns(this.ds, fragment, this.projection.fields, whole ? undefined : { start: physicalStart, end: physicalEnd });
+        unplanned -= end - start;
+        yield { fragment, live, stableIds, start, end, physicalStart, physicalEnd };
+        start = end;
+      }
+    }
+  }
+
+  /** Starts reading a window's columns. */
+  private readWindow(w: ScanWindow): Promise<Map<number, Data>> {
+    const whole = w.physicalStart === 0 && w.physicalEnd === w.fragment.physicalRows;
+    return readFragmentColumns(this.ds, w.fragment, this.projection.fields, whole ? undefined : { start: w.physicalStart, end: w.physicalEnd });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    const batchSize = this.options.batchSize ?? 8192;
+    let remaining = this.options.limit ?? Infinity;
+    // Fragments are read in windows of rows, never whole: the first window is small, later ones
+    // are sized from the decoded bytes per row measured so far (see nextWindowRows), so a file
+    // whose pages expand to gigabytes is held a window at a time and `limit` reads only its rows.
+    // Once the first window has measured the rows, up to READ_AHEAD_WINDOWS further windows are
+    // read while the current one is decoded and its batches are consumed, so a remote store's
+    // round trips overlap; a scan stopped early leaves their results unused.
+    const state = { windowRows: Math.min(batchSize, PROBE_ROWS) };
+    const plans = this.planWindows(state, batchSize);
+    const queue: { window: ScanWindow; read: Promise<Map<number, Data>> }[] = [];
+    let planned = false;
+    // plans and starts windows until `count` of them are queued
+    const fill = async (count: number): Promise<void> => {
+      while (!planned && queue.length < count) {
+        const next = await plans.next();
+        if (next.done) planned = true;
+        else {
+          const read = this.readWindow(next.value);
+          // a window read ahead may fail before it is awaited: its error is raised when it is reached
+          read.catch(() => undefined);
+          queue.push({ window: next.value, read });
+        }
+      }
+    };
+    try {
+      await fill(1);
+      while (queue.length > 0) {
+        const { window: w, read } = queue.shift()!;
+        const columns = await read;
+        const { fragment, live, stableIds, start, end, physicalStart, physicalEnd } = w;
         let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
         let decodedBytes = 0;
         for (const d of datas) decodedBytes += dataByteLength(d);
+        state.windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize);
+        await fill(READ_AHEAD_WINDOWS);
         let offsets: Int32Array;
         if (live) {
           offsets = live.subarray(start, end);
@@ -340,9 +402,11 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
           remaining -= n;
           yield new RecordBatch(this.schema, struct);
         }
-        windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize);
-        start = end;
       }
+    } finally {
+      // windows read ahead and never consumed (the scan stopped or failed) are dropped
+      queue.length = 0;
+      await plans.return(undefined);
     }
   }
 

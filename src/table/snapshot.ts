@@ -23,6 +23,8 @@ import { latestVersion, listVersionLocations, locateVersion, type VersionLocatio
 export interface OpenOptions {
   /** A specific version; the latest when omitted. */
   version?: number;
+  /** Where the manifest of `version` is, when the caller knows (it has just written it): no request looks it up. */
+  location?: VersionLocation;
 }
 
 export interface DataFileInfo {
@@ -162,6 +164,8 @@ export class Snapshot {
     let location: VersionLocation;
     if (options.version === undefined) {
       location = await latestVersion(store);
+    } else if (options.location?.version === options.version) {
+      location = options.location;
     } else {
       const found = await locateVersion(store, options.version);
       if (!found) {

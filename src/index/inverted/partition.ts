@@ -6,7 +6,7 @@
 // the statistics of all partitions together).
 //   part_N_tokens.lance   _token Utf8, _token_id UInt32 -- sorted by token bytes
 //   part_N_invert.lance   _posting List<LargeBinary>, _max_score Float32, _length UInt32
-//                         -- row i = token id i
+//                         -- row i = token id i; all three files version 2.2
 //   part_N_docs.lance     _rowid UInt64, _num_tokens UInt32 -- row i = doc id i
 
 import { Field, Float32, LargeBinary, List, makeData, Utf8, type Data } from "apache-arrow";
@@ -49,6 +49,12 @@ function textOf(data: Data): (i: number) => string {
   const decoder = new TextDecoder();
   return (i) => decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!)));
 }
+
+/**
+ * The file version of part_N_tokens, _invert and _docs.lance: 2.2, as Lance 12
+ * and 14 write index files (compressed, and with repetition indexes).
+ */
+export const PARTITION_FILE_VERSION = "2.2";
 
 /** Estimated bytes per document, posting and distinct token (with the growth slack of their arrays). */
 const DOC_BYTES = 24;
@@ -239,9 +245,9 @@ export class PartitionBuilder {
     }
 
     const names = { tokens: `part_${id}_tokens.lance`, invert: `part_${id}_invert.lance`, docs: `part_${id}_docs.lance` };
-    const put = async (name: string, table: Parameters<typeof writeArrowFile>[2]): Promise<IndexFile> => {
+    const put = async (name: string, table: Parameters<typeof writeArrowFile>[2], fileVersion?: string): Promise<IndexFile> => {
       onFile?.(`${dir}/${name}`);
-      return { path: name, sizeBytes: await writeArrowFile(store, `${dir}/${name}`, table) };
+      return { path: name, sizeBytes: await writeArrowFile(store, `${dir}/${name}`, table, fileVersion ? { fileVersion } : {}) };
     };
 
     // token set, sorted by token bytes, ids in that order
@@ -257,6 +263,7 @@ export class PartitionBuilder {
         { name: "_token", data: makeData({ type: new Utf8(), length: numTokens, nullCount: 0, valueOffsets: tokenOffsets, data: tokenData }), nullable: false },
         { name: "_token_id", data: uint32Data(tokenIds), nullable: false },
       ]),
+      PARTITION_FILE_VERSION,
     );
 
     const ends = blockEnds.view();
@@ -272,6 +279,9 @@ export class PartitionBuilder {
         { name: "_max_score", data: makeData({ type: new Float32(), length: maxScores.length, nullCount: 0, data: maxScores }), nullable: false },
         { name: "_length", data: uint32Data(lengths), nullable: false },
       ]),
+      // the posting column's 2.2 pages carry a repetition index, so a search fetches only its
+      // tokens' rows instead of the whole file
+      PARTITION_FILE_VERSION,
     );
 
     const docsFile = await put(
@@ -283,6 +293,7 @@ export class PartitionBuilder {
         ],
         { total_tokens: String(totalTokens) },
       ),
+      PARTITION_FILE_VERSION,
     );
     return [docsFile, invertFile, tokensFile];
   }
