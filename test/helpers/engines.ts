@@ -16,8 +16,12 @@ export interface OracleEngine {
   readonly builds: ReadonlySet<OracleIndexType>;
   /** Creates a dataset at `path` from the first table, then appends each next one as a fragment of its own. */
   write(path: string, parts: Table[]): Promise<void>;
+  /** Appends a table as a new fragment. */
+  append(path: string, part: Table): Promise<void>;
   deleteRows(path: string, predicate: string): Promise<void>;
   createIndex(path: string, column: string, type: OracleIndexType): Promise<void>;
+  /** How many segments the engine lists for index `name`. */
+  segmentCount(path: string, name: string): Promise<number>;
   /** The index its planner uses for `filter`, as "name(Kind)", or undefined. */
   indexUsed(path: string, filter: string): Promise<string | undefined>;
   /** Whether its full-text search of `query` goes through an index (rather than a flat search). */
@@ -52,6 +56,12 @@ export function lance12(): OracleEngine {
       const t = await db.createTable(basename(path).replace(/\.lance$/, ""), parts[0]!);
       for (const part of parts.slice(1)) await t.add(part);
     },
+    async append(path, part) {
+      await (await table(path)).add(part);
+    },
+    async segmentCount(path, name) {
+      return (await (await table(path)).indexStats(name))?.numIndices ?? 0;
+    },
     async deleteRows(path, predicate) {
       await (await table(path)).delete(predicate);
     },
@@ -84,6 +94,12 @@ export function lance14(py: () => Pylance): OracleEngine {
     async write(path, parts) {
       await py().write(path, parts[0]!);
       for (const part of parts.slice(1)) await py().write(path, part, {}, "append");
+    },
+    async append(path, part) {
+      await py().write(path, part, {}, "append");
+    },
+    async segmentCount(path, name) {
+      return (await py().indices(path)).filter((i) => i.name === name).length;
     },
     async deleteRows(path, predicate) {
       await py().delete(path, predicate);
