@@ -20,6 +20,8 @@ export interface OracleEngine {
   append(path: string, part: Table): Promise<void>;
   deleteRows(path: string, predicate: string): Promise<void>;
   createIndex(path: string, column: string, type: OracleIndexType): Promise<void>;
+  /** Rows of version `version` (the latest when undefined) matching `filter` (all when undefined). */
+  countRows(path: string, filter?: string, version?: number): Promise<number>;
   /** How many segments the engine lists for index `name`. */
   segmentCount(path: string, name: string): Promise<number>;
   /** The index its planner uses for `filter`, as "name(Kind)", or undefined. */
@@ -62,6 +64,11 @@ export function lance12(): OracleEngine {
     async segmentCount(path, name) {
       return (await (await table(path)).indexStats(name))?.numIndices ?? 0;
     },
+    async countRows(path, filter, version) {
+      const t = await table(path);
+      if (version !== undefined) await t.checkout(version);
+      return t.countRows(filter);
+    },
     async deleteRows(path, predicate) {
       await (await table(path)).delete(predicate);
     },
@@ -100,6 +107,9 @@ export function lance14(py: () => Pylance): OracleEngine {
     },
     async segmentCount(path, name) {
       return (await py().indices(path)).filter((i) => i.name === name).length;
+    },
+    async countRows(path, filter, version) {
+      return py().request<number>("count_rows", { uri: path, filter, version });
     },
     async deleteRows(path, predicate) {
       await py().delete(path, predicate);
