@@ -44,17 +44,26 @@ function scores(t: Table): Map<string, number> {
   return new Map(Array.from({ length: t.numRows }, (_, i) => [String(t.getChild("id")!.get(i)), t.getChild("_score")!.get(i) as number]));
 }
 
-async function table(path: string): Promise<lancedb.Table> {
-  return (await connect(dirname(path))).openTable(basename(path).replace(/\.lance$/, ""));
+type Connections = Map<string, Promise<lancedb.Connection>>;
+
+/** The table at `path` as it is now, through one connection per directory. */
+async function openAt(connections: Connections, path: string): Promise<lancedb.Table> {
+  const dir = dirname(path);
+  let db = connections.get(dir);
+  if (!db) connections.set(dir, (db = connect(dir)));
+  return (await db).openTable(basename(path).replace(/\.lance$/, ""));
 }
 
 /** Lance 12 through lancedb; `path` must end in `<name>.lance`. It builds no ZONEMAP (lancedb offers none). */
 export function lance12(): OracleEngine {
+  const connections: Connections = new Map();
+  const table = (path: string): Promise<lancedb.Table> => openAt(connections, path);
   return {
     label: "Lance 12 (lancedb)",
     builds: new Set(["BTREE", "BITMAP", "FTS"]),
     async write(path, parts) {
       const db = await connect(dirname(path));
+      connections.set(dirname(path), Promise.resolve(db));
       const t = await db.createTable(basename(path).replace(/\.lance$/, ""), parts[0]!);
       for (const part of parts.slice(1)) await t.add(part);
     },

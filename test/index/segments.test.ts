@@ -48,6 +48,13 @@ for (const [engine, skip, groupSizes] of engines) {
       return path;
     };
     let twin = "";
+    // the twin never changes: each filter's rows are asked of it once
+    const twinRows = new Map<string, Promise<string[]>>();
+    const twinIds = (filter: string): Promise<string[]> => {
+      let rows = twinRows.get(filter);
+      if (!rows) twinRows.set(filter, (rows = engine.ids(twin, filter)));
+      return rows;
+    };
     before(async () => {
       twin = await build("twin");
     });
@@ -71,7 +78,7 @@ for (const [engine, skip, groupSizes] of engines) {
               if (!(indexType === "ZONEMAP" && filter.endsWith("IS NOT NULL"))) {
                 assert.equal(await engine.indexUsed(path, filter), `${column}_idx(${PLAN_NAME[indexType]})`, filter);
               }
-              assert.deepEqual(await engine.ids(path, filter), await engine.ids(twin, filter), `${indexType} ${filter}`);
+              assert.deepEqual(await engine.ids(path, filter), await twinIds(filter), `${indexType} ${filter}`);
             }
           }
           // rows appended by Lance afterwards are still found
