@@ -16,7 +16,9 @@
 // tf / (tf + K1 * (1 - B + B * dl / a)) grows with a by at most a factor
 // a / a' over a' < a, a stored block maximum s bounds this search's weights by
 // s * (idf / idf_p) * max(1, avgdl / avgdl_p) (with a little slack for f32
-// rounding). Every decoded block is checked against its bound; a block whose
+// rounding). Lists of 256-document blocks store impacts instead of scores:
+// their bound is computed from them for this search (impactBound). Every
+// decoded block is checked against its bound; a block whose
 // documents score above it makes the search report failure, and the caller
 // searches again without stored maxima.
 
@@ -49,6 +51,17 @@ interface Context {
   violated: boolean;
 }
 
+/**
+ * A bound of this search's weights in a block that stores impacts (lists of
+ * 256-document blocks): the best of its pairs, whose lengths are those the
+ * documents are scored with, so no rescaling is needed.
+ */
+function impactBound(impacts: { freqs: Uint32Array; docLengths: Uint32Array }, idf: number, avgdl: number): number {
+  let best = 0;
+  for (let i = 0; i < impacts.freqs.length; i++) best = Math.max(best, bm25TermWeight(impacts.freqs[i]!, impacts.docLengths[i]!, avgdl));
+  return idf * best * (1 + BOUND_SLACK);
+}
+
 class TermCursor {
   /** The current posting's doc id, END when the list is exhausted. */
   doc = END;
@@ -72,7 +85,7 @@ class TermCursor {
       this.bounds = new Float64Array(list.numBlocks);
       let max = 0;
       for (let b = 0; b < list.numBlocks; b++) {
-        const v = list.blockMaxScore(b) * term.blockScale;
+        const v = list.blockImpacts ? impactBound(list.blockImpacts(b), term.idf, ctx.avgdl) : list.blockMaxScore(b) * term.blockScale;
         const bound = v >= 0 && v < cap ? v : cap;
         this.bounds[b] = bound;
         if (bound > max) max = bound;

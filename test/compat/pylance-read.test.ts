@@ -143,6 +143,43 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     assert.equal(ours.numRows, 90);
   });
 
+  test("file version 2.3: sparse lists with items (a list in thousands of rows, lists at a stride, null items, lists of structs) read as pylance reads them; counts lancets cannot decode are NOT_SUPPORTED", async () => {
+    const uri = `${session.dir}/sparse_items_2.3`;
+    const n = 8000;
+    const rows = Array.from({ length: n }, (_, i) => i);
+    const int32s = new List(new Field("item", new Int32(), true));
+    const table = new Table({
+      id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()),
+      one_list: vectorFromArray(rows.map((i) => (i === 4321 ? [5] : [])), int32s),
+      null_item: vectorFromArray(rows.map((i) => (i === 99 ? [null, 1] : null)), int32s),
+      stride: vectorFromArray(rows.map((i) => (i % 1000 === 3 ? [7, 7] : null)), int32s),
+      structs: vectorFromArray(rows.map((i) => (i === 600 ? [{ a: 1 }, null] : null)), new List(new Field("item", new Struct([new Field("a", new Int32(), true)]), true))),
+    });
+    await session.py.write(uri, table, { data_storage_version: "2.3", max_rows_per_file: 6000 });
+    await session.py.delete(uri, "id % 13 = 5");
+    const ds = await openDataset(uri);
+    // the pages are sparse planes whose lists hold items, the layout this test is about
+    const file = ds.fragments()[0]!.dataFiles[0]!.path;
+    const reader = await LanceFileReader.open(new LocalFileStore(uri), file);
+    const withItems = reader.columns.filter((c) =>
+      c.pages.some((p) => {
+        const codec = decodePlanarLayout(p.encoding.value, { path: file, byteOffset: 0 }).structure?.codec;
+        return codec?.case === "sparse" && codec.value.layers.some((l) => l.layer.case === "list" && l.layer.value.numChildSlots > 0n);
+      }),
+    );
+    assert.equal(withItems.length, 4, "four columns of sparse lists with items");
+    await assertSameAsPylance(uri, "sparse lists with items 2.3");
+    const columns = ["id", "one_list", "null_item", "stride", "structs"];
+    const filter = "id BETWEEN 90 AND 700 OR id BETWEEN 4000 AND 4400";
+    const ours = await ds.scan({ columns, filter, withRowId: true }).toArrow();
+    assertSameRows(ours, await session.py.toTable(uri, { columns, filter, with_row_id: true }), "_rowid", columns, "sparse lists with items 2.3, filtered");
+
+    // item counts that vary are stored flat or in a dictionary (in page buffers), which lancets does not decode
+    const varied = `${session.dir}/sparse_varied_counts_2.3`;
+    await session.py.write(varied, new Table({ id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()), l: vectorFromArray(rows.map((i) => (i % 1000 === 3 ? Array.from({ length: 1 + (i % 3) }, () => 7) : [])), int32s) }), { data_storage_version: "2.3" });
+    await assert.rejects((await openDataset(varied)).scan({ columns: ["l"] }).toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /sparse list counts in (flat|dictionary) compression/.test(e.message));
+  });
+
   for (const version of ["2.3", "next"]) {
     test(`file version ${version}: text, long strings, 32 KiB binaries, 128-wide vectors and wide rows read as pylance reads them; appends refused`, async () => {
       const uri = `${session.dir}/v23_${version}`;

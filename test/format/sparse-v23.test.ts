@@ -1,7 +1,8 @@
 // 2.3 sparse planes that list positions, built by hand: positions as a
 // constant or as Lance 14's arithmetic sequence (compressive encoding field
-// 14), turned into one definition level per row; damaged positions are
-// CORRUPT_FILE, position encodings lancets does not know NOT_SUPPORTED.
+// 14), turned into one definition level per row, or per item under lists
+// with items; damaged positions and layers are CORRUPT_FILE, position and
+// count encodings lancets does not know NOT_SUPPORTED.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -65,7 +66,7 @@ describe("2.3 sparse planes with positions", () => {
     assert.equal(levels.numValid, 0);
   });
 
-  test("lists null at listed rows and empty elsewhere: one level per row, each starting a row; lists with items are left to the caller", () => {
+  test("lists null at listed rows and empty elsewhere: one level per row, each starting a row", () => {
     const list = (nonEmpty: number) => ({
       case: "list" as const,
       value: { numChildSlots: BigInt(nonEmpty), numNonEmptyPositions: BigInt(nonEmpty), validity: { meaning: SparseValidity.NULL_POSITIONS, numPositions: 2n, positions: sequence(1, 2) } },
@@ -75,6 +76,40 @@ describe("2.3 sparse planes with positions", () => {
     assert.deepEqual(levels.layers, [RepDefLayer.REPDEF_ALL_VALID_ITEM, RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST]);
     assert.deepEqual(Array.from(levels.def), [2, 1, 2, 1, 2]);
     assert.deepEqual(Array.from(levels.rep!), [1, 1, 1, 1, 1]);
-    assert.equal(sparseLevels(create(SparseStructureSchema, { layers: [{ layer: list(3) }, item] }), 5, ctx), undefined);
+  });
+
+  test("lists with items: an entry per item (the first of a row starting it), null and empty lists one entry each, item validity by item number; damaged layers CORRUPT_FILE", () => {
+    const list = (numChildSlots: number, counts: CompressiveEncoding) => ({
+      case: "list" as const,
+      value: {
+        numChildSlots: BigInt(numChildSlots),
+        numNonEmptyPositions: 2n,
+        nonEmptyPositions: sequence(0, 4),
+        counts,
+        validity: { meaning: SparseValidity.NULL_POSITIONS, numPositions: 2n, positions: sequence(1, 2) },
+      },
+    });
+    // rows 0 and 4 hold two items each, rows 1 and 3 are null, 2 and 5 empty; items 1 and 3 are null
+    const items = { layer: validity(SparseValidity.NULL_POSITIONS, sequence(1, 2), 2) };
+    const levels = sparseLevels(create(SparseStructureSchema, { layers: [{ layer: list(4, constant(2)) }, items] }), 6, ctx)!;
+    assert.deepEqual(levels.layers, [RepDefLayer.REPDEF_NULLABLE_ITEM, RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST]);
+    assert.deepEqual(Array.from(levels.rep!), [1, 0, 1, 1, 1, 1, 0, 1]);
+    assert.deepEqual(Array.from(levels.def), [0, 1, 2, 3, 2, 0, 1, 3]);
+    assert.equal(levels.numValid, 2);
+    // counts as an arithmetic sequence: 1 then 2 items
+    const rising = sparseLevels(create(SparseStructureSchema, { layers: [{ layer: list(3, sequence(1, 1)) }, { layer: validity(SparseValidity.NULL_POSITIONS, undefined, 0) }] }), 6, ctx)!;
+    assert.deepEqual(Array.from(rising.rep!), [1, 1, 1, 1, 1, 0, 1]);
+    assert.deepEqual(Array.from(rising.def), [0, 1, 2, 1, 0, 0, 2]);
+    const corrupt = (layers: unknown[], pattern: RegExp): void =>
+      assert.throws(() => sparseLevels(create(SparseStructureSchema, { layers: layers as never }), 6, ctx), (e: unknown) => isLanceError(e) && e.code === "CORRUPT_FILE" && pattern.test(e.message));
+    corrupt([{ layer: list(5, constant(2)) }, items], /counts 4 items but has 5 item slots/);
+    corrupt([{ layer: list(4, constant(2)) }], /ends in a list layer/);
+    const overlapping = list(4, constant(2));
+    overlapping.value.validity = { meaning: SparseValidity.NULL_POSITIONS, numPositions: 1n, positions: constant(4) };
+    corrupt([{ layer: overlapping }, items], /position 4 is both null and non-empty/);
+    assert.throws(
+      () => sparseLevels(create(SparseStructureSchema, { layers: [{ layer: list(4, create(CompressiveEncodingSchema, { compression: { case: "flat", value: { bitsPerValue: 64n } } })) }, items] }), 6, ctx),
+      (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /sparse list counts in flat compression/.test(e.message),
+    );
   });
 });

@@ -2,8 +2,8 @@
 // writes them: BITMAP 1 stores row addresses) are never used: Lance 12
 // ignores them too, explain names each ignored segment and why, filters scan
 // their fragments, with Lance's results. Full-text version 3 is read (its
-// 128-document blocks are version 2's; 256-document blocks are ignored, see
-// test/compat/pylance-indexes.test.ts).
+// 128-document blocks are version 2's; 256-document blocks, see
+// test/compat/pylance-fts-block256.test.ts).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

@@ -13,9 +13,10 @@
 // two buffers keeps its offsets in the first (which may be delta encoded), where
 // a 2.1 chunk puts them in front of the bytes (2.3 does too with one buffer). Sparse structures
 // become constant pages with the levels they imply (here when every row is
-// null or every list empty, in sparse-v23.ts when they list positions).
-// Everything else (sparse structures with list items, compressions new in 2.3
-// other than delta) is refused with NOT_SUPPORTED naming it.
+// null or every list empty, in sparse-v23.ts when they list positions, lists
+// with items included). Everything else (sparse structures over values that
+// are not one constant, positions or counts in page buffers, compressions new
+// in 2.3 other than delta) is refused with NOT_SUPPORTED naming it.
 
 import { create, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";

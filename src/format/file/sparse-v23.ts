@@ -5,15 +5,18 @@
 // stride: a column with one value in thousands of rows, lists that are null or
 // empty, structs null at every fifth row.
 //
-// lancets reads those without list items (no non-empty list positions), whose
-// value plane is empty or one constant: each row gets one definition level
-// (and a repetition level of 1 under a list), and the page becomes a 2.1
-// constant page with those levels, read by the 2.1 decoder.
+// A list layer also lists its non-empty lists and their item counts; the
+// layers below it count item slots instead of rows. lancets reads these
+// planes when the value plane is empty or one constant: each row, and under
+// lists each item (a null or empty list being one entry), gets a repetition
+// and a definition level, and the page becomes a 2.1 constant page with those
+// levels, read by the 2.1 decoder.
 //
-// Positions are stored as a compressive encoding: a constant (all positions
+// Positions and counts are stored as a compressive encoding: a constant (all
 // equal, as for a single one), or Lance 14's arithmetic sequence (field 14 of
 // CompressiveEncoding, not in lancets' proto: { 1: bits per value, 2: first,
-// 3: step }). Others are refused with NOT_SUPPORTED.
+// 3: step }). Others (flat, delta or dictionary encodings, whose values sit
+// in page buffers) are refused with NOT_SUPPORTED.
 
 import { LanceError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
@@ -103,61 +106,148 @@ function nullRows(set: SparseValiditySet | undefined, numRows: number, ctx: Deco
 export interface SparseLevels {
   /** 2.1 layers, innermost first. */
   layers: RepDefLayer[];
-  /** One repetition level per row under a list (each starts a row), else undefined. */
+  /** One repetition level per entry under a list (a row, an item, or a null or empty list), else undefined. */
   rep: Uint16Array | undefined;
+  /** One definition level per entry (one per row without lists). */
   def: Uint16Array;
-  /** Rows whose value is present (def 0). */
+  /** Entries whose value is present (def 0). */
   numValid: number;
 }
 
+/** The `count` item counts of a list layer's non-empty lists (each at least 1). */
+function decodeCounts(enc: CompressiveEncoding | undefined, count: number, ctx: DecodeContext): Float64Array {
+  const out = new Float64Array(count);
+  if (count === 0) return out;
+  if (!enc) return corrupt(ctx, `${count} sparse list counts without an encoding`);
+  const c = enc.compression;
+  if (c.case === "constant") {
+    const bytes = c.value.value ?? new Uint8Array(0);
+    if (bytes.length !== 8) corrupt(ctx, `constant sparse list count of ${bytes.length} bytes`);
+    out.fill(Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)));
+  } else if (c.case === undefined) {
+    const unknown = (enc as { $unknown?: { no: number; data: Uint8Array }[] }).$unknown?.[0];
+    if (!unknown || unknown.no !== ARITHMETIC_SEQUENCE_FIELD) return unsupported(`sparse list counts in compressive encoding ${unknown?.no ?? "(empty)"}`, ctx);
+    const { first, step } = arithmeticSequence(unknown.data, ctx);
+    for (let i = 0; i < count; i++) out[i] = first + i * step;
+  } else {
+    return unsupported(`sparse list counts in ${c.case} compression`, ctx);
+  }
+  for (let i = 0; i < count; i++) if (!(out[i]! >= 1) || !Number.isSafeInteger(out[i])) corrupt(ctx, `sparse list count ${out[i]} (number ${i}) is not a positive integer`);
+  return out;
+}
+
+/** Entries above this many are refused: levels are built in memory, two bytes each. */
+const MAX_SPARSE_ENTRIES = 2 ** 28;
+
+/** One layer of a sparse plane over its slots (rows for the outermost, list items below a list). */
+interface SlotLayer {
+  layer: RepDefLayer;
+  isNull: Uint8Array;
+  /** Lists: the items of each slot (0 for an empty list) and where its items start among the next layer's slots. */
+  counts?: Float64Array;
+  firstChild?: Float64Array;
+}
+
 /**
- * The per-row levels of a sparse structure without list items, or undefined
- * when it has some (a list with items), which lancets does not read.
+ * The levels of a sparse structure: one entry per row, and under lists one
+ * per item (a null or empty list is one entry), in the 2.1 form a constant
+ * page takes. Layers are listed outermost first; a layer's positions count
+ * its slots: rows for the outermost, the items of the list above it below a
+ * list (so an item validity or an inner list names items by their number
+ * among all items of the page).
  */
 export function sparseLevels(sparse: SparseStructure, numRows: number, ctx: DecodeContext): SparseLevels | undefined {
-  // outermost first in the plane; each layer's null (and empty) rows
-  const outerFirst: { layer: RepDefLayer; nullRows: Uint8Array; emptyRows?: Uint8Array }[] = [];
-  let lists = 0;
+  const outerFirst: SlotLayer[] = [];
+  let slots = numRows;
   for (const l of sparse.layers) {
     const layer = l.layer;
     if (layer.case === "validity") {
       const none = layer.value.meaning === SparseValidity.NULL_POSITIONS && layer.value.numPositions === 0n;
-      outerFirst.push({ layer: none ? RepDefLayer.REPDEF_ALL_VALID_ITEM : RepDefLayer.REPDEF_NULLABLE_ITEM, nullRows: nullRows(layer.value, numRows, ctx) });
+      outerFirst.push({ layer: none ? RepDefLayer.REPDEF_ALL_VALID_ITEM : RepDefLayer.REPDEF_NULLABLE_ITEM, isNull: nullRows(layer.value, slots, ctx) });
     } else if (layer.case === "list") {
-      if (layer.value.numNonEmptyPositions !== 0n || layer.value.numChildSlots !== 0n) return undefined;
-      if (++lists > 1) return undefined;
-      const isNull = nullRows(layer.value.validity, numRows, ctx);
-      const emptyRows = isNull.map((n) => 1 - n);
-      outerFirst.push({ layer: RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST, nullRows: isNull, emptyRows });
+      const list = layer.value;
+      const isNull = nullRows(list.validity, slots, ctx);
+      const numNonEmpty = checkCount(list.numNonEmptyPositions, ctx, "sparse non-empty list count");
+      const numChildren = checkCount(list.numChildSlots, ctx, "sparse list item count");
+      const positions = decodePositions(list.nonEmptyPositions, numNonEmpty, slots, ctx);
+      const itemCounts = decodeCounts(list.counts, numNonEmpty, ctx);
+      const counts = new Float64Array(slots);
+      const firstChild = new Float64Array(slots);
+      let total = 0;
+      for (let i = 0; i < numNonEmpty; i++) {
+        const p = positions[i]!;
+        if (i > 0 && p === positions[i - 1]) corrupt(ctx, `sparse non-empty list position ${p} is listed twice`);
+        if (isNull[p]) corrupt(ctx, `sparse list at position ${p} is both null and non-empty`);
+        counts[p] = itemCounts[i]!;
+        firstChild[p] = total;
+        total += itemCounts[i]!;
+      }
+      if (total !== numChildren) corrupt(ctx, `sparse list layer counts ${total} items but has ${numChildren} item slots`);
+      if (total > MAX_SPARSE_ENTRIES) unsupported(`a sparse list layer of ${total} items`, ctx);
+      outerFirst.push({ layer: RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST, isNull, counts, firstChild });
+      slots = numChildren;
     } else {
       return undefined;
     }
   }
   if (outerFirst.length === 0) return corrupt(ctx, "sparse structural plane has no layers");
-  // def values are numbered from the innermost layer up; a row's level is the outermost null (or empty) layer's
-  const innerFirst = [...outerFirst].reverse();
-  const nullDef: number[] = [];
-  const emptyDef: number[] = [];
+  // def values are numbered from the innermost layer up
+  const nullDef = new Array<number>(outerFirst.length).fill(0);
+  const emptyDef = new Array<number>(outerFirst.length).fill(0);
   let next = 1;
-  for (const l of innerFirst) {
-    if (l.layer === RepDefLayer.REPDEF_NULLABLE_ITEM) nullDef.push(next++);
+  for (let k = outerFirst.length - 1; k >= 0; k--) {
+    const l = outerFirst[k]!;
+    if (l.layer === RepDefLayer.REPDEF_NULLABLE_ITEM) nullDef[k] = next++;
     else if (l.layer === RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST) {
-      nullDef.push(next++);
-      emptyDef.push(next++);
-    } else nullDef.push(0);
-    if (l.layer !== RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST) emptyDef.push(0);
-  }
-  const def = new Uint16Array(numRows);
-  let numValid = 0;
-  for (let row = 0; row < numRows; row++) {
-    let level = 0;
-    for (let k = innerFirst.length - 1; k >= 0 && level === 0; k--) {
-      const l = innerFirst[k]!;
-      if (l.nullRows[row] && nullDef[k]) level = nullDef[k]!;
-      else if (l.emptyRows?.[row] && emptyDef[k]) level = emptyDef[k]!;
+      nullDef[k] = next++;
+      emptyDef[k] = next++;
     }
-    def[row] = level;
-    if (level === 0) numValid++;
   }
-  return { layers: innerFirst.map((l) => l.layer), rep: lists > 0 ? new Uint16Array(numRows).fill(1) : undefined, def, numValid };
+  // repetition: a row starts every list (level = number of lists); item j > 0
+  // of a list starts an element of it (level = lists inside it)
+  const listsBelow = new Array<number>(outerFirst.length).fill(0);
+  let lists = 0;
+  for (let k = outerFirst.length - 1; k >= 0; k--) {
+    if (outerFirst[k]!.counts) {
+      listsBelow[k] = lists;
+      lists++;
+    }
+  }
+  const rep: number[] = [];
+  const def: number[] = [];
+  let numValid = 0;
+  const emit = (k: number, slot: number, level: number): void => {
+    const l = outerFirst[k]!;
+    if (l.isNull[slot] && nullDef[k]) {
+      rep.push(level);
+      def.push(nullDef[k]!);
+      return;
+    }
+    if (l.counts) {
+      const n = l.counts[slot]!;
+      if (n === 0) {
+        rep.push(level);
+        def.push(emptyDef[k]!);
+        return;
+      }
+      const first = l.firstChild![slot]!;
+      for (let j = 0; j < n; j++) emit(k + 1, first + j, j === 0 ? level : listsBelow[k]!);
+      return;
+    }
+    if (k + 1 < outerFirst.length) {
+      emit(k + 1, slot, level);
+      return;
+    }
+    rep.push(level);
+    def.push(0);
+    numValid++;
+  };
+  if (outerFirst[outerFirst.length - 1]!.counts) corrupt(ctx, "sparse structural plane ends in a list layer, without the items' layer");
+  for (let row = 0; row < numRows; row++) emit(0, row, lists);
+  return {
+    layers: [...outerFirst].reverse().map((l) => l.layer),
+    rep: lists > 0 ? Uint16Array.from(rep) : undefined,
+    def: Uint16Array.from(def),
+    numValid,
+  };
 }

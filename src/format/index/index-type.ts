@@ -67,8 +67,8 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  * The newest index_version of each kind lancets reads with the meaning it
  * gives it (Lance 12 reads BTREE, BITMAP and ZONEMAP 0 and full-text up to 3).
  * Full-text version 3, Lance 14's newest posting format, stores its 128-document
- * posting blocks as version 2 does; it may also have 256-document blocks, which
- * lancets does not decode (unreadableFtsBlocks). BTREE version 1, which Lance 14
+ * posting blocks as version 2 does; it may also have 256-document blocks
+ * (posting-block256.ts); other block sizes are not used (unreadableFtsBlocks). BTREE version 1, which Lance 14
  * writes on datasets with stable row ids, holds row addresses where version 0
  * holds row ids, in the same files. LABEL_LIST version 1 (Lance 12's, which
  * lancets writes) is version 0's bitmap file plus a bitmap of the null lists. A segment with a newer version, or a
@@ -77,13 +77,13 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  */
 const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1, BLOOMFILTER: 0 };
 
-/** The posting block size lancets decodes. */
-export const READABLE_FTS_BLOCK_SIZE = 128;
+/** The posting block sizes lancets decodes. */
+export const READABLE_FTS_BLOCK_SIZES: readonly number[] = [128, 256];
 
 /** Why lancets must not use a full-text segment with posting blocks of `blockSize` documents, or undefined when it may. */
 export function unreadableFtsBlocks(blockSize: number | undefined): string | undefined {
-  if (blockSize === undefined || blockSize === READABLE_FTS_BLOCK_SIZE) return undefined;
-  return `posting blocks of ${blockSize} documents, which lancets does not decode (it reads blocks of ${READABLE_FTS_BLOCK_SIZE})`;
+  if (blockSize === undefined || READABLE_FTS_BLOCK_SIZES.includes(blockSize)) return undefined;
+  return `posting blocks of ${blockSize} documents, which lancets does not decode (it reads blocks of ${READABLE_FTS_BLOCK_SIZES.join(" and ")})`;
 }
 
 /** Whether a segment of this kind and index_version maps values to row addresses rather than row ids. */

@@ -122,6 +122,12 @@ export interface PostingList {
   readonly blockSize: number;
   /** The score stored for block b as an upper bound of its documents' scores, or NaN if none is stored. */
   blockMaxScore(b: number): number;
+  /**
+   * Layouts that store impacts instead of scores (posting-block256.ts): block
+   * b's (frequency, document length) pairs, each document of the block
+   * weighing at most as much as the best of them.
+   */
+  blockImpacts?(b: number): { freqs: Uint32Array; docLengths: Uint32Array };
   /** The first doc id of block b, read without decoding the block. */
   firstDoc(b: number): number;
   /** Decodes block b into docIds and freqs (each at least blockSize long) from index 0; returns its document count. */

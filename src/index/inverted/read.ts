@@ -9,8 +9,9 @@
 // docs.lance and invert.lance; see openLegacySegment.
 //
 // A posting list reaches searches as a PostingList (format/index/posting.ts):
-// BlockPostingList for 128-document blocks; another block layout plugs in
-// as another PostingList, chosen in postingListOf.
+// BlockPostingList for 128-document blocks, Block256PostingList
+// (format/index/posting-block256.ts) with the token's impact entries for
+// Lance 14's 256-document blocks; chosen in postingListOf.
 
 import { makeVector, type Data } from "apache-arrow";
 import { CorruptFileError, LanceError } from "../../core/errors.js";
@@ -20,6 +21,7 @@ import { openFileReader, type DataFileReader } from "../../file/open-file-reader
 import { decodeInvertedDetails, type InvertedDetails } from "../../format/index/details.js";
 import { FstMap } from "../../format/index/fst.js";
 import { BlockPostingList, DecodedPostingList, type PostingList, type PostingTailCodec } from "../../format/index/posting.js";
+import { Block256PostingList, quantizedDocLengths } from "../../format/index/posting-block256.js";
 import type { IndexMetadata } from "../../format/table/types.js";
 import type { ObjectStore } from "../../io/object-store.js";
 
@@ -27,6 +29,7 @@ export interface Partition {
   /** Token -> token id (the token's row in the posting file). */
   tokens: { get(token: string): number | undefined };
   rowIds: Float64Array;
+  /** Document lengths as searches score them (quantized in partitions of 256-document blocks, as Lance scores them). */
   numTokens: Uint32Array;
   totalTokens: number;
   /** The posting list of a token id, fetched on first use. */
@@ -43,6 +46,8 @@ export const POSTING_CACHE_BYTES = 32 * 1024 * 1024;
 interface EncodedPostings {
   blocks: Uint8Array[];
   length: number;
+  /** Impact entries (lists of 256-document blocks). */
+  impacts?: Uint8Array[];
 }
 
 function decodeWhole(list: PostingList): { docIds: Uint32Array; freqs: Uint32Array } {
@@ -79,6 +84,7 @@ function topField(reader: DataFileReader, name: string, path: string): number {
 
 /** The posting list of one token's blocks in the segment's block layout. */
 function postingListOf(encoded: EncodedPostings, path: string, tail: PostingTailCodec): PostingList {
+  if (encoded.impacts) return new Block256PostingList(encoded.blocks, encoded.impacts, encoded.length, path, tail);
   return new BlockPostingList(encoded.blocks, encoded.length, path, tail);
 }
 
@@ -122,16 +128,17 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} stores its tokens as "${format}"; lancets reads Arrow and FST token sets`);
   }
   const version = metadataString(metadata, "format_version") ?? "1";
-  // format 3 stores 128-document blocks as format 2 does (256-document blocks are refused below)
+  // format 3 stores 128-document blocks as format 2 does, and may have 256-document blocks
   if (version !== "1" && version !== "2" && version !== "3") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has format version ${version}; lancets reads versions 1 to 3`);
   const blockSize = metadataString(metadata, "posting_block_size") ?? "128";
-  if (blockSize !== "128") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has posting blocks of ${blockSize} documents; lancets reads blocks of 128`);
+  if (blockSize !== "128" && blockSize !== "256") throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} has posting blocks of ${blockSize} documents; lancets reads blocks of 128 and 256`);
+  const wide = blockSize === "256";
   const tail = metadataString(metadata, "posting_block_layout") ?? metadataString(metadata, "posting_tail_codec") ?? "fixed32_v1";
   if (tail !== "fixed32_v1" && tail !== "varint_delta_v1") {
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} uses posting tail codec "${tail}"; lancets reads fixed32_v1 and varint_delta_v1`);
   }
   const partitionIds = JSON.parse(partitionsText) as number[];
-  const cache = new SizedPromiseCache<EncodedPostings>(POSTING_CACHE_BYTES, (p) => p.blocks.reduce((n, b) => n + b.byteLength + 64, 64));
+  const cache = new SizedPromiseCache<EncodedPostings>(POSTING_CACHE_BYTES, (p) => [...p.blocks, ...(p.impacts ?? [])].reduce((n, b) => n + b.byteLength + 64, 64));
   // a segment from before index details were recorded keeps its parameters only in metadata.lance
   const params = meta.indexDetails?.typeUrl ? decodeInvertedDetails(meta.indexDetails.value, where) : paramsFromJson(metadataString(metadata, "params"), where);
   const partitions = await Promise.all(
@@ -141,14 +148,17 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
       const invertPath = `${dir}/part_${pid}_invert.lance`;
       const invert = await openFileReader(store, invertPath, sizeOf(`part_${pid}_invert.lance`) ? { sizeBytes: sizeOf(`part_${pid}_invert.lance`)! } : {});
       const postingField = topField(invert, "_posting", invertPath);
+      const impactField = wide ? topField(invert, "_impacts", invertPath) : undefined;
       const lengths = Uint32Array.from(makeVector((await invert.readFields([topField(invert, "_length", invertPath)])).values().next().value!).toArray() as Uint32Array);
       if (lengths.length !== invert.numRows) throw new CorruptFileError(invertPath, 0, `has ${lengths.length} document frequencies for ${invert.numRows} tokens`);
       const tokens = format === "fst" ? fstTokens(tokensFile.columns, `${dir}/part_${pid}_tokens.lance`) : arrowTokens(tokensFile.columns, `${dir}/part_${pid}_tokens.lance`);
       const rowIdVec = makeVector(docsFile.columns.get("_rowid")!).toArray() as BigUint64Array;
       const rowIds = Float64Array.from(rowIdVec, (v) => Number(v));
-      const numTokens = Uint32Array.from(makeVector(docsFile.columns.get("_num_tokens")!).toArray() as Uint32Array);
+      const exactTokens = Uint32Array.from(makeVector(docsFile.columns.get("_num_tokens")!).toArray() as Uint32Array);
       let totalTokens = 0;
-      for (const t of numTokens) totalTokens += t;
+      for (const t of exactTokens) totalTokens += t;
+      // Lance scores 256-document-block partitions with quantized lengths (but the exact average)
+      const numTokens = wide ? quantizedDocLengths(exactTokens) : exactTokens;
       // 2.1+ pages are read a row at a time through their repetition index; a 2.0 file
       // (lancets writes them) has no such index, so its posting column is read once, whole
       let whole: Promise<Data> | undefined;
@@ -158,11 +168,17 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
         whole.catch(() => (whole = undefined));
         return (await whole).slice(id, 1);
       };
+      const impactsOf = async (id: number): Promise<Uint8Array[] | undefined> => {
+        if (impactField === undefined) return undefined;
+        const row = makeVector((await invert.readFields([impactField], { start: id, end: id + 1 })).get(impactField)!).get(0) as Iterable<Uint8Array> | null;
+        return row ? [...row] : [];
+      };
       const fetch = (id: number): Promise<EncodedPostings> =>
         cache.get(`${pid}/${id}`, async () => {
           if (!Number.isInteger(id) || id < 0 || id >= invert.numRows) throw new CorruptFileError(invertPath, 0, `has no posting list for token id ${id} (${invert.numRows} tokens)`);
-          const list = makeVector(await rowOf(id)).get(0) as Iterable<Uint8Array> | null;
-          return { blocks: list ? [...list] : [], length: lengths[id]! };
+          const [row, impacts] = await Promise.all([rowOf(id), impactsOf(id)]);
+          const list = makeVector(row).get(0) as Iterable<Uint8Array> | null;
+          return { blocks: list ? [...list] : [], length: lengths[id]!, ...(impacts ? { impacts } : {}) };
         });
       const partition: Partition = {
         tokens,
