@@ -3,7 +3,7 @@
 // distinct physical offsets.
 
 import { GrowableArray } from "../core/growable-array.js";
-import { sortUnique } from "../core/sorted-offsets.js";
+import { isSortedUnique, sortUnique } from "../core/sorted-offsets.js";
 
 export class RowCollector {
   private readonly byFragment = new Map<number, GrowableArray<Uint32Array>>();
@@ -41,7 +41,11 @@ export class RowCollector {
 
   finish(): Map<number, Uint32Array> {
     const out = new Map<number, Uint32Array>();
-    for (const [fragment, list] of this.byFragment) out.set(fragment, sortUnique(list.view()));
+    // zone ranges and bitmap rows arrive in order: sorted only when they are not
+    for (const [fragment, list] of this.byFragment) {
+      const rows = list.view();
+      out.set(fragment, isSortedUnique(rows) ? rows : sortUnique(rows));
+    }
     return out;
   }
 }
