@@ -3,7 +3,7 @@
 // ascending with their row ids). Pages are chosen from their bounds; a page
 // entirely inside a range is taken whole without reading its values; other
 // pages of integer-like columns find their rows by binary search over the
-// sorted values, and only those rows' ids are read. Row ids are read as two
+// sorted values, and only those rows' ids are kept. Row ids are read as two
 // 32-bit halves (fragment id, offset), never as BigInts.
 
 import { Type, type Data } from "apache-arrow";
@@ -23,7 +23,6 @@ export interface BtreePages {
 
 export interface BtreeData {
   readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>>;
-  readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>>;
 }
 
 interface Bound {
@@ -119,16 +118,16 @@ export async function searchBtreePages(
     maxBelow: iv.upper ? rowComparator(column, maxs, iv.upper.value) : undefined,
     iv,
   }));
-  const addIds = (ids: Data, count: number): void => {
-    // u64 row ids as little-endian halves: the high half is the fragment id of a row address
-    const words = new Uint32Array((ids.values as BigUint64Array).buffer, (ids.values as BigUint64Array).byteOffset, count * 2);
+  /** Ids [from, to) of a page's ids: u64 row ids as little-endian halves, the high half a row address's fragment id. */
+  const addIds = (ids: Data, from: number, to: number): void => {
+    const words = new Uint32Array((ids.values as BigUint64Array).buffer, (ids.values as BigUint64Array).byteOffset, ids.length * 2);
     if (toAddress) {
-      for (let i = 0; i < count; i++) {
+      for (let i = from; i < to; i++) {
         const address = toAddress(words[2 * i + 1]! * 0x1_0000_0000 + words[2 * i]!);
         if (address !== undefined) rows.addAddress(address);
       }
     } else {
-      for (let i = 0; i < count; i++) rows.addAddressHalves(words[2 * i + 1]!, words[2 * i]!);
+      for (let i = from; i < to; i++) rows.addAddressHalves(words[2 * i + 1]!, words[2 * i]!);
     }
   };
   for (let page = 0; page < mins.length; page++) {
@@ -148,39 +147,39 @@ export async function searchBtreePages(
         const highOk = !maxBelow || (iv.upper!.strict ? maxBelow(page) < 0 : maxBelow(page) <= 0);
         return lowOk && highOk;
       });
-      let windows: { start: number; end: number }[];
-      if (whole) windows = [{ start: 0, end: pageRows }];
-      else {
-        const values = (await data.readFields([valuesId], { start, end })).get(valuesId)!;
-        windows = mergeWindows(
-          intervals!.map((iv) => ({
-            start: iv.lower ? lowerEdge(rowComparator(column, values, iv.lower.value), iv.lower.strict, values.length) : 0,
-            end: iv.upper ? upperEdge(rowComparator(column, values, iv.upper.value), iv.upper.strict, values.length) : values.length,
-          })),
-        );
+      if (whole) {
+        const ids = (await data.readFields([idsId], { start, end })).get(idsId)!;
+        addIds(ids, 0, ids.length);
+        continue;
       }
-      if (windows.length === 0) continue;
-      const ids = (await data.readFieldRanges([idsId], windows.map((w) => ({ start: start + w.start, end: start + w.end })))).get(idsId)!;
-      addIds(ids, ids.length);
+      // values and ids in one read (one request; a page of ids costs little to decode), ids kept for the matching rows only
+      const read = await data.readFields([valuesId, idsId], { start, end });
+      const values = read.get(valuesId)!;
+      const ids = read.get(idsId)!;
+      for (const w of mergeWindows(
+        intervals!.map((iv) => ({
+          start: iv.lower ? lowerEdge(rowComparator(column, values, iv.lower.value), iv.lower.strict, values.length) : 0,
+          end: iv.upper ? upperEdge(rowComparator(column, values, iv.upper.value), iv.upper.strict, values.length) : values.length,
+        })),
+      )) {
+        addIds(ids, w.start, w.end);
+      }
       continue;
     }
     // other predicates and pages holding nulls: the page's values are evaluated, the matching rows' ids read
-    const values = (await data.readFields([valuesId], { start, end })).get(valuesId)!;
+    const read = await data.readFields([valuesId, idsId], { start, end });
+    const values = read.get(valuesId)!;
+    const ids = read.get(idsId)!;
     const hits = evaluate(p, () => values, values.length);
-    let first = 0;
-    while (first < hits.length && hits[first] !== TRUE) first++;
-    if (first === hits.length) continue;
-    let last = hits.length - 1;
-    while (hits[last] !== TRUE) last--;
-    const ids = (await data.readFields([idsId], { start: start + first, end: start + last + 1 })).get(idsId)!;
-    const words = new Uint32Array((ids.values as BigUint64Array).buffer, (ids.values as BigUint64Array).byteOffset, ids.length * 2);
-    for (let i = first; i <= last; i++) {
-      if (hits[i] !== TRUE) continue;
-      const k = i - first;
-      if (toAddress) {
-        const address = toAddress(words[2 * k + 1]! * 0x1_0000_0000 + words[2 * k]!);
-        if (address !== undefined) rows.addAddress(address);
-      } else rows.addAddressHalves(words[2 * k + 1]!, words[2 * k]!);
+    for (let i = 0; i < hits.length; ) {
+      if (hits[i] !== TRUE) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < hits.length && hits[j] === TRUE) j++;
+      addIds(ids, i, j);
+      i = j;
     }
   }
 }
