@@ -56,11 +56,23 @@ function zipfTable(n: number, start: number): Table {
   return new Table({ id: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(start + i)), new Int64()), text: vectorFromArray(texts, new Utf8()) });
 }
 
+/** CPU milliseconds per query of the last latency() call (the process's, every thread: lancedb searches on several). */
+const lastCpu = { ms: 0 };
+
 async function latency(queries: string[], fn: (q: string) => Promise<unknown>): Promise<number> {
   for (const q of queries) await fn(q); // warm up
   const t = performance.now();
+  const c = process.cpuUsage();
   for (const q of queries) await fn(q);
+  const used = process.cpuUsage(c);
+  lastCpu.ms = (used.user + used.system) / 1000 / queries.length;
   return (performance.now() - t) / queries.length;
+}
+
+/** Wall and CPU milliseconds per query. */
+async function measured(queries: string[], fn: (q: string) => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const ms = await latency(queries, fn);
+  return { ms, cpuMs: lastCpu.ms };
 }
 
 async function run(corpus: "bench" | "zipf"): Promise<Record<string, unknown>> {
@@ -100,11 +112,25 @@ async function run(corpus: "bench" | "zipf"): Promise<Record<string, unknown>> {
   console.log(`  build: lancets ${ourBuild.toFixed(2)} s, lancedb ${theirBuild.toFixed(2)} s, lancets/lancedb ${(ourBuild / theirBuild).toFixed(2)}`);
   const q = out.query as { lancetsMs: number; lancetsOnLanceIndexMs: number; lancedbMs: number };
   console.log(`  query (mean of 20, top 10): lancets ${q.lancetsMs.toFixed(1)} ms (over Lance's index ${q.lancetsOnLanceIndexMs.toFixed(1)} ms), lancedb ${q.lancedbMs.toFixed(1)} ms, lancets/lancedb ${(q.lancetsMs / q.lancedbMs).toFixed(2)}`);
+  // CPU time, less disturbed by a loaded machine than wall time: 3 rounds of the queries, each engine in turn
+  const cpu = { lancets: [] as number[], lancetsOnLanceIndex: [] as number[], lancedb: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    cpu.lancets.push((await measured(queries, ourSearch(ds))).cpuMs);
+    cpu.lancetsOnLanceIndex.push((await measured(queries, ourSearch(onLance))).cpuMs);
+    cpu.lancedb.push((await measured(queries, theirSearch)).cpuMs);
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+  out.cpu = { lancetsMs: median(cpu.lancets), lancetsOnLanceIndexMs: median(cpu.lancetsOnLanceIndex), lancedbMs: median(cpu.lancedb) };
+  const c = out.cpu as { lancetsMs: number; lancetsOnLanceIndexMs: number; lancedbMs: number };
+  console.log(`  query CPU (median of 3 rounds): lancets ${c.lancetsMs.toFixed(1)} ms (over Lance's index ${c.lancetsOnLanceIndexMs.toFixed(1)} ms), lancedb ${c.lancedbMs.toFixed(1)} ms, lancets/lancedb ${(c.lancetsMs / c.lancedbMs).toFixed(2)}`);
   if (corpus === "zipf") {
     const postings = (await theirs.search(ONE_TERM, "fts").select(["id"]).limit(docs).toArray()).length;
-    const one = { postings, lancetsMs: await latency([ONE_TERM], ourSearch(ds)), lancetsOnLanceIndexMs: await latency([ONE_TERM], ourSearch(onLance)), lancedbMs: await latency([ONE_TERM], theirSearch) };
+    const ten = Array.from({ length: 10 }, () => ONE_TERM);
+    const [ours, onIndex, lance] = [await measured(ten, ourSearch(ds)), await measured(ten, ourSearch(onLance)), await measured(ten, theirSearch)];
+    const one = { postings, lancetsMs: ours.ms, lancetsOnLanceIndexMs: onIndex.ms, lancedbMs: lance.ms, lancetsCpuMs: ours.cpuMs, lancetsOnLanceIndexCpuMs: onIndex.cpuMs, lancedbCpuMs: lance.cpuMs };
     out.oneTerm = one;
     console.log(`  one term in ${postings} documents: lancets ${one.lancetsMs.toFixed(1)} ms (over Lance's index ${one.lancetsOnLanceIndexMs.toFixed(1)} ms), lancedb ${one.lancedbMs.toFixed(1)} ms, lancets/lancedb ${(one.lancetsMs / one.lancedbMs).toFixed(2)}`);
+    console.log(`  one term CPU: lancets ${one.lancetsCpuMs.toFixed(1)} ms (over Lance's index ${one.lancetsOnLanceIndexCpuMs.toFixed(1)} ms), lancedb ${one.lancedbCpuMs.toFixed(1)} ms, lancets/lancedb ${(one.lancetsCpuMs / one.lancedbCpuMs).toFixed(2)}`);
   }
   return out;
 }

@@ -3,7 +3,9 @@
 // all built by lancets. For each query shape, the mean latency of lancets
 // with the index, lancedb (whose planner uses the same segments), and lancets
 // with the index turned off, in one run, with ratios.
-// Run: npx tsx bench/query.ts [--rows N]
+// With --interleaved N, also the warm CPU time per query of N more filters per shape, both
+// engines interleaved.
+// Run: npx tsx bench/query.ts [--rows N] [--interleaved N]
 
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,6 +62,18 @@ const table = await db.openTable("t");
 const r = rng(11);
 const span = rows / 1000; // 0.1% of the rows
 const maxPrice = rows / 100;
+const SHAPE_FILTERS: Record<string, () => string> = {
+  "point lookup": () => `id = ${Math.floor(r() * rows)}`,
+  "0.1% range": () => {
+    const lo = Math.floor(r() * (rows - span));
+    return `id >= ${lo} AND id < ${lo + span}`;
+  },
+  "equality (0.1%)": () => `category = 'cat-${String(Math.floor(r() * CATEGORIES)).padStart(4, "0")}'`,
+  "range (~0.1%)": () => {
+    const lo = Math.round(r() * (maxPrice - span / 100) * 100) / 100;
+    return `price BETWEEN ${lo.toFixed(2)} AND ${(lo + span / 100).toFixed(2)}`;
+  },
+};
 const SHAPES: { name: string; index: string; filters: string[] }[] = [
   { name: "point lookup", index: "BTREE", filters: Array.from({ length: 10 }, () => `id = ${Math.floor(r() * rows)}`) },
   {
@@ -117,4 +131,31 @@ for (const shape of SHAPES) {
   );
   shapes.push({ name: shape.name, index: shape.index, rows: ours.rows, lancetsMs: ours.ms, lancedbMs: theirs.ms, noIndexMs: scan.ms, lancetsCpuMs: ours.cpuMs, lancedbCpuMs: theirs.cpuMs });
 }
-record("query", { rows, fragments: ds.manifest.fragments.length, shapes });
+// Warm, interleaved CPU: more filters per shape (--interleaved N), each run by both engines in a
+// rotating order, so neither pays the other's cold caches or the tail of its background work.
+const interleaved = Number(arg("interleaved", "0"));
+const warm: { name: string; lancetsCpuMs: number; lancedbCpuMs: number }[] = [];
+if (interleaved > 0) {
+  console.log(`warm, interleaved: CPU ms per query over ${interleaved} filters per shape (5 more first, not counted)`);
+  for (const shape of SHAPES) {
+    const make = SHAPE_FILTERS[shape.name]!;
+    const cpu = [0, 0];
+    for (let i = 0; i < interleaved + 5; i++) {
+      const f = make();
+      const engines = [async () => (await ds.scan({ filter: f, columns }).toArrow()).numRows, async () => (await table.query().where(f).select(columns).toArrow()).numRows];
+      const order = i % 2 === 0 ? [0, 1] : [1, 0];
+      const found: number[] = [];
+      for (const e of order) {
+        const c = process.cpuUsage();
+        found.push(await engines[e]!());
+        const used = process.cpuUsage(c);
+        if (i >= 5) cpu[e]! += (used.user + used.system) / 1000;
+      }
+      if (found[0] !== found[1]) throw new Error(`${f}: lancets and lancedb found different row counts (${found.join(", ")})`);
+    }
+    const [ours, theirs] = [cpu[0]! / interleaved, cpu[1]! / interleaved];
+    warm.push({ name: shape.name, lancetsCpuMs: ours, lancedbCpuMs: theirs });
+    console.log(`${shape.name.padEnd(16)} ${shape.index.padEnd(8)} lancets cpu ms ${ours.toFixed(1).padStart(7)}  lancedb cpu ms ${theirs.toFixed(1).padStart(7)}  cpu lancets/lancedb ${(ours / theirs).toFixed(2)}`);
+  }
+}
+record("query", { rows, fragments: ds.manifest.fragments.length, shapes, ...(warm.length > 0 ? { warm } : {}) });

@@ -333,7 +333,8 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
         return out;
       }
       const cmp = rowComparator(e.column, data, e.value);
-      for (let i = 0; i < numRows; i++) out[i] = !isValidAt(data, i) ? UNKNOWN : applyOp(e.op, cmp(i)) ? TRUE : FALSE;
+      const allValid = data.nullCount === 0;
+      for (let i = 0; i < numRows; i++) out[i] = !allValid && !isValidAt(data, i) ? UNKNOWN : applyOp(e.op, cmp(i)) ? TRUE : FALSE;
       return out;
     }
     case "between": {
@@ -341,8 +342,9 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       const data = columns(e.column);
       const lo = e.low.kind === "null" ? undefined : rowComparator(e.column, data, e.low);
       const hi = e.high.kind === "null" ? undefined : rowComparator(e.column, data, e.high);
+      const allValid = data.nullCount === 0;
       for (let i = 0; i < numRows; i++) {
-        if (!isValidAt(data, i)) {
+        if (!allValid && !isValidAt(data, i)) {
           out[i] = UNKNOWN;
           continue;
         }
@@ -357,8 +359,9 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
       const data = columns(e.column);
       const hasNull = e.values.some((v) => v.kind === "null");
       const cmps = e.values.filter((v) => v.kind !== "null").map((v) => rowComparator(e.column, data, v));
+      const allValid = data.nullCount === 0;
       for (let i = 0; i < numRows; i++) {
-        if (!isValidAt(data, i)) {
+        if (!allValid && !isValidAt(data, i)) {
           out[i] = UNKNOWN;
           continue;
         }

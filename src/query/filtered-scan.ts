@@ -250,6 +250,8 @@ function keepMatching(expr: Expr, needed: Parameters<typeof readFragmentColumns>
   let n = 0;
   for (let i = 0; i < offsets.length; i++) if (result[i] === TRUE) keep[n++] = i;
   if (n === 0) return undefined;
+  // every row passed (an exact index's candidates): the columns are kept as read, not copied
+  if (n === offsets.length) return { offsets, columns: new Map([...columns].filter(([id]) => kept.has(id))) };
   const idx = keep.subarray(0, n);
   return { offsets: idx.map((i) => offsets[i]!), columns: new Map([...columns].filter(([id]) => kept.has(id)).map(([id, d]) => [id, takeData(d, idx)])) };
 }

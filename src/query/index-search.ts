@@ -8,8 +8,7 @@
 import { DataType, makeVector, Type, type Data } from "apache-arrow";
 import { LanceError } from "../core/errors.js";
 import { CachePerOwner } from "../core/promise-cache.js";
-import { GrowableArray } from "../core/growable-array.js";
-import { intersectSorted, sortUnique } from "../core/sorted-offsets.js";
+import { intersectSorted } from "../core/sorted-offsets.js";
 import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
@@ -19,8 +18,10 @@ import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { nanSamples } from "../index/zonemap/stats.js";
+import { searchBtreePages } from "./btree-search.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
+import { RowCollector } from "./row-collector.js";
 
 export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" }>;
 
@@ -143,38 +144,6 @@ function rangeTester(p: IndexablePredicate, column: string, mins: Data, maxs: Da
   return (i) => (maxTest === undefined || maxTest(i)) && (minTest === undefined || minTest(i));
 }
 
-/** Matching offsets collected per fragment in typed arrays (a segment may match more rows than a JS Set holds). */
-class RowCollector {
-  private readonly byFragment = new Map<number, GrowableArray<Uint32Array>>();
-
-  private of(fragment: number): GrowableArray<Uint32Array> {
-    let list = this.byFragment.get(fragment);
-    if (!list) this.byFragment.set(fragment, (list = new GrowableArray(Uint32Array)));
-    return list;
-  }
-
-  addAddress(address: number): void {
-    const fragment = Math.floor(address / 0x1_0000_0000);
-    this.of(fragment).push(address - fragment * 0x1_0000_0000);
-  }
-
-  addOffsets(fragment: number, offsets: ArrayLike<number>): void {
-    const list = this.of(fragment);
-    for (let i = 0; i < offsets.length; i++) list.push(offsets[i]!);
-  }
-
-  addRange(fragment: number, start: number, end: number): void {
-    const list = this.of(fragment);
-    for (let o = start; o < end; o++) list.push(o);
-  }
-
-  finish(): Map<number, Uint32Array> {
-    const out = new Map<number, Uint32Array>();
-    for (const [fragment, list] of this.byFragment) out.set(fragment, sortUnique(list.view()));
-    return out;
-  }
-}
-
 /**
  * Adds the rows of one serialized row-address bitmap (a bitmap or label-list
  * index entry) to `rows`: as offsets per fragment, or, where the index holds
@@ -235,26 +204,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
       throw new LanceError("CORRUPT_FILE", `corrupt file _indices/${index.uuid}/page_data.lance: expected value and row id columns, found ${top.map((x) => x.name).join(", ")}`);
     }
     const mayMatch = p.kind === "isnull" ? undefined : rangeTester(p, p.column, mins, maxs);
-    for (let page = 0; page < mins.length; page++) {
-      const maxNull = !isValidAt(maxs, page);
-      const pageRows = Math.min(batchSize, reader.numRows - page * batchSize);
-      let candidate: boolean;
-      if (p.kind === "isnull") candidate = p.negated ? !maxNull || nullCounts[page]! < batchSize : nullCounts[page]! > 0;
-      else if (nullCounts[page]! >= pageRows) candidate = false;
-      else candidate = mayMatch!(page);
-      if (!candidate) continue;
-      const start = page * batchSize;
-      const end = Math.min(reader.numRows, start + batchSize);
-      const data = await reader.readFields([valuesField.id, idsField.id], { start, end });
-      const values = data.get(valuesField.id)!;
-      const ids = makeVector(data.get(idsField.id)!).toArray() as BigUint64Array;
-      const hits = matching(p, values);
-      for (let i = 0; i < values.length; i++) {
-        if (hits[i] !== TRUE) continue;
-        const address = toAddress ? toAddress(Number(ids[i]!)) : Number(ids[i]!);
-        if (address !== undefined) rows.addAddress(address);
-      }
-    }
+    await searchBtreePages(p, { mins, maxs, nullCounts, batchSize, numRows: reader.numRows }, mayMatch, reader, valuesField.id, idsField.id, rows, toAddress);
     return { rows: rows.finish(), exact: true };
   }
   if (indexType === "ZONEMAP") {

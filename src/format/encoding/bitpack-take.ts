@@ -13,7 +13,7 @@ import { FASTLANES_GROUP_VALUES, unpackFastLanes, type UncompressedBits } from "
 const FL_ORDER = [0, 4, 2, 6, 1, 5, 3, 7] as const;
 
 /** Groups holding at least this many selected values are unpacked whole. */
-const UNPACK_GROUP_AT = 32;
+const UNPACK_GROUP_AT = 64;
 
 /** ROW_OF[log2(T) - 3][v] and LANE_OF[...][v]: where value v of a group of T-bit values lies. */
 const ROW_OF: Uint8Array[] = [8, 16, 32, 64].map((t) => positionsOf(t).rows);
@@ -38,30 +38,14 @@ function tableIndex(t: UncompressedBits): number {
 }
 
 /**
- * Up to 32 bits (`count`) of lane `lane`'s stream from stream bit `bit`, in a
- * group body at `body` of T-bit words (`wordBytes` = T/8, `numLanes` = 1024/T):
- * the bits in the word holding `bit`, then any rest from the lane's next word.
+ * A lane's stream is read in units of U = min(T, 32) bits: unit u of lane
+ * `lane` is part u % (T/U) of the lane's word floor(u / (T/U)), which sits
+ * at `laneBase` + word · `stride` (the bytes of one row of every lane).
  */
-function readLaneBits(packed: Uint8Array, body: number, wordBytes: number, numLanes: number, lane: number, bit: number, count: number): number {
-  const wordBits = wordBytes * 8;
-  const word = Math.floor(bit / wordBits);
-  const inWord = bit - word * wordBits;
-  const first = Math.min(count, wordBits - inWord);
-  const low = bitsAt(packed, body + (numLanes * word + lane) * wordBytes + (inWord >> 3), inWord & 7, first);
-  if (first === count) return low;
-  return low + bitsAt(packed, body + (numLanes * (word + 1) + lane) * wordBytes, 0, count - first) * 2 ** first;
-}
-
-/** `count` (at most 32) contiguous little-endian bits from bit `shift` (0-7) of the byte at `at`. */
-function bitsAt(bytes: Uint8Array, at: number, shift: number, count: number): number {
-  const end = shift + count;
-  let v = bytes[at]!;
-  if (end > 8) v |= bytes[at + 1]! << 8;
-  if (end > 16) v |= bytes[at + 2]! << 16;
-  if (end > 24) v = (v | (bytes[at + 3]! << 24)) >>> 0;
-  if (end <= 32) return count === 32 ? v >>> 0 : (v >>> shift) & (2 ** count - 1);
-  // a 32-bit value starting past bit 0 of its byte reaches a fifth byte
-  return (v >>> shift) + (bytes[at + 4]! & ((1 << (end - 32)) - 1)) * 2 ** (32 - shift);
+function unitAt(packed: Uint8Array, laneBase: number, stride: number, unitBytes: number, unitsPerWord: number, u: number): number {
+  const a = laneBase + (unitsPerWord === 2 ? (u >>> 1) * stride + (u & 1) * 4 : u * stride);
+  if (unitBytes === 4) return (packed[a]! | (packed[a + 1]! << 8) | (packed[a + 2]! << 16) | (packed[a + 3]! << 24)) >>> 0;
+  return unitBytes === 2 ? packed[a]! | (packed[a + 1]! << 8) : packed[a]!;
 }
 
 function fail(path: string, byteOffset: number, detail: string): never {
@@ -69,6 +53,7 @@ function fail(path: string, byteOffset: number, detail: string): never {
 }
 
 const scratch = new Uint8Array(FASTLANES_GROUP_VALUES * 8);
+const scratchWords = new Uint32Array(scratch.buffer);
 
 /**
  * The values at `positions` (sorted ascending, each below numValues) of an
@@ -84,6 +69,12 @@ export function takeInlineBitpacking(buffer: Uint8Array, uncompressedBits: Uncom
   const rowOf = ROW_OF[tableIndex(t)]!;
   const laneOf = LANE_OF[tableIndex(t)]!;
   const out = new Uint8Array(positions.length * wordBytes);
+  // 32- and 64-bit values are written as 32-bit words (little-endian, as typed arrays are on every supported platform)
+  const words = wordBytes >= 4 ? new Uint32Array(out.buffer, 0, positions.length * (wordBytes >>> 2)) : undefined;
+  const unitBits = Math.min(t, 32);
+  const unitBytes = unitBits >>> 3;
+  const unitsPerWord = t / unitBits;
+  const stride = numLanes * wordBytes;
   const groups = Math.ceil(numValues / FASTLANES_GROUP_VALUES);
   const size = buffer.byteLength;
   let position = 0;
@@ -108,30 +99,48 @@ export function takeInlineBitpacking(buffer: Uint8Array, uncompressedBits: Uncom
     }
     if (last - k >= UNPACK_GROUP_AT) {
       unpackFastLanes(buffer, body, t, bitWidth, scratch, 0);
-      for (; k < last; k++) {
-        const v = positions[k]! - groupStart;
-        out.set(scratch.subarray(v * wordBytes, v * wordBytes + wordBytes), k * wordBytes);
+      if (words) {
+        for (; k < last; k++) {
+          const v = (positions[k]! - groupStart) * unitsPerWord;
+          words[k * unitsPerWord] = scratchWords[v]!;
+          if (unitsPerWord === 2) words[k * 2 + 1] = scratchWords[v + 1]!;
+        }
+      } else {
+        for (; k < last; k++) {
+          const v = (positions[k]! - groupStart) * wordBytes;
+          out[k * wordBytes] = scratch[v]!;
+          if (wordBytes === 2) out[k * wordBytes + 1] = scratch[v + 1]!;
+        }
       }
       continue;
     }
+    // W bits from stream bit r·W: at most two units below 32-bit words (W <= U), three at 64
+    const mask = bitWidth >= 32 ? 0xffffffff : (1 << bitWidth) - 1;
+    const maskHigh = bitWidth > 32 ? (bitWidth === 64 ? 0xffffffff : (1 << (bitWidth - 32)) - 1) : 0;
     for (; k < last; k++) {
       const v = positions[k]! - groupStart;
-      const lane = laneOf[v]!;
+      const laneBase = body + laneOf[v]! * wordBytes;
       const bit = rowOf[v]! * bitWidth;
-      const at = k * wordBytes;
-      const low = readLaneBits(buffer, body, wordBytes, numLanes, lane, bit, Math.min(bitWidth, 32));
-      out[at] = low & 0xff;
-      if (wordBytes > 1) out[at + 1] = (low >>> 8) & 0xff;
-      if (wordBytes > 2) {
-        out[at + 2] = (low >>> 16) & 0xff;
-        out[at + 3] = (low >>> 24) & 0xff;
+      let u = Math.floor(bit / unitBits);
+      const shift = bit - u * unitBits;
+      const first = unitAt(buffer, laneBase, stride, unitBytes, unitsPerWord, u);
+      let low = first >>> shift;
+      let next = 0;
+      if (shift + bitWidth > unitBits) {
+        next = unitAt(buffer, laneBase, stride, unitBytes, unitsPerWord, ++u);
+        if (shift > 0) low = (low | (next << (unitBits - shift))) >>> 0;
       }
-      if (bitWidth > 32) {
-        const high = readLaneBits(buffer, body, wordBytes, numLanes, lane, bit + 32, bitWidth - 32);
-        out[at + 4] = high & 0xff;
-        out[at + 5] = (high >>> 8) & 0xff;
-        out[at + 6] = (high >>> 16) & 0xff;
-        out[at + 7] = (high >>> 24) & 0xff;
+      low = (low & mask) >>> 0;
+      if (wordBytes >= 4) {
+        words![k * unitsPerWord] = low;
+        if (bitWidth > 32) {
+          let high = next >>> shift;
+          if (shift + bitWidth > 64) high = (high | (unitAt(buffer, laneBase, stride, unitBytes, unitsPerWord, ++u) << (32 - shift))) >>> 0;
+          words![k * 2 + 1] = (high & maskHigh) >>> 0;
+        }
+      } else {
+        out[k * wordBytes] = low & 0xff;
+        if (wordBytes === 2) out[k * wordBytes + 1] = low >>> 8;
       }
     }
   }

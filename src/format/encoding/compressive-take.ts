@@ -7,21 +7,11 @@
 // chunk and then take the positions.
 
 import { LanceError } from "../../core/errors.js";
-import { CompressionScheme, type CompressiveEncoding } from "../pb/encodings_v2_1_pb.js";
+import type { CompressiveEncoding } from "../pb/encodings_v2_1_pb.js";
 import { takeInlineBitpacking } from "./bitpack-take.js";
-import { decodeLevels, decodeMiniBlockValues } from "./compressive.js";
-import { blockToU32, corrupt, fixedBlock, fixedByteLength, takeFromBlock, type DataBlock, type DecodeContext, type VariableBlock } from "./data-block.js";
-import { fsstDecompress, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
+import { decodeLevels, decodeMiniBlockValues, flatFromBuffer, fsstBlock, schemeName } from "./compressive.js";
+import { blockToU32, corrupt, fixedBlock, takeFromBlock, type DataBlock, type DecodeContext, type VariableBlock } from "./data-block.js";
 import { decodeGeneralBuffer } from "./general.js";
-
-function schemeName(scheme: CompressionScheme, ctx: DecodeContext): "lz4" | "zstd" {
-  if (scheme === CompressionScheme.COMPRESSION_ALGORITHM_LZ4) return "lz4";
-  if (scheme === CompressionScheme.COMPRESSION_ALGORITHM_ZSTD) return "zstd";
-  return corrupt(ctx, `unknown compression scheme ${scheme}`);
-}
-
-/** Parsed symbol tables, by the bytes they came from (every chunk of a page shares one). */
-const fsstTables = new WeakMap<Uint8Array, FsstTable>();
 
 function checkPositions(positions: Uint32Array, numValues: number): void {
   let prev = -1;
@@ -30,13 +20,6 @@ function checkPositions(positions: Uint32Array, numValues: number): void {
     if (p <= prev || p >= numValues) throw new LanceError("INTERNAL", `value position ${p} is out of order or past the chunk's ${numValues} values`);
     prev = p;
   }
-}
-
-/** Fixed-width values at `positions` of a flat buffer of numValues values. */
-function takeFlat(buffer: Uint8Array, bits: number, numValues: number, positions: Uint32Array, ctx: DecodeContext): DataBlock {
-  const len = fixedByteLength(bits, numValues);
-  if (buffer.byteLength < len) corrupt(ctx, `flat buffer holds ${buffer.byteLength} bytes, ${numValues} values of ${bits} bits need ${len}`);
-  return takeFromBlock(fixedBlock(bits, numValues, buffer.subarray(0, len)), positions, ctx);
 }
 
 /**
@@ -78,18 +61,6 @@ function takeVariable(buffer: Uint8Array, numValues: number, offsetBits: number,
   return { kind: "variable", numValues: n, offsets, data };
 }
 
-/** FSST strings at `positions`: the compressed selected strings, then only they are decompressed. */
-function takeFsst(symbolTable: Uint8Array, compressed: DataBlock, ctx: DecodeContext): VariableBlock {
-  if (compressed.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
-  let table = fsstTables.get(symbolTable);
-  if (!table) {
-    table = parseFsstSymbolTable(symbolTable, ctx.path, ctx.byteOffset);
-    fsstTables.set(symbolTable, table);
-  }
-  const out = fsstDecompress(table, compressed.offsets, compressed.data, ctx.path, ctx.byteOffset);
-  return { kind: "variable", numValues: compressed.numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
-}
-
 /**
  * Values at `positions` (sorted, distinct, each below numValues) of one
  * mini-block chunk's value buffers: the same values, in the same block form,
@@ -105,7 +76,7 @@ export function takeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Arra
       const buf = c.value.data ? decodeGeneralBuffer(first, schemeName(c.value.data.scheme, ctx), ctx.path, ctx.byteOffset) : first;
       const bits = Number(c.value.bitsPerValue);
       if (bits !== 1 && (bits <= 0 || bits % 8 !== 0 || bits > 1 << 20)) break;
-      return takeFlat(buf, bits, numValues, positions, ctx);
+      return takeFromBlock(flatFromBuffer(bits, numValues, buf, ctx), positions, ctx);
     }
     case "variable": {
       const offsetsEnc = c.value.offsets;
@@ -120,7 +91,7 @@ export function takeMiniBlockValues(enc: CompressiveEncoding, buffers: Uint8Arra
     }
     case "fsst": {
       if (!c.value.values) break;
-      return takeFsst(c.value.symbolTable, takeMiniBlockValues(c.value.values, buffers, numValues, positions, ctx), ctx);
+      return fsstBlock(c.value.symbolTable, takeMiniBlockValues(c.value.values, buffers, numValues, positions, ctx), ctx);
     }
     case "general": {
       if (first === undefined || !c.value.compression || !c.value.values) break;

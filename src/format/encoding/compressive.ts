@@ -21,7 +21,8 @@ import {
 import { fsstDecompress, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
 import { decodeGeneralBuffer } from "./general.js";
 
-function schemeName(scheme: CompressionScheme, ctx: DecodeContext): "lz4" | "zstd" {
+/** The general compression scheme's name (shared with the selected-value decoder, compressive-take.ts). */
+export function schemeName(scheme: CompressionScheme, ctx: DecodeContext): "lz4" | "zstd" {
   if (scheme === CompressionScheme.COMPRESSION_ALGORITHM_LZ4) return "lz4";
   if (scheme === CompressionScheme.COMPRESSION_ALGORITHM_ZSTD) return "zstd";
   return corrupt(ctx, `unknown compression scheme ${scheme}`);
@@ -45,7 +46,7 @@ function uncompressedBits(value: bigint, ctx: DecodeContext): 8 | 16 | 32 | 64 {
   return bits;
 }
 
-function flatFromBuffer(bits: number, numValues: number, buffer: Uint8Array, ctx: DecodeContext): DataBlock {
+export function flatFromBuffer(bits: number, numValues: number, buffer: Uint8Array, ctx: DecodeContext): DataBlock {
   const len = fixedByteLength(bits, numValues);
   if (buffer.byteLength < len) corrupt(ctx, `flat buffer holds ${buffer.byteLength} bytes, ${numValues} values of ${bits} bits need ${len}`);
   return fixedBlock(bits, numValues, buffer.subarray(0, len));
@@ -170,7 +171,8 @@ function unsplitBytes(block: DataBlock, ctx: DecodeContext): DataBlock {
 /** Parsed symbol tables, by the bytes they came from (every chunk of a page shares one). */
 const fsstTables = new WeakMap<Uint8Array, FsstTable>();
 
-function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
+/** FSST-compressed strings decompressed (symbol tables parsed once per page's bytes). */
+export function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
   if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
   let table = fsstTables.get(symbolTable);
   if (!table) {

@@ -14,16 +14,10 @@ import type { MiniBlockLayout } from "../pb/encodings_v2_1_pb.js";
 import { decodeBlock } from "../encoding/compressive.js";
 import { takeLevels, takeMiniBlockValues } from "../encoding/compressive-take.js";
 import { blockToU32, checkCount, concatBlocks, corrupt, fixedBlock, takeFromBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
-import { decodePageLayout, type DecodedPage, type MiniBlockValueCodec } from "./page-v21.js";
+import { decodePageLayout, parseMiniBlockChunks, type DecodedPage, type MiniBlockChunk, type MiniBlockValueCodec } from "./page-v21.js";
 import { layerModel, type Levels } from "./repdef.js";
 
-/** Where one chunk of a mini-block page lies in its value buffer, and the values (rows) it holds. */
-export interface MiniBlockChunk {
-  byteStart: number;
-  byteLength: number;
-  firstValue: number;
-  numValues: number;
-}
+export type { MiniBlockChunk };
 
 function u(data: Uint8Array, at: number, bytes: 2 | 4): number {
   return bytes === 2 ? data[at]! | (data[at + 1]! << 8) : (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
@@ -56,27 +50,7 @@ export function isFlatMiniBlock(layoutBytes: Uint8Array, ctx: DecodeContext): bo
 export function miniBlockChunks(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, valueBufferBytes: number, ctx: DecodeContext): MiniBlockChunk[] {
   const layout = flatMiniBlock(layoutBytes, ctx);
   if (!layout) throw new LanceError("INTERNAL", `${ctx.path}: chunks asked of a page that is not a mini-block page without repetition`);
-  const wordBytes = fileVersion !== "2.1" ? 4 : 2;
-  const numChunks = Math.floor(meta.byteLength / wordBytes);
-  const numItems = checkCount(layout.numItems, ctx, "mini-block item count");
-  const chunks: MiniBlockChunk[] = [];
-  let byteStart = 0;
-  let firstValue = 0;
-  for (let c = 0; c < numChunks; c++) {
-    const word = u(meta, c * wordBytes, wordBytes);
-    const byteLength = ((word >>> 4) + 1) * 8;
-    const log2 = word & 0xf;
-    const isLast = c === numChunks - 1;
-    const numValues = isLast ? numItems - firstValue : 2 ** log2;
-    if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
-    if (numValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
-    if (byteStart + byteLength > valueBufferBytes) corrupt(ctx, `mini-block chunk ${c} (${byteLength} bytes at ${byteStart}) passes the data buffer (${valueBufferBytes} bytes)`);
-    chunks.push({ byteStart, byteLength, firstValue, numValues });
-    byteStart += byteLength;
-    firstValue += numValues;
-  }
-  if (firstValue !== numItems) corrupt(ctx, `mini-block chunks hold ${firstValue} values, the page says ${numItems}`);
-  return chunks;
+  return parseMiniBlockChunks(meta, fileVersion, checkCount(layout.numItems, ctx, "mini-block item count"), valueBufferBytes, ctx);
 }
 
 /** Index of the first chunk whose values end after `row` (chunks are in value order). */

@@ -116,6 +116,43 @@ export function miniBlockRepIndexBuffer(layout: MiniBlockLayout, buffers: readon
   return buffers.length >= (layout.dictionary ? 4 : 3) ? buffers[buffers.length - 1] : undefined;
 }
 
+/** Where one chunk of a mini-block page lies in its value buffer, and the values it holds. */
+export interface MiniBlockChunk {
+  byteStart: number;
+  byteLength: number;
+  firstValue: number;
+  numValues: number;
+}
+
+/**
+ * The chunks of a mini-block page from its chunk metadata (buffer 0: per
+ * chunk a u16 word in 2.1, a u32 word later; bits 0-3 log2 of the value
+ * count, every chunk but the last; the rest the byte length / 8 - 1), checked
+ * against the page's item count and its value buffer's size.
+ */
+export function parseMiniBlockChunks(meta: Uint8Array, fileVersion: string, numItems: number, valueBufferBytes: number, ctx: DecodeContext): MiniBlockChunk[] {
+  const wordBytes = fileVersion !== "2.1" ? 4 : 2;
+  const numChunks = Math.floor(meta.byteLength / wordBytes);
+  const chunks: MiniBlockChunk[] = [];
+  let byteStart = 0;
+  let firstValue = 0;
+  for (let c = 0; c < numChunks; c++) {
+    const word = u(meta, c * wordBytes, wordBytes);
+    const byteLength = ((word >>> 4) + 1) * 8;
+    const log2 = word & 0xf;
+    const isLast = c === numChunks - 1;
+    const numValues = isLast ? numItems - firstValue : 2 ** log2;
+    if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
+    if (numValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
+    if (byteStart + byteLength > valueBufferBytes) corrupt(ctx, `mini-block chunk ${c} (${byteLength} bytes at ${byteStart}) passes the data buffer (${valueBufferBytes} bytes)`);
+    chunks.push({ byteStart, byteLength, firstValue, numValues });
+    byteStart += byteLength;
+    firstValue += numValues;
+  }
+  if (firstValue !== numItems) corrupt(ctx, `mini-block chunks hold ${firstValue} values, the page says ${numItems}`);
+  return chunks;
+}
+
 /**
  * For a mini-block page, the bytes of its value buffer (buffer 1) that hold
  * the chunks a decode of `rows` reads; undefined for pages that must be read
@@ -125,21 +162,17 @@ export function miniBlockRepIndexBuffer(layout: MiniBlockLayout, buffers: readon
 export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fileVersion: string, ctx: DecodeContext, rows: RowRange, repIndex?: Uint8Array): { start: number; end: number } | undefined {
   const layout = decodePageLayout(layoutBytes, ctx).layout;
   if (layout.case !== "miniBlockLayout") return undefined;
-  const wordBytes = fileVersion !== "2.1" ? 4 : 2;
-  const numChunks = Math.floor(meta.byteLength / wordBytes);
+  // the value buffer's size is not known here: the decode checks the chunks against it
+  const chunks = parseMiniBlockChunks(meta, fileVersion, checkCount(layout.value.numItems, ctx, "mini-block item count"), Number.MAX_SAFE_INTEGER, ctx);
+  const numChunks = chunks.length;
   const index = layout.value.repCompression === undefined ? undefined : miniBlockRepIndex(layout.value, repIndex, numChunks, ctx);
   if (layout.value.repCompression !== undefined && !index) return undefined;
-  const numItems = Number(layout.value.numItems);
-  let chunkStart = 0;
-  let valuesSoFar = 0;
   let rowsBefore = 0;
   let first = -1;
   let end = 0;
   for (let c = 0; c < numChunks; c++) {
-    const word = u(meta, c * wordBytes, wordBytes);
-    const chunkBytes = ((word >>> 4) + 1) * 8;
+    const { byteStart: chunkStart, byteLength: chunkBytes, firstValue: valuesSoFar, numValues: chunkValues } = chunks[c]!;
     const isLast = c === numChunks - 1;
-    const chunkValues = isLast ? numItems - valuesSoFar : 2 ** (word & 0xf);
     let wanted: boolean;
     if (index) {
       wanted = chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows);
@@ -150,8 +183,6 @@ export function miniBlockByteSpan(layoutBytes: Uint8Array, meta: Uint8Array, fil
       if (first < 0) first = chunkStart;
       end = chunkStart + chunkBytes;
     }
-    valuesSoFar += chunkValues;
-    chunkStart += chunkBytes;
   }
   return first < 0 ? undefined : { start: first, end };
 }
@@ -184,8 +215,9 @@ function decodeMiniBlockPage(
   const dataOffset = part?.offset ?? 0;
   const dataBytes = part?.totalBytes ?? data.byteLength;
   const wordBytes = large ? 4 : 2;
-  const numChunks = Math.floor(meta.byteLength / wordBytes);
   const numItems = checkCount(layout.numItems, ctx, "mini-block item count");
+  const chunkList = parseMiniBlockChunks(meta, fileVersion, numItems, dataBytes, ctx);
+  const numChunks = chunkList.length;
   const numBuffers = Number(layout.numBuffers);
   if (numBuffers > 16) corrupt(ctx, `mini-block chunks claim ${numBuffers} value buffers`);
   let dictionary: DataBlock | undefined;
@@ -197,8 +229,6 @@ function decodeMiniBlockPage(
   const chunks: DataBlock[] = [];
   const repParts: Uint16Array[] = [];
   const defParts: Uint16Array[] = [];
-  let chunkStart = 0;
-  let valuesSoFar = 0;
   let numLevels = 0;
   // Without repetition every value is a row, so chunks outside a requested row range are skipped.
   const skippable = rows !== undefined && layout.repCompression === undefined;
@@ -212,18 +242,10 @@ function decodeMiniBlockPage(
   // with a repetition index, chunks are chosen without reading them (only those were fetched)
   const index = byRows ? miniBlockRepIndex(layout, miniBlockRepIndexBuffer(layout, buffers), numChunks, ctx) : undefined;
   for (let c = 0; c < numChunks; c++) {
-    const word = u(meta, c * wordBytes, wordBytes);
-    const chunkBytes = ((word >>> 4) + 1) * 8;
-    const log2 = word & 0xf;
+    const { byteStart: chunkStart, byteLength: chunkBytes, firstValue: valuesSoFar, numValues: chunkValues } = chunkList[c]!;
     const isLast = c === numChunks - 1;
-    const chunkValues = isLast ? numItems - valuesSoFar : 2 ** log2;
-    if (!isLast && log2 === 0) corrupt(ctx, `mini-block chunk ${c} of ${numChunks} has a zero value count`);
-    if (chunkValues < 0) corrupt(ctx, `mini-block chunks hold more than the page's ${numItems} values`);
-    if (chunkStart + chunkBytes > dataBytes) corrupt(ctx, `mini-block chunk ${c} (${chunkBytes} bytes at ${chunkStart}) passes the data buffer (${dataBytes} bytes)`);
     const skipByIndex = index !== undefined && !chunkWanted(index.preamble[c] ? rowsBefore - 1 : rowsBefore, rowsBefore + index.starts[c]! - 1, rows!);
     if (((skippable && (valuesSoFar + chunkValues <= rows.start || valuesSoFar >= rows.end)) || skipByIndex) && !(isLast && firstDecoded < 0)) {
-      valuesSoFar += chunkValues;
-      chunkStart += chunkBytes;
       if (index) {
         rowsBefore += index.starts[c]!;
         if (firstDecoded < 0) rowsSkipped = rowsBefore;
@@ -286,8 +308,6 @@ function decodeMiniBlockPage(
         const wanted = chunkWanted(firstRow, lastRow, rows);
         rowsBefore += starts;
         if (!wanted && !(isLast && firstDecoded < 0)) {
-          valuesSoFar += chunkValues;
-          chunkStart += chunkBytes;
           if (firstDecoded < 0) rowsSkipped = rowsBefore;
           continue;
         }
@@ -307,10 +327,7 @@ function decodeMiniBlockPage(
     }
     chunks.push(values);
     numLevels += levelCount;
-    valuesSoFar += chunkValues;
-    chunkStart += chunkBytes;
   }
-  if (valuesSoFar !== numItems) corrupt(ctx, `mini-block chunks hold ${valuesSoFar} values, the page says ${numItems}`);
   const levels: Levels = {
     numLevels,
     rep: repParts.length > 0 ? concatU16(repParts) : undefined,
