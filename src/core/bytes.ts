@@ -231,6 +231,14 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * The bytes written as a view of the writer's buffer, never a copy (the
+   * buffer may hold unused capacity past them); for a writer that is done.
+   */
+  finishView(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
   /** The bytes written; the buffer itself (no copy) when it was sized exactly. */
   finish(): Uint8Array {
     return this.length === this.buffer.byteLength ? this.buffer : this.buffer.slice(0, this.length);

@@ -178,9 +178,8 @@ function variableValues(d: Data, valid: Uint8Array): VariableValues {
 }
 
 /**
- * The values of a leaf as raw bytes. Fixed-width values are a copy; the bytes
- * of variable-width values may be a view of the input's buffer, so callers
- * treat them as read-only.
+ * The values of a leaf as raw bytes, which may be a view of the input's
+ * buffers (never a copy of them all), so callers treat them as read-only.
  */
 export function leafValues(name: string, data: Data, valid: Uint8Array): LeafValues {
   const d = compactData(data);
@@ -189,7 +188,7 @@ export function leafValues(name: string, data: Data, valid: Uint8Array): LeafVal
   const bits = fixedWidthBits(type);
   if (bits !== undefined) {
     const byteLength = bits === 1 ? (n + 7) >> 3 : (bits / 8) * n;
-    return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength).slice() };
+    return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength) };
   }
   if (type.typeId === Type.Null) return { kind: "fixed", bitsPerValue: 8, data: new Uint8Array(n) };
   if (isVariableWidth(type)) return variableValues(d, valid);
@@ -202,7 +201,7 @@ export function leafValues(name: string, data: Data, valid: Uint8Array): LeafVal
     }
     if (child.nullCount > 0) throw new LanceError("NOT_SUPPORTED", `column "${name}" has null items inside fixed-size lists; lancets does not write item validity yet`);
     const byteLength = (itemBits / 8) * t.listSize * n;
-    return { kind: "fixed", bitsPerValue: itemBits * t.listSize, fsl: { dimension: t.listSize, itemBits }, data: bytesOf(child.values as ArrayBufferView, byteLength).slice() };
+    return { kind: "fixed", bitsPerValue: itemBits * t.listSize, fsl: { dimension: t.listSize, itemBits }, data: bytesOf(child.values as ArrayBufferView, byteLength) };
   }
   throw new LanceError("NOT_SUPPORTED", `column "${name}" has Arrow type ${String(type)}, which lancets cannot write`);
 }
