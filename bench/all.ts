@@ -76,6 +76,10 @@ const append = load("append");
 if (append) {
   md.push("", "## Write", "", `${append.rows.toLocaleString("en-US")} rows (int64, float64, string) written as a new dataset (Lance ${append.version}). Above 1: lancets takes longer.`, "");
   md.push(table(["lancets s", "lancedb s", "lancets / lancedb"], [[f(append.lancetsS), f(append.lancedbS), f(append.lancetsS / append.lancedbS)]]));
+  if (append.lancetsCpuS && append.lancedbCpuS) {
+    md.push("", "CPU seconds (user+sys of the process) each engine spent on its write; a loaded machine stretches wall times, not these.", "");
+    md.push(table(["lancets CPU s", "lancedb CPU s", "lancets / lancedb"], [[f(append.lancetsCpuS), f(append.lancedbCpuS), f(append.lancetsCpuS / append.lancedbCpuS)]]));
+  }
   if (append.lancetsBytes && append.lancedbBytes) {
     md.push("", "Data files written (bytes of `data/*.lance`); above 1: lancets' files are larger.", "");
     md.push(table(["lancets MB", "lancedb MB", "lancets / lancedb"], [[f(append.lancetsBytes / 1e6, 1), f(append.lancedbBytes / 1e6, 1), f(append.lancetsBytes / append.lancedbBytes)]]));

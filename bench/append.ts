@@ -1,9 +1,10 @@
 // bench/append: writes 5M rows (int64, float64, string) as a new dataset with
 // lancets and with lancedb in the same run; prints both times, both data-file
-// sizes and the ratios.
+// sizes, the CPU seconds (user+sys) each spent and the ratios.
 // Run: npx tsx bench/append.ts [--rows N] [--version 2.2]
 
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { Float64, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
@@ -37,18 +38,24 @@ const data = new Table(batches);
 
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 await writeDataset(join(dir, "lancets.lance"), data, { dataStorageVersion: version });
 const ours = performance.now() - t0;
+const ourCpu = cpuSeconds(process.cpuUsage(c0));
 const db = await lancedb.connect(dir);
+const c1 = process.cpuUsage();
 const t1 = performance.now();
 await db.createTable("lancedb", data, { dataStorageVersion: version } as never);
 const theirs = performance.now() - t1;
+const theirCpu = cpuSeconds(process.cpuUsage(c1));
 console.log(`bench/append: ${rows} rows (int64, float64, string), Lance ${version}`);
 const dataBytes = (name: string): number => readdirSync(join(dir, name, "data")).reduce((sum, f) => sum + statSync(join(dir, name, "data", f)).size, 0);
 const ourBytes = dataBytes("lancets.lance");
 const theirBytes = dataBytes("lancedb.lance");
 console.log(`lancets ${(ours / 1000).toFixed(2)} s   lancedb ${(theirs / 1000).toFixed(2)} s   lancets/lancedb time ${(ours / theirs).toFixed(2)}`);
+console.log(`CPU (user+sys): lancets ${ourCpu.toFixed(2)} s   lancedb ${theirCpu.toFixed(2)} s   lancets/lancedb CPU ${(ourCpu / theirCpu).toFixed(2)}   load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 console.log(`data files: lancets ${(ourBytes / 1e6).toFixed(1)} MB   lancedb ${(theirBytes / 1e6).toFixed(1)} MB   lancets/lancedb size ${(ourBytes / theirBytes).toFixed(2)}`);
-record("append", { rows, version, lancetsS: ours / 1000, lancedbS: theirs / 1000, lancetsBytes: ourBytes, lancedbBytes: theirBytes });
+record("append", { rows, version, lancetsS: ours / 1000, lancedbS: theirs / 1000, lancetsCpuS: ourCpu, lancedbCpuS: theirCpu, lancetsBytes: ourBytes, lancedbBytes: theirBytes });
 rmSync(dir, { recursive: true, force: true });

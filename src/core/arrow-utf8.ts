@@ -5,7 +5,7 @@
 // character, so a valid buffer cut mid-character between two values is caught.
 
 import { DataType, Type, type Data } from "apache-arrow";
-import { isValidUtf8 } from "./utf8.js";
+import { isAscii, isValidUtf8 } from "./utf8.js";
 
 /** Where a column holds a string that is not valid UTF-8: the top-level slot (row) and the child path below it. */
 export interface InvalidString {
@@ -24,6 +24,8 @@ function firstInvalidValue(data: Data): number {
   const start = at(0);
   const end = at(data.length);
   const used = bytes.subarray(start, end);
+  // ASCII text (the common case) is valid and no value can start inside a character
+  if (isAscii(used)) return -1;
   if (isValidUtf8(used)) {
     // the buffer is valid: a value is invalid only if it starts inside a character
     for (let i = 1; i < data.length; i++) {

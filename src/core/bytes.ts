@@ -189,14 +189,26 @@ export class ByteWriter {
 
   u64(value: number | bigint): this {
     this.reserve(8);
-    this.view.setBigUint64(this.length, BigInt(value), true);
+    // a safe integer goes as two 32-bit halves, without a BigInt
+    if (typeof value === "number" && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      this.view.setUint32(this.length, value % 4294967296, true);
+      this.view.setUint32(this.length + 4, Math.floor(value / 4294967296), true);
+    } else {
+      this.view.setBigUint64(this.length, BigInt(value), true);
+    }
     this.length += 8;
     return this;
   }
 
   i64(value: number | bigint): this {
     this.reserve(8);
-    this.view.setBigInt64(this.length, BigInt(value), true);
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      const hi = Math.floor(value / 4294967296);
+      this.view.setUint32(this.length, value - hi * 4294967296, true);
+      this.view.setInt32(this.length + 4, hi, true);
+    } else {
+      this.view.setBigInt64(this.length, BigInt(value), true);
+    }
     this.length += 8;
     return this;
   }
@@ -219,7 +231,16 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * The bytes written as a view of the writer's buffer, never a copy (the
+   * buffer may hold unused capacity past them); for a writer that is done.
+   */
+  finishView(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** The bytes written; the buffer itself (no copy) when it was sized exactly. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.length === this.buffer.byteLength ? this.buffer : this.buffer.slice(0, this.length);
   }
 }

@@ -3,6 +3,22 @@
 // block once, before Arrow data is built. Plain JavaScript, so it runs on every
 // platform: ASCII runs are skipped a word at a time.
 
+/** True when every byte is below 0x80 (ASCII, so valid UTF-8 whose every byte starts a character); checked a word at a time. */
+export function isAscii(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  const lead = (4 - (bytes.byteOffset & 3)) & 3;
+  const head = Math.min(n, lead);
+  let acc = 0;
+  for (let i = 0; i < head; i++) acc |= bytes[i]!;
+  const words = head === lead ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, (n - head) >> 2) : new Uint32Array(0);
+  for (let w = 0; w < words.length; w++) {
+    acc |= words[w]!;
+    if ((acc & 0x80808080) !== 0) return false;
+  }
+  for (let i = head + words.length * 4; i < n; i++) acc |= bytes[i]!;
+  return (acc & 0x80808080) === 0;
+}
+
 /** True when `bytes` are valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
   return firstInvalidUtf8(bytes) < 0;

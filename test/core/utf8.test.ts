@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { firstInvalidUtf8 } from "../../src/core/utf8.js";
+import { firstInvalidUtf8, isAscii } from "../../src/core/utf8.js";
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 function decodes(bytes: Uint8Array): boolean {
@@ -27,6 +27,20 @@ describe("UTF-8 validity", () => {
         assert.equal(firstInvalidUtf8(bytes) < 0, decodes(bytes));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  test("isAscii finds a byte of 0x80 or more at any position and alignment", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0x80, max: 0xff }), (length, shift, at, high) => {
+        const buffer = new Uint8Array(length + shift).fill(0x41);
+        const bytes = buffer.subarray(shift);
+        assert.equal(isAscii(bytes), true);
+        if (length === 0) return;
+        bytes[at % length] = high;
+        assert.equal(isAscii(bytes), false, `byte ${at % length} of ${length} at shift ${shift}`);
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -60,6 +60,15 @@ describe("encodeFsst", () => {
     roundTrip([]);
   });
 
+  test("2-byte symbols that also begin longer symbols, at the ends of values of every length", () => {
+    // "ab" is both a symbol and the start of longer ones; values end 0, 1 and 2 bytes after a match
+    const shapes = ["ab", "abcdefgh", "abc", "abcd", "abab", "ababc", "abz", "a", "", "zab", "abcdefghab"];
+    const values = Array.from({ length: 11_000 }, (_, i) => text(shapes[i % shapes.length]!));
+    const s = roundTrip(values);
+    // every shape is a handful of symbols, never a run of escapes
+    assert.ok(s.compressed <= 2 * values.length, `${s.compressed} bytes for ${values.length} values`);
+  });
+
   test("the same input gives the same table and bytes", () => {
     const values = Array.from({ length: 8_000 }, (_, i) => text(`row ${i % 313} of ${i}`));
     const { offsets, data } = pack(values);

@@ -225,13 +225,26 @@ function packWide(src: Uint32Array, dst: Uint32Array, w: number): void {
     const shift = halves[row * 4 + 3]!;
     const from = 2 * ROW_BASE[row]!;
     const spill = 32 - shift;
-    for (let j = 0; j < 32; j += 2) {
-      const lo = src[from + j]! & loMask;
-      const hi = src[from + j + 1]! & hiMask;
+    // one loop per case, so the inner loops carry no branch; at W <= 32 the high halves add nothing
+    if (w <= 32) {
       if (shift === 0) {
-        dst[i0 + j]! |= lo;
-        dst[i1 + j]! |= hi;
+        for (let j = 0; j < 32; j += 2) dst[i0 + j]! |= src[from + j]! & loMask;
       } else {
+        for (let j = 0; j < 32; j += 2) {
+          const lo = src[from + j]! & loMask;
+          dst[i0 + j]! |= lo << shift;
+          dst[i1 + j]! |= lo >>> spill;
+        }
+      }
+    } else if (shift === 0) {
+      for (let j = 0; j < 32; j += 2) {
+        dst[i0 + j]! |= src[from + j]!;
+        dst[i1 + j]! |= src[from + j + 1]! & hiMask;
+      }
+    } else {
+      for (let j = 0; j < 32; j += 2) {
+        const lo = src[from + j]!;
+        const hi = src[from + j + 1]! & hiMask;
         dst[i0 + j]! |= lo << shift;
         dst[i1 + j]! |= (lo >>> spill) | (hi << shift);
         dst[i2 + j]! |= hi >>> spill;

@@ -357,6 +357,36 @@ function trainTable(offsets: ArrayLike<number>, data: Uint8Array, numValues: num
   return best;
 }
 
+/** Set in a `pairs` entry when a symbol of 3 or more bytes starts with that entry's two bytes. */
+const LONG_FLAG = 0x8000;
+
+/**
+ * The matches shorter than 3 bytes, as one lookup each: for every 2-byte
+ * prefix (b0 | b1 << 8) the code and length of its 2-byte symbol, else of
+ * b0's 1-byte symbol, else the escape (length 1); for every byte its 1-byte
+ * symbol or the escape. An entry is code | length << 8, and `pairs` entries
+ * carry LONG_FLAG when a longer symbol may match there.
+ */
+function shortCodes(table: SymbolTable): { pairs: Uint16Array; singles: Uint16Array } {
+  const singles = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) {
+    const code = table.byteCode[b]!;
+    singles[b] = code >= 0 ? code | (1 << 8) : FSST_ESCAPE | (1 << 8);
+  }
+  // every second byte starts as b0's single; then the table's symbols of 2+ bytes overlay it
+  const pairs = new Uint16Array(65536);
+  for (let b1 = 0; b1 < 256; b1++) pairs.set(singles, b1 << 8);
+  for (let code = 0; code < table.numSymbols; code++) {
+    const length = table.lengths[code]!;
+    if (length < 2) continue;
+    const at = code * MAX_SYMBOL_BYTES;
+    const key = table.bytes[at]! | (table.bytes[at + 1]! << 8);
+    if (length === 2) pairs[key] = code | (2 << 8) | (pairs[key]! & LONG_FLAG);
+    else pairs[key] = pairs[key]! | LONG_FLAG;
+  }
+  return { pairs, singles };
+}
+
 function exportTable(table: SymbolTable): Uint8Array {
   const out = new Uint8Array(FSST_SYMBOL_TABLE_BYTES);
   const n = table.numSymbols;
@@ -397,17 +427,20 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   const table = trainTable(offsets, data, numValues);
   const out = new Uint8Array(2 * (last - first) + 8);
   const outOffsets = new Uint32Array(numValues + 1);
-  // the matching of SymbolTable.match, inlined with the lookups in locals
-  const { lengths, bytes: symbolBytes, byteCode, pairCode, longCode, longPrefix } = table;
+  const { lengths, bytes: symbolBytes, longCode, longPrefix } = table;
+  const { pairs, singles } = shortCodes(table);
   let op = 0;
   for (let i = 0; i < numValues; i++) {
     let p = offsets[i]!;
     const end = offsets[i + 1]!;
-    while (p < end) {
+    // positions before end - 2 have 3 bytes left: a longer symbol may start there
+    const end3 = end - 2;
+    while (p < end3) {
       const b0 = data[p]!;
-      let code = -1;
-      if (end - p >= 3) {
-        const b1 = data[p + 1]!;
+      const b1 = data[p + 1]!;
+      const entry = pairs[b0 | (b1 << 8)]!;
+      if ((entry & LONG_FLAG) !== 0) {
+        // the one longer symbol with this 3-byte prefix, if its other bytes match too
         const prefix = b0 | (b1 << 8) | (data[p + 2]! << 16);
         const h = Math.imul(prefix, 0x9e3779b1) >>> (32 - HASH_BITS);
         const long = longCode[h]!;
@@ -417,21 +450,34 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
             const base = long * MAX_SYMBOL_BYTES;
             let k = 3;
             while (k < length && data[p + k] === symbolBytes[base + k]) k++;
-            if (k === length) code = long;
+            if (k === length) {
+              out[op++] = long;
+              p += length;
+              continue;
+            }
           }
         }
-        if (code < 0) code = pairCode[b0 | (b1 << 8)]!;
-      } else if (end - p === 2) {
-        code = pairCode[b0 | (data[p + 1]! << 8)]!;
       }
-      if (code < 0) code = byteCode[b0]!;
-      if (code >= 0) {
-        out[op++] = code;
-        p += lengths[code]!;
-      } else {
-        out[op++] = FSST_ESCAPE;
+      const code = entry & 255;
+      out[op++] = code;
+      if (code === FSST_ESCAPE) {
         out[op++] = b0;
         p++;
+      } else {
+        p += (entry >>> 8) & 3;
+      }
+    }
+    // the last one or two bytes: a 2-byte symbol, a 1-byte symbol or an escape
+    while (p < end) {
+      const b0 = data[p]!;
+      const entry = end - p === 2 ? pairs[b0 | (data[p + 1]! << 8)]! : singles[b0]!;
+      const code = entry & 255;
+      out[op++] = code;
+      if (code === FSST_ESCAPE) {
+        out[op++] = b0;
+        p++;
+      } else {
+        p += (entry >>> 8) & 3;
       }
     }
     outOffsets[i + 1] = op;

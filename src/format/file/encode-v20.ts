@@ -53,22 +53,28 @@ function encodeLeaf(name: string, data: Data): EncodedColumn {
   const d = compactData(data);
   const n = d.length;
   const valid = new Uint8Array(n);
-  for (let i = 0; i < n; i++) valid[i] = isValidAt(d, i) ? 1 : 0;
+  if (d.nullCount === 0) valid.fill(1);
+  else for (let i = 0; i < n; i++) valid[i] = isValidAt(d, i) ? 1 : 0;
   if (n > 0 && d.nullCount === n) return page(nullable(undefined, undefined), [], n);
   const values = leafValues(name, d, valid);
   if (values.kind === "variable") {
     // u64 end offsets without a leading zero; a null stores end + (total bytes + 1)
     const total = values.offsets[n]!;
     const adjust = total + 1;
-    const ends = new ByteWriter(n * 8);
-    for (let i = 0; i < n; i++) ends.u64(values.offsets[i + 1]! + (valid[i] ? 0 : adjust));
+    const ends = new Uint8Array(n * 8);
+    const halves = new Uint32Array(ends.buffer);
+    for (let i = 0; i < n; i++) {
+      const end = values.offsets[i + 1]! + (valid[i] ? 0 : adjust);
+      halves[2 * i] = end % 4294967296;
+      halves[2 * i + 1] = Math.floor(end / 4294967296);
+    }
     const binary = create(ArrayEncodingSchema, {
       arrayEncoding: {
         case: "binary",
         value: create(BinarySchema, { indices: nullable(flat(64, 0), undefined), bytes: flat(8, 1), nullAdjustment: BigInt(adjust) }),
       },
     });
-    return page(binary, [ends.finish(), values.data], n);
+    return page(binary, [ends, values.data], n);
   }
   let inner: ArrayEncoding;
   if (values.fsl) {

@@ -145,7 +145,8 @@ function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, 
       }),
     },
   });
-  const buffers = [meta.finish(), data.finish()];
+  // the page's chunks were sized from above; a view spares copying them once more
+  const buffers = [meta.finish(), data.finishView()];
   if (compressed.dictionary) buffers.push(compressed.dictionary.buffer);
   return { buffers, numRows, encoding, typeUrl: PAGE_LAYOUT_TYPE_URL };
 }

@@ -16,9 +16,31 @@ export function compactData(data: Data): Data {
   if (data.nullCount === 0 && bits !== undefined && bits % 8 === 0 && data.type.typeId !== Type.FixedSizeList && data.children.length === 0) {
     return makeData({ type: data.type, length: data.length, nullCount: 0, data: data.values } as never);
   }
+  if (isVariableWidth(data.type)) {
+    // a slice's value offsets are already sliced and index the shared bytes as
+    // they are; only the validity bitmap moves, not one value is copied
+    const nullCount = data.nullCount;
+    const nullBitmap = nullCount > 0 ? shiftedBitmap(data.nullBitmap!, data.offset, data.length) : undefined;
+    return makeData({ type: data.type, length: data.length, nullCount, nullBitmap, valueOffsets: data.valueOffsets, data: data.values } as never);
+  }
   const indices = new Int32Array(data.length);
   for (let i = 0; i < indices.length; i++) indices[i] = i;
   return takeData(data, indices);
+}
+
+/** Bits `from .. from + length` of `bitmap` as a bitmap starting at bit 0. */
+function shiftedBitmap(bitmap: Uint8Array, from: number, length: number): Uint8Array {
+  const out = new Uint8Array((length + 7) >> 3);
+  const shift = from & 7;
+  const base = from >> 3;
+  if (shift === 0) {
+    out.set(bitmap.subarray(base, base + out.length));
+  } else {
+    for (let k = 0; k < out.length; k++) out[k] = (bitmap[base + k]! >> shift) | ((bitmap[base + k + 1] ?? 0) << (8 - shift));
+  }
+  // bits past the end stay 0
+  if ((length & 7) !== 0) out[out.length - 1]! &= (1 << (length & 7)) - 1;
+  return out;
 }
 
 export function isValidAt(data: Data, i: number): boolean {
@@ -114,6 +136,51 @@ function bytesOf(view: ArrayBufferView, byteLength: number): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, byteLength);
 }
 
+/**
+ * Offsets from 0 and the bytes of the valid values, in one pass over the
+ * offsets. Runs of valid values are copied as one block each; with no null
+ * slot the bytes are a view of the input's buffer, not a copy.
+ */
+function variableValues(d: Data, valid: Uint8Array): VariableValues {
+  const n = d.length;
+  const src = d.values as Uint8Array;
+  const raw = d.valueOffsets as Int32Array | BigInt64Array;
+  const large = d.type.typeId === Type.LargeUtf8 || d.type.typeId === Type.LargeBinary;
+  const offsetBits = large ? 64 : 32;
+  const offsets = new Float64Array(n + 1);
+  if (n === 0) return { kind: "variable", offsetBits, offsets, data: new Uint8Array(0) };
+  // Number per offset only for 64-bit offsets; 32-bit ones stay a monomorphic Int32Array loop
+  const ends = raw instanceof Int32Array ? raw : Float64Array.from(raw.subarray(0, n + 1), Number);
+  const first = ends[0]!;
+  if (valid.indexOf(0) < 0) {
+    for (let i = 1; i <= n; i++) offsets[i] = ends[i]! - first;
+    return { kind: "variable", offsetBits, offsets, data: src.subarray(first, ends[n]!) };
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) if (valid[i]) total += ends[i + 1]! - ends[i]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  let i = 0;
+  while (i < n) {
+    if (!valid[i]) {
+      offsets[++i] = at;
+      continue;
+    }
+    const runStart = ends[i]!;
+    const runAt = at;
+    while (i < n && valid[i]) {
+      at += ends[i + 1]! - ends[i]!;
+      offsets[++i] = at;
+    }
+    out.set(src.subarray(runStart, runStart + (at - runAt)), runAt);
+  }
+  return { kind: "variable", offsetBits, offsets, data: out };
+}
+
+/**
+ * The values of a leaf as raw bytes, which may be a view of the input's
+ * buffers (never a copy of them all), so callers treat them as read-only.
+ */
 export function leafValues(name: string, data: Data, valid: Uint8Array): LeafValues {
   const d = compactData(data);
   const type = d.type;
@@ -121,29 +188,10 @@ export function leafValues(name: string, data: Data, valid: Uint8Array): LeafVal
   const bits = fixedWidthBits(type);
   if (bits !== undefined) {
     const byteLength = bits === 1 ? (n + 7) >> 3 : (bits / 8) * n;
-    return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength).slice() };
+    return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength) };
   }
   if (type.typeId === Type.Null) return { kind: "fixed", bitsPerValue: 8, data: new Uint8Array(n) };
-  if (isVariableWidth(type)) {
-    const src = d.values as Uint8Array;
-    const raw = d.valueOffsets as Int32Array | BigInt64Array;
-    const offsets = new Float64Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) if (valid[i]) total += Number(raw[i + 1]!) - Number(raw[i]!);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      if (valid[i]) {
-        const s = Number(raw[i]!);
-        const e = Number(raw[i + 1]!);
-        out.set(src.subarray(s, e), at);
-        at += e - s;
-      }
-      offsets[i + 1] = at;
-    }
-    const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
-    return { kind: "variable", offsetBits: large ? 64 : 32, offsets, data: out };
-  }
+  if (isVariableWidth(type)) return variableValues(d, valid);
   if (type.typeId === Type.FixedSizeList) {
     const t = type as FixedSizeList;
     const child = compactData(d.children[0]!);
@@ -153,7 +201,7 @@ export function leafValues(name: string, data: Data, valid: Uint8Array): LeafVal
     }
     if (child.nullCount > 0) throw new LanceError("NOT_SUPPORTED", `column "${name}" has null items inside fixed-size lists; lancets does not write item validity yet`);
     const byteLength = (itemBits / 8) * t.listSize * n;
-    return { kind: "fixed", bitsPerValue: itemBits * t.listSize, fsl: { dimension: t.listSize, itemBits }, data: bytesOf(child.values as ArrayBufferView, byteLength).slice() };
+    return { kind: "fixed", bitsPerValue: itemBits * t.listSize, fsl: { dimension: t.listSize, itemBits }, data: bytesOf(child.values as ArrayBufferView, byteLength) };
   }
   throw new LanceError("NOT_SUPPORTED", `column "${name}" has Arrow type ${String(type)}, which lancets cannot write`);
 }

@@ -24,7 +24,6 @@
 // at most 4096.
 
 import { create } from "@bufbuild/protobuf";
-import { ByteWriter } from "../../core/bytes.js";
 import { bitWidthFor, encodeInlineBitpacking, encodeOutOfLineBitpacking, FASTLANES_GROUP_VALUES, packFastLanes, type UncompressedBits } from "../encoding/bitpack.js";
 import { dictionaryEncodeFixed64, dictionaryEncodeVariable, encodeVariableBlock, likelyMoreDistinctFixed, likelyMoreDistinctThan } from "../encoding/dictionary.js";
 import { encodeFsst, FSST_MIN_INPUT_BYTES, FSST_MIN_MAX_LENGTH } from "../encoding/fsst-build.js";
@@ -295,15 +294,21 @@ function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits
     const base = offsets[start]!;
     const size = offsets[start + count]! - base;
     const headerBytes = (count + 1) * width;
-    const w = new ByteWriter(headerBytes + size + 8);
-    for (let i = 0; i <= count; i++) {
-      const v = headerBytes + offsets[start + i]! - base;
-      if (width === 4) w.u32(v);
-      else w.u64(v);
+    // the header, the bytes, zeros up to the offset width: sized once, offsets written as u32 words
+    const buffer = new Uint8Array(Math.ceil((headerBytes + size) / width) * width);
+    const words = new Uint32Array(buffer.buffer, 0, headerBytes >>> 2);
+    const shift = headerBytes - base;
+    if (width === 4) {
+      for (let i = 0; i <= count; i++) words[i] = offsets[start + i]! + shift;
+    } else {
+      for (let i = 0; i <= count; i++) {
+        const v = offsets[start + i]! + shift;
+        words[2 * i] = v % 4294967296;
+        words[2 * i + 1] = Math.floor(v / 4294967296);
+      }
     }
-    w.bytes(data.subarray(base, base + size));
-    w.padTo(width, 0);
-    chunks.push({ numValues: count, buffers: [w.finish()] });
+    buffer.set(data.subarray(base, base + size), headerBytes);
+    chunks.push({ numValues: count, buffers: [buffer] });
     start += count;
   }
   return chunks;
