@@ -2,7 +2,8 @@
 // LABEL_LIST answer exactly; ZONEMAP answers "at most" (candidate rows to
 // recheck). LABEL_LIST answers only the list functions (array_has_any: the
 // union of the items' bitmaps; array_has_all: their intersection), the
-// other kinds only the other predicates.
+// other kinds only the other predicates. NGRAM answers contains(col, 'x')
+// "at most": the rows holding every trigram of x.
 // Results are physical row offsets per fragment.
 
 import { DataType, makeVector, Type, type Data } from "apache-arrow";
@@ -14,6 +15,8 @@ import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import { sbbfMayContain } from "../format/index/sbbf.js";
+import { decodeRoaringTreemap } from "../format/index/roaring-treemap.js";
+import { substringTokens } from "../index/ngram/tokens.js";
 import { xxhash64 } from "../core/xxhash64.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
@@ -22,7 +25,7 @@ import { nanSamples } from "../index/zonemap/stats.js";
 import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
 
-export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" }>;
+export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" | "contains" }>;
 
 export interface SegmentResult {
   /** Fragment id -> matching (or candidate) physical offsets, sorted and distinct. */
@@ -46,6 +49,8 @@ export function indexable(e: Expr): e is IndexablePredicate {
     case "array":
       // no values: every row (all) or none (any), answered by the recheck alone
       return e.values.length > 0 && !(e.single && e.values[0]!.kind === "null");
+    case "contains":
+      return e.value.kind === "string";
     default:
       return false;
   }
@@ -54,6 +59,9 @@ export function indexable(e: Expr): e is IndexablePredicate {
 /** Whether an index of `indexType` answers this predicate. */
 export function answers(indexType: string, p: IndexablePredicate): boolean {
   // a bloom filter knows which values a zone may hold, and whether it holds nulls
+  // an ngram index narrows a substring search when the substring has a trigram it indexes
+  if (indexType === "NGRAM") return p.kind === "contains" && p.value.kind === "string" && substringTokens(p.value.value) !== undefined;
+  if (p.kind === "contains") return false;
   if (indexType === "BLOOMFILTER") return (p.kind === "cmp" && p.op === "=") || p.kind === "in" || (p.kind === "isnull" && !p.negated);
   return (indexType === "LABEL_LIST") === (p.kind === "array");
 }
@@ -219,6 +227,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
   }
   if (indexType === "LABEL_LIST" && p.kind === "array") return { rows: await searchLabelList(ds, index, p, toAddress), exact: true };
   if (indexType === "BLOOMFILTER") return { rows: await searchBloomFilter(ds, index, p), exact: false };
+  if (indexType === "NGRAM" && p.kind === "contains") return { rows: await searchNgram(ds, index, p, toAddress), exact: false };
   if (indexType === "BTREE") {
     const lookup = await loadFile(ds, index, "page_lookup.lance");
     const mins = column(lookup, "min", "page_lookup.lance");
@@ -412,4 +421,58 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
     }
   }
   return rows.finish();
+}
+
+/** Token -> row of the posting file, per loaded NGRAM file. */
+const ngramTokenRows = new WeakMap<LoadedFile, Map<number, number>>();
+
+/** Rows of `a` also in `b`; both sorted ascending. */
+function intersectSortedIds(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(Math.min(a.length, b.length));
+  let n = 0;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out[n++] = a[i]!;
+      i++;
+      j++;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Candidate rows of an NGRAM segment for contains(col, 'x'): those holding every trigram of x (none when one is absent). */
+async function searchNgram(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, { kind: "contains" }>, toAddress?: (rowId: number) => number | undefined): Promise<Map<number, Uint32Array>> {
+  const name = "ngram_postings.lance";
+  const where = `_indices/${index.uuid}/${name}`;
+  const tokens = p.value.kind === "string" ? substringTokens(p.value.value) : undefined;
+  if (!tokens) throw new LanceError("INTERNAL", `an NGRAM index cannot narrow ${showContains(p)}`);
+  const f = await loadFile(ds, index, name);
+  let rowOf = ngramTokenRows.get(f);
+  if (!rowOf) {
+    const values = makeVector(column(f, "tokens", name)).toArray() as Uint32Array;
+    rowOf = new Map();
+    for (let k = 0; k < values.length; k++) rowOf.set(values[k]!, k);
+    ngramTokenRows.set(f, rowOf);
+  }
+  const postings = makeVector(column(f, "posting_list", name));
+  let ids: Float64Array | undefined;
+  for (const token of tokens) {
+    const row = rowOf.get(token);
+    if (row === undefined) return new Map();
+    const list = decodeRoaringTreemap(postings.get(row) as Uint8Array, where);
+    ids = ids ? intersectSortedIds(ids, list) : list;
+    if (ids.length === 0) return new Map();
+  }
+  const rows = new RowCollector();
+  for (let i = 0; i < ids!.length; i++) {
+    const address = toAddress ? toAddress(ids![i]!) : ids![i]!;
+    if (address !== undefined) rows.addAddress(address);
+  }
+  return rows.finish();
+}
+
+function showContains(p: Extract<Expr, { kind: "contains" }>): string {
+  return `contains(${p.column}, ${p.value.kind === "string" ? JSON.stringify(p.value.value) : "NULL"})`;
 }
