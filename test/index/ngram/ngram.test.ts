@@ -249,3 +249,25 @@ test("Lance 12's planner uses lancets' NGRAM segments, with the rows of a full s
   // index; lancets scans for it instead
   assert.ok((await ds.countRows("contains(doc, 'a b')")) > 0);
 });
+
+test("NGRAM segments built uncommitted, merged and committed: Lance 12 uses the merged segment", async () => {
+  const { connect } = await import("../../helpers/oracle.js");
+  const dir = tempDir();
+  let ds = await writeAt(join(dir, "t.lance"), table(13), { maxRowsPerFile: 1500 });
+  const a = await ds.createIndexUncommitted("doc", "ngram", { name: "doc_idx", fragmentIds: [0, 1] });
+  const b = await ds.createIndexUncommitted("doc", "NGRAM", { name: "doc_idx", fragmentIds: [2] });
+  const c = await ds.createIndexUncommitted("doc", "NGRAM", { name: "doc_idx", fragmentIds: [3] });
+  assert.deepEqual([a.indexType, a.files.map((f) => f.path)], ["NGRAM", ["ngram_postings.lance"]]);
+  const merged = await ds.mergeExistingIndexSegments([b, c]);
+  assert.deepEqual(merged.fragmentIds, [2, 3]);
+  ds = await ds.commitExistingIndexSegments("doc_idx", "doc", [a, merged]);
+  assert.equal(ds.describeIndices()[0]!.segments.length, 2);
+  const t = await (await connect(dir)).openTable("t");
+  for (const filter of ["contains(doc, 'number 3')", "contains(doc, 'Straße')", "contains(doc, 'quick')"]) {
+    const full = await ds.countRows(filter, { useIndex: false });
+    assert.match(await ds.explain(filter), /NGRAM index doc_idx.*2 segments/, filter);
+    assert.match(await t.query().where(filter).explainPlan(true), /ScalarIndexQuery.*NGram/, filter);
+    assert.equal(await t.countRows(filter), full, filter);
+    assert.equal(await ds.countRows(filter), full, filter);
+  }
+});
