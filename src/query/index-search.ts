@@ -17,7 +17,7 @@ import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import { sbbfMayContain } from "../format/index/sbbf.js";
 import { decodeRoaringTreemap } from "../format/index/roaring-treemap.js";
 import { substringTokens } from "../index/ngram/tokens.js";
-import { xxhash64 } from "../core/xxhash64.js";
+import { Xxh64 } from "../core/xxhash64.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
@@ -388,7 +388,9 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
   const filters = makeVector(column(f, "bloom_filter_data", name));
   const field = ds.manifest.fields.find((x) => x.parentId === -1 && x.name === p.column);
   const type = field ? ds.schema.fields[ds.manifest.fields.filter((x) => x.parentId === -1).indexOf(field)]?.type : undefined;
-  let hashes: bigint[] | undefined = [];
+  // each hash as its [hi, lo] halves
+  let hashes: [number, number][] | undefined = [];
+  const hasher = new Xxh64();
   if (p.kind === "cmp" || p.kind === "in") {
     for (const lit of p.kind === "cmp" ? [p.value] : p.values) {
       const alternatives = type ? bloomValueBytes(type, lit) : undefined;
@@ -396,7 +398,10 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
         hashes = undefined;
         break;
       }
-      for (const bytes of alternatives) hashes.push(xxhash64(bytes));
+      for (const bytes of alternatives) {
+        hasher.hash(bytes);
+        hashes.push([hasher.hi, hasher.lo]);
+      }
     }
   }
   const rows = new RowCollector();
@@ -410,7 +415,7 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
     else if (!hashes) candidate = true;
     else {
       const filter = filters.get(z) as Uint8Array;
-      candidate = hashes.some((h) => sbbfMayContain(filter, h, where));
+      candidate = hashes.some(([hi, lo]) => sbbfMayContain(filter, hi, lo, where));
     }
     if (!candidate) continue;
     // zones count the live rows a build read: after deletions they need not be physical offsets, so the whole fragment is a candidate
