@@ -428,8 +428,34 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
   return rows.finish();
 }
 
-/** Token -> row of the posting file, per loaded NGRAM file. */
-const ngramTokenRows = new WeakMap<LoadedFile, Map<number, number>>();
+interface NgramTokens {
+  reader: DataFileReader;
+  /** Token -> its row in the posting file. */
+  rowOf: Map<number, number>;
+  postingFieldId: number;
+}
+
+/**
+ * The token column of NGRAM posting files, kept per store: a search reads
+ * only the posting lists of its substring's trigrams.
+ */
+const ngramTokens = new CachePerOwner<ObjectStore, NgramTokens>(128);
+
+async function loadNgramTokens(ds: Snapshot, index: IndexMetadata, name: string): Promise<NgramTokens> {
+  return ngramTokens.of(ds.store).get(`${index.uuid}/${name}`, async () => {
+    const size = index.files.find((f) => f.path === name)?.sizeBytes;
+    const reader = await openFileReader(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
+    const top = reader.schema.fields.filter((f) => f.parentId === -1);
+    const tokensField = top.find((f) => f.name === "tokens");
+    const postingField = top.find((f) => f.name === "posting_list");
+    if (!tokensField || !postingField) throw new LanceError("CORRUPT_FILE", `index file _indices/${index.uuid}/${name} has columns ${top.map((f) => f.name).join(", ")}, not tokens and posting_list`);
+    const tokens = (await reader.readFields([tokensField.id])).get(tokensField.id)!;
+    const values = tokens.values as Uint32Array;
+    const rowOf = new Map<number, number>();
+    for (let k = 0; k < tokens.length; k++) if (isValidAt(tokens, k)) rowOf.set(values[k]!, k);
+    return { reader, rowOf, postingFieldId: postingField.id };
+  });
+}
 
 /** Rows of `a` also in `b`; both sorted ascending. */
 function intersectSortedIds(a: Float64Array, b: Float64Array): Float64Array {
@@ -453,20 +479,19 @@ async function searchNgram(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, 
   const where = `_indices/${index.uuid}/${name}`;
   const tokens = p.value.kind === "string" ? substringTokens(p.value.value) : undefined;
   if (!tokens) throw new LanceError("INTERNAL", `an NGRAM index cannot narrow ${showContains(p)}`);
-  const f = await loadFile(ds, index, name);
-  let rowOf = ngramTokenRows.get(f);
-  if (!rowOf) {
-    const values = makeVector(column(f, "tokens", name)).toArray() as Uint32Array;
-    rowOf = new Map();
-    for (let k = 0; k < values.length; k++) rowOf.set(values[k]!, k);
-    ngramTokenRows.set(f, rowOf);
-  }
-  const postings = makeVector(column(f, "posting_list", name));
-  let ids: Float64Array | undefined;
+  const { reader, rowOf, postingFieldId } = await loadNgramTokens(ds, index, name);
+  const rowsOfTokens: number[] = [];
   for (const token of tokens) {
     const row = rowOf.get(token);
+    // a trigram no row holds: no row holds the substring
     if (row === undefined) return new Map();
-    const list = decodeRoaringTreemap(postings.get(row) as Uint8Array, where);
+    rowsOfTokens.push(row);
+  }
+  let ids: Float64Array | undefined;
+  for (const row of rowsOfTokens) {
+    const data = (await reader.readFields([postingFieldId], { start: row, end: row + 1 })).get(postingFieldId)!;
+    const offsets = data.valueOffsets as Int32Array;
+    const list = decodeRoaringTreemap((data.values as Uint8Array).subarray(offsets[0]!, offsets[1]!), where);
     ids = ids ? intersectSortedIds(ids, list) : list;
     if (ids.length === 0) return new Map();
   }
