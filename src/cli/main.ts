@@ -144,7 +144,7 @@ export function buildProgram(print: (text: string) => void, printError: (text: s
     .description("build and commit a BTREE, BITMAP, ZONEMAP or FTS (INVERTED) index, one segment per fragment group")
     .argument("<uri>", "dataset path or file:// URI")
     .requiredOption("--column <name>", "column to index")
-    .requiredOption("--type <type>", "btree | bitmap | zonemap | fts | inverted | label_list | bloomfilter")
+    .requiredOption("--type <type>", "btree | bitmap | zonemap | fts | inverted | label_list | bloomfilter | ngram")
     .option("--name <name>", "index name (default <column>_idx)")
     .option("--group-size <n>", "fragments per segment (default: at least one group per worker)", parsePositive)
     .option("--rows-per-zone <n>", "ZONEMAP rows per zone (default 8192)", parsePositive)

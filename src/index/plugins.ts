@@ -13,6 +13,7 @@ import { BTREE_BATCH_SIZE, buildBTreeStreaming, checkMemoryBytes, DEFAULT_MEMORY
 import { buildInvertedStreaming } from "./inverted/build.js";
 import { buildLabelList } from "./label-list/build.js";
 import { buildBloomFilter, type BloomFilterParams } from "./bloomfilter/build.js";
+import { buildNgram } from "./ngram/build.js";
 import type { TokenizerParams } from "./inverted/tokenizer.js";
 import type { BuiltSegmentFiles } from "./segment.js";
 import type { TrainingInput } from "./training.js";
@@ -112,9 +113,15 @@ export const BLOOMFILTER_PLUGIN: ScalarIndexPlugin = {
   },
 };
 
+export const NGRAM_PLUGIN: ScalarIndexPlugin = {
+  indexType: "NGRAM",
+  typeUrl: TYPE_URLS.NGRAM,
+  build: (store, dir, training) => buildNgram(store, dir, training),
+};
+
 /** Every scalar index kind lancets builds. */
 export function scalarIndexPlugins(): ScalarIndexPlugin[] {
-  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN, LABEL_LIST_PLUGIN, BLOOMFILTER_PLUGIN];
+  return [BTREE_PLUGIN, BITMAP_PLUGIN, ZONEMAP_PLUGIN, INVERTED_PLUGIN, LABEL_LIST_PLUGIN, BLOOMFILTER_PLUGIN, NGRAM_PLUGIN];
 }
 
 /** The plugin building `indexType`; NOT_SUPPORTED when the set given lacks it. */

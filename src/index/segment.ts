@@ -71,7 +71,7 @@ export function segmentToIndexMetadata(segment: IndexSegment): IndexMetadata {
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const SEGMENT_TYPES = new Set(["BTREE", "BITMAP", "ZONEMAP", "FTS", "LABEL_LIST", "BLOOMFILTER"]);
+const SEGMENT_TYPES = new Set(["BTREE", "BITMAP", "ZONEMAP", "FTS", "LABEL_LIST", "BLOOMFILTER", "NGRAM"]);
 
 /** A file name inside a segment directory: one plain path segment. */
 function isPlainFileName(name: unknown): name is string {

@@ -18,6 +18,7 @@ import { resolveColumn, trainingInput } from "./training.js";
 import { checkStagedFiles, finalizeStagedSegment, isStagedSegment, removeStagedFiles } from "./inverted/staged.js";
 import { indexableType } from "./value-order.js";
 import { bloomFilterType } from "./bloomfilter/build.js";
+import { ngramType } from "./ngram/build.js";
 import { cleanupUnreferenced } from "../table/cleanup.js";
 
 export interface CreateIndexUncommittedOptions {
@@ -32,7 +33,7 @@ export interface CreateIndexUncommittedOptions {
 
 export function parseIndexType(indexType: string): ScalarIndexType {
   const t = parseScalarIndexType(indexType);
-  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP, INVERTED (FTS), LABEL_LIST or BLOOMFILTER`);
+  if (!t) throw new LanceError("INVALID_INPUT", `unknown index type "${indexType}"; use BTREE, BITMAP, ZONEMAP, INVERTED (FTS), LABEL_LIST, BLOOMFILTER or NGRAM`);
   return t;
 }
 
@@ -74,6 +75,10 @@ export function checkIndexable(ds: Snapshot, column: string, indexType: ScalarIn
   if (indexType === "LABEL_LIST") {
     if (!DataType.isList(type)) throw new LanceError("INVALID_INPUT", `a LABEL_LIST index needs a list column; column "${column}" has type ${String(type)}`);
     indexableType(type.children[0]!.type, `${column}.item`, indexType);
+    return found;
+  }
+  if (indexType === "NGRAM") {
+    if (!ngramType(type)) throw new LanceError("INVALID_INPUT", `an NGRAM index needs a string column; column "${column}" has type ${String(type)}`);
     return found;
   }
   if (indexType === "BLOOMFILTER" && !bloomFilterType(type)) throw new LanceError("INVALID_INPUT", `a BLOOMFILTER index cannot be built on column "${column}" of type ${String(type)}`);

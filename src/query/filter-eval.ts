@@ -252,6 +252,12 @@ export function validateFilter(e: Expr, typeOf: (name: string) => DataType): voi
     }
     case "isnull":
       return;
+    case "contains": {
+      const type = typeOf(e.column);
+      if (type.typeId !== Type.Utf8 && type.typeId !== Type.LargeUtf8) throw new LanceError("INVALID_INPUT", `contains needs a string column; "${e.column}" is ${String(type)}`);
+      if (e.value.kind !== "string" && e.value.kind !== "null") throw new LanceError("INVALID_INPUT", `contains needs a string to look for, not ${showLiteral(e.value)}`);
+      return;
+    }
     case "array": {
       const type = typeOf(e.column);
       if (!DataType.isList(type)) throw new LanceError("INVALID_INPUT", `${e.single ? "array_contains" : `array_has_${e.fn}`} needs a list column; "${e.column}" is ${String(type)}`);
@@ -290,6 +296,26 @@ function evaluateArray(e: Extract<Expr, { kind: "array" }>, data: Data, numRows:
     }
     const hits = found.reduce((a, b) => a + b, 0);
     out[i] = (e.fn === "any" ? hits > 0 : hits === needles.length) ? TRUE : FALSE;
+  }
+  return out;
+}
+
+/**
+ * contains(col, x) per row, as Lance (DataFusion) answers it: NULL for a
+ * NULL text or a NULL x, TRUE for the empty x, otherwise whether the text
+ * holds x as a run of characters (case and accents as written).
+ */
+function evaluateContains(e: Extract<Expr, { kind: "contains" }>, data: Data, numRows: number, out: Uint8Array): Uint8Array {
+  if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) throw new LanceError("INVALID_INPUT", `contains needs a string column; "${e.column}" is ${typeName(data)}`);
+  if (e.value.kind === "null") return out.fill(UNKNOWN);
+  if (e.value.kind !== "string") throw new LanceError("INVALID_INPUT", `contains needs a string to look for, not ${showLiteral(e.value)}`);
+  const needle = e.value.value;
+  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+  const bytes = data.values as Uint8Array;
+  const decoder = new TextDecoder();
+  for (let i = 0; i < numRows; i++) {
+    if (!isValidAt(data, i)) out[i] = UNKNOWN;
+    else out[i] = decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!))).includes(needle) ? TRUE : FALSE;
   }
   return out;
 }
@@ -373,6 +399,8 @@ export function evaluate(e: Expr, columns: ColumnLookup, numRows: number): Uint8
     }
     case "array":
       return evaluateArray(e, columns(e.column), numRows, out);
+    case "contains":
+      return evaluateContains(e, columns(e.column), numRows, out);
     case "like": {
       const data = columns(e.column);
       if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) {

@@ -6,6 +6,7 @@
 // boolean column is a condition; `--` starts a comment. List columns take
 // array_has_any(col, [...]), array_has_all(col, [...]) and array_contains(col, x)
 // (array_has is the same function; make_array(...) is the same list as [...]).
+// String columns take contains(col, 'substring').
 
 import { LanceError } from "../core/errors.js";
 
@@ -39,6 +40,8 @@ export type Expr =
    * array_contains / array_has, whose one value may be NULL (then every row is NULL).
    */
   | { kind: "array"; fn: "any" | "all"; column: string; values: Literal[]; single: boolean }
+  /** contains(column, value): the string column holds `value` as a substring. */
+  | { kind: "contains"; column: string; value: Literal }
   | { kind: "literal"; value: Literal };
 
 /** The list functions of the filter language, by lower-case name. */
@@ -461,6 +464,17 @@ class Parser {
     return { kind: "array", fn: call.fn, column, values, single: call.single };
   }
 
+  /** contains(column, 'substring'). */
+  private containsCall(): Expr {
+    this.next();
+    this.expectPunct("(");
+    const column = this.column();
+    this.expectPunct(",");
+    const value = this.literal();
+    this.expectPunct(")");
+    return { kind: "contains", column, value };
+  }
+
   private predicate(): Expr {
     const t = this.peek();
     if (t.kind === "punct" && t.text === "(") {
@@ -484,6 +498,7 @@ class Parser {
     const call = t.kind === "ident" ? ARRAY_FUNCTIONS[t.text.toLowerCase()] : undefined;
     const open = this.tokens[this.pos + 1];
     if (call && open?.kind === "punct" && open.text === "(") return this.arrayCall(call);
+    if (t.kind === "ident" && t.text.toLowerCase() === "contains" && open?.kind === "punct" && open.text === "(") return this.containsCall();
     const column = this.column();
     const op = this.peek();
     if (op.kind === "op") {
@@ -620,6 +635,8 @@ export function showExpr(e: Expr): string {
     case "array":
       if (e.single) return `array_contains(${e.column}, ${showLiteral(e.values[0]!)})`;
       return `array_has_${e.fn}(${e.column}, [${e.values.map(showLiteral).join(", ")}])`;
+    case "contains":
+      return `contains(${e.column}, ${showLiteral(e.value)})`;
     case "literal":
       return showLiteral(e.value);
   }

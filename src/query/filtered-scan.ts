@@ -40,7 +40,7 @@ export interface QueryPlan {
 }
 
 
-const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP", "BLOOMFILTER", "LABEL_LIST"];
+const PREFERENCE = ["BTREE", "BITMAP", "ZONEMAP", "BLOOMFILTER", "LABEL_LIST", "NGRAM"];
 
 interface ColumnIndex {
   name: string;
@@ -49,7 +49,7 @@ interface ColumnIndex {
 }
 
 /** The preferred usable index on a column, and the segments of its indexes that cannot be used. */
-function indexFor(ds: Snapshot, column: string): { index?: ColumnIndex; ignored: IgnoredSegment[] } {
+function indexFor(ds: Snapshot, column: string, term?: IndexablePredicate): { index?: ColumnIndex; ignored: IgnoredSegment[] } {
   const ignored: IgnoredSegment[] = [];
   const field = ds.manifest.fields.find((f) => f.parentId === -1 && f.name === column);
   if (!field) return { ignored };
@@ -60,6 +60,8 @@ function indexFor(ds: Snapshot, column: string): { index?: ColumnIndex; ignored:
     const type = ds.indexType(all[0]!);
     const rank = PREFERENCE.indexOf(type);
     if (rank < 0) continue;
+    // of a column's indexes, those that answer the term (a string column may have a BTREE and an NGRAM)
+    if (term && !answers(type, term)) continue;
     const segments: IndexMetadata[] = [];
     for (const segment of all) {
       const reason = ds.unusableIndexReason(segment);
@@ -102,7 +104,7 @@ export function rowAddressesOf(ds: Snapshot): Promise<((rowId: number) => number
 
 /** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
 async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
-  const { index, ignored } = indexFor(ds, term.column);
+  const { index, ignored } = indexFor(ds, term.column, term);
   if (ignored.length > 0) step.ignored = ignored;
   if (!index || !answers(index.type, term)) return undefined;
   let exact = true;

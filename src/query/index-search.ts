@@ -2,7 +2,8 @@
 // LABEL_LIST answer exactly; ZONEMAP answers "at most" (candidate rows to
 // recheck). LABEL_LIST answers only the list functions (array_has_any: the
 // union of the items' bitmaps; array_has_all: their intersection), the
-// other kinds only the other predicates.
+// other kinds only the other predicates. NGRAM answers contains(col, 'x')
+// "at most": the rows holding every trigram of x.
 // Results are physical row offsets per fragment.
 
 import { DataType, makeVector, Type, type Data } from "apache-arrow";
@@ -13,7 +14,9 @@ import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import { sbbfMayContain } from "../format/index/sbbf.js";
-import { xxhash64 } from "../core/xxhash64.js";
+import { decodeRoaringTreemap } from "../format/index/roaring-treemap.js";
+import { substringTokens } from "../index/ngram/tokens.js";
+import { Xxh64 } from "../core/xxhash64.js";
 import type { ObjectStore } from "../io/object-store.js";
 import type { IndexMetadata } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
@@ -23,7 +26,7 @@ import { evaluate, rowComparator, TRUE } from "./filter-eval.js";
 import type { Expr, Literal } from "./filter-parse.js";
 import { RowCollector } from "./row-collector.js";
 
-export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" }>;
+export type IndexablePredicate = Extract<Expr, { kind: "cmp" | "between" | "in" | "isnull" | "like" | "array" | "contains" }>;
 
 export interface SegmentResult {
   /** Fragment id -> matching (or candidate) physical offsets, sorted and distinct. */
@@ -47,6 +50,8 @@ export function indexable(e: Expr): e is IndexablePredicate {
     case "array":
       // no values: every row (all) or none (any), answered by the recheck alone
       return e.values.length > 0 && !(e.single && e.values[0]!.kind === "null");
+    case "contains":
+      return e.value.kind === "string";
     default:
       return false;
   }
@@ -55,6 +60,9 @@ export function indexable(e: Expr): e is IndexablePredicate {
 /** Whether an index of `indexType` answers this predicate. */
 export function answers(indexType: string, p: IndexablePredicate): boolean {
   // a bloom filter knows which values a zone may hold, and whether it holds nulls
+  // an ngram index narrows a substring search when the substring has a trigram it indexes
+  if (indexType === "NGRAM") return p.kind === "contains" && p.value.kind === "string" && substringTokens(p.value.value) !== undefined;
+  if (p.kind === "contains") return false;
   if (indexType === "BLOOMFILTER") return (p.kind === "cmp" && p.op === "=") || p.kind === "in" || (p.kind === "isnull" && !p.negated);
   return (indexType === "LABEL_LIST") === (p.kind === "array");
 }
@@ -188,6 +196,7 @@ export async function searchSegment(ds: Snapshot, index: IndexMetadata, indexTyp
   }
   if (indexType === "LABEL_LIST" && p.kind === "array") return { rows: await searchLabelList(ds, index, p, toAddress), exact: true };
   if (indexType === "BLOOMFILTER") return { rows: await searchBloomFilter(ds, index, p), exact: false };
+  if (indexType === "NGRAM" && p.kind === "contains") return { rows: await searchNgram(ds, index, p, toAddress), exact: false };
   if (indexType === "BTREE") {
     const lookup = await loadFile(ds, index, "page_lookup.lance");
     const mins = column(lookup, "min", "page_lookup.lance");
@@ -329,7 +338,9 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
   const filters = makeVector(column(f, "bloom_filter_data", name));
   const field = ds.manifest.fields.find((x) => x.parentId === -1 && x.name === p.column);
   const type = field ? ds.schema.fields[ds.manifest.fields.filter((x) => x.parentId === -1).indexOf(field)]?.type : undefined;
-  let hashes: bigint[] | undefined = [];
+  // each hash as its [hi, lo] halves
+  let hashes: [number, number][] | undefined = [];
+  const hasher = new Xxh64();
   if (p.kind === "cmp" || p.kind === "in") {
     for (const lit of p.kind === "cmp" ? [p.value] : p.values) {
       const alternatives = type ? bloomValueBytes(type, lit) : undefined;
@@ -337,7 +348,10 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
         hashes = undefined;
         break;
       }
-      for (const bytes of alternatives) hashes.push(xxhash64(bytes));
+      for (const bytes of alternatives) {
+        hasher.hash(bytes);
+        hashes.push([hasher.hi, hasher.lo]);
+      }
     }
   }
   const rows = new RowCollector();
@@ -351,7 +365,7 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
     else if (!hashes) candidate = true;
     else {
       const filter = filters.get(z) as Uint8Array;
-      candidate = hashes.some((h) => sbbfMayContain(filter, h, where));
+      candidate = hashes.some(([hi, lo]) => sbbfMayContain(filter, hi, lo, where));
     }
     if (!candidate) continue;
     // zones count the live rows a build read: after deletions they need not be physical offsets, so the whole fragment is a candidate
@@ -362,4 +376,83 @@ async function searchBloomFilter(ds: Snapshot, index: IndexMetadata, p: Indexabl
     }
   }
   return rows.finish();
+}
+
+interface NgramTokens {
+  reader: DataFileReader;
+  /** Token -> its row in the posting file. */
+  rowOf: Map<number, number>;
+  postingFieldId: number;
+}
+
+/**
+ * The token column of NGRAM posting files, kept per store: a search reads
+ * only the posting lists of its substring's trigrams.
+ */
+const ngramTokens = new CachePerOwner<ObjectStore, NgramTokens>(128);
+
+async function loadNgramTokens(ds: Snapshot, index: IndexMetadata, name: string): Promise<NgramTokens> {
+  return ngramTokens.of(ds.store).get(`${index.uuid}/${name}`, async () => {
+    const size = index.files.find((f) => f.path === name)?.sizeBytes;
+    const reader = await openFileReader(ds.store, `_indices/${index.uuid}/${name}`, size ? { sizeBytes: size } : {});
+    const top = reader.schema.fields.filter((f) => f.parentId === -1);
+    const tokensField = top.find((f) => f.name === "tokens");
+    const postingField = top.find((f) => f.name === "posting_list");
+    if (!tokensField || !postingField) throw new LanceError("CORRUPT_FILE", `index file _indices/${index.uuid}/${name} has columns ${top.map((f) => f.name).join(", ")}, not tokens and posting_list`);
+    const tokens = (await reader.readFields([tokensField.id])).get(tokensField.id)!;
+    const values = tokens.values as Uint32Array;
+    const rowOf = new Map<number, number>();
+    for (let k = 0; k < tokens.length; k++) if (isValidAt(tokens, k)) rowOf.set(values[k]!, k);
+    return { reader, rowOf, postingFieldId: postingField.id };
+  });
+}
+
+/** Rows of `a` also in `b`; both sorted ascending. */
+function intersectSortedIds(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(Math.min(a.length, b.length));
+  let n = 0;
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out[n++] = a[i]!;
+      i++;
+      j++;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Candidate rows of an NGRAM segment for contains(col, 'x'): those holding every trigram of x (none when one is absent). */
+async function searchNgram(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, { kind: "contains" }>, toAddress?: (rowId: number) => number | undefined): Promise<Map<number, Uint32Array>> {
+  const name = "ngram_postings.lance";
+  const where = `_indices/${index.uuid}/${name}`;
+  const tokens = p.value.kind === "string" ? substringTokens(p.value.value) : undefined;
+  if (!tokens) throw new LanceError("INTERNAL", `an NGRAM index cannot narrow ${showContains(p)}`);
+  const { reader, rowOf, postingFieldId } = await loadNgramTokens(ds, index, name);
+  const rowsOfTokens: number[] = [];
+  for (const token of tokens) {
+    const row = rowOf.get(token);
+    // a trigram no row holds: no row holds the substring
+    if (row === undefined) return new Map();
+    rowsOfTokens.push(row);
+  }
+  let ids: Float64Array | undefined;
+  for (const row of rowsOfTokens) {
+    const data = (await reader.readFields([postingFieldId], { start: row, end: row + 1 })).get(postingFieldId)!;
+    const offsets = data.valueOffsets as Int32Array;
+    const list = decodeRoaringTreemap((data.values as Uint8Array).subarray(offsets[0]!, offsets[1]!), where);
+    ids = ids ? intersectSortedIds(ids, list) : list;
+    if (ids.length === 0) return new Map();
+  }
+  const rows = new RowCollector();
+  for (let i = 0; i < ids!.length; i++) {
+    const address = toAddress ? toAddress(ids![i]!) : ids![i]!;
+    if (address !== undefined) rows.addAddress(address);
+  }
+  return rows.finish();
+}
+
+function showContains(p: Extract<Expr, { kind: "contains" }>): string {
+  return `contains(${p.column}, ${p.value.kind === "string" ? JSON.stringify(p.value.value) : "NULL"})`;
 }

@@ -36,6 +36,13 @@ export interface WriteOptions extends CommitOptions {
   maxBytesPerFile?: number;
   /** File format of a new dataset (default "2.2"); appends use the dataset's own. */
   dataStorageVersion?: DataStorageVersion;
+  /**
+   * Top-level list columns a new dataset stores as Lance large_list (Arrow
+   * LargeList, 64-bit offsets), which Arrow JS cannot name: the data is given
+   * as List. Appends keep the dataset's own types (a large_list column takes
+   * List data).
+   */
+  largeLists?: readonly string[];
 }
 
 export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch> | readonly Record<string, unknown>[];
@@ -353,6 +360,17 @@ async function firstBatchSchema(input: WriteInput): Promise<{ schema: Schema; in
   };
 }
 
+/** The fields with the named top-level list columns made large_list; INVALID_INPUT for other names. */
+function withLargeLists(fields: LanceField[], names: readonly string[]): LanceField[] {
+  for (const name of names) {
+    const field = fields.find((f) => f.parentId === -1 && f.name === name);
+    if (!field) throw new LanceError("INVALID_INPUT", `largeLists names column "${name}", which the data does not have`);
+    if (field.logicalType !== "list" && field.logicalType !== "list.struct") throw new LanceError("INVALID_INPUT", `largeLists names column "${name}" of type ${field.logicalType}; only list columns can be large lists`);
+  }
+  const large = new Set(names);
+  return fields.map((f) => (f.parentId === -1 && large.has(f.name) ? { ...f, logicalType: `large_${f.logicalType}` } : f));
+}
+
 /** Writes `input` to the dataset in `store`; returns the new version. */
 /**
  * Creates, appends to or overwrites the dataset in `store`. `seedPlugins` are
@@ -425,7 +443,7 @@ export async function writeDatasetTo(open: OpenSnapshot, store: ObjectStore, inp
   let fields: LanceField[];
   try {
     checkReservedNames(schema);
-    fields = arrowToLanceFields(schema);
+    fields = withLargeLists(arrowToLanceFields(schema), options.largeLists ?? []);
   } catch (err) {
     // the input read ahead is closed, and the caller's iterator with it
     await close();

@@ -24,7 +24,7 @@ describe("engines", () => {
       createEngine().indexPlugins.map((p) => p.indexType),
       scalarIndexPlugins().map((p) => p.indexType),
     );
-    assert.deepEqual(createEngine().indexPlugins.map((p) => p.indexType).sort(), ["BITMAP", "BLOOMFILTER", "BTREE", "FTS", "LABEL_LIST", "ZONEMAP"]);
+    assert.deepEqual(createEngine().indexPlugins.map((p) => p.indexType).sort(), ["BITMAP", "BLOOMFILTER", "BTREE", "FTS", "LABEL_LIST", "NGRAM", "ZONEMAP"]);
   });
 
   test("an engine without a kind refuses to build it, before writing anything, and builds the kinds it has", async () => {

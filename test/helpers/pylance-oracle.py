@@ -238,6 +238,7 @@ OPS = {
     "take_blobs": op_take_blobs,
     "read_blobs": op_read_blobs,
     "version": lambda req: lance.__version__,
+    "field_types": lambda req: {f.name: str(f.type) for f in open_dataset(req).schema},
 }
 
 

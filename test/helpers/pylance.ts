@@ -202,6 +202,11 @@ export class Pylance {
     return out.map(([a, b]) => [BigInt(a), b === null ? null : new Uint8Array(Buffer.from(b, "base64"))]);
   }
 
+  /** Arrow type of each top-level column as pyarrow names it (large lists included). */
+  fieldTypes(uri: string): Promise<Record<string, string>> {
+    return this.request("field_types", { uri });
+  }
+
   countRows(uri: string, filter?: string): Promise<number> {
     return this.request("count_rows", { uri, filter });
   }

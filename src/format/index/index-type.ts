@@ -4,7 +4,7 @@
 
 import { LanceError } from "../../core/errors.js";
 
-export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS" | "LABEL_LIST" | "BLOOMFILTER";
+export type ScalarIndexType = "BTREE" | "BITMAP" | "ZONEMAP" | "FTS" | "LABEL_LIST" | "BLOOMFILTER" | "NGRAM";
 
 const KNOWN: ReadonlyArray<[suffix: string, name: string]> = [
   ["btreeindexdetails", "BTREE"],
@@ -26,6 +26,7 @@ export const TYPE_URLS: Record<ScalarIndexType, string> = {
   FTS: "/lance.table.InvertedIndexDetails",
   LABEL_LIST: "/lance.table.LabelListIndexDetails",
   BLOOMFILTER: "/lance.index.pb.BloomFilterIndexDetails",
+  NGRAM: "/lance.table.NGramIndexDetails",
 };
 
 /** Names of Lance's system indices, which are not user-visible indexes. */
@@ -75,7 +76,7 @@ export function indexTypeName(typeUrl: string | undefined, fileNames: readonly s
  * details-less one with any version above 0, may mean something else (a newer
  * BITMAP version stores row addresses instead of row ids) and is never used.
  */
-const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1, BLOOMFILTER: 0 };
+const READABLE_VERSIONS: Readonly<Record<string, number>> = { BTREE: 1, BITMAP: 0, ZONEMAP: 0, FTS: 3, LABEL_LIST: 1, BLOOMFILTER: 0, NGRAM: 0 };
 
 /** The posting block sizes lancets decodes. */
 export const READABLE_FTS_BLOCK_SIZES: readonly number[] = [128, 256];
@@ -106,7 +107,7 @@ export function parseScalarIndexType(text: string): ScalarIndexType | undefined 
   if (upper === "INVERTED") return "FTS";
   if (upper === "LABELLIST") return "LABEL_LIST";
   if (upper === "BLOOM_FILTER") return "BLOOMFILTER";
-  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS" || upper === "LABEL_LIST" || upper === "BLOOMFILTER") return upper;
+  if (upper === "BTREE" || upper === "BITMAP" || upper === "ZONEMAP" || upper === "FTS" || upper === "LABEL_LIST" || upper === "BLOOMFILTER" || upper === "NGRAM") return upper;
   return undefined;
 }
 

@@ -7,30 +7,39 @@ import { CorruptFileError } from "../../core/errors.js";
 
 const SALT = [0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31];
 
-/** The 32-byte block a hash selects (by its high 32 bits) and the low 32 bits that pick its bits. */
-function blockOf(filter: Uint8Array, hash: bigint): { view: DataView; lo: number } {
+/**
+ * Byte offset of the 32-byte block a hash selects by its high 32 bits:
+ * (hi * blocks) >> 32, exact in doubles for the power-of-two block counts
+ * Lance writes (at most 2^22).
+ */
+function blockOf(filter: Uint8Array, hi: number): number {
   const blocks = filter.byteLength / 32;
-  const block = Math.floor((Number(hash >> 32n) * blocks) / 2 ** 32);
-  return { view: new DataView(filter.buffer, filter.byteOffset + block * 32, 32), lo: Number(hash & 0xffffffffn) };
+  return Math.floor((hi * blocks) / 2 ** 32) * 32;
 }
 
-/** Whether the filter may hold a value of this hash (false: it certainly does not). */
-export function sbbfMayContain(filter: Uint8Array, hash: bigint, where: string): boolean {
+function wordAt(filter: Uint8Array, at: number): number {
+  return (filter[at]! | (filter[at + 1]! << 8) | (filter[at + 2]! << 16) | (filter[at + 3]! << 24)) >>> 0;
+}
+
+/** Whether the filter may hold a value of this hash, given as its 32-bit halves (false: it certainly does not). */
+export function sbbfMayContain(filter: Uint8Array, hi: number, lo: number, where: string): boolean {
   if (filter.byteLength === 0 || filter.byteLength % 32 !== 0) throw new CorruptFileError(where, undefined, `bloom filter of ${filter.byteLength} bytes is not whole 32-byte blocks`);
-  const { view, lo } = blockOf(filter, hash);
+  const block = blockOf(filter, hi);
   for (let i = 0; i < 8; i++) {
     const bit = Math.imul(lo, SALT[i]!) >>> 27;
-    if (((view.getUint32(i * 4, true) >>> bit) & 1) === 0) return false;
+    if (((wordAt(filter, block + i * 4) >>> bit) & 1) === 0) return false;
   }
   return true;
 }
 
-/** Sets the bits of a value's hash. */
-export function sbbfInsert(filter: Uint8Array, hash: bigint): void {
-  const { view, lo } = blockOf(filter, hash);
+/** Sets the bits of a value's hash, given as its 32-bit halves. */
+export function sbbfInsert(filter: Uint8Array, hi: number, lo: number): void {
+  const block = blockOf(filter, hi);
   for (let i = 0; i < 8; i++) {
     const bit = Math.imul(lo, SALT[i]!) >>> 27;
-    view.setUint32(i * 4, (view.getUint32(i * 4, true) | (1 << bit)) >>> 0, true);
+    // bit b of a little-endian word is bit (b & 7) of its byte b >> 3
+    const at = block + i * 4 + (bit >> 3);
+    filter[at] = filter[at]! | (1 << (bit & 7));
   }
 }
 

@@ -13,7 +13,7 @@
 import { Bool, makeData, Type, type Data, type DataType } from "apache-arrow";
 import { GrowableArray } from "../../core/growable-array.js";
 import { LanceError } from "../../core/errors.js";
-import { xxhash64 } from "../../core/xxhash64.js";
+import { Xxh64 } from "../../core/xxhash64.js";
 import { fixedWidthBits } from "../../format/file/arrow-build.js";
 import { isValidAt } from "../../format/file/leaf-values.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
@@ -69,18 +69,17 @@ function boolData(values: boolean[]): Data {
   return makeData({ type: new Bool(), length: values.length, nullCount: 0, data: bits });
 }
 
-/** The bytes Lance hashes for row i of `data`. */
-function valueBytesOf(data: Data): (i: number) => Uint8Array {
+/**
+ * Where the bytes Lance hashes for each row of `data` lie: rows of `width`
+ * bytes, or (width 0) between `offsets[i]` and `offsets[i + 1]`.
+ */
+function valueBytesOf(data: Data): { bytes: Uint8Array; width: number; offsets?: Int32Array | BigInt64Array } {
   const bits = fixedWidthBits(data.type);
   if (bits !== undefined && bits % 8 === 0) {
-    const width = bits / 8;
     const v = data.values as ArrayBufferView;
-    const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    return (i) => bytes.subarray(i * width, (i + 1) * width);
+    return { bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength), width: bits / 8 };
   }
-  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-  const bytes = data.values as Uint8Array;
-  return (i) => bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!));
+  return { bytes: data.values as Uint8Array, width: 0, offsets: data.valueOffsets as Int32Array | BigInt64Array };
 }
 
 export async function buildBloomFilter(store: ObjectStore, dir: string, input: TrainingInput, params: BloomFilterParams): Promise<BuiltSegmentFiles> {
@@ -93,8 +92,9 @@ export async function buildBloomFilter(store: ObjectStore, dir: string, input: T
   const zones: Zone[] = [];
   const nullRows = new GrowableArray(Float64Array);
   let current: Zone | undefined;
+  const hasher = new Xxh64();
   for await (const batch of input.batches()) {
-    const bytesAt = valueBytesOf(batch.values);
+    const { bytes, width, offsets } = valueBytesOf(batch.values);
     for (let i = 0; i < batch.rowIds.length; i++) {
       if (current && (current.fragmentId !== batch.fragmentId || current.zoneLength === numberOfItems)) {
         zones.push(current);
@@ -111,7 +111,9 @@ export async function buildBloomFilter(store: ObjectStore, dir: string, input: T
         nullRows.push(batch.rowIds[i]!);
         continue;
       }
-      sbbfInsert(current.filter, xxhash64(bytesAt(i)));
+      if (offsets) hasher.hash(bytes, Number(offsets[i]!), Number(offsets[i + 1]!));
+      else hasher.hash(bytes, i * width, (i + 1) * width);
+      sbbfInsert(current.filter, hasher.hi, hasher.lo);
     }
   }
   if (current) zones.push(current);

@@ -39,6 +39,47 @@ test("XXH64 matches the reference vectors", () => {
   assert.equal(xxhash64(e.encode("Nobody inspects the spammish repetition")).toString(16), "fbcea83c8a378bf1");
 });
 
+/** XXH64 (seed 0) written plainly in BigInt, the reference for the 32-bit halves. */
+function referenceXxh64(bytes: Uint8Array): bigint {
+  const M = (1n << 64n) - 1n;
+  const [P1, P2, P3, P4, P5] = [0x9e3779b185ebca87n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n, 0x85ebca77c2b2ae63n, 0x27d4eb2f165667c5n];
+  const rotl = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M;
+  const round = (acc: bigint, v: bigint): bigint => (rotl((acc + v * P2) & M, 31n) * P1) & M;
+  const le = (at: number, n: number): bigint => {
+    let v = 0n;
+    for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[at + k]!);
+    return v;
+  };
+  let at = 0;
+  let h: bigint;
+  if (bytes.length >= 32) {
+    const v = [(P1 + P2) & M, P2, 0n, (M + 1n - P1) & M];
+    for (; at + 32 <= bytes.length; at += 32) for (let k = 0; k < 4; k++) v[k] = round(v[k]!, le(at + 8 * k, 8));
+    h = (rotl(v[0]!, 1n) + rotl(v[1]!, 7n) + rotl(v[2]!, 12n) + rotl(v[3]!, 18n)) & M;
+    for (const x of v) h = (((h ^ round(0n, x)) * P1) + P4) & M;
+  } else h = P5;
+  h = (h + BigInt(bytes.length)) & M;
+  for (; at + 8 <= bytes.length; at += 8) h = (rotl(h ^ round(0n, le(at, 8)), 27n) * P1 + P4) & M;
+  if (at + 4 <= bytes.length) {
+    h = (rotl(h ^ ((le(at, 4) * P1) & M), 23n) * P2 + P3) & M;
+    at += 4;
+  }
+  for (; at < bytes.length; at++) h = (rotl(h ^ ((BigInt(bytes[at]!) * P5) & M), 11n) * P1) & M;
+  h = ((h ^ (h >> 33n)) * P2) & M;
+  h = ((h ^ (h >> 29n)) * P3) & M;
+  return h ^ (h >> 32n);
+}
+
+test("XXH64 in 32-bit halves equals the 64-bit definition for every length up to 100 and extreme bytes", () => {
+  const r = rng(99);
+  for (let n = 0; n <= 100; n++) {
+    for (const fill of ["random", "ones", "zeros"] as const) {
+      const bytes = new Uint8Array(n).map(() => (fill === "random" ? Math.floor(r() * 256) : fill === "ones" ? 255 : 0));
+      assert.equal(xxhash64(bytes), referenceXxh64(bytes), `${n} ${fill}`);
+    }
+  }
+});
+
 describe("BLOOMFILTER segments from Lance 14", () => {
   test("lancets uses them for =, IN and IS NULL, with the rows of a full scan", { skip: py.skip ?? false }, async () => {
     const path = join(py.dir, "bf.lance");
