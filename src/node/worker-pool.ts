@@ -7,8 +7,7 @@ import { availableParallelism } from "node:os";
 import type { TransferListItem } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
-import type { IndexSegment } from "../index/segment.js";
-import type { WorkerTask } from "./segment-worker.js";
+import type { WorkerResult, WorkerTask } from "./segment-worker.js";
 import { resolveWorkerCode, type WorkerCode, type WorkerCodeKind } from "./worker-code.js";
 
 export interface WorkerPoolOptions {
@@ -127,14 +126,14 @@ export class WorkerPool {
   }
 
   /** Builds one segment on a thread of this pool, waiting for a free one. */
-  async run(payload: WorkerTask, transferList: TransferListItem[] = []): Promise<IndexSegment> {
+  async run(payload: WorkerTask, transferList: TransferListItem[] = []): Promise<WorkerResult> {
     if (this.#closed) throw new LanceError("INVALID_INPUT", "this worker pool is closed; open another to build on worker threads");
     await this.#slot();
     const task = (async () => {
       try {
         if (this.#closed) throw new LanceError("INVALID_INPUT", "this worker pool was closed before the segment build started");
         const { piscina, broken } = await this.#open();
-        return (await Promise.race([piscina.run(payload, { transferList }), broken])) as IndexSegment;
+        return (await Promise.race([piscina.run(payload, { transferList }), broken])) as WorkerResult;
       } finally {
         this.#tasksRun++;
         this.#release();
