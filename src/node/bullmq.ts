@@ -20,7 +20,7 @@ import { Snapshot } from "../table/snapshot.js";
 import { kindOf, resolveStorageOptions } from "./object-store-uri.js";
 import { openDataset } from "./open-dataset.js";
 import type { WorkerResult, WorkerTask } from "./segment-worker.js";
-import { resolveWorkerCode } from "./worker-code.js";
+import { resolveWorkerCode, workerExecArgv } from "./worker-code.js";
 
 // BullMQ and ioredis are loaded on first use, so importing lancets (to read a file, say) never
 // loads a Redis client.
@@ -254,7 +254,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const concurrency = options.concurrency ?? availableParallelism();
   const log = options.onEvent ?? (() => undefined);
   const [{ Piscina }, code] = await Promise.all([import("piscina"), resolveWorkerCode()]);
-  const pool = new Piscina({ filename: code.file, maxThreads: concurrency, minThreads: 1 });
+  const pool = new Piscina({ filename: code.file, maxThreads: concurrency, minThreads: 1, execArgv: workerExecArgv() });
   // The worker is ready once its first thread has loaded the segment builder: destroying a pool
   // whose thread is still loading its modules aborts Node 20, so a SIGTERM right after "ready" must
   // not find one loading.

@@ -8,7 +8,7 @@ import type { TransferListItem } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
 import type { WorkerResult, WorkerTask } from "./segment-worker.js";
-import { resolveWorkerCode, type WorkerCode, type WorkerCodeKind } from "./worker-code.js";
+import { resolveWorkerCode, workerExecArgv, type WorkerCode, type WorkerCodeKind } from "./worker-code.js";
 
 export interface WorkerPoolOptions {
   /** Most segments built at once, one per thread (default: the number of cores). */
@@ -85,9 +85,8 @@ export class WorkerPool {
       this.#code = code.kind;
       // Threads start only for a task (minThreads 0) and stay (no idle timeout), so no thread is
       // ever stopped while it still loads its modules, which aborts Node 20. They run the file
-      // itself, so an option meant for this process's own entry (--input-type) is not passed on.
-      const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith("--input-type") && all[i - 1] !== "--input-type");
-      const piscina = new Piscina({ filename: code.file, minThreads: 0, maxThreads: 1024, idleTimeout: Infinity, execArgv });
+      // itself, without this process's entry options or its TypeScript loader (workerExecArgv).
+      const piscina = new Piscina({ filename: code.file, minThreads: 0, maxThreads: 1024, idleTimeout: Infinity, execArgv: workerExecArgv() });
       piscina.on("workerCreate", () => void this.#started++);
       // A thread that fails while it starts leaves queued tasks waiting for a thread that piscina
       // will not start again: once no thread is left, every build waiting on this pool fails.
