@@ -19,7 +19,7 @@ import { record } from "./results.js";
 import { InProcessExecutor } from "../src/distributed/in-process-executor.js";
 import type { IndexExecutor } from "../src/distributed/jobs.js";
 import { BullMQExecutor } from "../src/node/bullmq.js";
-import { formatBuildTrace, summarizeBuildTrace, type BuildTrace } from "../src/node/build-trace.js";
+import { formatBuildTrace, summarizeBuildTrace, threadClock, type BuildTrace } from "../src/node/build-trace.js";
 import { LocalExecutor } from "../src/node/local-executor.js";
 import { closeSharedWorkerPool, sharedWorkerPool } from "../src/node/worker-pool.js";
 import { openDataset } from "../src/node/open-dataset.js";
@@ -113,6 +113,10 @@ interface Build {
   threadsCriticalCpuS: number;
   /** How far apart the two threads finished their work. */
   threadsImbalanceS: number;
+  /** CPU time of the single process's main thread (the build; GC and I/O helpers excluded). */
+  singleMainCpuS: number;
+  /** Lower bounds on 2 idle cores (longest thread, half the CPU time), single over threads. */
+  idleSpeedup: number;
   bullmqS?: number;
   /** Coordinator and worker processes together. */
   bullmqCpuS?: number;
@@ -131,24 +135,33 @@ try {
   for (const [type, column] of ([["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP", "value"], ["FTS", "text"]] as const).filter(([t]) => onlyTypes.includes(t))) {
     const times: number[] = [];
     const cpus: number[] = [];
+    const mains: number[] = [];
     for (const [, make] of executors) {
       const path = join(base, "copy.lance");
       rmSync(path, { recursive: true, force: true });
       cpSync(join(base, "source.lance"), path, { recursive: true });
       const ds = await openDataset(path);
       const cpu0 = ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0);
+      const main0 = threadClock();
       const t0 = performance.now();
       await ds.createScalarIndex(column, type, { executor: make(), minGroups: 2 });
       times.push((performance.now() - t0) / 1000);
       cpus.push(ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0) - cpu0);
+      const main1 = threadClock();
+      mains.push(main0 && main1 ? (main1.cpuMs - main0.cpuMs) / 1000 : Number.NaN);
     }
     const [a, b, c] = times as [number, number, number | undefined];
     const trace = summarizeBuildTrace(lastTrace!);
+    // on 2 idle cores a build takes at least its longest thread's CPU time and half of all its CPU
+    // time: the single process's main thread, or the worker threads' critical path and the coordinator
+    const singleIdleS = Math.max(mains[0]!, cpus[0]! / 2);
+    const threadsIdleS = Math.max(trace.criticalCpuMs / 1000 + mains[1]!, cpus[1]! / 2);
     console.log(
       `${type.padEnd(8)} ${column.padEnd(9)} ${a.toFixed(2).padStart(8)} (${cpus[0]!.toFixed(2)})   ${b.toFixed(2).padStart(9)} (${(a / b).toFixed(2)}x, ${cpus[1]!.toFixed(2)}, ${(trace.criticalCpuMs / 1000).toFixed(2)})` +
         (c === undefined ? "" : `   ${c.toFixed(2).padStart(8)} (${(a / c).toFixed(2)}x, ${cpus[2]!.toFixed(2)})`) +
         `   load ${loadAverage()}`,
     );
+    console.log(`  single: main thread CPU ${mains[0]!.toFixed(2)} s; 2 idle cores would take >= ${singleIdleS.toFixed(2)} s single, >= ${threadsIdleS.toFixed(2)} s on 2 threads (${(singleIdleS / threadsIdleS).toFixed(2)}x)`);
     if (printTraces) console.log(formatBuildTrace(lastTrace!));
     distributed.push({
       type,
@@ -159,6 +172,8 @@ try {
       threadsCpuS: cpus[1]!,
       threadsCriticalCpuS: trace.criticalCpuMs / 1000,
       threadsImbalanceS: trace.imbalanceMs / 1000,
+      singleMainCpuS: mains[0]!,
+      idleSpeedup: singleIdleS / threadsIdleS,
       ...(c === undefined ? {} : { bullmqS: c, bullmqCpuS: cpus[2]! }),
       load: loadAverage(),
     });
