@@ -117,7 +117,13 @@ const dist = load("distributed");
 if (dist) {
   md.push("", "## Distributed builds", "", `${dist.rows.toLocaleString("en-US")} rows in ${dist.fragments} fragments, 2 segments per build, on one machine: a single process, 2 worker threads, and 2 \`lancets worker\` processes through BullMQ on a local Redis. Speed-up over the single process.`, "");
   md.push(`Worker threads come from one pool per process, started by the first build and reused by the others; they run ${dist.threadCode === "compiled" ? "the compiled package" : dist.threadCode === "bundled" ? "the sources bundled once with esbuild (about 0.3 s to load per thread, against about 3 s through tsx)" : "the TypeScript sources through tsx"}. BullMQ workers are warm processes.`, "");
-  md.push(table(["type", "column", "single s", "2 threads s", "speed-up", "BullMQ s", "speed-up"], dist.builds.map((b: any) => [b.type, b.column, f(b.singleS), f(b.threadsS), f(b.singleS / b.threadsS), f(b.bullmqS), f(b.singleS / b.bullmqS)])));
+  md.push(
+    table(
+      ["type", "column", "single s", "single CPU s (main thread)", "2 threads s", "speed-up", "threads CPU s", "longest thread CPU s", "2 idle cores, bound on speed-up", "BullMQ s", "speed-up", "BullMQ CPU s", "load average"],
+      dist.builds.map((b: any) => [b.type, b.column, f(b.singleS), `${f(b.singleCpuS)} (${f(b.singleMainCpuS)})`, f(b.threadsS), f(b.singleS / b.threadsS), f(b.threadsCpuS), f(b.threadsCriticalCpuS), f(b.idleSpeedup), b.bullmqS === undefined ? "" : f(b.bullmqS), b.bullmqS === undefined ? "" : f(b.singleS / b.bullmqS), b.bullmqCpuS === undefined ? "" : f(b.bullmqCpuS), b.load]),
+    ),
+  );
+  md.push("", "CPU time: the process's (all its threads; BullMQ: coordinator and worker processes). The bound: a build takes at least its longest thread's CPU time and half of all its CPU time on 2 cores.");
 }
 const daft = load("daft-lance");
 if (daft) {

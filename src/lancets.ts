@@ -12,5 +12,7 @@ export { LocalExecutor } from "./node/local-executor.js";
 export type { LocalExecutorOptions } from "./node/local-executor.js";
 export { WorkerPool, sharedWorkerPool, closeSharedWorkerPool } from "./node/worker-pool.js";
 export type { WorkerPoolOptions, WorkerPoolStats } from "./node/worker-pool.js";
+export { summarizeBuildTrace, formatBuildTrace } from "./node/build-trace.js";
+export type { BuildTrace, BuildTraceSummary, SegmentTrace, SegmentWorkTrace } from "./node/build-trace.js";
 export { BullMQExecutor, startWorker, checkRedis } from "./node/bullmq.js";
 export type { BullMQExecutorOptions, WorkerOptions, RunningWorker } from "./node/bullmq.js";

@@ -15,11 +15,11 @@ export interface CreateScalarIndexOptions {
   name?: string;
   replace?: boolean;
   params?: IndexParams;
-  /** Fragments per segment (default: one group per worker, or all fragments in one segment in process). */
+  /** Fragments per segment (default: one group per thread of the executor, or all fragments in one segment in process). */
   fragmentGroupSize?: number;
   /** Where segments are built (default: in this process). */
   executor?: IndexExecutor;
-  /** Groups to plan when no group size is given (e.g. the number of workers). */
+  /** Groups to plan when no group size is given (default: the executor's parallelism, or 1). */
   minGroups?: number;
   onProgress?: (p: SegmentProgress) => void;
   /** The dataset location as workers see it (default: the store's own location). */
@@ -27,7 +27,7 @@ export interface CreateScalarIndexOptions {
 }
 
 /** The job that builds an index on `column`: one task per fragment group, from this version. */
-export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: string, options: Omit<CreateScalarIndexOptions, "executor" | "onProgress"> = {}): IndexBuildJob {
+export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: string, options: Omit<CreateScalarIndexOptions, "onProgress"> = {}): IndexBuildJob {
   ds.checkWritable();
   const indexType = parseIndexType(indexTypeText);
   const name = options.name ?? `${column}_idx`;
@@ -37,14 +37,14 @@ export function planIndexBuild(ds: Snapshot, column: string, indexTypeText: stri
   if (existing.length > 0 && !options.replace) throw new LanceError("INVALID_INPUT", `index "${name}" already exists; pass replace: true to rebuild it`);
   if (ds.manifest.fragments.length === 0) throw new LanceError("INVALID_INPUT", "the dataset has no fragments to index");
   const sizes = ds.manifest.fragments.map((f) => ({ id: f.id, numRows: f.physicalRows - (f.deletionFile?.numDeletedRows ?? 0) }));
-  const groups = planFragmentGroups(sizes, {
-    ...(options.fragmentGroupSize !== undefined ? { fragmentGroupSize: options.fragmentGroupSize } : {}),
-    minGroups: options.minGroups ?? 1,
-  });
+  const valueType = ds.schema.fields[index]!.type;
+  // without a group size: a segment per thread of the executor, so that every thread has work
+  const minGroups = options.minGroups ?? options.executor?.parallelism ?? 1;
+  const groups = planFragmentGroups(sizes, options.fragmentGroupSize !== undefined ? { fragmentGroupSize: options.fragmentGroupSize } : { minGroups });
   const rowsOf = new Map(sizes.map((f) => [f.id, f.numRows]));
   const plannedRows = groups.map((ids) => ids.reduce((n, id) => n + rowsOf.get(id)!, 0));
   // a segment too large to build fails here, before any worker reads data
-  groups.forEach((ids, g) => checkSegmentRows(indexType, ds.schema.fields[index]!.type, plannedRows[g]!, ids.length));
+  groups.forEach((ids, g) => checkSegmentRows(indexType, valueType, plannedRows[g]!, ids.length));
   const uri = options.uri ?? ds.uri;
   const params = options.params ?? {};
   const job: IndexBuildJob = {

@@ -44,6 +44,8 @@ export interface SegmentProgress {
 
 /** Runs index build jobs: builds every segment, then commits them; returns the committed version. */
 export interface IndexExecutor {
+  /** Segments it builds at once; a build given neither a group size nor minGroups plans that many groups. */
+  readonly parallelism?: number;
   run(ds: Snapshot, job: IndexBuildJob, onProgress?: (p: SegmentProgress) => void): Promise<Snapshot>;
 }
 

@@ -19,8 +19,8 @@ import type { IndexSegment } from "../index/segment.js";
 import { Snapshot } from "../table/snapshot.js";
 import { kindOf, resolveStorageOptions } from "./object-store-uri.js";
 import { openDataset } from "./open-dataset.js";
-import type { WorkerTask } from "./segment-worker.js";
-import { resolveWorkerCode } from "./worker-code.js";
+import type { WorkerResult, WorkerTask } from "./segment-worker.js";
+import { resolveWorkerCode, workerExecArgv } from "./worker-code.js";
 
 // BullMQ and ioredis are loaded on first use, so importing lancets (to read a file, say) never
 // loads a Redis client.
@@ -254,7 +254,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const concurrency = options.concurrency ?? availableParallelism();
   const log = options.onEvent ?? (() => undefined);
   const [{ Piscina }, code] = await Promise.all([import("piscina"), resolveWorkerCode()]);
-  const pool = new Piscina({ filename: code.file, maxThreads: concurrency, minThreads: 1 });
+  const pool = new Piscina({ filename: code.file, maxThreads: concurrency, minThreads: 1, execArgv: workerExecArgv() });
   // The worker is ready once its first thread has loaded the segment builder: destroying a pool
   // whose thread is still loading its modules aborts Node 20, so a SIGTERM right after "ready" must
   // not find one loading.
@@ -281,7 +281,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       port1.on("message", (m: { rowsDone: number }) => void job.updateProgress({ rowsDone: m.rowsDone }).catch(() => undefined));
       try {
         const payload: WorkerTask = { task, port: port2, ...(resolved ? { storageOptions: resolved } : {}) };
-        const segment = (await pool.run(payload, { transferList: [port2] })) as IndexSegment;
+        const { segment } = (await pool.run(payload, { transferList: [port2] })) as WorkerResult;
         log(`built segment ${task.groupIndex} of ${task.name}: ${segment.uuid}`);
         return segment;
       } finally {

@@ -8,6 +8,7 @@ import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTas
 import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
 import type { Snapshot } from "../table/snapshot.js";
+import { nowMs, threadClock, type BuildTrace, type SegmentTrace } from "./build-trace.js";
 import type { WorkerTask } from "./segment-worker.js";
 import { sharedWorkerPool, type WorkerPool } from "./worker-pool.js";
 
@@ -16,11 +17,14 @@ export interface LocalExecutorOptions {
   maxConcurrency?: number;
   /** Threads to build on (default: the process's shared pool, sharedWorkerPool()). */
   pool?: WorkerPool;
+  /** Called once a build is committed with how it went: phases per segment and thread (costs a few small reads per segment). */
+  onTrace?: (trace: BuildTrace) => void;
 }
 
 export class LocalExecutor implements IndexExecutor {
   readonly maxConcurrency: number | undefined;
   readonly #pool: WorkerPool | undefined;
+  readonly #onTrace: ((trace: BuildTrace) => void) | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     this.maxConcurrency = options.maxConcurrency;
@@ -28,6 +32,12 @@ export class LocalExecutor implements IndexExecutor {
       throw new LanceError("INVALID_INPUT", `maxConcurrency must be a positive integer, got ${options.maxConcurrency}`);
     }
     this.#pool = options.pool;
+    this.#onTrace = options.onTrace;
+  }
+
+  /** Segments built at once: a build given no group size plans this many. */
+  get parallelism(): number {
+    return this.maxConcurrency ?? this.#pool?.threads ?? sharedWorkerPool().threads;
   }
 
   /** The pool this executor builds on: its own, or the process's shared one. */
@@ -46,6 +56,10 @@ export class LocalExecutor implements IndexExecutor {
     }
     // threads of this process open an object-store dataset with the options its store was opened with
     const storageOptions = ds.store.storageOptions;
+    const onTrace = this.#onTrace;
+    const startedAt = nowMs();
+    const clock = onTrace ? threadClock() : undefined;
+    const traces: SegmentTrace[] = [];
     const pool = this.pool();
     const concurrency = Math.min(this.maxConcurrency ?? pool.threads, job.tasks.length);
     const segments: IndexSegment[] = [];
@@ -54,8 +68,11 @@ export class LocalExecutor implements IndexExecutor {
       const { port1, port2 } = new MessageChannel();
       port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
       try {
-        const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}) };
-        segments.push(await pool.run(payload, [port2]));
+        const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}), ...(onTrace ? { trace: true } : {}) };
+        const queuedAt = nowMs();
+        const { segment, trace } = await pool.run(payload, [port2]);
+        segments.push(segment);
+        if (trace) traces.push({ ...trace, groupIndex: task.groupIndex, plannedRows: task.plannedRows, fragmentIds: task.fragmentIds, queuedAt, finishedAt: nowMs() });
         onProgress?.({ groupIndex: task.groupIndex, rowsDone: task.plannedRows, rowsPlanned: task.plannedRows, done: true });
       } finally {
         port1.close();
@@ -77,7 +94,14 @@ export class LocalExecutor implements IndexExecutor {
       const failed = failures[0];
       if (failures.length > 0) throw failed instanceof Error ? failed : new LanceError("INTERNAL", String(failed));
       const ordered = job.tasks.map((t) => segments.find((s) => s.fragmentIds.join() === [...t.fragmentIds].sort((a, b) => a - b).join())!);
-      return await commitJob(ds, job, ordered);
+      const commitStartedAt = nowMs();
+      const committed = await commitJob(ds, job, ordered);
+      if (onTrace) {
+        const end = threadClock();
+        traces.sort((a, b) => a.groupIndex - b.groupIndex);
+        onTrace({ startedAt, commitStartedAt, committedAt: nowMs(), segments: traces, ...(clock && end ? { coordinatorCpuMs: end.cpuMs - clock.cpuMs } : {}) });
+      }
+      return committed;
     } catch (err) {
       for (const s of segments) await removeSegmentFiles(ds.store, s.uuid);
       throw err instanceof LanceError ? err : new LanceError("INTERNAL", `segment build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

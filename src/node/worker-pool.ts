@@ -7,9 +7,8 @@ import { availableParallelism } from "node:os";
 import type { TransferListItem } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { LanceError } from "../core/errors.js";
-import type { IndexSegment } from "../index/segment.js";
-import type { WorkerTask } from "./segment-worker.js";
-import { resolveWorkerCode, type WorkerCode, type WorkerCodeKind } from "./worker-code.js";
+import type { WorkerResult, WorkerTask } from "./segment-worker.js";
+import { resolveWorkerCode, workerExecArgv, type WorkerCode, type WorkerCodeKind } from "./worker-code.js";
 
 export interface WorkerPoolOptions {
   /** Most segments built at once, one per thread (default: the number of cores). */
@@ -86,9 +85,8 @@ export class WorkerPool {
       this.#code = code.kind;
       // Threads start only for a task (minThreads 0) and stay (no idle timeout), so no thread is
       // ever stopped while it still loads its modules, which aborts Node 20. They run the file
-      // itself, so an option meant for this process's own entry (--input-type) is not passed on.
-      const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith("--input-type") && all[i - 1] !== "--input-type");
-      const piscina = new Piscina({ filename: code.file, minThreads: 0, maxThreads: 1024, idleTimeout: Infinity, execArgv });
+      // itself, without this process's entry options or its TypeScript loader (workerExecArgv).
+      const piscina = new Piscina({ filename: code.file, minThreads: 0, maxThreads: 1024, idleTimeout: Infinity, execArgv: workerExecArgv() });
       piscina.on("workerCreate", () => void this.#started++);
       // A thread that fails while it starts leaves queued tasks waiting for a thread that piscina
       // will not start again: once no thread is left, every build waiting on this pool fails.
@@ -127,14 +125,14 @@ export class WorkerPool {
   }
 
   /** Builds one segment on a thread of this pool, waiting for a free one. */
-  async run(payload: WorkerTask, transferList: TransferListItem[] = []): Promise<IndexSegment> {
+  async run(payload: WorkerTask, transferList: TransferListItem[] = []): Promise<WorkerResult> {
     if (this.#closed) throw new LanceError("INVALID_INPUT", "this worker pool is closed; open another to build on worker threads");
     await this.#slot();
     const task = (async () => {
       try {
         if (this.#closed) throw new LanceError("INVALID_INPUT", "this worker pool was closed before the segment build started");
         const { piscina, broken } = await this.#open();
-        return (await Promise.race([piscina.run(payload, { transferList }), broken])) as IndexSegment;
+        return (await Promise.race([piscina.run(payload, { transferList }), broken])) as WorkerResult;
       } finally {
         this.#tasksRun++;
         this.#release();

@@ -35,3 +35,28 @@ test("every fragment exactly once, groups within size, rows balanced", () => {
     }),
   );
 });
+
+test("without a group size, minGroups groups balanced by rows alone", () => {
+  const sizes = [4_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000];
+  const groups = planFragmentGroups(
+    sizes.map((numRows, id) => ({ id, numRows })),
+    { minGroups: 2 },
+  );
+  assert.deepEqual(groups, [[0], [1, 2, 3, 4]]);
+  // five fragments for four workers make four groups, not three of two fragments
+  assert.equal(planFragmentGroups(Array.from({ length: 5 }, (_, i) => ({ id: i, numRows: 10 })), { minGroups: 4 }).length, 4);
+});
+
+test("minGroups: every fragment once, no group empty, groups within the largest fragment of each other", () => {
+  fc.assert(
+    fc.property(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (rows, minGroups) => {
+      const fragments = rows.map((numRows, id) => ({ id, numRows }));
+      const groups = planFragmentGroups(fragments, { minGroups });
+      assert.deepEqual(groups.flat().sort((a, b) => a - b), fragments.map((f) => f.id));
+      assert.equal(groups.length, Math.min(minGroups, fragments.length));
+      assert.ok(groups.every((g) => g.length >= 1));
+      const loads = groups.map((g) => g.reduce((n, id) => n + rows[id]!, 0));
+      assert.ok(Math.max(...loads) - Math.min(...loads) <= Math.max(...rows), JSON.stringify({ rows, groups }));
+    }),
+  );
+});

@@ -2,13 +2,14 @@
 // installed beside a newer apache-arrow than the one lancets is developed
 // with, and a script in that project writes, appends, indexes (on worker
 // threads, from the compiled code), filters, searches and hands results to
-// its own Arrow. The CLI runs from the installed package, which has no
-// TypeScript loader.
+// its own Arrow. The CLI and the worker threads run from the installed
+// package's compiled code, which has no TypeScript loader.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { before, describe, test } from "node:test";
 import { build } from "esbuild";
 import { tempDir } from "../helpers/tmp.js";
@@ -43,7 +44,7 @@ describe("lancets installed in another project", () => {
   test(`works with the project's own apache-arrow ${USER_ARROW}`, () => {
     const script = `
       import { tableFromArrays, tableToIPC, tableFromIPC, Table } from "apache-arrow";
-      import { writeDataset, openDataset, LocalExecutor } from "lancets";
+      import { writeDataset, openDataset, LocalExecutor, sharedWorkerPool } from "lancets";
       import { readFileSync } from "node:fs";
       const arrowVersion = JSON.parse(readFileSync("node_modules/apache-arrow/package.json", "utf8")).version;
       const uri = process.argv[2];
@@ -55,7 +56,8 @@ describe("lancets installed in another project", () => {
       });
       let ds = await writeDataset(uri, data, { maxRowsPerFile: 500 });
       ds = await ds.append(tableFromArrays({ id: BigInt64Array.from([5000n]), category: ["c9"], text: ["appended quick fox"] }));
-      ds = await ds.createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ maxConcurrency: 2 }) });
+      const traces = [];
+      ds = await ds.createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ maxConcurrency: 2, onTrace: (t) => traces.push(t) }) });
       ds = await ds.createScalarIndex("text", "INVERTED");
       const filtered = await ds.scan({ filter: "id >= 100 AND id < 110 AND category = 'c1'", columns: ["id", "category"] }).toArrow();
       const hits = await ds.scan({ fullTextSearch: { query: "quick fox" }, limit: 5 }).toArrow();
@@ -71,6 +73,9 @@ describe("lancets installed in another project", () => {
         hits: hits.numRows,
         firstHit: String(hits.getChild("text").get(0)),
         own: roundTrip instanceof Table,
+        // what the worker threads loaded: each reports its own module
+        threadCode: sharedWorkerPool().stats().code,
+        workerUrls: traces.flatMap((t) => t.segments.map((s) => s.workerUrl)),
       }));
     `;
     writeFileSync(join(project, "use.mjs"), script);
@@ -88,6 +93,11 @@ describe("lancets installed in another project", () => {
     assert.equal(result.hits, 5);
     assert.match(result.firstHit, /quick/);
     assert.equal(result.own, true);
+    // the worker threads ran the package's compiled worker, not TypeScript through a loader nor a bundle
+    assert.equal(result.threadCode, "compiled");
+    assert.equal(result.workerUrls.length, 2, "a segment per thread");
+    const compiledWorker = pathToFileURL(join(realpathSync(project), "node_modules", "lancets", "dist", "node", "segment-worker.js")).href;
+    for (const url of result.workerUrls) assert.equal(url, compiledWorker);
 
     // the installed CLI runs compiled code: the project has no TypeScript loader
     const inspect = run(join(project, "node_modules", ".bin", "lancets"), ["inspect", uri, "--json"], project);

@@ -1,0 +1,87 @@
+// bench/daft-lance-chart: docs/bench-daft-lance.svg, the distributed builds
+// side by side with daft-lance as a chart: wall time per index type and
+// engine, peak memory beside each bar. Reads the results bench/daft-lance
+// recorded (LANCETS_BENCH_OUT/daft-lance.json), or else the table of
+// BENCHMARKS.md's "Side by side with daft-lance" section, so the chart always
+// shows the numbers the document gives.
+// Run: npx tsx bench/daft-lance-chart.ts [results.json]
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+interface Build {
+  type: string;
+  engine: string;
+  wallS: number;
+  /** Peak RSS as the table gives it (coordinator, and workers in brackets). */
+  peak: string;
+}
+
+function fromResults(file: string): Build[] {
+  const r = JSON.parse(readFileSync(file, "utf8")) as { builds: { type: string; engine: string; wallS: number; peakMiB: number; workerPeakMiB?: number[] }[] };
+  return r.builds.map((b) => ({ type: b.type, engine: b.engine, wallS: b.wallS, peak: `${b.peakMiB.toFixed(0)}${b.workerPeakMiB ? ` (workers ${b.workerPeakMiB.map((x) => x.toFixed(0)).join(", ")})` : ""}` }));
+}
+
+function fromBenchmarks(): Build[] {
+  const text = readFileSync("BENCHMARKS.md", "utf8");
+  const section = text.slice(text.indexOf("## Side by side with daft-lance"));
+  const builds: Build[] = [];
+  for (const line of section.split("\n").slice(1)) {
+    if (line.startsWith("## ")) break;
+    const cells = line.split("|").map((c) => c.trim());
+    // | type | engine | segments | wall s | peak RSS MiB |
+    if (cells.length !== 7 || !/^\d/.test(cells[4]!)) continue;
+    builds.push({ type: cells[1]!, engine: cells[2]!, wallS: Number(cells[4]), peak: cells[5]! });
+  }
+  return builds;
+}
+
+const COLORS = ["#e08a2c", "#f0b878", "#2f6fb3", "#7fb0e0"];
+
+function chart(builds: Build[]): string {
+  const engines = [...new Set(builds.map((b) => b.engine))];
+  const types = [...new Set(builds.map((b) => b.type))];
+  const width = 760;
+  const left = 90;
+  const right = 250;
+  const barH = 16;
+  const rowH = engines.length * (barH + 3) + 16;
+  const top = 30 + Math.ceil(engines.length / 2) * 18 + 10;
+  const height = top + types.length * rowH + 20;
+  const max = Math.max(...builds.map((b) => b.wallS)) || 1;
+  const scale = (s: number): number => ((width - left - right) * s) / max;
+  const esc = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="${left}" y="20" font-size="15" font-weight="600">Distributed index builds, 2 workers: wall seconds (peak RSS MiB)</text>`);
+  engines.forEach((e, i) => {
+    const x = left + (i % 2) * 300;
+    const y = 30 + Math.floor(i / 2) * 18;
+    parts.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 18}" y="${y + 10}">${esc(e)}</text>`);
+  });
+  types.forEach((t, ti) => {
+    const y0 = top + ti * rowH;
+    parts.push(`<text x="${left - 10}" y="${y0 + rowH / 2}" text-anchor="end" font-weight="600">${esc(t)}</text>`);
+    engines.forEach((e, ei) => {
+      const b = builds.find((x) => x.type === t && x.engine === e);
+      if (!b) return;
+      const y = y0 + ei * (barH + 3);
+      parts.push(`<rect x="${left}" y="${y}" width="${scale(b.wallS).toFixed(1)}" height="${barH}" fill="${COLORS[ei % COLORS.length]}"/>`);
+      parts.push(`<text x="${(left + scale(b.wallS) + 6).toFixed(1)}" y="${y + 12}">${b.wallS.toFixed(1)} s (${esc(b.peak.replace(/ \(workers (.*)\)$/, "; workers $1"))})</text>`);
+    });
+  });
+  parts.push(`<line x1="${left}" y1="${top - 4}" x2="${left}" y2="${top + types.length * rowH - 12}" stroke="#999"/>`);
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+const given = process.argv[2] ?? (process.env.LANCETS_BENCH_OUT ? join(process.env.LANCETS_BENCH_OUT, "daft-lance.json") : undefined);
+const builds = given && existsSync(given) ? fromResults(given) : fromBenchmarks();
+if (builds.length === 0) {
+  console.error("no daft-lance results: run npm run bench:daft-lance first");
+  process.exitCode = 1;
+} else {
+  writeFileSync(join("docs", "bench-daft-lance.svg"), chart(builds));
+  console.log(`wrote docs/bench-daft-lance.svg (${builds.length} builds)`);
+}
