@@ -42,19 +42,29 @@ function page(encoding: ArrayEncoding, buffers: Uint8Array[], numRows: number): 
   return { pages: [{ buffers, numRows, encoding: toBinary(ArrayEncodingSchema, encoding), typeUrl: ARRAY_ENCODING_TYPE_URL }] };
 }
 
+/** The validity bitmap of data at offset 0 (compactData), bits past the last row cleared. */
 function validityBitmap(data: Data): Uint8Array {
   const n = data.length;
-  const out = new Uint8Array((n + 7) >> 3);
-  for (let i = 0; i < n; i++) if (isValidAt(data, i)) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+  const out = data.nullBitmap!.slice(0, (n + 7) >> 3);
+  if (n & 7) out[out.length - 1] = out[out.length - 1]! & ((1 << (n & 7)) - 1);
   return out;
+}
+
+/** One byte per row, 1 when the row is valid. */
+function validBytes(data: Data): Uint8Array {
+  const n = data.length;
+  const valid = new Uint8Array(n);
+  // most pages have no nulls: skip the per-row bitmap test
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.byteLength === 0) return valid.fill(1);
+  for (let i = 0; i < n; i++) valid[i] = isValidAt(data, i) ? 1 : 0;
+  return valid;
 }
 
 function encodeLeaf(name: string, data: Data): EncodedColumn {
   const d = compactData(data);
   const n = d.length;
-  const valid = new Uint8Array(n);
-  for (let i = 0; i < n; i++) valid[i] = isValidAt(d, i) ? 1 : 0;
   if (n > 0 && d.nullCount === n) return page(nullable(undefined, undefined), [], n);
+  const valid = validBytes(d);
   const values = leafValues(name, d, valid);
   if (values.kind === "variable") {
     // u64 end offsets without a leading zero; a null stores end + (total bytes + 1)
