@@ -22,7 +22,8 @@ import {
   type ArrayEncoding,
 } from "../pb/encodings_v2_0_pb.js";
 import { ARRAY_ENCODING_TYPE_URL, type EncodedColumn } from "./layout-writer.js";
-import { compactData, isValidAt, leafValues } from "./leaf-values.js";
+import { fixedWidthBits } from "./arrow-build.js";
+import { compactData, isValidAt, leafValues, type FixedValues } from "./leaf-values.js";
 
 function flat(bits: number, bufferIndex: number): ArrayEncoding {
   return create(ArrayEncodingSchema, {
@@ -60,18 +61,31 @@ function validBytes(data: Data): Uint8Array {
   return valid;
 }
 
+/**
+ * Values of whole bytes without nulls, at offset 0 (compactData), as a view:
+ * the page is written before its data could change (the store copies what it
+ * keeps), so no copy is made.
+ */
+function wholeBytes(data: Data): FixedValues | undefined {
+  const bits = fixedWidthBits(data.type);
+  if (bits === undefined || bits % 8 !== 0 || data.children.length > 0) return undefined;
+  const v = data.values as ArrayBufferView;
+  return { kind: "fixed", bitsPerValue: bits, data: new Uint8Array(v.buffer, v.byteOffset, (bits / 8) * data.length) };
+}
+
 function encodeLeaf(name: string, data: Data): EncodedColumn {
   const d = compactData(data);
   const n = d.length;
   if (n > 0 && d.nullCount === n) return page(nullable(undefined, undefined), [], n);
-  const valid = validBytes(d);
-  const values = leafValues(name, d, valid);
+  const view = d.nullCount === 0 ? wholeBytes(d) : undefined;
+  const valid = view ? undefined : validBytes(d);
+  const values = view ?? leafValues(name, d, valid!);
   if (values.kind === "variable") {
     // u64 end offsets without a leading zero; a null stores end + (total bytes + 1)
     const total = values.offsets[n]!;
     const adjust = total + 1;
     const ends = new ByteWriter(n * 8);
-    for (let i = 0; i < n; i++) ends.u64(values.offsets[i + 1]! + (valid[i] ? 0 : adjust));
+    for (let i = 0; i < n; i++) ends.u64(values.offsets[i + 1]! + (valid![i] ? 0 : adjust));
     const binary = create(ArrayEncodingSchema, {
       arrayEncoding: {
         case: "binary",

@@ -155,7 +155,8 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
   const chunkRows = Math.max(1, Math.floor(budget / 128 / 16));
   const space: SpillSpace = { store, dir: `${dir}/tmp-sort`, live: new Set(), written: 0 };
   const runs: KeyRun[] = [];
-  let rows: KeyRows = allocKeyRows(Math.min(capacity, 1 << 16));
+  // sized once when the input's row count is known, so the held rows are never grown and copied
+  let rows: KeyRows = allocKeyRows(Math.min(capacity, input.maxRows ?? 1 << 16));
   let count = 0;
   let nullIds = new Float64Array(Math.min(capacity, 1024));
   let nullCount = 0;
