@@ -195,30 +195,56 @@ function fillFromFew(cursors: readonly KeyCursor[], nulls: boolean, block: KeyBl
   let len = start;
   let emptied: KeyCursor | undefined;
   while (len < block.capacity) {
+    // the least head, and the least of the other heads (second), to take a run of rows below it at once
     let best = cursors[0]!;
     let at = best.pos;
     let bh = best.hi[at]!;
     let bl = best.lo[at]!;
     let bi = best.ids[at]!;
+    let sh = Infinity;
+    let sl = 0;
+    let si = 0;
     for (let c = 1; c < k; c++) {
       const x = cursors[c]!;
       const p = x.pos;
       const h = x.hi[p]!;
-      if (h > bh) continue;
+      if (h > sh) continue;
       const l = x.lo[p]!;
       const i = x.ids[p]!;
-      if (h < bh || l < bl || (l === bl && i < bi)) {
+      if (h < bh || (h === bh && (l < bl || (l === bl && i < bi)))) {
+        sh = bh;
+        sl = bl;
+        si = bi;
         best = x;
         at = p;
         bh = h;
         bl = l;
         bi = i;
+      } else if (h < sh || l < sl || (l === sl && i < si)) {
+        sh = h;
+        sl = l;
+        si = i;
       }
     }
+    const { hi, lo, ids } = best;
+    const end = Math.min(best.length, at + block.capacity - len);
     outHi[len] = bh;
     outLo[len] = bl;
     outIds[len++] = bi;
-    best.pos = ++at;
+    at++;
+    // further rows of the same cursor while they stay below the second head
+    while (at < end) {
+      const h = hi[at]!;
+      if (h > sh) break;
+      const l = lo[at]!;
+      const i = ids[at]!;
+      if (h === sh && (l > sl || (l === sl && i > si))) break;
+      outHi[len] = h;
+      outLo[len] = l;
+      outIds[len++] = i;
+      at++;
+    }
+    best.pos = at;
     if (at >= best.length) {
       emptied = best;
       break;

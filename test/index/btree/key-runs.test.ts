@@ -26,6 +26,12 @@ function input(training: TrainingData, batchRows: number): TrainingInput {
   };
 }
 
+/** n int64 values in order (or in reverse), ties in pairs, no nulls, row ids ascending. */
+function orderedTraining(n: number, reverse: boolean): TrainingData {
+  const values = BigInt64Array.from({ length: n }, (_, i) => BigInt((reverse ? n - i : i) >> 1) - 1000n);
+  return { values: makeData({ type: new Int64(), length: n, nullCount: 0, data: values } as never), rowIds: Float64Array.from({ length: n }, (_, i) => i + 2 ** 32), fragments: [] };
+}
+
 /** n int64 values drawn from `distinct` values (many ties), about 3% null, row ids descending. */
 function int64Training(n: number, distinct: number, seed: number): TrainingData {
   const next = rng(seed);
@@ -55,6 +61,19 @@ describe("merging sorted key runs", () => {
       const built = await buildBTreeStreaming(store, "seg", input(training, 9000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
       for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, fan-in ${maxFanIn}`);
       assert.deepEqual((await store.list("seg/")).map((f) => f.path).sort(), ["seg/page_data.lance", "seg/page_lookup.lance"]);
+    }
+  });
+
+  test("input already in order, or in reverse, in memory and spilled gives the reference files", async () => {
+    for (const reverse of [false, true]) {
+      const training = orderedTraining(70_000, reverse);
+      const expected = new MemoryStore();
+      await buildBTree(expected, "seg", training, 4096);
+      for (const memoryBytes of [64 * MiB, MiB]) {
+        const store = new MemoryStore();
+        const built = await buildBTreeStreaming(store, "seg", input(training, 8000), { batchSize: 4096, memoryBytes });
+        for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, reverse ${reverse}, ${memoryBytes} bytes`);
+      }
     }
   });
 
