@@ -52,11 +52,11 @@ function int64Training(n: number, distinct: number, seed: number): TrainingData 
 
 describe("merging sorted key runs", () => {
   test("runs merged by heap (fan-in above 4), row by row (4 or fewer) and after reduction give the reference files", async () => {
-    // 1 MiB holds about 26,000 keyed rows: 160,000 rows spill 7 runs
-    const training = int64Training(160_000, 5000, 7);
+    // 1 MiB holds about 26,000 keyed rows: 140,000 rows spill 6 runs
+    const training = int64Training(140_000, 5000, 7);
     const expected = new MemoryStore();
     await buildBTree(expected, "seg", training, 4096);
-    for (const maxFanIn of [16, 3]) {
+    for (const maxFanIn of [16, 2]) {
       const store = new MemoryStore();
       const built = await buildBTreeStreaming(store, "seg", input(training, 9000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
       for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, fan-in ${maxFanIn}`);
