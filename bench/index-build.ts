@@ -1,10 +1,11 @@
 // bench/index-build: on a dataset written by lancedb, builds each scalar index
 // type with lancets (createScalarIndex, one process) and with lancedb
-// (createIndex) in the same run; prints times, ratios and peak RSS growth.
+// (createIndex) in the same run; prints wall times, the build's CPU (user +
+// system, all threads) and each build process's peak RSS (VmHWM, its own).
 // Run: npx tsx bench/index-build.ts [--rows N]
 
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as lancedb from "@lancedb/lancedb";
@@ -47,12 +48,19 @@ async function ensureSource(): Promise<string> {
 
 interface Measured {
   seconds: number;
+  cpuSeconds: number;
   peakMiB: number;
+}
+
+function vmHwmMiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** Child mode: one build in a fresh process, so its peak RSS is its own. */
 async function child(engine: string, type: string, column: string, path: string): Promise<void> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (engine === "lancets") {
     await (await openDataset(path)).createScalarIndex(column, type);
   } else {
@@ -61,7 +69,8 @@ async function child(engine: string, type: string, column: string, path: string)
     await table.createIndex(column, { config: type === "BTREE" ? lancedb.Index.btree() : lancedb.Index.bitmap() });
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024 }));
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMiB: vmHwmMiB() }));
 }
 
 function measure(engine: string, type: string, column: string, path: string): Measured {
@@ -78,7 +87,8 @@ if (childAt >= 0) {
 
 const source = await ensureSource();
 console.log(`bench/index-build: ${rows} rows`);
-console.log("type     column    lancets s  lancedb s  ratio   lancets peak MiB  lancedb peak MiB");
+console.log(`load average ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`);
+console.log("type     column    lancets s  lancedb s  lancets CPU s  lancedb CPU s  CPU ratio   lancets peak MiB  lancedb peak MiB");
 const builds: { type: string; column: string; lancets: Measured; lancedb?: Measured }[] = [];
 for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP", "value"]] as const) {
   const ours = join(base, `lancets-${type}.lance`);
@@ -90,7 +100,7 @@ for (const [type, column] of [["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP
   const a = measure("lancets", type, column, ours);
   const b = type === "ZONEMAP" ? undefined : measure("lancedb", type, column, theirs);
   console.log(
-    `${type.padEnd(8)} ${column.padEnd(9)} ${a.seconds.toFixed(2).padStart(9)}  ${(b ? b.seconds.toFixed(2) : "n/a").padStart(9)}  ${(b ? (a.seconds / b.seconds).toFixed(2) : "n/a").padStart(5)}   ${a.peakMiB.toFixed(0).padStart(16)}  ${(b ? b.peakMiB.toFixed(0) : "n/a").padStart(16)}`,
+    `${type.padEnd(8)} ${column.padEnd(9)} ${a.seconds.toFixed(2).padStart(9)}  ${(b ? b.seconds.toFixed(2) : "n/a").padStart(9)}  ${a.cpuSeconds.toFixed(2).padStart(13)}  ${(b ? b.cpuSeconds.toFixed(2) : "n/a").padStart(13)}  ${(b ? (a.cpuSeconds / b.cpuSeconds).toFixed(2) : "n/a").padStart(9)}   ${a.peakMiB.toFixed(0).padStart(16)}  ${(b ? b.peakMiB.toFixed(0) : "n/a").padStart(16)}`,
   );
   rmSync(ours, { recursive: true, force: true });
   rmSync(theirs, { recursive: true, force: true });

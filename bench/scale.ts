@@ -5,7 +5,8 @@
 // ZONEMAP and FTS within their default budget (and BTREE within --memory),
 // and lancedb's BTREE, BITMAP and FTS on the same data.
 // Time: from opening the dataset to the index files written, modules loaded
-// beforehand (their load time is reported apart); process CPU includes both.
+// beforehand (their load time is reported apart); process CPU includes both,
+// build CPU (user + system of every thread) counts only the build.
 // Run: npm run bench:scale -- [rows...] [--memory 64MiB] [--only btree,bitmap,...] [--out file.jsonl]
 //   rows default 1000000 5000000; FTS indexes a table of rows / 5 documents;
 //   each result is also appended to --out (default bench/.data/scale-results.jsonl)
@@ -46,6 +47,7 @@ async function child(kind: string, path: string, memoryBytes: number): Promise<v
   const lancedb = LANCEDB_INDEX[kind] ? await import("@lancedb/lancedb") : undefined;
   const lancets = lancedb ? undefined : { ...(await import("../src/node/open-dataset.js")), ...(await import("../src/index/training.js")), ...(await import("../src/index/zonemap/build.js")) };
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let uncommitted: string | undefined;
   if (lancedb) {
     const [column, type] = LANCEDB_INDEX[kind]!;
@@ -69,7 +71,8 @@ async function child(kind: string, path: string, memoryBytes: number): Promise<v
   const ms = performance.now() - started;
   if (uncommitted) rmSync(join(path, uncommitted), { recursive: true, force: true });
   const cpu = process.cpuUsage();
-  process.stdout.write(JSON.stringify({ ms, loadMs: started - loading, cpuMs: (cpu.user + cpu.system) / 1000, vmHwmKiB: vmHwmKiB() }) + "\n");
+  const buildCpu = process.cpuUsage(cpuAtStart);
+  process.stdout.write(JSON.stringify({ ms, loadMs: started - loading, cpuMs: (cpu.user + cpu.system) / 1000, buildCpuMs: (buildCpu.user + buildCpu.system) / 1000, vmHwmKiB: vmHwmKiB() }) + "\n");
 }
 
 /** A table of `rows` rows: v int64 (pseudo-random below 10M), f float64, c int32 (100 values). */
@@ -153,14 +156,14 @@ function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * (m[2] === "GiB" ? 1024 * MiB : m[2] === "MiB" ? MiB : m[2] === "KiB" ? 1024 : 1));
 }
 
-function runChild(kind: string, path: string, memoryBytes: number): { ms: number; loadMs: number; cpuMs: number; peakMiB: number } {
+function runChild(kind: string, path: string, memoryBytes: number): { ms: number; loadMs: number; cpuMs: number; buildCpuMs: number; peakMiB: number } {
   const args = ["--import", "tsx", "bench/scale.ts", "--child", kind, path, String(memoryBytes)];
   const timed = existsSync("/usr/bin/time");
   const r = timed ? spawnSync("/usr/bin/time", ["-v", process.execPath, ...args], { encoding: "utf8", maxBuffer: 64 * MiB }) : spawnSync(process.execPath, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${kind} failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ms: number; loadMs: number; cpuMs: number; vmHwmKiB: number };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ms: number; loadMs: number; cpuMs: number; buildCpuMs: number; vmHwmKiB: number };
   const rss = timed ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]) : out.vmHwmKiB;
-  return { ms: out.ms, loadMs: out.loadMs, cpuMs: out.cpuMs, peakMiB: rss / 1024 };
+  return { ms: out.ms, loadMs: out.loadMs, cpuMs: out.cpuMs, buildCpuMs: out.buildCpuMs, peakMiB: rss / 1024 };
 }
 
 function option(argv: string[], name: string): string | undefined {
@@ -184,15 +187,15 @@ async function main(): Promise<void> {
       const path = fts ? await ensureDocs(dir, Math.floor(rows / 5)) : await ensureTable(dir, rows);
       // lancets builds within their default budget, btree-budget within --memory, btree-memory with room for all
       const memory = kind === "btree-budget" ? memoryBytes : kind === "btree-memory" ? 64 * 1024 * MiB : 0;
-      const { ms, loadMs, cpuMs, peakMiB } = runChild(kind, path, memory);
+      const { ms, loadMs, cpuMs, buildCpuMs, peakMiB } = runChild(kind, path, memory);
       const label = `${kind}${memory > 0 ? ` (${memory / MiB} MiB)` : ""}`;
-      appendFileSync(out, JSON.stringify({ rows, docs: fts ? Math.floor(rows / 5) : undefined, kind: label, ms, loadMs, cpuMs, peakMiB, load: readFileSync("/proc/loadavg", "utf8").split(" ")[0], at: new Date().toISOString() }) + "\n");
-      const line = `| ${rows.toLocaleString("en")} | ${label} | ${(ms / 1000).toFixed(1)} s | ${(cpuMs / 1000).toFixed(1)} s | ${peakMiB.toFixed(0)} MiB |`;
+      appendFileSync(out, JSON.stringify({ rows, docs: fts ? Math.floor(rows / 5) : undefined, kind: label, ms, loadMs, cpuMs, buildCpuMs, peakMiB, load: readFileSync("/proc/loadavg", "utf8").split(" ")[0], at: new Date().toISOString() }) + "\n");
+      const line = `| ${rows.toLocaleString("en")} | ${label} | ${(ms / 1000).toFixed(1)} s | ${(cpuMs / 1000).toFixed(1)} s | ${(buildCpuMs / 1000).toFixed(1)} s | ${peakMiB.toFixed(0)} MiB |`;
       console.log(line);
       results.push(line);
     }
   }
-  console.log(["", "| rows | build | time | process CPU | peak RSS |", "|---|---|---|---|---|", ...results].join("\n"));
+  console.log(["", "| rows | build | time | process CPU | build CPU | peak RSS |", "|---|---|---|---|---|---|", ...results].join("\n"));
 }
 
 await main();

@@ -80,6 +80,8 @@ export interface TrainingBatch {
 export interface TrainingInput {
   /** The Arrow type of the values. */
   readonly valueType: DataType;
+  /** At most this many rows arrive (the fragments' physical rows), when known: lets a build size its buffers once. */
+  readonly maxRows?: number;
   load(): Promise<TrainingData>;
   batches(): AsyncIterable<TrainingBatch>;
 }
@@ -119,8 +121,12 @@ export async function* streamTrainingData(ds: Snapshot, column: string, fragment
 /** The training input of a segment over `fragmentIds`; nothing is read until asked. */
 export function trainingInput(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): TrainingInput {
   const { index } = resolveColumn(ds, column);
+  const wanted = new Set(fragmentIds);
+  let maxRows = 0;
+  for (const f of ds.manifest.fragments) if (wanted.has(f.id)) maxRows += f.physicalRows;
   return {
     valueType: ds.schema.fields[index]!.type,
+    maxRows,
     load: () => loadTrainingData(ds, column, fragmentIds, onRows),
     batches: () => streamTrainingData(ds, column, fragmentIds, onRows),
   };

@@ -22,7 +22,8 @@ import {
   type ArrayEncoding,
 } from "../pb/encodings_v2_0_pb.js";
 import { ARRAY_ENCODING_TYPE_URL, type EncodedColumn } from "./layout-writer.js";
-import { compactData, isValidAt, leafValues } from "./leaf-values.js";
+import { fixedWidthBits } from "./arrow-build.js";
+import { compactData, isValidAt, leafValues, type FixedValues } from "./leaf-values.js";
 
 function flat(bits: number, bufferIndex: number): ArrayEncoding {
   return create(ArrayEncodingSchema, {
@@ -42,21 +43,43 @@ function page(encoding: ArrayEncoding, buffers: Uint8Array[], numRows: number): 
   return { pages: [{ buffers, numRows, encoding: toBinary(ArrayEncodingSchema, encoding), typeUrl: ARRAY_ENCODING_TYPE_URL }] };
 }
 
+/** The validity bitmap of data at offset 0 (compactData), bits past the last row cleared. */
 function validityBitmap(data: Data): Uint8Array {
   const n = data.length;
-  const out = new Uint8Array((n + 7) >> 3);
-  for (let i = 0; i < n; i++) if (isValidAt(data, i)) out[i >> 3] = out[i >> 3]! | (1 << (i & 7));
+  const out = data.nullBitmap!.slice(0, (n + 7) >> 3);
+  if (n & 7) out[out.length - 1] = out[out.length - 1]! & ((1 << (n & 7)) - 1);
   return out;
+}
+
+/** One byte per row, 1 when the row is valid. */
+function validBytes(data: Data): Uint8Array {
+  const n = data.length;
+  const valid = new Uint8Array(n);
+  // most pages have no nulls: skip the per-row bitmap test
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.byteLength === 0) return valid.fill(1);
+  for (let i = 0; i < n; i++) valid[i] = isValidAt(data, i) ? 1 : 0;
+  return valid;
+}
+
+/**
+ * Values of whole bytes without nulls, at offset 0 (compactData), as a view:
+ * the page is written before its data could change (the store copies what it
+ * keeps), so no copy is made.
+ */
+function wholeBytes(data: Data): FixedValues | undefined {
+  const bits = fixedWidthBits(data.type);
+  if (bits === undefined || bits % 8 !== 0 || data.children.length > 0) return undefined;
+  const v = data.values as ArrayBufferView;
+  return { kind: "fixed", bitsPerValue: bits, data: new Uint8Array(v.buffer, v.byteOffset, (bits / 8) * data.length) };
 }
 
 function encodeLeaf(name: string, data: Data): EncodedColumn {
   const d = compactData(data);
   const n = d.length;
-  const valid = new Uint8Array(n);
-  if (d.nullCount === 0) valid.fill(1);
-  else for (let i = 0; i < n; i++) valid[i] = isValidAt(d, i) ? 1 : 0;
   if (n > 0 && d.nullCount === n) return page(nullable(undefined, undefined), [], n);
-  const values = leafValues(name, d, valid);
+  const view = d.nullCount === 0 ? wholeBytes(d) : undefined;
+  const valid = view ? undefined : validBytes(d);
+  const values = view ?? leafValues(name, d, valid!);
   if (values.kind === "variable") {
     // u64 end offsets without a leading zero; a null stores end + (total bytes + 1)
     const total = values.offsets[n]!;
@@ -64,7 +87,7 @@ function encodeLeaf(name: string, data: Data): EncodedColumn {
     const ends = new Uint8Array(n * 8);
     const halves = new Uint32Array(ends.buffer);
     for (let i = 0; i < n; i++) {
-      const end = values.offsets[i + 1]! + (valid[i] ? 0 : adjust);
+      const end = values.offsets[i + 1]! + (valid![i] ? 0 : adjust);
       halves[2 * i] = end % 4294967296;
       halves[2 * i + 1] = Math.floor(end / 4294967296);
     }

@@ -10,13 +10,41 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ByteWriter } from "../../core/bytes.js";
 import { LanceError } from "../../core/errors.js";
-import { ColumnMetadata_PageSchema, ColumnMetadataSchema } from "../pb/file2_pb.js";
+import { EncodingSchema } from "../pb/file2_pb.js";
 import { FileDescriptorSchema, SchemaSchema } from "../pb/file_pb.js";
 import { fieldToProto } from "../table/proto-convert.js";
 import type { LanceField } from "../table/types.js";
 import { columnEncoding, directEncoding, footerVersion, type EncodedPage } from "./layout-writer.js";
 
 const ALIGNMENT = 64;
+
+function varint(w: ByteWriter, value: number): void {
+  let v = value;
+  while (v >= 0x80) {
+    w.u8((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  w.u8(v);
+}
+
+function varintField(w: ByteWriter, field: number, value: number): void {
+  varint(w, field << 3);
+  varint(w, value);
+}
+
+function lengthDelimited(w: ByteWriter, field: number, bytes: Uint8Array): void {
+  varint(w, (field << 3) | 2);
+  varint(w, bytes.byteLength);
+  w.bytes(bytes);
+}
+
+/** A packed repeated uint64 field; nothing when empty. */
+function packedVarints(w: ByteWriter, field: number, values: readonly bigint[]): void {
+  if (values.length === 0) return;
+  const packed = new ByteWriter(10 * values.length);
+  for (const v of values) varint(packed, Number(v));
+  lengthDelimited(w, field, packed.finish());
+}
 /** Zero bytes for padding; handed out as views, never written to. */
 const ZEROS = new Uint8Array(ALIGNMENT);
 
@@ -106,20 +134,34 @@ export class LanceFileLayout {
     const w = new ByteWriter(1 << 12);
     const columnMetaStart = this.position;
     const cmo: { position: number; size: number }[] = [];
+    // column metadata written field by field (protobuf wire format, as toBinary writes it): a
+    // file of many pages spends far less than building and serializing a message per page
+    const encodings = new Map<string, Uint8Array>();
+    const encodingOf = (p: PagePosition): Uint8Array => {
+      const key = `${p.typeUrl}\u0000${String.fromCharCode(...p.encoding)}`;
+      let bytes = encodings.get(key);
+      if (!bytes) {
+        bytes = toBinary(EncodingSchema, directEncoding(p.typeUrl, p.encoding));
+        encodings.set(key, bytes);
+      }
+      return bytes;
+    };
+    const columnEncodingBytes = toBinary(EncodingSchema, columnEncoding());
     for (const pages of this.columns) {
+      const column = new ByteWriter(64 + 48 * pages.length);
+      lengthDelimited(column, 1, columnEncodingBytes);
       let firstRow = 0;
-      const metas = pages.map((p) => {
-        const meta = create(ColumnMetadata_PageSchema, {
-          bufferOffsets: p.offsets,
-          bufferSizes: p.sizes,
-          length: BigInt(p.numRows),
-          encoding: directEncoding(p.typeUrl, p.encoding),
-          priority: BigInt(firstRow),
-        });
+      for (const p of pages) {
+        const page = new ByteWriter(64);
+        packedVarints(page, 1, p.offsets);
+        packedVarints(page, 2, p.sizes);
+        if (p.numRows > 0) varintField(page, 3, p.numRows);
+        lengthDelimited(page, 4, encodingOf(p));
+        if (firstRow > 0) varintField(page, 5, firstRow);
         firstRow += p.numRows;
-        return meta;
-      });
-      const bytes = toBinary(ColumnMetadataSchema, create(ColumnMetadataSchema, { encoding: columnEncoding(), pages: metas }));
+        lengthDelimited(column, 2, page.finish());
+      }
+      const bytes = column.finish();
       cmo.push({ position: columnMetaStart + w.length, size: bytes.byteLength });
       w.bytes(bytes);
     }

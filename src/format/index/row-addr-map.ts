@@ -8,10 +8,12 @@ import { encodeRoaring32, encodeRoaring32Into, readRoaring32, roaring32ByteLengt
 /** Encodes row ids (fragment << 32 | offset, as numbers), which need not be sorted or distinct. */
 export function encodeRowAddrTreeMap(rowIds: ArrayLike<number>): Uint8Array {
   // sorted as numbers, the ids group by fragment with ascending offsets
-  const sorted = Float64Array.from(rowIds);
   let isSorted = true;
-  for (let i = 1; i < sorted.length && isSorted; i++) isSorted = sorted[i - 1]! <= sorted[i]!;
-  if (!isSorted) sorted.sort();
+  for (let i = 1; i < rowIds.length && isSorted; i++) isSorted = rowIds[i - 1]! <= rowIds[i]!;
+  // ids already in order (a build's usual case) are read in place
+  let sorted: ArrayLike<number>;
+  if (isSorted) sorted = rowIds;
+  else sorted = (rowIds instanceof Float64Array ? rowIds.slice() : Float64Array.from(rowIds)).sort();
   // per fragment its distinct offsets, packed one fragment after another
   const offsets = new Uint32Array(sorted.length);
   const fragmentIds: number[] = [];

@@ -21,6 +21,8 @@ export interface EntrySink {
   closePage(keys: Data): Promise<void> | void;
 }
 
+/** Slots of the numeric key cache, less one. */
+const KEY_CACHE_MASK = 4095;
 /** Bytes a grouped row costs (group and row id, with the growth slack of their arrays). */
 const ROW_BYTES = 24;
 /** Bytes a distinct value costs besides its key bytes (map entry, key string, group slot). */
@@ -32,6 +34,9 @@ export class ValueGroups {
   private readonly groupOf = new GrowableArray(Int32Array);
   private readonly rowIds = new GrowableArray(Float64Array);
   private nullKey: Data | undefined;
+  /** The last group seen for each slot of numeric keys (NaN: none yet). */
+  private readonly cacheKeys = new Float64Array(KEY_CACHE_MASK + 1).fill(NaN);
+  private readonly cacheGroups = new Int32Array(KEY_CACHE_MASK + 1);
   private numGroups = 0;
   private keyBytes = 0;
 
@@ -50,18 +55,26 @@ export class ValueGroups {
 
   add(values: Data, rowIds: Float64Array): void {
     const n = rowIds.length;
-    const access = valueAccess(values);
+    const access = values.nullCount > 0 ? valueAccess(values) : undefined;
     const keyOf = groupKeys(values);
+    const groupOf = new Int32Array(n);
     const fresh = new Int32Array(n);
+    const cacheKeys = this.cacheKeys;
+    const cacheGroups = this.cacheGroups;
     let numFresh = 0;
     for (let i = 0; i < n; i++) {
-      this.rowIds.push(rowIds[i]!);
-      if (access.isNull(i)) {
+      if (access?.isNull(i)) {
         this.nullKey ??= takeData(values, Int32Array.of(i));
-        this.groupOf.push(-1);
+        groupOf[i] = -1;
         continue;
       }
       const key = keyOf(i);
+      // numeric keys go through a direct-mapped cache first: a column of few values then needs no map lookup per row
+      const slot = typeof key === "number" ? key & KEY_CACHE_MASK : -1;
+      if (slot >= 0 && cacheKeys[slot] === key) {
+        groupOf[i] = cacheGroups[slot]!;
+        continue;
+      }
       let g = this.groupIds.get(key);
       if (g === undefined) {
         g = this.numGroups++;
@@ -69,8 +82,14 @@ export class ValueGroups {
         fresh[numFresh++] = i;
         this.keyBytes += keyByteLength(values, i);
       }
-      this.groupOf.push(g);
+      if (slot >= 0) {
+        cacheKeys[slot] = key as number;
+        cacheGroups[slot] = g;
+      }
+      groupOf[i] = g;
     }
+    this.rowIds.append(rowIds);
+    this.groupOf.append(groupOf);
     if (numFresh > 0) this.keys.push(takeData(values, fresh.subarray(0, numFresh)));
   }
 

@@ -151,11 +151,13 @@ const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
 async function buildNumericBTree(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
   const budget = options.memoryBytes;
   const type = input.valueType;
-  const capacity = Math.max(SORT_BLOCKS, Math.floor(budget / 2 / KEY_ROW_BYTES));
+  // a typed array holds at most 2^32 elements, whatever the budget
+  const capacity = Math.min(2 ** 32, Math.max(SORT_BLOCKS, Math.floor(budget / 2 / KEY_ROW_BYTES)));
   const chunkRows = Math.max(1, Math.floor(budget / 128 / 16));
   const space: SpillSpace = { store, dir: `${dir}/tmp-sort`, live: new Set(), written: 0 };
   const runs: KeyRun[] = [];
-  let rows: KeyRows = allocKeyRows(Math.min(capacity, 1 << 16));
+  // sized once when the input's row count is known, so the held rows are never grown and copied
+  let rows: KeyRows = allocKeyRows(Math.min(capacity, input.maxRows ?? 1 << 16));
   let count = 0;
   let nullIds = new Float64Array(Math.min(capacity, 1024));
   let nullCount = 0;

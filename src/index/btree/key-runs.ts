@@ -178,12 +178,96 @@ async function mergeSection(space: SpillSpace, sections: readonly (readonly stri
   await mergeCursors(cursors, nulls, block, onBlock);
 }
 
+/** Most cursors merged by picking the least head row by row; more go through a heap. */
+const FEW_CURSORS = 4;
+
+/**
+ * Moves rows from a few cursors (each positioned on a row) into `block`, the
+ * least head first, until the block is full or a cursor has no row left in
+ * memory; returns that cursor, or undefined when the block filled. Rows are
+ * written straight into the block's arrays: with random keys the least head
+ * changes almost every row, and this loop keeps that to a few compares.
+ */
+function fillFromFew(cursors: readonly KeyCursor[], nulls: boolean, block: KeyBlock): KeyCursor | undefined {
+  const { hi: outHi, lo: outLo, ids: outIds } = block.rows;
+  const k = cursors.length;
+  const start = block.length;
+  let len = start;
+  let emptied: KeyCursor | undefined;
+  while (len < block.capacity) {
+    // the least head, and the least of the other heads (second), to take a run of rows below it at once
+    let best = cursors[0]!;
+    let at = best.pos;
+    let bh = best.hi[at]!;
+    let bl = best.lo[at]!;
+    let bi = best.ids[at]!;
+    let sh = Infinity;
+    let sl = 0;
+    let si = 0;
+    for (let c = 1; c < k; c++) {
+      const x = cursors[c]!;
+      const p = x.pos;
+      const h = x.hi[p]!;
+      if (h > sh) continue;
+      const l = x.lo[p]!;
+      const i = x.ids[p]!;
+      if (h < bh || (h === bh && (l < bl || (l === bl && i < bi)))) {
+        sh = bh;
+        sl = bl;
+        si = bi;
+        best = x;
+        at = p;
+        bh = h;
+        bl = l;
+        bi = i;
+      } else if (h < sh || l < sl || (l === sl && i < si)) {
+        sh = h;
+        sl = l;
+        si = i;
+      }
+    }
+    const { hi, lo, ids } = best;
+    const end = Math.min(best.length, at + block.capacity - len);
+    outHi[len] = bh;
+    outLo[len] = bl;
+    outIds[len++] = bi;
+    at++;
+    // further rows of the same cursor while they stay below the second head
+    while (at < end) {
+      const h = hi[at]!;
+      if (h > sh) break;
+      const l = lo[at]!;
+      const i = ids[at]!;
+      if (h === sh && (l > sl || (l === sl && i > si))) break;
+      outHi[len] = h;
+      outLo[len] = l;
+      outIds[len++] = i;
+      at++;
+    }
+    best.pos = at;
+    if (at >= best.length) {
+      emptied = best;
+      break;
+    }
+  }
+  block.length = len;
+  if (nulls) block.nulls += len - start;
+  return emptied;
+}
+
 /** Merges cursors (each positioned on a row, or empty) into `block`, calling onBlock for each full block. */
 async function mergeCursors(all: KeyCursor[], nulls: boolean, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
-  const heap = new CursorHeap(
-    all.filter((c) => c.pos < c.length),
-    before,
-  );
+  const active = all.filter((c) => c.pos < c.length);
+  if (active.length > FEW_CURSORS) return mergeCursorsByHeap(active, nulls, block, onBlock);
+  while (active.length > 0) {
+    const emptied = fillFromFew(active, nulls, block);
+    if (block.full) await flush(block, onBlock);
+    if (emptied && !(await emptied.advance())) active.splice(active.indexOf(emptied), 1);
+  }
+}
+
+async function mergeCursorsByHeap(active: KeyCursor[], nulls: boolean, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
+  const heap = new CursorHeap(active, before);
   while (heap.size > 0) {
     const top = heap.top()!;
     // take the top run's rows for as long as they come before every other run's next row

@@ -36,6 +36,21 @@ function ascending(ids: Float64Array, n: number): boolean {
   return true;
 }
 
+/** Whether rows [0, n) are already in (hi, lo, row id) order. */
+function keysInOrder(rows: KeyRows, n: number): boolean {
+  const { hi, lo, ids } = rows;
+  for (let i = 1; i < n; i++) {
+    const a = hi[i - 1]!;
+    const b = hi[i]!;
+    if (a < b) continue;
+    if (a > b) return false;
+    const c = lo[i - 1]!;
+    const d = lo[i]!;
+    if (c > d || (c === d && ids[i - 1]! > ids[i]!)) return false;
+  }
+  return true;
+}
+
 /** The bits in which words[i * stride + offset] differ from the first row's, for i < n. */
 function varyingBits(words: Uint32Array, stride: number, offset: number, n: number): number {
   const first = words[offset]!;
@@ -101,6 +116,8 @@ function scatter(words: Uint32Array, stride: number, offset: number, shift: numb
  * Only the bits in which keys differ are sorted on, in digits of up to 8 bits.
  */
 export function sortKeyRows(rows: KeyRows, scratch: KeyRows, n: number): KeyRows {
+  // a column stored in order (ids, timestamps) needs no pass at all
+  if (keysInOrder(rows, n)) return rows;
   let src = rows;
   let dst = scratch;
   const pass = (words: (r: KeyRows) => Uint32Array, stride: number, offset: number): void => {
