@@ -28,7 +28,7 @@
 
 import { ByteReader } from "../../core/bytes.js";
 import { CorruptFileError } from "../../core/errors.js";
-import type { PostingList, PostingTailCodec } from "./posting.js";
+import { varint, type PostingList, type PostingTailCodec } from "./posting.js";
 
 export const BLOCK256_SIZE = 256;
 /** Blocks summarised by one second-level impact entry. */
@@ -58,19 +58,6 @@ export function quantizedDocLengths(lengths: Uint32Array): Uint32Array {
   const out = new Uint32Array(lengths.length);
   for (let i = 0; i < lengths.length; i++) out[i] = dequantizeDocLength(quantizeDocLength(lengths[i]!));
   return out;
-}
-
-function varint(r: ByteReader, what: string): number {
-  let v = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    const b = r.u8(what);
-    v += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) {
-      if (v > 0xffffffff) r.fail(`${what} ${v} does not fit 32 bits`);
-      return v;
-    }
-  }
-  return r.fail(`${what} runs past 5 varint bytes`);
 }
 
 /** One impact entry: the last doc id it covers and its (frequency, decoded document length) pairs. */

@@ -95,7 +95,8 @@ export function encodePostingBlocks(docIds: Uint32Array, freqs: Uint32Array, blo
 
 export type PostingTailCodec = "fixed32_v1" | "varint_delta_v1";
 
-function varint(r: ByteReader, what: string): number {
+/** An unsigned LEB128 varint of at most 32 bits. */
+export function varint(r: ByteReader, what: string): number {
   let v = 0;
   for (let shift = 0; shift < 35; shift += 7) {
     const b = r.u8(what);

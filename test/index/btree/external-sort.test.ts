@@ -8,16 +8,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Float64, Int64, Int32, makeData, Table, Utf8, vectorFromArray, type Data, type DataType } from "apache-arrow";
-import { LanceError } from "../../../src/core/errors.js";
 import { MemoryStore } from "../../../src/io/memory-store.js";
-import type { ObjectWriter } from "../../../src/io/object-store.js";
 import { buildBTree, buildBTreeStreaming } from "../../../src/index/btree/build.js";
-import type { TrainingData, TrainingInput } from "../../../src/index/training.js";
+import type { TrainingData } from "../../../src/index/training.js";
 import { openDataset } from "../../../src/node/open-dataset.js";
 import { connect, rng, tablePath } from "../../helpers/oracle.js";
+import { batchedInput, isInvalidInput, listFiles, MiB, SpyStore } from "../../helpers/budget-input.js";
 import { tempDir } from "../../helpers/tmp.js";
 
-const MiB = 1024 * 1024;
 
 /** Nulls at random rows, their value slots zeroed as in every column read from a file. */
 function validity(values: BigInt64Array | Float64Array, next: () => number, share: number): { bitmap: Uint8Array; nulls: number } {
@@ -75,41 +73,6 @@ function shuffledRowIds(n: number, seed: number): Float64Array {
   return ids;
 }
 
-function input(training: TrainingData, batchRows: number): TrainingInput {
-  return {
-    valueType: training.values.type as DataType,
-    load: async () => training,
-    async *batches() {
-      for (let at = 0; at < training.rowIds.length; at += batchRows) {
-        const n = Math.min(batchRows, training.rowIds.length - at);
-        yield { fragmentId: 0, values: training.values.slice(at, n), rowIds: training.rowIds.subarray(at, at + n), offsets: new Int32Array(n) };
-      }
-    },
-  };
-}
-
-/** A store that counts the temporary files written (whole or streamed) and can fail the n-th one. */
-class SpyStore extends MemoryStore {
-  tmpWrites = 0;
-  failAt = Infinity;
-  private countTmp(path: string): void {
-    if (path.includes("/tmp-")) {
-      if (++this.tmpWrites >= this.failAt) throw new LanceError("IO", `injected failure writing ${path}`);
-    }
-  }
-  override async put(path: string, data: Uint8Array): Promise<void> {
-    this.countTmp(path);
-    return super.put(path, data);
-  }
-  override async openWriter(path: string): Promise<ObjectWriter> {
-    this.countTmp(path);
-    return super.openWriter(path);
-  }
-}
-
-async function files(store: MemoryStore, dir: string): Promise<string[]> {
-  return (await store.list(`${dir}/`)).map((f) => f.path).sort();
-}
 
 describe("BTREE within a memory budget", () => {
   for (const [label, make, rows, fanIns] of [
@@ -123,9 +86,9 @@ describe("BTREE within a memory budget", () => {
       await buildBTree(expected, "seg", training, 4096);
       for (const maxFanIn of fanIns) {
         const store = new SpyStore();
-        const built = await buildBTreeStreaming(store, "seg", input(training, 10_000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
+        const built = await buildBTreeStreaming(store, "seg", batchedInput(training, 10_000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
         assert.ok(store.tmpWrites > 8, `spilled ${store.tmpWrites} chunk files`);
-        assert.deepEqual(await files(store, "seg"), ["seg/page_data.lance", "seg/page_lookup.lance"], "temporary files removed");
+        assert.deepEqual(await listFiles(store, "seg"), ["seg/page_data.lance", "seg/page_lookup.lance"], "temporary files removed");
         for (const f of built.files) {
           assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, fan-in ${maxFanIn}`);
           assert.equal(f.sizeBytes, (await expected.read(`seg/${f.path}`)).byteLength);
@@ -139,7 +102,7 @@ describe("BTREE within a memory budget", () => {
     const store = new SpyStore();
     const expected = new MemoryStore();
     await buildBTree(expected, "seg", training, 4096);
-    await buildBTreeStreaming(store, "seg", input(training, 5000), { batchSize: 4096, memoryBytes: 64 * MiB });
+    await buildBTreeStreaming(store, "seg", batchedInput(training, 5000), { batchSize: 4096, memoryBytes: 64 * MiB });
     assert.equal(store.tmpWrites, 0);
     assert.deepEqual(await store.read("seg/page_data.lance"), await expected.read("seg/page_data.lance"));
   });
@@ -149,20 +112,19 @@ describe("BTREE within a memory budget", () => {
     for (const failAt of [3, 40]) {
       const store = new SpyStore();
       store.failAt = failAt;
-      await assert.rejects(buildBTreeStreaming(store, "seg", input(training, 10_000), { batchSize: 4096, memoryBytes: MiB, maxFanIn: 3 }), /injected failure/);
-      assert.deepEqual(await files(store, "seg"), []);
+      await assert.rejects(buildBTreeStreaming(store, "seg", batchedInput(training, 10_000), { batchSize: 4096, memoryBytes: MiB, maxFanIn: 3 }), /injected failure/);
+      assert.deepEqual(await listFiles(store, "seg"), []);
     }
   });
 
   test("a budget too small to make progress is INVALID_INPUT", async () => {
     const training: TrainingData = { values: int64s(50_000, 5), rowIds: shuffledRowIds(50_000, 6), fragments: [] };
-    const isInvalid = (pattern: RegExp) => (e: unknown) => e instanceof LanceError && e.code === "INVALID_INPUT" && pattern.test(e.message);
     for (const memoryBytes of [0, 1000, MiB - 1, 1.5 * MiB + 0.5, NaN]) {
-      await assert.rejects(buildBTreeStreaming(new MemoryStore(), "seg", input(training, 10_000), { batchSize: 4096, memoryBytes }), isInvalid(/memoryBytes must be .* at least 1048576/));
+      await assert.rejects(buildBTreeStreaming(new MemoryStore(), "seg", batchedInput(training, 10_000), { batchSize: 4096, memoryBytes }), isInvalidInput(/memoryBytes must be .* at least 1048576/));
     }
     const store = new MemoryStore();
-    await assert.rejects(buildBTreeStreaming(store, "seg", input(training, 10_000), { batchSize: 100_000, memoryBytes: MiB }), isInvalid(/too small to build pages of 100000 rows/));
-    assert.deepEqual(await files(store, "seg"), []);
+    await assert.rejects(buildBTreeStreaming(store, "seg", batchedInput(training, 10_000), { batchSize: 100_000, memoryBytes: MiB }), isInvalidInput(/too small to build pages of 100000 rows/));
+    assert.deepEqual(await listFiles(store, "seg"), []);
   });
 
   test("Lance uses a spilled segment with the results of a full scan", async () => {

@@ -8,23 +8,11 @@ import { describe, test } from "node:test";
 import { Int64, makeData, type DataType } from "apache-arrow";
 import { MemoryStore } from "../../../src/io/memory-store.js";
 import { buildBTree, buildBTreeStreaming } from "../../../src/index/btree/build.js";
-import type { TrainingData, TrainingInput } from "../../../src/index/training.js";
+import type { TrainingData } from "../../../src/index/training.js";
 import { rng } from "../../helpers/oracle.js";
+import { batchedInput, MiB } from "../../helpers/budget-input.js";
 
-const MiB = 1024 * 1024;
 
-function input(training: TrainingData, batchRows: number): TrainingInput {
-  return {
-    valueType: training.values.type as DataType,
-    load: async () => training,
-    async *batches() {
-      for (let at = 0; at < training.rowIds.length; at += batchRows) {
-        const n = Math.min(batchRows, training.rowIds.length - at);
-        yield { fragmentId: 0, values: training.values.slice(at, n), rowIds: training.rowIds.subarray(at, at + n), offsets: new Int32Array(n) };
-      }
-    },
-  };
-}
 
 /** n int64 values in order (or in reverse), ties in pairs, no nulls, row ids ascending. */
 function orderedTraining(n: number, reverse: boolean): TrainingData {
@@ -58,7 +46,7 @@ describe("merging sorted key runs", () => {
     await buildBTree(expected, "seg", training, 4096);
     for (const maxFanIn of [16, 2]) {
       const store = new MemoryStore();
-      const built = await buildBTreeStreaming(store, "seg", input(training, 9000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
+      const built = await buildBTreeStreaming(store, "seg", batchedInput(training, 9000), { batchSize: 4096, memoryBytes: MiB, maxFanIn });
       for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, fan-in ${maxFanIn}`);
       assert.deepEqual((await store.list("seg/")).map((f) => f.path).sort(), ["seg/page_data.lance", "seg/page_lookup.lance"]);
     }
@@ -71,7 +59,7 @@ describe("merging sorted key runs", () => {
       await buildBTree(expected, "seg", training, 4096);
       for (const memoryBytes of [64 * MiB, MiB]) {
         const store = new MemoryStore();
-        const built = await buildBTreeStreaming(store, "seg", input(training, 8000), { batchSize: 4096, memoryBytes });
+        const built = await buildBTreeStreaming(store, "seg", batchedInput(training, 8000), { batchSize: 4096, memoryBytes });
         for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, reverse ${reverse}, ${memoryBytes} bytes`);
       }
     }
@@ -86,7 +74,7 @@ describe("merging sorted key runs", () => {
       const expected = new MemoryStore();
       await buildBTree(expected, "seg", training, 1000);
       const store = new MemoryStore();
-      const built = await buildBTreeStreaming(store, "seg", input(training, 6000), { batchSize: 1000, memoryBytes: 64 * MiB });
+      const built = await buildBTreeStreaming(store, "seg", batchedInput(training, 6000), { batchSize: 1000, memoryBytes: 64 * MiB });
       for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${f.path}, ${distinct} distinct values`);
     }
   });

@@ -12,11 +12,11 @@ import { Binary, Bool, DateDay, Decimal, FixedSizeBinary, DateMillisecond, Float
 import { MemoryStore } from "../../../src/io/memory-store.js";
 import { buildBTree, buildBTreeStreaming } from "../../../src/index/btree/build.js";
 import { allocKeyRows, hasNumericKeys, sortKeyRows, valuesFromKeys } from "../../../src/index/btree/key-sort.js";
-import type { TrainingData, TrainingInput } from "../../../src/index/training.js";
+import type { TrainingData } from "../../../src/index/training.js";
 import { numericKeys, numericSortOrder } from "../../../src/index/value-order.js";
 import { rng } from "../../helpers/oracle.js";
+import { batchedInput, MiB } from "../../helpers/budget-input.js";
 
-const MiB = 1024 * 1024;
 
 const TYPES: [string, () => DataType, number][] = [
   ["int8", () => new Int8(), 1],
@@ -98,18 +98,6 @@ describe("numeric order keys", () => {
   });
 });
 
-function input(training: TrainingData, batchRows: number): TrainingInput {
-  return {
-    valueType: training.values.type as DataType,
-    load: async () => training,
-    async *batches() {
-      for (let at = 0; at < training.rowIds.length; at += batchRows) {
-        const n = Math.min(batchRows, training.rowIds.length - at);
-        yield { fragmentId: 0, values: training.values.slice(at, n), rowIds: training.rowIds.subarray(at, at + n), offsets: new Int32Array(n) };
-      }
-    },
-  };
-}
 
 describe("BTREE segments from order keys", () => {
   for (const [name, make, width] of TYPES) {
@@ -126,7 +114,7 @@ describe("BTREE segments from order keys", () => {
       await buildBTree(expected, "seg", training, 1024);
       for (const memoryBytes of [64 * MiB, MiB]) {
         const store = new MemoryStore();
-        const built = await buildBTreeStreaming(store, "seg", input(training, 7000), { batchSize: 1024, memoryBytes, maxFanIn: 4 });
+        const built = await buildBTreeStreaming(store, "seg", batchedInput(training, 7000), { batchSize: 1024, memoryBytes, maxFanIn: 4 });
         for (const f of built.files) assert.deepEqual(await store.read(`seg/${f.path}`), await expected.read(`seg/${f.path}`), `${name} ${f.path} within ${memoryBytes} bytes`);
         assert.deepEqual((await store.list("seg/")).map((f) => f.path).sort(), ["seg/page_data.lance", "seg/page_lookup.lance"]);
       }
