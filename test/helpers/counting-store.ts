@@ -3,7 +3,8 @@
 // many requests and bytes a read costs. A new wrapper starts with empty
 // caches: lancets keeps its caches per store object.
 
-import type { ObjectMeta, ObjectStore, ReadOptions } from "../../src/io/object-store.js";
+import type { ObjectMeta, ReadOptions } from "../../src/io/object-store.js";
+import { ForwardingStore } from "./forwarding-store.js";
 
 export interface RecordedRead {
   op: "read" | "readRange" | "size" | "list";
@@ -12,13 +13,8 @@ export interface RecordedRead {
   byteLength?: number;
 }
 
-export class CountingStore implements ObjectStore {
-  readonly uri: string;
+export class CountingStore extends ForwardingStore {
   reads: RecordedRead[] = [];
-
-  constructor(readonly inner: ObjectStore) {
-    this.uri = inner.uri;
-  }
 
   /** The reads recorded since the last call, and forgets them. */
   take(): RecordedRead[] {
@@ -27,37 +23,25 @@ export class CountingStore implements ObjectStore {
     return out;
   }
 
-  async size(path: string): Promise<number> {
+  override async size(path: string): Promise<number> {
     this.reads.push({ op: "size", path });
     return this.inner.size(path);
   }
 
-  async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
+  override async read(path: string, options?: ReadOptions): Promise<Uint8Array> {
     const bytes = await this.inner.read(path, options);
     this.reads.push({ op: "read", path, byteOffset: 0, byteLength: bytes.byteLength });
     return bytes;
   }
 
-  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+  override async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     this.reads.push({ op: "readRange", path, byteOffset, byteLength });
     return this.inner.readRange(path, byteOffset, byteLength);
   }
 
-  put(path: string, data: Uint8Array): Promise<void> {
-    return this.inner.put(path, data);
-  }
-
-  putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    return this.inner.putIfAbsent(path, data);
-  }
-
-  async list(prefix: string): Promise<ObjectMeta[]> {
+  override async list(prefix: string): Promise<ObjectMeta[]> {
     this.reads.push({ op: "list", path: prefix });
     return this.inner.list(prefix);
-  }
-
-  delete(path: string): Promise<void> {
-    return this.inner.delete(path);
   }
 }
 

@@ -3,7 +3,8 @@
 // failure on the Nth piece written, for tests of streamed writes.
 
 import { LanceError } from "../../src/core/errors.js";
-import { openObjectWriter, type ObjectMeta, type ObjectStore, type ObjectWriter, type ReadOptions } from "../../src/io/object-store.js";
+import { openObjectWriter, type ObjectStore, type ObjectWriter } from "../../src/io/object-store.js";
+import { ForwardingStore } from "./forwarding-store.js";
 
 export interface ProbeOptions {
   /** The Nth piece written through any writer (from 1) fails with an IO error. */
@@ -12,8 +13,7 @@ export interface ProbeOptions {
   onWrite?: (path: string, chunkBytes: number) => void;
 }
 
-export class ProbeStore implements ObjectStore {
-  readonly uri: string;
+export class ProbeStore extends ForwardingStore {
   /** Bytes handed to writers so far. */
   bytesWritten = 0;
   /** Pieces handed to writers so far. */
@@ -27,33 +27,15 @@ export class ProbeStore implements ObjectStore {
   readonly aborted: string[] = [];
 
   constructor(
-    readonly inner: ObjectStore,
+    inner: ObjectStore,
     private readonly options: ProbeOptions = {},
   ) {
-    this.uri = inner.uri;
+    super(inner);
   }
 
-  size(path: string): Promise<number> {
-    return this.inner.size(path);
-  }
-  read(path: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.inner.read(path, options);
-  }
-  readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
-    return this.inner.readRange(path, byteOffset, byteLength);
-  }
-  async put(path: string, data: Uint8Array): Promise<void> {
+  override async put(path: string, data: Uint8Array): Promise<void> {
     this.maxPutBytes = Math.max(this.maxPutBytes, data.byteLength);
     await this.inner.put(path, data);
-  }
-  putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    return this.inner.putIfAbsent(path, data);
-  }
-  list(prefix: string): Promise<ObjectMeta[]> {
-    return this.inner.list(prefix);
-  }
-  delete(path: string): Promise<void> {
-    return this.inner.delete(path);
   }
 
   async openWriter(path: string): Promise<ObjectWriter> {

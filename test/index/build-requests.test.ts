@@ -7,24 +7,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Int64, Table, vectorFromArray } from "apache-arrow";
-import type { ObjectMeta, ObjectStore, ReadOptions } from "../../src/io/object-store.js";
+import type { ObjectMeta, ReadOptions } from "../../src/io/object-store.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { connect } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
+import { ForwardingStore } from "../helpers/forwarding-store.js";
 
 /** Records every call, and how many size requests were in flight at once. */
-class RecordingStore implements ObjectStore {
-  readonly uri: string;
+class RecordingStore extends ForwardingStore {
   calls: string[] = [];
   sizesInFlight = 0;
   maxSizesInFlight = 0;
 
-  constructor(readonly inner: ObjectStore) {
-    this.uri = inner.uri;
-  }
-
-  async size(path: string): Promise<number> {
+  override async size(path: string): Promise<number> {
     this.calls.push(`size ${path}`);
     this.sizesInFlight++;
     this.maxSizesInFlight = Math.max(this.maxSizesInFlight, this.sizesInFlight);
@@ -37,32 +33,32 @@ class RecordingStore implements ObjectStore {
     }
   }
 
-  read(path: string, options?: ReadOptions): Promise<Uint8Array> {
+  override read(path: string, options?: ReadOptions): Promise<Uint8Array> {
     this.calls.push(`read ${path}`);
     return this.inner.read(path, options);
   }
 
-  readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+  override readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     this.calls.push(`readRange ${path}`);
     return this.inner.readRange(path, byteOffset, byteLength);
   }
 
-  put(path: string, data: Uint8Array): Promise<void> {
+  override put(path: string, data: Uint8Array): Promise<void> {
     this.calls.push(`put ${path}`);
     return this.inner.put(path, data);
   }
 
-  putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+  override putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
     this.calls.push(`putIfAbsent ${path}`);
     return this.inner.putIfAbsent(path, data);
   }
 
-  list(prefix: string): Promise<ObjectMeta[]> {
+  override list(prefix: string): Promise<ObjectMeta[]> {
     this.calls.push(`list ${prefix}`);
     return this.inner.list(prefix);
   }
 
-  delete(path: string): Promise<void> {
+  override delete(path: string): Promise<void> {
     this.calls.push(`delete ${path}`);
     return this.inner.delete(path);
   }

@@ -9,12 +9,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Float64, Table, vectorFromArray } from "apache-arrow";
 import { LanceError } from "../../src/core/errors.js";
-import type { ObjectMeta, ObjectStore, ReadOptions } from "../../src/io/object-store.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { READ_AHEAD_WINDOWS } from "../../src/table/scan.js";
 import { rng } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
+import { ForwardingStore } from "../helpers/forwarding-store.js";
 
 const ROWS = 600_000;
 /** Float64 rows per window: the most a window holds (MAX_WINDOW_ROWS), 1 MiB decoded. */
@@ -47,8 +47,7 @@ async function windowBytes(): Promise<number> {
 }
 
 /** Reads of the data files answered on a later turn, counting the bytes asked for and not yet answered. */
-class SlowStore implements ObjectStore {
-  readonly uri: string;
+class SlowStore extends ForwardingStore {
   outstanding = 0;
   maxOutstanding = 0;
   requested = 0;
@@ -56,19 +55,7 @@ class SlowStore implements ObjectStore {
   /** When set, data file reads fail with this error. */
   failWith: LanceError | undefined;
 
-  constructor(readonly inner: ObjectStore) {
-    this.uri = inner.uri;
-  }
-
-  size(path: string): Promise<number> {
-    return this.inner.size(path);
-  }
-
-  read(path: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.inner.read(path, options);
-  }
-
-  async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+  override async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     if (!path.startsWith("data/")) return this.inner.readRange(path, byteOffset, byteLength);
     this.requests++;
     this.requested += byteLength;
@@ -81,22 +68,6 @@ class SlowStore implements ObjectStore {
     } finally {
       this.outstanding -= byteLength;
     }
-  }
-
-  put(path: string, data: Uint8Array): Promise<void> {
-    return this.inner.put(path, data);
-  }
-
-  putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
-    return this.inner.putIfAbsent(path, data);
-  }
-
-  list(prefix: string): Promise<ObjectMeta[]> {
-    return this.inner.list(prefix);
-  }
-
-  delete(path: string): Promise<void> {
-    return this.inner.delete(path);
   }
 }
 
