@@ -139,6 +139,28 @@ export function assembleField(field: Field, leaves: LeafColumn[], numRows: numbe
   return data;
 }
 
+/** The level at which each row begins: the levels whose repetition level is above 0. */
+function rowStartLevels(rep: Uint16Array, numLevels: number): Uint32Array {
+  let rows = 0;
+  for (let i = 0; i < numLevels; i++) if (rep[i]! > 0) rows++;
+  const starts = new Uint32Array(rows);
+  let row = 0;
+  for (let i = 0; i < numLevels; i++) if (rep[i]! > 0) starts[row++] = i;
+  return starts;
+}
+
+/** How many values (levels defined up to `visibleDef`) come before each level; numLevels + 1 entries. */
+function valuesBeforeLevels(def: Uint16Array, numLevels: number, visibleDef: number): Uint32Array {
+  const before = new Uint32Array(numLevels + 1);
+  let n = 0;
+  for (let i = 0; i < numLevels; i++) {
+    before[i] = n;
+    if (def[i]! <= visibleDef) n++;
+  }
+  before[numLevels] = n;
+  return before;
+}
+
 /**
  * Keeps rows [rowStart, rowStart + rowCount) of a leaf column (row numbers
  * relative to its first level), with their levels and values.
@@ -147,34 +169,32 @@ export function sliceLeaf(leaf: LeafColumn, rowStart: number, rowCount: number, 
   const { levels, model } = leaf;
   let levelStart: number;
   let levelEnd: number;
-  if (!levels.rep) {
+  // a column read as many ranges is sliced many times: where rows begin is worked out once
+  const index = levels.rep ? (levels.rowIndex ??= { rowStarts: rowStartLevels(levels.rep, levels.numLevels) }) : undefined;
+  if (!index) {
     levelStart = rowStart;
     levelEnd = rowStart + rowCount;
   } else {
-    const rep = levels.rep;
-    let row = -1;
-    levelStart = levels.numLevels;
-    levelEnd = levels.numLevels;
-    for (let i = 0; i < levels.numLevels; i++) {
-      if (rep[i]! > 0) {
-        row++;
-        if (row === rowStart) levelStart = i;
-        if (row === rowStart + rowCount) {
-          levelEnd = i;
-          break;
-        }
-      }
-    }
+    const starts = index.rowStarts;
+    levelStart = rowStart < starts.length ? starts[rowStart]! : levels.numLevels;
+    levelEnd = rowStart + rowCount < starts.length ? starts[rowStart + rowCount]! : levels.numLevels;
   }
   if (levelStart > levelEnd || levelEnd > levels.numLevels) corrupt(ctx, `rows ${rowStart}..${rowStart + rowCount} are outside the column`);
   const def = levels.def;
   let valueStart = levelStart;
   let valueCount = levelEnd - levelStart;
   if (def && model.listLayer >= 0) {
-    valueStart = 0;
-    for (let i = 0; i < levelStart; i++) if (def[i]! <= model.maxVisibleDef) valueStart++;
-    valueCount = 0;
-    for (let i = levelStart; i < levelEnd; i++) if (def[i]! <= model.maxVisibleDef) valueCount++;
+    let before: Uint32Array;
+    if (index && index.visibleDef === model.maxVisibleDef && index.valuesBefore) before = index.valuesBefore;
+    else {
+      before = valuesBeforeLevels(def, levels.numLevels, model.maxVisibleDef);
+      if (index) {
+        index.valuesBefore = before;
+        index.visibleDef = model.maxVisibleDef;
+      }
+    }
+    valueStart = before[levelStart]!;
+    valueCount = before[levelEnd]! - valueStart;
   }
   return {
     model,

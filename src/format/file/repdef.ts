@@ -94,6 +94,17 @@ export interface Levels {
   numLevels: number;
   rep: Uint16Array | undefined;
   def: Uint16Array | undefined;
+  /** Where rows begin among the levels, worked out on the first slice of a list column (sliceLeaf) and kept for the next. */
+  rowIndex?: LevelRowIndex;
+}
+
+/** The levels at which each row begins, and how many values come before each level. */
+export interface LevelRowIndex {
+  /** Level of each row's first entry (a level with a repetition level above 0). */
+  rowStarts: Uint32Array;
+  /** Values (levels with a definition level of at most `visibleDef`) before each level, numLevels + 1 entries. */
+  valuesBefore?: Uint32Array;
+  visibleDef?: number;
 }
 
 export interface Validity {
