@@ -28,7 +28,7 @@
 
 import { ByteReader } from "../../core/bytes.js";
 import { CorruptFileError } from "../../core/errors.js";
-import { varint, type PostingList, type PostingTailCodec } from "./posting.js";
+import { decodePostingTail, varint, type PostingList, type PostingTailCodec } from "./posting.js";
 
 export const BLOCK256_SIZE = 256;
 /** Blocks summarised by one second-level impact entry. */
@@ -193,20 +193,7 @@ export class Block256PostingList implements PostingList {
       return count;
     }
     const r = new ByteReader(block, this.path);
-    if (this.tail === "varint_delta_v1") {
-      let doc = 0;
-      for (let i = 0; i < count; i++) {
-        const gap = varint(r, "doc id");
-        doc = i === 0 ? gap : doc + gap;
-        if (doc > 0xffffffff) r.fail(`doc id ${doc} does not fit 32 bits`);
-        docIds[i] = doc;
-      }
-      for (let i = 0; i < count; i++) freqs[i] = varint(r, "frequency");
-      if (r.remaining !== 0) r.fail(`a varint posting block has ${r.remaining} bytes after its ${count} documents`);
-    } else {
-      for (let i = 0; i < count; i++) docIds[i] = r.u32("doc id");
-      for (let i = 0; i < count; i++) freqs[i] = r.u32("frequency");
-    }
+    decodePostingTail(r, this.tail, count, docIds, freqs);
     return count;
   }
 }

@@ -95,6 +95,27 @@ export function encodePostingBlocks(docIds: Uint32Array, freqs: Uint32Array, blo
 
 export type PostingTailCodec = "fixed32_v1" | "varint_delta_v1";
 
+/**
+ * A list's last, partial block as its tail codec stores it: `count` doc ids
+ * (varint gaps or u32) and then their frequencies, from `r`'s position.
+ */
+export function decodePostingTail(r: ByteReader, tail: PostingTailCodec, count: number, docIds: Uint32Array, freqs: Uint32Array): void {
+  if (tail === "varint_delta_v1") {
+    let doc = 0;
+    for (let i = 0; i < count; i++) {
+      const gap = varint(r, "doc id");
+      doc = i === 0 ? gap : doc + gap;
+      if (doc > 0xffffffff) r.fail(`doc id ${doc} does not fit 32 bits`);
+      docIds[i] = doc;
+    }
+    for (let i = 0; i < count; i++) freqs[i] = varint(r, "frequency");
+    if (r.remaining !== 0) r.fail(`a varint posting block has ${r.remaining} bytes after its ${count} documents`);
+  } else {
+    for (let i = 0; i < count; i++) docIds[i] = r.u32("doc id");
+    for (let i = 0; i < count; i++) freqs[i] = r.u32("frequency");
+  }
+}
+
 /** An unsigned LEB128 varint of at most 32 bits. */
 export function varint(r: ByteReader, what: string): number {
   let v = 0;
@@ -192,20 +213,7 @@ export class BlockPostingList implements PostingList {
     }
     const r = new ByteReader(block, this.path);
     r.take(4, "block max score");
-    if (this.tail === "varint_delta_v1") {
-      let doc = 0;
-      for (let i = 0; i < count; i++) {
-        const gap = varint(r, "doc id");
-        doc = i === 0 ? gap : doc + gap;
-        if (doc > 0xffffffff) r.fail(`doc id ${doc} does not fit 32 bits`);
-        docIds[i] = doc;
-      }
-      for (let i = 0; i < count; i++) freqs[i] = varint(r, "frequency");
-      if (r.remaining !== 0) r.fail(`a varint posting block has ${r.remaining} bytes after its ${count} documents`);
-    } else {
-      for (let i = 0; i < count; i++) docIds[i] = r.u32("doc id");
-      for (let i = 0; i < count; i++) freqs[i] = r.u32("frequency");
-    }
+    decodePostingTail(r, this.tail, count, docIds, freqs);
     return count;
   }
 
