@@ -6,9 +6,7 @@ process.env["AWS_EC2_METADATA_DISABLED"] = "true";
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer as createHttpServer } from "node:http";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { openObjectWriter } from "../../src/io/object-store.js";
@@ -19,6 +17,7 @@ import { cephInstalled, CEPH_PACKAGES, startCephRgw, type S3Server } from "../he
 import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { lanceOnStore } from "../helpers/lance-on-store.js";
 import { expectCode, remoteStoreErrors, storeConformance, writeInChunks, writerConformance } from "../helpers/store-conformance.js";
+import { killWriterMidUpload } from "../helpers/killed-writer.js";
 
 const BUCKET = "lancets";
 /** Ceph refuses parts under 5 MiB (except the last). */
@@ -117,22 +116,8 @@ describe("S3Store on Ceph RGW", { timeout: 180_000 }, () => {
     });
 
     test("a writer killed mid-upload leaves no object at its path (only a pending upload, never completed)", { timeout: 60_000 }, async () => {
-      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/object-writer-child.ts", `s3://${BUCKET}/killed`, "data/k.lance", String(PART_BYTES)], {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, LANCETS_STORAGE_OPTIONS: JSON.stringify(server.storageOptions) },
-      });
-      let stderr = "";
-      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
       // with two parts in flight at most, 4 parts accepted means part 1 was stored
-      let accepted = 0;
-      for await (const line of createInterface({ input: child.stdout! })) {
-        accepted = Number(line);
-        if (accepted >= 4 * PART_BYTES) break;
-      }
-      assert.ok(accepted >= 4 * PART_BYTES, `the child stopped after ${accepted} bytes: ${stderr}`);
-      child.kill("SIGKILL");
-      assert.equal(await exited, "SIGKILL");
+      await killWriterMidUpload(`s3://${BUCKET}/killed`, "data/k.lance", PART_BYTES, 4 * PART_BYTES, server.storageOptions);
       const store = await S3Store.open(`s3://${BUCKET}/killed`, server.storageOptions);
       await expectCode(store.size("data/k.lance"), "NOT_FOUND");
       assert.deepEqual(await store.list(""), []);

@@ -3,15 +3,14 @@
 // by an abort; a killed writer leaves only that unlisted temporary file.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { openObjectWriter } from "../../src/io/object-store.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { expectCode, writerConformance } from "../helpers/store-conformance.js";
 import { tempDir } from "../helpers/tmp.js";
+import { killWriterMidUpload } from "../helpers/killed-writer.js";
 
 /** Every file under `dir`, relative, sorted. */
 function filesUnder(dir: string): string[] {
@@ -58,18 +57,7 @@ describe("local store writer", () => {
 
   test("a writer killed mid-write leaves no object at its path and nothing listed", { timeout: 30_000 }, async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/object-writer-child.ts", dir, "data/k.lance", "1048576"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    let accepted = 0;
-    for await (const line of createInterface({ input: child.stdout! })) {
-      accepted = Number(line);
-      if (accepted >= 8 * 1024 * 1024) break;
-    }
-    assert.ok(accepted >= 8 * 1024 * 1024, `the child stopped after ${accepted} bytes: ${stderr}`);
-    child.kill("SIGKILL");
-    assert.equal(await exited, "SIGKILL");
+    await killWriterMidUpload(dir, "data/k.lance", 1048576, 8 * 1024 * 1024);
     const store = new LocalFileStore(dir);
     await expectCode(store.size("data/k.lance"), "NOT_FOUND");
     assert.deepEqual(await store.list(""), []);

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { Table } from "apache-arrow";
 import { openObjectWriter, type ObjectStore, type PendingUpload } from "../../src/io/object-store.js";
@@ -20,6 +19,7 @@ import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { cephInstalled, CEPH_PACKAGES, startCephRgw, type S3Server } from "../helpers/ceph-rgw.js";
 import { streamBatch } from "../helpers/stream-batches.js";
 import { tempDir } from "../helpers/tmp.js";
+import { killWriterMidUpload } from "../helpers/killed-writer.js";
 
 const WORKER = join(import.meta.dirname, "..", "helpers", "stream-append-worker.ts");
 const DATA_FILE_NAME = /^data\/[01]{24}[0-9a-f]{26}\.lance$/;
@@ -134,21 +134,7 @@ describe("a writer killed mid-upload", () => {
       const pending = async (): Promise<PendingUpload[]> => (await store.listPendingUploads("")).sort((a, b) => a.startedAt - b.startedAt);
 
       // a writer killed mid-upload: with two parts in flight at most, 4 parts accepted means the upload exists
-      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/object-writer-child.ts", uri, "data/killed.lance", String(PART_BYTES)], {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, LANCETS_STORAGE_OPTIONS: JSON.stringify(server.storageOptions) },
-      });
-      let stderr = "";
-      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-      let accepted = 0;
-      for await (const line of createInterface({ input: child.stdout! })) {
-        accepted = Number(line);
-        if (accepted >= 4 * PART_BYTES) break;
-      }
-      assert.ok(accepted >= 4 * PART_BYTES, `the child stopped after ${accepted} bytes: ${stderr}`);
-      child.kill("SIGKILL");
-      assert.equal(await exited, "SIGKILL");
+      await killWriterMidUpload(uri, "data/killed.lance", PART_BYTES, 4 * PART_BYTES, server.storageOptions);
       const [killed, ...others] = await pending();
       assert.deepEqual([killed?.path, others.length], ["data/killed.lance", 0], "the killed writer's upload is pending");
 
