@@ -41,6 +41,7 @@ import { connect, rng, tablePath, wideTable, type lancedb } from "../helpers/ora
 import { expectCleanOutcome } from "../helpers/clean-outcome.js";
 import { tempDir } from "../helpers/tmp.js";
 import { assertSameRows, normalize } from "../helpers/values.js";
+import { CountingStore } from "../helpers/counting-store.js";
 
 const ROWS = 2500; // Lance's legacy writer starts a batch every 1024 rows
 
@@ -187,27 +188,19 @@ describe("legacy (v1) files written by Lance", () => {
     const file = f.ds.manifest.fragments[0]!.files[0]!;
     const store = new MemoryStore();
     await store.put("f.lance", wideBytes);
-    let fetched = 0;
-    const counting = Object.create(store, {
-      readRange: {
-        value: async (path: string, offset: number, length: number) => {
-          fetched += length;
-          return store.readRange(path, offset, length);
-        },
-      },
-    }) as MemoryStore;
+    const counting = new CountingStore(store);
     const reader = await openFileReader(counting, "f.lance", { fields: f.ds.manifest.fields, fieldIds: file.fields });
     const ids = reader.schema.fields.filter((x) => x.parentId === -1).map((x) => x.id);
-    fetched = 0;
+    counting.take();
     const full = await reader.readFields(ids);
-    const fullBytes = fetched;
+    const fullBytes = counting.takeRangeBytes();
     const ranges = [
       { start: 3, end: 5 },
       { start: 1020, end: 1030 },
       { start: ROWS - 2, end: ROWS },
     ];
-    fetched = 0;
     const part = await reader.readFieldRanges(ids, ranges);
+    const fetched = counting.takeRangeBytes();
     assert.ok(fetched * 10 < fullBytes, `ranges fetched ${fetched} bytes, the whole file ${fullBytes}`);
     for (const id of ids) {
       const whole = makeVector(full.get(id)!);

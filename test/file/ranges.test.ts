@@ -9,6 +9,7 @@ import { encodeArrowFile } from "../../src/file/file-writer.js";
 import { LanceFileReader } from "../../src/file/file-reader.js";
 import { MemoryStore } from "../../src/io/memory-store.js";
 import { rng } from "../helpers/oracle.js";
+import { CountingStore } from "../helpers/counting-store.js";
 
 const N = 20_000;
 
@@ -45,15 +46,7 @@ for (const version of ["2.0", "2.1", "2.2"]) {
       const store = new MemoryStore();
       const bytes = encodeArrowFile(table, { fileVersion: version, ...(rowsPerPage ? { rowsPerPage } : {}) });
       await store.put("f.lance", bytes);
-      let fetched = 0;
-      const counting = Object.create(store, {
-        readRange: {
-          value: async (path: string, offset: number, length: number) => {
-            fetched += length;
-            return store.readRange(path, offset, length);
-          },
-        },
-      }) as MemoryStore;
+      const counting = new CountingStore(store);
       const reader = await LanceFileReader.open(counting, "f.lance");
       const ids = reader.schema.fields.filter((f) => f.parentId === -1).map((f) => f.id);
       const full = await reader.readFields(ids);
@@ -65,16 +58,16 @@ for (const version of ["2.0", "2.1", "2.2"]) {
         { start: 12_345, end: 12_346 },
         { start: N - 5, end: N },
       ];
-      fetched = 0;
+      counting.take();
       const part = await reader.readFieldRanges(ids, ranges);
-      const partBytes = fetched;
+      const partBytes = counting.takeRangeBytes();
       for (const id of ids) {
         const want = ranges.flatMap((r) => values(full.get(id)!.slice(r.start, r.end - r.start)));
         assert.deepEqual(values(part.get(id)!), want, `field ${id}`);
       }
       // one range, and an empty list of ranges
-      fetched = 0;
       const one = await reader.readFieldRanges(ids, [{ start: 5, end: 9 }]);
+      const fetched = counting.takeRangeBytes();
       if (version !== "2.0") {
         // mini-block pages fetch their chunk metadata, then only the chunks holding the rows
         assert.ok(fetched < bytes.byteLength / 4, `fetched ${fetched} of ${bytes.byteLength} bytes for 4 rows`);

@@ -16,6 +16,11 @@ export interface RecordedRead {
 export class CountingStore extends ForwardingStore {
   reads: RecordedRead[] = [];
 
+  /** Bytes asked for by ranged reads since the last take, and forgets the reads. */
+  takeRangeBytes(): number {
+    return this.take().reduce((n, r) => n + (r.op === "readRange" ? r.byteLength! : 0), 0);
+  }
+
   /** The reads recorded since the last call, and forgets them. */
   take(): RecordedRead[] {
     const out = this.reads;
