@@ -12,21 +12,19 @@
 // without it the browser half reports itself skipped.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build, type Metafile } from "esbuild";
 import type { BrowserContext } from "playwright-core";
 import * as nodeEntry from "../../src/lancets.js";
 import { connect, lancedb, tablePath } from "../helpers/oracle.js";
+import { CHROMIUM_SKIP, launchChromium, startStaticServer, type StaticServer } from "../helpers/chromium.js";
 import { tempDir } from "../helpers/tmp.js";
 import { FILTER, NUM_ROWS, QUERY, readScenario, runScenario, scenarioTable, type ScenarioResult } from "./scenario.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const CHROMIUM = "/usr/bin/chromium";
 const NODE_ONLY = ["bullmq", "ioredis", "piscina"];
 
 interface Bundles {
@@ -138,63 +136,37 @@ describe("browser entry", () => {
   });
 });
 
-describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, () => {
-  let server: Server;
+describe("in headless Chromium", { skip: CHROMIUM_SKIP }, () => {
+  let server: StaticServer | undefined;
   let context: BrowserContext | undefined;
   let origin: string;
   let browser: ScenarioResult;
   let node: ScenarioResult;
-  let lanceDir: string;
+  /** Lance's dataset, served under /lance/ with ranges. */
+  const lanceDir = tempDir();
   let browserRead: Answers;
   let browserHttpRead: Answers;
   let nodeRead: Answers;
-  /** Requests for the files of Lance's dataset, served from lanceDir under /lance/ with ranges. */
-  const lanceRequests: { method: string; range: string | undefined }[] = [];
+  /** Requests for the files of Lance's dataset. */
+  const lanceRequests = () => server!.requests.filter((r) => r.url.startsWith("/lance/"));
 
   before(async () => {
-    const scripts: Record<string, string> = { "/page.js": bundles.page, "/example.js": bundles.example };
-    server = createServer((req, res) => {
-      const script = /^\/(page|example)\.html$/.exec(req.url ?? "")?.[1];
-      if (script) {
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-        res.end(`<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/${script}.js"></script>`);
-      } else if (req.url?.startsWith("/lance/") && lanceDir) {
-        lanceRequests.push({ method: req.method ?? "", range: req.headers.range });
-        const file = resolve(lanceDir, decodeURIComponent(req.url.slice("/lance/".length)));
-        if (!file.startsWith(`${lanceDir}/`) || !existsSync(file)) return void res.writeHead(404).end();
-        const data = readFileSync(file);
-        const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
-        if (!range) return void res.writeHead(200, { "content-length": data.byteLength }).end(req.method === "HEAD" ? undefined : data);
-        const [start, end] = [Number(range[1]), Math.min(Number(range[2]), data.byteLength - 1)];
-        if (start >= data.byteLength) return void res.writeHead(416, { "content-range": `bytes */${data.byteLength}` }).end();
-        res.writeHead(206, { "content-length": end - start + 1, "content-range": `bytes ${start}-${end}/${data.byteLength}` });
-        res.end(req.method === "HEAD" ? undefined : data.subarray(start, end + 1));
-      } else if (req.url && scripts[req.url]) {
-        res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
-        res.end(scripts[req.url]);
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    const { chromium } = await import("playwright-core");
-    context = await chromium.launchPersistentContext(tempDir("lancets-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>lancets</title><script type="module" src="/static/${script}"></script>`;
+    server = await startStaticServer(
+      { "page.html": html("page.js"), "page.js": bundles.page, "example.html": html("example.js"), "example.js": bundles.example },
+      { lance: lanceDir },
+    );
+    origin = server.origin;
+    context = await launchChromium();
     // the page reaches nothing but the loopback server
     await context.route("**/*", (route) => (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort()));
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
-    await page.goto(`${origin}/page.html`);
+    await page.goto(`${origin}/static/page.html`);
     await page.waitForFunction(() => typeof (globalThis as { runScenario?: unknown }).runScenario === "function", undefined, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process + typeof (globalThis as { Buffer?: unknown }).Buffer), "undefinedundefined");
     browser = await page.evaluate(() => (globalThis as unknown as { runScenario: () => Promise<ScenarioResult> }).runScenario());
-    lanceDir = tempDir();
     const lanceFiles = await lanceDataset(lanceDir);
     browserRead = await page.evaluate((files) => (globalThis as unknown as { readScenario: (f: typeof files) => Promise<Answers> }).readScenario(files), lanceFiles);
     browserHttpRead = await page.evaluate((url) => (globalThis as unknown as { readOverHttp: (u: string) => Promise<Answers> }).readOverHttp(url), `${origin}/lance/lance.lance`);
@@ -205,7 +177,7 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
 
   after(async () => {
     await context?.close();
-    await new Promise((ok) => server?.close(ok));
+    await server?.close();
   });
 
   test("writes, indexes and reopens the dataset as Node does", () => {
@@ -269,8 +241,9 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
 
   test("reads the same Lance dataset over HTTP (HttpStore, ranged fetches) with the same answers", () => {
     assert.deepEqual(browserHttpRead, nodeRead);
-    assert.ok(lanceRequests.length > 0 && lanceRequests.every((r) => r.method === "GET" || r.method === "HEAD"));
-    assert.ok(lanceRequests.some((r) => r.range !== undefined), "ranged reads");
+    const requests = lanceRequests();
+    assert.ok(requests.length > 0 && requests.every((r) => r.method === "GET" || r.method === "HEAD"));
+    assert.ok(requests.some((r) => r.range !== undefined), "ranged reads");
   });
 
   test("the README's browser example runs in the page", async () => {
@@ -280,7 +253,7 @@ describe("in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROM
     page.on("console", (msg) => logs.push(msg.text()));
     page.on("pageerror", (err) => errors.push(err.message));
     const done = page.waitForEvent("console", { predicate: (msg) => msg.text() === "browser: ok", timeout: 20_000 });
-    await page.goto(`${origin}/example.html`);
+    await page.goto(`${origin}/static/example.html`);
     await done.catch(() => assert.fail(`no "browser: ok": ${[...errors, ...logs].join("\n")}`));
     assert.deepEqual(errors, []);
     assert.ok(logs.some((l) => /BTREE index id_idx/.test(l)), logs.join("\n"));

@@ -15,7 +15,7 @@ import { openBuildWatcher, type BuildStatus, type BuildWatcher } from "../../src
 import { tablePath } from "../helpers/oracle.js";
 import { startRedis, startWorker, type RedisServer, type WorkerProcess } from "../helpers/redis.js";
 import { tempDir } from "../helpers/tmp.js";
-import { CHROMIUM_SKIP, launchChromium, screenshotPath } from "./chromium.js";
+import { CHROMIUM_SKIP, launchChromium, screenshotPath } from "../helpers/chromium.js";
 
 const PREFIX = "explore";
 

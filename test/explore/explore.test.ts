@@ -16,7 +16,7 @@ import { Int64, Table, vectorFromArray } from "apache-arrow";
 import { openDataset, writeDataset, type Dataset } from "../../src/lancets.js";
 import { runCli } from "../helpers/cli.js";
 import { connect, tablePath } from "../helpers/oracle.js";
-import { CHROMIUM_SKIP, launchChromium, screenshotPath, startStaticServer, type StaticServer } from "./chromium.js";
+import { CHROMIUM_SKIP, launchChromium, screenshotPath, startStaticServer, type StaticServer } from "../helpers/chromium.js";
 import { FILTER, QUERY, writeExploreDataset } from "./fixture.js";
 
 interface Drawn {

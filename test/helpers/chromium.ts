@@ -1,4 +1,4 @@
-// Headless Chromium for the explorer tests (Debian's package, flags as CI
+// Headless Chromium for the browser and explorer tests (Debian's package, flags as CI
 // runs it), a static file server with range support, and where screenshots go.
 
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { BrowserContext } from "playwright-core";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir } from "./tmp.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const CHROMIUM_SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
