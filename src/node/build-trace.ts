@@ -62,6 +62,8 @@ export interface SegmentWorkTrace {
   heapBytes: number;
   /** The memory budget the segment was built within (bytes): its share of the executor's. */
   memoryBytes?: number;
+  /** The thread's V8 young generation limit in MiB (WorkerPool youngGenerationMb). */
+  youngGenerationMb?: number;
 }
 
 /** One segment of a traced build: the coordinator's view and the thread's. */

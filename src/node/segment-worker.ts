@@ -4,7 +4,7 @@
 
 import { performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
-import { threadId, type MessagePort } from "node:worker_threads";
+import { resourceLimits, threadId, type MessagePort } from "node:worker_threads";
 import { runSegmentTask, type SegmentBuildTask } from "../distributed/jobs.js";
 import { DEFAULT_MEMORY_BYTES } from "../index/btree/build.js";
 import type { IndexSegment } from "../index/segment.js";
@@ -47,6 +47,7 @@ export default async function buildSegment({ task, port, storageOptions, trace }
       ioWaitMs: performance.eventLoopUtilization(loop).idle,
       heapBytes: getHeapStatistics().total_heap_size,
       memoryBytes: task.params.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+      ...(resourceLimits.maxYoungGenerationSizeMb !== undefined ? { youngGenerationMb: resourceLimits.maxYoungGenerationSizeMb } : {}),
       ...(clock && end ? { cpuMs: end.cpuMs - clock.cpuMs, runQueueMs: end.waitMs - clock.waitMs } : {}),
     };
     return { segment, trace: work };

@@ -12,7 +12,7 @@ import { LanceError } from "../../src/core/errors.js";
 import { formatBuildTrace, summarizeBuildTrace, threadClock, type BuildTrace, type SegmentTrace } from "../../src/node/build-trace.js";
 import { LocalExecutor } from "../../src/node/local-executor.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import { WorkerPool } from "../../src/node/worker-pool.js";
+import { DEFAULT_YOUNG_GENERATION_MB, WorkerPool } from "../../src/node/worker-pool.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -85,6 +85,7 @@ describe("build trace", () => {
       assert.match(s.workerUrl, /segment-worker\.mjs$/, "the threads ran the bundle of the sources");
       assert.ok(s.ioWaitMs >= 0 && s.heapBytes > 0);
       assert.equal(s.memoryBytes, 128 * 1024 * 1024, "2 threads share the default 256 MiB budget");
+      assert.equal(s.youngGenerationMb, DEFAULT_YOUNG_GENERATION_MB, "threads start with the pool's young generation limit");
       if (threadClock()) assert.ok(s.cpuMs! > 0 && s.runQueueMs! >= 0, "thread CPU time is measured on Linux");
     }
     const summary = summarizeBuildTrace(trace);
@@ -108,6 +109,18 @@ describe("build trace", () => {
     await (await openDataset(copyDataset(source))).createScalarIndex("id", "BTREE", { executor, minGroups: 1 });
     assert.deepEqual(traces[2]!.segments.map((s) => s.memoryBytes), [96 * MiB]);
     assert.throws(() => new LocalExecutor({ memoryBytes: 1000 }), (err: unknown) => err instanceof LanceError && err.code === "INVALID_INPUT");
+  });
+
+  test("a pool's threads run with its young generation limit; a bad limit is refused", async () => {
+    const own = new WorkerPool({ threads: 1, youngGenerationMb: 24 });
+    try {
+      const traces: BuildTrace[] = [];
+      await (await openDataset(copyDataset(source))).createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ pool: own, onTrace: (t) => traces.push(t) }) });
+      assert.deepEqual(traces[0]!.segments.map((s) => s.youngGenerationMb), [24]);
+    } finally {
+      await own.close();
+    }
+    for (const bad of [0, 1.5, -2]) assert.throws(() => new WorkerPool({ youngGenerationMb: bad }), (err: unknown) => err instanceof LanceError && err.code === "INVALID_INPUT");
   });
 
   test("an executor of one thread plans one segment, untraced", async () => {
