@@ -40,8 +40,9 @@ function fromBenchmarks(): Build[] {
     if (line.startsWith("## ")) break;
     const cells = line.split("|").map((c) => c.trim());
     // | type | engine | segments | wall s | CPU s | peak RSS MiB | before: wall s, peak MiB |
+    // (BullMQ's CPU cell: the coordinator's, then "(workers a, b)": all three are the job's)
     if (cells.length !== 9 || !/^\d/.test(cells[4]!)) continue;
-    builds.push({ type: cells[1]!, engine: cells[2]!, wallS: Number(cells[4]), cpuS: Number(cells[5]!.replace(/ .*/, "")), peak: cells[6]! });
+    builds.push({ type: cells[1]!, engine: cells[2]!, wallS: Number(cells[4]), cpuS: (cells[5]!.match(/[\d.]+/g) ?? []).reduce((n, x) => n + Number(x), 0), peak: cells[6]! });
   }
   return builds;
 }
