@@ -1,6 +1,6 @@
 // bench/daft-lance-job: the lancets side of bench/daft-lance.ts, one job per
 // process so that its wall time and peak memory are the whole job's.
-//   build  --path P --type T --column C --executor threads|bullmq|single [--redis URL --prefix X]
+//   build  --path P --type T --column C --executor threads|bullmq|single [--redis URL --prefix X] [--memory-bytes N]
 //          2 segments, on 2 worker threads, on 2 lancets worker processes, or
 //          one after another in this process; prints the process's CPU time
 //          and peak RSS (VmHWM) and, on threads, each thread's CPU time
@@ -32,7 +32,7 @@ if (command === "build") {
   const traces: BuildTrace[] = [];
   const executor: IndexExecutor =
     kind === "threads"
-      ? new LocalExecutor({ maxConcurrency: 2, onTrace: (t) => traces.push(t) })
+      ? new LocalExecutor({ maxConcurrency: 2, onTrace: (t) => traces.push(t), ...(process.argv.includes("--memory-bytes") ? { memoryBytes: Number(arg("memory-bytes")) } : {}) })
       : kind === "single"
         ? new InProcessExecutor()
         : new BullMQExecutor({ redisUrl: arg("redis"), prefix: arg("prefix") });
