@@ -12,6 +12,11 @@
 // coordinator's and each worker's peak, from /proc). Then each engine's index is
 // queried by pylance 14's planner and by lancets' planner: answers must agree
 // and the index must be used.
+// lancets runs as its package does, from compiled code: the sources are
+// compiled into dist/ (tsc -p tsconfig.build.json) and the job script into
+// plain JavaScript importing dist/, run by node without a TypeScript loader
+// (tsx alone holds about 55 MiB); BullMQ workers run bin/lancets.js, which runs
+// dist/ when it is not older than the sources.
 // Python: a virtual environment of its own (.venv-bench), made on first run
 // with daft==0.7.26 daft-lance==0.6.0 pylance==14.0.2.
 // Run: npm run bench:daft-lance -- [--rows N] [--types BTREE,BITMAP,ZONEMAP,INVERTED]
@@ -20,6 +25,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { transformSync } from "esbuild";
 import { record } from "./results.js";
 
 function arg(name: string, fallback: string): string {
@@ -53,15 +60,18 @@ function lastJson<T>(out: string): T {
   return JSON.parse(out.trim().split("\n").filter((l) => l.startsWith("{")).at(-1)!) as T;
 }
 
-/** Runs a whole job under /usr/bin/time -v: its output, wall seconds and peak RSS in MiB. */
-function timedJob(command: string, args: string[], what: string): { out: string; wallS: number; peakMiB: number } {
+/** Runs a whole job under /usr/bin/time -v: its output, wall seconds, CPU seconds (user + system, all threads) and peak RSS in MiB. */
+function timedJob(command: string, args: string[], what: string): { out: string; wallS: number; cpuS: number; peakMiB: number } {
   const r = spawnSync("/usr/bin/time", ["-v", command, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr.slice(-4000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   if (!rss || !wall) throw new Error(`${what}: no /usr/bin/time report in\n${r.stderr.slice(-2000)}`);
   const wallS = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  return { out: r.stdout, wallS, peakMiB: Number(rss[1]) / 1024 };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpuS = user && system ? Number(user[1]) + Number(system[1]) : NaN;
+  return { out: r.stdout, wallS, cpuS, peakMiB: Number(rss[1]) / 1024 };
 }
 
 function ensureVenv(): void {
@@ -103,6 +113,14 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number, 
   });
 }
 
+/** CPU seconds (user + system, all threads) a live process has used so far, from /proc/PID/stat. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Peak resident set size of a live process, in MiB (VmHWM). */
 function peakOf(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -118,6 +136,11 @@ if (!existsSync(join(base, "READY"))) {
   run(python, ["bench/daft-lance.py", "write", "--path", source, "--rows", String(rows), "--fragment-rows", String(fragmentRows)], "write");
   writeFileSync(join(base, "READY"), "");
 }
+console.log("compiling lancets into dist/");
+run(process.execPath, [resolve("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], "tsc -p tsconfig.build.json");
+const jobScript = join(base, "daft-lance-job.mjs");
+const dist = pathToFileURL(resolve("dist")).href;
+writeFileSync(jobScript, transformSync(readFileSync("bench/daft-lance-job.ts", "utf8"), { loader: "ts", format: "esm", target: "node20" }).code.replaceAll(`"../src/`, `"${dist}/`));
 const fragments = Math.ceil(rows / fragmentRows);
 const tunedGroup = Math.ceil(fragments / 2);
 
@@ -130,8 +153,11 @@ interface Build {
   type: string;
   engine: string;
   wallS: number;
+  /** CPU seconds of the job's process (BullMQ: the coordinator's; the workers' in workerCpuS). */
+  cpuS: number;
   peakMiB: number;
   workerPeakMiB?: number[];
+  workerCpuS?: number[];
   segments: number[];
   path: string;
 }
@@ -148,25 +174,32 @@ try {
       cpSync(source, path, { recursive: true });
       let job: ReturnType<typeof timedJob>;
       let workerPeakMiB: number[] | undefined;
+      let workerCpuS: number[] | undefined;
       if (k < 2) {
         job = timedJob(python, ["bench/daft-lance.py", "build", "--path", path, "--type", type, "--column", column, ...(k === 1 ? ["--group-size", String(tunedGroup)] : [])], `${engine} ${type}`);
       } else if (k === 2) {
-        job = timedJob(process.execPath, ["--import", "tsx", "bench/daft-lance-job.ts", "build", "--path", path, "--type", type, "--column", column, "--executor", "threads"], `${engine} ${type}`);
+        job = timedJob(process.execPath, [jobScript, "build", "--path", path, "--type", type, "--column", column, "--executor", "threads"], `${engine} ${type}`);
       } else {
         const prefix = `bench-${type.toLowerCase()}`;
         const workers = [0, 1].map(() => spawn(process.execPath, ["bin/lancets.js", "worker", "--redis", redisUrl, "--prefix", prefix, "--concurrency", "1"], { stdio: ["ignore", "pipe", "pipe"] }));
         try {
           await Promise.all(workers.map((w) => waitForOutput(w, /worker ready/, 120_000, "lancets worker")));
-          job = timedJob(process.execPath, ["--import", "tsx", "bench/daft-lance-job.ts", "build", "--path", path, "--type", type, "--column", column, "--executor", "bullmq", "--redis", redisUrl, "--prefix", prefix], `${engine} ${type}`);
+          // the workers' CPU from here on is the build's (starting them loaded modules)
+          const cpuBefore = workers.map((w) => cpuOf(w.pid!));
+          job = timedJob(process.execPath, [jobScript, "build", "--path", path, "--type", type, "--column", column, "--executor", "bullmq", "--redis", redisUrl, "--prefix", prefix], `${engine} ${type}`);
           workerPeakMiB = workers.map((w) => peakOf(w.pid!));
+          workerCpuS = workers.map((w, i) => cpuOf(w.pid!) - cpuBefore[i]!);
         } finally {
           for (const w of workers) w.kill("SIGKILL");
         }
       }
       const { segments } = lastJson<{ segments: number[] }>(job.out);
-      const b: Build = { type, engine, wallS: job.wallS, peakMiB: job.peakMiB, ...(workerPeakMiB ? { workerPeakMiB } : {}), segments, path };
+      const b: Build = { type, engine, wallS: job.wallS, cpuS: job.cpuS, peakMiB: job.peakMiB, ...(workerPeakMiB ? { workerPeakMiB } : {}), ...(workerCpuS ? { workerCpuS } : {}), segments, path };
       builds.push(b);
-      console.log(`${type.padEnd(8)} ${engine.padEnd(36)} ${job.wallS.toFixed(1).padStart(7)} s ${job.peakMiB.toFixed(0).padStart(6)} MiB${workerPeakMiB ? ` (workers ${workerPeakMiB.map((x) => x.toFixed(0)).join(", ")} MiB)` : ""}  segments ${segments.join(",")}`);
+      const load = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
+      console.log(
+        `${type.padEnd(8)} ${engine.padEnd(36)} ${job.wallS.toFixed(1).padStart(7)} s  CPU ${job.cpuS.toFixed(1).padStart(6)} s${workerCpuS ? ` (workers ${workerCpuS.map((x) => x.toFixed(1)).join(", ")} s)` : ""} ${job.peakMiB.toFixed(0).padStart(6)} MiB${workerPeakMiB ? ` (workers ${workerPeakMiB.map((x) => x.toFixed(0)).join(", ")} MiB)` : ""}  segments ${segments.join(",")}  load ${load}`,
+      );
     }
     // every engine's index, read by both planners: the same answers, the index used
     const queries = JSON.stringify(QUERIES[type]);
@@ -174,7 +207,7 @@ try {
     for (const b of builds.filter((x) => x.type === type)) {
       for (const [reader, command, args] of [
         ["pylance 14", python, ["bench/daft-lance.py", "verify", "--path", b.path, "--type", type, "--queries", queries]],
-        ["lancets", process.execPath, ["--import", "tsx", "bench/daft-lance-job.ts", "verify", "--path", b.path, "--type", type, "--queries", queries]],
+        ["lancets", process.execPath, [jobScript, "verify", "--path", b.path, "--type", type, "--queries", queries]],
       ] as const) {
         const answers = lastJson<Record<string, { count: number; sum: number; usedIndex: boolean }>>(run(command, [...args], `${reader} on ${b.engine} ${type}`));
         const shape = JSON.stringify(Object.entries(answers).map(([q, a]) => [q, a.count, a.sum]));

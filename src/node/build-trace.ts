@@ -60,6 +60,10 @@ export interface SegmentWorkTrace {
   ioWaitMs: number;
   /** Largest V8 heap of the thread seen at the end of the task (bytes). */
   heapBytes: number;
+  /** The memory budget the segment was built within (bytes): its share of the executor's. */
+  memoryBytes?: number;
+  /** The thread's V8 young generation limit in MiB (WorkerPool youngGenerationMb). */
+  youngGenerationMb?: number;
 }
 
 /** One segment of a traced build: the coordinator's view and the thread's. */

@@ -1,9 +1,11 @@
 // Builds index segments on worker threads of this machine, then commits them
 // from the calling thread. The default executor of the CLI. Threads come from
-// a WorkerPool (by default the process's own, kept across builds).
+// a WorkerPool (by default the process's own, kept across builds). The
+// segments built at once share one memory budget (distributed/memory-share.ts).
 
 import { MessageChannel } from "node:worker_threads";
 import { LanceError } from "../core/errors.js";
+import { checkSharedMemoryBytes, memoryShareBytes, withMemoryShare } from "../distributed/memory-share.js";
 import { commitJob, type IndexBuildJob, type IndexExecutor, type SegmentBuildTask, type SegmentProgress } from "../distributed/jobs.js";
 import { removeSegmentFiles } from "../index/segments-api.js";
 import type { IndexSegment } from "../index/segment.js";
@@ -19,12 +21,19 @@ export interface LocalExecutorOptions {
   pool?: WorkerPool;
   /** Called once a build is committed with how it went: phases per segment and thread (costs a few small reads per segment). */
   onTrace?: (trace: BuildTrace) => void;
+  /**
+   * Memory budget the segments built at once share, in bytes (default 256 MiB, one build's default
+   * budget in a single process): each gets an equal part (at least 16 MiB), unless the build's params
+   * give memoryBytes, which is then each segment's own.
+   */
+  memoryBytes?: number;
 }
 
 export class LocalExecutor implements IndexExecutor {
   readonly maxConcurrency: number | undefined;
   readonly #pool: WorkerPool | undefined;
   readonly #onTrace: ((trace: BuildTrace) => void) | undefined;
+  readonly #memoryBytes: number | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     this.maxConcurrency = options.maxConcurrency;
@@ -33,6 +42,7 @@ export class LocalExecutor implements IndexExecutor {
     }
     this.#pool = options.pool;
     this.#onTrace = options.onTrace;
+    this.#memoryBytes = options.memoryBytes === undefined ? undefined : checkSharedMemoryBytes(options.memoryBytes);
   }
 
   /** Segments built at once: a build given no group size plans this many. */
@@ -62,13 +72,14 @@ export class LocalExecutor implements IndexExecutor {
     const traces: SegmentTrace[] = [];
     const pool = this.pool();
     const concurrency = Math.min(this.maxConcurrency ?? pool.threads, job.tasks.length);
+    const share = memoryShareBytes(concurrency, this.#memoryBytes);
     const segments: IndexSegment[] = [];
     const failures: unknown[] = [];
     const buildOne = async (task: SegmentBuildTask): Promise<void> => {
       const { port1, port2 } = new MessageChannel();
       port1.on("message", (m: { rowsDone: number }) => onProgress?.({ groupIndex: task.groupIndex, rowsDone: m.rowsDone, rowsPlanned: task.plannedRows, done: false }));
       try {
-        const payload: WorkerTask = { task, port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}), ...(onTrace ? { trace: true } : {}) };
+        const payload: WorkerTask = { task: withMemoryShare(task, share), port: port2, ...(storageOptions ? { storageOptions: { ...storageOptions } } : {}), ...(onTrace ? { trace: true } : {}) };
         const queuedAt = nowMs();
         const { segment, trace } = await pool.run(payload, [port2]);
         segments.push(segment);

@@ -4,8 +4,9 @@
 
 import { performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
-import { threadId, type MessagePort } from "node:worker_threads";
+import { resourceLimits, threadId, type MessagePort } from "node:worker_threads";
 import { runSegmentTask, type SegmentBuildTask } from "../distributed/jobs.js";
+import { DEFAULT_MEMORY_BYTES } from "../index/btree/build.js";
 import type { IndexSegment } from "../index/segment.js";
 import { nowMs, threadClock, type SegmentWorkTrace } from "./build-trace.js";
 import { openDataset } from "./open-dataset.js";
@@ -45,6 +46,8 @@ export default async function buildSegment({ task, port, storageOptions, trace }
       builtAt,
       ioWaitMs: performance.eventLoopUtilization(loop).idle,
       heapBytes: getHeapStatistics().total_heap_size,
+      memoryBytes: task.params.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+      ...(resourceLimits.maxYoungGenerationSizeMb !== undefined ? { youngGenerationMb: resourceLimits.maxYoungGenerationSizeMb } : {}),
       ...(clock && end ? { cpuMs: end.cpuMs - clock.cpuMs, runQueueMs: end.waitMs - clock.waitMs } : {}),
     };
     return { segment, trace: work };

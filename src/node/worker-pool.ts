@@ -15,7 +15,20 @@ export interface WorkerPoolOptions {
   threads?: number;
   /** The file threads load (default: resolveWorkerCode()); it must default-export the segment builder. */
   code?: WorkerCode;
+  /**
+   * Most MiB of each thread's V8 young generation (default DEFAULT_YOUNG_GENERATION_MB). Node gives a
+   * thread the main thread's (up to 48 MiB on 64-bit machines), which a segment build fills with
+   * short-lived objects; with several threads that is resident memory the process holds several times.
+   */
+  youngGenerationMb?: number;
 }
+
+/**
+ * Each thread's young generation by default, in MiB. Measured on 2-thread builds of 5M rows: the
+ * process's peak RSS fell by 25-37 MiB (BTREE) and 72 MiB (INVERTED: 629 to 557 MiB; 581 MiB with
+ * 12), with no change in CPU time beyond the machine's noise.
+ */
+export const DEFAULT_YOUNG_GENERATION_MB = 6;
 
 export interface WorkerPoolStats {
   /** What the threads run (undefined until the first thread is asked for). */
@@ -42,6 +55,7 @@ export class WorkerPool {
   #threads: number;
   #piscina: Promise<Opened> | undefined;
   readonly #codeGiven: WorkerCode | undefined;
+  readonly #youngGenerationMb: number;
   /** The pool once opened, for stats. */
   #live: Piscina | undefined;
   #code: WorkerCodeKind | undefined;
@@ -56,6 +70,8 @@ export class WorkerPool {
     this.#threads = options.threads ?? availableParallelism();
     checkThreads(this.#threads, "threads");
     this.#codeGiven = options.code;
+    this.#youngGenerationMb = options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB;
+    checkThreads(this.#youngGenerationMb, "youngGenerationMb");
   }
 
   /** Most segments built at once. */
@@ -86,7 +102,14 @@ export class WorkerPool {
       // Threads start only for a task (minThreads 0) and stay (no idle timeout), so no thread is
       // ever stopped while it still loads its modules, which aborts Node 20. They run the file
       // itself, without this process's entry options or its TypeScript loader (workerExecArgv).
-      const piscina = new Piscina({ filename: code.file, minThreads: 0, maxThreads: 1024, idleTimeout: Infinity, execArgv: workerExecArgv() });
+      const piscina = new Piscina({
+        filename: code.file,
+        minThreads: 0,
+        maxThreads: 1024,
+        idleTimeout: Infinity,
+        execArgv: workerExecArgv(),
+        resourceLimits: { maxYoungGenerationSizeMb: this.#youngGenerationMb },
+      });
       piscina.on("workerCreate", () => void this.#started++);
       // A thread that fails while it starts leaves queued tasks waiting for a thread that piscina
       // will not start again: once no thread is left, every build waiting on this pool fails.

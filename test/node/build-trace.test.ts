@@ -1,16 +1,18 @@
 // The opt-in trace of builds on worker threads: a LocalExecutor given onTrace
 // reports every segment with its thread, phases in order, the thread's CPU
 // time and the module it ran; a build given no group size plans one segment
-// per thread of the executor; the summary adds segments up per thread.
+// per thread of the executor, and its segments share the executor's memory
+// budget; the summary adds segments up per thread.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { LanceError } from "../../src/core/errors.js";
 import { formatBuildTrace, summarizeBuildTrace, threadClock, type BuildTrace, type SegmentTrace } from "../../src/node/build-trace.js";
 import { LocalExecutor } from "../../src/node/local-executor.js";
 import { openDataset } from "../../src/node/open-dataset.js";
-import { WorkerPool } from "../../src/node/worker-pool.js";
+import { DEFAULT_YOUNG_GENERATION_MB, WorkerPool } from "../../src/node/worker-pool.js";
 import { copyDataset } from "../helpers/fixture-copy.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -82,6 +84,8 @@ describe("build trace", () => {
       assert.ok(pool.stats().threadIds.includes(s.threadId), `thread ${s.threadId} is one of the pool's`);
       assert.match(s.workerUrl, /segment-worker\.mjs$/, "the threads ran the bundle of the sources");
       assert.ok(s.ioWaitMs >= 0 && s.heapBytes > 0);
+      assert.equal(s.memoryBytes, 128 * 1024 * 1024, "2 threads share the default 256 MiB budget");
+      assert.equal(s.youngGenerationMb, DEFAULT_YOUNG_GENERATION_MB, "threads start with the pool's young generation limit");
       if (threadClock()) assert.ok(s.cpuMs! > 0 && s.runQueueMs! >= 0, "thread CPU time is measured on Linux");
     }
     const summary = summarizeBuildTrace(trace);
@@ -91,6 +95,32 @@ describe("build trace", () => {
     const table = await db.openTable("copy");
     assert.match(await table.query().where("id = 4321").explainPlan(true), /ScalarIndexQuery/);
     assert.equal((await table.query().where("id = 4321").toArray()).length, 1);
+  });
+
+  test("segments built at once share the executor's budget; a build's own memoryBytes is each segment's", async () => {
+    const MiB = 1024 * 1024;
+    const traces: BuildTrace[] = [];
+    const executor = new LocalExecutor({ pool, maxConcurrency: 2, memoryBytes: 96 * MiB, onTrace: (t) => traces.push(t) });
+    await (await openDataset(copyDataset(source))).createScalarIndex("category", "BITMAP", { executor });
+    assert.deepEqual(traces[0]!.segments.map((s) => s.memoryBytes), [48 * MiB, 48 * MiB]);
+    await (await openDataset(copyDataset(source))).createScalarIndex("id", "BTREE", { executor, params: { memoryBytes: 20 * MiB } });
+    assert.deepEqual(traces[1]!.segments.map((s) => s.memoryBytes), [20 * MiB, 20 * MiB]);
+    // one segment: the whole budget
+    await (await openDataset(copyDataset(source))).createScalarIndex("id", "BTREE", { executor, minGroups: 1 });
+    assert.deepEqual(traces[2]!.segments.map((s) => s.memoryBytes), [96 * MiB]);
+    assert.throws(() => new LocalExecutor({ memoryBytes: 1000 }), (err: unknown) => err instanceof LanceError && err.code === "INVALID_INPUT");
+  });
+
+  test("a pool's threads run with its young generation limit; a bad limit is refused", async () => {
+    const own = new WorkerPool({ threads: 1, youngGenerationMb: 24 });
+    try {
+      const traces: BuildTrace[] = [];
+      await (await openDataset(copyDataset(source))).createScalarIndex("id", "BTREE", { executor: new LocalExecutor({ pool: own, onTrace: (t) => traces.push(t) }) });
+      assert.deepEqual(traces[0]!.segments.map((s) => s.youngGenerationMb), [24]);
+    } finally {
+      await own.close();
+    }
+    for (const bad of [0, 1.5, -2]) assert.throws(() => new WorkerPool({ youngGenerationMb: bad }), (err: unknown) => err instanceof LanceError && err.code === "INVALID_INPUT");
   });
 
   test("an executor of one thread plans one segment, untraced", async () => {
