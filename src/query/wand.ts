@@ -267,35 +267,46 @@ export function searchPartitionWand(terms: WandTerm[], docLengths: Uint32Array, 
   return searchTerms(cursors, terms.some((t) => t.blockScale !== undefined), ctx, best, accept);
 }
 
-/** One term: its groups best bound first, and in each the blocks whose bound reaches the threshold. */
+/** One term: its groups best bound first, and in each its blocks best bound first, while their bounds reach the threshold. */
 function searchOneTerm(c: Cursor, ctx: Context, best: Threshold, accept: (doc: number, score: number) => void): boolean {
   const { docLengths, avgdl, stats } = ctx;
   const numGroups = Math.ceil(c.numBlocks / c.groupBlocks);
-  const order = new Uint32Array(numGroups);
-  for (let g = 0; g < numGroups; g++) order[g] = g;
-  order.sort((x, y) => c.groupBound(y) - c.groupBound(x) || x - y);
+  const groups = new Uint32Array(numGroups);
+  for (let g = 0; g < numGroups; g++) groups[g] = g;
+  groups.sort((x, y) => c.groupBound(y) - c.groupBound(x) || x - y);
+  const blocks = new Uint32Array(c.groupBlocks);
+  const blockBounds = new Float64Array(c.numBlocks > 0 ? c.groupBlocks : 0);
+  let first = 0;
+  const byBound = (x: number, y: number): number => blockBounds[y - first]! - blockBounds[x - first]! || x - y;
   const idf = c.idf;
   const docs = c.docs;
   const freqs = c.freqs;
   let threshold = best.threshold();
   for (let k = 0; k < numGroups; k++) {
-    const g = order[k]!;
-    const groupBound = Math.fround(c.groupBound(g));
+    const g = groups[k]!;
     // the groups after this one have no higher bounds
-    if (groupBound < threshold) break;
-    const end = Math.min(c.numBlocks, (g + 1) * c.groupBlocks);
-    for (let b = g * c.groupBlocks; b < end && groupBound >= threshold; b++) {
-      const bound = c.blockBound(b);
-      if (ctx.violated) return false;
-      if (Math.fround(bound) < threshold) continue;
+    if (Math.fround(c.groupBound(g)) < threshold) break;
+    first = g * c.groupBlocks;
+    const numBlocks = Math.min(c.numBlocks, first + c.groupBlocks) - first;
+    for (let i = 0; i < numBlocks; i++) {
+      blocks[i] = first + i;
+      blockBounds[i] = c.blockBound(first + i);
+    }
+    if (ctx.violated) return false;
+    const order = blocks.subarray(0, numBlocks).sort(byBound);
+    for (let i = 0; i < numBlocks; i++) {
+      const b = order[i]!;
+      const bound = blockBounds[b - first]!;
+      // the blocks after this one have no higher bounds
+      if (Math.fround(bound) < threshold) break;
       const count = c.list.decodeBlock(b, docs, freqs);
       if (stats) {
         stats.blocksDecoded++;
         stats.postingsScored += count;
       }
-      for (let i = 0; i < count; i++) {
-        const doc = docs[i]!;
-        const score = idf * bm25TermWeight(freqs[i]!, docLengths[doc]!, avgdl);
+      for (let j = 0; j < count; j++) {
+        const doc = docs[j]!;
+        const score = idf * bm25TermWeight(freqs[j]!, docLengths[doc]!, avgdl);
         if (score > bound) return false;
         if (Math.fround(score) >= threshold) {
           accept(doc, score);
@@ -311,10 +322,17 @@ function searchOneTerm(c: Cursor, ctx: Context, best: Threshold, accept: (doc: n
 function searchTerms(cursors: Cursor[], usesBlocks: boolean, ctx: Context, best: Threshold, accept: (doc: number, score: number) => void): boolean {
   const { docLengths, avgdl, stats } = ctx;
   const n = cursors.length;
+  // once the threshold passes the bounds of all terms but the weakest, only documents holding every term can enter
+  let weakest = 0;
+  for (let t = 1; t < n; t++) if (cursors[t]!.termBound < cursors[weakest]!.termBound) weakest = t;
+  let others = 0;
+  for (let t = 0; t < n; t++) if (t !== weakest) others += cursors[t]!.termBound;
+  const allRequired = Math.fround(others);
   // cursors by current doc id (a handful of terms: insertion sort)
   const sorted = cursors.slice();
   for (;;) {
     if (ctx.violated) return false;
+    if (allRequired < best.threshold()) return searchAllTerms(cursors, usesBlocks, ctx, best, accept);
     for (let i = 1; i < n; i++) {
       const c = sorted[i]!;
       const doc = c.doc;
@@ -389,5 +407,78 @@ function searchTerms(cursors: Cursor[], usesBlocks: boolean, ctx: Context, best:
     }
     if (Math.fround(score) >= threshold) accept(pivotDoc, score);
     for (let k = 0; k <= last; k++) sorted[k]!.next();
+  }
+}
+
+/**
+ * Several terms once every document that can enter holds all of them: a
+ * candidate document (at first that of the cursor of the shortest list) is
+ * checked against the bounds of the blocks (and groups) that would hold it
+ * before any cursor moves to it, so blocks passed over are not decoded; the
+ * cursors then seek to it, and one landing past it makes its document the
+ * next candidate.
+ */
+function searchAllTerms(cursors: Cursor[], usesBlocks: boolean, ctx: Context, best: Threshold, accept: (doc: number, score: number) => void): boolean {
+  const { docLengths, avgdl, stats } = ctx;
+  const n = cursors.length;
+  const byLength = cursors.slice().sort((x, y) => x.list.length - y.list.length);
+  const lead = byLength[0]!;
+  let threshold = best.threshold();
+  let target = lead.doc;
+  for (;;) {
+    if (ctx.violated) return false;
+    if (target === END) return true;
+    if (usesBlocks) {
+      let blockSum = 0;
+      for (let k = 0; k < n; k++) {
+        const c = byLength[k]!;
+        c.shallowTo(target);
+        blockSum += c.blockBound(c.shallow);
+      }
+      if (ctx.violated) return false;
+      if (Math.fround(blockSum) < threshold) {
+        // no document from target up to the end of the first of these blocks (or groups) can enter
+        let groupSum = 0;
+        for (let k = 0; k < n; k++) {
+          const c = byLength[k]!;
+          groupSum += c.groupBound(Math.floor(c.shallow / c.groupBlocks));
+        }
+        const byGroup = Math.fround(groupSum) < threshold;
+        let until = END;
+        for (let k = 0; k < n; k++) {
+          const c = byLength[k]!;
+          const end = byGroup ? c.nextGroupStart() : c.nextBlockStart();
+          if (end < until) until = end;
+        }
+        target = until;
+        continue;
+      }
+    }
+    let aligned = true;
+    for (let k = 0; k < n; k++) {
+      const c = byLength[k]!;
+      c.seek(target);
+      if (c.doc !== target) {
+        target = c.doc;
+        aligned = false;
+        break;
+      }
+    }
+    if (!aligned) continue;
+    const length = docLengths[target]!;
+    let score = 0;
+    for (let t = 0; t < n; t++) {
+      const c = cursors[t]!;
+      const weight = c.idf * bm25TermWeight(c.freq(), length, avgdl);
+      if (usesBlocks && weight > c.blockBound(c.pos)) return false;
+      score = score + weight;
+    }
+    if (stats) stats.postingsScored += n;
+    if (Math.fround(score) >= threshold) {
+      accept(target, score);
+      threshold = best.threshold();
+    }
+    lead.next();
+    target = lead.doc;
   }
 }
