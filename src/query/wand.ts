@@ -425,10 +425,13 @@ function searchAllTerms(cursors: Cursor[], usesBlocks: boolean, ctx: Context, be
   const lead = byLength[0]!;
   let threshold = best.threshold();
   let target = lead.doc;
+  // candidates before `checkedUntil` lie in the blocks last found to reach `checkedThreshold`
+  let checkedUntil = 0;
+  let checkedThreshold = threshold;
   for (;;) {
     if (ctx.violated) return false;
     if (target === END) return true;
-    if (usesBlocks) {
+    if (usesBlocks && (target >= checkedUntil || threshold !== checkedThreshold)) {
       let blockSum = 0;
       for (let k = 0; k < n; k++) {
         const c = byLength[k]!;
@@ -452,6 +455,12 @@ function searchAllTerms(cursors: Cursor[], usesBlocks: boolean, ctx: Context, be
         }
         target = until;
         continue;
+      }
+      checkedThreshold = threshold;
+      checkedUntil = END;
+      for (let k = 0; k < n; k++) {
+        const end = byLength[k]!.nextBlockStart();
+        if (end < checkedUntil) checkedUntil = end;
       }
     }
     let aligned = true;

@@ -49,17 +49,38 @@ export function unpack4x(r: ByteReader, bits: number): Uint32Array {
   return out;
 }
 
-/** Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128). */
+/**
+ * Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128):
+ * each lane's words read once, in order, values taken from the low end of a bit buffer.
+ */
 function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32Array): void {
-  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  if (bits === 32) {
+    for (let i = 0; i < 128; i++) out[i] = words[from + i]!;
+    return;
+  }
+  const mask = (1 << bits) - 1;
   for (let lane = 0; lane < 4; lane++) {
-    for (let row = 0; row < 32; row++) {
-      const bit = row * bits;
-      const word = from + (bit >>> 5) * 4 + lane;
-      const shift = bit & 31;
-      let v = words[word]! >>> shift;
-      if (shift + bits > 32) v |= words[word + 4]! << (32 - shift);
-      out[row * 4 + lane] = (v & mask) >>> 0;
+    let word = from + lane;
+    let buffer = words[word]!;
+    let available = 32;
+    for (let i = lane; i < 128; i += 4) {
+      if (available >= bits) {
+        out[i] = buffer & mask;
+        buffer >>>= bits;
+        available -= bits;
+        // a shift by 32 leaves a value unchanged: an emptied buffer is refilled below
+        if (available === 0 && i + 4 < 128) {
+          word += 4;
+          buffer = words[word]!;
+          available = 32;
+        }
+      } else {
+        word += 4;
+        const next = words[word]!;
+        out[i] = (buffer | (next << available)) & mask;
+        buffer = next >>> (bits - available);
+        available = 32 - (bits - available);
+      }
     }
   }
 }
