@@ -10,7 +10,11 @@
 // one term (in this partition) needs no merge: its groups are visited best
 // bound first and only the blocks whose bound reaches the threshold are
 // decoded, so the work follows the number of blocks that can hold the best
-// rows, not the length of the list.
+// rows, not the length of the list. Once the threshold passes the bounds of
+// all terms but the weakest, only documents holding every term can enter:
+// the lists are then intersected, led by the shortest, and a candidate is
+// checked against its blocks' and groups' bounds before any cursor moves to
+// it (searchAllTerms).
 //
 // Scores are summed in query term order exactly as an exhaustive search sums
 // them, and a document is skipped only when its bound is below the threshold
