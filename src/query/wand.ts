@@ -264,9 +264,10 @@ class Cursor {
  * caller then searches without them).
  */
 export function searchPartitionWand(terms: WandTerm[], docLengths: Uint32Array, avgdl: number, best: Threshold, accept: (doc: number, score: number) => void, stats?: WandStats): boolean {
+  // no row asked for
+  if (best.threshold() === Number.POSITIVE_INFINITY) return true;
   const ctx: Context = { docLengths, avgdl, violated: false, stats };
   const cursors = terms.map((t) => new Cursor(t.list, t, ctx));
-  if (ctx.violated) return false;
   if (cursors.length === 1) return searchOneTerm(cursors[0]!, ctx, best, accept);
   return searchTerms(cursors, terms.some((t) => t.blockScale !== undefined), ctx, best, accept);
 }
