@@ -116,8 +116,11 @@ function unpack8x(view: DataView, at: number, bits: number, out: Uint32Array): v
 export class Block256PostingList implements PostingList {
   readonly numBlocks: number;
   readonly blockSize = BLOCK256_SIZE;
+  readonly groupBlocks = IMPACT_GROUP_BLOCKS;
+  readonly firstDocs: Uint32Array;
   private readonly views: DataView[];
-  private impacts: ImpactEntry[] | undefined;
+  /** Decoded impact entries by entry index (blocks, then groups), decoded on first use. */
+  private readonly impacts: (ImpactEntry | undefined)[];
 
   constructor(
     private readonly blocks: Uint8Array[],
@@ -131,10 +134,14 @@ export class Block256PostingList implements PostingList {
     if (blocks.length !== expected) throw new CorruptFileError(path, 0, `posting list of ${length} documents has ${blocks.length} blocks of ${BLOCK256_SIZE}, expected ${expected}`);
     const entries = expected + Math.ceil(expected / IMPACT_GROUP_BLOCKS);
     if (impactEntries.length !== entries) throw new CorruptFileError(path, 0, `posting list of ${blocks.length} blocks has ${impactEntries.length} impact entries, expected ${entries}`);
+    this.impacts = new Array<ImpactEntry | undefined>(entries);
+    this.firstDocs = new Uint32Array(blocks.length);
     this.views = blocks.map((b, i) => {
-      const header = this.count(i) === BLOCK256_SIZE || tail === "fixed32_v1" ? 5 : 1;
-      if (b.byteLength < header) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
-      return new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const fixed = this.count(i) === BLOCK256_SIZE || tail === "fixed32_v1";
+      if (b.byteLength < (fixed ? 5 : 1)) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.firstDocs[i] = fixed ? view.getUint32(0, true) : varint(new ByteReader(b, path), "doc id");
+      return view;
     });
   }
 
@@ -147,15 +154,27 @@ export class Block256PostingList implements PostingList {
     return Number.NaN;
   }
 
+  /** No score is stored in these blocks: see groupImpacts. */
+  groupMaxScore(): number {
+    return Number.NaN;
+  }
+
+  private entry(i: number): ImpactEntry {
+    return (this.impacts[i] ??= decodeImpactEntry(this.impactEntries[i]!, this.path));
+  }
+
   /** Block b's impact pairs: every document of the block weighs at most as the best of them. */
   blockImpacts(b: number): ImpactEntry {
-    this.impacts ??= this.impactEntries.slice(0, this.numBlocks).map((e) => decodeImpactEntry(e, this.path));
-    return this.impacts[b]!;
+    return this.entry(b);
+  }
+
+  /** The impact pairs of group g (blocks 32g to 32g + 31), stored after those of every block. */
+  groupImpacts(g: number): ImpactEntry {
+    return this.entry(this.numBlocks + g);
   }
 
   firstDoc(b: number): number {
-    if (this.count(b) === BLOCK256_SIZE || this.tail === "fixed32_v1") return this.views[b]!.getUint32(0, true);
-    return varint(new ByteReader(this.blocks[b]!, this.path), "doc id");
+    return this.firstDocs[b]!;
   }
 
   decodeBlock(b: number, docIds: Uint32Array, freqs: Uint32Array): number {

@@ -49,17 +49,38 @@ export function unpack4x(r: ByteReader, bits: number): Uint32Array {
   return out;
 }
 
-/** Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128). */
+/**
+ * Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128):
+ * each lane's words read once, in order, values taken from the low end of a bit buffer.
+ */
 function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32Array): void {
-  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  if (bits === 32) {
+    for (let i = 0; i < 128; i++) out[i] = words[from + i]!;
+    return;
+  }
+  const mask = (1 << bits) - 1;
   for (let lane = 0; lane < 4; lane++) {
-    for (let row = 0; row < 32; row++) {
-      const bit = row * bits;
-      const word = from + (bit >>> 5) * 4 + lane;
-      const shift = bit & 31;
-      let v = words[word]! >>> shift;
-      if (shift + bits > 32) v |= words[word + 4]! << (32 - shift);
-      out[row * 4 + lane] = (v & mask) >>> 0;
+    let word = from + lane;
+    let buffer = words[word]!;
+    let available = 32;
+    for (let i = lane; i < 128; i += 4) {
+      if (available >= bits) {
+        out[i] = buffer & mask;
+        buffer >>>= bits;
+        available -= bits;
+        // a shift by 32 leaves a value unchanged: an emptied buffer is refilled below
+        if (available === 0 && i + 4 < 128) {
+          word += 4;
+          buffer = words[word]!;
+          available = 32;
+        }
+      } else {
+        word += 4;
+        const next = words[word]!;
+        out[i] = (buffer | (next << available)) & mask;
+        buffer = next >>> (bits - available);
+        available = 32 - (bits - available);
+      }
     }
   }
 }
@@ -134,7 +155,9 @@ export function varint(r: ByteReader, what: string): number {
  * One posting list of 128-document blocks, decoded a block at a time: a
  * search reads each block's stored maximum score and first doc id without
  * decoding it, and decodes only the blocks it visits. Other block layouts
- * implement the same interface.
+ * implement the same interface. Blocks are also taken in groups of
+ * `groupBlocks` (the last group may hold fewer), each with its own bound, so
+ * that a search steps over a group without looking at its blocks.
  */
 export interface PostingList {
   /** Documents in the list (its document frequency). */
@@ -142,24 +165,58 @@ export interface PostingList {
   readonly numBlocks: number;
   /** Documents per block (the last may hold fewer). */
   readonly blockSize: number;
+  /** Blocks per group (the last group may hold fewer). */
+  readonly groupBlocks: number;
+  /** The first doc id of every block, read when the list is opened, without decoding the blocks. */
+  readonly firstDocs: Uint32Array;
   /** The score stored for block b as an upper bound of its documents' scores, or NaN if none is stored. */
   blockMaxScore(b: number): number;
+  /** The largest score stored for the blocks of group g, or NaN if one of them stores none. */
+  groupMaxScore(g: number): number;
   /**
    * Layouts that store impacts instead of scores (posting-block256.ts): block
    * b's (frequency, document length) pairs, each document of the block
    * weighing at most as much as the best of them.
    */
   blockImpacts?(b: number): { freqs: Uint32Array; docLengths: Uint32Array };
+  /** As blockImpacts, for every document of group g. */
+  groupImpacts?(g: number): { freqs: Uint32Array; docLengths: Uint32Array };
   /** The first doc id of block b, read without decoding the block. */
   firstDoc(b: number): number;
   /** Decodes block b into docIds and freqs (each at least blockSize long) from index 0; returns its document count. */
   decodeBlock(b: number, docIds: Uint32Array, freqs: Uint32Array): number;
 }
 
+/** Blocks summarised by one group bound. */
+export const BLOCK_GROUP_SIZE = 32;
+
+/** The largest of each group of `groupBlocks` values; NaN for a group holding a NaN. */
+export function groupMaxima(values: Float32Array, groupBlocks: number): Float32Array {
+  const out = new Float32Array(Math.ceil(values.length / groupBlocks));
+  for (let g = 0; g < out.length; g++) {
+    let max = -Infinity;
+    const end = Math.min(values.length, (g + 1) * groupBlocks);
+    for (let b = g * groupBlocks; b < end; b++) {
+      const v = values[b]!;
+      if (Number.isNaN(v)) {
+        max = Number.NaN;
+        break;
+      }
+      if (v > max) max = v;
+    }
+    out[g] = max;
+  }
+  return out;
+}
+
 /** Posting lists of 128-document blocks (formats 1 to 3), tail codec fixed32_v1 or varint_delta_v1. */
 export class BlockPostingList implements PostingList {
   readonly numBlocks: number;
   readonly blockSize = POSTING_BLOCK_SIZE;
+  readonly groupBlocks = BLOCK_GROUP_SIZE;
+  readonly firstDocs: Uint32Array;
+  private readonly maxScores: Float32Array;
+  private groupMax: Float32Array | undefined;
   private readonly views: DataView[];
   private readonly scratch = new Uint32Array(4 * 32);
 
@@ -173,10 +230,20 @@ export class BlockPostingList implements PostingList {
     if (blocks.length !== Math.ceil(length / POSTING_BLOCK_SIZE)) {
       throw new CorruptFileError(path, 0, `posting list of ${length} documents has ${blocks.length} blocks of ${POSTING_BLOCK_SIZE}, expected ${Math.ceil(length / POSTING_BLOCK_SIZE)}`);
     }
+    this.firstDocs = new Uint32Array(blocks.length);
+    this.maxScores = new Float32Array(blocks.length);
     this.views = blocks.map((b, i) => {
       const header = i < blocks.length - 1 || length % POSTING_BLOCK_SIZE === 0 || tail === "fixed32_v1" ? 8 : 5;
       if (b.byteLength < header) throw new CorruptFileError(path, 0, `posting block ${i} has ${b.byteLength} bytes, fewer than its header needs`);
-      return new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.maxScores[i] = view.getFloat32(0, true);
+      if (header === 8) this.firstDocs[i] = view.getUint32(4, true);
+      else {
+        const r = new ByteReader(b, path);
+        r.take(4, "block max score");
+        this.firstDocs[i] = varint(r, "doc id");
+      }
+      return view;
     });
   }
 
@@ -185,14 +252,16 @@ export class BlockPostingList implements PostingList {
   }
 
   blockMaxScore(b: number): number {
-    return this.views[b]!.getFloat32(0, true);
+    return this.maxScores[b]!;
+  }
+
+  groupMaxScore(g: number): number {
+    this.groupMax ??= groupMaxima(this.maxScores, BLOCK_GROUP_SIZE);
+    return this.groupMax[g]!;
   }
 
   firstDoc(b: number): number {
-    if (this.count(b) === POSTING_BLOCK_SIZE || this.tail === "fixed32_v1") return this.views[b]!.getUint32(4, true);
-    const r = new ByteReader(this.blocks[b]!, this.path);
-    r.take(4, "block max score");
-    return varint(r, "doc id");
+    return this.firstDocs[b]!;
   }
 
   decodeBlock(b: number, docIds: Uint32Array, freqs: Uint32Array): number {
@@ -253,6 +322,8 @@ export class DecodedPostingList implements PostingList {
   readonly length: number;
   readonly numBlocks: number;
   readonly blockSize: number;
+  readonly groupBlocks = 1;
+  readonly firstDocs: Uint32Array;
   private readonly docIds: Uint32Array;
   private readonly freqs: Uint32Array;
 
@@ -270,9 +341,14 @@ export class DecodedPostingList implements PostingList {
     this.length = docIds.length;
     this.numBlocks = docIds.length > 0 ? 1 : 0;
     this.blockSize = Math.max(1, docIds.length);
+    this.firstDocs = this.docIds.slice(0, 1);
   }
 
   blockMaxScore(): number {
+    return Number.NaN;
+  }
+
+  groupMaxScore(): number {
     return Number.NaN;
   }
 

@@ -42,12 +42,10 @@ export interface Partition {
 /** Bytes of encoded posting lists one opened segment keeps for later searches. */
 export const POSTING_CACHE_BYTES = 32 * 1024 * 1024;
 
-/** A posting list's blocks, and how many documents they hold. */
-interface EncodedPostings {
-  blocks: Uint8Array[];
-  length: number;
-  /** Impact entries (lists of 256-document blocks). */
-  impacts?: Uint8Array[];
+/** An opened posting list, kept for later searches, and the bytes of its blocks and impact entries. */
+interface CachedPostings {
+  list: PostingList;
+  bytes: number;
 }
 
 function decodeWhole(list: PostingList): { docIds: Uint32Array; freqs: Uint32Array } {
@@ -82,10 +80,11 @@ function topField(reader: DataFileReader, name: string, path: string): number {
   return field.id;
 }
 
-/** The posting list of one token's blocks in the segment's block layout. */
-function postingListOf(encoded: EncodedPostings, path: string, tail: PostingTailCodec): PostingList {
-  if (encoded.impacts) return new Block256PostingList(encoded.blocks, encoded.impacts, encoded.length, path, tail);
-  return new BlockPostingList(encoded.blocks, encoded.length, path, tail);
+/** The posting list of one token's blocks in the segment's block layout, opened once (block first doc ids and maxima read) for every search. */
+function postingListOf(blocks: Uint8Array[], impacts: Uint8Array[] | undefined, length: number, path: string, tail: PostingTailCodec): CachedPostings {
+  const bytes = [...blocks, ...(impacts ?? [])].reduce((n, b) => n + b.byteLength + 64, 64 + blocks.length * 16);
+  if (impacts) return { list: new Block256PostingList(blocks, impacts, length, path, tail), bytes };
+  return { list: new BlockPostingList(blocks, length, path, tail), bytes };
 }
 
 function metadataString(reader: DataFileReader, key: string): string | undefined {
@@ -138,7 +137,7 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     throw new LanceError("NOT_SUPPORTED", `full-text segment ${meta.uuid} uses posting tail codec "${tail}"; lancets reads fixed32_v1 and varint_delta_v1`);
   }
   const partitionIds = JSON.parse(partitionsText) as number[];
-  const cache = new SizedPromiseCache<EncodedPostings>(POSTING_CACHE_BYTES, (p) => [...p.blocks, ...(p.impacts ?? [])].reduce((n, b) => n + b.byteLength + 64, 64));
+  const cache = new SizedPromiseCache<CachedPostings>(POSTING_CACHE_BYTES, (p) => p.bytes);
   // a segment from before index details were recorded keeps its parameters only in metadata.lance
   const params = meta.indexDetails?.typeUrl ? decodeInvertedDetails(meta.indexDetails.value, where) : paramsFromJson(metadataString(metadata, "params"), where);
   const partitions = await Promise.all(
@@ -173,12 +172,12 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
         const row = makeVector((await invert.readFields([impactField], { start: id, end: id + 1 })).get(impactField)!).get(0) as Iterable<Uint8Array> | null;
         return row ? [...row] : [];
       };
-      const fetch = (id: number): Promise<EncodedPostings> =>
+      const fetch = (id: number): Promise<CachedPostings> =>
         cache.get(`${pid}/${id}`, async () => {
           if (!Number.isInteger(id) || id < 0 || id >= invert.numRows) throw new CorruptFileError(invertPath, 0, `has no posting list for token id ${id} (${invert.numRows} tokens)`);
           const [row, impacts] = await Promise.all([rowOf(id), impactsOf(id)]);
           const list = makeVector(row).get(0) as Iterable<Uint8Array> | null;
-          return { blocks: list ? [...list] : [], length: lengths[id]!, ...(impacts ? { impacts } : {}) };
+          return postingListOf(list ? [...list] : [], impacts, lengths[id]!, invertPath, tail);
         });
       const partition: Partition = {
         tokens,
@@ -186,7 +185,7 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
         numTokens,
         totalTokens,
         documentFrequency: (id) => lengths[id] ?? 0,
-        postingList: async (id) => postingListOf(await fetch(id), invertPath, tail),
+        postingList: async (id) => (await fetch(id)).list,
         postings: async (id) => decodeWhole(await partition.postingList(id)),
       };
       return partition;
