@@ -34,6 +34,8 @@ export interface EngineRun {
   lookupWarm: QueryStats;
   searchCold: QueryStats;
   searchWarm: QueryStats;
+  /** Everything one open fetched for its searches: the warm-up (its first search included) and the warm searches (absent in older runs). */
+  searchOpen?: Traffic;
   /** cpuSeconds: CPU of the bench process during the fastest scan (absent in older runs). */
   scan: { rowsPerS: number; traffic: Traffic; cpuSeconds?: number };
   answers: { lookups: string; searches: string[]; scores?: number[][] };
@@ -94,6 +96,8 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
     ["FTS top 10, warm: ms", (e) => e.searchWarm.ms, (x) => fmt(x, 1)],
     ["FTS top 10, warm: GETs", (e) => e.searchWarm.traffic.gets + e.searchWarm.traffic.lists + e.searchWarm.traffic.heads, (x) => fmt(x, 2)],
     ["FTS top 10, warm: KiB", (e) => e.searchWarm.traffic.bytes, kib],
+    ["FTS, one open (4 + 20 searches): GETs", (e) => (e.searchOpen ? e.searchOpen.gets + e.searchOpen.lists + e.searchOpen.heads : NaN), (x) => fmt(x, 0)],
+    ["FTS, one open (4 + 20 searches): KiB", (e) => e.searchOpen?.bytes ?? NaN, kib],
     ["full scan: rows/s", (e) => e.scan.rowsPerS, (x) => x.toExponential(2)],
     ["full scan: CPU s", (e) => e.scan.cpuSeconds ?? NaN, (x) => fmt(x, 2)],
     ["full scan: GETs", (e) => e.scan.traffic.gets + e.scan.traffic.lists + e.scan.traffic.heads, (x) => fmt(x, 0)],
