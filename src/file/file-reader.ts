@@ -208,6 +208,17 @@ export class LanceFileReader {
     return this.schema.fields.some((f) => f.id === fieldId);
   }
 
+  /** Bytes of every page buffer of these top-level fields: what reading them whole fetches. */
+  fieldBytes(fieldIds: number[]): number {
+    let bytes = 0;
+    for (const id of fieldIds) {
+      const field = this.schema.fields.find((f) => f.id === id && f.parentId === -1);
+      if (!field) throw new LanceError("INVALID_INPUT", `${this.path} has no top-level field ${id}`);
+      for (const ci of this.columnsOf(field)) for (const page of this.columns[ci]!.pages) for (const size of page.bufferSizes) bytes += size;
+    }
+    return bytes;
+  }
+
   /**
    * Pages of a column that hold rows [start, end), and the row number of the
    * first of them. Page row counts are summed rather than trusting priorities.

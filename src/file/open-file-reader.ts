@@ -20,6 +20,8 @@ export interface DataFileReader {
   readonly numRows: number;
   readonly globalBuffers: BufferRange[];
   hasField(fieldId: number): boolean;
+  /** Bytes of every page buffer of these top-level fields (2.x files). */
+  fieldBytes?(fieldIds: number[]): number;
   readGlobalBuffer(index: number): Promise<Uint8Array>;
   readFields(fieldIds: number[], range?: { start: number; end: number }): Promise<Map<number, Data>>;
   readFieldRanges(fieldIds: number[], ranges: { start: number; end: number }[] | undefined): Promise<Map<number, Data>>;

@@ -114,6 +114,8 @@ export interface ObjectStore {
   listPendingUploads?(prefix: string): Promise<PendingUpload[]>;
   /** Aborts one upload `listPendingUploads` gave, discarding its parts; succeeds when it is already gone. */
   abortPendingUpload?(upload: PendingUpload): Promise<void>;
+  /** Releases what the store holds open (a local store's open files); the store stays usable. */
+  close?(): void | Promise<void>;
 }
 
 /**

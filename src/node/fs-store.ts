@@ -11,6 +11,7 @@ import { link, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile, typ
 import { dirname, join, relative, sep } from "node:path";
 import { CorruptFileError, LanceError } from "../core/errors.js";
 import { randomUUID } from "../core/random.js";
+import { FileHandles, isImmutablePath } from "./file-handles.js";
 import {
   allocateReadBuffer,
   checkReadLength,
@@ -61,12 +62,26 @@ async function readChunked(handle: FileHandle, out: Uint8Array, position: number
   return done;
 }
 
+/** Bytes [byteOffset, byteOffset + byteLength) of an open file of `size` bytes. */
+async function readRangeOf(handle: FileHandle, size: number, path: string, byteOffset: number, byteLength: number, maxReadBytes: number): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > size) {
+    throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${size})`);
+  }
+  checkReadLength(path, byteOffset, byteLength, maxReadBytes);
+  const out = allocateReadBuffer(path, byteLength);
+  const done = await readChunked(handle, out, byteOffset);
+  if (done < byteLength) throw new CorruptFileError(path, byteOffset + done, `file ended while reading (size ${size})`);
+  return out;
+}
+
 export class LocalFileStore implements ObjectStore {
   readonly root: string;
   readonly uri: string;
   readonly maxReadBytes: number;
   /** A listing walks directories and shows only the files in them. */
   readonly listOmitsNonObjects = true;
+  /** Lance files kept open between ranged reads (file-handles.ts). */
+  private readonly handles = new FileHandles();
 
   constructor(root: string, options: LocalFileStoreOptions = {}) {
     this.root = root;
@@ -112,6 +127,14 @@ export class LocalFileStore implements ObjectStore {
 
   async readRange(path: string, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     const p = this.abs(path);
+    if (isImmutablePath(path)) {
+      try {
+        return await this.handles.use(p, (handle, size) => readRangeOf(handle, size, path, byteOffset, byteLength, this.maxReadBytes));
+      } catch (err) {
+        if (err instanceof LanceError) throw err;
+        throw ioError(err, "read", p);
+      }
+    }
     let handle;
     try {
       handle = await open(p, "r");
@@ -120,20 +143,18 @@ export class LocalFileStore implements ObjectStore {
     }
     try {
       const { size } = await handle.stat();
-      if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > size) {
-        throw new CorruptFileError(path, byteOffset, `read of ${byteLength} bytes passes the end of the file (size ${size})`);
-      }
-      checkReadLength(path, byteOffset, byteLength, this.maxReadBytes);
-      const out = allocateReadBuffer(path, byteLength);
-      const done = await readChunked(handle, out, byteOffset);
-      if (done < byteLength) throw new CorruptFileError(path, byteOffset + done, `file ended while reading (size ${size})`);
-      return out;
+      return await readRangeOf(handle, size, path, byteOffset, byteLength, this.maxReadBytes);
     } catch (err) {
       if (err instanceof LanceError) throw err;
       throw ioError(err, "read", p);
     } finally {
       await handle.close();
     }
+  }
+
+  /** Closes the files kept open for ranged reads (reads after this open them again). */
+  async close(): Promise<void> {
+    await this.handles.closeAll();
   }
 
   async put(path: string, data: Uint8Array): Promise<void> {
@@ -143,6 +164,7 @@ export class LocalFileStore implements ObjectStore {
       await mkdir(dirname(p), { recursive: true });
       await writeFile(tmp, data);
       await rename(tmp, p);
+      await this.handles.forget(p);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw ioError(err, "write", p);
@@ -234,6 +256,7 @@ export class LocalFileStore implements ObjectStore {
 
   async delete(path: string): Promise<void> {
     const p = this.abs(path);
+    await this.handles.forget(p);
     try {
       await unlink(p);
     } catch (err) {
@@ -258,7 +281,7 @@ export class LocalFileStore implements ObjectStore {
     } catch (err) {
       throw ioError(err, "write", p);
     }
-    return new FileWriter(handle, tmp, p);
+    return new FileWriter(handle, tmp, p, () => this.handles.forget(p));
   }
 }
 
@@ -271,6 +294,8 @@ class FileWriter implements ObjectWriter {
     private readonly handle: FileHandle,
     private readonly tmp: string,
     private readonly target: string,
+    /** Closes a file kept open under the target's name, replaced now. */
+    private readonly replaced: () => Promise<void>,
   ) {}
 
   write(chunk: Uint8Array): Promise<void> {
@@ -297,6 +322,7 @@ class FileWriter implements ObjectWriter {
       try {
         await this.handle.close();
         await rename(this.tmp, this.target);
+        await this.replaced();
       } catch (err) {
         throw ioError(err, "write", this.target);
       }

@@ -24,6 +24,7 @@ import { BlockPostingList, DecodedPostingList, type PostingList, type PostingTai
 import { Block256PostingList, quantizedDocLengths } from "../../format/index/posting-block256.js";
 import type { IndexMetadata } from "../../format/table/types.js";
 import type { ObjectStore } from "../../io/object-store.js";
+import { PostingRegion, type RegionSource } from "./posting-region.js";
 
 export interface Partition {
   /** Token -> token id (the token's row in the posting file). */
@@ -41,6 +42,14 @@ export interface Partition {
 
 /** Bytes of encoded posting lists one opened segment keeps for later searches. */
 export const POSTING_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A posting list's blocks, and how many documents they hold. */
+interface EncodedPostings {
+  blocks: Uint8Array[];
+  length: number;
+  /** Impact entries (lists of 256-document blocks). */
+  impacts?: Uint8Array[];
+}
 
 /** An opened posting list, kept for later searches, and the bytes of its blocks and impact entries. */
 interface CachedPostings {
@@ -145,7 +154,8 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
       const tokensFile = await readAll(store, `${dir}/part_${pid}_tokens.lance`, sizeOf(`part_${pid}_tokens.lance`));
       const docsFile = await readAll(store, `${dir}/part_${pid}_docs.lance`, sizeOf(`part_${pid}_docs.lance`));
       const invertPath = `${dir}/part_${pid}_invert.lance`;
-      const invert = await openFileReader(store, invertPath, sizeOf(`part_${pid}_invert.lance`) ? { sizeBytes: sizeOf(`part_${pid}_invert.lance`)! } : {});
+      let invertBytes = 0;
+      const invert = await openFileReader(countingReads(store, (n) => (invertBytes += n)), invertPath, sizeOf(`part_${pid}_invert.lance`) ? { sizeBytes: sizeOf(`part_${pid}_invert.lance`)! } : {});
       const postingField = topField(invert, "_posting", invertPath);
       const impactField = wide ? topField(invert, "_impacts", invertPath) : undefined;
       const lengths = Uint32Array.from(makeVector((await invert.readFields([topField(invert, "_length", invertPath)])).values().next().value!).toArray() as Uint32Array);
@@ -172,13 +182,26 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
         const row = makeVector((await invert.readFields([impactField], { start: id, end: id + 1 })).get(impactField)!).get(0) as Iterable<Uint8Array> | null;
         return row ? [...row] : [];
       };
-      const fetch = (id: number): Promise<CachedPostings> =>
-        cache.get(`${pid}/${id}`, async () => {
-          if (!Number.isInteger(id) || id < 0 || id >= invert.numRows) throw new CorruptFileError(invertPath, 0, `has no posting list for token id ${id} (${invert.numRows} tokens)`);
-          const [row, impacts] = await Promise.all([rowOf(id), impactsOf(id)]);
-          const list = makeVector(row).get(0) as Iterable<Uint8Array> | null;
-          return postingListOf(list ? [...list] : [], impacts, lengths[id]!, invertPath, tail);
+      const fetchOne = async (id: number): Promise<EncodedPostings> => {
+        const [row, impacts] = await Promise.all([rowOf(id), impactsOf(id)]);
+        const list = makeVector(row).get(0) as Iterable<Uint8Array> | null;
+        return { blocks: list ? [...list] : [], length: lengths[id]!, ...(impacts ? { impacts } : {}) };
+      };
+      const postingFields = impactField === undefined ? [postingField] : [postingField, impactField];
+      const regionBytes = invert.fileVersion === "2.0" ? undefined : invert.fieldBytes?.(postingFields);
+      // the rows not fetched yet are read in one pass once that is cheaper (posting-region.ts), when the region fits the cache budget
+      const region =
+        regionBytes !== undefined && regionBytes <= POSTING_CACHE_BYTES
+          ? new PostingRegion<EncodedPostings>(postingRegionSource(invert, postingFields, lengths, regionBytes, () => invertBytes, fetchOne))
+          : undefined;
+      invertBytes = 0;
+      const fetch = (id: number): Promise<CachedPostings> => {
+        if (!Number.isInteger(id) || id < 0 || id >= invert.numRows) return Promise.reject(new CorruptFileError(invertPath, 0, `has no posting list for token id ${id} (${invert.numRows} tokens)`));
+        return cache.get(`${pid}/${id}`, async () => {
+          const encoded = await (region ? region.get(id) : fetchOne(id));
+          return postingListOf(encoded.blocks, encoded.impacts, encoded.length, invertPath, tail);
         });
+      };
       const partition: Partition = {
         tokens,
         rowIds,
@@ -192,6 +215,81 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
     }),
   );
   return { meta, params, partitions, legacyLayout: false };
+}
+
+/** The store, counting the bytes of every read through it. */
+function countingReads(store: ObjectStore, count: (bytes: number) => void): ObjectStore {
+  const counted: ObjectStore = {
+    uri: store.uri,
+    size: (path) => store.size(path),
+    read: async (path, options) => {
+      const bytes = await store.read(path, options);
+      count(bytes.byteLength);
+      return bytes;
+    },
+    readRange: async (path, byteOffset, byteLength) => {
+      const bytes = await store.readRange(path, byteOffset, byteLength);
+      count(bytes.byteLength);
+      return bytes;
+    },
+    put: (path, data) => store.put(path, data),
+    putIfAbsent: (path, data) => store.putIfAbsent(path, data),
+    list: (prefix, options) => store.list(prefix, options),
+    delete: (path) => store.delete(path),
+  };
+  return counted;
+}
+
+/**
+ * How a partition's posting region reads rows: one token's list alone, or
+ * ranges of rows in one pass (a row's expected cost is its share of the
+ * region's bytes by document frequency).
+ */
+function postingRegionSource(
+  invert: DataFileReader,
+  fields: number[],
+  lengths: Uint32Array,
+  regionBytes: number,
+  fetchedBytes: () => number,
+  fetchOne: (id: number) => Promise<EncodedPostings>,
+): RegionSource<EncodedPostings> {
+  let postings = 0;
+  for (const n of lengths) postings += n;
+  const bytesPerPosting = postings > 0 ? regionBytes / postings : 0;
+  return {
+    regionBytes,
+    numRows: invert.numRows,
+    estimateBytes: (id) => lengths[id]! * bytesPerPosting,
+    fetchedBytes,
+    fetchRow: fetchOne,
+    fetchRanges: async (ranges) => {
+      // one read per range: the reader would otherwise bridge the lists between them, fetching them again
+      const parts = await Promise.all(
+        ranges.map(async (range) => {
+          const data = await invert.readFields(fields, range);
+          return { lists: makeVector(data.get(fields[0]!)!), impacts: fields.length > 1 ? makeVector(data.get(fields[1]!)!) : undefined };
+        }),
+      );
+      return (id) => {
+        let lo = 0;
+        let hi = ranges.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (ranges[mid]!.start <= id) lo = mid;
+          else hi = mid - 1;
+        }
+        const { lists, impacts } = parts[lo]!;
+        const k = id - ranges[lo]!.start;
+        const list = lists.get(k) as Iterable<Uint8Array> | null;
+        const impactRow = impacts ? (impacts.get(k) as Iterable<Uint8Array> | null) : undefined;
+        return {
+          blocks: list ? [...list] : [],
+          length: lengths[id]!,
+          ...(impacts ? { impacts: impactRow ? [...impactRow] : [] } : {}),
+        };
+      };
+    },
+  };
 }
 
 /**

@@ -11,8 +11,9 @@ import { buildBTree } from "../../../src/index/btree/build.js";
 import { ProbeStore } from "../../helpers/probe-store.js";
 
 test("a BTREE segment's page_data.lance goes to the store page by page, never put whole", async () => {
-  const rows = 300_000;
-  const values = makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt((i * 7919) % rows))).data[0]!;
+  const rows = 400_000;
+  // distinct values of full width, which bit-packing does not shrink
+  const values = makeVector(BigInt64Array.from({ length: rows }, (_, i) => BigInt.asIntN(64, BigInt(i + 1) * 0x9e3779b97f4a7c15n))).data[0]!;
   const training = { values, rowIds: Float64Array.from({ length: rows }, (_, i) => i), fragments: [] };
   const store = new ProbeStore(new MemoryStore());
   const built = await buildBTree(store, "seg", training, 4096);
