@@ -67,6 +67,18 @@ export function answers(indexType: string, p: IndexablePredicate): boolean {
   return (indexType === "LABEL_LIST") === (p.kind === "array");
 }
 
+/**
+ * Whether an index's rows for this predicate are exactly the rows where it is
+ * TRUE (not a superset), so that fragments it covers need no recheck of it. A
+ * LABEL_LIST's item bitmaps decide array_has_any / array_has_all /
+ * array_contains as the evaluator does: the same key comparison, a null list
+ * in no bitmap (its answer is NULL, never TRUE), a NULL value matching the
+ * null-item key. BTREE and BITMAP answers are exact too but still rechecked.
+ */
+export function settles(indexType: string, p: IndexablePredicate): boolean {
+  return indexType === "LABEL_LIST" && p.kind === "array";
+}
+
 interface LoadedFile {
   columns: Map<string, Data>;
   reader: DataFileReader;
