@@ -309,15 +309,43 @@ function evaluateContains(e: Extract<Expr, { kind: "contains" }>, data: Data, nu
   if (data.type.typeId !== Type.Utf8 && data.type.typeId !== Type.LargeUtf8) throw new LanceError("INVALID_INPUT", `contains needs a string column; "${e.column}" is ${typeName(data)}`);
   if (e.value.kind === "null") return out.fill(UNKNOWN);
   if (e.value.kind !== "string") throw new LanceError("INVALID_INPUT", `contains needs a string to look for, not ${showLiteral(e.value)}`);
-  const needle = e.value.value;
-  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-  const bytes = data.values as Uint8Array;
-  const decoder = new TextDecoder();
-  for (let i = 0; i < numRows; i++) {
-    if (!isValidAt(data, i)) out[i] = UNKNOWN;
-    else out[i] = decoder.decode(bytes.subarray(Number(offsets[i]!), Number(offsets[i + 1]!))).includes(needle) ? TRUE : FALSE;
-  }
+  if (data.nullCount > 0) for (let i = 0; i < numRows; i++) out[i] = isValidAt(data, i) ? FALSE : UNKNOWN;
+  const needle = encoder.encode(e.value.value);
+  // a lone surrogate has no UTF-8 form: valid text never holds it
+  if (new TextDecoder().decode(needle) !== e.value.value) return out;
+  const raw = data.valueOffsets as Int32Array | BigInt64Array;
+  const offsets = raw instanceof BigInt64Array ? Float64Array.from(raw.subarray(0, numRows + 1), Number) : raw;
+  markHolding(data.values as Uint8Array, offsets, numRows, needle, out);
   return out;
+}
+
+/**
+ * Sets TRUE (over FALSE) for the rows whose UTF-8 bytes hold `needle`: for
+ * valid UTF-8 a byte match is a character match. The rows' bytes are
+ * searched as one run, for the needle's first byte, and a match counts only
+ * where it lies inside one row.
+ */
+function markHolding(bytes: Uint8Array, offsets: Int32Array | Float64Array, numRows: number, needle: Uint8Array, out: Uint8Array): void {
+  const m = needle.length;
+  if (m === 0) {
+    for (let i = 0; i < numRows; i++) if (out[i] === FALSE) out[i] = TRUE;
+    return;
+  }
+  const end = offsets[numRows]!;
+  const first = needle[0]!;
+  let row = 0;
+  let p = bytes.indexOf(first, offsets[0]!);
+  while (p >= 0 && p + m <= end) {
+    while (offsets[row + 1]! <= p) row++;
+    const rowEnd = offsets[row + 1]!;
+    let hit = p + m <= rowEnd;
+    for (let k = 1; hit && k < m; k++) hit = bytes[p + k] === needle[k];
+    if (hit) {
+      if (out[row] === FALSE) out[row] = TRUE;
+      // the rest of this row cannot change its answer
+      p = bytes.indexOf(first, rowEnd);
+    } else p = bytes.indexOf(first, p + 1);
+  }
 }
 
 /** Three-valued result per row (FALSE, TRUE or UNKNOWN). */

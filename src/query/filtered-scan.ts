@@ -3,7 +3,10 @@
 // every segment of that index. A fragment covered by at least one such term
 // reads only the candidate rows (the intersection of the terms' answers) and
 // rechecks the whole filter on them; other fragments are scanned. Deleted rows
-// never come back.
+// never come back. Where index answers settle the whole filter on a fragment
+// (they are exactly its TRUE rows, see settles()), the filter's columns are
+// not read there: a count reads nothing, a projection reads only its own
+// columns at the matching rows.
 
 import { makeData, RecordBatch, Schema, Struct, Table, type Data } from "apache-arrow";
 import { dataByteLength, takeData } from "../core/arrow-data.js";
@@ -16,7 +19,7 @@ import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
 import { nextWindowRows, planProjection, readFragmentColumns, readStableRowIds, rowAddressData, rowIdData, type CountOptions, type ScanOptions } from "../table/scan.js";
 import { evaluate, TRUE, validateFilter } from "./filter-eval.js";
 import { filterColumns, parseFilter, showExpr, type Expr } from "./filter-parse.js";
-import { answers, indexable, searchSegment, type IndexablePredicate } from "./index-search.js";
+import { answers, indexable, searchSegment, settles, type IndexablePredicate } from "./index-search.js";
 import { RowAddressIndex } from "./row-addresses.js";
 
 export interface IgnoredSegment {
@@ -35,8 +38,11 @@ export interface PredicatePlan {
 export interface QueryPlan {
   filter: string;
   predicates: PredicatePlan[];
-  /** readWhole: so many candidates that reading the fragment whole is cheaper than reading them. */
-  fragments: { id: number; mode: "index" | "scan"; candidateRows?: number; readWhole?: boolean }[];
+  /**
+   * readWhole: so many candidates that reading the fragment whole is cheaper than reading them;
+   * settled: the candidates are exactly the matching rows, so the filter is not rechecked.
+   */
+  fragments: { id: number; mode: "index" | "scan"; candidateRows?: number; readWhole?: boolean; settled?: boolean }[];
 }
 
 
@@ -85,10 +91,23 @@ interface Planned {
   expr: Expr;
   plan: QueryPlan;
   candidates: Candidates;
+  /** Fragments whose candidates are exactly the rows matching the whole filter. */
+  settled: Set<number>;
 }
 
 /** Fragment id -> candidate physical offsets, sorted and distinct. */
 type Candidates = Map<number, Uint32Array>;
+
+/** What the indexes know of an expression: candidates per fragment, and where they are exact. */
+interface Found {
+  rows: Candidates;
+  /** Fragments on which `rows` are exactly the rows where the expression is TRUE. */
+  settled: Set<number>;
+}
+
+function bothSettled(a: Set<number>, b: Set<number>): Set<number> {
+  return new Set([...a].filter((f) => b.has(f)));
+}
 
 const addressIndexes = new WeakMap<Snapshot, Promise<((rowId: number) => number | undefined) | undefined>>();
 
@@ -103,7 +122,7 @@ export function rowAddressesOf(ds: Snapshot): Promise<((rowId: number) => number
 }
 
 /** Candidate rows per fragment from one predicate's index, or undefined when no index answers it. */
-async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Candidates | undefined> {
+async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: Set<number>, step: PredicatePlan): Promise<Found | undefined> {
   const { index, ignored } = indexFor(ds, term.column, term);
   if (ignored.length > 0) step.ignored = ignored;
   if (!index || !answers(index.type, term)) return undefined;
@@ -120,7 +139,7 @@ async function searchPredicate(ds: Snapshot, term: IndexablePredicate, current: 
   }
   if (found.size === 0) return undefined;
   step.index = { name: index.name, type: index.type, segments: used, fragments: [...found.keys()].sort((x, y) => x - y), exact };
-  return found;
+  return { rows: found, settled: exact && settles(index.type, term) ? new Set(found.keys()) : new Set() };
 }
 
 function flattenAnd(e: Expr, out: Expr[] = []): Expr[] {
@@ -165,29 +184,39 @@ function mergeRanges(terms: Expr[]): { term: Expr; text?: string }[] {
  * Candidate rows per fragment for an expression: every row that can satisfy
  * it is a candidate (candidates are rechecked against the whole filter).
  * AND intersects what its sides know, OR unites where both sides know; other
- * forms (NOT, !=, ...) leave their fragments to a scan.
+ * forms (NOT, !=, ...) leave their fragments to a scan. Under SQL's three
+ * values AND is TRUE where both sides are and OR where either is, so exact
+ * answers stay exact on the fragments where every side is settled.
  */
-async function candidatesFor(ds: Snapshot, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean, shown?: string): Promise<Candidates | undefined> {
+async function candidatesFor(ds: Snapshot, e: Expr, current: Set<number>, steps: PredicatePlan[], useIndex: boolean, shown?: string): Promise<Found | undefined> {
   if (e.kind === "and") {
-    let out: Candidates | undefined;
+    let out: Found | undefined;
+    // a term no index answers leaves every fragment to be rechecked
+    let unanswered = false;
     for (const { term, text } of mergeRanges(flattenAnd(e))) {
       const found = await candidatesFor(ds, term, current, steps, useIndex, text);
-      if (!found) continue;
-      if (!out) out = new Map(found);
-      else for (const [f, rows] of found) out.set(f, out.has(f) ? intersectSorted(out.get(f)!, rows) : rows);
+      if (!found) {
+        unanswered = true;
+        continue;
+      }
+      if (!out) out = { rows: new Map(found.rows), settled: found.settled };
+      else {
+        for (const [f, rows] of found.rows) out.rows.set(f, out.rows.has(f) ? intersectSorted(out.rows.get(f)!, rows) : rows);
+        out.settled = bothSettled(out.settled, found.settled);
+      }
     }
-    return out;
+    return out && (unanswered ? { rows: out.rows, settled: new Set() } : out);
   }
   if (e.kind === "or") {
     const left = await candidatesFor(ds, e.left, current, steps, useIndex);
     const right = await candidatesFor(ds, e.right, current, steps, useIndex);
     if (!left || !right) return undefined;
     const out: Candidates = new Map();
-    for (const [f, rows] of left) {
-      const other = right.get(f);
+    for (const [f, rows] of left.rows) {
+      const other = right.rows.get(f);
       if (other) out.set(f, unionSorted(rows, other));
     }
-    return out.size > 0 ? out : undefined;
+    return out.size > 0 ? { rows: out, settled: bothSettled(left.settled, right.settled) } : undefined;
   }
   const step: PredicatePlan = { predicate: shown ?? showExpr(e) };
   steps.push(step);
@@ -202,16 +231,20 @@ export async function planQuery(ds: Snapshot, filter: string, useIndex = true): 
   validateFilter(expr, (name) => ds.schema.fields.find((f) => f.name === name)!.type);
   const current = new Set(ds.manifest.fragments.map((f) => f.id));
   const predicates: PredicatePlan[] = [];
-  const candidates = (await candidatesFor(ds, expr, current, predicates, useIndex)) ?? new Map<number, Uint32Array>();
+  const found = await candidatesFor(ds, expr, current, predicates, useIndex);
+  const candidates = found?.rows ?? new Map<number, Uint32Array>();
+  const settled = found?.settled ?? new Set<number>();
   const plan: QueryPlan = {
     filter,
     predicates,
     fragments: ds.manifest.fragments.map((f) => {
       const c = candidates.get(f.id);
-      return c ? { id: f.id, mode: "index" as const, candidateRows: c.length, readWhole: dense(c.length, f.physicalRows) } : { id: f.id, mode: "scan" as const };
+      if (!c) return { id: f.id, mode: "scan" as const };
+      if (settled.has(f.id)) return { id: f.id, mode: "index" as const, candidateRows: c.length, settled: true };
+      return { id: f.id, mode: "index" as const, candidateRows: c.length, readWhole: dense(c.length, f.physicalRows) };
     }),
   };
-  return { expr, plan, candidates };
+  return { expr, plan, candidates, settled };
 }
 
 function compactIds(ids: number[]): string {
@@ -238,7 +271,7 @@ export function renderPlan(plan: QueryPlan): string {
   }
   const byIndex = plan.fragments.filter((f) => f.mode === "index");
   const scanned = plan.fragments.filter((f) => f.mode === "scan");
-  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate row${f.candidateRows === 1 ? "" : "s"}${f.readWhole ? ", read whole" : ""})`).join(", ")}`);
+  lines.push(`  fragments read by index: ${byIndex.length === 0 ? "none" : byIndex.map((f) => `${f.id} (${f.candidateRows} candidate row${f.candidateRows === 1 ? "" : "s"}${f.readWhole ? ", read whole" : ""}${f.settled ? ", exact: not rechecked" : ""})`).join(", ")}`);
   lines.push(`  fragments scanned: ${scanned.length === 0 ? "none" : compactIds(scanned.map((f) => f.id))}`);
   return lines.join("\n");
 }
@@ -262,6 +295,8 @@ function keepMatching(expr: Expr, needed: Parameters<typeof readFragmentColumns>
  * Matching rows of one fragment. Candidate rows are read as ranges; a fragment without
  * candidates is read in windows of rows sized as scans size them, so a filter over a column
  * that decodes to gigabytes holds one window at a time and stops early under a limit.
+ * Settled candidates are the matching rows already: only the kept columns are read, at
+ * no more than `limit` of them.
  */
 async function* fragmentMatches(
   ds: Snapshot,
@@ -270,8 +305,18 @@ async function* fragmentMatches(
   needed: Parameters<typeof readFragmentColumns>[2],
   kept: Set<number>,
   candidates: Uint32Array | undefined,
+  settled: boolean,
+  limit: number,
 ): AsyncGenerator<{ offsets: Int32Array; columns: Map<number, Data> }> {
   const deleted = await readDeletedOffsets(ds.store, fragment);
+  if (candidates && settled) {
+    const live = subtractSorted(candidates, deleted);
+    const wanted = live.subarray(0, Math.min(limit, lowerBound(live, fragment.physicalRows)));
+    if (wanted.length === 0) return;
+    const fields = needed.filter((n) => kept.has(n.lance.id));
+    yield { offsets: Int32Array.from(wanted), columns: fields.length > 0 ? await readFragmentColumns(ds, fragment, fields, wanted) : new Map() };
+    return;
+  }
   if (candidates) {
     const live = subtractSorted(candidates, deleted);
     const wanted = live.subarray(0, lowerBound(live, fragment.physicalRows));
@@ -330,7 +375,7 @@ interface FragmentMatch {
 
 /** Matching rows fragment by fragment, reading the projected columns plus those the filter needs. */
 async function* matchingFragments(ds: Snapshot, options: ScanOptions, projected: ReturnType<typeof planProjection>["fields"]): AsyncGenerator<FragmentMatch> {
-  const { expr, candidates } = await planQuery(ds, options.filter!, options.useIndex ?? true);
+  const { expr, candidates, settled } = await planQuery(ds, options.filter!, options.useIndex ?? true);
   const top = ds.manifest.fields.filter((f) => f.parentId === -1);
   const needed = [...projected];
   for (const name of filterColumns(expr)) {
@@ -349,7 +394,9 @@ async function* matchingFragments(ds: Snapshot, options: ScanOptions, projected:
     : ds.manifest.fragments;
   for (const fragment of fragments) {
     const found = candidates.get(fragment.id);
-    for await (const match of fragmentMatches(ds, fragment, expr, needed, kept, found && !dense(found.length, fragment.physicalRows) ? found : undefined)) yield { fragment, ...match };
+    const exact = found !== undefined && settled.has(fragment.id);
+    const read = found && (exact || !dense(found.length, fragment.physicalRows)) ? found : undefined;
+    for await (const match of fragmentMatches(ds, fragment, expr, needed, kept, read, exact, options.limit ?? Infinity)) yield { fragment, ...match };
   }
 }
 

@@ -14,7 +14,7 @@ import { isValidAt } from "../format/file/leaf-values.js";
 import { openFileReader, openFileReaderCached, type DataFileReader } from "../file/open-file-reader.js";
 import { decodeRowAddrTreeMap } from "../format/index/row-addr-map.js";
 import { sbbfMayContain } from "../format/index/sbbf.js";
-import { decodeRoaringTreemap } from "../format/index/roaring-treemap.js";
+import { intersectRoaringTreemaps, viewRoaringTreemap } from "../format/index/roaring-treemap.js";
 import { substringTokens } from "../index/ngram/tokens.js";
 import { Xxh64 } from "../core/xxhash64.js";
 import type { ObjectStore } from "../io/object-store.js";
@@ -65,6 +65,18 @@ export function answers(indexType: string, p: IndexablePredicate): boolean {
   if (p.kind === "contains") return false;
   if (indexType === "BLOOMFILTER") return (p.kind === "cmp" && p.op === "=") || p.kind === "in" || (p.kind === "isnull" && !p.negated);
   return (indexType === "LABEL_LIST") === (p.kind === "array");
+}
+
+/**
+ * Whether an index's rows for this predicate are exactly the rows where it is
+ * TRUE (not a superset), so that fragments it covers need no recheck of it. A
+ * LABEL_LIST's item bitmaps decide array_has_any / array_has_all /
+ * array_contains as the evaluator does: the same key comparison, a null list
+ * in no bitmap (its answer is NULL, never TRUE), a NULL value matching the
+ * null-item key. BTREE and BITMAP answers are exact too but still rechecked.
+ */
+export function settles(indexType: string, p: IndexablePredicate): boolean {
+  return indexType === "LABEL_LIST" && p.kind === "array";
 }
 
 interface LoadedFile {
@@ -407,48 +419,41 @@ async function loadNgramTokens(ds: Snapshot, index: IndexMetadata, name: string)
   });
 }
 
-/** Rows of `a` also in `b`; both sorted ascending. */
-function intersectSortedIds(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(Math.min(a.length, b.length));
-  let n = 0;
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    if (a[i]! < b[j]!) i++;
-    else if (a[i]! > b[j]!) j++;
-    else {
-      out[n++] = a[i]!;
-      i++;
-      j++;
-    }
-  }
-  return out.subarray(0, n);
-}
-
-/** Candidate rows of an NGRAM segment for contains(col, 'x'): those holding every trigram of x (none when one is absent). */
+/**
+ * Candidate rows of an NGRAM segment for contains(col, 'x'): those holding
+ * every trigram of x (none when one is absent). The posting lists are read in
+ * one call and intersected container by container, smallest list first,
+ * without decoding the containers of keys some list lacks.
+ */
 async function searchNgram(ds: Snapshot, index: IndexMetadata, p: Extract<Expr, { kind: "contains" }>, toAddress?: (rowId: number) => number | undefined): Promise<Map<number, Uint32Array>> {
   const name = "ngram_postings.lance";
   const where = `_indices/${index.uuid}/${name}`;
   const tokens = p.value.kind === "string" ? substringTokens(p.value.value) : undefined;
   if (!tokens) throw new LanceError("INTERNAL", `an NGRAM index cannot narrow ${showContains(p)}`);
   const { reader, rowOf, postingFieldId } = await loadNgramTokens(ds, index, name);
-  const rowsOfTokens: number[] = [];
+  const postingRows = new Set<number>();
   for (const token of tokens) {
     const row = rowOf.get(token);
     // a trigram no row holds: no row holds the substring
     if (row === undefined) return new Map();
-    rowsOfTokens.push(row);
+    postingRows.add(row);
   }
-  let ids: Float64Array | undefined;
-  for (const row of rowsOfTokens) {
-    const data = (await reader.readFields([postingFieldId], { start: row, end: row + 1 })).get(postingFieldId)!;
-    const offsets = data.valueOffsets as Int32Array;
-    const list = decodeRoaringTreemap((data.values as Uint8Array).subarray(offsets[0]!, offsets[1]!), where);
-    ids = ids ? intersectSortedIds(ids, list) : list;
-    if (ids.length === 0) return new Map();
-  }
+  const data = (await reader.readFieldRows([postingFieldId], Uint32Array.from([...postingRows].sort((x, y) => x - y)))).get(postingFieldId)!;
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const lists = [];
+  for (let k = 0; k < data.length; k++) lists.push(viewRoaringTreemap(bytes.subarray(offsets[k]!, offsets[k + 1]!), where));
   const rows = new RowCollector();
-  for (let i = 0; i < ids!.length; i++) {
-    const address = toAddress ? toAddress(ids![i]!) : ids![i]!;
-    if (address !== undefined) rows.addAddress(address);
+  for (const { high, lows } of intersectRoaringTreemaps(lists)) {
+    // row addresses: the high word is the fragment, the low words its offsets
+    if (!toAddress) rows.addOffsets(high, lows);
+    else {
+      const base = high * 0x1_0000_0000;
+      for (let i = 0; i < lows.length; i++) {
+        const address = toAddress(base + lows[i]!);
+        if (address !== undefined) rows.addAddress(address);
+      }
+    }
   }
   return rows.finish();
 }

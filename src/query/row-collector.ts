@@ -30,8 +30,7 @@ export class RowCollector {
   }
 
   addOffsets(fragment: number, offsets: ArrayLike<number>): void {
-    const list = this.of(fragment);
-    for (let i = 0; i < offsets.length; i++) list.push(offsets[i]!);
+    this.of(fragment).append(offsets);
   }
 
   addRange(fragment: number, start: number, end: number): void {

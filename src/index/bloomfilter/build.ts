@@ -95,6 +95,7 @@ export async function buildBloomFilter(store: ObjectStore, dir: string, input: T
   const hasher = new Xxh64();
   for await (const batch of input.batches()) {
     const { bytes, width, offsets } = valueBytesOf(batch.values);
+    const noNulls = batch.values.nullCount === 0;
     for (let i = 0; i < batch.rowIds.length; i++) {
       if (current && (current.fragmentId !== batch.fragmentId || current.zoneLength === numberOfItems)) {
         zones.push(current);
@@ -106,7 +107,7 @@ export async function buildBloomFilter(store: ObjectStore, dir: string, input: T
         current = { fragmentId: batch.fragmentId, zoneStart, zoneLength: 0, hasNull: false, filter: new Uint8Array(filterBytes) };
       }
       current.zoneLength++;
-      if (!isValidAt(batch.values, i)) {
+      if (!noNulls && !isValidAt(batch.values, i)) {
         current.hasNull = true;
         nullRows.push(batch.rowIds[i]!);
         continue;

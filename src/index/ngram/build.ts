@@ -27,41 +27,64 @@ export function ngramType(type: DataType): boolean {
   return DataType.isUtf8(type) || DataType.isLargeUtf8(type);
 }
 
-/** Row ids per token, each row once per token. */
+/**
+ * Row ids per token, each row once per token. A row id is kept as its low
+ * 32 bits (4 bytes a posting, not 8), with the high word recorded where it
+ * changes: rows arrive fragment by fragment, so a list changes high word
+ * about once per fragment.
+ */
 class Postings {
-  private readonly lists: (GrowableArray<Float64Array> | undefined)[] = [];
+  private readonly lows: (GrowableArray<Uint32Array> | undefined)[] = [];
+  /** Per token: pairs (high word, index in lows where it starts). */
+  private readonly highs: (number[] | undefined)[] = [];
   /** The last row id added to each token's list (NaN: none). */
   private readonly last = new Float64Array(TOKEN_LIMIT).fill(Number.NaN);
 
   add(token: number, rowId: number): void {
-    if (this.last[token] === rowId) return;
+    const previous = this.last[token]!;
+    if (previous === rowId) return;
     this.last[token] = rowId;
-    let list = this.lists[token];
-    if (!list) this.lists[token] = list = new GrowableArray(Float64Array);
-    list.push(rowId);
+    let list = this.lows[token];
+    if (!list) this.lows[token] = list = new GrowableArray(Uint32Array, 16);
+    const high = Math.floor(rowId / HIGH);
+    if (list.length === 0 || Math.floor(previous / HIGH) !== high) {
+      const highs = (this.highs[token] ??= []);
+      highs.push(high, list.length);
+    }
+    list.push(rowId - high * HIGH);
   }
 
   /** Tokens ascending, with their posting lists encoded. */
   finish(): { tokens: number[]; postings: Uint8Array[] } {
     const tokens: number[] = [];
     const postings: Uint8Array[] = [];
-    for (let token = 0; token < this.lists.length; token++) {
-      const list = this.lists[token];
+    for (let token = 0; token < this.lows.length; token++) {
+      const list = this.lows[token];
       if (!list) continue;
-      let ids = list.view();
+      const lows = list.view();
+      const highs = this.highs[token]!;
+      let ids = new Float64Array(lows.length);
+      for (let k = 0; k < highs.length; k += 2) {
+        const base = highs[k]! * HIGH;
+        const end = k + 2 < highs.length ? highs[k + 3]! : lows.length;
+        for (let i = highs[k + 1]!; i < end; i++) ids[i] = base + lows[i]!;
+      }
       let sorted = true;
       for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i - 1]! < ids[i]!;
       if (!sorted) {
-        ids = Float64Array.from(ids).sort();
+        ids = ids.sort();
         ids = ids.filter((v, i) => i === 0 || ids[i - 1] !== v);
       }
       tokens.push(token);
       postings.push(encodeRoaringTreemap(ids));
-      this.lists[token] = undefined;
+      this.lows[token] = undefined;
+      this.highs[token] = undefined;
     }
     return { tokens, postings };
   }
 }
+
+const HIGH = 0x1_0000_0000;
 
 function addBatch(postings: Postings, values: Data, rowIds: Float64Array): void {
   const offsets = values.valueOffsets as Int32Array | BigInt64Array;

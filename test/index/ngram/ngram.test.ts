@@ -136,6 +136,45 @@ describe("contains()", () => {
   });
 });
 
+test("contains() matches within one row's bytes only, never across two rows", async () => {
+  const docs = ["xab", "cdx", "aaab", "ab", "", null, "é✓é", "✓"];
+  const ds = await writeDataset(new MemoryStore(), new Table({ id: vectorFromArray(docs.map((_, i) => i), new Int32()), doc: vectorFromArray(docs, new Utf8()) }));
+  const ids = async (filter: string): Promise<number[]> => Array.from((await ds.scan({ filter, columns: ["id"] }).toArrow()).getChild("id")!.toArray() as Int32Array);
+  assert.deepEqual(await ids("contains(doc, 'abcd')"), []);
+  assert.deepEqual(await ids("contains(doc, 'bc')"), []);
+  assert.deepEqual(await ids("contains(doc, 'aab')"), [2]);
+  assert.deepEqual(await ids("contains(doc, 'ab')"), [0, 2, 3]);
+  assert.deepEqual(await ids("contains(doc, 'b')"), [0, 2, 3]);
+  assert.deepEqual(await ids("contains(doc, '✓é')"), [6]);
+  assert.deepEqual(await ids("contains(doc, 'é✓')"), [6]);
+  assert.deepEqual(await ids("contains(doc, '✓')"), [6, 7]);
+  assert.deepEqual(await ids("contains(doc, 'x')"), [0, 1]);
+});
+
+test("an NGRAM search over several roaring containers: common trigrams, disjoint lists, an absent one", async () => {
+  // 70,000 rows: row ids span two 65,536-row containers
+  const n = 70_000;
+  const docs = Array.from({ length: n }, (_, i) => `common ${i < 1000 ? "alpha" : ""} ${i >= 65_536 && i % 3 === 0 ? "omega" : ""} ${i % 50 === 0 ? "mixed" : ""} ${i % 7 === 0 ? "seven" : ""}`);
+  const ds = await (await writeDataset(new MemoryStore(), new Table({ id: vectorFromArray(docs.map((_, i) => i), new Int32()), doc: vectorFromArray(docs, new Utf8()) }))).createScalarIndex("doc", "NGRAM");
+  const expected = (f: (d: string) => boolean): number => docs.filter(f).length;
+  const cases: [string, number, number][] = [
+    // filter, rows, candidate rows from the index
+    ["contains(doc, 'common')", n, n],
+    ["contains(doc, 'alpha omega')", 0, 0],
+    ["contains(doc, 'omega')", expected((d) => d.includes("omega")), expected((d) => d.includes("omega"))],
+    ["contains(doc, 'mixed seven')", expected((d) => d.includes("mixed seven")), expected((d) => d.includes("mixed") && d.includes("seven"))],
+    ["contains(doc, 'common  mixed')", expected((d) => d.includes("common  mixed")), expected((d) => d.includes("mixed"))],
+    ["contains(doc, 'alpha mixed')", expected((d) => d.includes("alpha mixed")), expected((d) => d.includes("alpha") && d.includes("mixed"))],
+    ["contains(doc, 'zebra')", 0, 0],
+  ];
+  for (const [filter, rows, candidates] of cases) {
+    const plan = await planQuery(ds.snapshot, filter);
+    assert.equal(plan.plan.fragments[0]!.candidateRows, candidates, filter);
+    assert.equal(await ds.countRows(filter), rows, filter);
+    assert.equal(await ds.countRows(filter, { useIndex: false }), rows, filter);
+  }
+});
+
 test("NGRAM on a non-string column is refused before any work", async () => {
   const store = new MemoryStore();
   const ds = await writeDataset(store, new Table({ n: vectorFromArray([1, 2], new Int32()) }));
