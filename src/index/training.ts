@@ -83,6 +83,7 @@ export interface TrainingInput {
   /** At most this many rows arrive (the fragments' physical rows), when known: lets a build size its buffers once. */
   readonly maxRows?: number;
   load(): Promise<TrainingData>;
+  /** The batches; every call reads the input again from its start. */
   batches(): AsyncIterable<TrainingBatch>;
 }
 
@@ -118,16 +119,32 @@ export async function* streamTrainingData(ds: Snapshot, column: string, fragment
   }
 }
 
-/** The training input of a segment over `fragmentIds`; nothing is read until asked. */
+/**
+ * The training input of a segment over `fragmentIds`; nothing is read until
+ * asked. `onRows` hears of every row once, however often a build reads the
+ * input: rows read again count only past the furthest any read reached.
+ */
 export function trainingInput(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): TrainingInput {
   const { index } = resolveColumn(ds, column);
   const wanted = new Set(fragmentIds);
   let maxRows = 0;
   for (const f of ds.manifest.fragments) if (wanted.has(f.id)) maxRows += f.physicalRows;
+  let reported = 0;
+  const counter = (): ((rows: number) => void) | undefined => {
+    if (!onRows) return undefined;
+    let read = 0;
+    return (rows) => {
+      read += rows;
+      if (read > reported) {
+        onRows(read - reported);
+        reported = read;
+      }
+    };
+  };
   return {
     valueType: ds.schema.fields[index]!.type,
     maxRows,
-    load: () => loadTrainingData(ds, column, fragmentIds, onRows),
-    batches: () => streamTrainingData(ds, column, fragmentIds, onRows),
+    load: () => loadTrainingData(ds, column, fragmentIds, counter()),
+    batches: () => streamTrainingData(ds, column, fragmentIds, counter()),
   };
 }

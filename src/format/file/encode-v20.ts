@@ -3,44 +3,59 @@
 // null), variable-width values are u64 end offsets + bytes with Lance's null
 // adjustment, structs are a struct page followed by their children.
 
-import { create, toBinary } from "@bufbuild/protobuf";
 import { DataType, type Data } from "apache-arrow";
 import { ByteWriter } from "../../core/bytes.js";
 import { LanceError } from "../../core/errors.js";
-import {
-  ArrayEncodingSchema,
-  BinarySchema,
-  BufferSchema,
-  FixedSizeListSchema,
-  FlatSchema,
-  ListSchema,
-  Nullable_AllNullSchema,
-  Nullable_NoNullSchema,
-  Nullable_SomeNullSchema,
-  NullableSchema,
-  SimpleStructSchema,
-  type ArrayEncoding,
-} from "../pb/encodings_v2_0_pb.js";
 import { ARRAY_ENCODING_TYPE_URL, type EncodedColumn } from "./layout-writer.js";
 import { fixedWidthBits } from "./arrow-build.js";
 import { compactData, isValidAt, leafValues, type FixedValues } from "./leaf-values.js";
 
-function flat(bits: number, bufferIndex: number): ArrayEncoding {
-  return create(ArrayEncodingSchema, {
-    arrayEncoding: { case: "flat", value: create(FlatSchema, { bitsPerValue: BigInt(bits), buffer: create(BufferSchema, { bufferIndex }) }) },
-  });
+// Page encodings are lance.encodings.ArrayEncoding messages (encodings_v2_0.proto) written in
+// protobuf wire format directly, as toBinary writes them (fields in number order, zero scalars
+// left out, empty messages kept): an index file of many pages would otherwise build and
+// serialize a message tree per page. Each function returns a message's body as bytes.
+
+function varint(out: number[], value: number): void {
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
 }
 
-function nullable(inner: ArrayEncoding | undefined, validityBuffer: number | undefined): ArrayEncoding {
-  let nullability: NonNullable<Parameters<typeof create<typeof NullableSchema>>[1]>["nullability"];
-  if (inner === undefined) nullability = { case: "allNulls", value: create(Nullable_AllNullSchema) };
-  else if (validityBuffer === undefined) nullability = { case: "noNulls", value: create(Nullable_NoNullSchema, { values: inner }) };
-  else nullability = { case: "someNulls", value: create(Nullable_SomeNullSchema, { validity: flat(1, validityBuffer), values: inner }) };
-  return create(ArrayEncodingSchema, { arrayEncoding: { case: "nullable", value: create(NullableSchema, { nullability }) } });
+/** Field `field` of a message: a length-delimited body. */
+function messageField(field: number, body: readonly number[]): number[] {
+  const out = [(field << 3) | 2];
+  varint(out, body.length);
+  for (const b of body) out.push(b);
+  return out;
 }
 
-function page(encoding: ArrayEncoding, buffers: Uint8Array[], numRows: number): EncodedColumn {
-  return { pages: [{ buffers, numRows, encoding: toBinary(ArrayEncodingSchema, encoding), typeUrl: ARRAY_ENCODING_TYPE_URL }] };
+/** Field `field` as a varint, left out when zero. */
+function varintField(field: number, value: number): number[] {
+  if (value === 0) return [];
+  const out = [field << 3];
+  varint(out, value);
+  return out;
+}
+
+/** ArrayEncoding { flat: Flat { bits_per_value, buffer: Buffer { buffer_index } } } */
+function flat(bits: number, bufferIndex: number): number[] {
+  return messageField(1, [...varintField(1, bits), ...messageField(2, varintField(1, bufferIndex))]);
+}
+
+/** ArrayEncoding { nullable: Nullable { all_nulls | no_nulls { values } | some_nulls { validity, values } } } */
+function nullable(inner: readonly number[] | undefined, validityBuffer: number | undefined): number[] {
+  let nullability: number[];
+  if (inner === undefined) nullability = messageField(3, []);
+  else if (validityBuffer === undefined) nullability = messageField(1, messageField(1, inner));
+  else nullability = messageField(2, [...messageField(1, flat(1, validityBuffer)), ...messageField(2, inner)]);
+  return messageField(2, nullability);
+}
+
+function page(encoding: readonly number[], buffers: Uint8Array[], numRows: number): EncodedColumn {
+  return { pages: [{ buffers, numRows, encoding: Uint8Array.from(encoding), typeUrl: ARRAY_ENCODING_TYPE_URL }] };
 }
 
 /** The validity bitmap of data at offset 0 (compactData), bits past the last row cleared. */
@@ -91,22 +106,14 @@ function encodeLeaf(name: string, data: Data): EncodedColumn {
       halves[2 * i] = end % 4294967296;
       halves[2 * i + 1] = Math.floor(end / 4294967296);
     }
-    const binary = create(ArrayEncodingSchema, {
-      arrayEncoding: {
-        case: "binary",
-        value: create(BinarySchema, { indices: nullable(flat(64, 0), undefined), bytes: flat(8, 1), nullAdjustment: BigInt(adjust) }),
-      },
-    });
+    // ArrayEncoding { binary: Binary { indices, bytes, null_adjustment } }
+    const binary = messageField(6, [...messageField(1, nullable(flat(64, 0), undefined)), ...messageField(2, flat(8, 1)), ...varintField(3, adjust)]);
     return page(binary, [ends, values.data], n);
   }
-  let inner: ArrayEncoding;
+  let inner: number[];
   if (values.fsl) {
-    inner = create(ArrayEncodingSchema, {
-      arrayEncoding: {
-        case: "fixedSizeList",
-        value: create(FixedSizeListSchema, { dimension: values.fsl.dimension, items: nullable(flat(values.fsl.itemBits, d.nullCount > 0 ? 1 : 0), undefined) }),
-      },
-    });
+    // ArrayEncoding { fixed_size_list: FixedSizeList { dimension, items } }
+    inner = messageField(3, [...varintField(1, values.fsl.dimension), ...messageField(2, nullable(flat(values.fsl.itemBits, d.nullCount > 0 ? 1 : 0), undefined))]);
   } else {
     inner = flat(values.bitsPerValue, d.nullCount > 0 ? 1 : 0);
   }
@@ -120,7 +127,8 @@ export function encodeFieldV20(name: string, data: Data): EncodedColumn[] {
     if (data.nullCount > 0) {
       throw new LanceError("INVALID_INPUT", `struct column "${name}" has ${data.nullCount} null rows, which Lance file format 2.0 cannot store; use 2.1 or later`);
     }
-    const struct = page(create(ArrayEncodingSchema, { arrayEncoding: { case: "struct", value: create(SimpleStructSchema) } }), [], data.length);
+    // ArrayEncoding { struct: SimpleStruct {} }
+    const struct = page(messageField(5, []), [], data.length);
     const d = compactData(data);
     return [struct, ...d.type.children.flatMap((child, k) => encodeFieldV20(`${name}.${child.name}`, d.children[k]!))];
   }
@@ -134,9 +142,8 @@ export function encodeFieldV20(name: string, data: Data): EncodedColumn[] {
     const adjust = numItems + 1;
     const ends = new ByteWriter(n * 8);
     for (let i = 0; i < n; i++) ends.u64(offsets[i + 1]! - first + (isValidAt(d, i) ? 0 : adjust));
-    const list = create(ArrayEncodingSchema, {
-      arrayEncoding: { case: "list", value: create(ListSchema, { offsets: nullable(flat(64, 0), undefined), nullOffsetAdjustment: BigInt(adjust), numItems: BigInt(numItems) }) },
-    });
+    // ArrayEncoding { list: List { offsets, null_offset_adjustment, num_items } }
+    const list = messageField(4, [...messageField(1, nullable(flat(64, 0), undefined)), ...varintField(2, adjust), ...varintField(3, numItems)]);
     const items = d.children[0]!.slice(first, numItems);
     return [page(list, [ends.finish()], n), ...encodeFieldV20(`${name}.item`, items)];
   }

@@ -10,7 +10,7 @@ import { GrowableArray } from "../../core/growable-array.js";
 import { ShardedMap } from "../../core/sharded-map.js";
 import { encodeRowAddrTreeMap } from "../../format/index/row-addr-map.js";
 import { DataCollector } from "../arrow-columns.js";
-import { groupKeys, valueAccess } from "../value-order.js";
+import { groupKeys, valueAccess, type ValueAccess } from "../value-order.js";
 import { keyByteLength } from "./pages.js";
 
 /** Where the entries of a build go: a page of entries at a time. */
@@ -21,7 +21,7 @@ export interface EntrySink {
   closePage(keys: Data): Promise<void> | void;
 }
 
-/** Slots of the numeric key cache, less one. */
+/** Slots of the numeric and the byte-string key caches, less one. */
 const KEY_CACHE_MASK = 4095;
 /** Bytes a grouped row costs (group and row id, with the growth slack of their arrays). */
 const ROW_BYTES = 24;
@@ -37,6 +37,10 @@ export class ValueGroups {
   /** The last group seen for each slot of numeric keys (NaN: none yet). */
   private readonly cacheKeys = new Float64Array(KEY_CACHE_MASK + 1).fill(NaN);
   private readonly cacheGroups = new Int32Array(KEY_CACHE_MASK + 1);
+  /** Byte-string keys: per slot the hash, bytes and group of the last string seen there (group -1: none yet). */
+  private readonly stringHashes = new Int32Array(KEY_CACHE_MASK + 1);
+  private readonly stringBytes: Uint8Array[] = Array.from({ length: KEY_CACHE_MASK + 1 }, () => new Uint8Array(0));
+  private readonly stringGroups = new Int32Array(KEY_CACHE_MASK + 1).fill(-1);
   private numGroups = 0;
   private keyBytes = 0;
 
@@ -56,12 +60,37 @@ export class ValueGroups {
   add(values: Data, rowIds: Float64Array): void {
     const n = rowIds.length;
     const access = values.nullCount > 0 ? valueAccess(values) : undefined;
-    const keyOf = groupKeys(values);
     const groupOf = new Int32Array(n);
     const fresh = new Int32Array(n);
+    const offsets = values.valueOffsets as Int32Array | BigInt64Array | undefined;
+    const numFresh =
+      offsets instanceof Int32Array
+        ? this.groupStrings(values, offsets, values.values as Uint8Array, access, groupOf, fresh)
+        : this.groupValues(values, access, groupOf, fresh);
+    this.rowIds.append(rowIds);
+    this.groupOf.append(groupOf);
+    if (numFresh > 0) this.keys.push(takeData(values, fresh.subarray(0, numFresh)));
+  }
+
+  /** The group of key `key` (row i of values), a new one when the key is new (its row noted in `fresh`); returns the group. */
+  private groupOfKey(key: number | string, values: Data, i: number, fresh: Int32Array, numFresh: { n: number }): number {
+    let g = this.groupIds.get(key);
+    if (g === undefined) {
+      g = this.numGroups++;
+      this.groupIds.set(key, g);
+      fresh[numFresh.n++] = i;
+      this.keyBytes += keyByteLength(values, i);
+    }
+    return g;
+  }
+
+  /** Groups rows of any indexable type; numeric keys go through a direct-mapped cache before the map. Returns the new groups' count. */
+  private groupValues(values: Data, access: ValueAccess | undefined, groupOf: Int32Array, fresh: Int32Array): number {
+    const n = values.length;
+    const keyOf = groupKeys(values);
     const cacheKeys = this.cacheKeys;
     const cacheGroups = this.cacheGroups;
-    let numFresh = 0;
+    const numFresh = { n: 0 };
     for (let i = 0; i < n; i++) {
       if (access?.isNull(i)) {
         this.nullKey ??= takeData(values, Int32Array.of(i));
@@ -69,28 +98,64 @@ export class ValueGroups {
         continue;
       }
       const key = keyOf(i);
-      // numeric keys go through a direct-mapped cache first: a column of few values then needs no map lookup per row
+      // a column of few values then needs no map lookup per row
       const slot = typeof key === "number" ? key & KEY_CACHE_MASK : -1;
       if (slot >= 0 && cacheKeys[slot] === key) {
         groupOf[i] = cacheGroups[slot]!;
         continue;
       }
-      let g = this.groupIds.get(key);
-      if (g === undefined) {
-        g = this.numGroups++;
-        this.groupIds.set(key, g);
-        fresh[numFresh++] = i;
-        this.keyBytes += keyByteLength(values, i);
-      }
+      const g = this.groupOfKey(key, values, i, fresh, numFresh);
       if (slot >= 0) {
         cacheKeys[slot] = key as number;
         cacheGroups[slot] = g;
       }
       groupOf[i] = g;
     }
-    this.rowIds.append(rowIds);
-    this.groupOf.append(groupOf);
-    if (numFresh > 0) this.keys.push(takeData(values, fresh.subarray(0, numFresh)));
+    return numFresh.n;
+  }
+
+  /**
+   * Groups rows of strings or binaries (32-bit offsets): a string's bytes are
+   * hashed and compared with the last string of its cache slot, so a column
+   * of few values decodes no string per row; only on a miss is the key
+   * decoded and looked up in the map. Returns the new groups' count.
+   */
+  private groupStrings(values: Data, offsets: Int32Array, bytes: Uint8Array, access: ValueAccess | undefined, groupOf: Int32Array, fresh: Int32Array): number {
+    const n = values.length;
+    const keyOf = groupKeys(values);
+    const hashes = this.stringHashes;
+    const cached = this.stringBytes;
+    const groups = this.stringGroups;
+    const numFresh = { n: 0 };
+    for (let i = 0; i < n; i++) {
+      if (access?.isNull(i)) {
+        this.nullKey ??= takeData(values, Int32Array.of(i));
+        groupOf[i] = -1;
+        continue;
+      }
+      const start = offsets[i]!;
+      const end = offsets[i + 1]!;
+      // FNV-1a over the bytes
+      let h = 0x811c9dc5;
+      for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+      const slot = h & KEY_CACHE_MASK;
+      const g = groups[slot]!;
+      if (g >= 0 && hashes[slot] === h) {
+        const key = cached[slot]!;
+        let same = key.length === end - start;
+        for (let k = 0; same && k < key.length; k++) same = key[k] === bytes[start + k];
+        if (same) {
+          groupOf[i] = g;
+          continue;
+        }
+      }
+      const found = this.groupOfKey(keyOf(i), values, i, fresh, numFresh);
+      hashes[slot] = h;
+      cached[slot] = bytes.slice(start, end);
+      groups[slot] = found;
+      groupOf[i] = found;
+    }
+    return numFresh.n;
   }
 
   /** Writes the entries in key order to `sink`, a page at a time. */

@@ -23,6 +23,7 @@ import { mergeRuns, reduceRuns, rowBytes, spillRun, type SortedRun, type SpillSp
 import { numericKeys, numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
 import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun } from "./key-runs.js";
 import { allocKeyRows, appendKeys, hasNumericKeys, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
+import { OrderedPages } from "./ordered-pages.js";
 
 export const BTREE_BATCH_SIZE = 4096;
 /** Default memory budget of a BTREE build. */
@@ -153,9 +154,12 @@ const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
  * the process's decoding and writing); held rows are sorted in SORT_BLOCKS
  * blocks and the blocks merged as pages are written when everything fits,
  * or as a run is spilled otherwise; spilled runs are merged k ways. Pages,
- * and so the files, are the ones buildBTree writes.
+ * and so the files, are the ones buildBTree writes. Input in order is first
+ * written straight through (ordered-pages.ts); should a later batch break the
+ * order, that file is dropped and the input read again the general way
+ * (`inOrder` false).
  */
-async function buildNumericBTree(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions): Promise<BuiltSegmentFiles> {
+async function buildNumericBTree(store: ObjectStore, dir: string, input: TrainingInput, options: BTreeBuildOptions, inOrder = true): Promise<BuiltSegmentFiles> {
   const budget = options.memoryBytes;
   const type = input.valueType;
   // a typed array holds at most 2^32 elements, whatever the budget
@@ -209,6 +213,8 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     count = 0;
     nullCount = 0;
   };
+  let ordered = inOrder ? new OrderedPages(store, `${dir}/page_data.lance`, pageDataSchema(nullData(type, 0)), type, options.batchSize) : undefined;
+  let reread = false;
   try {
     let checked = false;
     for await (const batch of input.batches()) {
@@ -217,6 +223,18 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
       if (!checked) {
         checkPageFits(budget, options.batchSize, rowBytes(batch.values) / n);
         checked = true;
+      }
+      if (ordered) {
+        if (ordered.accepts(batch)) {
+          await ordered.add(batch);
+          continue;
+        }
+        // rows already written: they are read again with the rest; none yet: this batch starts the general way
+        if (ordered.rows > 0) {
+          reread = true;
+          break;
+        }
+        ordered = undefined;
       }
       for (let at = 0; at < n; ) {
         if (count + nullCount >= capacity) await spill();
@@ -227,6 +245,18 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
         at += take;
       }
     }
+    if (reread) {
+      await ordered!.abort();
+      ordered = undefined;
+      return await buildNumericBTree(store, dir, input, options, false);
+    }
+    if (ordered && ordered.rows > 0) {
+      const dataSize = await ordered.finish();
+      const { mins, maxs, nullCounts } = ordered;
+      ordered = undefined;
+      return await writePageLookup(store, dir, dataSize, mins.finish(), maxs.finish(), nullCounts, options.batchSize);
+    }
+    ordered = undefined;
     if (runs.length === 0 && count + nullCount === 0) return await buildBTree(store, dir, concatBatches([], type), options.batchSize);
     const writer = await PagedFileWriter.open(store, `${dir}/page_data.lance`, pageDataSchema(nullData(type, 0)), { fileVersion: PAGE_DATA_FILE_VERSION });
     const mins = new DataCollector(type);
@@ -258,6 +288,8 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     }
     return await writePageLookup(store, dir, dataSize, mins.finish(), maxs.finish(), nullCounts, options.batchSize);
   } finally {
+    // a failure while writing in order leaves no file behind
+    await ordered?.abort().catch(() => undefined);
     for (const path of space.live) await store.delete(path).catch(() => undefined);
   }
 }
