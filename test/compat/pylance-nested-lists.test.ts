@@ -1,7 +1,7 @@
 // Lists of lists that Lance 14 (pylance 14.0.2) writes, read by lancets with
 // pylance's values: List<List<T>>, LargeList<List<T>>, three levels of lists
 // and lists of structs holding lists, with nulls and empty lists at every
-// level, long strings (full-zip pages) inside, several fragments and
+// level, strings inside (5 KiB ones in full-zip pages), several fragments and
 // deletions, in every file version pylance writes (2.0, 2.1, 2.2, 2.3), read
 // whole and filtered; in 2.3 also as sparse planes with two list layers.
 
@@ -11,6 +11,7 @@ import { Field, Int32, Int64, List, Struct, Table, Utf8, vectorFromArray } from 
 import { openDataset } from "../../src/lancets.js";
 import { LanceFileReader } from "../../src/file/file-reader.js";
 import { decodePlanarLayout } from "../../src/format/file/page-v23.js";
+import { decodePageLayout } from "../../src/format/file/page-v21.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { pylanceSession } from "../helpers/pylance.js";
 import { assertSameRows } from "../helpers/values.js";
@@ -87,6 +88,29 @@ describe("lancets reads lists of lists pylance 14 writes", { skip }, () => {
       const filter = "id BETWEEN 100 AND 400 OR id > 1600";
       const oursFiltered = await ds.scan({ columns: COLUMNS, filter, withRowId: true }).toArrow();
       assertSameRows(oursFiltered, await session.py.toTable(uri, { columns: COLUMNS, filter, with_row_id: true }), "_rowid", COLUMNS, `nested lists ${version}, filtered`);
+    });
+  }
+
+  for (const version of ["2.1", "2.2"]) {
+    test(`lists of lists of incompressible 5 KiB strings (full-zip pages), file version ${version}`, async () => {
+      const uri = `${session.dir}/nested_zip_${version}`;
+      const random = seeded(17);
+      const hex = (): string => Array.from({ length: 650 }, () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, "0")).join("");
+      const rows = Array.from({ length: 240 }, (_, i) => i);
+      const table = new Table({
+        id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()),
+        wide: vectorFromArray(rows.map(() => nested(random, 2, 3, hex)), listOf(listOf(new Utf8()))),
+      });
+      await session.py.write(uri, table, { data_storage_version: version });
+      const ds = await openDataset(uri);
+      const file = ds.fragments()[0]!.dataFiles[0]!.path;
+      const reader = await LanceFileReader.open(new LocalFileStore(uri), file);
+      const kinds = reader.columns[1]!.pages.map((p) => decodePageLayout(p.encoding.value, { path: file, byteOffset: 0 }).layout.case);
+      assert.ok(kinds.includes("fullZipLayout"), `page layouts ${kinds.join(", ")}`);
+      const columns = ["id", "wide"];
+      assertSameRows(await ds.scan({ columns, withRowId: true }).toArrow(), await session.py.toTable(uri, { columns, with_row_id: true }), "_rowid", columns, `full-zip nested lists ${version}`);
+      const filter = "id BETWEEN 50 AND 90 OR id > 200";
+      assertSameRows(await ds.scan({ columns, filter, withRowId: true }).toArrow(), await session.py.toTable(uri, { columns, filter, with_row_id: true }), "_rowid", columns, `full-zip nested lists ${version}, filtered`);
     });
   }
 
