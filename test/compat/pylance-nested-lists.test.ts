@@ -85,6 +85,17 @@ describe("lancets reads lists of lists pylance 14 writes", { skip }, () => {
       let deep = 0;
       for (let i = 0; i < l3.length; i++) if (JSON.stringify(l3.get(i)?.toJSON())?.includes("[[")) deep++;
       assert.ok(deep > 100, `${deep} rows with three levels of lists`);
+      // rows taken one by one by address equal the scan's
+      const scanned = await ds.scan({ columns: COLUMNS, withRowAddress: true }).toArrow();
+      const picked = Array.from({ length: Math.floor(scanned.numRows / 37) }, (_, k) => k * 37);
+      const addresses = scanned.getChild("_rowaddr")!;
+      const taken = await ds.take(picked.map((i) => addresses.get(i) as bigint), { columns: COLUMNS });
+      assert.equal(taken.numRows, picked.length);
+      for (const column of COLUMNS) {
+        const a = taken.getChild(column)!;
+        const b = scanned.getChild(column)!;
+        picked.forEach((row, k) => assert.equal(JSON.stringify(a.get(k)?.toJSON?.() ?? String(a.get(k))), JSON.stringify(b.get(row)?.toJSON?.() ?? String(b.get(row))), `${version}: take of row ${row}, column ${column}`));
+      }
       const filter = "id BETWEEN 100 AND 400 OR id > 1600";
       const oursFiltered = await ds.scan({ columns: COLUMNS, filter, withRowId: true }).toArrow();
       assertSameRows(oursFiltered, await session.py.toTable(uri, { columns: COLUMNS, filter, with_row_id: true }), "_rowid", COLUMNS, `nested lists ${version}, filtered`);
