@@ -70,6 +70,13 @@ interface PageLayoutBytes {
   valueCodec?: MiniBlockValueCodec;
   /** Buffers to decode instead of the stored ones. */
   buffers?: Uint8Array[];
+  /** Or buffers to decode worked out from the stored ones (2.3 sparse planes). */
+  levelBuffers?: (stored: Uint8Array[]) => Uint8Array[];
+}
+
+/** The buffers a page is decoded from: the stored ones, or those its translated layout puts in their place. */
+function decodeBuffers(layout: PageLayoutBytes, stored: Uint8Array[]): Uint8Array[] {
+  return layout.buffers ?? (layout.levelBuffers ? layout.levelBuffers(stored) : stored);
 }
 
 export interface OpenFileOptions {
@@ -385,7 +392,7 @@ export class LanceFileReader {
       const page = this.columns[ci]!.pages[p]!;
       if (page.bufferOffsets.length < 2 || (span.start === 0 && span.end >= page.numRows)) return undefined;
       const layout = this.layoutOf(ci, p);
-      if (layout === undefined || layout.buffers !== undefined) return undefined;
+      if (layout === undefined || layout.buffers !== undefined || layout.levelBuffers !== undefined) return undefined;
       const kind = decodePageLayout(layout.value, this.ctx(ci, p)).layout.case;
       if (kind === "miniBlockLayout") return "miniBlock";
       return kind === "fullZipLayout" && span.end > span.start ? "fullZip" : undefined;
@@ -663,7 +670,7 @@ export class LanceFileReader {
       fetchRanges: (ranges) => this.fetchRanges(ranges, ROWS_FETCH_BUDGET),
       decodePage: (ci, p, leaf, buffers, rows) => {
         const layout = this.requireLayout(ci, p);
-        return decodePageV21(layout.value, buffers, this.columns[ci]!.pages[p]!.numRows, leafShape(leaf.type, leaf.name), this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+        return decodePageV21(layout.value, decodeBuffers(layout, buffers), this.columns[ci]!.pages[p]!.numRows, leafShape(leaf.type, leaf.name), this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
       },
       ctx: (ci, p) => this.ctx(ci, p),
       leafFields: (field) => this.leafFields(field),
@@ -728,7 +735,7 @@ export class LanceFileReader {
       const page = this.columns[ci]!.pages[p]!;
       const layout = this.requireLayout(ci, p);
       // dictionary values are looked up per range, after slicing, not for the whole span
-      out.set(p, decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true, layout.valueCodec));
+      out.set(p, decodePageV21(layout.value, decodeBuffers(layout, buffers.get(ci)![p]!), page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, parts.get(`${ci}/${p}`), true, layout.valueCodec));
     }
     return out;
   }
@@ -749,7 +756,7 @@ export class LanceFileReader {
       let decoded = spans?.get(p);
       if (!decoded) {
         const layout = this.requireLayout(ci, p);
-        decoded = decodePageV21(layout.value, layout.buffers ?? buffers.get(ci)![p]!, page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
+        decoded = decodePageV21(layout.value, decodeBuffers(layout, buffers.get(ci)![p]!), page.numRows, shape, this.fileVersion, this.ctx(ci, p), rows, undefined, false, layout.valueCodec);
       }
       if (pages.length === 0) firstRow = pageStart + (decoded.rowOffset ?? 0);
       else if (decoded.rowOffset) throw new CorruptFileError(this.path, page.bufferOffsets[0], "a page after the first of a range skipped rows");
@@ -781,7 +788,7 @@ export class LanceFileReader {
     let layout = this.translated.get(key);
     if (!layout) {
       const t = translatePageV23(page.encoding.value, page.numRows, this.ctx(ci, p));
-      layout = { value: t.layout, ...(t.chunkValues ? { valueCodec: t.chunkValues } : {}), ...(t.buffers ? { buffers: t.buffers } : {}) };
+      layout = { value: t.layout, ...(t.chunkValues ? { valueCodec: t.chunkValues } : {}), ...(t.buffers ? { buffers: t.buffers } : {}), ...(t.levelBuffers ? { levelBuffers: t.levelBuffers } : {}) };
       this.translated.set(key, layout);
     }
     return layout;

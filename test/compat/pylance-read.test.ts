@@ -16,6 +16,16 @@ import { largeValuesTable, typeMatrixTable } from "../helpers/matrix.js";
 import { textTable, wideTable } from "../helpers/oracle.js";
 import { pylanceSession } from "../helpers/pylance.js";
 import { assertSameRows } from "../helpers/values.js";
+import type { CompressiveEncoding } from "../../src/format/pb/encodings_v2_3_pb.js";
+
+/** A small deterministic generator of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
 
 const session = pylanceSession("lancets-pylance-read-");
 const { skip } = session;
@@ -143,7 +153,7 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     assert.equal(ours.numRows, 90);
   });
 
-  test("file version 2.3: sparse lists with items (a list in thousands of rows, lists at a stride, null items, lists of structs) read as pylance reads them; counts lancets cannot decode are NOT_SUPPORTED", async () => {
+  test("file version 2.3: sparse lists with items (a list in thousands of rows, lists at a stride, null items, lists of structs) read as pylance reads them", async () => {
     const uri = `${session.dir}/sparse_items_2.3`;
     const n = 8000;
     const rows = Array.from({ length: n }, (_, i) => i);
@@ -173,11 +183,81 @@ describe("lancets reads tables pylance 14 writes", { skip }, () => {
     const filter = "id BETWEEN 90 AND 700 OR id BETWEEN 4000 AND 4400";
     const ours = await ds.scan({ columns, filter, withRowId: true }).toArrow();
     assertSameRows(ours, await session.py.toTable(uri, { columns, filter, with_row_id: true }), "_rowid", columns, "sparse lists with items 2.3, filtered");
+  });
 
-    // item counts that vary are stored flat or in a dictionary (in page buffers), which lancets does not decode
-    const varied = `${session.dir}/sparse_varied_counts_2.3`;
-    await session.py.write(varied, new Table({ id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()), l: vectorFromArray(rows.map((i) => (i % 1000 === 3 ? Array.from({ length: 1 + (i % 3) }, () => 7) : [])), int32s) }), { data_storage_version: "2.3" });
-    await assert.rejects((await openDataset(varied)).scan({ columns: ["l"] }).toArrow(), (e: unknown) => isLanceError(e) && e.code === "NOT_SUPPORTED" && /sparse list counts in (flat|dictionary) compression/.test(e.message));
+  test("file version 2.3: sparse planes whose positions and counts sit in page buffers (flat, delta, dictionary, run-length) read as pylance reads them", async () => {
+    const uri = `${session.dir}/sparse_buffers_2.3`;
+    const n = 10_000;
+    const random = seeded(18);
+    const pick = (k: number): Set<number> => {
+      const chosen = new Set<number>();
+      while (chosen.size < k) chosen.add(Math.floor(random() * n));
+      return chosen;
+    };
+    const few = pick(40);
+    const many = pick(300);
+    const nulls = pick(30);
+    const sortedMany = [...many].sort((a, b) => a - b);
+    const runCount = new Map<number, number>();
+    let current = 1;
+    for (const p of sortedMany) {
+      if (random() < 0.05) current = [1, 2, 3, 7, 50][Math.floor(random() * 5)]!;
+      runCount.set(p, current);
+    }
+    const rows = Array.from({ length: n }, (_, i) => i);
+    const int32s = new List(new Field("item", new Int32(), true));
+    const sevens = (k: number): number[] => new Array<number>(k).fill(7);
+    const table = new Table({
+      id: vectorFromArray(rows.map((i) => BigInt(i)), new Int64()),
+      // few lists: positions and counts flat; nulls at a stride broken by the lists: validity delta encoded
+      flat: vectorFromArray(rows.map((i) => (few.has(i) ? sevens(1 + Math.floor(random() * 5)) : i % 3 === 0 ? null : [])), int32s),
+      // hundreds of lists: positions delta encoded over bit-packed deltas, counts bit-packed or in a dictionary
+      delta: vectorFromArray(rows.map((i) => (many.has(i) ? sevens(1 + Math.floor(random() * 3)) : [])), int32s),
+      dictionary: vectorFromArray(rows.map((i) => (many.has(i) ? sevens([1, 17, 300, 40][Math.floor(random() * 4)]!) : [])), int32s),
+      runs: vectorFromArray(rows.map((i) => (many.has(i) ? sevens(runCount.get(i)!) : [])), int32s),
+      halves: vectorFromArray(rows.map((i) => (many.has(i) ? sevens(i < n / 2 ? 1 : 2) : [])), int32s),
+      // null lists at random rows, null items inside the lists
+      null_lists: vectorFromArray(rows.map((i) => (nulls.has(i) ? null : many.has(i) ? sevens(1 + Math.floor(random() * 3)) : [])), int32s),
+      null_items: vectorFromArray(rows.map((i) => (many.has(i) ? [...Array.from({ length: Math.floor(random() * 4) }, () => (random() < 0.5 ? null : 7)), 7] : [])), int32s),
+      // long lists: thousands of items each
+      long: vectorFromArray(rows.map((i) => (few.has(i) ? sevens(1000 + Math.floor(random() * 3000)) : [])), int32s),
+      // one string repeated: chunked values whose offsets are an arithmetic sequence
+      strings: vectorFromArray(rows.map((i) => (many.has(i) ? new Array<string>(1 + Math.floor(random() * 3)).fill("x") : [])), new List(new Field("item", new Utf8(), true))),
+      one_value: vectorFromArray(rows.map((i) => (many.has(i) ? 5n : null)), new Int64()),
+    });
+    await session.py.write(uri, table, { data_storage_version: "2.3" });
+    const ds = await openDataset(uri);
+    // the encodings this test is about, each present in the file
+    const file = ds.fragments()[0]!.dataFiles[0]!.path;
+    const reader = await LanceFileReader.open(new LocalFileStore(uri), file);
+    const seen = new Set<string>();
+    const walk = (enc: CompressiveEncoding | undefined): void => {
+      const c = enc?.compression;
+      if (!c?.case) return;
+      seen.add(c.case);
+      if (c.case === "delta") walk(c.value.deltas);
+      if (c.case === "dictionary") [c.value.indices, c.value.items].forEach(walk);
+      if (c.case === "rle") [c.value.values, c.value.runLengths].forEach(walk);
+    };
+    let buffered = 0;
+    for (const column of reader.columns) {
+      for (const page of column.pages) {
+        const codec = decodePlanarLayout(page.encoding.value, { path: file, byteOffset: 0 }).structure?.codec;
+        if (codec?.case !== "sparse") continue;
+        if (page.bufferSizes.length > 0) buffered++;
+        for (const { layer } of codec.value.layers) {
+          if (layer.case === "validity") walk(layer.value.positions);
+          if (layer.case === "list") [layer.value.nonEmptyPositions, layer.value.counts, layer.value.validity?.positions].forEach(walk);
+        }
+      }
+    }
+    assert.ok(buffered >= 9, `${buffered} sparse pages with buffers`);
+    for (const kind of ["flat", "delta", "outOfLineBitpacking", "dictionary", "rle", "arithmeticSequence", "constant"]) assert.ok(seen.has(kind), `sparse sequences in ${kind} (seen: ${[...seen].join(", ")})`);
+    await assertSameAsPylance(uri, "sparse planes with buffers 2.3");
+    const columns = ["id", "flat", "delta", "dictionary", "runs", "null_lists", "null_items", "long", "strings"];
+    const filter = "id BETWEEN 1000 AND 3000 OR id > 9000";
+    const ours = await ds.scan({ columns, filter, withRowId: true }).toArrow();
+    assertSameRows(ours, await session.py.toTable(uri, { columns, filter, with_row_id: true }), "_rowid", columns, "sparse planes with buffers 2.3, filtered");
   });
 
   for (const version of ["2.3", "next"]) {

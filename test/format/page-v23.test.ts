@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { isLanceError } from "../../src/core/errors.js";
 import { PageLayoutSchema, RepDefLayer } from "../../src/format/pb/encodings_v2_1_pb.js";
-import { CompressiveEncodingSchema, PlanarLayoutSchema, SparseValidity } from "../../src/format/pb/encodings_v2_3_pb.js";
+import { CompressiveEncodingSchema, PlanarLayoutSchema, SparseValidity, type CompressiveEncoding } from "../../src/format/pb/encodings_v2_3_pb.js";
 import { decodeChunkValues, translatePageV23 } from "../../src/format/file/page-v23.js";
 
 const ctx = { path: "data/x.lance", byteOffset: 0 };
@@ -69,13 +69,13 @@ test("refusals name the 2.3 part lancets does not read", () => {
     values: { codec: { case: "chunked", value: { compression: flat32, numBuffers: 1n, numItems: 10n } } },
   });
   assert.throws(() => translatePageV23(toBinary(PlanarLayoutSchema, sparseSome), 10, ctx), refused(/sparse structural plane/));
-  const someLists = create(PlanarLayoutSchema, {
+  const listsWith = (nonEmptyPositions: CompressiveEncoding) => create(PlanarLayoutSchema, {
     structure: {
       codec: {
         case: "sparse",
         value: {
           layers: [
-            { layer: { case: "list", value: { numNonEmptyPositions: 3n, numChildSlots: 3n, nonEmptyPositions: { compression: { case: "flat", value: { bitsPerValue: 64n } } }, validity: { meaning: SparseValidity.NULL_POSITIONS } } } },
+            { layer: { case: "list", value: { numNonEmptyPositions: 3n, numChildSlots: 3n, nonEmptyPositions, validity: { meaning: SparseValidity.NULL_POSITIONS } } } },
             { layer: { case: "validity", value: {} } },
           ],
         },
@@ -83,8 +83,13 @@ test("refusals name the 2.3 part lancets does not read", () => {
     },
     values: { codec: { case: "none", value: {} } },
   });
-  // lists with items are read when their positions and counts are constants or sequences (sparse-v23.test.ts)
-  assert.throws(() => translatePageV23(toBinary(PlanarLayoutSchema, someLists), 10, ctx), refused(/sparse positions in flat compression/));
+  const someLists = listsWith(create(CompressiveEncodingSchema, { compression: { case: "flat", value: { bitsPerValue: 64n } } }));
+  // positions in a page buffer: the layout translates, the levels come from the stored buffers when decoded
+  const translated = translatePageV23(toBinary(PlanarLayoutSchema, someLists), 10, ctx);
+  assert.equal(translated.buffers, undefined);
+  assert.throws(() => translated.levelBuffers!([]), (e: unknown) => isLanceError(e) && e.code === "CORRUPT_FILE" && /needs more than the 0 buffers/.test(e.message));
+  const split = listsWith(create(CompressiveEncodingSchema, { compression: { case: "byteStreamSplit", value: {} } }));
+  assert.throws(() => translatePageV23(toBinary(PlanarLayoutSchema, split), 10, ctx).levelBuffers!([new Uint8Array(24)]), refused(/sparse positions in byteStreamSplit compression/));
   const deltaValues = create(PlanarLayoutSchema, {
     structure: { codec: dense },
     values: { codec: { case: "chunked", value: { compression: { compression: { case: "delta", value: { uncompressedBitsPerValue: 32n, deltas: flat32 } } }, numBuffers: 1n, numItems: 10n } } },

@@ -15,6 +15,8 @@ export interface LeafColumn {
   model: LayerModel;
   values: DataBlock;
   shape?: ListShape;
+  /** Level positions of the slots of the layers under each list layer (by its index; -1 for rows), worked out once. */
+  slots?: Map<number, Uint32Array>;
 }
 
 function combineLayer(a: RepDefLayer, b: RepDefLayer): RepDefLayer {
@@ -85,18 +87,66 @@ function shapeOf(leaf: LeafColumn, ctx: DecodeContext): ListShape {
     const rep = leaf.levels.rep;
     if (!rep) return corrupt(ctx, "a list column has no repetition levels");
     let rows = 0;
-    for (let i = 0; i < leaf.levels.numLevels; i++) if (rep[i]! > 0) rows++;
+    for (let i = 0; i < leaf.levels.numLevels; i++) if (rep[i]! >= leaf.model.maxRep) rows++;
     leaf.shape = listShape(leaf.model, leaf.levels, rows, ctx);
   }
   return leaf.shape;
 }
 
-/** Level positions of the slots of layer `j`, or undefined when every level is a slot. */
+/**
+ * Level positions of the slots of layer `j`, or undefined when every level is
+ * a slot. The slots of a layer are the elements of the nearest list above it
+ * (the rows when there is none): the levels that start such an element (their
+ * repetition level reaches that list's depth) and are not cut short by that
+ * list or one above it being null or empty. Layers above every list have a
+ * slot per row; with one list, the layers under it have the list's items.
+ */
 function positionsFor(leaf: LeafColumn, j: number, ctx: DecodeContext): Uint32Array | undefined {
-  const p = leaf.model.listLayer;
-  if (p < 0) return undefined;
-  const shape = shapeOf(leaf, ctx);
-  return j >= p ? shape.rowStarts : shape.itemPositions;
+  const { model, levels } = leaf;
+  if (model.maxRep === 0) return undefined;
+  if (model.maxRep === 1) {
+    const shape = shapeOf(leaf, ctx);
+    return j >= model.listLayer ? shape.rowStarts : shape.itemPositions;
+  }
+  // the nearest list above j and its depth (1 = innermost)
+  const k = model.listLayers.findIndex((l) => l > j);
+  const above = k < 0 ? -1 : model.listLayers[k]!;
+  const known = leaf.slots?.get(above);
+  if (known) return known;
+  const rep = levels.rep ?? corrupt(ctx, "a list column has no repetition levels");
+  const minRep = k < 0 ? model.maxRep : k;
+  // defs owned by the list above or outer layers end a level above j's slots
+  let firstCut = model.maxDef + 1;
+  if (above >= 0) {
+    for (let d = 1; d <= model.maxDef; d++) {
+      if (model.owner[d]! >= above) {
+        firstCut = d;
+        break;
+      }
+    }
+  }
+  const def = levels.def;
+  const out = new Uint32Array(levels.numLevels);
+  let n = 0;
+  for (let i = 0; i < levels.numLevels; i++) {
+    if (rep[i]! >= minRep && (!def || def[i]! < firstCut)) out[n++] = i;
+  }
+  const positions = out.slice(0, n);
+  (leaf.slots ??= new Map()).set(above, positions);
+  return positions;
+}
+
+/** For list layer `j`: numSlots + 1 offsets into the slots of the layer below it. */
+function listOffsets(leaf: LeafColumn, j: number, slots: Uint32Array, ctx: DecodeContext): Int32Array {
+  const children = positionsFor(leaf, j - 1, ctx) ?? corrupt(ctx, "a list layer has no item slots");
+  const offsets = new Int32Array(slots.length + 1);
+  let c = 0;
+  for (let s = 0; s < slots.length; s++) {
+    while (c < children.length && children[c]! < slots[s]!) c++;
+    offsets[s] = c;
+  }
+  offsets[slots.length] = children.length;
+  return offsets;
 }
 
 function build(field: Field, depth: number, leaves: LeafColumn[], ctx: DecodeContext): Data {
@@ -119,10 +169,19 @@ function build(field: Field, depth: number, leaves: LeafColumn[], ctx: DecodeCon
   }
   if (DataType.isList(field.type)) {
     if (leaf.model.layers[j]?.kind !== "list") corrupt(ctx, `list field "${field.name}" has no list layer`);
-    const shape = shapeOf(leaf, ctx);
-    const validity = layerValidity(leaf.model, j, leaf.levels, shape.rowStarts);
+    let slots: Uint32Array;
+    let offsets: Int32Array;
+    if (leaf.model.maxRep === 1) {
+      const shape = shapeOf(leaf, ctx);
+      slots = shape.rowStarts;
+      offsets = shape.offsets;
+    } else {
+      slots = positions ?? corrupt(ctx, `list field "${field.name}" has no slots`);
+      offsets = listOffsets(leaf, j, slots, ctx);
+    }
+    const validity = layerValidity(leaf.model, j, leaf.levels, slots);
     const child = build((field.type as List).children[0]!, depth + 1, leaves, ctx);
-    return makeData({ type: field.type as List, length: shape.rowStarts.length, nullCount: validity.nullCount, nullBitmap: validity.bitmap ?? undefined, valueOffsets: shape.offsets, child } as never);
+    return makeData({ type: field.type as List, length: slots.length, nullCount: validity.nullCount, nullBitmap: validity.bitmap ?? undefined, valueOffsets: offsets, child } as never);
   }
   if (j !== 0) corrupt(ctx, `leaf field "${field.name}" is at rep/def layer ${j}, expected 0`);
   if (leaf.values.numValues !== length) corrupt(ctx, `field "${field.name}" has ${leaf.values.numValues} values for ${length} slots`);
@@ -140,12 +199,12 @@ export function assembleField(field: Field, leaves: LeafColumn[], numRows: numbe
 }
 
 /** The level at which each row begins: the levels whose repetition level is above 0. */
-function rowStartLevels(rep: Uint16Array, numLevels: number): Uint32Array {
+function rowStartLevels(rep: Uint16Array, numLevels: number, maxRep: number): Uint32Array {
   let rows = 0;
-  for (let i = 0; i < numLevels; i++) if (rep[i]! > 0) rows++;
+  for (let i = 0; i < numLevels; i++) if (rep[i]! >= maxRep) rows++;
   const starts = new Uint32Array(rows);
   let row = 0;
-  for (let i = 0; i < numLevels; i++) if (rep[i]! > 0) starts[row++] = i;
+  for (let i = 0; i < numLevels; i++) if (rep[i]! >= maxRep) starts[row++] = i;
   return starts;
 }
 
@@ -170,7 +229,7 @@ export function sliceLeaf(leaf: LeafColumn, rowStart: number, rowCount: number, 
   let levelStart: number;
   let levelEnd: number;
   // a column read as many ranges is sliced many times: where rows begin is worked out once
-  const index = levels.rep ? (levels.rowIndex ??= { rowStarts: rowStartLevels(levels.rep, levels.numLevels) }) : undefined;
+  const index = levels.rep ? (levels.rowIndex ??= { rowStarts: rowStartLevels(levels.rep, levels.numLevels, model.maxRep) }) : undefined;
   if (!index) {
     levelStart = rowStart;
     levelEnd = rowStart + rowCount;

@@ -102,9 +102,9 @@ export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], 
   } else if (part) {
     // the buffer holds exactly the entries of the rows asked for
     first = 0;
-    if (bitsRep > 0) numItems = zipPartItems(layout, data, rowEnd - rowStart, model.maxVisibleDef, ctx);
+    if (bitsRep > 0) numItems = zipPartItems(layout, data, rowEnd - rowStart, model.maxVisibleDef, model.maxRep, ctx);
   } else if (bitsRep > 0) {
-    const items = zipRowItems(layout, data, pageItems, rowStart, rowEnd, model.maxVisibleDef, ctx);
+    const items = zipRowItems(layout, data, pageItems, rowStart, rowEnd, model.maxVisibleDef, model.maxRep, ctx);
     first = items.first;
     numItems = items.end - items.first;
   }
@@ -253,7 +253,7 @@ function skipZipped(layout: FullZipLayout, data: Uint8Array, cur: ZipCursor, rea
  * entry starting row rowStart to the one starting row rowEnd (or the page's end), found by
  * walking the control words and stepping over values without reading them.
  */
-function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number, rowStart: number, rowEnd: number, maxVisibleDef: number, ctx: DecodeContext): { first: number; end: number } {
+function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number, rowStart: number, rowEnd: number, maxVisibleDef: number, maxRep: number, ctx: DecodeContext): { first: number; end: number } {
   const bitsDef = layout.bitsDef;
   const cwBits = layout.bitsRep + bitsDef;
   const cwBytes = cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
@@ -265,7 +265,7 @@ function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number,
     if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} passes the page data (${data.byteLength} bytes)`);
     const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u32(data, at);
     at += cwBytes;
-    if (cw >>> bitsDef > 0) {
+    if (cw >>> bitsDef >= maxRep) {
       row++;
       if (row === rowStart) first = i;
       if (row === rowEnd) return { first, end: i };
@@ -281,7 +281,7 @@ function zipRowItems(layout: FullZipLayout, data: Uint8Array, pageItems: number,
  * entries must start a row, hold exactly that many rows and end at the
  * buffer's end.
  */
-function zipPartItems(layout: FullZipLayout, data: Uint8Array, numRows: number, maxVisibleDef: number, ctx: DecodeContext): number {
+function zipPartItems(layout: FullZipLayout, data: Uint8Array, numRows: number, maxVisibleDef: number, maxRep: number, ctx: DecodeContext): number {
   const bitsDef = layout.bitsDef;
   const cwBits = layout.bitsRep + bitsDef;
   const cwBytes = cwBits <= 8 ? 1 : cwBits <= 16 ? 2 : 4;
@@ -292,7 +292,7 @@ function zipPartItems(layout: FullZipLayout, data: Uint8Array, numRows: number, 
     if (at + cwBytes > data.byteLength) corrupt(ctx, `full-zip entry ${i} of a row range passes its ${data.byteLength} bytes`);
     const cw = cwBytes === 1 ? data[at]! : cwBytes === 2 ? data[at]! | (data[at + 1]! << 8) : u32(data, at);
     at += cwBytes;
-    if (cw >>> bitsDef > 0) rowsSeen++;
+    if (cw >>> bitsDef >= maxRep) rowsSeen++;
     else if (i === 0) corrupt(ctx, "full-zip repetition index points inside a row");
     at = skip(at, cw & ((1 << bitsDef) - 1), i);
   }

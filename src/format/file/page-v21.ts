@@ -294,16 +294,16 @@ function decodeMiniBlockPage(
     if (layout.repCompression) {
       const rep = decodeLevels(layout.repCompression, slice(repBytes), levelCount, cctx);
       let starts = 0;
-      for (let i = 0; i < rep.length; i++) if (rep[i]! > 0) starts++;
+      for (let i = 0; i < rep.length; i++) if (rep[i]! >= model.maxRep) starts++;
       if (index) {
         // the chunk was chosen by the index: its levels must agree with it
-        if (starts !== index.starts[c] || (rep.length > 0 && rep[0] === 0) !== index.preamble[c]) {
+        if (starts !== index.starts[c] || (rep.length > 0 && rep[0]! < model.maxRep) !== index.preamble[c]) {
           corrupt(cctx, `mini-block chunk ${c} starts ${starts} rows, its repetition index says ${index.starts[c]}`);
         }
         rowsBefore += starts;
       } else if (byRows) {
         // rows this chunk holds levels of: a row carried over from the chunk before, then the ones it starts
-        const firstRow = rep.length > 0 && rep[0]! > 0 ? rowsBefore : rowsBefore - 1;
+        const firstRow = rep.length > 0 && rep[0]! >= model.maxRep ? rowsBefore : rowsBefore - 1;
         const lastRow = rowsBefore + starts - 1;
         const wanted = chunkWanted(firstRow, lastRow, rows);
         rowsBefore += starts;
@@ -352,9 +352,9 @@ function trimToRowStart(page: DecodedPage, ctx: DecodeContext): DecodedPage {
   const { levels, model } = page;
   const rep = levels.rep!;
   let first = 0;
-  while (first < levels.numLevels && rep[first] === 0) first++;
+  while (first < levels.numLevels && rep[first]! < model.maxRep) first++;
   let numRows = 0;
-  for (let i = first; i < levels.numLevels; i++) if (rep[i]! > 0) numRows++;
+  for (let i = first; i < levels.numLevels; i++) if (rep[i]! >= model.maxRep) numRows++;
   if (first === 0) return { ...page, numRows };
   let dropped = first;
   if (levels.def) {
@@ -432,7 +432,7 @@ function decodeConstantPage(layout: ConstantLayout, buffers: Uint8Array[], numRo
     let levelEnd = numLevels;
     let row = -1;
     for (let i = 0; i < numLevels; i++) {
-      if (rep[i]! === 0) continue;
+      if (rep[i]! < model.maxRep) continue;
       row++;
       if (row === start) levelStart = i;
       if (row === end) {

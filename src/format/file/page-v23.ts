@@ -11,12 +11,14 @@
 // the 2.1/2.2 page decoder (page-v21.ts) does the rest, with the 2.3 value
 // codec below for the chunk values: a 2.3 chunk of variable-width values with
 // two buffers keeps its offsets in the first (which may be delta encoded), where
-// a 2.1 chunk puts them in front of the bytes (2.3 does too with one buffer). Sparse structures
-// become constant pages with the levels they imply (here when every row is
-// null or every list empty, in sparse-v23.ts when they list positions, lists
-// with items included). Everything else (sparse structures over values that
-// are not one constant, positions or counts in page buffers, compressions new
-// in 2.3 other than delta) is refused with NOT_SUPPORTED naming it.
+// a 2.1 chunk puts them in front of the bytes (2.3 does too with one buffer;
+// offsets of values of one width may be an arithmetic sequence, not stored).
+// Sparse structures become constant pages with the levels they imply (here
+// when every row is null or every list empty, in sparse-v23.ts when they list
+// positions, lists with items included, from the page's buffers when the
+// positions or counts sit there). Everything else (sparse structures over
+// values that are not one constant, compressions new in 2.3 other than delta
+// and arithmetic offsets) is refused with NOT_SUPPORTED naming it.
 
 import { create, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
 import { LanceError } from "../../core/errors.js";
@@ -31,7 +33,7 @@ import { decodeBlock, decodeMiniBlockValues, expandRuns } from "../encoding/comp
 import { blockToU32, corrupt, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
 import type { MiniBlockValueCodec } from "./page-v21.js";
 import { decodeGeneralBuffer } from "../encoding/general.js";
-import { sparseLevels, type SparseLevels } from "./sparse-v23.js";
+import { sparseLayers, sparseLevels } from "./sparse-v23.js";
 
 export const PLANAR_LAYOUT_URL = "/lance.encodings23.PlanarLayout";
 
@@ -43,6 +45,8 @@ export interface TranslatedPage {
   chunkValues?: MiniBlockValueCodec;
   /** Page buffers that replace the stored ones (levels the 2.3 page implies but does not store). */
   buffers?: Uint8Array[];
+  /** Or the levels worked out from the stored buffers (sparse planes whose positions or counts sit in them). */
+  levelBuffers?: (stored: Uint8Array[]) => Uint8Array[];
 }
 
 function unsupported(what: string, ctx: DecodeContext): never {
@@ -59,6 +63,7 @@ const COMPRESSION_NAMES: Record<string, string> = {
   dictionary: "dictionary compression",
   packedStruct: "packed struct compression",
   variablePackedStruct: "variable packed struct compression",
+  arithmeticSequence: "arithmetic sequence compression",
 };
 
 /**
@@ -84,6 +89,7 @@ function checkShared(enc: CompressiveEncoding, ctx: DecodeContext): void {
       return;
     case "dictionary":
     case "packedStruct":
+    case "arithmeticSequence":
       return unsupported(COMPRESSION_NAMES[c.case]!, ctx);
     case "delta":
       return unsupported("delta compression outside variable-width offsets", ctx);
@@ -129,9 +135,9 @@ export function translatePageV23(bytes: Uint8Array, numRows: number, ctx: Decode
     } catch (err) {
       // structures of listed positions (sparse-v23.ts)
       if (!(err instanceof LanceError && err.code === "NOT_SUPPORTED") || (values?.case !== "none" && values?.case !== "constant")) throw err;
-      const levels = sparseLevels(structure.value, numRows, ctx);
-      if (!levels) throw err;
-      return sparseAsConstant(levels, values.case === "constant" ? values.value.scalar : undefined, ctx);
+      const layers = sparseLayers(structure.value);
+      if (!layers) throw err;
+      return sparseAsConstant(structure.value, layers, values.case === "constant" ? values.value.scalar : undefined, numRows, ctx);
     }
   }
   const layers = structure.value.layers;
@@ -219,14 +225,24 @@ function translateSparse(sparse: SparseStructure, noValues: boolean, numRows: nu
   return constant(layers, [new Uint8Array(rep.buffer), new Uint8Array(def.buffer)]);
 }
 
-/** A sparse plane's levels as a 2.1 constant page: no value, or one scalar for every present row. */
-function sparseAsConstant(levels: SparseLevels, scalar: Uint8Array | undefined, ctx: DecodeContext): TranslatedPage {
-  if (scalar === undefined && levels.numValid > 0) corrupt(ctx, `sparse plane has ${levels.numValid} present rows but no values`);
-  const constant = { layers: levels.layers, ...(scalar !== undefined ? { inlineValue: scalar } : {}) };
-  const rep = levels.rep ? new Uint8Array(levels.rep.buffer) : new Uint8Array(0);
+/**
+ * A sparse plane as a 2.1 constant page: no value, or one scalar for every
+ * present entry; its levels are worked out from the page's stored buffers
+ * (where positions and counts may sit) when the page is decoded, once.
+ */
+function sparseAsConstant(sparse: SparseStructure, layers: RepDefLayer[], scalar: Uint8Array | undefined, numRows: number, ctx: DecodeContext): TranslatedPage {
+  const constant = { layers, ...(scalar !== undefined ? { inlineValue: scalar } : {}) };
+  let levelBuffers: Uint8Array[] | undefined;
   return {
     layout: toBinary(PageLayoutSchema, create(PageLayoutSchema, { layout: { case: "constantLayout", value: constant } })),
-    buffers: [rep, new Uint8Array(levels.def.buffer)],
+    levelBuffers: (stored) => {
+      if (levelBuffers) return levelBuffers;
+      const levels = sparseLevels(sparse, numRows, ctx, stored) ?? corrupt(ctx, "sparse structural plane changed its layers");
+      if (scalar === undefined && levels.numValid > 0) corrupt(ctx, `sparse plane has ${levels.numValid} present rows but no values`);
+      const rep = levels.rep ? new Uint8Array(levels.rep.buffer) : new Uint8Array(0);
+      levelBuffers = [rep, new Uint8Array(levels.def.buffer)];
+      return levelBuffers;
+    },
   };
 }
 
@@ -249,6 +265,7 @@ function checkOffsets(enc: CompressiveEncoding, ctx: DecodeContext): void {
     checkShared(c.value.deltas ?? corrupt(ctx, "delta encoding has no deltas encoding"), ctx);
     return;
   }
+  if (c.case === "arithmeticSequence") return;
   checkShared(enc, ctx);
 }
 
@@ -258,11 +275,20 @@ export function decodeChunkValues(enc: CompressiveEncoding, buffers: Uint8Array[
   if (c.case === "rle") return decodeChunkRuns(enc, buffers, numValues, ctx);
   if (c.case !== "variable") return decodeMiniBlockValues(as21(enc, ctx), buffers, numValues, ctx);
   const offsetsEnc = c.value.offsets ?? corrupt(ctx, "variable encoding has no offsets encoding");
+  const oc = offsetsEnc.compression;
   // one buffer with offsets that vary: offsets in front of the bytes, as in 2.1
-  if (buffers.length === 1 && offsetsEnc.compression.case !== "constant") return decodeMiniBlockValues(as21(enc, ctx), buffers, numValues, ctx);
+  if (buffers.length === 1 && oc.case !== "constant" && oc.case !== "arithmeticSequence") return decodeMiniBlockValues(as21(enc, ctx), buffers, numValues, ctx);
   let offsets: Uint32Array;
   let data: Uint8Array | undefined;
-  if (offsetsEnc.compression.case === "constant") {
+  if (oc.case === "arithmeticSequence") {
+    // values of one width: offsets first + i * step, not stored; the one buffer holds the bytes
+    const first = Number(oc.value.first);
+    const step = Number(oc.value.step);
+    if (first + numValues * step > 0xffffffff) corrupt(ctx, `arithmetic offsets of ${numValues} values pass 4 GiB`);
+    offsets = new Uint32Array(numValues + 1);
+    for (let i = 0; i <= numValues; i++) offsets[i] = first + i * step;
+    data = buffers[0];
+  } else if (oc.case === "constant") {
     // every offset the same: every value empty; the one buffer holds the (empty) bytes
     offsets = new Uint32Array(numValues + 1);
     data = buffers[0];

@@ -5,11 +5,12 @@
 // layer owns 0, 1 or 2 definition values, numbered upward from the innermost
 // layer; def 0 means valid all the way down. A list layer that may be both null
 // and empty owns two values: the lower means null, the higher empty.
-// Repetition (one list level supported): rep 1 starts a new top-level row.
+// Repetition: with n list layers, rep n starts a new row and rep k (1 <= k < n)
+// a new list of the k-th list layer from the inside (an element of the list
+// above it); rep 0 continues the innermost list.
 
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
 import { corrupt, type DecodeContext } from "../encoding/data-block.js";
-import { LanceError } from "../../core/errors.js";
 
 export type LayerKind = "item" | "list";
 
@@ -26,8 +27,12 @@ export interface LayerModel {
   /** For def d: index of the owning layer (undefined for d = 0). */
   owner: number[];
   maxDef: number;
-  /** Index of the list layer, or -1. */
+  /** Index of the innermost list layer, or -1. */
   listLayer: number;
+  /** Indexes of the list layers, innermost first. */
+  listLayers: number[];
+  /** The number of list layers: the repetition level that starts a row (0 without lists). */
+  maxRep: number;
   /** A level with def <= maxVisibleDef has a value slot. */
   maxVisibleDef: number;
 }
@@ -37,6 +42,7 @@ export function layerModel(layers: readonly RepDefLayer[], ctx: DecodeContext): 
   const owner: number[] = [-1];
   let next = 1;
   let listLayer = -1;
+  const listLayers: number[] = [];
   let maxVisibleDef = -1;
   layers.forEach((layer, index) => {
     const info: LayerInfo = { kind: "item" };
@@ -70,14 +76,16 @@ export function layerModel(layers: readonly RepDefLayer[], ctx: DecodeContext): 
         corrupt(ctx, `unknown rep/def layer ${layer}`);
     }
     if (info.kind === "list") {
-      if (listLayer >= 0) throw new LanceError("NOT_SUPPORTED", "nested lists are not supported by lancets yet");
-      listLayer = index;
-      maxVisibleDef = next - 1 - (info.nullDef !== undefined ? 1 : 0) - (info.emptyDef !== undefined ? 1 : 0);
+      if (listLayer < 0) {
+        listLayer = index;
+        maxVisibleDef = next - 1 - (info.nullDef !== undefined ? 1 : 0) - (info.emptyDef !== undefined ? 1 : 0);
+      }
+      listLayers.push(index);
     }
     infos.push(info);
   });
   if (listLayer < 0) maxVisibleDef = next - 1;
-  return { layers: infos, owner, maxDef: next - 1, listLayer, maxVisibleDef };
+  return { layers: infos, owner, maxDef: next - 1, listLayer, listLayers, maxRep: listLayers.length, maxVisibleDef };
 }
 
 /** Whether a slot of layer `j` is valid for a level with definition `def`. */
@@ -149,7 +157,7 @@ export function listShape(model: LayerModel, levels: Levels, numRows: number, ct
   const offsets = new Int32Array(numRows + 1);
   let row = -1;
   for (let i = 0; i < levels.numLevels; i++) {
-    if (rep[i]! > 0) {
+    if (rep[i]! >= model.maxRep) {
       row++;
       if (row >= numRows) corrupt(ctx, `repetition levels start more than ${numRows} rows`);
       rowStarts[row] = i;

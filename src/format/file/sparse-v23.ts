@@ -12,77 +12,23 @@
 // and a definition level, and the page becomes a 2.1 constant page with those
 // levels, read by the 2.1 decoder.
 //
-// Positions and counts are stored as a compressive encoding: a constant (all
-// equal, as for a single one), or Lance 14's arithmetic sequence (field 14 of
-// CompressiveEncoding, not in lancets' proto: { 1: bits per value, 2: first,
-// 3: step }). Others (flat, delta or dictionary encodings, whose values sit
-// in page buffers) are refused with NOT_SUPPORTED.
+// Positions and counts are compressive encodings (sparse-sequence-v23.ts):
+// constants and arithmetic sequences in the layout, flat, bit-packed, delta,
+// dictionary and run-length sequences in page buffers.
 
 import { LanceError } from "../../core/errors.js";
 import { RepDefLayer } from "../pb/encodings_v2_1_pb.js";
 import { SparseValidity, type CompressiveEncoding, type SparseStructure, type SparseValiditySet } from "../pb/encodings_v2_3_pb.js";
 import { checkCount, corrupt, type DecodeContext } from "../encoding/data-block.js";
-
-const ARITHMETIC_SEQUENCE_FIELD = 14;
+import { BufferCursor, decodeSequence } from "./sparse-sequence-v23.js";
 
 function unsupported(what: string, ctx: DecodeContext): never {
   throw new LanceError("NOT_SUPPORTED", `${ctx.path}: ${what} of Lance file format 2.3 is not supported by lancets`);
 }
 
-/** Reads the varint at `at`; returns value and next offset. */
-function varint(bytes: Uint8Array, at: number, ctx: DecodeContext): [number, number] {
-  let value = 0;
-  let scale = 1;
-  for (let i = at; i < bytes.length && i < at + 10; i++) {
-    const b = bytes[i]!;
-    value += (b & 0x7f) * scale;
-    scale *= 128;
-    if ((b & 0x80) === 0) {
-      if (!Number.isSafeInteger(value)) corrupt(ctx, "sparse position sequence holds a number past 2^53");
-      return [value, i + 1];
-    }
-  }
-  return corrupt(ctx, "sparse position sequence ends inside a varint");
-}
-
-/** The fields of Lance 14's arithmetic sequence message: first and step. */
-function arithmeticSequence(data: Uint8Array, ctx: DecodeContext): { first: number; step: number } {
-  // the unknown field keeps its length prefix
-  let [length, at] = varint(data, 0, ctx);
-  if (at + length > data.length) corrupt(ctx, `sparse position sequence of ${length} bytes passes its field (${data.length})`);
-  const end = at + length;
-  let first = 0;
-  let step = 0;
-  while (at < end) {
-    const [tag, next] = varint(data, at, ctx);
-    if ((tag & 7) !== 0) unsupported(`sparse position sequence field ${tag >> 3} of wire type ${tag & 7}`, ctx);
-    const [value, after] = varint(data, next, ctx);
-    if (tag >> 3 === 2) first = value;
-    if (tag >> 3 === 3) step = value;
-    at = after;
-  }
-  return { first, step };
-}
-
 /** The `count` positions a validity set or list layer lists, ascending, each below numRows. */
-export function decodePositions(enc: CompressiveEncoding | undefined, count: number, numRows: number, ctx: DecodeContext): Float64Array {
-  const out = new Float64Array(count);
-  if (count === 0) return out;
-  if (!enc) return corrupt(ctx, `${count} sparse positions without an encoding`);
-  const c = enc.compression;
-  if (c.case === "constant") {
-    const bytes = c.value.value ?? new Uint8Array(0);
-    if (bytes.length !== 8) corrupt(ctx, `constant sparse position of ${bytes.length} bytes`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-    out.fill(Number(view.getBigUint64(0, true)));
-  } else if (c.case === undefined) {
-    const unknown = (enc as { $unknown?: { no: number; data: Uint8Array }[] }).$unknown?.[0];
-    if (!unknown || unknown.no !== ARITHMETIC_SEQUENCE_FIELD) return unsupported(`sparse positions in compressive encoding ${unknown?.no ?? "(empty)"}`, ctx);
-    const { first, step } = arithmeticSequence(unknown.data, ctx);
-    for (let i = 0; i < count; i++) out[i] = first + i * step;
-  } else {
-    return unsupported(`sparse positions in ${c.case} compression`, ctx);
-  }
+export function decodePositions(enc: CompressiveEncoding | undefined, count: number, numRows: number, ctx: DecodeContext, cursor = new BufferCursor([])): Float64Array {
+  const out = decodeSequence(enc, count, cursor, ctx, "sparse positions");
   for (let i = 0; i < count; i++) {
     if (out[i]! >= numRows || (i > 0 && out[i]! < out[i - 1]!)) corrupt(ctx, `sparse position ${out[i]} (number ${i}) is out of order or past the page's ${numRows} rows`);
   }
@@ -90,11 +36,11 @@ export function decodePositions(enc: CompressiveEncoding | undefined, count: num
 }
 
 /** Per row, whether the set marks it null. */
-function nullRows(set: SparseValiditySet | undefined, numRows: number, ctx: DecodeContext): Uint8Array {
+function nullRows(set: SparseValiditySet | undefined, numRows: number, ctx: DecodeContext, cursor: BufferCursor): Uint8Array {
   const isNull = new Uint8Array(numRows);
   if (!set) return isNull;
   const count = checkCount(set.numPositions, ctx, "sparse position count");
-  const positions = decodePositions(set.positions, count, numRows, ctx);
+  const positions = decodePositions(set.positions, count, numRows, ctx, cursor);
   if (set.meaning === SparseValidity.NULL_POSITIONS) for (const p of positions) isNull[p] = 1;
   else if (set.meaning === SparseValidity.VALID_POSITIONS) {
     isNull.fill(1);
@@ -115,24 +61,9 @@ export interface SparseLevels {
 }
 
 /** The `count` item counts of a list layer's non-empty lists (each at least 1). */
-function decodeCounts(enc: CompressiveEncoding | undefined, count: number, ctx: DecodeContext): Float64Array {
-  const out = new Float64Array(count);
-  if (count === 0) return out;
-  if (!enc) return corrupt(ctx, `${count} sparse list counts without an encoding`);
-  const c = enc.compression;
-  if (c.case === "constant") {
-    const bytes = c.value.value ?? new Uint8Array(0);
-    if (bytes.length !== 8) corrupt(ctx, `constant sparse list count of ${bytes.length} bytes`);
-    out.fill(Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)));
-  } else if (c.case === undefined) {
-    const unknown = (enc as { $unknown?: { no: number; data: Uint8Array }[] }).$unknown?.[0];
-    if (!unknown || unknown.no !== ARITHMETIC_SEQUENCE_FIELD) return unsupported(`sparse list counts in compressive encoding ${unknown?.no ?? "(empty)"}`, ctx);
-    const { first, step } = arithmeticSequence(unknown.data, ctx);
-    for (let i = 0; i < count; i++) out[i] = first + i * step;
-  } else {
-    return unsupported(`sparse list counts in ${c.case} compression`, ctx);
-  }
-  for (let i = 0; i < count; i++) if (!(out[i]! >= 1) || !Number.isSafeInteger(out[i])) corrupt(ctx, `sparse list count ${out[i]} (number ${i}) is not a positive integer`);
+function decodeCounts(enc: CompressiveEncoding | undefined, count: number, ctx: DecodeContext, cursor: BufferCursor): Float64Array {
+  const out = decodeSequence(enc, count, cursor, ctx, "sparse list counts");
+  for (let i = 0; i < count; i++) if (!(out[i]! >= 1)) corrupt(ctx, `sparse list count ${out[i]} (number ${i}) is not a positive integer`);
   return out;
 }
 
@@ -149,6 +80,23 @@ interface SlotLayer {
 }
 
 /**
+ * The 2.1 layers (innermost first) a sparse structure's levels take, known
+ * from the layout alone; undefined for a layer kind lancets does not know.
+ */
+export function sparseLayers(sparse: SparseStructure): RepDefLayer[] | undefined {
+  const outerFirst: RepDefLayer[] = [];
+  for (const l of sparse.layers) {
+    const layer = l.layer;
+    if (layer.case === "validity") {
+      const none = layer.value.meaning === SparseValidity.NULL_POSITIONS && layer.value.numPositions === 0n;
+      outerFirst.push(none ? RepDefLayer.REPDEF_ALL_VALID_ITEM : RepDefLayer.REPDEF_NULLABLE_ITEM);
+    } else if (layer.case === "list") outerFirst.push(RepDefLayer.REPDEF_NULL_AND_EMPTY_LIST);
+    else return undefined;
+  }
+  return outerFirst.reverse();
+}
+
+/**
  * The levels of a sparse structure: one entry per row, and under lists one
  * per item (a null or empty list is one entry), in the 2.1 form a constant
  * page takes. Layers are listed outermost first; a layer's positions count
@@ -156,21 +104,23 @@ interface SlotLayer {
  * list (so an item validity or an inner list names items by their number
  * among all items of the page).
  */
-export function sparseLevels(sparse: SparseStructure, numRows: number, ctx: DecodeContext): SparseLevels | undefined {
+export function sparseLevels(sparse: SparseStructure, numRows: number, ctx: DecodeContext, buffers: readonly Uint8Array[] = []): SparseLevels | undefined {
+  const cursor = new BufferCursor(buffers);
   const outerFirst: SlotLayer[] = [];
   let slots = numRows;
   for (const l of sparse.layers) {
     const layer = l.layer;
     if (layer.case === "validity") {
       const none = layer.value.meaning === SparseValidity.NULL_POSITIONS && layer.value.numPositions === 0n;
-      outerFirst.push({ layer: none ? RepDefLayer.REPDEF_ALL_VALID_ITEM : RepDefLayer.REPDEF_NULLABLE_ITEM, isNull: nullRows(layer.value, slots, ctx) });
+      outerFirst.push({ layer: none ? RepDefLayer.REPDEF_ALL_VALID_ITEM : RepDefLayer.REPDEF_NULLABLE_ITEM, isNull: nullRows(layer.value, slots, ctx, cursor) });
     } else if (layer.case === "list") {
       const list = layer.value;
-      const isNull = nullRows(list.validity, slots, ctx);
+      // buffers in field order: non-empty positions, counts, validity
       const numNonEmpty = checkCount(list.numNonEmptyPositions, ctx, "sparse non-empty list count");
       const numChildren = checkCount(list.numChildSlots, ctx, "sparse list item count");
-      const positions = decodePositions(list.nonEmptyPositions, numNonEmpty, slots, ctx);
-      const itemCounts = decodeCounts(list.counts, numNonEmpty, ctx);
+      const positions = decodePositions(list.nonEmptyPositions, numNonEmpty, slots, ctx, cursor);
+      const itemCounts = decodeCounts(list.counts, numNonEmpty, ctx, cursor);
+      const isNull = nullRows(list.validity, slots, ctx, cursor);
       const counts = new Float64Array(slots);
       const firstChild = new Float64Array(slots);
       let total = 0;
@@ -191,6 +141,7 @@ export function sparseLevels(sparse: SparseStructure, numRows: number, ctx: Deco
     }
   }
   if (outerFirst.length === 0) return corrupt(ctx, "sparse structural plane has no layers");
+  cursor.finish(ctx);
   // def values are numbered from the innermost layer up
   const nullDef = new Array<number>(outerFirst.length).fill(0);
   const emptyDef = new Array<number>(outerFirst.length).fill(0);
