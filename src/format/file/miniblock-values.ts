@@ -371,10 +371,13 @@ function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits
 }
 
 function variableStats(values: VariableValues, numValues: number): { maxLength: number; dataBytes: number } {
-  let maxLength = 0;
-  for (let i = 0; i < numValues; i++) {
-    const len = values.offsets[i + 1]! - values.offsets[i]!;
-    if (len > maxLength) maxLength = len;
+  let maxLength = values.maxLength;
+  if (numValues !== values.offsets.length - 1) {
+    maxLength = 0;
+    for (let i = 0; i < numValues; i++) {
+      const len = values.offsets[i + 1]! - values.offsets[i]!;
+      if (len > maxLength) maxLength = len;
+    }
   }
   return { maxLength, dataBytes: values.offsets[numValues]! - values.offsets[0]! };
 }
