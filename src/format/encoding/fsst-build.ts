@@ -471,6 +471,7 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   const first = offsets[0]!;
   const last = offsets[numValues]!;
   if (first < 0 || last > data.length) throw new LanceError("INVALID_INPUT", `encodeFsst: offsets ${first}..${last} do not fit ${data.length} bytes`);
+  if (last > 0x7fffffff) throw new LanceError("NOT_SUPPORTED", `encodeFsst: values end at byte ${last}, past the 2 GiB a page's text may take`);
   for (let i = 0; i < numValues; i++) {
     if (offsets[i + 1]! < offsets[i]!) throw new LanceError("INVALID_INPUT", `encodeFsst: offset ${i + 1} (${offsets[i + 1]}) is below offset ${i} (${offsets[i]})`);
   }
@@ -482,8 +483,9 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   const { pairs, singles } = shortCodes(table);
   let op = 0;
   for (let i = 0; i < numValues; i++) {
-    let p = offsets[i]!;
-    const end = offsets[i + 1]!;
+    // positions as 32-bit integers (checked above), so indexing needs no conversion
+    let p = offsets[i]! | 0;
+    const end = offsets[i + 1]! | 0;
     // a value takes at most two bytes per input byte
     if (op + 2 * (end - p) > out.length) out = grown(out, op, op + 2 * (end - p));
     // positions before end - 2 have 3 bytes left: a longer symbol may start there
