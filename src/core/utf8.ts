@@ -11,10 +11,13 @@ export function isAscii(bytes: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < head; i++) acc |= bytes[i]!;
   const words = head === lead ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, (n - head) >> 2) : new Uint32Array(0);
-  for (let w = 0; w < words.length; w++) {
-    acc |= words[w]!;
+  // eight words between checks: a non-ASCII byte is found at most 28 bytes late
+  const blocks = words.length & ~7;
+  for (let w = 0; w < blocks; w += 8) {
+    acc |= words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]! | words[w + 4]! | words[w + 5]! | words[w + 6]! | words[w + 7]!;
     if ((acc & 0x80808080) !== 0) return false;
   }
+  for (let w = blocks; w < words.length; w++) acc |= words[w]!;
   for (let i = head + words.length * 4; i < n; i++) acc |= bytes[i]!;
   return (acc & 0x80808080) === 0;
 }

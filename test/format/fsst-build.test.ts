@@ -69,6 +69,17 @@ describe("encodeFsst", () => {
     assert.ok(s.compressed <= 2 * values.length, `${s.compressed} bytes for ${values.length} values`);
   });
 
+  test("incompressible values that escape most bytes take more than their input and come back exactly", () => {
+    // one long value of bytes the training sample (text) never holds: its bytes become two output bytes each
+    const r = rng(11);
+    const values = Array.from({ length: 20_000 }, (_, i) => text(`text ${i % 10}`));
+    values[12_345] = Uint8Array.from({ length: 300_000 }, () => 128 + Math.floor(r() * 128));
+    const { offsets, data } = pack(values);
+    const encoded = encodeFsst(offsets, data, values.length);
+    assert.ok(encoded.data.length > data.length + 64, `${encoded.data.length} bytes for ${data.length}`);
+    roundTrip(values);
+  });
+
   test("the same input gives the same table and bytes", () => {
     const values = Array.from({ length: 8_000 }, (_, i) => text(`row ${i % 313} of ${i}`));
     const { offsets, data } = pack(values);

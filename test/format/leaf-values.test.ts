@@ -35,6 +35,13 @@ function reference(values: (string | null)[], valid: Uint8Array): { offsets: num
 
 const sample = ["", "a", null, "žluťoučký kůň", "日本語🎉", null, null, "", "plain ascii text", null, "x", "ünïcödé", "", null, "tail"];
 
+/** Bytes of the longest value the offsets describe. */
+function longest(offsets: readonly number[]): number {
+  let max = 0;
+  for (let i = 1; i < offsets.length; i++) max = Math.max(max, offsets[i]! - offsets[i - 1]!);
+  return max;
+}
+
 describe("string leaves", () => {
   for (const type of [new Utf8(), new LargeUtf8()]) {
     test(`${String(type)}: slices at every start keep their values and nulls; leaf values match the reference`, () => {
@@ -54,6 +61,7 @@ describe("string leaves", () => {
           const ref = reference(expected, valid);
           assert.deepEqual(Array.from(leaf.offsets), ref.offsets);
           assert.deepEqual(Array.from(leaf.data), ref.bytes);
+          assert.equal(leaf.maxLength, longest(ref.offsets));
         }
       }
     });
@@ -66,6 +74,8 @@ describe("string leaves", () => {
     const leaf = leafValues("s", data, valid);
     assert.ok(leaf.kind === "variable");
     assert.deepEqual(Array.from(leaf.offsets), [0, 2, 2, 2, 6, 6]);
+    // "bbb" is hidden by a null slot: the longest value left is "dddd"
+    assert.equal(leaf.maxLength, 4);
     assert.equal(new TextDecoder().decode(leaf.data), "aadddd");
   });
 
@@ -89,6 +99,7 @@ describe("string leaves", () => {
           const ref = reference(expected, valid);
           assert.deepEqual(Array.from(leaf.offsets), ref.offsets);
           assert.deepEqual(Array.from(leaf.data), ref.bytes);
+          assert.equal(leaf.maxLength, longest(ref.offsets));
         },
       ),
       { numRuns: 300 },

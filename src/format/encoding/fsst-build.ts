@@ -151,7 +151,7 @@ function makeSample(offsets: ArrayLike<number>, data: Uint8Array, numValues: num
 
 interface Counts {
   single: Uint32Array;
-  pair: Uint32Array;
+  pair: Uint16Array;
   /** Indices (prev · CODE_SPACE + next) of the pairs counted, each once. */
   pairList: Int32Array;
   numPairs: number;
@@ -316,28 +316,71 @@ function nextTable(table: SymbolTable, counts: Counts, round: number, candidates
     const slot = candidates.slots[k]!;
     ranked[k] = (candidates.gain[slot]! * 16 + candidates.length[slot]!) * (1 << Candidates.BITS) + slot;
   }
-  ranked.sort();
+  // the best few hundred decide the table unless many of them are refused; rank all only then
   const next = new SymbolTable();
+  const top = largest(ranked, TOP_CANDIDATES);
+  addRanked(next, candidates, top);
+  if (next.numSymbols < MAX_SYMBOLS && ranked.length > top.length) {
+    // keys are distinct (the slot is part of each), so the full ranking starts with `top`
+    ranked.sort();
+    ranked.reverse();
+    addRanked(next, candidates, ranked.subarray(top.length));
+  }
+  return next;
+}
+
+/** How many of the best candidates are ranked first (a table takes 255; a few are refused). */
+const TOP_CANDIDATES = 512;
+
+/** The `k` largest of `keys`, largest first. */
+function largest(keys: Float64Array, k: number): Float64Array {
+  if (keys.length <= k) return keys.slice().sort().reverse();
+  // a min-heap of the k largest seen so far
+  const heap = keys.slice(0, k);
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(heap, i, k);
+  for (let i = k; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key <= heap[0]!) continue;
+    heap[0] = key;
+    siftDown(heap, 0, k);
+  }
+  return heap.sort().reverse();
+}
+
+function siftDown(heap: Float64Array, at: number, size: number): void {
+  const key = heap[at]!;
+  for (;;) {
+    let child = 2 * at + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heap[child + 1]! < heap[child]!) child++;
+    if (heap[child]! >= key) break;
+    heap[at] = heap[child]!;
+    at = child;
+  }
+  heap[at] = key;
+}
+
+/** Adds ranked candidates (largest first) to `table` until it is full. */
+function addRanked(table: SymbolTable, candidates: Candidates, ranked: Float64Array): void {
   const bytes = new Uint8Array(MAX_SYMBOL_BYTES);
-  for (let k = ranked.length - 1; k >= 0; k--) {
-    if (next.numSymbols >= MAX_SYMBOLS) break;
+  for (let k = 0; k < ranked.length && table.numSymbols < MAX_SYMBOLS; k++) {
     const slot = ranked[k]! % (1 << Candidates.BITS);
     const lo = candidates.lo[slot]!;
     const hi = candidates.hi[slot]!;
-    for (let k = 0; k < 4; k++) {
-      bytes[k] = (lo >>> (8 * k)) & 255;
-      bytes[k + 4] = (hi >>> (8 * k)) & 255;
+    for (let b = 0; b < 4; b++) {
+      bytes[b] = (lo >>> (8 * b)) & 255;
+      bytes[b + 4] = (hi >>> (8 * b)) & 255;
     }
-    next.add(bytes, 0, candidates.length[slot]!);
+    table.add(bytes, 0, candidates.length[slot]!);
   }
-  return next;
 }
 
 function trainTable(offsets: ArrayLike<number>, data: Uint8Array, numValues: number): SymbolTable {
   const sample = makeSample(offsets, data, numValues);
   const counts: Counts = {
     single: new Uint32Array(CODE_SPACE),
-    pair: new Uint32Array(CODE_SPACE * CODE_SPACE),
+    // a pair occurs at most twice per sample byte: under 2^16 times
+    pair: new Uint16Array(CODE_SPACE * CODE_SPACE),
     pairList: new Int32Array(2 * sample.data.length + 2),
     numPairs: 0,
     gain: 0,
@@ -387,6 +430,13 @@ function shortCodes(table: SymbolTable): { pairs: Uint16Array; singles: Uint16Ar
   return { pairs, singles };
 }
 
+/** A larger copy of the first `used` bytes of `buffer`, with room for `needed` bytes. */
+function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array<ArrayBuffer> {
+  const next = new Uint8Array(Math.max(needed, 2 * buffer.length));
+  next.set(buffer.subarray(0, used));
+  return next;
+}
+
 function exportTable(table: SymbolTable): Uint8Array {
   const out = new Uint8Array(FSST_SYMBOL_TABLE_BYTES);
   const n = table.numSymbols;
@@ -421,18 +471,23 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   const first = offsets[0]!;
   const last = offsets[numValues]!;
   if (first < 0 || last > data.length) throw new LanceError("INVALID_INPUT", `encodeFsst: offsets ${first}..${last} do not fit ${data.length} bytes`);
+  if (last > 0x7fffffff) throw new LanceError("NOT_SUPPORTED", `encodeFsst: values end at byte ${last}, past the 2 GiB a page's text may take`);
   for (let i = 0; i < numValues; i++) {
     if (offsets[i + 1]! < offsets[i]!) throw new LanceError("INVALID_INPUT", `encodeFsst: offset ${i + 1} (${offsets[i + 1]}) is below offset ${i} (${offsets[i]})`);
   }
   const table = trainTable(offsets, data, numValues);
-  const out = new Uint8Array(2 * (last - first) + 8);
+  // compressed text is usually well under its input; the buffer doubles when escapes need more
+  let out = new Uint8Array(last - first + 64);
   const outOffsets = new Uint32Array(numValues + 1);
   const { lengths, bytes: symbolBytes, longCode, longPrefix } = table;
   const { pairs, singles } = shortCodes(table);
   let op = 0;
   for (let i = 0; i < numValues; i++) {
-    let p = offsets[i]!;
-    const end = offsets[i + 1]!;
+    // positions as 32-bit integers (checked above), so indexing needs no conversion
+    let p = offsets[i]! | 0;
+    const end = offsets[i + 1]! | 0;
+    // a value takes at most two bytes per input byte
+    if (op + 2 * (end - p) > out.length) out = grown(out, op, op + 2 * (end - p));
     // positions before end - 2 have 3 bytes left: a longer symbol may start there
     const end3 = end - 2;
     while (p < end3) {

@@ -256,6 +256,7 @@ function constantPage(value: Uint8Array, levels: LeafLevels, numRows: number): E
 
 export function needsFullZip(values: LeafValues, numRows: number): boolean {
   if (values.kind === "fixed") return values.bitsPerValue / 8 > MINIBLOCK_MAX_FIXED_BYTES;
+  if (numRows === values.offsets.length - 1) return values.maxLength > MINIBLOCK_MAX_VALUE_BYTES;
   for (let i = 0; i < numRows; i++) if (values.offsets[i + 1]! - values.offsets[i]! > MINIBLOCK_MAX_VALUE_BYTES) return true;
   return false;
 }

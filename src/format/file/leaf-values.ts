@@ -128,6 +128,8 @@ export interface VariableValues {
   /** length + 1 offsets from 0; null slots are empty. */
   offsets: Float64Array;
   data: Uint8Array;
+  /** Bytes of the longest value (found while the offsets are made, so encoders need not look again). */
+  maxLength: number;
 }
 
 export type LeafValues = FixedValues | VariableValues;
@@ -148,19 +150,25 @@ function variableValues(d: Data, valid: Uint8Array): VariableValues {
   const large = d.type.typeId === Type.LargeUtf8 || d.type.typeId === Type.LargeBinary;
   const offsetBits = large ? 64 : 32;
   const offsets = new Float64Array(n + 1);
-  if (n === 0) return { kind: "variable", offsetBits, offsets, data: new Uint8Array(0) };
+  if (n === 0) return { kind: "variable", offsetBits, offsets, data: new Uint8Array(0), maxLength: 0 };
   // Number per offset only for 64-bit offsets; 32-bit ones stay a monomorphic Int32Array loop
   const ends = raw instanceof Int32Array ? raw : Float64Array.from(raw.subarray(0, n + 1), Number);
   const first = ends[0]!;
   if (valid.indexOf(0) < 0) {
-    for (let i = 1; i <= n; i++) offsets[i] = ends[i]! - first;
-    return { kind: "variable", offsetBits, offsets, data: src.subarray(first, ends[n]!) };
+    let maxLength = 0;
+    for (let i = 1; i <= n; i++) {
+      const end = ends[i]!;
+      offsets[i] = end - first;
+      if (end - ends[i - 1]! > maxLength) maxLength = end - ends[i - 1]!;
+    }
+    return { kind: "variable", offsetBits, offsets, data: src.subarray(first, ends[n]!), maxLength };
   }
   let total = 0;
   for (let i = 0; i < n; i++) if (valid[i]) total += ends[i + 1]! - ends[i]!;
   const out = new Uint8Array(total);
   let at = 0;
   let i = 0;
+  let maxLength = 0;
   while (i < n) {
     if (!valid[i]) {
       offsets[++i] = at;
@@ -169,12 +177,14 @@ function variableValues(d: Data, valid: Uint8Array): VariableValues {
     const runStart = ends[i]!;
     const runAt = at;
     while (i < n && valid[i]) {
-      at += ends[i + 1]! - ends[i]!;
+      const length = ends[i + 1]! - ends[i]!;
+      if (length > maxLength) maxLength = length;
+      at += length;
       offsets[++i] = at;
     }
     out.set(src.subarray(runStart, runStart + (at - runAt)), runAt);
   }
-  return { kind: "variable", offsetBits, offsets, data: out };
+  return { kind: "variable", offsetBits, offsets, data: out, maxLength };
 }
 
 /**

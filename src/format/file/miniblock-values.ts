@@ -142,6 +142,62 @@ export function groupBitWidths(data: Uint8Array, bits: UncompressedBits, numValu
   return widths;
 }
 
+/**
+ * The statistics that choose a 32/64-bit page's encoding, from one pass over
+ * word-aligned values: each group's bit width (as groupBitWidths) and the
+ * bytes run-length encoding takes (as runLengthBytes without a limit).
+ */
+function wordStats(data: Uint8Array, bits: 32 | 64, numValues: number): { widths: Uint8Array; runBytes: number } {
+  const groups = Math.ceil(numValues / FASTLANES_GROUP_VALUES);
+  const widths = new Uint8Array(groups);
+  const halves = new Uint32Array(data.buffer, data.byteOffset, (numValues * bits) >>> 5);
+  let runs = 0;
+  let run = 0;
+  if (bits === 32) {
+    let prev = numValues > 0 ? halves[0]! : 0;
+    for (let g = 0; g < groups; g++) {
+      const end = Math.min(numValues, (g + 1) * FASTLANES_GROUP_VALUES);
+      let acc = 0;
+      for (let i = g * FASTLANES_GROUP_VALUES; i < end; i++) {
+        const v = halves[i]!;
+        acc |= v;
+        if (v === prev && run > 0 && run < MAX_RUN) {
+          run++;
+        } else {
+          runs++;
+          run = 1;
+        }
+        prev = v;
+      }
+      widths[g] = bitsOf(acc);
+    }
+    return { widths, runBytes: runs * 5 };
+  }
+  let prevLo = numValues > 0 ? halves[0]! : 0;
+  let prevHi = numValues > 0 ? halves[1]! : 0;
+  for (let g = 0; g < groups; g++) {
+    const end = Math.min(numValues, (g + 1) * FASTLANES_GROUP_VALUES);
+    let lo = 0;
+    let hi = 0;
+    for (let i = g * FASTLANES_GROUP_VALUES; i < end; i++) {
+      const vLo = halves[2 * i]!;
+      const vHi = halves[2 * i + 1]!;
+      lo |= vLo;
+      hi |= vHi;
+      if (vLo === prevLo && vHi === prevHi && run > 0 && run < MAX_RUN) {
+        run++;
+      } else {
+        runs++;
+        run = 1;
+      }
+      prevLo = vLo;
+      prevHi = vHi;
+    }
+    widths[g] = hi !== 0 ? 32 + bitsOf(hi) : bitsOf(lo);
+  }
+  return { widths, runBytes: runs * 9 };
+}
+
 /** Bytes inline bit-packing takes for groups of these widths. */
 function inlineBitpackedBytes(widths: Uint8Array, bits: number): number {
   let words = 0;
@@ -315,10 +371,13 @@ function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits
 }
 
 function variableStats(values: VariableValues, numValues: number): { maxLength: number; dataBytes: number } {
-  let maxLength = 0;
-  for (let i = 0; i < numValues; i++) {
-    const len = values.offsets[i + 1]! - values.offsets[i]!;
-    if (len > maxLength) maxLength = len;
+  let maxLength = values.maxLength;
+  if (numValues !== values.offsets.length - 1) {
+    maxLength = 0;
+    for (let i = 0; i < numValues; i++) {
+      const len = values.offsets[i + 1]! - values.offsets[i]!;
+      if (len > maxLength) maxLength = len;
+    }
   }
   return { maxLength, dataBytes: values.offsets[numValues]! - values.offsets[0]! };
 }
@@ -426,9 +485,15 @@ function fixedValues(data: Uint8Array, bits: number, numValues: number): MiniBlo
   if (isBitpackable(bits) && numValues > 0) {
     // run-length when it beats both the raw values and bit-packing (Lance's order)
     const raw = numValues * (bits / 8);
-    const widths = groupBitWidths(data, bits, numValues);
+    let widths: Uint8Array;
+    let runs: number;
+    if ((bits === 32 || bits === 64) && (data.byteOffset & 3) === 0) {
+      ({ widths, runBytes: runs } = wordStats(data, bits, numValues));
+    } else {
+      widths = groupBitWidths(data, bits, numValues);
+      runs = runLengthBytes(data, bits / 8, 0, numValues, Math.min(raw, inlineBitpackedBytes(widths, bits)));
+    }
     const packed = inlineBitpackedBytes(widths, bits);
-    const runs = runLengthBytes(data, bits / 8, 0, numValues, Math.min(raw, packed));
     if (runs < raw && runs <= packed) return runLengthChunks(data, bits, numValues);
     if (packed < raw) return inlineBitpacked(data, bits, numValues, widths);
   }
