@@ -213,7 +213,7 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     count = 0;
     nullCount = 0;
   };
-  let ordered = inOrder ? new OrderedPages(store, `${dir}/page_data.lance`, pageDataSchema(nullData(type, 0)), type, options.batchSize) : undefined;
+  let ordered = inOrder ? new OrderedPages(store, `${dir}/page_data.lance`, pageDataSchema(nullData(type, 0)), type, options.batchSize, PAGE_DATA_FILE_VERSION) : undefined;
   let reread = false;
   try {
     let checked = false;

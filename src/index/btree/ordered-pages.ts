@@ -52,6 +52,7 @@ export class OrderedPages {
     private readonly schema: Schema,
     type: DataType,
     private readonly batchSize: number,
+    private readonly fileVersion: string,
   ) {
     this.mins = new DataCollector(type);
     this.maxs = new DataCollector(type);
@@ -101,7 +102,7 @@ export class OrderedPages {
     this.pieces = [];
     this.pieceIds = [];
     this.pending = 0;
-    this.writer ??= await PagedFileWriter.open(this.store, this.path, this.schema);
+    this.writer ??= await PagedFileWriter.open(this.store, this.path, this.schema, { fileVersion: this.fileVersion });
     await this.writer.addPage([values, uint64Data(ids)]);
     this.mins.push(takeData(values, Int32Array.of(0)));
     this.maxs.push(takeData(values, Int32Array.of(values.length - 1)));
