@@ -1,4 +1,4 @@
-// Intersection of portable 32-bit roaring bitmaps (layout in roaring.ts)
+// Intersection of portable 32-bit roaring bitmaps (layout and views in roaring.ts)
 // without decoding them: a view reads only the container headers (key,
 // cardinality, kind, where the container's bytes start); the intersection
 // walks the keys present in every bitmap, smallest bitmap first, and decodes
@@ -7,70 +7,9 @@
 // container so far was a full bitmap, as 65,536 bits.
 
 import { ByteReader } from "./bytes.js";
+import { ARRAY, BITMAP, RUN, type Roaring32View } from "./roaring.js";
 
-const COOKIE_NO_RUNS = 12346;
-const COOKIE_WITH_RUNS = 12347;
-const ARRAY_MAX = 4096;
 const BITMAP_BYTES = 8192;
-const NO_OFFSET_THRESHOLD = 4;
-
-const ARRAY = 0;
-const BITMAP = 1;
-const RUN = 2;
-
-/** The containers of one bitmap, undecoded. */
-export interface Roaring32View {
-  bytes: Uint8Array;
-  path: string;
-  /** Offset of `bytes` in the file, for error messages. */
-  baseOffset: number;
-  keys: Uint16Array;
-  cardinalities: Uint32Array;
-  kinds: Uint8Array;
-  /** Byte position in `bytes` of each container's contents. */
-  starts: Uint32Array;
-  cardinality: number;
-}
-
-/** Reads one bitmap's container headers at the reader's position and leaves the reader after the bitmap. */
-export function viewRoaring32(r: ByteReader): Roaring32View {
-  const start = r.position;
-  const cookieWord = r.u32("roaring cookie");
-  let count: number;
-  let runFlags: Uint8Array | undefined;
-  let hasOffsets: boolean;
-  if (cookieWord === COOKIE_NO_RUNS) {
-    count = r.u32("roaring container count");
-    hasOffsets = true;
-  } else if ((cookieWord & 0xffff) === COOKIE_WITH_RUNS) {
-    count = (cookieWord >>> 16) + 1;
-    runFlags = r.take((count + 7) >> 3, "roaring run flags");
-    hasOffsets = count >= NO_OFFSET_THRESHOLD;
-  } else {
-    return r.fail(`bad roaring cookie ${cookieWord}`, start);
-  }
-  if (count > 65536) r.fail(`roaring bitmap claims ${count} containers (at most 65536)`, start);
-  const keys = new Uint16Array(count);
-  const cardinalities = new Uint32Array(count);
-  const kinds = new Uint8Array(count);
-  const starts = new Uint32Array(count);
-  let cardinality = 0;
-  for (let i = 0; i < count; i++) {
-    keys[i] = r.u16("roaring key");
-    cardinalities[i] = r.u16("roaring cardinality") + 1;
-    if (i > 0 && keys[i]! <= keys[i - 1]!) r.fail(`roaring keys not increasing (${keys[i - 1]} then ${keys[i]})`);
-    cardinality += cardinalities[i]!;
-    const isRun = runFlags !== undefined && ((runFlags[i >> 3]! >> (i & 7)) & 1) === 1;
-    kinds[i] = isRun ? RUN : cardinalities[i]! > ARRAY_MAX ? BITMAP : ARRAY;
-  }
-  if (hasOffsets) r.take(4 * count, "roaring offsets");
-  for (let i = 0; i < count; i++) {
-    starts[i] = r.position;
-    if (kinds[i] === RUN) r.take(4 * r.u16("roaring run count"), "roaring run container");
-    else r.take(kinds[i] === BITMAP ? BITMAP_BYTES : 2 * cardinalities[i]!, kinds[i] === BITMAP ? "roaring bitmap container" : "roaring array container");
-  }
-  return { bytes: r.bytes, path: r.path, baseOffset: r.baseOffset, keys, cardinalities, kinds, starts, cardinality };
-}
 
 function fail(view: Roaring32View, container: number, detail: string): never {
   return new ByteReader(view.bytes, view.path, view.baseOffset).fail(`roaring container ${view.keys[container]}: ${detail}`, view.starts[container]!);

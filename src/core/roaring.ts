@@ -25,8 +25,27 @@ export function decodeRoaring32(bytes: Uint8Array, path = "<roaring bitmap>", ba
   return readRoaring32(r);
 }
 
-/** Reads one bitmap at the reader's position; leaves the reader after it. */
-export function readRoaring32(r: ByteReader): Uint32Array {
+/** Container kinds of a view. */
+export const ARRAY = 0;
+export const BITMAP = 1;
+export const RUN = 2;
+
+/** The containers of one bitmap, undecoded. */
+export interface Roaring32View {
+  bytes: Uint8Array;
+  path: string;
+  /** Offset of `bytes` in the file, for error messages. */
+  baseOffset: number;
+  keys: Uint16Array;
+  cardinalities: Uint32Array;
+  kinds: Uint8Array;
+  /** Byte position in `bytes` of each container's contents. */
+  starts: Uint32Array;
+  cardinality: number;
+}
+
+/** Reads one bitmap's container headers at the reader's position and leaves the reader after the bitmap. */
+export function viewRoaring32(r: ByteReader): Roaring32View {
   const start = r.position;
   const cookieWord = r.u32("roaring cookie");
   let count: number;
@@ -43,53 +62,70 @@ export function readRoaring32(r: ByteReader): Uint32Array {
     return r.fail(`bad roaring cookie ${cookieWord}`, start);
   }
   if (count > 65536) r.fail(`roaring bitmap claims ${count} containers (at most 65536)`, start);
-  const keys = new Uint32Array(count);
-  const cards = new Uint32Array(count);
-  let total = 0;
+  const keys = new Uint16Array(count);
+  const cardinalities = new Uint32Array(count);
+  const kinds = new Uint8Array(count);
+  const starts = new Uint32Array(count);
+  let cardinality = 0;
   for (let i = 0; i < count; i++) {
     keys[i] = r.u16("roaring key");
-    cards[i] = r.u16("roaring cardinality") + 1;
+    cardinalities[i] = r.u16("roaring cardinality") + 1;
     if (i > 0 && keys[i]! <= keys[i - 1]!) r.fail(`roaring keys not increasing (${keys[i - 1]} then ${keys[i]})`);
-    total += cards[i]!;
+    cardinality += cardinalities[i]!;
+    const isRun = runFlags !== undefined && ((runFlags[i >> 3]! >> (i & 7)) & 1) === 1;
+    kinds[i] = isRun ? RUN : cardinalities[i]! > ARRAY_MAX ? BITMAP : ARRAY;
   }
   if (hasOffsets) r.take(4 * count, "roaring offsets");
-  const out = new Uint32Array(total);
-  let n = 0;
   for (let i = 0; i < count; i++) {
-    const high = keys[i]! * 65536;
-    const isRun = runFlags !== undefined && ((runFlags[i >> 3]! >> (i & 7)) & 1) === 1;
-    if (isRun) {
-      const runs = r.u16("roaring run count");
+    starts[i] = r.position;
+    if (kinds[i] === RUN) r.take(4 * r.u16("roaring run count"), "roaring run container");
+    else r.take(kinds[i] === BITMAP ? BITMAP_WORDS * 8 : 2 * cardinalities[i]!, kinds[i] === BITMAP ? "roaring bitmap container" : "roaring array container");
+  }
+  return { bytes: r.bytes, path: r.path, baseOffset: r.baseOffset, keys, cardinalities, kinds, starts, cardinality };
+}
+
+/** Reads one bitmap at the reader's position; leaves the reader after it. */
+export function readRoaring32(r: ByteReader): Uint32Array {
+  const view = viewRoaring32(r);
+  const out = new Uint32Array(view.cardinality);
+  const c = new ByteReader(view.bytes, view.path, view.baseOffset);
+  let n = 0;
+  for (let i = 0; i < view.keys.length; i++) {
+    const high = view.keys[i]! * 65536;
+    const card = view.cardinalities[i]!;
+    c.seek(view.starts[i]!);
+    if (view.kinds[i] === RUN) {
+      const runs = c.u16("roaring run count");
       let produced = 0;
       for (let k = 0; k < runs; k++) {
-        const s = r.u16("roaring run start");
-        const len = r.u16("roaring run length") + 1;
-        if (s + len > 65536) r.fail(`roaring run ${s}+${len} passes 65536`);
+        const s = c.u16("roaring run start");
+        const len = c.u16("roaring run length") + 1;
+        if (s + len > 65536) c.fail(`roaring run ${s}+${len} passes 65536`);
         produced += len;
-        if (produced > cards[i]!) r.fail(`roaring run container holds more than its cardinality ${cards[i]}`);
+        if (produced > card) c.fail(`roaring run container holds more than its cardinality ${card}`);
         for (let v = 0; v < len; v++) out[n++] = high + s + v;
       }
-      if (produced !== cards[i]) r.fail(`roaring run container holds ${produced} values, header says ${cards[i]}`);
-    } else if (cards[i]! > ARRAY_MAX) {
-      const words = r.take(BITMAP_WORDS * 8, "roaring bitmap container");
+      if (produced !== card) c.fail(`roaring run container holds ${produced} values, header says ${card}`);
+    } else if (view.kinds[i] === BITMAP) {
+      const words = c.take(BITMAP_WORDS * 8, "roaring bitmap container");
       let produced = 0;
       for (let b = 0; b < words.byteLength; b++) {
         let byte = words[b]!;
         while (byte !== 0) {
           const bit = 31 - Math.clz32(byte & -byte);
-          if (produced >= cards[i]!) r.fail(`roaring bitmap container holds more than its cardinality ${cards[i]}`);
+          if (produced >= card) c.fail(`roaring bitmap container holds more than its cardinality ${card}`);
           out[n++] = high + b * 8 + bit;
           produced++;
           byte &= byte - 1;
         }
       }
-      if (produced !== cards[i]) r.fail(`roaring bitmap container holds ${produced} values, header says ${cards[i]}`);
+      if (produced !== card) c.fail(`roaring bitmap container holds ${produced} values, header says ${card}`);
     } else {
-      const values = r.take(cards[i]! * 2, "roaring array container");
+      const values = c.take(card * 2, "roaring array container");
       let prev = -1;
-      for (let k = 0; k < cards[i]!; k++) {
+      for (let k = 0; k < card; k++) {
         const v = values[2 * k]! | (values[2 * k + 1]! << 8);
-        if (v <= prev) r.fail("roaring array container not strictly increasing");
+        if (v <= prev) c.fail("roaring array container not strictly increasing");
         prev = v;
         out[n++] = high + v;
       }

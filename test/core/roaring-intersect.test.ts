@@ -9,7 +9,8 @@ import fc from "fast-check";
 import { ByteReader } from "../../src/core/bytes.js";
 import { LanceError } from "../../src/core/errors.js";
 import { encodeRoaring32 } from "../../src/core/roaring.js";
-import { intersectRoaring32, viewRoaring32 } from "../../src/core/roaring-intersect.js";
+import { intersectRoaring32 } from "../../src/core/roaring-intersect.js";
+import { viewRoaring32 } from "../../src/core/roaring.js";
 import { encodeRoaringTreemap, intersectRoaringTreemaps, viewRoaringTreemap } from "../../src/format/index/roaring-treemap.js";
 
 function view(bytes: Uint8Array) {

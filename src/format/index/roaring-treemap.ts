@@ -5,8 +5,8 @@
 // little-endian, bitmaps in ascending order of their high word.
 
 import { ByteReader } from "../../core/bytes.js";
-import { encodeRoaring32Into, readRoaring32, roaring32ByteLength } from "../../core/roaring.js";
-import { intersectRoaring32, viewRoaring32, type Roaring32View } from "../../core/roaring-intersect.js";
+import { encodeRoaring32Into, readRoaring32, roaring32ByteLength, viewRoaring32, type Roaring32View } from "../../core/roaring.js";
+import { intersectRoaring32 } from "../../core/roaring-intersect.js";
 
 const HIGH = 0x1_0000_0000;
 
