@@ -20,7 +20,7 @@ import { binaryData, tableOf } from "../arrow-columns.js";
 import { checkMemoryBytes } from "../btree/build.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData, TrainingInput, TrainingStreamOptions } from "../training.js";
-import { PartitionBuilder } from "./partition.js";
+import { INVERT_PAGE_BYTES, PartitionBuilder, type PartitionOptions } from "./partition.js";
 import { postingChunkFor } from "./posting-buffer.js";
 import { Tokenizer, type TokenizerParams } from "./tokenizer.js";
 
@@ -95,13 +95,17 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
   const written: string[] = [];
   const files: IndexFile[] = [];
   const partitionIds: number[] = [];
-  const chunk = postingChunkFor(partitionBytes);
-  let partition = new PartitionBuilder(tokenizer, chunk);
+  // a page of posting blocks is held while it is written: 1/16 of a partition, 16 KiB to 4 MiB
+  const partitionOptions: PartitionOptions = {
+    postingChunk: postingChunkFor(partitionBytes),
+    invertPageBytes: Math.max(16 * 1024, Math.min(INVERT_PAGE_BYTES, Math.floor(partitionBytes / 16))),
+  };
+  let partition = new PartitionBuilder(tokenizer, partitionOptions);
   const flush = async (): Promise<void> => {
     const id = partitionIds.length;
     files.push(...(await partition.write(store, dir, id, (path) => written.push(path))));
     partitionIds.push(id);
-    partition = new PartitionBuilder(tokenizer, chunk);
+    partition = new PartitionBuilder(tokenizer, partitionOptions);
   };
   try {
     for await (const batch of input.batches(TEXT_STREAM)) {

@@ -61,8 +61,15 @@ export const PARTITION_FILE_VERSION = "2.2";
 const TOKEN_ENTRY_BYTES = 80;
 /** Bytes the write adds per posting: the postings again, grouped by token (doc id and frequency). */
 const WRITE_BYTES_PER_POSTING = 8;
-/** Encoded posting blocks held before they are written as a page of part_N_invert.lance. */
-const INVERT_PAGE_BYTES = 4 * 1024 * 1024;
+/** Encoded posting blocks held before they are written as a page of part_N_invert.lance (by default). */
+export const INVERT_PAGE_BYTES = 4 * 1024 * 1024;
+
+export interface PartitionOptions {
+  /** Postings per chunk of the posting buffer (postingChunkFor the partition's bytes). */
+  postingChunk?: number;
+  /** Encoded posting blocks a page of part_N_invert.lance holds (about; a token's list is not cut). */
+  invertPageBytes?: number;
+}
 
 export class PartitionBuilder {
   // Everything sized by rows, postings or the vocabulary lives in typed arrays
@@ -85,12 +92,14 @@ export class PartitionBuilder {
   // ASCII words seen -> token id, or -1 for a word the tokenizer drops
   private words = new WordTable();
 
-  /** `postingChunk`: postings per chunk of the posting buffer (postingChunkFor the partition's budget). */
+  private readonly invertPageBytes: number;
+
   constructor(
     private readonly tokenizer: Tokenizer,
-    postingChunk = POSTING_CHUNK,
+    options: PartitionOptions = {},
   ) {
-    this.postings = new PostingBuffer(postingChunk);
+    this.postings = new PostingBuffer(options.postingChunk ?? POSTING_CHUNK);
+    this.invertPageBytes = options.invertPageBytes ?? INVERT_PAGE_BYTES;
     this.tokenStarts.push(0);
   }
 
@@ -274,7 +283,7 @@ export class PartitionBuilder {
     try {
       const maxScores = new Float32Array(numTokens);
       const lengths = new Uint32Array(numTokens);
-      const blockData = new GrowableArray(Uint8Array, INVERT_PAGE_BYTES);
+      const blockData = new GrowableArray(Uint8Array, Math.min(this.invertPageBytes, 1 << 20));
       const blockEnds = new GrowableArray(Float64Array);
       const listOffsets = new GrowableArray(Int32Array);
       let pageStart = 0;
@@ -319,7 +328,7 @@ export class PartitionBuilder {
           blockEnds.push(blockData.length);
         }
         listOffsets.push(blockEnds.length);
-        if (blockData.length >= INVERT_PAGE_BYTES) await addPage(tid + 1);
+        if (blockData.length >= this.invertPageBytes) await addPage(tid + 1);
       }
       if (pageStart < numTokens || numTokens === 0) await addPage(numTokens);
       invertBytes = await invert.finish();
