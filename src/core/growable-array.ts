@@ -28,6 +28,11 @@ export class GrowableArray<T extends NumberArray> {
     this.length += values.length;
   }
 
+  /** Bytes allocated, including room not yet pushed to. */
+  get byteCapacity(): number {
+    return this.data.byteLength;
+  }
+
   get(i: number): number {
     return this.data[i]!;
   }

@@ -10,7 +10,7 @@ import { LanceError } from "../core/errors.js";
 import type { LanceField } from "../format/table/types.js";
 import type { Snapshot } from "../table/snapshot.js";
 import { liveOffsets, readDeletedOffsets } from "../table/deletions.js";
-import { readFragmentColumns, readStableRowIds, TableScanner } from "../table/scan.js";
+import { readFragmentColumns, readStableRowIds, TableScanner, type ScanWindowing } from "../table/scan.js";
 
 export interface FragmentRows {
   fragmentId: number;
@@ -84,7 +84,13 @@ export interface TrainingInput {
   readonly maxRows?: number;
   load(): Promise<TrainingData>;
   /** The batches; every call reads the input again from its start. */
-  batches(): AsyncIterable<TrainingBatch>;
+  batches(options?: TrainingStreamOptions): AsyncIterable<TrainingBatch>;
+}
+
+/** Smaller batches and scan windows for a build whose per-row memory is large (full-text). */
+export interface TrainingStreamOptions extends ScanWindowing {
+  /** Rows per batch (default TRAINING_BATCH_ROWS). */
+  batchRows?: number;
 }
 
 /** Rows per batch of a training stream (windows of the scan may be cut smaller). */
@@ -100,9 +106,10 @@ function words32(data: Data): Uint32Array {
  * The batches of a column over `fragmentIds`, in that order: live rows only,
  * read window by window, so memory holds one scan window at a time.
  */
-export async function* streamTrainingData(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void): AsyncGenerator<TrainingBatch> {
+export async function* streamTrainingData(ds: Snapshot, column: string, fragmentIds: readonly number[], onRows?: (rows: number) => void, options: TrainingStreamOptions = {}): AsyncGenerator<TrainingBatch> {
   resolveColumn(ds, column);
-  const scanner = new TableScanner(ds, { columns: [column], fragmentIds: [...fragmentIds], withRowId: true, withRowAddress: true, batchSize: TRAINING_BATCH_ROWS });
+  const { batchRows = TRAINING_BATCH_ROWS, ...windowing } = options;
+  const scanner = new TableScanner(ds, { columns: [column], fragmentIds: [...fragmentIds], withRowId: true, withRowAddress: true, batchSize: batchRows }, windowing);
   for await (const batch of scanner) {
     const [values, ids, addresses] = batch.data.children as [Data, Data, Data];
     const n = batch.numRows;
@@ -145,6 +152,6 @@ export function trainingInput(ds: Snapshot, column: string, fragmentIds: readonl
     valueType: ds.schema.fields[index]!.type,
     maxRows,
     load: () => loadTrainingData(ds, column, fragmentIds, counter()),
-    batches: () => streamTrainingData(ds, column, fragmentIds, counter()),
+    batches: (options) => streamTrainingData(ds, column, fragmentIds, counter(), options),
   };
 }

@@ -237,6 +237,16 @@ export function checkScanOptions(options: unknown): asserts options is ScanOptio
 /** Windows a scan reads beyond the one being consumed (see TableScanner). */
 export const READ_AHEAD_WINDOWS = 2;
 
+/**
+ * How much a scan holds: decoded bytes it aims at per window and windows read
+ * ahead. An index build, which consumes each window as it comes, asks for less
+ * than a query's scan does.
+ */
+export interface ScanWindowing {
+  windowBytes?: number;
+  readAheadWindows?: number;
+}
+
 /** One window of a scan: live rows [start, end) of a fragment, physical rows [physicalStart, physicalEnd). */
 interface ScanWindow {
   fragment: Fragment;
@@ -264,9 +274,9 @@ const MAX_WINDOW_BYTES = 1024 * 1024 * 1024;
  * MAX_WINDOW_BYTES, which then yields smaller batches), at most
  * max(MAX_WINDOW_ROWS, batchSize).
  */
-export function nextWindowRows(bytesPerRow: number, batchSize: number): number {
+export function nextWindowRows(bytesPerRow: number, batchSize: number, windowBytes = WINDOW_BYTES): number {
   const perRow = Math.max(bytesPerRow, 1);
-  const byBytes = Math.floor(WINDOW_BYTES / perRow);
+  const byBytes = Math.floor(windowBytes / perRow);
   const atLeast = Math.min(batchSize, Math.floor(MAX_WINDOW_BYTES / perRow));
   return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(MAX_WINDOW_ROWS, batchSize)));
 }
@@ -282,6 +292,7 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
   constructor(
     private readonly ds: Snapshot,
     private readonly options: ScanOptions = {},
+    private readonly windowing: ScanWindowing = {},
   ) {
     checkScanOptions(options);
     this.projection = planProjection(ds, options);
@@ -378,8 +389,8 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
         let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
         let decodedBytes = 0;
         for (const d of datas) decodedBytes += dataByteLength(d);
-        state.windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize);
-        await fill(READ_AHEAD_WINDOWS);
+        state.windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize, this.windowing.windowBytes);
+        await fill(Math.max(1, this.windowing.readAheadWindows ?? READ_AHEAD_WINDOWS));
         let offsets: Int32Array;
         if (live) {
           offsets = live.subarray(start, end);

@@ -19,8 +19,9 @@ import type { ObjectStore } from "../../io/object-store.js";
 import { binaryData, tableOf } from "../arrow-columns.js";
 import { checkMemoryBytes } from "../btree/build.js";
 import type { BuiltSegmentFiles } from "../segment.js";
-import type { TrainingData, TrainingInput } from "../training.js";
-import { PartitionBuilder } from "./partition.js";
+import type { TrainingData, TrainingInput, TrainingStreamOptions } from "../training.js";
+import { INVERT_PAGE_BYTES, PartitionBuilder, type PartitionOptions } from "./partition.js";
+import { postingChunkFor } from "./posting-buffer.js";
 import { Tokenizer, type TokenizerParams } from "./tokenizer.js";
 
 /** Lance's tokenizer params as stored in metadata.lance. */
@@ -70,6 +71,13 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
   return finishSegment(store, dir, tokenizer, [0], await partition.write(store, dir, 0));
 }
 
+/**
+ * The input of a full-text build is read in small windows, one ahead: text
+ * costs far more per row than the partition keeps of it, and a scan window of
+ * text is held twice while it is decoded.
+ */
+const TEXT_STREAM: TrainingStreamOptions = { batchRows: 8192, windowBytes: 4 * 1024 * 1024, readAheadWindows: 1 };
+
 export interface InvertedBuildOptions {
   /** Memory budget in bytes of the documents, postings and tokens held. */
   memoryBytes: number;
@@ -87,15 +95,20 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
   const written: string[] = [];
   const files: IndexFile[] = [];
   const partitionIds: number[] = [];
-  let partition = new PartitionBuilder(tokenizer);
+  // a page of posting blocks is held while it is written: 1/16 of a partition, 16 KiB to 4 MiB
+  const partitionOptions: PartitionOptions = {
+    postingChunk: postingChunkFor(partitionBytes),
+    invertPageBytes: Math.max(16 * 1024, Math.min(INVERT_PAGE_BYTES, Math.floor(partitionBytes / 16))),
+  };
+  let partition = new PartitionBuilder(tokenizer, partitionOptions);
   const flush = async (): Promise<void> => {
     const id = partitionIds.length;
     files.push(...(await partition.write(store, dir, id, (path) => written.push(path))));
     partitionIds.push(id);
-    partition = new PartitionBuilder(tokenizer);
+    partition = new PartitionBuilder(tokenizer, partitionOptions);
   };
   try {
-    for await (const batch of input.batches()) {
+    for await (const batch of input.batches(TEXT_STREAM)) {
       const n = batch.rowIds.length;
       for (let at = 0; at < n; ) {
         at = partition.addDocs(batch.values, batch.rowIds, at, n, partitionBytes);

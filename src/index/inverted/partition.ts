@@ -9,10 +9,10 @@
 //                         -- row i = token id i; all three files version 2.2
 //   part_N_docs.lance     _rowid UInt64, _num_tokens UInt32 -- row i = doc id i
 
-import { Field, Float32, LargeBinary, List, makeData, Utf8, type Data } from "apache-arrow";
+import { Field, Float32, LargeBinary, List, makeData, Schema, Uint32, Utf8, type Data } from "apache-arrow";
 import { GrowableArray } from "../../core/growable-array.js";
 import { ShardedMap } from "../../core/sharded-map.js";
-import { writeArrowFile } from "../../file/file-writer.js";
+import { PagedFileWriter, writeArrowFile } from "../../file/file-writer.js";
 import { encodePostingBlocks, POSTING_BLOCK_SIZE } from "../../format/index/posting.js";
 import type { ObjectStore } from "../../io/object-store.js";
 import type { IndexFile } from "../../format/table/types.js";
@@ -20,6 +20,7 @@ import { tableOf, uint32Data, uint64Data } from "../arrow-columns.js";
 import { valueAccess } from "../value-order.js";
 import { bm25Idf, bm25TermWeight } from "./bm25.js";
 import type { Tokenizer } from "./tokenizer.js";
+import { POSTING_CHUNK, PostingBuffer } from "./posting-buffer.js";
 import { WordTable } from "./word-table.js";
 
 const encoder = new TextEncoder();
@@ -56,10 +57,19 @@ function textOf(data: Data): (i: number) => string {
  */
 export const PARTITION_FILE_VERSION = "2.2";
 
-/** Estimated bytes per document, posting and distinct token (with the growth slack of their arrays). */
-const DOC_BYTES = 24;
-const POSTING_BYTES = 24;
-const TOKEN_BYTES = 96;
+/** Estimated bytes of a token's vocabulary entry: a string and a Map entry (the arrays are counted as allocated). */
+const TOKEN_ENTRY_BYTES = 80;
+/** Bytes the write adds per posting: the postings again, grouped by token (doc id and frequency). */
+const WRITE_BYTES_PER_POSTING = 8;
+/** Encoded posting blocks held before they are written as a page of part_N_invert.lance (by default). */
+export const INVERT_PAGE_BYTES = 4 * 1024 * 1024;
+
+export interface PartitionOptions {
+  /** Postings per chunk of the posting buffer (postingChunkFor the partition's bytes). */
+  postingChunk?: number;
+  /** Encoded posting blocks a page of part_N_invert.lance holds (about; a token's list is not cut). */
+  invertPageBytes?: number;
+}
 
 export class PartitionBuilder {
   // Everything sized by rows, postings or the vocabulary lives in typed arrays
@@ -67,23 +77,29 @@ export class PartitionBuilder {
   // distinct tokens, than JS arrays and Maps hold.
   private readonly docRowIds = new GrowableArray(Float64Array);
   private readonly docLengths = new GrowableArray(Uint32Array);
-  private readonly vocabulary = new ShardedMap<string, number>(); // token -> id in order of first use
+  private vocabulary = new ShardedMap<string, number>(); // token -> id in order of first use
   private readonly tokenBytes = new GrowableArray(Uint8Array);
   private readonly tokenStarts = new GrowableArray(Float64Array);
   // postings as (token, doc, count) in document order
-  private readonly postingToken = new GrowableArray(Uint32Array);
-  private readonly postingDoc = new GrowableArray(Uint32Array);
-  private readonly postingCount = new GrowableArray(Uint32Array);
-  // per token id: the last document it occurred in and its count there
+  private readonly postings: PostingBuffer;
+  // per token id: the documents it occurs in, the last one and its count there
+  private readonly tokenDocs = new GrowableArray(Uint32Array);
   private readonly lastDoc = new GrowableArray(Int32Array);
   private readonly docCount = new GrowableArray(Uint32Array);
   // the current document's distinct token ids
   private readonly docTokens: number[] = [];
   private distinct = 0;
   // ASCII words seen -> token id, or -1 for a word the tokenizer drops
-  private readonly words = new WordTable();
+  private words = new WordTable();
 
-  constructor(private readonly tokenizer: Tokenizer) {
+  private readonly invertPageBytes: number;
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    options: PartitionOptions = {},
+  ) {
+    this.postings = new PostingBuffer(options.postingChunk ?? POSTING_CHUNK);
+    this.invertPageBytes = options.invertPageBytes ?? INVERT_PAGE_BYTES;
     this.tokenStarts.push(0);
   }
 
@@ -91,9 +107,27 @@ export class PartitionBuilder {
     return this.docRowIds.length;
   }
 
-  /** Estimated bytes held. */
+  /**
+   * Bytes the partition allocates, up to the end of its write: the arrays as
+   * allocated (with their room to grow), the postings' chunks and their
+   * grouped copy the write makes, an estimate of the vocabulary's strings and
+   * Map entries, and the ASCII word table.
+   */
   get bytes(): number {
-    return this.docRowIds.length * DOC_BYTES + this.postingToken.length * POSTING_BYTES + (this.tokenStarts.length - 1) * TOKEN_BYTES + 2 * this.tokenBytes.length + this.words.bytes;
+    const numTokens = this.tokenStarts.length - 1;
+    return (
+      this.docRowIds.byteCapacity +
+      this.docLengths.byteCapacity +
+      this.postings.bytes +
+      this.postings.length * WRITE_BYTES_PER_POSTING +
+      numTokens * TOKEN_ENTRY_BYTES +
+      this.tokenBytes.byteCapacity +
+      this.tokenStarts.byteCapacity +
+      this.tokenDocs.byteCapacity +
+      this.lastDoc.byteCapacity +
+      this.docCount.byteCapacity +
+      this.words.bytes
+    );
   }
 
   /** Adds the documents of rows [start, end) of `values`; stops early once `stopAtBytes` is reached, returning the row it stopped before. */
@@ -122,9 +156,8 @@ export class PartitionBuilder {
       this.docLengths.push(numTokens);
       for (let k = 0; k < this.distinct; k++) {
         const id = this.docTokens[k]!;
-        this.postingToken.push(id);
-        this.postingDoc.push(doc);
-        this.postingCount.push(this.docCount.get(id));
+        this.postings.push(id, doc, this.docCount.get(id));
+        this.tokenDocs.set(id, this.tokenDocs.get(id) + 1);
       }
       if (this.bytes >= stopAtBytes) return i + 1;
     }
@@ -163,6 +196,7 @@ export class PartitionBuilder {
       this.vocabulary.set(token, id);
       this.tokenBytes.append(encoder.encode(token));
       this.tokenStarts.push(this.tokenBytes.length);
+      this.tokenDocs.push(0);
       this.lastDoc.push(-1);
       this.docCount.push(0);
     }
@@ -178,7 +212,11 @@ export class PartitionBuilder {
     } else this.docCount.set(id, this.docCount.get(id) + 1);
   }
 
-  /** Writes part_{id}_tokens, _invert and _docs; returns the files. */
+  /**
+   * Writes part_{id}_tokens, _invert and _docs; returns the files. The
+   * postings are grouped by token as their chunks are released, and the
+   * posting file is written a page of blocks at a time.
+   */
   async write(store: ObjectStore, dir: string, id: number, onFile?: (path: string) => void): Promise<IndexFile[]> {
     const numDocs = this.docRowIds.length;
     const lengthOf = this.docLengths.view();
@@ -186,23 +224,25 @@ export class PartitionBuilder {
     for (let d = 0; d < numDocs; d++) totalTokens += lengthOf[d]!;
     const avgdl = numDocs === 0 ? 0 : totalTokens / numDocs;
     const numTokens = this.tokenStarts.length - 1;
+    // only the token bytes are needed from here
+    this.vocabulary = new ShardedMap<string, number>();
+    this.words = new WordTable();
 
     // each token's postings together, still in document order (a counting sort by token)
-    const numPostings = this.postingToken.length;
+    const numPostings = this.postings.length;
     const firstPosting = new Float64Array(numTokens + 1);
-    const byToken = this.postingToken.view();
-    for (let k = 0; k < numPostings; k++) firstPosting[byToken[k]! + 1]!++;
-    for (let t = 0; t < numTokens; t++) firstPosting[t + 1]! += firstPosting[t]!;
+    const dfOf = this.tokenDocs.view();
+    for (let t = 0; t < numTokens; t++) firstPosting[t + 1] = firstPosting[t]! + dfOf[t]!;
     const fill = firstPosting.slice(0, numTokens);
     const docs = new Uint32Array(numPostings);
     const freqs = new Uint32Array(numPostings);
-    const docOf = this.postingDoc.view();
-    const countOf = this.postingCount.view();
-    for (let k = 0; k < numPostings; k++) {
-      const at = fill[byToken[k]!]!++;
-      docs[at] = docOf[k]!;
-      freqs[at] = countOf[k]!;
-    }
+    this.postings.drain((tokenOf, docOf, countOf, count) => {
+      for (let k = 0; k < count; k++) {
+        const at = fill[tokenOf[k]!]!++;
+        docs[at] = docOf[k]!;
+        freqs[at] = countOf[k]!;
+      }
+    });
 
     // token ids in the order of the token set: sorted by token bytes
     const bytes = this.tokenBytes.view();
@@ -210,39 +250,6 @@ export class PartitionBuilder {
     const order = new Int32Array(numTokens);
     for (let t = 0; t < numTokens; t++) order[t] = t;
     order.sort((a, b) => compareBytes(bytes, starts[a]!, starts[a + 1]!, starts[b]!, starts[b + 1]!));
-
-    // posting blocks of every token, one after another
-    const blockData = new GrowableArray(Uint8Array);
-    const blockEnds = new GrowableArray(Float64Array);
-    const listOffsets = new Int32Array(numTokens + 1);
-    const maxScores = new Float32Array(numTokens);
-    const lengths = new Uint32Array(numTokens);
-    for (let tid = 0; tid < numTokens; tid++) {
-      const t = order[tid]!;
-      const from = firstPosting[t]!;
-      const df = firstPosting[t + 1]! - from;
-      const idf = bm25Idf(df, numDocs);
-      const blockScores = new Float32Array(Math.ceil(df / POSTING_BLOCK_SIZE));
-      let termMax = 0;
-      for (let b = 0; b < blockScores.length; b++) {
-        let best = 0;
-        for (let k = from + b * POSTING_BLOCK_SIZE; k < from + Math.min(df, (b + 1) * POSTING_BLOCK_SIZE); k++) {
-          best = Math.max(best, bm25TermWeight(freqs[k]!, lengthOf[docs[k]!]!, avgdl));
-        }
-        // stored maxima only prune; they must never fall below a score Lance computes
-        const score = Math.fround(idf * best * (1 + 1e-6));
-        blockScores[b] = score;
-        termMax = Math.max(termMax, score);
-      }
-      maxScores[tid] = termMax;
-      lengths[tid] = df;
-      const blocks = encodePostingBlocks(docs.subarray(from, from + df), freqs.subarray(from, from + df), blockScores);
-      for (const block of blocks) {
-        blockData.append(block);
-        blockEnds.push(blockData.length);
-      }
-      listOffsets[tid + 1] = listOffsets[tid]! + blocks.length;
-    }
 
     const names = { tokens: `part_${id}_tokens.lance`, invert: `part_${id}_invert.lance`, docs: `part_${id}_docs.lance` };
     const put = async (name: string, table: Parameters<typeof writeArrowFile>[2], fileVersion?: string): Promise<IndexFile> => {
@@ -266,23 +273,70 @@ export class PartitionBuilder {
       PARTITION_FILE_VERSION,
     );
 
-    const ends = blockEnds.view();
-    const blockOffsets = new BigInt64Array(ends.length + 1);
-    for (let b = 0; b < ends.length; b++) blockOffsets[b + 1] = BigInt(ends[b]!);
+    // posting blocks of every token in token-set order, a page at a time; the posting column's
+    // 2.2 pages carry a repetition index, so a search fetches only its tokens' rows
     const itemField = new Field("item", new LargeBinary(), true);
-    const blocksData = makeData({ type: new LargeBinary(), length: ends.length, nullCount: 0, valueOffsets: blockOffsets, data: blockData.view() });
-    const postingData = makeData({ type: new List(itemField), length: numTokens, nullCount: 0, valueOffsets: listOffsets, child: blocksData });
-    const invertFile = await put(
-      names.invert,
-      tableOf([
-        { name: "_posting", data: postingData, nullable: false },
-        { name: "_max_score", data: makeData({ type: new Float32(), length: maxScores.length, nullCount: 0, data: maxScores }), nullable: false },
-        { name: "_length", data: uint32Data(lengths), nullable: false },
-      ]),
-      // the posting column's 2.2 pages carry a repetition index, so a search fetches only its
-      // tokens' rows instead of the whole file
-      PARTITION_FILE_VERSION,
-    );
+    const invertSchema = new Schema([new Field("_posting", new List(itemField), false), new Field("_max_score", new Float32(), false), new Field("_length", new Uint32(), false)]);
+    onFile?.(`${dir}/${names.invert}`);
+    const invert = await PagedFileWriter.open(store, `${dir}/${names.invert}`, invertSchema, { fileVersion: PARTITION_FILE_VERSION });
+    let invertBytes: number;
+    try {
+      const maxScores = new Float32Array(numTokens);
+      const lengths = new Uint32Array(numTokens);
+      const blockData = new GrowableArray(Uint8Array, Math.min(this.invertPageBytes, 1 << 20));
+      const blockEnds = new GrowableArray(Float64Array);
+      const listOffsets = new GrowableArray(Int32Array);
+      let pageStart = 0;
+      const addPage = async (pageEnd: number): Promise<void> => {
+        const ends = blockEnds.view();
+        const blockOffsets = new BigInt64Array(ends.length + 1);
+        for (let b = 0; b < ends.length; b++) blockOffsets[b + 1] = BigInt(ends[b]!);
+        const blocksData = makeData({ type: new LargeBinary(), length: ends.length, nullCount: 0, valueOffsets: blockOffsets, data: blockData.view() });
+        const offsets = new Int32Array(pageEnd - pageStart + 1);
+        offsets.set(listOffsets.view().subarray(0, pageEnd - pageStart), 1);
+        await invert.addPage([
+          makeData({ type: new List(itemField), length: pageEnd - pageStart, nullCount: 0, valueOffsets: offsets, child: blocksData }),
+          makeData({ type: new Float32(), length: pageEnd - pageStart, nullCount: 0, data: maxScores.subarray(pageStart, pageEnd) }),
+          makeData({ type: new Uint32(), length: pageEnd - pageStart, nullCount: 0, data: lengths.subarray(pageStart, pageEnd) }),
+        ]);
+        blockData.length = 0;
+        blockEnds.length = 0;
+        listOffsets.length = 0;
+        pageStart = pageEnd;
+      };
+      for (let tid = 0; tid < numTokens; tid++) {
+        const t = order[tid]!;
+        const from = firstPosting[t]!;
+        const df = firstPosting[t + 1]! - from;
+        const idf = bm25Idf(df, numDocs);
+        const blockScores = new Float32Array(Math.ceil(df / POSTING_BLOCK_SIZE));
+        let termMax = 0;
+        for (let b = 0; b < blockScores.length; b++) {
+          let best = 0;
+          for (let k = from + b * POSTING_BLOCK_SIZE; k < from + Math.min(df, (b + 1) * POSTING_BLOCK_SIZE); k++) {
+            best = Math.max(best, bm25TermWeight(freqs[k]!, lengthOf[docs[k]!]!, avgdl));
+          }
+          // stored maxima only prune; they must never fall below a score Lance computes
+          const score = Math.fround(idf * best * (1 + 1e-6));
+          blockScores[b] = score;
+          termMax = Math.max(termMax, score);
+        }
+        maxScores[tid] = termMax;
+        lengths[tid] = df;
+        for (const block of encodePostingBlocks(docs.subarray(from, from + df), freqs.subarray(from, from + df), blockScores)) {
+          blockData.append(block);
+          blockEnds.push(blockData.length);
+        }
+        listOffsets.push(blockEnds.length);
+        if (blockData.length >= this.invertPageBytes) await addPage(tid + 1);
+      }
+      if (pageStart < numTokens || numTokens === 0) await addPage(numTokens);
+      invertBytes = await invert.finish();
+    } catch (err) {
+      await invert.abort().catch(() => undefined);
+      throw err;
+    }
+    const invertFile: IndexFile = { path: names.invert, sizeBytes: invertBytes };
 
     const docsFile = await put(
       names.docs,

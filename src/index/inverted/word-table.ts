@@ -24,9 +24,9 @@ export class WordTable {
     return this.values.length;
   }
 
-  /** Bytes held: the words, four numbers a word and the slots. */
+  /** Bytes allocated: the words, four numbers a word and the slots. */
   get bytes(): number {
-    return this.wordBytes.length + 20 * this.values.length + 4 * this.slots.length;
+    return this.wordBytes.byteCapacity + this.wordStart.byteCapacity + this.hashes.byteCapacity + this.values.byteCapacity + this.slots.byteLength;
   }
 
   /** The value of word bytes[start, end) with hash `hash`; undefined when absent. */

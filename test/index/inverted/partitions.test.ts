@@ -3,12 +3,15 @@
 // postings of the one-partition in-memory build, Lance's planner uses such a
 // segment and finds the rows and scores of its own index and of lancets'
 // one-partition segment; files are removed after a failure; a budget below
-// the minimum is INVALID_INPUT.
+// the minimum is INVALID_INPUT. Under a small budget a partition's posting
+// file is written in several pages, which lancets and Lance both read.
 
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { makeVector, Utf8, vectorFromArray, type Data } from "apache-arrow";
+import type { LanceFileReader } from "../../../src/file/file-reader.js";
 import { openFileReader } from "../../../src/file/open-file-reader.js";
+import type { ObjectStore } from "../../../src/io/object-store.js";
 import { MemoryStore } from "../../../src/io/memory-store.js";
 import { buildInverted, buildInvertedStreaming } from "../../../src/index/inverted/build.js";
 import { openInvertedSegment } from "../../../src/index/inverted/read.js";
@@ -30,6 +33,16 @@ function texts(n: number, seed: number): Data {
     Array.from({ length: n }, (_, i) => (i % 53 === 7 ? null : i % 61 === 9 ? "" : Array.from({ length: 2 + Math.floor(next() * 20) }, word).join(" "))),
     new Utf8(),
   ).data[0]!;
+}
+
+/** The most pages a column of a segment's part_N_invert.lance files has. */
+async function invertPages(store: ObjectStore, dir: string, files: { path: string }[]): Promise<number> {
+  let most = 0;
+  for (const f of files.filter((f) => f.path.endsWith("_invert.lance"))) {
+    const reader = (await openFileReader(store, `${dir}/${f.path}`)) as LanceFileReader;
+    most = Math.max(most, ...reader.columnPageCounts());
+  }
+  return most;
 }
 
 /** Per token the (row id, frequency) pairs over all partitions, and per row id its token count. */
@@ -77,6 +90,8 @@ describe("FTS within a memory budget", () => {
     const built = await buildInvertedStreaming(store, "_indices/seg", batchedInput(data, 5000), {}, { memoryBytes: MiB });
     const got = await content(store, built);
     assert.ok(got.partitions >= 4, `${got.partitions} partitions`);
+    assert.ok((await invertPages(store, "_indices/seg", built.files)) > 1, "posting files of several pages");
+    assert.equal(await invertPages(expected, "_indices/seg", whole.files), 1);
     assert.deepEqual(await listFiles(store, "_indices/seg"), built.files.map((f) => `_indices/seg/${f.path}`).sort());
     assert.deepEqual(got.docs, want.docs);
     assert.equal(got.postings.size, want.postings.size);
@@ -128,8 +143,11 @@ describe("FTS segments of several partitions in Lance", () => {
       const ds = await openDataset(tablePath(dir, name));
       const seg = await ds.createIndexUncommitted("text", "FTS", { fragmentIds: ds.manifest.fragments.map((f) => f.id), params: { memoryBytes } });
       const partitions = seg.files.filter((f) => f.path.endsWith("_docs.lance")).length;
-      if (name === "parts") assert.ok(partitions >= 3, `${partitions} partitions`);
-      else assert.equal(partitions, 1);
+      const pages = await invertPages(ds.store, `_indices/${seg.uuid}`, seg.files);
+      if (name === "parts") {
+        assert.ok(partitions >= 3, `${partitions} partitions`);
+        assert.ok(pages > 1, `posting files of ${pages} pages`);
+      } else assert.equal(partitions, 1);
       await ds.commitExistingIndexSegments("text_idx", "text", [seg]);
       await tables[name].checkoutLatest();
     }
