@@ -51,7 +51,8 @@ export function unpack4x(r: ByteReader, bits: number): Uint32Array {
 
 /**
  * Unpacks 128 values of `bits` bits from 4 * bits words starting at words[from] into out[0..128):
- * each lane's words read once, in order, values taken from the low end of a bit buffer.
+ * the four lanes' values of one row sit at the same bit offset of their lanes' words, so each
+ * row's word index and shift are computed once for its four values, written in order.
  */
 function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32Array): void {
   if (bits === 32) {
@@ -59,28 +60,22 @@ function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32
     return;
   }
   const mask = (1 << bits) - 1;
-  for (let lane = 0; lane < 4; lane++) {
-    let word = from + lane;
-    let buffer = words[word]!;
-    let available = 32;
-    for (let i = lane; i < 128; i += 4) {
-      if (available >= bits) {
-        out[i] = buffer & mask;
-        buffer >>>= bits;
-        available -= bits;
-        // a shift by 32 leaves a value unchanged: an emptied buffer is refilled below
-        if (available === 0 && i + 4 < 128) {
-          word += 4;
-          buffer = words[word]!;
-          available = 32;
-        }
-      } else {
-        word += 4;
-        const next = words[word]!;
-        out[i] = (buffer | (next << available)) & mask;
-        buffer = next >>> (bits - available);
-        available = 32 - (bits - available);
-      }
+  let o = 0;
+  for (let bit = 0; o < 128; bit += bits, o += 4) {
+    const w = from + ((bit >>> 5) << 2);
+    const shift = bit & 31;
+    if (shift + bits <= 32) {
+      out[o] = (words[w]! >>> shift) & mask;
+      out[o + 1] = (words[w + 1]! >>> shift) & mask;
+      out[o + 2] = (words[w + 2]! >>> shift) & mask;
+      out[o + 3] = (words[w + 3]! >>> shift) & mask;
+    } else {
+      // the value continues in the lane's next word; shift < 32 here, so 32 - shift is in 1..31
+      const high = 32 - shift;
+      out[o] = ((words[w]! >>> shift) | (words[w + 4]! << high)) & mask;
+      out[o + 1] = ((words[w + 1]! >>> shift) | (words[w + 5]! << high)) & mask;
+      out[o + 2] = ((words[w + 2]! >>> shift) | (words[w + 6]! << high)) & mask;
+      out[o + 3] = ((words[w + 3]! >>> shift) | (words[w + 7]! << high)) & mask;
     }
   }
 }
