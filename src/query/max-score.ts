@@ -117,6 +117,8 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
     isEssential.fill(0);
     for (let k = nonEssential; k < n; k++) isEssential[order[k]!] = 1;
     const single = n - nonEssential === 1;
+    // one essential term: a weight below `cut` cannot reach the threshold with every non-essential term (cut is a little low: reaches() decides later)
+    const cut = threshold / SUM_MARGIN - nonEssentialBound - Math.abs(threshold) * 1e-6;
     let numCandidates = 0;
 
     // score the essential terms' postings in the window
@@ -153,7 +155,7 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
           const off = doc - lo;
           if (single) {
             // the only essential term: its documents come in doc id order, and one that cannot reach the threshold with every non-essential term is dropped now
-            if (reaches(weight + nonEssentialBound, threshold)) {
+            if (weight >= cut) {
               weights[slot + off] = weight;
               candidates[numCandidates++] = off;
             }
@@ -191,7 +193,9 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
       for (let k = nonEssential; k < n; k++) partial += weights[order[k]! * WINDOW + off]!;
       let rest = nonEssentialBound;
       let alive = reaches(partial + rest, threshold);
-      for (let k = nonEssential - 1; k >= 0 && alive; k--) {
+      // the non-essential terms probed are order[k + 1 .. nonEssential - 1]
+      let k = nonEssential - 1;
+      for (; k >= 0 && alive; k--) {
         const t = order[k]!;
         const c = cursors[t]!;
         rest -= windowBounds[t]!;
@@ -203,6 +207,7 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
         const bound = c.blockBound(c.shallow);
         if (!reaches(partial + bound + rest, threshold)) {
           alive = false;
+          k--;
           break;
         }
         c.seek(doc);
@@ -228,7 +233,7 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
           threshold = best.threshold();
         }
       }
-      for (let t = 0; t < n; t++) weights[t * WINDOW + off] = 0;
+      for (let q = k + 1; q < n; q++) weights[order[q]! * WINDOW + off] = 0;
     }
     if (ctx.violated) return false;
     from = hi;

@@ -80,6 +80,37 @@ function unpackWords(words: Uint32Array, from: number, bits: number, out: Uint32
   }
 }
 
+/**
+ * As unpackWords, for doc id gaps: out[i] = first + the sum of the values up to i (values are
+ * produced in order, so the running sum is kept as they are written; the store into the
+ * Uint32Array wraps it as u32 arithmetic would).
+ */
+function unpackGaps(words: Uint32Array, bits: number, out: Uint32Array, first: number): void {
+  let doc = first;
+  if (bits === 32) {
+    for (let i = 0; i < 128; i++) out[i] = doc = (doc + words[i]!) % 0x1_0000_0000;
+    return;
+  }
+  const mask = (1 << bits) - 1;
+  let o = 0;
+  for (let bit = 0; o < 128; bit += bits, o += 4) {
+    const w = (bit >>> 5) << 2;
+    const shift = bit & 31;
+    if (shift + bits <= 32) {
+      out[o] = doc += (words[w]! >>> shift) & mask;
+      out[o + 1] = doc += (words[w + 1]! >>> shift) & mask;
+      out[o + 2] = doc += (words[w + 2]! >>> shift) & mask;
+      out[o + 3] = doc += (words[w + 3]! >>> shift) & mask;
+    } else {
+      const high = 32 - shift;
+      out[o] = doc += ((words[w]! >>> shift) | (words[w + 4]! << high)) & mask;
+      out[o + 1] = doc += ((words[w + 1]! >>> shift) | (words[w + 5]! << high)) & mask;
+      out[o + 2] = doc += ((words[w + 2]! >>> shift) | (words[w + 6]! << high)) & mask;
+      out[o + 3] = doc += ((words[w + 3]! >>> shift) | (words[w + 7]! << high)) & mask;
+    }
+  }
+}
+
 /** Encodes one posting list as its blocks (doc ids ascending). */
 export function encodePostingBlocks(docIds: Uint32Array, freqs: Uint32Array, blockScores: Float32Array): Uint8Array[] {
   const blocks: Uint8Array[] = [];
@@ -265,14 +296,8 @@ export class BlockPostingList implements PostingList {
     if (count === POSTING_BLOCK_SIZE) {
       const view = this.views[b]!;
       let at = 8;
-      const first = view.getUint32(4, true);
-      at = this.unpackAt(block, view, at, docIds, "doc id");
-      let doc = first;
-      for (let i = 0; i < POSTING_BLOCK_SIZE; i++) {
-        doc = (doc + docIds[i]!) >>> 0;
-        docIds[i] = doc;
-      }
-      at = this.unpackAt(block, view, at, freqs, "frequency");
+      at = this.unpackAt(block, view, at, docIds, "doc id", view.getUint32(4, true));
+      at = this.unpackAt(block, view, at, freqs, "frequency", -1);
       return count;
     }
     const r = new ByteReader(block, this.path);
@@ -281,21 +306,25 @@ export class BlockPostingList implements PostingList {
     return count;
   }
 
-  /** Unpacks one bit width byte and its 128 values at byte `at` into out; returns the position after them. */
-  private unpackAt(block: Uint8Array, view: DataView, at: number, out: Uint32Array, what: string): number {
+  /**
+   * Unpacks one bit width byte and its 128 values at byte `at` into out, as doc id gaps after
+   * `first` when it is not negative; returns the position after them.
+   */
+  private unpackAt(block: Uint8Array, view: DataView, at: number, out: Uint32Array, what: string, first: number): number {
     if (at + 1 > block.byteLength) throw new CorruptFileError(this.path, 0, `posting block ends before its ${what} bit width`);
     const bits = block[at]!;
     at++;
     if (bits > 32) throw new CorruptFileError(this.path, 0, `posting block has ${what}s of ${bits} bits`);
     if (bits === 0) {
-      out.fill(0, 0, POSTING_BLOCK_SIZE);
+      out.fill(first >= 0 ? first : 0, 0, POSTING_BLOCK_SIZE);
       return at;
     }
     const n = 4 * bits;
     if (at + n * 4 > block.byteLength) throw new CorruptFileError(this.path, 0, `posting block ends inside its bit-packed ${what}s`);
     const words = this.scratch;
     for (let i = 0; i < n; i++) words[i] = view.getUint32(at + i * 4, true);
-    unpackWords(words, 0, bits, out);
+    if (first >= 0) unpackGaps(words, bits, out, first);
+    else unpackWords(words, 0, bits, out);
     return at + n * 4;
   }
 }
