@@ -53,7 +53,8 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
   const numDocs = docLengths.length;
   const normTableLength = norms.length;
   const weights = new Float64Array(n * WINDOW);
-  const touched = new Uint8Array(WINDOW);
+  // documents of the window some essential term holds, a bit each (read back in doc id order)
+  const touched = new Uint32Array(WINDOW / 32);
   const candidates = new Uint32Array(WINDOW);
   const windowBounds = new Float64Array(n);
   // terms by window bound, weakest first
@@ -161,7 +162,7 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
             }
           } else {
             weights[slot + off] = weight;
-            touched[off] = 1;
+            touched[off >>> 5]! |= 1 << (off & 31);
           }
         }
         if (stats) stats.postingsScored += i - start;
@@ -178,10 +179,15 @@ export function searchMaxScore(cursors: Cursor[], ctx: SearchContext, best: TopT
     }
     if (ctx.violated) return false;
     if (!single) {
-      for (let off = 0; off < hi - lo; off++) {
-        if (touched[off] === 0) continue;
-        touched[off] = 0;
-        candidates[numCandidates++] = off;
+      for (let w = 0; w < (hi - lo + 31) >>> 5; w++) {
+        let bits = touched[w]!;
+        if (bits === 0) continue;
+        touched[w] = 0;
+        while (bits !== 0) {
+          const lowest = bits & -bits;
+          candidates[numCandidates++] = (w << 5) + 31 - Math.clz32(lowest);
+          bits ^= lowest;
+        }
       }
     }
 
