@@ -299,7 +299,7 @@ export async function fullTextSearch(ds: Snapshot, fts: FullTextQuery, options: 
   const scoreData = makeData({ type: new Float32(), length: top.length, nullCount: 0, data: Float32Array.from(top, (h) => h.score) });
   const schema = new Schema([...rows.schema.fields, new Field("_score", new Float32(), false)], rows.schema.metadata);
   const children: Data[] = rows.schema.fields.map((f) => (rows.numRows > 0 ? rows.getChild(f.name)!.data[0]! : makeData({ type: f.type, length: 0, nullCount: 0 } as never)));
-  if (rows.numRows === 0) return new Table(schema);
+  if (top.length === 0) return new Table(schema);
   const struct = makeData({ type: new Struct(schema.fields), length: top.length, nullCount: 0, children: [...children, scoreData] });
   return new Table([new RecordBatch(schema, struct)]);
 }
