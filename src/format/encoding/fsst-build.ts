@@ -451,7 +451,7 @@ function longSymbolWords(table: SymbolTable): { longCode: Int16Array; words: Int
 }
 
 /** A larger copy of the first `used` bytes of `buffer`, with room for `needed` bytes. */
-function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array<ArrayBuffer> {
+function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array {
   const next = new Uint8Array(Math.max(needed, 2 * buffer.length));
   next.set(buffer.subarray(0, used));
   return next;
@@ -474,6 +474,12 @@ function exportTable(table: SymbolTable): Uint8Array {
   return out;
 }
 
+/** Where encodeFsst may take its output buffers from (they are then valid only as long as that memory is). */
+export interface FsstScratch {
+  bytes(byteLength: number): Uint8Array;
+  uint32(length: number): Uint32Array;
+}
+
 export interface FsstEncoded {
   /** The 2312-byte table for the page's `fsst.symbol_table`. */
   symbolTable: Uint8Array;
@@ -486,7 +492,7 @@ export interface FsstEncoded {
  * Trains a table on `numValues` values (value i = data[offsets[i] ..
  * offsets[i+1]]) and compresses every value with it.
  */
-export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValues: number): FsstEncoded {
+export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, scratch?: FsstScratch): FsstEncoded {
   if (offsets.length < numValues + 1) throw new LanceError("INVALID_INPUT", `encodeFsst: ${numValues} values need ${numValues + 1} offsets, got ${offsets.length}`);
   const first = offsets[0]!;
   const last = offsets[numValues]!;
@@ -497,8 +503,8 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   }
   const table = trainTable(offsets, data, numValues);
   // compressed text is usually well under its input; the buffer doubles when escapes need more
-  let out = new Uint8Array(last - first + 64);
-  const outOffsets = new Uint32Array(numValues + 1);
+  let out: Uint8Array = scratch ? scratch.bytes(last - first + 64) : new Uint8Array(last - first + 64);
+  const outOffsets = scratch ? scratch.uint32(numValues + 1) : new Uint32Array(numValues + 1);
   const { pairs, singles } = shortCodes(table);
   const { longCode, words, masks } = longSymbolWords(table);
   const lengths = table.lengths;
