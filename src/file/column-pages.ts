@@ -13,6 +13,7 @@ import { encodeFieldV21 } from "../format/file/encode-v21.js";
 import { encodeListPagesV21 } from "../format/file/encode-list-v21.js";
 import { compactData } from "../format/file/leaf-values.js";
 import type { EncodedColumn } from "../format/file/layout-writer.js";
+import type { PageScratch } from "../format/file/page-scratch.js";
 
 /** Bytes of column data a page aims to hold at most. */
 export const PAGE_BYTES = 8 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface ColumnPageOptions {
   rowsPerPage?: number;
   /** At most this many bytes (by dataByteSize) per page unless one row is larger (default PAGE_BYTES). */
   pageBytes?: number;
+  /** Scratch memory reused from page to page while encoding (see PageScratch). */
+  scratch?: PageScratch;
 }
 
 /** Row counts of consecutive pages of `data`: each within the row and byte limits, at least one row. */
@@ -54,15 +57,15 @@ export function* encodeColumnPagesEach(name: string, data: Data, fileVersion: st
   for (const count of counts) {
     const part = compactData(counts.length === 1 ? data : data.slice(start, count));
     start += count;
-    yield encodePage(name, part, fileVersion);
+    yield encodePage(name, part, fileVersion, options.scratch);
   }
 }
 
-/** Encodes rows of one top-level field as one page of each column the field has. */
-export function encodePage(name: string, data: Data, fileVersion: string): EncodedColumn[] {
+/** Encodes rows of one top-level field as one page of each column the field has (2.1/2.2 pages take their intermediate buffers from `scratch` when given). */
+export function encodePage(name: string, data: Data, fileVersion: string, scratch?: PageScratch): EncodedColumn[] {
   if (fileVersion === "2.0") return encodeFieldV20(name, data);
   if (DataType.isList(data.type)) return [{ pages: encodeListPagesV21(name, data, fileVersion) }];
-  return encodeFieldV21(name, data, fileVersion);
+  return encodeFieldV21(name, data, fileVersion, scratch);
 }
 
 /** Encodes one top-level field in pages bounded by rows and bytes; the columns it makes, each with all its pages. */

@@ -8,6 +8,7 @@ import { concatData, nullData } from "../core/arrow-data.js";
 import { utf8Encode } from "../core/bytes.js";
 import { encodeLanceFile, type EncodedColumn } from "../format/file/layout-writer.js";
 import { arrowToLanceFields } from "../format/table/arrow-schema.js";
+import { PageScratch } from "../format/file/page-scratch.js";
 import { encodeColumnPages, encodeColumnPagesEach } from "./column-pages.js";
 import type { ObjectStore } from "../io/object-store.js";
 import { LanceFileWriter, writeLanceFile } from "./lance-file-writer.js";
@@ -64,11 +65,12 @@ export function encodeArrowFile(table: Table, options: ArrowFileOptions = {}): U
 export async function writeArrowFile(store: ObjectStore, path: string, table: Table, options: ArrowFileOptions = {}): Promise<number> {
   const fileVersion = options.fileVersion ?? "2.0";
   const fields = arrowToLanceFields(table.schema);
+  const scratch = new PageScratch();
   return writeLanceFile(store, path, fileVersion, async (writer) => {
     let base = 0;
     for (let k = 0; k < table.schema.fields.length; k++) {
       let width = 0;
-      for (const page of encodeColumnPagesEach(table.schema.fields[k]!.name, columnData(table, k), fileVersion, pageOptions(options))) {
+      for (const page of encodeColumnPagesEach(table.schema.fields[k]!.name, columnData(table, k), fileVersion, { ...pageOptions(options), scratch })) {
         for (let c = 0; c < page.length; c++) for (const p of page[c]!.pages) await writer.writePage(base + c, p);
         width = page.length;
       }
@@ -88,6 +90,8 @@ export class PagedFileWriter {
   /** The first column of each top-level field, once the first page is known. */
   private bases: number[] | undefined;
   private numRows = 0;
+  /** Reused by every page this file's columns encode. */
+  private readonly scratch = new PageScratch();
 
   private constructor(
     private readonly writer: LanceFileWriter,
@@ -109,7 +113,7 @@ export class PagedFileWriter {
       const part = datas[k]!;
       if (!this.bases) bases.push(at);
       let width = 0;
-      for (const columns of encodeColumnPagesEach(fields[k]!.name, part, fileVersion, { rowsPerPage: Math.max(1, part.length) })) {
+      for (const columns of encodeColumnPagesEach(fields[k]!.name, part, fileVersion, { rowsPerPage: Math.max(1, part.length), scratch: this.scratch })) {
         for (let c = 0; c < columns.length; c++) for (const p of columns[c]!.pages) await this.writer.writePage(bases[k]! + c, p);
         width = columns.length;
       }

@@ -16,6 +16,7 @@ import type { ObjectStore } from "../io/object-store.js";
 import { encodePage, PAGE_BYTES, pageRowCounts } from "../file/column-pages.js";
 import { LanceFileWriter } from "../file/lance-file-writer.js";
 import { compactData } from "../format/file/leaf-values.js";
+import { PageScratch } from "../format/file/page-scratch.js";
 import { SEED_KEY_PREFIX, type SeedWriter } from "./seeds.js";
 
 /** The ids of the fields that get a column in a file of `fileVersion` (2.0: every field; 2.1+: leaves), in file order. */
@@ -41,6 +42,8 @@ interface ColumnBuffer {
 
 export class DataFileWriter {
   private numRows = 0;
+  /** Reused by every page this file's columns encode. */
+  private readonly scratch = new PageScratch();
 
   private constructor(
     private readonly writer: LanceFileWriter,
@@ -166,7 +169,7 @@ export class DataFileWriter {
 
   private async writePage(c: number, data: Data): Promise<void> {
     const buffer = this.buffers[c]!;
-    const encoded = encodePage(this.arrowSchema.fields[c]!.name, data, this.fileVersion);
+    const encoded = encodePage(this.arrowSchema.fields[c]!.name, data, this.fileVersion, this.scratch);
     if (encoded.length !== buffer.width) {
       throw new LanceError("INTERNAL", `column "${this.arrowSchema.fields[c]!.name}" encoded as ${encoded.length} columns where the file has ${buffer.width}`);
     }

@@ -73,7 +73,7 @@ describe("dictionaryEncodeVariable", () => {
 });
 
 describe("likelyMoreDistinctThan", () => {
-  test("nearly unique values are judged over the limit; few distinct values and small pages never are", () => {
+  test("nearly unique values are judged over the limit; few distinct values and pages near the limit never are", () => {
     const unique = pack(Array.from({ length: 40_000 }, (_, i) => text(`name-${i * 7919}`)));
     assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 40_000, 16_000), true);
     const few = pack(Array.from({ length: 40_000 }, (_, i) => text(`city ${i % 50}`)));
@@ -81,7 +81,56 @@ describe("likelyMoreDistinctThan", () => {
     // 12,000 distinct values in 40,000: near the limit, left to the exact count
     const near = pack(Array.from({ length: 40_000 }, (_, i) => text(`v${(i * 7) % 12_000}`)));
     assert.equal(likelyMoreDistinctThan(near.offsets, near.data, 40_000, 16_000), false);
-    assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 5_000, 10), false);
+    // 5,000 unique values with a limit of 10: a small sample tells
+    assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 5_000, 10), true);
+    // a page too small for a sample to pay is always counted
+    assert.equal(likelyMoreDistinctThan(unique.offsets, unique.data, 200, 150), false);
+  });
+
+  test("sorted pages whose equal values sit together are counted exactly, whatever the run length", () => {
+    for (const run of [2, 4, 16, 64, 1000]) {
+      // n / run distinct values under a limit of 1.2 n / run: the sample may not call them more
+      const n = 200_000;
+      const limit = Math.ceil((1.2 * n) / run);
+      const ids = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) ids[i] = BigInt(Math.floor(i / run)) * 1_000_003n;
+      assert.equal(likelyMoreDistinctFixed(new Uint8Array(ids.buffer), 8, n, limit), false, `64-bit runs of ${run}`);
+      const m = 40_000;
+      const sorted = pack(Array.from({ length: m }, (_, i) => text(`key-${String(Math.floor(i / run)).padStart(7, "0")}`)));
+      assert.equal(likelyMoreDistinctThan(sorted.offsets, sorted.data, m, Math.ceil((1.2 * m) / run)), false, `runs of ${run}`);
+    }
+  });
+
+  test("64-bit pages of distinct values, small ones too (4096 values, as BTREE page data), are judged over the limit", () => {
+    for (const n of [4096, 65_536, 1_048_576]) {
+      const ids = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) ids[i] = BigInt(i) * 3n - 7n;
+      // Lance's 64-bit dictionary budget: items x 16 + n x 4 under 0.8 x 8n bytes
+      const limit = Math.ceil((0.8 * 8 * n - 4 * n) / 16) - 1;
+      assert.equal(likelyMoreDistinctFixed(new Uint8Array(ids.buffer), 8, n, limit), true, `${n} values`);
+      // three times the limit's distinct values, each 1/3 of the page's
+      for (let i = 0; i < n; i++) ids[i] = BigInt(i % (3 * limit));
+      assert.equal(likelyMoreDistinctFixed(new Uint8Array(ids.buffer), 8, n, limit), true, `${n} values, ${3 * limit} distinct`);
+    }
+  });
+
+  test("property: at most `limit` distinct values, in any order and any mix, are never judged over it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 50_000 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 2 }), fc.integer(), (n, distinct, order, seed) => {
+        const ids = new BigInt64Array(n);
+        let s = seed | 1;
+        for (let i = 0; i < n; i++) {
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          const random = (s >>> 0) % distinct;
+          // sorted runs, round robin, or random (every value at least once where n allows)
+          ids[i] = BigInt(order === 0 ? Math.floor((i * distinct) / n) : order === 1 ? i % distinct : i < distinct ? i : random);
+        }
+        return !likelyMoreDistinctFixed(new Uint8Array(ids.buffer), 8, n, Math.min(distinct, n));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -95,6 +144,6 @@ describe("dictionaryEncodeFixed64", () => {
     const items = new BigInt64Array(dict.items.buffer, dict.items.byteOffset, dict.numItems);
     for (let i = 0; i < values.length; i++) assert.equal(items[dict.indices[i]!], values[i], `value ${i}`);
     assert.equal(dictionaryEncodeFixed64(bytes, values.length, 5), undefined);
-    assert.equal(likelyMoreDistinctFixed(bytes, 8, values.length, 5), false, "a small page is always counted exactly");
+    assert.equal(likelyMoreDistinctFixed(bytes, 8, values.length, 5), false, "6 values each on 1/6 of the page: too many pairs to call it more than 5");
   });
 });

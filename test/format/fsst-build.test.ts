@@ -35,6 +35,47 @@ function roundTrip(values: Uint8Array[]): { compressed: number; original: number
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/**
+ * The greedy compression the writer promises, from the exported table alone:
+ * at each position the symbol of 3..8 bytes that matches there (a table has
+ * at most one per 3-byte prefix), else the 2-byte symbol, else the 1-byte
+ * symbol, else an escape (255) and the byte.
+ */
+function referenceCompress(tableBytes: Uint8Array, offsets: ArrayLike<number>, data: Uint8Array, numValues: number): { offsets: number[]; data: number[] } {
+  const n = tableBytes[0]!;
+  const symbols = Array.from({ length: n }, (_, c) => tableBytes.subarray(8 + 8 * c, 8 + 8 * c + tableBytes[8 + 8 * n + c]!));
+  const matches = (c: number, p: number, end: number): boolean => symbols[c]!.length <= end - p && symbols[c]!.every((b, k) => data[p + k] === b);
+  const out: number[] = [];
+  const outOffsets = [0];
+  for (let i = 0; i < numValues; i++) {
+    let p = offsets[i]!;
+    const end = offsets[i + 1]!;
+    while (p < end) {
+      let code = -1;
+      for (const length of [3, 2, 1]) {
+        for (let c = 0; c < n && code < 0; c++) if ((length === 3 ? symbols[c]!.length >= 3 : symbols[c]!.length === length) && matches(c, p, end)) code = c;
+        if (code >= 0) break;
+      }
+      if (code < 0) {
+        out.push(255, data[p]!);
+        p++;
+      } else {
+        out.push(code);
+        p += symbols[code]!.length;
+      }
+    }
+    outOffsets.push(out.length);
+  }
+  return { offsets: outOffsets, data: out };
+}
+
+function assertReferenceBytes(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, label: string): void {
+  const encoded = encodeFsst(offsets, data, numValues);
+  const expected = referenceCompress(encoded.symbolTable, offsets, data, numValues);
+  assert.deepEqual(Array.from(encoded.offsets), expected.offsets, `${label}: offsets`);
+  assert.deepEqual(Array.from(encoded.data), expected.data, `${label}: bytes`);
+}
+
 describe("encodeFsst", () => {
   test("repetitive text shrinks to well under half and comes back exactly", () => {
     const values = Array.from({ length: 20_000 }, (_, i) => text(`name-${i * 7919}`));
@@ -100,6 +141,35 @@ describe("encodeFsst", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 300 }), (values) => {
         roundTrip(values);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("the compressed bytes are the greedy match the table promises: words near the buffer end, slices, symbols of every length", () => {
+    const r = rng(5);
+    const words = ["name-", "alpha", "ab", "abc", "abcdefgh", "abcdefg", "xyz", "žluť", "日本", "🎉", "7919", "0", "12345678"];
+    const values = Array.from({ length: 3000 }, (_, i) =>
+      i % 7 === 0 ? new Uint8Array(0) : text(Array.from({ length: 1 + Math.floor(r() * 5) }, () => words[Math.floor(r() * words.length)]).join(i % 3 === 0 ? "" : " ")),
+    );
+    const { offsets, data } = pack(values);
+    assertReferenceBytes(offsets, data, values.length, "words");
+    // the same values inside a larger buffer, from an odd byte offset, the last value ending at the buffer's end
+    const outer = new Uint8Array(data.length + 13);
+    outer.set(data, 13);
+    const shifted = Float64Array.from(offsets, (o) => o + 2);
+    assertReferenceBytes(shifted, outer.subarray(11), values.length, "slice");
+    const bench = pack(Array.from({ length: 5000 }, (_, i) => text(`name-${i * 7919}`)));
+    assertReferenceBytes(bench.offsets, bench.data, 5000, "bench rows");
+  });
+
+  test("property: compressed bytes equal the reference greedy match", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 24 }).map((v) => v.map((b) => 97 + (b % 5))), { minLength: 1, maxLength: 200 }), fc.nat(7), (values, skip) => {
+        const { offsets, data } = pack(values);
+        const outer = new Uint8Array(data.length + skip);
+        outer.set(data, skip);
+        assertReferenceBytes(offsets, outer.subarray(skip), values.length, "property");
       }),
       { numRuns: 60 },
     );

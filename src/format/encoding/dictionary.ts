@@ -7,7 +7,9 @@
 //
 // Distinct values are found with an open-addressing table of byte hashes, so
 // no value becomes a JS string; counting stops as soon as the page has more
-// distinct values than the caller can use.
+// distinct values than the caller can use. Before counting, a random sample
+// of the page's values decides whether the count is worth starting: pages of
+// (nearly) unique values, such as ids or BTREE page data, are never counted.
 
 import { LanceError } from "../../core/errors.js";
 
@@ -26,42 +28,137 @@ function hashBytes(data: Uint8Array, start: number, end: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+/** A hash of a 64-bit value's halves whose low bits depend on every input bit (values that are multiples of 2^k spread too). */
+function hash64(lo: number, hi: number): number {
+  const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 function sameBytes(data: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
   if (aEnd - a !== bEnd - b) return false;
   for (let k = 0; a + k < aEnd; k++) if (data[a + k] !== data[b + k]) return false;
   return true;
 }
 
-/** Values sampled to estimate the number of distinct values. */
-const SAMPLE_VALUES = 4096;
+/**
+ * Pairs of equal sampled values the sample is sized to expect when the page
+ * holds just `limit` distinct values; the fewer expected, the less the sample
+ * can tell a page at the limit from one of unique values.
+ */
+const EXPECTED_PAIRS = 64;
+/** A sample larger than this fraction of the page is not drawn: the exact count (which stops at the limit) costs about as much. */
+const MAX_SAMPLE_FRACTION = 1 / 4;
+/** The sample never exceeds this many values. */
+const MAX_SAMPLE_VALUES = 1 << 14;
 
 /**
- * Whether `numValues` values very likely hold more than `limit` distinct
- * values, judged from a sample of one pseudo-random position in each of s
- * equal strata (even spacing would alias with periodic data, and no position
- * is drawn twice): s sampled values with d
- * repeats suggest about s² / 2d distinct values in all. The answer is "no"
- * unless that estimate is over twice the limit, so a page near the limit is
- * still counted exactly; it only spares pages of nearly unique values the
- * full count.
+ * Whether `numValues` values (value i = data[offsets[i] .. offsets[i+1]])
+ * very likely hold more than `limit` distinct values, judged from a sample
+ * (see sampleSaysMoreDistinct); "no" means "count them exactly".
  */
 export function likelyMoreDistinctThan(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, limit: number): boolean {
-  return sampledEstimate(data, numValues, (i) => offsets[i]!, (i) => offsets[i + 1]!) > 2 * limit;
+  return sampleSaysMoreDistinct(data, numValues, limit, (i) => offsets[i]!, (i) => offsets[i + 1]!);
 }
 
-/** The sample's estimate of the distinct values (0 for pages too small to sample: they are always counted exactly). */
-function sampledEstimate(data: Uint8Array, numValues: number, startOf: (i: number) => number, endOf: (i: number) => number): number {
-  if (numValues <= 2 * SAMPLE_VALUES) return 0;
-  const step = numValues / SAMPLE_VALUES;
+/** Whether `numValues` values of `width` bytes each very likely hold more than `limit` distinct values (see likelyMoreDistinctThan). */
+export function likelyMoreDistinctFixed(data: Uint8Array, width: number, numValues: number, limit: number): boolean {
+  if (width === 8 && (data.byteOffset & 3) === 0) return sampleSaysMoreDistinct64(new Uint32Array(data.buffer, data.byteOffset, 2 * numValues), numValues, limit);
+  return sampleSaysMoreDistinct(data, numValues, limit, (i) => i * width, (i) => (i + 1) * width);
+}
+
+/**
+ * The test behind likelyMoreDistinctThan. Positions are drawn uniformly at
+ * random over the whole page (a fixed seed, so the same page always gets the
+ * same answer), never in strata: in sorted or clustered pages equal values
+ * sit together, and one position per stratum would never see two of them.
+ * Two different random positions hold equal values with probability
+ * (Σ m² - n) / (n (n - 1)) for value multiplicities m; with D distinct values
+ * that is least when all m are n / D, namely 1 / D* with
+ * D* = D (n - 1) / (n - D). So with at most `limit` distinct values the
+ * sample's equal pairs are expected to number at least
+ * E = C(s, 2) / D*(limit), whatever the values and their order; the answer
+ * is "more" only when the pairs found fall 4 standard deviations (√E) below
+ * that. Unique values give no pair at all. Pages too small for a sample to
+ * pay are always "no".
+ */
+/** How many positions to draw for a page of `numValues` values and `limit`, and the D* of the limit; 0 when a sample does not pay. */
+function samplePlan(numValues: number, limit: number): { sampleValues: number; effective: number } {
+  if (limit >= numValues) return { sampleValues: 0, effective: 0 };
+  const effective = (Math.max(limit, 1) * (numValues - 1)) / (numValues - limit);
+  const sampleValues = Math.ceil(Math.sqrt(2 * EXPECTED_PAIRS * effective)) + 1;
+  if (sampleValues > numValues * MAX_SAMPLE_FRACTION || sampleValues > MAX_SAMPLE_VALUES) return { sampleValues: 0, effective };
+  return { sampleValues, effective };
+}
+
+/** Slots for a sample of `sampleValues` positions: a power of two, at most half full. */
+function sampleCapacity(sampleValues: number): number {
+  let capacity = 16;
+  while (capacity < 2 * sampleValues) capacity *= 2;
+  return capacity;
+}
+
+/** The next state of the xorshift32 generator that draws sample positions (the same on every run). */
+function nextSeed(seed: number): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return seed;
+}
+
+/** Whether position `i` was drawn before; marks it drawn. */
+function drawnBefore(taken: Int32Array, mask: number, i: number): boolean {
+  let at = (Math.imul(i, 0x9e3779b1) >>> 0) & mask;
+  for (;;) {
+    const t = taken[at]!;
+    if (t === 0) {
+      taken[at] = i + 1;
+      return false;
+    }
+    if (t === i + 1) return true;
+    at = (at + 1) & mask;
+  }
+}
+
+/** The verdict from the equal pairs among `drawn` distinct positions. */
+function pairsSayMore(pairs: number, drawn: number, effective: number): boolean {
+  const expected = (drawn * (drawn - 1)) / 2 / effective;
+  return pairs < expected - 4 * Math.sqrt(expected);
+}
+
+/**
+ * The test behind likelyMoreDistinctThan. Positions are drawn uniformly at
+ * random over the whole page (a fixed seed, so the same page always gets the
+ * same answer), never in strata: in sorted or clustered pages equal values
+ * sit together, and one position per stratum would never see two of them.
+ * Two different random positions hold equal values with probability
+ * (Σ m² - n) / (n (n - 1)) for value multiplicities m; with D distinct values
+ * that is least when all m are n / D, namely 1 / D* with
+ * D* = D (n - 1) / (n - D). So with at most `limit` distinct values the
+ * sample's equal pairs are expected to number at least
+ * E = C(s, 2) / D*(limit), whatever the values and their order; the answer
+ * is "more" only when the pairs found fall 4 standard deviations (√E) below
+ * that. Unique values give no pair at all. Pages too small for a sample to
+ * pay are always "no".
+ */
+function sampleSaysMoreDistinct(data: Uint8Array, numValues: number, limit: number, startOf: (i: number) => number, endOf: (i: number) => number): boolean {
+  const { sampleValues, effective } = samplePlan(numValues, limit);
+  if (sampleValues === 0) return false;
+  const mask = sampleCapacity(sampleValues) - 1;
+  /** Position + 1 of the first sampled value in each slot; 0 = free. */
+  const slots = new Int32Array(mask + 1);
+  const hashes = new Uint32Array(mask + 1);
+  /** Sampled values equal to each slot's. */
+  const counts = new Int32Array(mask + 1);
+  /** Position + 1 per slot of a second table, so no position is drawn twice. */
+  const taken = new Int32Array(mask + 1);
+  let drawn = 0;
+  let pairs = 0;
   let seed = 0x2545f491;
-  const capacity = 4 * SAMPLE_VALUES;
-  const mask = capacity - 1;
-  const slots = new Int32Array(capacity);
-  const hashes = new Uint32Array(capacity);
-  let repeats = 0;
-  for (let k = 0; k < SAMPLE_VALUES; k++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const i = Math.min(numValues - 1, Math.floor((k + seed / 4294967296) * step));
+  for (let k = 0; k < sampleValues; k++) {
+    seed = nextSeed(seed);
+    const i = Math.floor(((seed >>> 0) / 4294967296) * numValues);
+    if (drawnBefore(taken, mask, i)) continue;
+    drawn++;
     const start = startOf(i);
     const end = endOf(i);
     const h = hashBytes(data, start, end);
@@ -71,16 +168,58 @@ function sampledEstimate(data: Uint8Array, numValues: number, startOf: (i: numbe
       if (seen < 0) {
         slots[slot] = i + 1;
         hashes[slot] = h;
+        counts[slot] = 1;
         break;
       }
       if (hashes[slot] === h && sameBytes(data, startOf(seen), endOf(seen), start, end)) {
-        repeats++;
+        pairs += counts[slot]!;
+        counts[slot]!++;
         break;
       }
       slot = (slot + 1) & mask;
     }
   }
-  return (SAMPLE_VALUES * SAMPLE_VALUES) / (2 * Math.max(repeats, 0.5));
+  return pairsSayMore(pairs, drawn, effective);
+}
+
+/** sampleSaysMoreDistinct for 64-bit values given as 32-bit halves (low first). */
+function sampleSaysMoreDistinct64(halves: Uint32Array, numValues: number, limit: number): boolean {
+  const { sampleValues, effective } = samplePlan(numValues, limit);
+  if (sampleValues === 0) return false;
+  const capacity = sampleCapacity(sampleValues);
+  const mask = capacity - 1;
+  // one allocation: slots (position + 1 of each slot's first value), counts, drawn positions
+  const table = new Int32Array(3 * capacity);
+  const slots = table.subarray(0, capacity);
+  const counts = table.subarray(capacity, 2 * capacity);
+  const taken = table.subarray(2 * capacity);
+  let drawn = 0;
+  let pairs = 0;
+  let seed = 0x2545f491;
+  for (let k = 0; k < sampleValues; k++) {
+    seed = nextSeed(seed);
+    const i = Math.floor(((seed >>> 0) / 4294967296) * numValues);
+    if (drawnBefore(taken, mask, i)) continue;
+    drawn++;
+    const lo = halves[2 * i]!;
+    const hi = halves[2 * i + 1]!;
+    let slot = hash64(lo, hi) & mask;
+    for (;;) {
+      const seen = slots[slot]! - 1;
+      if (seen < 0) {
+        slots[slot] = i + 1;
+        counts[slot] = 1;
+        break;
+      }
+      if (halves[2 * seen] === lo && halves[2 * seen + 1] === hi) {
+        pairs += counts[slot]!;
+        counts[slot]!++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return pairsSayMore(pairs, drawn, effective);
 }
 
 /**
@@ -164,7 +303,7 @@ export function dictionaryEncodeFixed64(data: Uint8Array, numValues: number, max
   for (let i = 0; i < numValues; i++) {
     const lo = halves[2 * i]!;
     const hi = halves[2 * i + 1]!;
-    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 0 & mask;
+    let slot = hash64(lo, hi) & mask;
     for (;;) {
       const item = slots[slot]! - 1;
       if (item < 0) {
@@ -185,10 +324,6 @@ export function dictionaryEncodeFixed64(data: Uint8Array, numValues: number, max
   return { indices, numItems, items: new Uint8Array(items.buffer, 0, numItems * 8).slice() };
 }
 
-/** Whether `numValues` values of `width` bytes each very likely hold more than `limit` distinct values (see likelyMoreDistinctThan). */
-export function likelyMoreDistinctFixed(data: Uint8Array, width: number, numValues: number, limit: number): boolean {
-  return sampledEstimate(data, numValues, (i) => i * width, (i) => (i + 1) * width) > 2 * limit;
-}
 
 /** The `variable` block form with 32-bit offsets: header, offsets from 0, bytes. */
 export function encodeVariableBlock(offsets: Uint32Array, data: Uint8Array): Uint8Array {

@@ -430,8 +430,28 @@ function shortCodes(table: SymbolTable): { pairs: Uint16Array; singles: Uint16Ar
   return { pairs, singles };
 }
 
+/**
+ * The symbols of 3 to 8 bytes as two little-endian 32-bit words each, with
+ * the masks that keep only the symbol's bytes, so a match is two masked word
+ * compares against the input's next 8 bytes; and their 3-byte prefix hash
+ * table (as SymbolTable.longCode).
+ */
+function longSymbolWords(table: SymbolTable): { longCode: Int16Array; words: Int32Array; masks: Int32Array } {
+  const words = new Int32Array(2 * MAX_SYMBOLS);
+  const masks = new Int32Array(2 * MAX_SYMBOLS);
+  for (let code = 0; code < table.numSymbols; code++) {
+    const length = table.lengths[code]!;
+    if (length < 3) continue;
+    const at = code * MAX_SYMBOL_BYTES;
+    for (let k = 0; k < length; k++) words[2 * code + (k >> 2)]! |= table.bytes[at + k]! << (8 * (k & 3));
+    masks[2 * code] = length >= 4 ? -1 : 0xffffff;
+    masks[2 * code + 1] = length >= 8 ? -1 : length <= 4 ? 0 : 2 ** (8 * (length - 4)) - 1;
+  }
+  return { longCode: table.longCode, words, masks };
+}
+
 /** A larger copy of the first `used` bytes of `buffer`, with room for `needed` bytes. */
-function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array<ArrayBuffer> {
+function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array {
   const next = new Uint8Array(Math.max(needed, 2 * buffer.length));
   next.set(buffer.subarray(0, used));
   return next;
@@ -454,6 +474,12 @@ function exportTable(table: SymbolTable): Uint8Array {
   return out;
 }
 
+/** Where encodeFsst may take its output buffers from (they are then valid only as long as that memory is). */
+export interface FsstScratch {
+  bytes(byteLength: number): Uint8Array;
+  uint32(length: number): Uint32Array;
+}
+
 export interface FsstEncoded {
   /** The 2312-byte table for the page's `fsst.symbol_table`. */
   symbolTable: Uint8Array;
@@ -466,7 +492,7 @@ export interface FsstEncoded {
  * Trains a table on `numValues` values (value i = data[offsets[i] ..
  * offsets[i+1]]) and compresses every value with it.
  */
-export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValues: number): FsstEncoded {
+export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValues: number, scratch?: FsstScratch): FsstEncoded {
   if (offsets.length < numValues + 1) throw new LanceError("INVALID_INPUT", `encodeFsst: ${numValues} values need ${numValues + 1} offsets, got ${offsets.length}`);
   const first = offsets[0]!;
   const last = offsets[numValues]!;
@@ -477,10 +503,14 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
   }
   const table = trainTable(offsets, data, numValues);
   // compressed text is usually well under its input; the buffer doubles when escapes need more
-  let out = new Uint8Array(last - first + 64);
-  const outOffsets = new Uint32Array(numValues + 1);
-  const { lengths, bytes: symbolBytes, longCode, longPrefix } = table;
+  let out: Uint8Array = scratch ? scratch.bytes(last - first + 64) : new Uint8Array(last - first + 64);
+  const outOffsets = scratch ? scratch.uint32(numValues + 1) : new Uint32Array(numValues + 1);
   const { pairs, singles } = shortCodes(table);
+  const { longCode, words, masks } = longSymbolWords(table);
+  const lengths = table.lengths;
+  // the next 8 bytes load as two little-endian words wherever the input has them
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const wordEnd = data.length - 8;
   let op = 0;
   for (let i = 0; i < numValues; i++) {
     // positions as 32-bit integers (checked above), so indexing needs no conversion
@@ -489,37 +519,40 @@ export function encodeFsst(offsets: ArrayLike<number>, data: Uint8Array, numValu
     // a value takes at most two bytes per input byte
     if (op + 2 * (end - p) > out.length) out = grown(out, op, op + 2 * (end - p));
     // positions before end - 2 have 3 bytes left: a longer symbol may start there
-    const end3 = end - 2;
+    const end3 = Math.min(end - 2, wordEnd + 1);
     while (p < end3) {
-      const b0 = data[p]!;
-      const b1 = data[p + 1]!;
-      const entry = pairs[b0 | (b1 << 8)]!;
+      const w0 = view.getInt32(p, true);
+      const entry = pairs[w0 & 0xffff]!;
       if ((entry & LONG_FLAG) !== 0) {
-        // the one longer symbol with this 3-byte prefix, if its other bytes match too
-        const prefix = b0 | (b1 << 8) | (data[p + 2]! << 16);
-        const h = Math.imul(prefix, 0x9e3779b1) >>> (32 - HASH_BITS);
-        const long = longCode[h]!;
-        if (long >= 0 && longPrefix[h] === prefix) {
+        // the one longer symbol with this 3-byte prefix: its bytes, masked to its length, against the input's
+        const long = longCode[Math.imul(w0 & 0xffffff, 0x9e3779b1) >>> (32 - HASH_BITS)]!;
+        if (long >= 0 && (w0 & masks[2 * long]!) === words[2 * long] && (view.getInt32(p + 4, true) & masks[2 * long + 1]!) === words[2 * long + 1]) {
           const length = lengths[long]!;
           if (length <= end - p) {
-            const base = long * MAX_SYMBOL_BYTES;
-            let k = 3;
-            while (k < length && data[p + k] === symbolBytes[base + k]) k++;
-            if (k === length) {
-              out[op++] = long;
-              p += length;
-              continue;
-            }
+            out[op++] = long;
+            p += length;
+            continue;
           }
         }
       }
       const code = entry & 255;
       out[op++] = code;
       if (code === FSST_ESCAPE) {
-        out[op++] = b0;
+        out[op++] = w0 & 255;
         p++;
       } else {
         p += (entry >>> 8) & 3;
+      }
+    }
+    // near the end of the input, byte by byte
+    while (p < end - 2) {
+      const matched = table.match(data, p, end);
+      if (matched >= 0) {
+        out[op++] = matched;
+        p += lengths[matched]!;
+      } else {
+        out[op++] = FSST_ESCAPE;
+        out[op++] = data[p++]!;
       }
     }
     // the last one or two bytes: a 2-byte symbol, a 1-byte symbol or an escape

@@ -23,6 +23,7 @@ import {
 import { PAGE_LAYOUT_TYPE_URL, type EncodedColumn, type EncodedPage } from "./layout-writer.js";
 import { leafLevels, leafPaths, leafValues, type LeafLevels, type LeafValues } from "./leaf-values.js";
 import { encodeMiniBlockValues, flatEncoding, groupBitWidths, plainEncoding } from "./miniblock-values.js";
+import type { PageScratch } from "./page-scratch.js";
 
 /** Variable-width values longer than this go to full-zip pages. */
 const MINIBLOCK_MAX_VALUE_BYTES = 4 * 1024;
@@ -114,9 +115,9 @@ export function writeChunkWord(meta: ByteWriter, chunkBytes: number, log2Values:
   else meta.u16(word);
 }
 
-function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string, utf8: boolean): EncodedPage {
+function miniBlockPage(values: LeafValues, levels: LeafLevels, numRows: number, fileVersion: string, utf8: boolean, scratch: PageScratch | undefined): EncodedPage {
   const large = fileVersion !== "2.1";
-  const compressed = encodeMiniBlockValues(values, numRows, { utf8, fileVersion });
+  const compressed = encodeMiniBlockValues(values, numRows, { utf8, fileVersion, scratch });
   const defCodec = levels.def ? levelCodec(levels.def) : undefined;
   const chunks = compressed.chunks;
   const meta = new ByteWriter(chunks.length * 4);
@@ -261,17 +262,23 @@ export function needsFullZip(values: LeafValues, numRows: number): boolean {
   return false;
 }
 
-/** Encodes one top-level field (its leaf columns, pre-order) for a 2.1 or 2.2 file. */
-export function encodeFieldV21(name: string, data: Data, fileVersion: string): EncodedColumn[] {
+/**
+ * Encodes one top-level field (its leaf columns, pre-order) for a 2.1 or 2.2
+ * file. With a `scratch`, each leaf's intermediate buffers (string offsets,
+ * FSST output, chunks before they are laid out) come from it, reused from
+ * page to page; the pages returned never point into it.
+ */
+export function encodeFieldV21(name: string, data: Data, fileVersion: string, scratch?: PageScratch): EncodedColumn[] {
   return leafPaths(name, data).map((path) => {
     const numRows = path.chain[0]!.data.length;
     const levels = leafLevels(path);
     const leaf = path.chain[path.chain.length - 1]!.data;
     if (path.chain.length === 1 && leaf.nullCount === numRows && numRows > 0) return { pages: [allNullPage(numRows)] };
-    const values = leafValues(path.leafName, leaf, levels.valid);
+    scratch?.startPage();
+    const values = leafValues(path.leafName, leaf, levels.valid, scratch);
     const constant = fileVersion !== "2.1" && path.chain.length === 1 ? constantValue(values, levels, numRows) : undefined;
     if (constant) return { pages: [constantPage(constant, levels, numRows)] };
-    const page = needsFullZip(values, numRows) ? fullZipPage(values, levels, numRows) : miniBlockPage(values, levels, numRows, fileVersion, isUtf8(leaf.type));
+    const page = needsFullZip(values, numRows) ? fullZipPage(values, levels, numRows) : miniBlockPage(values, levels, numRows, fileVersion, isUtf8(leaf.type), scratch);
     return { pages: [page] };
   });
 }

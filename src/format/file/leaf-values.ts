@@ -6,6 +6,7 @@ import { DataType, makeData, Type, type Data, type FixedSizeList } from "apache-
 import { takeData } from "../../core/arrow-data.js";
 import { LanceError } from "../../core/errors.js";
 import { fixedWidthBits, isVariableWidth } from "./arrow-build.js";
+import type { PageScratch } from "./page-scratch.js";
 
 /** Data with offset 0 (copying a slice), so buffers can be used directly. */
 export function compactData(data: Data): Data {
@@ -143,13 +144,13 @@ function bytesOf(view: ArrayBufferView, byteLength: number): Uint8Array {
  * offsets. Runs of valid values are copied as one block each; with no null
  * slot the bytes are a view of the input's buffer, not a copy.
  */
-function variableValues(d: Data, valid: Uint8Array): VariableValues {
+function variableValues(d: Data, valid: Uint8Array, scratch: PageScratch | undefined): VariableValues {
   const n = d.length;
   const src = d.values as Uint8Array;
   const raw = d.valueOffsets as Int32Array | BigInt64Array;
   const large = d.type.typeId === Type.LargeUtf8 || d.type.typeId === Type.LargeBinary;
   const offsetBits = large ? 64 : 32;
-  const offsets = new Float64Array(n + 1);
+  const offsets = scratch ? scratch.float64(n + 1) : new Float64Array(n + 1);
   if (n === 0) return { kind: "variable", offsetBits, offsets, data: new Uint8Array(0), maxLength: 0 };
   // Number per offset only for 64-bit offsets; 32-bit ones stay a monomorphic Int32Array loop
   const ends = raw instanceof Int32Array ? raw : Float64Array.from(raw.subarray(0, n + 1), Number);
@@ -190,8 +191,10 @@ function variableValues(d: Data, valid: Uint8Array): VariableValues {
 /**
  * The values of a leaf as raw bytes, which may be a view of the input's
  * buffers (never a copy of them all), so callers treat them as read-only.
+ * With a `scratch`, a string leaf's offsets live there (valid until the
+ * scratch's next page).
  */
-export function leafValues(name: string, data: Data, valid: Uint8Array): LeafValues {
+export function leafValues(name: string, data: Data, valid: Uint8Array, scratch?: PageScratch): LeafValues {
   const d = compactData(data);
   const type = d.type;
   const n = d.length;
@@ -201,7 +204,7 @@ export function leafValues(name: string, data: Data, valid: Uint8Array): LeafVal
     return { kind: "fixed", bitsPerValue: bits, data: bytesOf(d.values as ArrayBufferView, byteLength) };
   }
   if (type.typeId === Type.Null) return { kind: "fixed", bitsPerValue: 8, data: new Uint8Array(n) };
-  if (isVariableWidth(type)) return variableValues(d, valid);
+  if (isVariableWidth(type)) return variableValues(d, valid, scratch);
   if (type.typeId === Type.FixedSizeList) {
     const t = type as FixedSizeList;
     const child = compactData(d.children[0]!);

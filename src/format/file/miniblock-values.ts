@@ -43,6 +43,7 @@ import {
   type CompressiveEncoding,
 } from "../pb/encodings_v2_1_pb.js";
 import type { LeafValues, VariableValues } from "./leaf-values.js";
+import type { PageScratch } from "./page-scratch.js";
 
 /** Values per mini-block chunk at most (Lance's own limit). */
 export const MAX_CHUNK_VALUES = 4096;
@@ -205,12 +206,12 @@ function inlineBitpackedBytes(widths: Uint8Array, bits: number): number {
   return words * (bits / 8);
 }
 
-function inlineBitpacked(data: Uint8Array, bits: UncompressedBits, numValues: number, widths: Uint8Array): MiniBlockValues {
+function inlineBitpacked(data: Uint8Array, bits: UncompressedBits, numValues: number, widths: Uint8Array, scratch: PageScratch | undefined): MiniBlockValues {
   const wordBytes = bits / 8;
   const groupBytes = FASTLANES_GROUP_VALUES * wordBytes;
   let total = 0;
   for (const w of widths) total += wordBytes + 128 * w;
-  const packed = new Uint8Array(total);
+  const packed = scratch ? scratch.bytes(total) : new Uint8Array(total);
   const chunks: MiniBlockChunk[] = [];
   let at = 0;
   widths.forEach((w, g) => {
@@ -337,7 +338,7 @@ function flatChunks(data: Uint8Array, bits: number, numValues: number): MiniBloc
 }
 
 /** Chunks of variable-width values: n + 1 chunk-relative offsets (the first is where the bytes start), then the bytes. */
-function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits: 32 | 64, numValues: number): MiniBlockChunk[] {
+function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits: 32 | 64, numValues: number, scratch: PageScratch | undefined): MiniBlockChunk[] {
   const width = offsetBits / 8;
   const chunks: MiniBlockChunk[] = [];
   let start = 0;
@@ -351,8 +352,9 @@ function variableChunks(offsets: ArrayLike<number>, data: Uint8Array, offsetBits
     const size = offsets[start + count]! - base;
     const headerBytes = (count + 1) * width;
     // the header, the bytes, zeros up to the offset width: sized once, offsets written as u32 words
-    const buffer = new Uint8Array(Math.ceil((headerBytes + size) / width) * width);
-    const words = new Uint32Array(buffer.buffer, 0, headerBytes >>> 2);
+    const bufferBytes = Math.ceil((headerBytes + size) / width) * width;
+    const buffer = scratch ? scratch.bytes(bufferBytes) : new Uint8Array(bufferBytes);
+    const words = new Uint32Array(buffer.buffer, buffer.byteOffset, headerBytes >>> 2);
     const shift = headerBytes - base;
     if (width === 4) {
       for (let i = 0; i <= count; i++) words[i] = offsets[start + i]! + shift;
@@ -387,6 +389,11 @@ export interface MiniBlockOptions {
   utf8: boolean;
   /** "2.1" or "2.2": 2.2 compresses dictionaries with LZ4. */
   fileVersion: string;
+  /**
+   * Memory for the chunks and FSST output, which are then valid only until
+   * the scratch's next page: the caller lays the chunks out in the page first.
+   */
+  scratch?: PageScratch | undefined;
 }
 
 /** Pages with fewer values are never dictionary-encoded (Lance's threshold). */
@@ -424,7 +431,7 @@ function variableDictionary(values: VariableValues, numValues: number, fileVersi
           numItems: dict.numItems,
         };
   const indices = new Uint8Array(dict.indices.buffer, dict.indices.byteOffset, dict.indices.byteLength);
-  return { ...fixedValues(indices, 32, numValues), dictionary };
+  return { ...fixedValues(indices, 32, numValues, undefined), dictionary };
 }
 
 /**
@@ -468,7 +475,7 @@ function fixed64Dictionary(data: Uint8Array, numValues: number): MiniBlockValues
     dictionary = { encoding: lz4Encoding(flatEncoding(64)), buffer: encodeGeneralBuffer(dict.items, "lz4"), numItems: dict.numItems };
   }
   const indices = new Uint8Array(dict.indices.buffer, dict.indices.byteOffset, dict.indices.byteLength);
-  return { ...fixedValues(indices, 32, numValues), dictionary };
+  return { ...fixedValues(indices, 32, numValues, undefined), dictionary };
 }
 
 function lz4Encoding(values: CompressiveEncoding): CompressiveEncoding {
@@ -481,7 +488,7 @@ function lz4Encoding(values: CompressiveEncoding): CompressiveEncoding {
 }
 
 /** Fixed-width values of 8/16/32/64 bits (or others, kept flat): run-length, bit-packed or flat. */
-function fixedValues(data: Uint8Array, bits: number, numValues: number): MiniBlockValues {
+function fixedValues(data: Uint8Array, bits: number, numValues: number, scratch: PageScratch | undefined): MiniBlockValues {
   if (isBitpackable(bits) && numValues > 0) {
     // run-length when it beats both the raw values and bit-packing (Lance's order)
     const raw = numValues * (bits / 8);
@@ -495,7 +502,7 @@ function fixedValues(data: Uint8Array, bits: number, numValues: number): MiniBlo
     }
     const packed = inlineBitpackedBytes(widths, bits);
     if (runs < raw && runs <= packed) return runLengthChunks(data, bits, numValues);
-    if (packed < raw) return inlineBitpacked(data, bits, numValues, widths);
+    if (packed < raw) return inlineBitpacked(data, bits, numValues, widths, scratch);
   }
   return { encoding: flatEncoding(bits), chunks: flatChunks(data, bits, numValues) };
 }
@@ -508,21 +515,21 @@ export function encodeMiniBlockValues(values: LeafValues, numValues: number, opt
       const dictionary = fixed64Dictionary(values.data, numValues);
       if (dictionary) return dictionary;
     }
-    return fixedValues(values.data, values.bitsPerValue, numValues);
+    return fixedValues(values.data, values.bitsPerValue, numValues, options.scratch);
   }
   const dictionary = variableDictionary(values, numValues, options.fileVersion);
   if (dictionary) return dictionary;
   if (options.utf8 && numValues > 0) {
     const { maxLength, dataBytes } = variableStats(values, numValues);
     if (maxLength >= FSST_MIN_MAX_LENGTH && dataBytes >= FSST_MIN_INPUT_BYTES) {
-      const fsst = encodeFsst(values.offsets, values.data, numValues);
+      const fsst = encodeFsst(values.offsets, values.data, numValues, options.scratch);
       if (fsst.data.length < dataBytes) {
         const encoding = create(CompressiveEncodingSchema, {
           compression: { case: "fsst", value: create(FsstSchema, { symbolTable: fsst.symbolTable, values: variableEncoding(values.offsetBits) }) },
         });
-        return { encoding, chunks: variableChunks(fsst.offsets, fsst.data, values.offsetBits, numValues) };
+        return { encoding, chunks: variableChunks(fsst.offsets, fsst.data, values.offsetBits, numValues, options.scratch) };
       }
     }
   }
-  return { encoding: plainEncoding(values), chunks: variableChunks(values.offsets, values.data, values.offsetBits, numValues) };
+  return { encoding: plainEncoding(values), chunks: variableChunks(values.offsets, values.data, values.offsetBits, numValues, options.scratch) };
 }
