@@ -18,6 +18,8 @@ export interface VariableBlock {
   /** numValues + 1 offsets into `data`, the first being 0. */
   offsets: Uint32Array;
   data: Uint8Array;
+  /** Set when every byte of `data` is known to be below 0x80 (so valid UTF-8 however it is cut), as FSST decoding finds for free. */
+  ascii?: true;
 }
 
 export interface FslBlock {
@@ -125,7 +127,9 @@ export function concatBlocks(blocks: DataBlock[], ctx: DecodeContext): DataBlock
       v += b.numValues;
     }
     offsets[numValues] = at;
-    return { kind: "variable", numValues, offsets, data };
+    const out: VariableBlock = { kind: "variable", numValues, offsets, data };
+    if ((blocks as VariableBlock[]).every((b) => b.ascii)) out.ascii = true;
+    return out;
   }
   const children: DataBlock[] = [];
   let numValues = 0;
@@ -221,7 +225,9 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
         for (let j = start; j < end; j++) data[at++] = bytes[j]!;
       } else data.set(bytes.subarray(start, end), offsets[i]!);
     }
-    return { kind: "variable", numValues: n, offsets, data };
+    const out: VariableBlock = { kind: "variable", numValues: n, offsets, data };
+    if (block.ascii) out.ascii = true;
+    return out;
   }
   const childIdx = new Uint32Array(n * block.dimension);
   for (let i = 0; i < n; i++) for (let d = 0; d < block.dimension; d++) childIdx[i * block.dimension + d] = indices[i]! * block.dimension + d;
@@ -267,6 +273,8 @@ export function sliceBlock(block: DataBlock, start: number, count: number, ctx: 
   if (count > 0 && (start < 0 || start + count > block.numValues)) corrupt(ctx, `values ${start}..${start + count} are outside the ${block.numValues} decoded`);
   // contiguous rows of byte-aligned or variable-width values are views, not copies
   if (count === 0) return takeFromBlock(block, new Uint32Array(0), ctx);
+  // the whole of a variable-width block: its offsets already start at 0
+  if (block.kind === "variable" && start === 0 && count === block.numValues) return block;
   if (block.kind === "fixed" && block.bitsPerValue % 8 === 0) {
     const width = block.bitsPerValue / 8;
     return fixedBlock(block.bitsPerValue, count, block.data.subarray(start * width, (start + count) * width));
@@ -275,7 +283,9 @@ export function sliceBlock(block: DataBlock, start: number, count: number, ctx: 
     const base = block.offsets[start]!;
     const offsets = new Uint32Array(count + 1);
     for (let i = 1; i <= count; i++) offsets[i] = block.offsets[start + i]! - base;
-    return { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
+    const out: VariableBlock = { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
+    if (block.ascii) out.ascii = true;
+    return out;
   }
   const idx = new Uint32Array(count);
   for (let i = 0; i < count; i++) idx[i] = start + i;
