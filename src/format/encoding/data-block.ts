@@ -205,30 +205,7 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
     }
     return fixedBlock(block.bitsPerValue, n, out);
   }
-  if (block.kind === "variable") {
-    const src = block.offsets;
-    const bytes = block.data;
-    const offsets = new Uint32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      total += src[indices[i]! + 1]! - src[indices[i]!]!;
-      offsets[i + 1] = total;
-    }
-    const data = new Uint8Array(total);
-    for (let i = 0; i < n; i++) {
-      const k = indices[i]!;
-      const start = src[k]!;
-      const end = src[k + 1]!;
-      // short values copy faster byte by byte than through a subarray
-      if (end - start < 32) {
-        let at = offsets[i]!;
-        for (let j = start; j < end; j++) data[at++] = bytes[j]!;
-      } else data.set(bytes.subarray(start, end), offsets[i]!);
-    }
-    const out: VariableBlock = { kind: "variable", numValues: n, offsets, data };
-    if (block.ascii) out.ascii = true;
-    return out;
-  }
+  if (block.kind === "variable") return takeVariable(block, indices);
   const childIdx = new Uint32Array(n * block.dimension);
   for (let i = 0; i < n; i++) for (let d = 0; d < block.dimension; d++) childIdx[i * block.dimension + d] = indices[i]! * block.dimension + d;
   const out: FslBlock = { kind: "fsl", dimension: block.dimension, numValues: n, child: takeFromBlock(block.child, childIdx, ctx) };
@@ -240,12 +217,56 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
   return out;
 }
 
+/**
+ * Values `indices` of a variable-width block (checked in range by the caller).
+ * Values are copied four bytes at a time through 32-bit loads and stores
+ * (a dictionary's items are short and many rows repeat them), into a buffer
+ * with 4 bytes of slack for the last store; values too near the end of the
+ * source for a whole word are copied byte by byte.
+ */
+function takeVariable(block: VariableBlock, indices: Uint32Array): VariableBlock {
+  const n = indices.length;
+  const src = block.offsets;
+  const bytes = block.data;
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    total += src[k + 1]! - src[k]!;
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total + 4);
+  const from = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const to = new DataView(data.buffer);
+  const wordsEnd = bytes.byteLength - 4;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    const start = src[k]!;
+    const end = src[k + 1]!;
+    const length = end - start;
+    if (length > 64) {
+      data.set(bytes.subarray(start, end), at);
+    } else if (start + length <= wordsEnd) {
+      for (let j = 0; j < length; j += 4) to.setInt32(at + j, from.getInt32(start + j, true), true);
+    } else {
+      for (let j = 0; j < length; j++) data[at + j] = bytes[start + j]!;
+    }
+    at += length;
+  }
+  const out: VariableBlock = { kind: "variable", numValues: n, offsets, data: data.subarray(0, total) };
+  if (block.ascii) out.ascii = true;
+  return out;
+}
+
 /** Reads unsigned integer values of a fixed block as numbers (for indices, lengths, levels). */
 export function blockToU32(block: DataBlock, ctx: DecodeContext): Uint32Array {
   if (block.kind !== "fixed") corrupt(ctx, "expected fixed-width integers");
   const n = block.numValues;
-  const out = new Uint32Array(n);
   const d = block.data;
+  // aligned 32-bit words are read in place (callers only read what they get)
+  if (block.bitsPerValue === 32 && (d.byteOffset & 3) === 0) return new Uint32Array(d.buffer, d.byteOffset, n);
+  const out = new Uint32Array(n);
   switch (block.bitsPerValue) {
     case 8:
       for (let i = 0; i < n; i++) out[i] = d[i]!;
