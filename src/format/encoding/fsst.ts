@@ -157,12 +157,14 @@ export function fsstDecodeInto(
     return;
   }
   out.reserveValues(numValues);
-  // every code takes at least one byte of `data` and yields at most 8, and each store writes 8
-  const codeBytes = Math.max(0, Math.min(size, offsets[numValues]!) - ip);
-  out.reserveBytes(MAX_SYMBOL_BYTES * (size - ip) + MAX_SYMBOL_BYTES, 3 * codeBytes + MAX_SYMBOL_BYTES);
+  // every code takes at least one byte and yields at most 8, and each store writes 8; the
+  // loops stop at any offset past `limit`, so the codes they read end there
+  const limit = Math.min(size, offsets[numValues]!);
+  const codeBytes = Math.max(0, limit - ip);
+  out.reserveBytes(MAX_SYMBOL_BYTES * codeBytes + MAX_SYMBOL_BYTES, 3 * codeBytes + MAX_SYMBOL_BYTES);
   const literals = table.symbolDoubles
-    ? expandWithDoubles(table, table.symbolDoubles, offsets, data, numValues, out, path, baseOffset)
-    : expandWithWords(table, offsets, data, numValues, out, path, baseOffset);
+    ? expandWithDoubles(table, table.symbolDoubles, offsets, data, numValues, limit, out, path, baseOffset)
+    : expandWithWords(table, offsets, data, numValues, limit, out, path, baseOffset);
   const op = out.numBytes;
   if (op > MAX_VARIABLE_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_VARIABLE_BYTES} bytes`);
   if (!table.asciiSymbols || (literals & 0x80) !== 0) out.ascii = false;
@@ -171,9 +173,8 @@ export function fsstDecodeInto(
 // The two loops below differ only in how a symbol is stored: one 8-byte
 // double, or two 32-bit words. Each returns the OR of the escaped bytes.
 
-function expandWithDoubles(table: FsstTable, doubles: Float64Array, offsets: Uint32Array, data: Uint8Array, numValues: number, out: VariableBuilder, path: string, baseOffset: number): number {
+function expandWithDoubles(table: FsstTable, doubles: Float64Array, offsets: Uint32Array, data: Uint8Array, numValues: number, limit: number, out: VariableBuilder, path: string, baseOffset: number): number {
   const lengths = table.symbolLengths;
-  const size = data.length;
   const bytes = out.data;
   const view = out.view;
   const outOffsets = out.offsets;
@@ -183,7 +184,7 @@ function expandWithDoubles(table: FsstTable, doubles: Float64Array, offsets: Uin
   let literals = 0;
   for (let i = 0; i < numValues; i++) {
     const end = offsets[i + 1]!;
-    if (end < ip || end > size) badOffsets(offsets, i, size, path, baseOffset);
+    if (end < ip || end > limit) badOffsets(offsets, numValues, data.length, path, baseOffset);
     while (ip < end) {
       const code = data[ip]!;
       if (code !== FSST_ESCAPE) {
@@ -207,10 +208,9 @@ function expandWithDoubles(table: FsstTable, doubles: Float64Array, offsets: Uin
   return literals;
 }
 
-function expandWithWords(table: FsstTable, offsets: Uint32Array, data: Uint8Array, numValues: number, out: VariableBuilder, path: string, baseOffset: number): number {
+function expandWithWords(table: FsstTable, offsets: Uint32Array, data: Uint8Array, numValues: number, limit: number, out: VariableBuilder, path: string, baseOffset: number): number {
   const lengths = table.symbolLengths;
   const words = table.symbolWords;
-  const size = data.length;
   const bytes = out.data;
   const view = out.view;
   const outOffsets = out.offsets;
@@ -220,7 +220,7 @@ function expandWithWords(table: FsstTable, offsets: Uint32Array, data: Uint8Arra
   let literals = 0;
   for (let i = 0; i < numValues; i++) {
     const end = offsets[i + 1]!;
-    if (end < ip || end > size) badOffsets(offsets, i, size, path, baseOffset);
+    if (end < ip || end > limit) badOffsets(offsets, numValues, data.length, path, baseOffset);
     while (ip < end) {
       const code = data[ip]!;
       if (code !== FSST_ESCAPE) {
@@ -245,10 +245,10 @@ function expandWithWords(table: FsstTable, offsets: Uint32Array, data: Uint8Arra
   return literals;
 }
 
-function badOffsets(offsets: Uint32Array, i: number, size: number, path: string, baseOffset: number): never {
-  const end = offsets[i + 1]!;
-  if (end > size) throw new CorruptFileError(path, baseOffset, `FSST value ${i}'s offsets end at ${end}, past the ${size} data bytes`);
-  throw new CorruptFileError(path, baseOffset, `FSST value offsets decrease at value ${i}: ${offsets[i]} then ${end}`);
+/** Reports what is wrong with offsets a decoding loop stopped at (one past the data, or past the last offset, which must then decrease later). */
+function badOffsets(offsets: Uint32Array, numValues: number, size: number, path: string, baseOffset: number): never {
+  const problem = offsetsProblem(offsets.subarray(0, numValues + 1), size);
+  throw new CorruptFileError(path, baseOffset, problem ?? `FSST value offsets of ${numValues} values are inconsistent`);
 }
 
 function unknownCode(table: FsstTable, code: number, i: number, path: string, byteOffset: number): never {
@@ -271,10 +271,8 @@ export function fsstDecompress(
   path: string,
   baseOffset: number,
 ): FsstValues {
-  if (offsets.length === 0 || offsets[0]! < 0 || !table.compressionOn) {
-    const problem = offsetsProblem(offsets, data.length);
-    if (problem !== undefined) throw new CorruptFileError(path, baseOffset, problem);
-  }
+  const problem = offsetsProblem(offsets, data.length);
+  if (problem !== undefined) throw new CorruptFileError(path, baseOffset, problem);
   const numValues = offsets.length - 1;
   if (!table.compressionOn) {
     const first = offsets[0]!;

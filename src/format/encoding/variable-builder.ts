@@ -69,6 +69,22 @@ export class VariableBuilder {
     this.ascii = false;
   }
 
+  /** Appends one value, bytes [start, end) of `bytes`. */
+  appendValue(bytes: Uint8Array, start: number, end: number): void {
+    this.reserveValues(1);
+    this.reserveBytes(end - start);
+    this.data.set(bytes.subarray(start, end), this.numBytes);
+    this.numBytes += end - start;
+    this.offsets[++this.numValues] = this.numBytes;
+    this.ascii = false;
+  }
+
+  /** Appends an empty value (or a null's empty slot). */
+  appendEmpty(): void {
+    this.reserveValues(1);
+    this.offsets[++this.numValues] = this.numBytes;
+  }
+
   /** The values gathered so far. */
   finish(): VariableBlock {
     const block: VariableBlock = { kind: "variable", numValues: this.numValues, offsets: this.offsets.subarray(0, this.numValues + 1), data: this.data.subarray(0, this.numBytes) };
