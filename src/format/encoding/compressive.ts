@@ -18,8 +18,9 @@ import {
   type DecodeContext,
   type VariableBlock,
 } from "./data-block.js";
-import { fsstDecompress, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
+import { fsstDecodeInto, parseFsstSymbolTable, type FsstTable } from "./fsst.js";
 import { decodeGeneralBuffer } from "./general.js";
+import { VariableBuilder } from "./variable-builder.js";
 
 /** The general compression scheme's name (shared with the selected-value decoder, compressive-take.ts). */
 export function schemeName(scheme: CompressionScheme, ctx: DecodeContext): "lz4" | "zstd" {
@@ -167,20 +168,94 @@ function unsplitBytes(block: DataBlock, ctx: DecodeContext): DataBlock {
   return fixedBlock(block.bitsPerValue, n, out);
 }
 
-/** Expands FSST-compressed variable-width values with the page's symbol table. */
 /** Parsed symbol tables, by the bytes they came from (every chunk of a page shares one). */
 const fsstTables = new WeakMap<Uint8Array, FsstTable>();
 
-/** FSST-compressed strings decompressed (symbol tables parsed once per page's bytes). */
-export function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
-  if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
+function fsstTableOf(symbolTable: Uint8Array, ctx: DecodeContext): FsstTable {
   let table = fsstTables.get(symbolTable);
   if (!table) {
     table = parseFsstSymbolTable(symbolTable, ctx.path, ctx.byteOffset);
     fsstTables.set(symbolTable, table);
   }
-  const out = fsstDecompress(table, inner.offsets, inner.data, ctx.path, ctx.byteOffset);
-  return { kind: "variable", numValues: inner.numValues, offsets: new Uint32Array(out.offsets.buffer, out.offsets.byteOffset, out.offsets.length), data: out.data };
+  return table;
+}
+
+/** FSST-compressed strings decompressed (symbol tables parsed once per page's bytes). */
+export function fsstBlock(symbolTable: Uint8Array, inner: DataBlock, ctx: DecodeContext): VariableBlock {
+  if (inner.kind !== "variable") corrupt(ctx, "fsst values must be variable-width");
+  const out = new VariableBuilder(inner.numValues, 3 * inner.data.byteLength);
+  fsstDecodeInto(fsstTableOf(symbolTable, ctx), inner.offsets, inner.data, inner.numValues, out, ctx.path, ctx.byteOffset);
+  return out.finish();
+}
+
+/** Appends one mini-block chunk's variable-width values to a builder. */
+export type VariableChunkDecoder = (buffers: Uint8Array[], numValues: number, out: VariableBuilder, ctx: DecodeContext) => void;
+
+/**
+ * The n + 1 offsets at the start of a mini-block `variable` chunk buffer, as
+ * positions in that buffer: a view when they are aligned 32-bit words, else a
+ * copy (64-bit offsets must fit 32 bits).
+ */
+function chunkOffsets(buffer: Uint8Array, numValues: number, bits: number, ctx: DecodeContext): Uint32Array {
+  if (bits === 32 && (buffer.byteOffset & 3) === 0) {
+    if (buffer.byteLength < 4 * (numValues + 1)) corrupt(ctx, `offsets need ${4 * (numValues + 1)} bytes, ${buffer.byteLength} present`);
+    return new Uint32Array(buffer.buffer, buffer.byteOffset, numValues + 1);
+  }
+  return offsetsOf(buffer, numValues + 1, bits, ctx);
+}
+
+/** The flat offset width of a `variable` mini-block encoding that stores its bytes as they are, or undefined. */
+function plainVariableBits(enc: CompressiveEncoding | undefined): number | undefined {
+  const c = enc?.compression;
+  if (c?.case !== "variable" || c.value.values) return undefined;
+  const offsets = c.value.offsets?.compression;
+  if (offsets?.case !== "flat") return undefined;
+  const bits = Number(offsets.value.bitsPerValue);
+  return bits === 32 || bits === 64 ? bits : undefined;
+}
+
+/**
+ * For mini-block value encodings of strings that can be decoded straight into
+ * one builder for a whole page (`variable`, and `fsst` over it), the chunk
+ * decoder; undefined for other encodings. FSST codes are expanded from the
+ * chunk's own offsets, without rebasing them first.
+ */
+export function variableChunkDecoder(enc: CompressiveEncoding, ctx: DecodeContext): VariableChunkDecoder | undefined {
+  const c = enc.compression;
+  const first = (buffers: Uint8Array[], cctx: DecodeContext): Uint8Array => buffers[0] ?? corrupt(cctx, "mini-block chunk has no value buffer");
+  const plainBits = plainVariableBits(enc);
+  if (plainBits !== undefined) {
+    return (buffers, numValues, out, cctx) => {
+      checkCount(numValues, cctx, "mini-block value count");
+      const buffer = first(buffers, cctx);
+      const offsets = chunkOffsets(buffer, numValues, plainBits, cctx);
+      const problem = chunkOffsetsProblem(offsets, numValues, buffer.byteLength);
+      if (problem !== undefined) corrupt(cctx, problem);
+      out.appendCopy(offsets, buffer, numValues);
+    };
+  }
+  if (c.case === "fsst") {
+    const bits = plainVariableBits(c.value.values);
+    if (bits === undefined) return undefined;
+    const table = fsstTableOf(c.value.symbolTable, ctx);
+    return (buffers, numValues, out, cctx) => {
+      checkCount(numValues, cctx, "mini-block value count");
+      const buffer = first(buffers, cctx);
+      fsstDecodeInto(table, chunkOffsets(buffer, numValues, bits, cctx), buffer, numValues, out, cctx.path, cctx.byteOffset);
+    };
+  }
+  return undefined;
+}
+
+/** Why chunk offsets cannot index a buffer of `byteLength` bytes (as variableMiniBlock checks them), or undefined. */
+function chunkOffsetsProblem(offsets: Uint32Array, numValues: number, byteLength: number): string | undefined {
+  let prev = offsets[0]!;
+  for (let i = 0; i <= numValues; i++) {
+    const v = offsets[i]!;
+    if (v < prev || v > byteLength) return `variable-width offset ${i} = ${v} is out of order or past the chunk (${byteLength} bytes)`;
+    prev = v;
+  }
+  return undefined;
 }
 
 function required<T>(value: T | undefined, what: string, ctx: DecodeContext): T {

@@ -18,6 +18,8 @@ export interface VariableBlock {
   /** numValues + 1 offsets into `data`, the first being 0. */
   offsets: Uint32Array;
   data: Uint8Array;
+  /** Set when every byte of `data` is known to be below 0x80 (so valid UTF-8 however it is cut), as FSST decoding finds for free. */
+  ascii?: true;
 }
 
 export interface FslBlock {
@@ -125,7 +127,9 @@ export function concatBlocks(blocks: DataBlock[], ctx: DecodeContext): DataBlock
       v += b.numValues;
     }
     offsets[numValues] = at;
-    return { kind: "variable", numValues, offsets, data };
+    const out: VariableBlock = { kind: "variable", numValues, offsets, data };
+    if ((blocks as VariableBlock[]).every((b) => b.ascii)) out.ascii = true;
+    return out;
   }
   const children: DataBlock[] = [];
   let numValues = 0;
@@ -201,28 +205,7 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
     }
     return fixedBlock(block.bitsPerValue, n, out);
   }
-  if (block.kind === "variable") {
-    const src = block.offsets;
-    const bytes = block.data;
-    const offsets = new Uint32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      total += src[indices[i]! + 1]! - src[indices[i]!]!;
-      offsets[i + 1] = total;
-    }
-    const data = new Uint8Array(total);
-    for (let i = 0; i < n; i++) {
-      const k = indices[i]!;
-      const start = src[k]!;
-      const end = src[k + 1]!;
-      // short values copy faster byte by byte than through a subarray
-      if (end - start < 32) {
-        let at = offsets[i]!;
-        for (let j = start; j < end; j++) data[at++] = bytes[j]!;
-      } else data.set(bytes.subarray(start, end), offsets[i]!);
-    }
-    return { kind: "variable", numValues: n, offsets, data };
-  }
+  if (block.kind === "variable") return takeVariable(block, indices);
   const childIdx = new Uint32Array(n * block.dimension);
   for (let i = 0; i < n; i++) for (let d = 0; d < block.dimension; d++) childIdx[i * block.dimension + d] = indices[i]! * block.dimension + d;
   const out: FslBlock = { kind: "fsl", dimension: block.dimension, numValues: n, child: takeFromBlock(block.child, childIdx, ctx) };
@@ -234,12 +217,56 @@ export function takeFromBlock(block: DataBlock, indices: Uint32Array, ctx: Decod
   return out;
 }
 
+/**
+ * Values `indices` of a variable-width block (checked in range by the caller).
+ * Values are copied four bytes at a time through 32-bit loads and stores
+ * (a dictionary's items are short and many rows repeat them), into a buffer
+ * with 4 bytes of slack for the last store; values too near the end of the
+ * source for a whole word are copied byte by byte.
+ */
+function takeVariable(block: VariableBlock, indices: Uint32Array): VariableBlock {
+  const n = indices.length;
+  const src = block.offsets;
+  const bytes = block.data;
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    total += src[k + 1]! - src[k]!;
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total + 4);
+  const from = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const to = new DataView(data.buffer);
+  const wordsEnd = bytes.byteLength - 4;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    const start = src[k]!;
+    const end = src[k + 1]!;
+    const length = end - start;
+    if (length > 64) {
+      data.set(bytes.subarray(start, end), at);
+    } else if (start + length <= wordsEnd) {
+      for (let j = 0; j < length; j += 4) to.setInt32(at + j, from.getInt32(start + j, true), true);
+    } else {
+      for (let j = 0; j < length; j++) data[at + j] = bytes[start + j]!;
+    }
+    at += length;
+  }
+  const out: VariableBlock = { kind: "variable", numValues: n, offsets, data: data.subarray(0, total) };
+  if (block.ascii) out.ascii = true;
+  return out;
+}
+
 /** Reads unsigned integer values of a fixed block as numbers (for indices, lengths, levels). */
 export function blockToU32(block: DataBlock, ctx: DecodeContext): Uint32Array {
   if (block.kind !== "fixed") corrupt(ctx, "expected fixed-width integers");
   const n = block.numValues;
-  const out = new Uint32Array(n);
   const d = block.data;
+  // aligned 32-bit words are read in place (callers only read what they get)
+  if (block.bitsPerValue === 32 && (d.byteOffset & 3) === 0) return new Uint32Array(d.buffer, d.byteOffset, n);
+  const out = new Uint32Array(n);
   switch (block.bitsPerValue) {
     case 8:
       for (let i = 0; i < n; i++) out[i] = d[i]!;
@@ -267,6 +294,8 @@ export function sliceBlock(block: DataBlock, start: number, count: number, ctx: 
   if (count > 0 && (start < 0 || start + count > block.numValues)) corrupt(ctx, `values ${start}..${start + count} are outside the ${block.numValues} decoded`);
   // contiguous rows of byte-aligned or variable-width values are views, not copies
   if (count === 0) return takeFromBlock(block, new Uint32Array(0), ctx);
+  // the whole of a variable-width block: its offsets already start at 0
+  if (block.kind === "variable" && start === 0 && count === block.numValues) return block;
   if (block.kind === "fixed" && block.bitsPerValue % 8 === 0) {
     const width = block.bitsPerValue / 8;
     return fixedBlock(block.bitsPerValue, count, block.data.subarray(start * width, (start + count) * width));
@@ -275,7 +304,9 @@ export function sliceBlock(block: DataBlock, start: number, count: number, ctx: 
     const base = block.offsets[start]!;
     const offsets = new Uint32Array(count + 1);
     for (let i = 1; i <= count; i++) offsets[i] = block.offsets[start + i]! - base;
-    return { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
+    const out: VariableBlock = { kind: "variable", numValues: count, offsets, data: block.data.subarray(base, block.offsets[start + count]!) };
+    if (block.ascii) out.ascii = true;
+    return out;
   }
   const idx = new Uint32Array(count);
   for (let i = 0; i < count; i++) idx[i] = start + i;

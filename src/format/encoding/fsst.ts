@@ -16,12 +16,12 @@
 // of input) the values are stored verbatim.
 
 import { CorruptFileError, LanceError } from "../../core/errors.js";
+import { MAX_VARIABLE_BYTES, VariableBuilder } from "./variable-builder.js";
 
 export const FSST_MAGIC = 0x46535354;
 export const FSST_ESCAPE = 255;
 export const FSST_SYMBOL_TABLE_BYTES = 8 + 256 * 8 + 256;
 const MAX_SYMBOL_BYTES = 8;
-const MAX_OUTPUT_BYTES = 2 ** 31 - 1;
 
 export interface FsstTable {
   /** False when the values are stored verbatim. */
@@ -33,6 +33,16 @@ export interface FsstTable {
   symbolBytes: Uint8Array;
   /** 256 lengths; 0 for codes that name no symbol. */
   symbolLengths: Uint8Array;
+  /** The symbols as two little-endian 32-bit words each (symbol c at 2c, 2c + 1), stored whole by the decoder. */
+  symbolWords: Int32Array;
+  /**
+   * The symbols' 8 bytes read as little-endian doubles, so the decoder stores
+   * each with one 8-byte write; undefined when a symbol's bytes form a NaN,
+   * whose bits JavaScript may change on the way (those tables use symbolWords).
+   */
+  symbolDoubles: Float64Array | undefined;
+  /** Every byte of every symbol is below 0x80. */
+  asciiSymbols: boolean;
 }
 
 /** Variable-width values: value i is `data[offsets[i] .. offsets[i+1]]`. */
@@ -67,31 +77,41 @@ export function parseFsstSymbolTable(bytes: Uint8Array, path: string, baseOffset
   const symbolBytes = new Uint8Array(256 * MAX_SYMBOL_BYTES);
   symbolBytes.set(bytes.subarray(8, lengthsAt));
   const symbolLengths = new Uint8Array(256);
+  let high = 0;
   for (let c = 0; c < numSymbols; c++) {
     const len = bytes[lengthsAt + c]!;
     if (len < 1 || len > MAX_SYMBOL_BYTES) {
       throw new CorruptFileError(path, baseOffset + lengthsAt + c, `FSST symbol ${c} has symbol length ${len}, expected 1..8`);
     }
     symbolLengths[c] = len;
+    for (let k = 0; k < len; k++) high |= symbolBytes[c * MAX_SYMBOL_BYTES + k]!;
   }
-  return { compressionOn, suffixLim: (lo >>> 16) & 255, terminator: (lo >>> 8) & 255, numSymbols, symbolBytes, symbolLengths };
-}
-
-/** Symbols as two little-endian 32-bit words each (symbol c at 2c, 2c + 1), computed once per table. */
-const wordsOfTable = new WeakMap<FsstTable, Int32Array>();
-
-function symbolWords(table: FsstTable): Int32Array {
-  let words = wordsOfTable.get(table);
-  if (!words) {
-    const bytes = table.symbolBytes;
-    words = new Int32Array(512);
-    for (let k = 0; k < 512; k++) {
-      const at = 4 * k;
-      words[k] = bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
-    }
-    wordsOfTable.set(table, words);
+  const symbolWords = new Int32Array(512);
+  for (let k = 0; k < 512; k++) {
+    const at = 4 * k;
+    symbolWords[k] = symbolBytes[at]! | (symbolBytes[at + 1]! << 8) | (symbolBytes[at + 2]! << 16) | (symbolBytes[at + 3]! << 24);
   }
-  return words;
+  let nan = false;
+  for (let c = 0; c < 256; c++) {
+    const hi = symbolWords[2 * c + 1]!;
+    if (((hi >>> 20) & 0x7ff) === 0x7ff && ((hi & 0xfffff) | symbolWords[2 * c]!) !== 0) nan = true;
+  }
+  const symbolDoubles = nan ? undefined : new Float64Array(256);
+  if (symbolDoubles) {
+    const view = new DataView(symbolBytes.buffer, symbolBytes.byteOffset, symbolBytes.byteLength);
+    for (let c = 0; c < 256; c++) symbolDoubles[c] = view.getFloat64(8 * c, true);
+  }
+  return {
+    compressionOn,
+    suffixLim: (lo >>> 16) & 255,
+    terminator: (lo >>> 8) & 255,
+    numSymbols,
+    symbolBytes,
+    symbolLengths,
+    symbolWords,
+    symbolDoubles,
+    asciiSymbols: (high & 0x80) === 0,
+  };
 }
 
 /** Why `offsets` cannot index `dataLength` bytes, or undefined when they can. */
@@ -109,6 +129,137 @@ function offsetsProblem(offsets: Uint32Array | Int32Array, dataLength: number): 
 }
 
 /**
+ * Decompresses `numValues` values, given as numValues + 1 positions in
+ * `data` (the first where the first value's codes start), appending them to
+ * `out`. Offsets are checked as they are reached, the output is grown at most
+ * once per call (a code expands to at most 8 bytes), each symbol is stored
+ * whole with one or two word writes, and the builder learns whether the values are ASCII from
+ * the table and the escaped bytes alone. `baseOffset` is the file position of
+ * `data[0]`, for errors.
+ */
+export function fsstDecodeInto(
+  table: FsstTable,
+  offsets: Uint32Array,
+  data: Uint8Array,
+  numValues: number,
+  out: VariableBuilder,
+  path: string,
+  baseOffset: number,
+): void {
+  if (offsets.length < numValues + 1) throw new CorruptFileError(path, baseOffset, `FSST values have ${offsets.length} offsets, ${numValues} values need ${numValues + 1}`);
+  const size = data.length;
+  const ip = offsets[0]!;
+  if (ip > size) throw new CorruptFileError(path, baseOffset, `FSST value offsets end at ${ip}, past the ${size} data bytes`);
+  if (!table.compressionOn) {
+    const problem = offsetsProblem(offsets.subarray(0, numValues + 1), size);
+    if (problem !== undefined) throw new CorruptFileError(path, baseOffset, problem);
+    out.appendCopy(offsets, data, numValues);
+    return;
+  }
+  out.reserveValues(numValues);
+  // every code takes at least one byte and yields at most 8, and each store writes 8; the
+  // loops stop at any offset past `limit`, so the codes they read end there
+  const limit = Math.min(size, offsets[numValues]!);
+  const codeBytes = Math.max(0, limit - ip);
+  out.reserveBytes(MAX_SYMBOL_BYTES * codeBytes + MAX_SYMBOL_BYTES, 3 * codeBytes + MAX_SYMBOL_BYTES);
+  const literals = table.symbolDoubles
+    ? expandWithDoubles(table, table.symbolDoubles, offsets, data, numValues, limit, out, path, baseOffset)
+    : expandWithWords(table, offsets, data, numValues, limit, out, path, baseOffset);
+  const op = out.numBytes;
+  if (op > MAX_VARIABLE_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_VARIABLE_BYTES} bytes`);
+  if (!table.asciiSymbols || (literals & 0x80) !== 0) out.ascii = false;
+}
+
+// The two loops below differ only in how a symbol is stored: one 8-byte
+// double, or two 32-bit words. Each returns the OR of the escaped bytes.
+
+function expandWithDoubles(table: FsstTable, doubles: Float64Array, offsets: Uint32Array, data: Uint8Array, numValues: number, limit: number, out: VariableBuilder, path: string, baseOffset: number): number {
+  const lengths = table.symbolLengths;
+  const bytes = out.data;
+  const view = out.view;
+  const outOffsets = out.offsets;
+  let ip = offsets[0]!;
+  let op = out.numBytes;
+  let v = out.numValues;
+  let literals = 0;
+  for (let i = 0; i < numValues; i++) {
+    const end = offsets[i + 1]!;
+    if (end < ip || end > limit) badOffsets(offsets, numValues, data.length, path, baseOffset);
+    while (ip < end) {
+      const code = data[ip]!;
+      if (code !== FSST_ESCAPE) {
+        const len = lengths[code]!;
+        if (len === 0) unknownCode(table, code, i, path, baseOffset + ip);
+        view.setFloat64(op, doubles[code]!, true);
+        op += len;
+        ip++;
+      } else {
+        if (ip + 1 >= end) danglingEscape(i, path, baseOffset + ip);
+        const literal = data[ip + 1]!;
+        bytes[op++] = literal;
+        literals |= literal;
+        ip += 2;
+      }
+    }
+    outOffsets[++v] = op;
+  }
+  out.numValues = v;
+  out.numBytes = op;
+  return literals;
+}
+
+function expandWithWords(table: FsstTable, offsets: Uint32Array, data: Uint8Array, numValues: number, limit: number, out: VariableBuilder, path: string, baseOffset: number): number {
+  const lengths = table.symbolLengths;
+  const words = table.symbolWords;
+  const bytes = out.data;
+  const view = out.view;
+  const outOffsets = out.offsets;
+  let ip = offsets[0]!;
+  let op = out.numBytes;
+  let v = out.numValues;
+  let literals = 0;
+  for (let i = 0; i < numValues; i++) {
+    const end = offsets[i + 1]!;
+    if (end < ip || end > limit) badOffsets(offsets, numValues, data.length, path, baseOffset);
+    while (ip < end) {
+      const code = data[ip]!;
+      if (code !== FSST_ESCAPE) {
+        const len = lengths[code]!;
+        if (len === 0) unknownCode(table, code, i, path, baseOffset + ip);
+        view.setInt32(op, words[2 * code]!, true);
+        view.setInt32(op + 4, words[2 * code + 1]!, true);
+        op += len;
+        ip++;
+      } else {
+        if (ip + 1 >= end) danglingEscape(i, path, baseOffset + ip);
+        const literal = data[ip + 1]!;
+        bytes[op++] = literal;
+        literals |= literal;
+        ip += 2;
+      }
+    }
+    outOffsets[++v] = op;
+  }
+  out.numValues = v;
+  out.numBytes = op;
+  return literals;
+}
+
+/** Reports what is wrong with offsets a decoding loop stopped at (one past the data, or past the last offset, which must then decrease later). */
+function badOffsets(offsets: Uint32Array, numValues: number, size: number, path: string, baseOffset: number): never {
+  const problem = offsetsProblem(offsets.subarray(0, numValues + 1), size);
+  throw new CorruptFileError(path, baseOffset, problem ?? `FSST value offsets of ${numValues} values are inconsistent`);
+}
+
+function unknownCode(table: FsstTable, code: number, i: number, path: string, byteOffset: number): never {
+  throw new CorruptFileError(path, byteOffset, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
+}
+
+function danglingEscape(i: number, path: string, byteOffset: number): never {
+  throw new CorruptFileError(path, byteOffset, `FSST escape code ends value ${i} with no literal byte`);
+}
+
+/**
  * Decompresses n values given as n + 1 offsets into `data`. `baseOffset` is the
  * file position of `data[0]`, for errors. In verbatim mode the returned data
  * is a view of the input.
@@ -123,57 +274,17 @@ export function fsstDecompress(
   const problem = offsetsProblem(offsets, data.length);
   if (problem !== undefined) throw new CorruptFileError(path, baseOffset, problem);
   const numValues = offsets.length - 1;
-  const first = offsets[0]!;
-  const outOffsets = new Int32Array(numValues + 1);
-
   if (!table.compressionOn) {
+    const first = offsets[0]!;
+    const outOffsets = new Int32Array(numValues + 1);
     for (let i = 0; i <= numValues; i++) outOffsets[i] = offsets[i]! - first;
     return { offsets: outOffsets, data: data.subarray(first, offsets[numValues]!) };
   }
-
-  // The output is sized exactly by a first pass over the codes, plus 8 bytes
-  // of slack: every symbol is stored as two whole 32-bit words and the next
-  // code overwrites what lies past its length.
-  const lengths = table.symbolLengths;
-  const words = symbolWords(table);
-  const last = offsets[numValues]!;
-  let capacity = 0;
-  for (let ip = first; ip < last; ) {
-    const code = data[ip]!;
-    if (code === FSST_ESCAPE) {
-      capacity += 1;
-      ip += 2;
-    } else {
-      capacity += lengths[code]!;
-      ip += 1;
-    }
-  }
-  if (capacity > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
-  const out = new Uint8Array(capacity + MAX_SYMBOL_BYTES);
-  const view = new DataView(out.buffer);
-  let op = 0;
-  for (let i = 0; i < numValues; i++) {
-    const end = offsets[i + 1]!;
-    let ip = offsets[i]!;
-    while (ip < end) {
-      const code = data[ip]!;
-      if (code === FSST_ESCAPE) {
-        if (ip + 1 >= end) throw new CorruptFileError(path, baseOffset + ip, `FSST escape code ends value ${i} with no literal byte`);
-        out[op++] = data[ip + 1]!;
-        ip += 2;
-        continue;
-      }
-      const len = lengths[code]!;
-      if (len === 0) throw new CorruptFileError(path, baseOffset + ip, `FSST code ${code} in value ${i} names no symbol (table has ${table.numSymbols})`);
-      view.setInt32(op, words[2 * code]!, true);
-      view.setInt32(op + 4, words[2 * code + 1]!, true);
-      op += len;
-      ip += 1;
-    }
-    outOffsets[i + 1] = op;
-  }
-  if (op > MAX_OUTPUT_BYTES) throw new CorruptFileError(path, baseOffset, `FSST values decompress to more than ${MAX_OUTPUT_BYTES} bytes`);
-  return { offsets: outOffsets, data: out.subarray(0, op) };
+  const positions = offsets instanceof Uint32Array ? offsets : new Uint32Array(offsets.buffer, offsets.byteOffset, offsets.length);
+  const out = new VariableBuilder(numValues, 3 * data.length);
+  fsstDecodeInto(table, positions, data, numValues, out, path, baseOffset);
+  const block = out.finish();
+  return { offsets: new Int32Array(block.offsets.buffer, block.offsets.byteOffset, block.offsets.length), data: block.data };
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { DataType, makeData, Type, type Data, type Field, type FixedSizeList } from "apache-arrow";
 import { LanceError } from "../../core/errors.js";
-import { firstInvalidUtf8 } from "../../core/utf8.js";
+import { firstInvalidUtf8, isAscii } from "../../core/utf8.js";
 import { corrupt, fixedByteLength, type DataBlock, type DecodeContext, type LeafShape } from "../encoding/data-block.js";
 
 export interface ValidityBitmap {
@@ -56,6 +56,8 @@ export function checkUtf8(column: string, offsets: ArrayLike<number>, length: nu
   const start = offsets[0]!;
   const end = offsets[length]!;
   const bytes = data.subarray(start, end);
+  // ASCII bytes are valid however the values cut them
+  if (isAscii(bytes)) return;
   const first = firstInvalidUtf8(bytes);
   let bad = first < 0 ? -1 : first + start;
   if (bad < 0) {
@@ -122,7 +124,8 @@ export function blockToData(field: Field, block: DataBlock, validity: ValidityBi
       }
       valueOffsets = new Int32Array(block.offsets.buffer, block.offsets.byteOffset, length + 1);
     }
-    if (isText(type)) checkUtf8(field.name, block.offsets, length, block.data, ctx);
+    // bytes known to be ASCII (FSST output whose symbols and escaped bytes are) need no check
+    if (isText(type) && !block.ascii) checkUtf8(field.name, block.offsets, length, block.data, ctx);
     return makeData({ type: type as never, length, nullCount, nullBitmap, valueOffsets, data: block.data } as never);
   }
   if (type.typeId === Type.FixedSizeList) {

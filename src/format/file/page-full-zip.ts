@@ -11,7 +11,8 @@
 import { LanceError } from "../../core/errors.js";
 import { CompressionScheme, type CompressiveEncoding, type FullZipLayout } from "../pb/encodings_v2_1_pb.js";
 import { checkCount, corrupt, fixedBlock, type DataBlock, type DecodeContext } from "../encoding/data-block.js";
-import { fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
+import { fsstDecodeInto, fsstDecompress, parseFsstSymbolTable } from "../encoding/fsst.js";
+import { MAX_VARIABLE_BYTES, VariableBuilder } from "../encoding/variable-builder.js";
 import { decodeGeneralBuffer } from "../encoding/general.js";
 import type { BufferPart, DecodedPage, RowRange } from "./page-v21.js";
 import { layerModel, type Levels } from "./repdef.js";
@@ -39,6 +40,33 @@ function perValueDecoder(enc: CompressiveEncoding | undefined, ctx: DecodeContex
   }
   if (c.case === "fixedSizeList") return perValueDecoder(c.value.values, ctx);
   throw new LanceError("NOT_SUPPORTED", `full-zip value encoding ${c.case} is not supported by lancets`);
+}
+
+/** Appends one value, bytes [start, end) of the page data, decoded, to a builder. */
+type ValueAppender = (data: Uint8Array, start: number, end: number, out: VariableBuilder) => void;
+
+/**
+ * For variable-width values: writes each straight into the page's builder
+ * (FSST codes expanded in place, plain bytes copied once), where
+ * perValueDecoder returns a new array per value.
+ */
+function valueAppender(enc: CompressiveEncoding | undefined, ctx: DecodeContext): ValueAppender {
+  const c = enc?.compression;
+  if (!c || c.case === "variable" || c.case === "flat" || c.case === "variablePackedStruct") return (data, start, end, out) => out.appendValue(data, start, end);
+  if (c.case === "fsst") {
+    const table = parseFsstSymbolTable(c.value.symbolTable, ctx.path, ctx.byteOffset);
+    const bounds = new Uint32Array(2);
+    return (data, start, end, out) => {
+      bounds[0] = start;
+      bounds[1] = end;
+      fsstDecodeInto(table, bounds, data, 1, out, ctx.path, ctx.byteOffset);
+    };
+  }
+  const decode = perValueDecoder(enc, ctx);
+  return (data, start, end, out) => {
+    const value = decode(data.subarray(start, end));
+    out.appendValue(value, 0, value.byteLength);
+  };
 }
 
 interface ZipCursor {
@@ -161,39 +189,29 @@ export function decodeFullZipPage(layout: FullZipLayout, buffers: Uint8Array[], 
       values = { kind: "fsl", dimension: dim, numValues: v, child: fixedBlock(details.value / dim, v * dim, out.subarray(0, v * width)) };
     }
   } else if (details.case === "bitsPerOffset") {
-    const decodeValue = perValueDecoder(layout.valueCompression, ctx);
+    const append = valueAppender(layout.valueCompression, ctx);
     const lenBytes = details.value / 8;
     if (lenBytes !== 4 && lenBytes !== 8) corrupt(ctx, `full-zip lengths of ${details.value} bits`);
-    const offsets = new Uint32Array(maxVisible + 1);
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    let v = 0;
+    // the whole page's bytes bound its plain values; a few rows of a large page start small and grow
+    const whole = first === 0 && numItems === pageItems;
+    const out = new VariableBuilder(maxVisible, Math.min(data.byteLength, whole ? MAX_VARIABLE_BYTES : 1 << 20));
     for (let i = 0; i < numItems; i++) {
       const d = readCw(i);
       if (d > model.maxVisibleDef) continue;
-      if (v >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
-      if (d === 0) {
-        const at = cur.at;
-        if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${v} passes the page data`);
-        const len = lenBytes === 4 ? u32(data, at) : u32(data, at) + u32(data, at + 4) * 2 ** 32;
-        cur.at += lenBytes;
-        if (cur.at + len > data.byteLength) corrupt(ctx, `full-zip value ${v} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
-        const value = decodeValue(data.subarray(cur.at, cur.at + len));
-        cur.at += len;
-        parts.push(value);
-        total += value.byteLength;
-        if (total > 0xffffffff) throw new LanceError("NOT_SUPPORTED", `${ctx.path}: a full-zip page range of more than 4 GiB of values cannot be read at once`);
+      if (out.numValues >= maxVisible) corrupt(ctx, `full-zip page holds more than ${layout.numVisibleItems} visible values`);
+      if (d !== 0) {
+        out.appendEmpty();
+        continue;
       }
-      v++;
-      offsets[v] = total;
+      const at = cur.at;
+      if (at + lenBytes > data.byteLength) corrupt(ctx, `full-zip length ${out.numValues} passes the page data`);
+      const len = lenBytes === 4 ? u32(data, at) : u32(data, at) + u32(data, at + 4) * 2 ** 32;
+      cur.at += lenBytes;
+      if (cur.at + len > data.byteLength) corrupt(ctx, `full-zip value ${out.numValues} of ${len} bytes passes the page data (${data.byteLength} bytes)`);
+      append(data, cur.at, cur.at + len, out);
+      cur.at += len;
     }
-    const bytes = new Uint8Array(total);
-    let p = 0;
-    for (const part of parts) {
-      bytes.set(part, p);
-      p += part.byteLength;
-    }
-    values = { kind: "variable", numValues: v, offsets: offsets.subarray(0, v + 1), data: bytes };
+    values = out.finish();
   } else {
     return corrupt(ctx, "full-zip page gives neither bits per value nor bits per offset");
   }

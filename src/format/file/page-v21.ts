@@ -12,7 +12,8 @@ import {
   type PageLayout,
   type RepDefLayer,
 } from "../pb/encodings_v2_1_pb.js";
-import { decodeBlock, decodeLevels, decodeMiniBlockValues } from "../encoding/compressive.js";
+import { decodeBlock, decodeLevels, decodeMiniBlockValues, variableChunkDecoder } from "../encoding/compressive.js";
+import { VariableBuilder } from "../encoding/variable-builder.js";
 import {
   blockToU32,
   checkCount,
@@ -227,6 +228,11 @@ function decodeMiniBlockPage(
     dictionary = decodeBlock(layout.dictionary, dictBuf, checkCount(layout.numDictionaryItems, ctx, "dictionary size"), ctx);
   }
   const chunks: DataBlock[] = [];
+  // strings (plain or FSST) are decoded chunk after chunk into one builder, not per chunk and then concatenated
+  const intoBuilder = dictionary || valueCodec ? undefined : variableChunkDecoder(valueEnc, ctx);
+  let builder: VariableBuilder | undefined;
+  /** Value bytes of the chunks decoded into the builder so far. */
+  let builderInput = 0;
   const repParts: Uint16Array[] = [];
   const defParts: Uint16Array[] = [];
   let numLevels = 0;
@@ -317,6 +323,19 @@ function decodeMiniBlockPage(
     if (firstDecoded < 0) firstDecoded = valuesSoFar;
     if (layout.defCompression) defParts.push(decodeLevels(layout.defCompression, slice(defBytes), levelCount, cctx));
     const valueBuffers = sizes.map((s) => slice(s));
+    if (intoBuilder) {
+      // sized from the bytes fetched for the chunks left and the expansion seen so far
+      const left = dataOffset + data.byteLength - chunkStart;
+      const ratio = builder && builderInput > 0 ? builder.numBytes / builderInput : valueEnc.compression.case === "fsst" ? 3 : 1;
+      const expected = Math.ceil(ratio * left) + 64;
+      builder ??= new VariableBuilder(skippable ? Math.min(numItems, rows.end - rows.start + 2 * 4096) : numItems, expected);
+      // a code expands to at most 8 bytes: room for this chunk's worst case, growing to the expected rest
+      builder.reserveBytes(8 * chunkBytes + 8, expected + 8 * chunkBytes);
+      intoBuilder(valueBuffers, chunkValues, builder, cctx);
+      builderInput += chunkBytes;
+      numLevels += levelCount;
+      continue;
+    }
     let values = valueCodec ? valueCodec(valueBuffers, chunkValues, cctx) : decodeMiniBlockValues(valueEnc, valueBuffers, chunkValues, cctx);
     if (dictionary) {
       const indices = blockToU32(values, cctx);
@@ -333,7 +352,7 @@ function decodeMiniBlockPage(
     rep: repParts.length > 0 ? concatU16(repParts) : undefined,
     def: defParts.length > 0 ? concatU16(defParts) : undefined,
   };
-  const values = chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
+  const values = builder ? builder.finish() : chunks.length > 0 ? concatBlocks(chunks, ctx) : undefined;
   const block = values ?? fixedBlock(8, 0, new Uint8Array(0));
   const lookup = lazyDictionary && dictionary ? { dictionary } : {};
   if (byRows) return trimToRowStart({ numRows: 0, rowOffset: rowsSkipped, levels, layers: layout.layers, model, values: block, ...lookup }, ctx);
