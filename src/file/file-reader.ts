@@ -33,9 +33,9 @@ const TAIL_BYTES = 64 * 1024;
 const PAGE_META_CACHE_BYTES = 1024 * 1024;
 
 /**
- * A row read (a take) after the first that needs page metadata not held
- * fetches that of every mini-block page of its columns at once when there are
- * at most this many buffers to fetch and they fit half the page metadata
+ * A row read (a take) that needs page metadata of a column held for another
+ * page fetches that of every mini-block page of the column at once when there
+ * are at most this many buffers to fetch and they fit half the page metadata
  * budget (see rowsMetaBuffers).
  */
 const ROWS_META_PREFETCH_BUFFERS = 64;
@@ -140,8 +140,8 @@ export class LanceFileReader {
   /** See pageMetaBuffers. */
   private readonly pageMeta = new Map<string, Promise<Uint8Array>>();
   private pageMetaBytes = 0;
-  /** Row reads that fetched page metadata (see rowsMetaBuffers). */
-  private rowsMetaFetches = 0;
+  /** Pages of each column whose metadata row reads asked for (see rowsMetaBuffers). */
+  private readonly metaPagesOf = new Map<number, Set<number>>();
   private readonly miniBlockColumns = new Map<number, boolean>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
@@ -310,22 +310,38 @@ export class LanceFileReader {
   }
 
   /**
-   * Page metadata for a row read. The first row read of a file that needs
-   * metadata fetches only its pages'; a later one that needs metadata not
-   * held fetches that of every mini-block page of its columns (up to
-   * ROWS_META_PREFETCH_BUFFERS buffers, within half the budget) in the same
-   * round, as Lance loads a column's page metadata on first use: the reads
-   * after it, point lookups in other pages, then fetch their chunks in one
-   * round trip instead of two, while one lookup on a fresh open still fetches
-   * only what it needs.
+   * Page metadata for a row read. A read that needs the metadata of a page of
+   * a column whose metadata is held for another page (a point lookup after
+   * one elsewhere in the file) fetches that of every mini-block page of the
+   * column in the same round (up to ROWS_META_PREFETCH_BUFFERS buffers, within
+   * half the budget), as Lance loads a column's page metadata on first use:
+   * later lookups in other pages then fetch their chunks in one round trip
+   * instead of two, while reads within one page (a lookup on a fresh open,
+   * even in several steps) fetch only that page's.
    */
   private rowsMetaBuffers(wanted: PageMetaRange[]): Promise<Map<string, Uint8Array>> {
-    if (!wanted.some((w) => !this.pageMeta.has(w.key))) return this.pageMetaBuffers(wanted);
-    if (this.rowsMetaFetches++ === 0) return this.pageMetaBuffers(wanted);
+    const pagesOf = (w: PageMetaRange): [number, number] => {
+      const [ci, p] = w.key.split("/");
+      return [Number(ci), Number(p)];
+    };
+    const revisited = new Set<number>();
+    for (const w of wanted) {
+      if (this.pageMeta.has(w.key)) continue;
+      const [ci, p] = pagesOf(w);
+      const seen = this.metaPagesOf.get(ci);
+      if (seen && [...seen].some((q) => q !== p)) revisited.add(ci);
+    }
+    for (const w of wanted) {
+      const [ci, p] = pagesOf(w);
+      let seen = this.metaPagesOf.get(ci);
+      if (!seen) this.metaPagesOf.set(ci, (seen = new Set()));
+      seen.add(p);
+    }
+    if (revisited.size === 0) return this.pageMetaBuffers(wanted);
     const asked = new Set(wanted.map((w) => w.key));
     const extra: PageMetaRange[] = [];
     let extraBytes = 0;
-    for (const ci of new Set(wanted.map((w) => Number(w.key.split("/")[0])))) {
+    for (const ci of revisited) {
       this.columns[ci]!.pages.forEach((page, p) => {
         if (page.bufferOffsets.length < 2) return;
         const layout = this.requireLayout(ci, p);
@@ -339,6 +355,10 @@ export class LanceFileReader {
       });
     }
     if (extra.length === 0 || extra.length > ROWS_META_PREFETCH_BUFFERS || this.pageMetaBytes + extraBytes > PAGE_META_CACHE_BYTES / 2) return this.pageMetaBuffers(wanted);
+    for (const w of extra) {
+      const [ci, p] = pagesOf(w);
+      this.metaPagesOf.get(ci)!.add(p);
+    }
     return this.pageMetaBuffers([...wanted, ...extra]).then((all) => new Map([...all].filter(([key]) => asked.has(key))));
   }
 
