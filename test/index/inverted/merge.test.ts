@@ -2,12 +2,13 @@
 // budget merges them into one partition: its files hold what the one-partition
 // in-memory build's hold (token set, documents, posting blocks and maxima);
 // a failure while merging removes every file written; Lance's planner uses a
-// merged segment with the rows and scores of its own index, and a search over
-// it reads one token set, one documents file and one posting list per token.
+// merged segment with the rows and scores of its own index, pylance 14's with
+// lancets' hits and scores, and a search over it reads one token set, one
+// documents file and one posting list per token.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { makeVector, type Data } from "apache-arrow";
+import { makeVector, type Data, type Table } from "apache-arrow";
 import { openFileReader } from "../../../src/file/open-file-reader.js";
 import type { ObjectStore } from "../../../src/io/object-store.js";
 import { MemoryStore } from "../../../src/io/memory-store.js";
@@ -18,6 +19,7 @@ import { openDataset } from "../../../src/node/open-dataset.js";
 import { batchedInput, listFiles, MiB, SpyStore } from "../../helpers/budget-input.js";
 import { CountingStore } from "../../helpers/counting-store.js";
 import { connect, lancedb, tablePath } from "../../helpers/oracle.js";
+import { pylanceSession } from "../../helpers/pylance.js";
 import { textTable } from "../../helpers/text-corpus.js";
 import { tempDir } from "../../helpers/tmp.js";
 
@@ -111,6 +113,32 @@ describe("FTS partitions merged", () => {
       assert.deepEqual([...mineScores.keys()].sort(), [...expected.keys()].sort(), `${q}: lancets' rows`);
       const files = new Set(store.take().filter((r) => r.path.startsWith("_indices/") && /_(tokens|docs)\.lance$/.test(r.path)).map((r) => r.path));
       assert.equal(files.size, 2, [...files].join(", "));
+    }
+  });
+});
+
+const session = pylanceSession("lancets-fts-merge-");
+
+describe("pylance 14 searches a merged FTS segment", { skip: session.skip }, () => {
+  test("with lancets' hits and scores", async () => {
+    const db = await connect(session.dir);
+    await db.createTable("merged", textTable(ROWS, 0));
+    const uri = tablePath(session.dir, "merged");
+    const ds = await (await openDataset(new LocalFileStore(uri))).createScalarIndex("text", "FTS", { params: { memoryBytes: 4 * MiB } });
+    const seg = ds.indices.find((i) => ds.snapshot.indexType(i) === "FTS")!;
+    assert.ok(!seg.files.some((f) => f.path.startsWith("part_0_")), seg.files.map((f) => f.path).join(", "));
+    for (const query of ["running", "search index", "café"]) {
+      const plan = await session.py.explain(uri, { full_text_query: query, columns: ["id"] });
+      assert.match(plan, /MatchQuery|BooleanQuery/, plan);
+      assert.doesNotMatch(plan, /FlatMatchQuery/, `${query}: pylance searched without the index: ${plan}`);
+      const theirs = await session.py.toTable(uri, { full_text_query: query, columns: ["id"], limit: 100_000 });
+      const ours = await ds.scan({ fullTextSearch: { query }, columns: ["id"], limit: 100_000 }).toArrow();
+      assert.ok(theirs.numRows > 0, `${query} finds rows`);
+      const scores = (t: Table): Map<string, number> => new Map(Array.from({ length: t.numRows }, (_, i) => [String(t.getChild("id")!.get(i)), t.getChild("_score")!.get(i) as number]));
+      const a = scores(ours);
+      const b = scores(theirs);
+      assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${query}: rows`);
+      for (const [id, sc] of b) assert.ok(Math.abs(a.get(id)! - sc) <= 1e-5 * Math.max(1, Math.abs(sc)), `${query}: row ${id} lancets ${a.get(id)} pylance ${sc}`);
     }
   });
 });
