@@ -246,7 +246,7 @@ describe("searches over many terms fetch about the posting region and the first 
     const db = await connect(dir);
     await db.createTable("docs", textTable(20_000, 0));
     const path = tablePath(dir, "docs");
-    await (await openDataset(new LocalFileStore(path))).createScalarIndex("text", "FTS", { params: { memoryBytes: 4 * 1024 * 1024 } });
+    await (await openDataset(new LocalFileStore(path))).createScalarIndex("text", "FTS", { params: { memoryBytes: 3 * 1024 * 1024 } });
     const region = await regionBytesOf(path);
     assert.ok(region.partitions > 1, `${region.partitions} partition(s)`);
     checkOpen(t, await searchEach(new CountingStore(new LocalFileStore(path)), path, searchTerms().slice(0, 12)), region.bytes, region.partitions);
