@@ -138,7 +138,7 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   );
   out.push("");
   out.push(
-    `This machine is shared: other people's test runs used its 2 cores during these runs (1-minute load average at start → after the builds → at the end: ${loads}), so latencies and throughput vary by tens of percent between runs; request and byte counts do not depend on load. ` +
+    `This machine's 2 cores were shared during these runs (1-minute load average at start → after the builds → at the end: ${loads}), so latencies and throughput vary by tens of percent between runs; request and byte counts do not depend on load. ` +
       `Searches returning the same top-10 ids from both engines over Lance's index, per run: ${same}; where the ids differ but the scores agree, rows of equal score at the cut were chosen differently. Every point lookup returned the same row.`,
   );
   out.push("");
@@ -149,33 +149,35 @@ export function objectStoreSection(runs: ObjectStoreRun[], about: { date: string
   return out.join("\n");
 }
 
-/** The previous table's lancets figures and ratios (one run, 2026-11-28, load average 24.7-25.5), shown beside the new ones. */
+/** The previous table's lancets figures and ratios (one run, 2026-11-28, load average 29.9-37.0), shown beside the new ones. */
 const BEFORE_WHEN = "before (previous run)";
 const BEFORE: Record<string, [string, string]> = {
   "open: GET + LIST + HEAD requests": ["2", "0.67"],
   "open: KiB": ["2.0", "0.89"],
-  "point lookup, cold: ms": ["810.4", "2.18"],
+  "point lookup, cold: ms": ["407.0", "0.61"],
   "point lookup, cold: GETs": ["15", "0.24"],
   "point lookup, cold: KiB": ["184.1", "0.62"],
-  "point lookup, warm: ms": ["230.7", "2.06"],
+  "point lookup, warm: ms": ["170.6", "1.52"],
   "point lookup, warm: GETs": ["7.10", "1.04"],
-  "point lookup, warm: KiB": ["36.7", "0.39"],
-  "FTS top 10, cold: ms": ["4100.7", "6.13"],
+  "point lookup, warm: KiB": ["36.8", "0.39"],
+  "FTS top 10, cold: ms": ["1849.5", "1.60"],
   "FTS top 10, cold: GETs": ["25", "0.58"],
   "FTS top 10, cold: KiB": ["3271.6", "0.30"],
-  "FTS top 10, warm: ms": ["406.9", "3.41"],
+  "FTS top 10, warm: ms": ["145.1", "1.30"],
   "FTS top 10, warm: GETs": ["11", "1.02"],
   "FTS top 10, warm: KiB": ["233.6", "2.32"],
-  "full scan: rows/s": ["2.12e+5", "0.82"],
-  "full scan: CPU s": ["1.68", "1.97"],
+  "FTS, one open (4 + 20 searches): GETs": ["270", "0.98"],
+  "FTS, one open (4 + 20 searches): KiB": ["8134.0", "0.51"],
+  "full scan: rows/s": ["1.89e+5", "0.19"],
+  "full scan: CPU s": ["1.53", "2.55"],
   "full scan: GETs": ["67", "0.74"],
-  "full scan: MiB": ["38.1", "1.00"],
-  "BTREE on id: s": ["6.13", "4.30"],
-  "FTS on text: s": ["40.96", "1.18"],
-  "BTREE on id: CPU s": ["1.56", "10.19"],
-  "FTS on text: CPU s": ["10.10", "1.29"],
+  "full scan: MiB": ["38.2", "1.00"],
+  "BTREE on id: s": ["11.97", "19.04"],
+  "FTS on text: s": ["107.11", "2.31"],
+  "BTREE on id: CPU s": ["1.39", "8.79"],
+  "FTS on text: CPU s": ["10.02", "1.45"],
   "BTREE on id: GETs / MiB read": ["23 / 2.4", "1.10 / 1.02"],
-  "FTS on text: GETs / MiB read": ["23 / 26.9", "1.15 / 1.01"],
+  "FTS on text: GETs / MiB read": ["23 / 27.0", "1.15 / 1.01"],
 };
 
 /** What the counts showed on 2026-11-27 and 28, and what changed because of them. */
@@ -199,6 +201,12 @@ const NOTES = [
     "Local disks: a local store keeps up to 16 Lance files open between ranged reads (manifests are opened per read; a file written or deleted through the store is closed; close() and 2 s without reads close them all; test/node/file-handles.test.ts): a BTREE range query over 500,000 rows (100 ids, two columns) took 6.5 ms of CPU where it took 15.4 ms opening, stat-ing and closing the file for every range (one process, 300 queries, three rounds, load average about 28). " +
     "BTREE page_data.lance is written as a 2.2 file as Lance writes it (bit-packed mini-block pages), where it was 2.0: 4.84 MB to Lance's 4.78 MB for 1,000,000 int64 ids shuffled within blocks of 1,000 (the 2.0 file took 16 bytes a row), and Lance 12's and pylance 14's planners use it with a full scan's rows (test/index/btree/page-data-version.test.ts, test/compat/index-compat.test.ts). Its build CPU on S3 is 1.39 s (1.56 s before); a profile at 300,000 rows puts the AWS SDK and HTTP (signing, middleware, sockets) at about an eighth of it and the rest in JavaScript the build and the writer run on any store: the training scan (about a fifth), key runs and their merge (about a fifth), and the 2.2 encoder (about a fifth, a third of which is a dictionary tried and abandoned on every page of distinct ids). " +
     "Full scan: a profile of a 300,000-row scan from S3 puts the SDK, HTTP and response streams together under a tenth of its CPU (about 150 of 1,650 ms) and the rest in decoding (FSST strings alone about half), so the CPU row's ratio (2.55x here, lancedb's own CPU fell from 0.85 s to 0.60 s between the runs) is decode work, not the store's.",
+  "",
+  "Notes from the run of 2026-11-28 against the previous table (load average 19.1-20.8; the previous run's was 29.9-37.0, so wall times are not comparable; CPU, requests and bytes are). " +
+    "Searches: an open's first search still fetches only its terms' posting lists (cold: 0.30x Lance's bytes, unchanged); the next search that needs a list not held reads the rest of the posting region at once and keeps it (within the 32 MiB posting budget), as Lance reads the whole posting page on its first search, so every later search fetches no posting list. Warm searches went from 233.6 KiB and 11 requests to 24.6 KiB and 9.15 (0.24x and 0.85x Lance's; what is left is taking the ten rows' ids, chunk by chunk), and everything one open fetched for its 4 + 20 searches from 8,134 KiB (0.51x) to 13,038 KiB (0.81x: the rest is now read within the warm-up) in 232 requests (0.84x) (test/index/inverted/posting-region.test.ts: over Lance 12's segment and lancets' own, the first search fetches its lists, the second the rest in at most 64 reads a partition, the 119 after it nothing, and the total stays within the region and the first search; each with a fresh open's hits and scores). " +
+    "lancets' own index cost more per search than Lance's (cold 44 GETs and 3,582 KiB, warm 19 GETs and 598 KiB, one open 455 requests) because it had three partitions where Lance's has one: an FTS build writes a partition each time a quarter of its 256 MiB budget fills (about a third of these 1,000,000 documents), and every search opened and read the token set, documents file and posting list of each. Lance's builder merges its partitions before it commits; lancets now does too when the partitions' documents and token sets fit half the budget (here; the 20M-document build of Index builds at scale keeps its partitions), re-encoding each token's postings with block maxima over all documents, and writes the merged posting file in pages of up to 16 MiB of blocks as Lance does: one partition of 9.9 MB of postings (Lance 10.7 MB), and a cold search over it sends 25 requests for 3,312 KiB, as over Lance's index (test/index/inverted/merge.test.ts: the merged files hold what the one-partition build writes, Lance 12's planner returns its own index's rows and scores over them and pylance 14's lancets' hits and scores). The merge costs build time: 14.50 s of CPU where the unmerged build took 11.25 s in a run an hour earlier (same setup), and 83 GETs (40.1 MiB) to read the partitions back where the build read 23 (26.9 MiB); its posting windows of 262,144 postings could be larger. " +
+    "Point lookups, warm: the extra requests were chunk metadata. A lookup in a data-file page not seen since the open fetched each column's chunk metadata first (4 requests before its 4 chunk reads), where Lance loads every page's metadata on its first lookup (63 GETs cold). Now a row read that needs a page of a column whose metadata is held for another page fetches the metadata of every mini-block page of that column in the same round (up to 64 buffers, within half the 1 MiB metadata budget), so the lookups after it fetch their chunks in one round trip: 5.90 requests per warm lookup (0.86x Lance's), 5.0 over lancets' own BTREE, and a cold lookup still 15 (a lookup reads its filter column and then the row's other columns in one page, which fetches that page's metadata only; test/file/read-requests.test.ts). Counted through a local store for the same queries, one open's 5 + 20 lookups fetch as many requests as before (195), the metadata reads moved into the second lookup. " +
+    "Builds and scans are other work: the BTREE build's CPU (2.07 s, 1.39 s in the previous run) and the full scan's CPU (1.71 s, 1.64x lancedb's) are measured here, not changed.",
 ].join("\n");
 
 /** The object-store section of `md`, if it has one. */

@@ -18,6 +18,7 @@ import { decodeListPageV20, decodePageV20, isListPageV20, type PageV20 } from ".
 import { blockToU32, takeFromBlock } from "../format/encoding/data-block.js";
 import { decodePageLayout, decodePageV21, miniBlockByteSpan, type BufferPart, type DecodedPage, type MiniBlockValueCodec } from "../format/file/page-v21.js";
 import { fullZipByteSpan, fullZipRepIndexWidth } from "../format/file/page-full-zip.js";
+import { isFlatMiniBlock } from "../format/file/page-take.js";
 import { PLANAR_LAYOUT_URL, translatePageV23 } from "../format/file/page-v23.js";
 import { lanceToArrowSchema } from "../format/table/arrow-schema.js";
 import type { LanceField } from "../format/table/types.js";
@@ -30,6 +31,14 @@ import { checkRowRanges } from "./row-ranges.js";
 const TAIL_BYTES = 64 * 1024;
 /** The most bytes of page metadata (chunk sizes, repetition indexes) one reader keeps; see pageMetaBuffers. */
 const PAGE_META_CACHE_BYTES = 1024 * 1024;
+
+/**
+ * A row read (a take) that needs page metadata of a column held for another
+ * page fetches that of every mini-block page of the column at once when there
+ * are at most this many buffers to fetch and they fit half the page metadata
+ * budget (see rowsMetaBuffers).
+ */
+const ROWS_META_PREFETCH_BUFFERS = 64;
 
 /** Full-zip repetition indexes up to this size are fetched whole and kept (see readSpanBuffers); larger ones entry by entry. */
 const ZIP_INDEX_KEPT_BYTES = 64 * 1024;
@@ -131,6 +140,8 @@ export class LanceFileReader {
   /** See pageMetaBuffers. */
   private readonly pageMeta = new Map<string, Promise<Uint8Array>>();
   private pageMetaBytes = 0;
+  /** Pages of each column whose metadata row reads asked for (see rowsMetaBuffers). */
+  private readonly metaPagesOf = new Map<number, Set<number>>();
   private readonly miniBlockColumns = new Map<number, boolean>();
 
   private constructor(store: ObjectStore, path: string, fileSize: number, footer: FileFooter, columns: ColumnInfo[], globalBuffers: BufferRange[], schema: FileSchema, tail: FileBytes) {
@@ -296,6 +307,59 @@ export class LanceFileReader {
     const out = new Map<string, Uint8Array>();
     await Promise.all(wanted.map(async (w) => out.set(w.key, await (local.get(w.key) ?? this.pageMeta.get(w.key)!))));
     return out;
+  }
+
+  /**
+   * Page metadata for a row read. A read that needs the metadata of a page of
+   * a column whose metadata is held for another page (a point lookup after
+   * one elsewhere in the file) fetches that of every mini-block page of the
+   * column in the same round (up to ROWS_META_PREFETCH_BUFFERS buffers, within
+   * half the budget), as Lance loads a column's page metadata on first use:
+   * later lookups in other pages then fetch their chunks in one round trip
+   * instead of two, while reads within one page (a lookup on a fresh open,
+   * even in several steps) fetch only that page's.
+   */
+  private rowsMetaBuffers(wanted: PageMetaRange[]): Promise<Map<string, Uint8Array>> {
+    const pagesOf = (w: PageMetaRange): [number, number] => {
+      const [ci, p] = w.key.split("/");
+      return [Number(ci), Number(p)];
+    };
+    const revisited = new Set<number>();
+    for (const w of wanted) {
+      if (this.pageMeta.has(w.key)) continue;
+      const [ci, p] = pagesOf(w);
+      const seen = this.metaPagesOf.get(ci);
+      if (seen && [...seen].some((q) => q !== p)) revisited.add(ci);
+    }
+    for (const w of wanted) {
+      const [ci, p] = pagesOf(w);
+      let seen = this.metaPagesOf.get(ci);
+      if (!seen) this.metaPagesOf.set(ci, (seen = new Set()));
+      seen.add(p);
+    }
+    if (revisited.size === 0) return this.pageMetaBuffers(wanted);
+    const asked = new Set(wanted.map((w) => w.key));
+    const extra: PageMetaRange[] = [];
+    let extraBytes = 0;
+    for (const ci of revisited) {
+      this.columns[ci]!.pages.forEach((page, p) => {
+        if (page.bufferOffsets.length < 2) return;
+        const layout = this.requireLayout(ci, p);
+        if (layout.buffers || !isFlatMiniBlock(layout.value, this.ctx(ci, p))) return;
+        page.bufferOffsets.forEach((position, b) => {
+          const key = `${ci}/${p}/${b}`;
+          if (b === 1 || asked.has(key) || this.pageMeta.has(key)) return;
+          extra.push({ key, position, size: page.bufferSizes[b]! });
+          extraBytes += page.bufferSizes[b]!;
+        });
+      });
+    }
+    if (extra.length === 0 || extra.length > ROWS_META_PREFETCH_BUFFERS || this.pageMetaBytes + extraBytes > PAGE_META_CACHE_BYTES / 2) return this.pageMetaBuffers(wanted);
+    for (const w of extra) {
+      const [ci, p] = pagesOf(w);
+      this.metaPagesOf.get(ci)!.add(p);
+    }
+    return this.pageMetaBuffers([...wanted, ...extra]).then((all) => new Map([...all].filter(([key]) => asked.has(key))));
   }
 
   /** Keeps page metadata fetched along with other bytes, as pageMetaBuffers keeps what it fetches (within the same budget). */
@@ -666,7 +730,7 @@ export class LanceFileReader {
       fileVersion: this.fileVersion,
       pages: (ci) => this.columns[ci]!.pages,
       layout: (ci, p) => this.requireLayout(ci, p),
-      metaBuffers: (wanted) => this.pageMetaBuffers(wanted),
+      metaBuffers: (wanted) => this.rowsMetaBuffers(wanted),
       fetchRanges: (ranges) => this.fetchRanges(ranges, ROWS_FETCH_BUDGET),
       decodePage: (ci, p, leaf, buffers, rows) => {
         const layout = this.requireLayout(ci, p);

@@ -138,7 +138,7 @@ async function partitionTerms(p: Partition, terms: string[], scoring: { idf: Map
   const partitionAvgdl = numDocs > 0 ? p.totalTokens / numDocs : 0;
   const lengthRatio = partitionAvgdl > 0 ? Math.max(1, scoring.avgdl / partitionAvgdl) : Number.NaN;
   const found = terms.map((t) => ({ t, id: p.tokens.get(t) })).filter((x): x is { t: string; id: number } => x.id !== undefined);
-  const lists = await Promise.all(found.map((x) => p.postingList(x.id)));
+  const lists = await p.postingLists(found.map((x) => x.id));
   return found.map(({ t }, k) => {
     const list = lists[k]!;
     const idf = scoring.idf.get(t)!;

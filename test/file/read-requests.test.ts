@@ -1,7 +1,8 @@
 // How many requests and bytes reads of a 2.x file cost: bytes the speculative
 // tail read already holds are not fetched again, and the chunk metadata of a
 // page read in part is kept, so the next point read in that page fetches only
-// its chunk.
+// its chunk; a row read in another page of a column fetches the metadata of
+// every page of the column, so later point reads fetch their chunks only.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -134,5 +135,42 @@ for (const version of ["2.1", "2.2"]) {
     // only the chunks on the window boundaries (a few KiB each) are fetched twice
     assert.ok(bytesReadTwice(reads) < 64 * 1024, `${bytesReadTwice(reads)} bytes fetched twice`);
     assert.ok(total(reads) < size * 1.05, `${total(reads)} bytes fetched of a ${size}-byte file`);
+  });
+}
+
+for (const version of ["2.1", "2.2"]) {
+  test(`${version}: a row read in another page than the last fetches the metadata of every page of its columns in the same round; later reads in other pages fetch their chunks only`, async () => {
+    const t = table(200_000);
+    const ids = t.getChild("id")!.toArray() as BigInt64Array;
+    const { store, size } = await stored(t, version, 20_000);
+    const reader = await LanceFileReader.open(store, "f.lance", { sizeBytes: size });
+    assert.equal(reader.columns[0]!.pages.length, 10);
+    store.take();
+    const rows = [10, 150_000, 99_999, 45_000, 185_000, 120_000];
+    const perRead: number[] = [];
+    const all = [];
+    for (const row of rows) {
+      const data = await reader.readFieldRows([0, 1], Uint32Array.of(row));
+      assert.equal(makeVector(data.get(0)!).get(0), ids[row]);
+      assert.equal(makeVector(data.get(1)!).get(0), `name-${row}`);
+      const reads = store.take();
+      perRead.push(reads.length);
+      all.push(...reads);
+    }
+    // the first: each column's page metadata, then its chunk
+    assert.equal(perRead[0], 4, `requests per read: ${perRead}`);
+    // the second: the metadata of the 18 other pages of both columns, then its two chunks
+    assert.equal(perRead[1], 18 + 2, `requests per read: ${perRead}`);
+    // then one chunk per column, whatever the page
+    assert.deepEqual(perRead.slice(2), [2, 2, 2, 2], `requests per read: ${perRead}`);
+    assert.equal(bytesReadTwice(all), 0);
+    // a fresh reader's reads within one page, in steps (a filter's column, then the row's others), fetch that page's metadata only
+    const fresh = await LanceFileReader.open(store, "f.lance", { sizeBytes: size });
+    store.take();
+    await fresh.readFieldRows([0], Uint32Array.of(77_777));
+    assert.equal(store.take().length, 2);
+    const row = await fresh.readFieldRows([0, 1], Uint32Array.of(77_777));
+    assert.equal(makeVector(row.get(1)!).get(0), "name-77777");
+    assert.ok(store.take().length <= 3);
   });
 }

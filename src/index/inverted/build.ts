@@ -8,7 +8,10 @@
 // quarter of the budget, as Lance's builder flushes a partition when its
 // posting lists reach a size; Lance and lancets search all partitions and
 // score with their statistics together, so results and scores are those of
-// one partition.
+// one partition. When the partitions' documents and token sets fit half the
+// budget, they are then merged into one (merge.ts), as Lance's builder merges
+// its partitions: a search reads each file and posting list once, not once
+// per partition.
 
 import { encodeRoaring32 } from "../../core/roaring.js";
 import { invertedDetails } from "../../format/index/details.js";
@@ -20,6 +23,7 @@ import { binaryData, tableOf } from "../arrow-columns.js";
 import { checkMemoryBytes } from "../btree/build.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData, TrainingInput, TrainingStreamOptions } from "../training.js";
+import { MAX_MERGED_PARTITIONS, MERGE_BYTES_PER_DOC, MERGE_BYTES_PER_TOKEN_FILE_BYTE, MERGE_WINDOW_BYTES, mergePartitions } from "./merge.js";
 import { INVERT_PAGE_BYTES, PartitionBuilder, type PartitionOptions } from "./partition.js";
 import { postingChunkFor } from "./posting-buffer.js";
 import { Tokenizer, type TokenizerParams } from "./tokenizer.js";
@@ -78,6 +82,9 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
  */
 const TEXT_STREAM: TrainingStreamOptions = { batchRows: 8192, windowBytes: 4 * 1024 * 1024, readAheadWindows: 1 };
 
+/** Encoded posting blocks a page of a merged partition's posting file holds at most (Lance flushes its posting lists every 16 MiB). */
+const MERGED_INVERT_PAGE_BYTES = 16 * 1024 * 1024;
+
 export interface InvertedBuildOptions {
   /** Memory budget in bytes of the documents, postings and tokens held. */
   memoryBytes: number;
@@ -101,9 +108,18 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
     invertPageBytes: Math.max(16 * 1024, Math.min(INVERT_PAGE_BYTES, Math.floor(partitionBytes / 16))),
   };
   let partition = new PartitionBuilder(tokenizer, partitionOptions);
+  // what merging the partitions written would hold (see merge.ts)
+  let mergeBytes = 0;
   const flush = async (): Promise<void> => {
     const id = partitionIds.length;
-    files.push(...(await partition.write(store, dir, id, (path) => written.push(path))));
+    mergeBytes += partition.numDocs * MERGE_BYTES_PER_DOC;
+    const partFiles = await partition.write(store, dir, id, (path) => written.push(path));
+    for (const f of partFiles) {
+      if (f.path.endsWith("_tokens.lance")) mergeBytes += f.sizeBytes * MERGE_BYTES_PER_TOKEN_FILE_BYTE;
+      // a window of the posting file as read
+      if (f.path.endsWith("_invert.lance")) mergeBytes += Math.min(MERGE_WINDOW_BYTES, f.sizeBytes);
+    }
+    files.push(...partFiles);
     partitionIds.push(id);
     partition = new PartitionBuilder(tokenizer, partitionOptions);
   };
@@ -116,6 +132,14 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
       }
     }
     if (partition.numDocs > 0 || partitionIds.length === 0) await flush();
+    // the merged posting file in pages of up to 16 MiB of blocks, as Lance writes them, within a quarter of a partition's share
+    const mergedPageBytes = Math.max(partitionOptions.invertPageBytes!, Math.min(MERGED_INVERT_PAGE_BYTES, Math.floor(partitionBytes / 4)));
+    if (partitionIds.length > 1 && partitionIds.length <= MAX_MERGED_PARTITIONS && mergeBytes + mergedPageBytes <= 2 * partitionBytes) {
+      const merged = partitionIds.length;
+      const mergedFiles = await mergePartitions(store, dir, partitionIds, merged, mergedPageBytes, (path) => written.push(path));
+      written.push(`${dir}/metadata.lance`);
+      return await finishSegment(store, dir, tokenizer, [merged], mergedFiles);
+    }
     written.push(`${dir}/metadata.lance`);
     return await finishSegment(store, dir, tokenizer, partitionIds, files);
   } catch (err) {

@@ -273,69 +273,14 @@ export class PartitionBuilder {
       PARTITION_FILE_VERSION,
     );
 
-    // posting blocks of every token in token-set order, a page at a time; the posting column's
-    // 2.2 pages carry a repetition index, so a search fetches only its tokens' rows
-    const itemField = new Field("item", new LargeBinary(), true);
-    const invertSchema = new Schema([new Field("_posting", new List(itemField), false), new Field("_max_score", new Float32(), false), new Field("_length", new Uint32(), false)]);
+    // posting blocks of every token in token-set order, a page at a time
     onFile?.(`${dir}/${names.invert}`);
-    const invert = await PagedFileWriter.open(store, `${dir}/${names.invert}`, invertSchema, { fileVersion: PARTITION_FILE_VERSION });
-    let invertBytes: number;
-    try {
-      const maxScores = new Float32Array(numTokens);
-      const lengths = new Uint32Array(numTokens);
-      const blockData = new GrowableArray(Uint8Array, Math.min(this.invertPageBytes, 1 << 20));
-      const blockEnds = new GrowableArray(Float64Array);
-      const listOffsets = new GrowableArray(Int32Array);
-      let pageStart = 0;
-      const addPage = async (pageEnd: number): Promise<void> => {
-        const ends = blockEnds.view();
-        const blockOffsets = new BigInt64Array(ends.length + 1);
-        for (let b = 0; b < ends.length; b++) blockOffsets[b + 1] = BigInt(ends[b]!);
-        const blocksData = makeData({ type: new LargeBinary(), length: ends.length, nullCount: 0, valueOffsets: blockOffsets, data: blockData.view() });
-        const offsets = new Int32Array(pageEnd - pageStart + 1);
-        offsets.set(listOffsets.view().subarray(0, pageEnd - pageStart), 1);
-        await invert.addPage([
-          makeData({ type: new List(itemField), length: pageEnd - pageStart, nullCount: 0, valueOffsets: offsets, child: blocksData }),
-          makeData({ type: new Float32(), length: pageEnd - pageStart, nullCount: 0, data: maxScores.subarray(pageStart, pageEnd) }),
-          makeData({ type: new Uint32(), length: pageEnd - pageStart, nullCount: 0, data: lengths.subarray(pageStart, pageEnd) }),
-        ]);
-        blockData.length = 0;
-        blockEnds.length = 0;
-        listOffsets.length = 0;
-        pageStart = pageEnd;
-      };
-      for (let tid = 0; tid < numTokens; tid++) {
-        const t = order[tid]!;
-        const from = firstPosting[t]!;
-        const df = firstPosting[t + 1]! - from;
-        const idf = bm25Idf(df, numDocs);
-        const blockScores = new Float32Array(Math.ceil(df / POSTING_BLOCK_SIZE));
-        let termMax = 0;
-        for (let b = 0; b < blockScores.length; b++) {
-          let best = 0;
-          for (let k = from + b * POSTING_BLOCK_SIZE; k < from + Math.min(df, (b + 1) * POSTING_BLOCK_SIZE); k++) {
-            best = Math.max(best, bm25TermWeight(freqs[k]!, lengthOf[docs[k]!]!, avgdl));
-          }
-          // stored maxima only prune; they must never fall below a score Lance computes
-          const score = Math.fround(idf * best * (1 + 1e-6));
-          blockScores[b] = score;
-          termMax = Math.max(termMax, score);
-        }
-        maxScores[tid] = termMax;
-        lengths[tid] = df;
-        for (const block of encodePostingBlocks(docs.subarray(from, from + df), freqs.subarray(from, from + df), blockScores)) {
-          blockData.append(block);
-          blockEnds.push(blockData.length);
-        }
-        listOffsets.push(blockEnds.length);
-        if (blockData.length >= this.invertPageBytes) await addPage(tid + 1);
-      }
-      if (pageStart < numTokens || numTokens === 0) await addPage(numTokens);
-      invertBytes = await invert.finish();
-    } catch (err) {
-      await invert.abort().catch(() => undefined);
-      throw err;
-    }
+    const invertBytes = await writePostingFile(store, `${dir}/${names.invert}`, numTokens, (tid) => {
+      const t = order[tid]!;
+      const from = firstPosting[t]!;
+      const to = firstPosting[t + 1]!;
+      return { docs: docs.subarray(from, to), freqs: freqs.subarray(from, to) };
+    }, { numDocs, avgdl, docLengths: lengthOf, pageBytes: this.invertPageBytes });
     const invertFile: IndexFile = { path: names.invert, sizeBytes: invertBytes };
 
     const docsFile = await put(
@@ -350,5 +295,96 @@ export class PartitionBuilder {
       PARTITION_FILE_VERSION,
     );
     return [docsFile, invertFile, tokensFile];
+  }
+}
+
+/** The documents' statistics block maxima are scored with, and the page size of the posting file. */
+export interface PostingFileOptions {
+  numDocs: number;
+  avgdl: number;
+  /** Token count of each document, by doc id. */
+  docLengths: Uint32Array;
+  /** Encoded posting blocks a page holds (about; a token's list is not cut). */
+  pageBytes: number;
+}
+
+/** A token's postings: doc ids ascending, and the token's count in each. */
+export interface TokenPostings {
+  docs: Uint32Array;
+  freqs: Uint32Array;
+}
+
+/**
+ * Writes part_N_invert.lance: token `tid`'s posting blocks in row `tid`, with
+ * its BM25 block maxima, greatest block maximum and document frequency, a page
+ * of blocks at a time; the posting column's 2.2 pages carry a repetition
+ * index, so a search fetches only its tokens' rows. Returns the file's size.
+ */
+export async function writePostingFile(
+  store: ObjectStore,
+  path: string,
+  numTokens: number,
+  postingsOf: (tid: number) => TokenPostings | Promise<TokenPostings>,
+  options: PostingFileOptions,
+): Promise<number> {
+  const { numDocs, avgdl, docLengths: lengthOf, pageBytes } = options;
+  const itemField = new Field("item", new LargeBinary(), true);
+  const invertSchema = new Schema([new Field("_posting", new List(itemField), false), new Field("_max_score", new Float32(), false), new Field("_length", new Uint32(), false)]);
+  const invert = await PagedFileWriter.open(store, path, invertSchema, { fileVersion: PARTITION_FILE_VERSION });
+  try {
+    const maxScores = new Float32Array(numTokens);
+    const lengths = new Uint32Array(numTokens);
+    const blockData = new GrowableArray(Uint8Array, Math.min(pageBytes, 1 << 20));
+    const blockEnds = new GrowableArray(Float64Array);
+    const listOffsets = new GrowableArray(Int32Array);
+    let pageStart = 0;
+    const addPage = async (pageEnd: number): Promise<void> => {
+      const ends = blockEnds.view();
+      const blockOffsets = new BigInt64Array(ends.length + 1);
+      for (let b = 0; b < ends.length; b++) blockOffsets[b + 1] = BigInt(ends[b]!);
+      const blocksData = makeData({ type: new LargeBinary(), length: ends.length, nullCount: 0, valueOffsets: blockOffsets, data: blockData.view() });
+      const offsets = new Int32Array(pageEnd - pageStart + 1);
+      offsets.set(listOffsets.view().subarray(0, pageEnd - pageStart), 1);
+      await invert.addPage([
+        makeData({ type: new List(itemField), length: pageEnd - pageStart, nullCount: 0, valueOffsets: offsets, child: blocksData }),
+        makeData({ type: new Float32(), length: pageEnd - pageStart, nullCount: 0, data: maxScores.subarray(pageStart, pageEnd) }),
+        makeData({ type: new Uint32(), length: pageEnd - pageStart, nullCount: 0, data: lengths.subarray(pageStart, pageEnd) }),
+      ]);
+      blockData.length = 0;
+      blockEnds.length = 0;
+      listOffsets.length = 0;
+      pageStart = pageEnd;
+    };
+    for (let tid = 0; tid < numTokens; tid++) {
+      const got = postingsOf(tid);
+      const { docs, freqs } = got instanceof Promise ? await got : got;
+      const df = docs.length;
+      const idf = bm25Idf(df, numDocs);
+      const blockScores = new Float32Array(Math.ceil(df / POSTING_BLOCK_SIZE));
+      let termMax = 0;
+      for (let b = 0; b < blockScores.length; b++) {
+        let best = 0;
+        for (let k = b * POSTING_BLOCK_SIZE; k < Math.min(df, (b + 1) * POSTING_BLOCK_SIZE); k++) {
+          best = Math.max(best, bm25TermWeight(freqs[k]!, lengthOf[docs[k]!]!, avgdl));
+        }
+        // stored maxima only prune; they must never fall below a score Lance computes
+        const score = Math.fround(idf * best * (1 + 1e-6));
+        blockScores[b] = score;
+        termMax = Math.max(termMax, score);
+      }
+      maxScores[tid] = termMax;
+      lengths[tid] = df;
+      for (const block of encodePostingBlocks(docs, freqs, blockScores)) {
+        blockData.append(block);
+        blockEnds.push(blockData.length);
+      }
+      listOffsets.push(blockEnds.length);
+      if (blockData.length >= pageBytes) await addPage(tid + 1);
+    }
+    if (pageStart < numTokens || numTokens === 0) await addPage(numTokens);
+    return await invert.finish();
+  } catch (err) {
+    await invert.abort().catch(() => undefined);
+    throw err;
   }
 }

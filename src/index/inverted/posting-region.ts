@@ -1,13 +1,14 @@
 // When a partition's posting lists are read one by one and when the rest of
 // them at once. Lance reads the whole posting region of part_N_invert.lance on
-// its first search and keeps it; lancets fetches a token's posting list when a
-// search first asks for it, which costs far less for the first searches but
-// would pass Lance's total after many searches over new tokens. So the bytes
-// fetched list by list are counted (at the store), and once they, plus what the
-// next list would cost, pass half of what reading the whole region costs, every
-// row not fetched yet is read in one pass and kept: a partition's posting bytes
-// per open stay near the region's size however many tokens are searched, and
-// the lists already fetched are not fetched again.
+// its first search and keeps it; lancets fetches the lists the first search of
+// an open asks for one by one, far less than the region (an open that searches
+// once, as a cold search does, fetches only its terms' lists). A second search
+// that needs a list not held reads every row not fetched yet in one pass and
+// keeps them, so later searches fetch no posting list, and an open's posting
+// bytes are about the region's, as Lance's are, however many searches follow.
+// Within one search, once the lists fetched one by one, plus what the next
+// would cost, pass half of what reading the whole region costs, the rest is
+// read at once too; and the lists already fetched are not fetched again.
 
 /** Rows [start, end) of the posting file. */
 export interface RowRange {
@@ -58,12 +59,33 @@ export class PostingRegion<T> {
   private readonly early = new Map<number, Promise<T>>();
   private rest: Promise<(row: number) => T> | undefined;
   private restRanges: RowRange[] = [];
+  /** Searches that fetched rows one by one. */
+  private searchesAlone = 0;
 
   constructor(private readonly source: RegionSource<T>) {}
 
   /** Whether the rest of the region has been read (or is being read). */
   get readWhole(): boolean {
     return this.rest !== undefined;
+  }
+
+  /**
+   * A search is about to ask for these rows: the first search that needs rows
+   * not held fetches them one by one; a later one reads the rest of the
+   * region first.
+   */
+  beginSearch(rows: Iterable<number>): void {
+    if (this.rest) return;
+    let fresh = false;
+    for (const row of rows) {
+      if (!this.early.has(row)) {
+        fresh = true;
+        break;
+      }
+    }
+    if (!fresh) return;
+    if (this.searchesAlone > 0) this.readRest();
+    else this.searchesAlone++;
   }
 
   get(row: number): Promise<T> {
@@ -79,18 +101,7 @@ export class PostingRegion<T> {
         });
         return fetched;
       }
-      const skipped = [...this.early.keys()]
-        .map((r) => ({ r, bytes: this.source.estimateBytes(r) }))
-        .filter((x) => x.bytes >= SMALL_ROW_BYTES)
-        .sort((a, b) => b.bytes - a.bytes)
-        .slice(0, MAX_REST_READS - 1)
-        .map((x) => x.r);
-      this.restRanges = rangesWithout(skipped.sort((a, b) => a - b), this.source.numRows);
-      const rest = this.source.fetchRanges(this.restRanges);
-      this.rest = rest;
-      rest.catch(() => {
-        if (this.rest === rest) this.rest = undefined;
-      });
+      this.readRest();
     }
     if (!this.inRest(row)) {
       // a row fetched alone whose fetch failed: fetch it alone again
@@ -101,7 +112,23 @@ export class PostingRegion<T> {
       });
       return again;
     }
-    return this.rest.then((rowOf) => rowOf(row));
+    return this.rest!.then((rowOf) => rowOf(row));
+  }
+
+  /** Reads every row not fetched yet, leaving out the largest rows already fetched. */
+  private readRest(): void {
+    const skipped = [...this.early.keys()]
+      .map((r) => ({ r, bytes: this.source.estimateBytes(r) }))
+      .filter((x) => x.bytes >= SMALL_ROW_BYTES)
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, MAX_REST_READS - 1)
+      .map((x) => x.r);
+    this.restRanges = rangesWithout(skipped.sort((a, b) => a - b), this.source.numRows);
+    const rest = this.source.fetchRanges(this.restRanges);
+    this.rest = rest;
+    rest.catch(() => {
+      if (this.rest === rest) this.rest = undefined;
+    });
   }
 
   private inRest(row: number): boolean {

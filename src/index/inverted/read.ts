@@ -4,7 +4,8 @@
 // counts) and the document frequencies are read when the segment is opened;
 // a posting list is fetched only when a search asks for its token (one row of
 // part_N_invert.lance, read through the page's repetition index) and kept per
-// segment within POSTING_CACHE_BYTES. Segments from before metadata.lance
+// segment within POSTING_CACHE_BYTES; from an open's second search on, the
+// rest of the posting region is read at once and kept (posting-region.ts). Segments from before metadata.lance
 // existed (Lance up to about 0.27) hold one unnamed partition in tokens.lance,
 // docs.lance and invert.lance; see openLegacySegment.
 //
@@ -35,6 +36,8 @@ export interface Partition {
   totalTokens: number;
   /** The posting list of a token id, fetched on first use. */
   postingList(tokenId: number): Promise<PostingList>;
+  /** The posting lists one search needs (a search asks once, for all its tokens: see posting-region.ts). */
+  postingLists(tokenIds: number[]): Promise<PostingList[]>;
   /** The posting list of a token id, decoded whole. */
   postings(tokenId: number): Promise<{ docIds: Uint32Array; freqs: Uint32Array }>;
   documentFrequency(tokenId: number): number;
@@ -209,6 +212,10 @@ export async function openInvertedSegment(store: ObjectStore, meta: IndexMetadat
         totalTokens,
         documentFrequency: (id) => lengths[id] ?? 0,
         postingList: async (id) => (await fetch(id)).list,
+        postingLists: async (ids) => {
+          region?.beginSearch(ids.filter((id) => Number.isInteger(id) && id >= 0 && id < invert.numRows));
+          return (await Promise.all(ids.map(fetch))).map((p) => p.list);
+        },
         postings: async (id) => decodeWhole(await partition.postingList(id)),
       };
       return partition;
@@ -419,6 +426,7 @@ async function openLegacySegment(store: ObjectStore, meta: IndexMetadata): Promi
       const { docIds, freqs } = await partition.postings(id);
       return new DecodedPostingList(docIds, freqs);
     },
+    postingLists: (ids) => Promise.all(ids.map((id) => partition.postingList(id))),
     postings: async (id) => {
       const n = lengthOf(id);
       const docIds = new Uint32Array(n);
