@@ -21,8 +21,9 @@ import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
 import { mergeRuns, reduceRuns, rowBytes, spillRun, type SortedRun, type SpillSpace } from "./external-sort.js";
 import { numericKeys, numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
-import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun } from "./key-runs.js";
-import { allocKeyRows, appendKeys, hasNumericKeys, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
+import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun, type SortedKeys } from "./key-runs.js";
+import { allocKeyRows, appendKeys, hasNumericKeys, keysInOrder, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
+import { packRows, planPacking, sortPacked } from "./packed-sort.js";
 import { OrderedPages } from "./ordered-pages.js";
 
 export const BTREE_BATCH_SIZE = 4096;
@@ -151,9 +152,11 @@ const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
 /**
  * A BTREE segment over a numeric column: the input is turned into order keys
  * batch by batch and held until half the budget fills (the rest is left to
- * the process's decoding and writing); held rows are sorted in SORT_BLOCKS
- * blocks and the blocks merged as pages are written when everything fits,
- * or as a run is spilled otherwise; spilled runs are merged k ways. Pages,
+ * the process's decoding and writing); held rows whose keys and row ids pack
+ * in 64 bits are sorted packed (packed-sort.ts) and unpacked as pages are
+ * written, others are sorted in SORT_BLOCKS blocks and the blocks merged as
+ * pages are written when everything fits, or as a run is spilled otherwise;
+ * spilled runs are merged k ways. Pages,
  * and so the files, are the ones buildBTree writes. Input in order is first
  * written straight through (ordered-pages.ts); should a later batch break the
  * order, that file is dropped and the input read again the general way
@@ -188,9 +191,14 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     grown.ids.set(rows.ids.subarray(0, count));
     rows = grown;
   };
-  /** Sorts the rows held: returns the sorted null ids and the key rows as sorted blocks. */
-  const sortHeld = (): { nulls: Float64Array; blocks: KeyRows[] } => {
+  /** Sorts the rows held: returns the sorted null ids and the key rows sorted (packed, or as sorted blocks). */
+  const sortHeld = (): { nulls: Float64Array; blocks: SortedKeys } => {
     const nulls = nullIds.subarray(0, nullCount).sort();
+    const whole = { hi: rows.hi.subarray(0, count), lo: rows.lo.subarray(0, count), ids: rows.ids.subarray(0, count) };
+    if (keysInOrder(whole, count)) return { nulls, blocks: [whole] };
+    const layout = planPacking(rows, count);
+    // packed rows free the row id array, which then serves as the sort's scratch
+    if (layout) return { nulls, blocks: sortPacked(packRows(rows, count, layout), new Uint32Array(rows.ids.buffer, rows.ids.byteOffset, 2 * count)) };
     const blockRows = Math.ceil(count / SORT_BLOCKS);
     const scratch = allocKeyRows(blockRows);
     const blocks: KeyRows[] = [];
