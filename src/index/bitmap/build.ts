@@ -15,7 +15,7 @@ import type { ObjectStore } from "../../io/object-store.js";
 import { checkMemoryBytes } from "../btree/build.js";
 import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingData, TrainingInput } from "../training.js";
-import { ValueGroups } from "./groups.js";
+import { ROW_BYTES, ValueGroups } from "./groups.js";
 import { BITMAP_PAGE_BYTES, BitmapFileWriter } from "./pages.js";
 import { ChunkSink, mergeEntryRuns, reduceEntryRuns, type EntryRun, type EntrySpace } from "./spill.js";
 
@@ -74,12 +74,16 @@ export async function buildBitmapStreaming(store: ObjectStore, dir: string, inpu
   const fanIn = options.maxFanIn ?? 32;
   const space: EntrySpace = { store, dir: `${dir}/tmp-bitmap`, live: new Set(), written: 0 };
   const runs: EntryRun[] = [];
-  let groups = new ValueGroups(input.valueType);
+  // when the input's row count is known, a run's arrays are sized once: for the rows left, at most what a run holds
+  const runRows = Math.max(1, Math.floor(runBytes / ROW_BYTES));
+  let rowsLeft = input.maxRows;
+  const newGroups = (): ValueGroups => new ValueGroups(input.valueType, rowsLeft === undefined ? undefined : Math.max(1, Math.min(runRows, rowsLeft)));
+  let groups = newGroups();
   const spill = async (): Promise<void> => {
     const sink = new ChunkSink(space, chunkBytes);
     await groups.writeEntries(sink);
     runs.push(sink.run);
-    groups = new ValueGroups(input.valueType);
+    groups = newGroups();
   };
   try {
     for await (const batch of input.batches()) {
@@ -87,6 +91,8 @@ export async function buildBitmapStreaming(store: ObjectStore, dir: string, inpu
       const step = 8192;
       for (let at = 0; at < batch.rowIds.length; at += step) {
         const n = Math.min(step, batch.rowIds.length - at);
+        if (groups.rows > 0 && groups.rows + n > runRows) await spill();
+        if (rowsLeft !== undefined) rowsLeft = Math.max(0, rowsLeft - n);
         groups.add(n === batch.rowIds.length ? batch.values : batch.values.slice(at, n), batch.rowIds.subarray(at, at + n));
         if (groups.bytes >= runBytes) await spill();
       }

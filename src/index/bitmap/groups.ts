@@ -23,16 +23,18 @@ export interface EntrySink {
 
 /** Slots of the numeric and the byte-string key caches, less one. */
 const KEY_CACHE_MASK = 4095;
-/** Bytes a grouped row costs (group and row id, with the growth slack of their arrays). */
-const ROW_BYTES = 24;
+/** Bytes a grouped row costs (group and row id), and with the growth slack of their arrays when they grow. */
+export const ROW_BYTES = 12;
+const GROWN_ROW_BYTES = 24;
 /** Bytes a distinct value costs besides its key bytes (map entry, key string, group slot). */
 const GROUP_BYTES = 96;
 
 export class ValueGroups {
   private readonly groupIds = new ShardedMap<number | string, number>();
   private readonly keys: DataCollector;
-  private readonly groupOf = new GrowableArray(Int32Array);
-  private readonly rowIds = new GrowableArray(Float64Array);
+  private readonly groupOf: GrowableArray<Int32Array>;
+  private readonly rowIds: GrowableArray<Float64Array>;
+  private readonly rowBytes: number;
   private nullKey: Data | undefined;
   /** The last group seen for each slot of numeric keys (NaN: none yet). */
   private readonly cacheKeys = new Float64Array(KEY_CACHE_MASK + 1).fill(NaN);
@@ -44,8 +46,15 @@ export class ValueGroups {
   private numGroups = 0;
   private keyBytes = 0;
 
-  constructor(private readonly valueType: DataType) {
+  /** `rowCapacity`: the most rows the groups will take, when known (their arrays are then sized once, never grown and copied). */
+  constructor(
+    private readonly valueType: DataType,
+    rowCapacity?: number,
+  ) {
     this.keys = new DataCollector(valueType);
+    this.groupOf = new GrowableArray(Int32Array, rowCapacity);
+    this.rowIds = new GrowableArray(Float64Array, rowCapacity);
+    this.rowBytes = rowCapacity === undefined ? GROWN_ROW_BYTES : ROW_BYTES;
   }
 
   get rows(): number {
@@ -54,7 +63,7 @@ export class ValueGroups {
 
   /** Estimated bytes held. */
   get bytes(): number {
-    return this.rowIds.length * ROW_BYTES + this.numGroups * GROUP_BYTES + this.keyBytes;
+    return this.rowIds.length * this.rowBytes + this.numGroups * GROUP_BYTES + this.keyBytes;
   }
 
   add(values: Data, rowIds: Float64Array): void {

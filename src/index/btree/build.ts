@@ -1,7 +1,8 @@
 // BTREE segment files (Lance scalar index "btree", index_version 0):
 //   page_data.lance    values T (nullable), ids UInt64 -- every indexed row,
-//                      nulls first then ascending, cut into pages of batch_size rows
-//   page_lookup.lance  min T, max T, null_count UInt32, page_idx UInt32 -- one row per page
+//                      nulls first then ascending, in batches of batch_size rows
+//                      (several to a file page for numeric columns: page-data.ts)
+//   page_lookup.lance  min T, max T, null_count UInt32, page_idx UInt32 -- one row per batch
 //   metadata: batch_size, range_partitioned = "false"
 // Within a memory budget the input is streamed: while it fits, it is sorted in
 // memory as a whole; past the budget, sorted runs are spilled to temporary
@@ -21,9 +22,11 @@ import type { BuiltSegmentFiles } from "../segment.js";
 import type { TrainingBatch, TrainingData, TrainingInput } from "../training.js";
 import { mergeRuns, reduceRuns, rowBytes, spillRun, type SortedRun, type SpillSpace } from "./external-sort.js";
 import { numericKeys, numericSortOrder, sortOrder, valueAccess } from "../value-order.js";
-import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun } from "./key-runs.js";
-import { allocKeyRows, appendKeys, hasNumericKeys, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
+import { emitSorted, KeyBlock, mergeKeyRuns, reduceKeyRuns, spillKeyRun, type KeyRun, type SortedKeys } from "./key-runs.js";
+import { allocKeyRows, appendKeys, hasNumericKeys, keysInOrder, sortKeyRows, valuesFromKeys, type KeyRows } from "./key-sort.js";
+import { packRows, planPacking, sortPacked } from "./packed-sort.js";
 import { OrderedPages } from "./ordered-pages.js";
+import { batchesPerPage, pushBatchBounds } from "./page-data.js";
 
 export const BTREE_BATCH_SIZE = 4096;
 /** Default memory budget of a BTREE build. */
@@ -47,10 +50,11 @@ export async function buildBTree(store: ObjectStore, dir: string, training: Trai
   for (let i = 0; i < n; i++) sortedIds[i] = training.rowIds[order[i]!]!;
   // one page per batch, so a search fetches only the batches it needs; written as the pages are encoded
   const writer = await PagedFileWriter.open(store, `${dir}/page_data.lance`, pageDataSchema(training.values), { fileVersion: PAGE_DATA_FILE_VERSION });
+  const pageRows = batchSize * batchesPerPage(training.values.type, batchSize);
   let dataSize: number;
   try {
-    for (let start = 0; start < n; start += batchSize) {
-      const count = Math.min(batchSize, n - start);
+    for (let start = 0; start < n; start += pageRows) {
+      const count = Math.min(pageRows, n - start);
       await writer.addPage([sortedValues.slice(start, count), uint64Data(sortedIds.subarray(start, start + count))]);
     }
     if (n === 0) await writer.addPage([sortedValues, uint64Data(sortedIds)]);
@@ -151,9 +155,11 @@ const KEY_ROW_BYTES = 16 + 16 / SORT_BLOCKS;
 /**
  * A BTREE segment over a numeric column: the input is turned into order keys
  * batch by batch and held until half the budget fills (the rest is left to
- * the process's decoding and writing); held rows are sorted in SORT_BLOCKS
- * blocks and the blocks merged as pages are written when everything fits,
- * or as a run is spilled otherwise; spilled runs are merged k ways. Pages,
+ * the process's decoding and writing); held rows whose keys and row ids pack
+ * in 64 bits are sorted packed (packed-sort.ts) and unpacked as pages are
+ * written, others are sorted in SORT_BLOCKS blocks and the blocks merged as
+ * pages are written when everything fits, or as a run is spilled otherwise;
+ * spilled runs are merged k ways. Pages,
  * and so the files, are the ones buildBTree writes. Input in order is first
  * written straight through (ordered-pages.ts); should a later batch break the
  * order, that file is dropped and the input read again the general way
@@ -188,9 +194,14 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     grown.ids.set(rows.ids.subarray(0, count));
     rows = grown;
   };
-  /** Sorts the rows held: returns the sorted null ids and the key rows as sorted blocks. */
-  const sortHeld = (): { nulls: Float64Array; blocks: KeyRows[] } => {
+  /** Sorts the rows held: returns the sorted null ids and the key rows sorted (packed, or as sorted blocks). */
+  const sortHeld = (): { nulls: Float64Array; blocks: SortedKeys } => {
     const nulls = nullIds.subarray(0, nullCount).sort();
+    const whole = { hi: rows.hi.subarray(0, count), lo: rows.lo.subarray(0, count), ids: rows.ids.subarray(0, count) };
+    if (keysInOrder(whole, count)) return { nulls, blocks: [whole] };
+    const layout = planPacking(rows, count);
+    // packed rows free the row id array, which then serves as the sort's scratch
+    if (layout) return { nulls, blocks: sortPacked(packRows(rows, count, layout), new Uint32Array(rows.ids.buffer, rows.ids.byteOffset, 2 * count)) };
     const blockRows = Math.ceil(count / SORT_BLOCKS);
     const scratch = allocKeyRows(blockRows);
     const blocks: KeyRows[] = [];
@@ -262,24 +273,24 @@ async function buildNumericBTree(store: ObjectStore, dir: string, input: Trainin
     const mins = new DataCollector(type);
     const maxs = new DataCollector(type);
     const nullCounts: number[] = [];
+    // a block is a page of page_data.lance: whole batches, nulls first
+    const pageRows = options.batchSize * batchesPerPage(type, options.batchSize);
     const onPage = async (block: KeyBlock): Promise<void> => {
       const values = valuesFromKeys(type, block.rows.hi, block.rows.lo, block.nulls, block.length - block.nulls, block.nulls);
       await writer.addPage([values, uint64Data(block.rows.ids.subarray(0, block.length))]);
-      mins.push(takeData(values, Int32Array.of(0)));
-      maxs.push(takeData(values, Int32Array.of(values.length - 1)));
-      nullCounts.push(block.nulls);
+      pushBatchBounds(values, options.batchSize, block.nulls, mins, maxs, nullCounts);
     };
     let dataSize: number;
     try {
       if (runs.length === 0) {
         const { nulls, blocks } = sortHeld();
-        await emitSorted(nulls, blocks, new KeyBlock(options.batchSize), onPage);
+        await emitSorted(nulls, blocks, new KeyBlock(pageRows), onPage);
       } else {
         await spill();
         rows = allocKeyRows(0);
         nullIds = new Float64Array(0);
         const merged = await reduceKeyRuns(space, runs, options.maxFanIn ?? 32, chunkRows);
-        await mergeKeyRuns(space, merged, new KeyBlock(options.batchSize), false, onPage);
+        await mergeKeyRuns(space, merged, new KeyBlock(pageRows), false, onPage);
       }
       dataSize = await writer.finish();
     } catch (err) {

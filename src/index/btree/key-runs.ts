@@ -12,6 +12,7 @@ import { CursorHeap } from "../../core/cursor-heap.js";
 import { LanceError } from "../../core/errors.js";
 import type { SpillSpace } from "./external-sort.js";
 import type { KeyRows } from "./key-sort.js";
+import { unpackRows, type PackedRows } from "./packed-sort.js";
 
 /** A spilled run: its null chunks, then its key chunks, each in order. */
 export interface KeyRun {
@@ -38,8 +39,23 @@ function keyChunkBytes(rows: KeyRows, start: number, count: number): Uint8Array 
   return bytes;
 }
 
-/** Spills sorted null row ids and sorted blocks of key rows as one run of chunks of `chunkRows` rows, the blocks merged as they are written. */
-export async function spillKeyRun(space: SpillSpace, nullIds: Float64Array, blocks: readonly KeyRows[], chunkRows: number): Promise<KeyRun> {
+/** Held rows once sorted: sorted blocks of key rows, merged as they are handed out, or one sorted sequence of packed rows. */
+export type SortedKeys = readonly KeyRows[] | PackedRows;
+
+/** Appends the rows of `sorted` to blocks in order, calling onBlock for each full block. */
+async function emitKeys(sorted: SortedKeys, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
+  if (!("layout" in sorted)) return mergeCursors(sorted.map(KeyCursor.inMemory), false, block, onBlock);
+  for (let at = 0; at < sorted.length; ) {
+    const take = Math.min(block.capacity - block.length, sorted.length - at);
+    unpackRows(sorted, at, take, block.rows, block.length);
+    block.length += take;
+    at += take;
+    if (block.full) await flush(block, onBlock);
+  }
+}
+
+/** Spills sorted null row ids and sorted key rows as one run of chunks of `chunkRows` rows. */
+export async function spillKeyRun(space: SpillSpace, nullIds: Float64Array, sorted: SortedKeys, chunkRows: number): Promise<KeyRun> {
   const run: KeyRun = { nullChunks: [], chunks: [] };
   for (let at = 0; at < nullIds.length; at += chunkRows) {
     run.nullChunks.push(await putChunk(space, nullChunkBytes(nullIds.subarray(at, Math.min(nullIds.length, at + chunkRows)))));
@@ -48,7 +64,7 @@ export async function spillKeyRun(space: SpillSpace, nullIds: Float64Array, bloc
   const write = async (block: KeyBlock): Promise<void> => {
     run.chunks.push(await putChunk(space, keyChunkBytes(block.rows, 0, block.length)));
   };
-  await mergeCursors(blocks.map(KeyCursor.inMemory), false, out, write);
+  await emitKeys(sorted, out, write);
   if (out.length > 0) await flush(out, write);
   return run;
 }
@@ -85,8 +101,8 @@ export class KeyBlock {
   }
 }
 
-/** Appends null row ids, then the rows of sorted key blocks merged, to blocks, calling onBlock for each full block (and the last, partial one). */
-export async function emitSorted(nullIds: Float64Array, blocks: readonly KeyRows[], block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
+/** Appends null row ids, then the sorted key rows, to blocks, calling onBlock for each full block (and the last, partial one). */
+export async function emitSorted(nullIds: Float64Array, sorted: SortedKeys, block: KeyBlock, onBlock: (block: KeyBlock) => Promise<void>): Promise<void> {
   for (let at = 0; at < nullIds.length; ) {
     const take = Math.min(block.capacity - block.length, nullIds.length - at);
     block.rows.ids.set(nullIds.subarray(at, at + take), block.length);
@@ -95,7 +111,7 @@ export async function emitSorted(nullIds: Float64Array, blocks: readonly KeyRows
     at += take;
     if (block.full) await flush(block, onBlock);
   }
-  await mergeCursors(blocks.map(KeyCursor.inMemory), false, block, onBlock);
+  await emitKeys(sorted, block, onBlock);
   if (block.length > 0) await flush(block, onBlock);
 }
 

@@ -37,7 +37,7 @@ function ascending(ids: Float64Array, n: number): boolean {
 }
 
 /** Whether rows [0, n) are already in (hi, lo, row id) order. */
-function keysInOrder(rows: KeyRows, n: number): boolean {
+export function keysInOrder(rows: KeyRows, n: number): boolean {
   const { hi, lo, ids } = rows;
   for (let i = 1; i < n; i++) {
     const a = hi[i - 1]!;

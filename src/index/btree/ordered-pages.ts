@@ -1,7 +1,8 @@
 // BTREE input that arrives in order (a column of ids or timestamps stored in
 // order): while every batch is non-null and continues the order of the rows
 // before it (by value, ties by row id), its rows go to page_data.lance as they
-// come, pages of batchSize rows cut across batches, with no rows held or
+// come, pages of whole batches of batchSize rows (page-data.ts) cut across the
+// input's batches, with no rows held or
 // sorted. The pages are the ones a sort of the same rows gives. A batch that
 // breaks the order (or has nulls) ends this: the caller aborts the file and
 // builds the segment the general way.
@@ -13,6 +14,7 @@ import type { ObjectStore } from "../../io/object-store.js";
 import { DataCollector, uint64Data } from "../arrow-columns.js";
 import type { TrainingBatch } from "../training.js";
 import { numericKeys } from "../value-order.js";
+import { batchesPerPage, pushBatchBounds } from "./page-data.js";
 
 /** Whether rows [0, n) of (hi, lo, ids) are in order and come after the key (lastHi, lastLo, lastId); lastId -1: nothing before. */
 function continuesOrder(hi: Uint32Array, lo: Uint32Array, ids: Float64Array, n: number, lastHi: number, lastLo: number, lastId: number): boolean {
@@ -42,6 +44,8 @@ export class OrderedPages {
   private pending = 0;
   /** Rows written or pending. */
   rows = 0;
+  /** Rows of a page of the file. */
+  private readonly pageRows: number;
   readonly mins: DataCollector;
   readonly maxs: DataCollector;
   readonly nullCounts: number[] = [];
@@ -56,6 +60,7 @@ export class OrderedPages {
   ) {
     this.mins = new DataCollector(type);
     this.maxs = new DataCollector(type);
+    this.pageRows = batchSize * batchesPerPage(type, batchSize);
   }
 
   /** Whether `batch` has no nulls and continues the order of the rows taken so far (then it is taken with `add`). */
@@ -79,12 +84,12 @@ export class OrderedPages {
     const n = batch.rowIds.length;
     this.rows += n;
     for (let at = 0; at < n; ) {
-      const take = Math.min(n - at, this.batchSize - this.pending);
+      const take = Math.min(n - at, this.pageRows - this.pending);
       this.pieces.push(at === 0 && take === n ? batch.values : batch.values.slice(at, take));
       this.pieceIds.push(batch.rowIds.subarray(at, at + take));
       this.pending += take;
       at += take;
-      if (this.pending === this.batchSize) await this.flush();
+      if (this.pending === this.pageRows) await this.flush();
     }
   }
 
@@ -104,9 +109,7 @@ export class OrderedPages {
     this.pending = 0;
     this.writer ??= await PagedFileWriter.open(this.store, this.path, this.schema, { fileVersion: this.fileVersion });
     await this.writer.addPage([values, uint64Data(ids)]);
-    this.mins.push(takeData(values, Int32Array.of(0)));
-    this.maxs.push(takeData(values, Int32Array.of(values.length - 1)));
-    this.nullCounts.push(0);
+    pushBatchBounds(values, this.batchSize, 0, this.mins, this.maxs, this.nullCounts);
   }
 
   /** Writes the last page and the file's tail; returns page_data's size in bytes. At least one row must have been taken. */

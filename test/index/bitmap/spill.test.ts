@@ -79,14 +79,17 @@ describe("BITMAP within a memory budget", () => {
       const expected = new MemoryStore();
       await buildBitmap(expected, "seg", training, PAGE);
       const want = await expected.read("seg/bitmap_page_lookup.lance");
-      for (const maxFanIn of fanIns) {
+      const n = training.rowIds.length;
+      // the input's row count unknown, exact, or an upper bound (a run's arrays then sized once)
+      for (const [maxFanIn, maxRows] of fanIns.flatMap((f) => [[f, undefined], [f, n], [f, n + 7_000]] as const)) {
         const store = new SpyStore();
-        const built = await buildBitmapStreaming(store, "seg", batchedInput(training, 20_000), { memoryBytes: 4 * MiB, maxFanIn, pageBytes: PAGE });
+        const input = { ...batchedInput(training, 20_000), ...(maxRows === undefined ? {} : { maxRows }) };
+        const built = await buildBitmapStreaming(store, "seg", input, { memoryBytes: 4 * MiB, maxFanIn, pageBytes: PAGE });
         assert.ok(store.tmpWrites > 8, `spilled ${store.tmpWrites} chunk files`);
         assert.deepEqual(await listFiles(store, "seg"), ["seg/bitmap_page_lookup.lance"], "temporary files removed");
         const got = await store.read("seg/bitmap_page_lookup.lance");
         assert.ok(got.byteLength > 4 * PAGE, `several pages (${got.byteLength} bytes)`);
-        assert.deepEqual(got, want, `fan-in ${maxFanIn}`);
+        assert.deepEqual(got, want, `fan-in ${maxFanIn}, maxRows ${maxRows}`);
         assert.equal(built.files[0]!.sizeBytes, want.byteLength);
       }
     });
@@ -100,6 +103,15 @@ describe("BITMAP within a memory budget", () => {
     await buildBitmapStreaming(store, "seg", batchedInput(training, 5000), { memoryBytes: 64 * MiB });
     assert.equal(store.tmpWrites, 0);
     assert.deepEqual(await store.read("seg/bitmap_page_lookup.lance"), await expected.read("seg/bitmap_page_lookup.lance"));
+    // 60,000 rows: 24 bytes a row with the slack of growing arrays pass a quarter of 4 MiB, 12 bytes a row sized once do not
+    const more: TrainingData = { values: int64s(60_000, 500, 4), rowIds: rowAddresses(60_000, 20_000, false, 0), fragments: [] };
+    const grown = new SpyStore();
+    await buildBitmapStreaming(grown, "seg", batchedInput(more, 5000), { memoryBytes: 4 * MiB });
+    assert.ok(grown.tmpWrites > 0, "rows of arrays that grow are spilled");
+    const sized = new SpyStore();
+    await buildBitmapStreaming(sized, "seg", { ...batchedInput(more, 5000), maxRows: 60_000 }, { memoryBytes: 4 * MiB });
+    assert.equal(sized.tmpWrites, 0, "rows of arrays sized once fit");
+    assert.deepEqual(await sized.read("seg/bitmap_page_lookup.lance"), await grown.read("seg/bitmap_page_lookup.lance"));
   });
 
   test("a failure removes the temporary files", async () => {

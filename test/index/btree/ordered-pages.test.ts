@@ -10,10 +10,13 @@ import { Float64, Int64, makeData, type Data, type DataType } from "apache-arrow
 import { MemoryStore } from "../../../src/io/memory-store.js";
 import type { ObjectWriter } from "../../../src/io/object-store.js";
 import { buildBTree, buildBTreeStreaming } from "../../../src/index/btree/build.js";
+import { batchesPerPage } from "../../../src/index/btree/page-data.js";
 import type { TrainingData, TrainingInput } from "../../../src/index/training.js";
 import { listFiles, MiB } from "../../helpers/budget-input.js";
 
 const PAGE = 512;
+/** Rows of a page of page_data.lance (whole batches of PAGE rows): input longer than this is written before it ends. */
+const FILE_PAGE = PAGE * batchesPerPage(new Int64(), PAGE);
 
 /** A store noting when page_data.lance was begun. */
 class OpenedStore extends MemoryStore {
@@ -83,7 +86,7 @@ const ids = (n: number, from = 0): Float64Array => Float64Array.from({ length: n
 
 describe("BTREE input in order", () => {
   test("is written as it arrives, pages cut across batches, equal values in row id order", async () => {
-    const n = 5_000;
+    const n = 2 * FILE_PAGE + 5_000;
     const values = int64s(Array.from({ length: n }, (_, i) => Math.floor(i / 3) - 700));
     const seen = await bothWays({ values, rowIds: ids(n), fragments: [] }, [700, 1_300, 64]);
     assert.equal(seen.reads, 1);
@@ -92,7 +95,7 @@ describe("BTREE input in order", () => {
 
   test("doubles in total order (-0 before +0) are written as they arrive", async () => {
     const list = [-Infinity, -2.5, -0, 0, 1e-300, 3, 3, Infinity];
-    const n = 2_000;
+    const n = FILE_PAGE + 2_000;
     const f = Float64Array.from({ length: n }, (_, i) => list[Math.min(list.length - 1, Math.floor((i * list.length) / n))]!);
     const values = makeData({ type: new Float64(), length: n, nullCount: 0, data: f });
     const seen = await bothWays({ values, rowIds: ids(n), fragments: [] }, [333]);
@@ -100,9 +103,9 @@ describe("BTREE input in order", () => {
   });
 
   test("an order broken after pages were written: the input is read again and sorted", async () => {
-    const n = 6_000;
+    const n = 2 * FILE_PAGE + 6_000;
     const list = Array.from({ length: n }, (_, i) => i);
-    list[5_500] = 10; // one value out of place, late
+    list[n - 500] = 10; // one value out of place, late
     const seen = await bothWays({ values: int64s(list), rowIds: ids(n), fragments: [] }, [1_000]);
     assert.equal(seen.reads, 2);
     assert.deepEqual(seen.openedBeforeEnd, [true, false]);
