@@ -72,11 +72,22 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
 }
 
 /**
- * The input of a full-text build is read in small windows, one ahead: text
- * costs far more per row than the partition keeps of it, and a scan window of
- * text is held twice while it is decoded.
+ * How a full-text build reads its text, from its budget: in batches of few
+ * rows (text costs far more per row than the partition keeps of it), and in
+ * scan windows of up to a quarter of the budget however many rows that is. A
+ * window is held twice while the next one is read, and a data file page that
+ * holds many rows (a Lance 2.0 page often holds a whole fragment's column) is
+ * fetched whole for every window that reads from it: windows cut at the
+ * scan's usual row limit fetched a 500,000-row page of text four to six times,
+ * and the thread's garbage of fetched pages, not its partition, made most of
+ * its peak.
  */
-const TEXT_STREAM: TrainingStreamOptions = { batchRows: 8192, windowBytes: 4 * 1024 * 1024, readAheadWindows: 1 };
+export function textStreamOptions(memoryBytes: number): TrainingStreamOptions {
+  return { batchRows: 8192, windowBytes: Math.max(1024 * 1024, Math.floor(memoryBytes / 4)), readAheadWindows: 1, maxWindowRows: TEXT_WINDOW_MAX_ROWS };
+}
+
+/** Most rows of a full-text build's scan window (its bytes bound it first for all but short text). */
+const TEXT_WINDOW_MAX_ROWS = 1 << 21;
 
 export interface InvertedBuildOptions {
   /** Memory budget in bytes of the documents, postings and tokens held. */
@@ -86,11 +97,13 @@ export interface InvertedBuildOptions {
 /**
  * An FTS segment from streamed input within `memoryBytes`: a partition is
  * written each time the one being built holds a quarter of the budget
- * (writing it takes about as much again). Files written before a failure are
+ * (writing it takes about as much again), and the text is read in windows of
+ * up to a quarter (textStreamOptions). Files written before a failure are
  * removed.
  */
 export async function buildInvertedStreaming(store: ObjectStore, dir: string, input: TrainingInput, params: Partial<TokenizerParams>, options: InvertedBuildOptions): Promise<BuiltSegmentFiles> {
-  const partitionBytes = Math.floor(checkMemoryBytes(options.memoryBytes) / 4);
+  const memoryBytes = checkMemoryBytes(options.memoryBytes);
+  const partitionBytes = Math.floor(memoryBytes / 4);
   const tokenizer = new Tokenizer(params);
   const written: string[] = [];
   const files: IndexFile[] = [];
@@ -108,7 +121,7 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
     partition = new PartitionBuilder(tokenizer, partitionOptions);
   };
   try {
-    for await (const batch of input.batches(TEXT_STREAM)) {
+    for await (const batch of input.batches(textStreamOptions(memoryBytes))) {
       const n = batch.rowIds.length;
       for (let at = 0; at < n; ) {
         at = partition.addDocs(batch.values, batch.rowIds, at, n, partitionBytes);
