@@ -77,10 +77,10 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
  * scan windows of up to a quarter of the budget however many rows that is. A
  * window is held twice while the next one is read, and a data file page that
  * holds many rows (a Lance 2.0 page often holds a whole fragment's column) is
- * fetched whole for every window that reads from it: windows cut at the
- * scan's usual row limit fetched a 500,000-row page of text four to six times,
- * and the thread's garbage of fetched pages, not its partition, made most of
- * its peak.
+ * fetched whole for every window that reads from it: windows of 4 MiB fetched
+ * a 500,000-row page of text six times (and larger windows, cut at the scan's
+ * usual 131,072 rows, four times), and the garbage of fetched pages, not the
+ * partition, made most of a thread's peak.
  */
 export function textStreamOptions(memoryBytes: number): TrainingStreamOptions {
   return { batchRows: 8192, windowBytes: Math.max(1024 * 1024, Math.floor(memoryBytes / 4)), readAheadWindows: 1, maxWindowRows: TEXT_WINDOW_MAX_ROWS };
