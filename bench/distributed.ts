@@ -1,12 +1,15 @@
-// bench/distributed: index builds on a dataset written by lancedb, three ways in
-// one run: in a single process, on 2 worker threads (LocalExecutor), and on 2
-// lancets worker processes through BullMQ on a private Redis. Prints times,
-// speedups and CPU time per index type: the process's own (all its threads)
-// and, for BullMQ, the worker processes' too. With --trace, the thread builds
+// bench/distributed: index builds on a dataset written by lancedb, four ways in
+// one run: in a single process, on 2 worker threads (LocalExecutor), on 2
+// lancets worker processes through BullMQ on a private Redis, and lancedb's
+// own single build (createIndex, Lance 12's builder on its own threads; no
+// ZONEMAP there). Prints times, speedups and CPU time per index type: the
+// process's own (all its threads) and, for BullMQ, the worker processes' too.
+// With --runs N every type is built N times each way, the order of the ways
+// rotated from round to round, and the medians are reported. With --trace, the thread builds
 // print their trace (build-trace.ts): CPU, run-queue and I/O wait per thread,
 // the critical path and how far apart the two lanes finished. A first,
 // untimed BTREE build in this process and on the threads warms both up.
-// Run: npx tsx bench/distributed.ts [--rows N] [--types BTREE,FTS] [--no-bullmq] [--trace]
+// Run: npx tsx bench/distributed.ts [--rows N] [--types BTREE,FTS] [--runs N] [--no-bullmq] [--no-lancedb] [--trace]
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +34,9 @@ function arg(name: string, fallback: string): string {
 const rows = Number(arg("rows", "5000000"));
 const onlyTypes = arg("types", "BTREE,BITMAP,ZONEMAP,FTS").split(",");
 const withBullMQ = !process.argv.includes("--no-bullmq");
+const withLancedb = !process.argv.includes("--no-lancedb");
 const printTraces = process.argv.includes("--trace");
+const runs = Number(arg("runs", "1"));
 const base = join("bench", ".data", `distributed-${rows}`);
 const BATCH = 500_000;
 
@@ -99,8 +104,24 @@ const executors: [string, () => IndexExecutor][] = [
   ["2 threads", () => new LocalExecutor({ maxConcurrency: 2, onTrace: (t) => (lastTrace = t) })],
   ...(withBullMQ ? [["BullMQ, 2 workers", () => new BullMQExecutor({ redisUrl, prefix: "bench" })] as [string, () => IndexExecutor]] : []),
 ];
+const LANCEDB_INDEX: Record<string, () => lancedb.Index> = { BTREE: () => lancedb.Index.btree(), BITMAP: () => lancedb.Index.bitmap(), FTS: () => lancedb.Index.fts() };
+
+function median(xs: number[]): number {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A fresh copy of the source table, named so that lancedb can open it too. */
+function freshCopy(): string {
+  const path = join(base, "copy.lance");
+  rmSync(path, { recursive: true, force: true });
+  cpSync(join(base, "source.lance"), path, { recursive: true });
+  return path;
+}
 console.log(`bench/distributed: ${rows} rows, ${Math.ceil(rows / BATCH)} fragments, 2 segments per build; load average ${loadAverage()}`);
-console.log("type     column     single s (CPU s)   threads s (speedup, CPU s, critical CPU s)   BullMQ s (speedup, CPU s)");
+console.log(`type     column     single s (CPU s)   threads s (speedup, CPU s, critical CPU s)   BullMQ s (speedup, CPU s)   lancedb s (CPU s); medians of ${runs} run(s)`);
 interface Build {
   type: string;
   column: string;
@@ -120,61 +141,87 @@ interface Build {
   bullmqS?: number;
   /** Coordinator and worker processes together. */
   bullmqCpuS?: number;
+  /** lancedb's own single build (createIndex) of the same column: wall and process CPU seconds. */
+  lancedbS?: number;
+  lancedbCpuS?: number;
+  /** Builds of each way whose medians these are. */
+  runs: number;
   load: string;
 }
 const distributed: Build[] = [];
 try {
   // untimed: the first build of a process loads and compiles the code and starts the pool's
   // threads; every timed build then finds both warm, whichever executor comes first
-  for (const [, make] of executors.slice(0, 2)) {
-    const path = join(base, "copy.lance");
-    rmSync(path, { recursive: true, force: true });
-    cpSync(join(base, "source.lance"), path, { recursive: true });
-    await (await openDataset(path)).createScalarIndex("id", "BTREE", { executor: make(), minGroups: 2 });
-  }
+  for (const [, make] of executors.slice(0, 2)) await (await openDataset(freshCopy())).createScalarIndex("id", "BTREE", { executor: make(), minGroups: 2 });
   for (const [type, column] of ([["BTREE", "id"], ["BITMAP", "category"], ["ZONEMAP", "value"], ["FTS", "text"]] as const).filter(([t]) => onlyTypes.includes(t))) {
-    const times: number[] = [];
-    const cpus: number[] = [];
-    const mains: number[] = [];
-    for (const [, make] of executors) {
-      const path = join(base, "copy.lance");
-      rmSync(path, { recursive: true, force: true });
-      cpSync(join(base, "source.lance"), path, { recursive: true });
-      const ds = await openDataset(path);
-      const cpu0 = ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0);
-      const main0 = threadClock();
-      const t0 = performance.now();
-      await ds.createScalarIndex(column, type, { executor: make(), minGroups: 2 });
-      times.push((performance.now() - t0) / 1000);
-      cpus.push(ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0) - cpu0);
-      const main1 = threadClock();
-      mains.push(main0 && main1 ? (main1.cpuMs - main0.cpuMs) / 1000 : Number.NaN);
+    // per way (executors, then lancedb): wall s, CPU s, main thread CPU s, one entry per round
+    const ways = executors.length + (withLancedb && LANCEDB_INDEX[type] ? 1 : 0);
+    const times: number[][] = Array.from({ length: ways }, () => []);
+    const cpus: number[][] = Array.from({ length: ways }, () => []);
+    const mains: number[][] = Array.from({ length: ways }, () => []);
+    const criticals: number[] = [];
+    const imbalances: number[] = [];
+    for (let round = 0; round < runs; round++) {
+      // the ways in rotated order, so none always runs first (or last) in a round
+      for (let k = 0; k < ways; k++) {
+        const way = (k + round) % ways;
+        const path = freshCopy();
+        const cpu0 = ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0);
+        const main0 = threadClock();
+        const t0 = performance.now();
+        if (way < executors.length) {
+          await (await openDataset(path)).createScalarIndex(column, type, { executor: executors[way]![1](), minGroups: 2 });
+        } else {
+          const table = await (await lancedb.connect(base)).openTable("copy");
+          await table.createIndex(column, { config: LANCEDB_INDEX[type]!() });
+          table.close();
+        }
+        times[way]!.push((performance.now() - t0) / 1000);
+        cpus[way]!.push(ownCpuS() + workerProcesses.reduce((n, c) => n + childCpuS(c), 0) - cpu0);
+        const main1 = threadClock();
+        mains[way]!.push(main0 && main1 ? (main1.cpuMs - main0.cpuMs) / 1000 : Number.NaN);
+        if (way === 1) {
+          const trace = summarizeBuildTrace(lastTrace!);
+          criticals.push(trace.criticalCpuMs / 1000);
+          imbalances.push(trace.imbalanceMs / 1000);
+          if (printTraces) console.log(formatBuildTrace(lastTrace!));
+        }
+      }
     }
-    const [a, b, c] = times as [number, number, number | undefined];
-    const trace = summarizeBuildTrace(lastTrace!);
+    const [a, b, c] = times.slice(0, executors.length).map(median) as [number, number, number | undefined];
+    const cpu = cpus.map(median);
+    const main = mains.map(median);
+    const critical = median(criticals);
+    const lance = ways > executors.length ? { s: median(times[executors.length]!), cpuS: cpu[executors.length]! } : undefined;
     // on 2 idle cores a build takes at least its longest thread's CPU time and half of all its CPU
     // time: the single process's main thread, or the worker threads' critical path and the coordinator
-    const singleIdleS = Math.max(mains[0]!, cpus[0]! / 2);
-    const threadsIdleS = Math.max(trace.criticalCpuMs / 1000 + mains[1]!, cpus[1]! / 2);
+    const singleIdleS = Math.max(main[0]!, cpu[0]! / 2);
+    const threadsIdleS = Math.max(critical + main[1]!, cpu[1]! / 2);
     console.log(
-      `${type.padEnd(8)} ${column.padEnd(9)} ${a.toFixed(2).padStart(8)} (${cpus[0]!.toFixed(2)})   ${b.toFixed(2).padStart(9)} (${(a / b).toFixed(2)}x, ${cpus[1]!.toFixed(2)}, ${(trace.criticalCpuMs / 1000).toFixed(2)})` +
-        (c === undefined ? "" : `   ${c.toFixed(2).padStart(8)} (${(a / c).toFixed(2)}x, ${cpus[2]!.toFixed(2)})`) +
+      `${type.padEnd(8)} ${column.padEnd(9)} ${a.toFixed(2).padStart(8)} (${cpu[0]!.toFixed(2)})   ${b.toFixed(2).padStart(9)} (${(a / b).toFixed(2)}x, ${cpu[1]!.toFixed(2)}, ${critical.toFixed(2)})` +
+        (c === undefined ? "" : `   ${c.toFixed(2).padStart(8)} (${(a / c).toFixed(2)}x, ${cpu[2]!.toFixed(2)})`) +
+        (lance ? `   lancedb ${lance.s.toFixed(2)} (CPU ${lance.cpuS.toFixed(2)})` : "") +
         `   load ${loadAverage()}`,
     );
-    console.log(`  single: main thread CPU ${mains[0]!.toFixed(2)} s; 2 idle cores would take >= ${singleIdleS.toFixed(2)} s single, >= ${threadsIdleS.toFixed(2)} s on 2 threads (${(singleIdleS / threadsIdleS).toFixed(2)}x)`);
-    if (printTraces) console.log(formatBuildTrace(lastTrace!));
+    console.log(`  single: main thread CPU ${main[0]!.toFixed(2)} s; 2 idle cores would take >= ${singleIdleS.toFixed(2)} s single, >= ${threadsIdleS.toFixed(2)} s on 2 threads (${(singleIdleS / threadsIdleS).toFixed(2)}x)`);
+    if (lance) {
+      console.log(`  vs lancedb's single build: 2 threads ${(b / lance.s).toFixed(2)}x its wall time, ${(cpu[1]! / lance.cpuS).toFixed(2)}x its CPU` + (c === undefined ? "" : `; BullMQ ${(c / lance.s).toFixed(2)}x its wall time, ${(cpu[2]! / lance.cpuS).toFixed(2)}x its CPU`));
+    }
+    if (runs > 1) console.log(`  rounds: ${times.map((t) => t.map((x) => x.toFixed(1)).join("/")).join("  ")} s; CPU ${cpus.map((t) => t.map((x) => x.toFixed(1)).join("/")).join("  ")} s`);
     distributed.push({
       type,
       column,
       singleS: a,
-      singleCpuS: cpus[0]!,
+      singleCpuS: cpu[0]!,
       threadsS: b,
-      threadsCpuS: cpus[1]!,
-      threadsCriticalCpuS: trace.criticalCpuMs / 1000,
-      threadsImbalanceS: trace.imbalanceMs / 1000,
-      singleMainCpuS: mains[0]!,
+      threadsCpuS: cpu[1]!,
+      threadsCriticalCpuS: critical,
+      threadsImbalanceS: median(imbalances),
+      singleMainCpuS: main[0]!,
       idleSpeedup: singleIdleS / threadsIdleS,
-      ...(c === undefined ? {} : { bullmqS: c, bullmqCpuS: cpus[2]! }),
+      ...(c === undefined ? {} : { bullmqS: c, bullmqCpuS: cpu[2]! }),
+      ...(lance ? { lancedbS: lance.s, lancedbCpuS: lance.cpuS } : {}),
+      runs,
       load: loadAverage(),
     });
   }

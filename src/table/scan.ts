@@ -245,6 +245,12 @@ export const READ_AHEAD_WINDOWS = 2;
 export interface ScanWindowing {
   windowBytes?: number;
   readAheadWindows?: number;
+  /**
+   * Most rows per window (default MAX_WINDOW_ROWS, or the batch size when larger). A build that
+   * reads a column whose pages cover many rows asks for windows as large as its bytes allow, so
+   * each page is fetched once rather than once per window.
+   */
+  maxWindowRows?: number;
 }
 
 /** One window of a scan: live rows [start, end) of a fragment, physical rows [physicalStart, physicalEnd). */
@@ -272,13 +278,13 @@ const MAX_WINDOW_BYTES = 1024 * 1024 * 1024;
  * Rows of the next window from the decoded bytes per physical row measured in
  * the last one: about WINDOW_BYTES, at least a batch (unless a batch would pass
  * MAX_WINDOW_BYTES, which then yields smaller batches), at most
- * max(MAX_WINDOW_ROWS, batchSize).
+ * max(maxWindowRows, batchSize) (default MAX_WINDOW_ROWS).
  */
-export function nextWindowRows(bytesPerRow: number, batchSize: number, windowBytes = WINDOW_BYTES): number {
+export function nextWindowRows(bytesPerRow: number, batchSize: number, windowBytes = WINDOW_BYTES, maxWindowRows = MAX_WINDOW_ROWS): number {
   const perRow = Math.max(bytesPerRow, 1);
   const byBytes = Math.floor(windowBytes / perRow);
   const atLeast = Math.min(batchSize, Math.floor(MAX_WINDOW_BYTES / perRow));
-  return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(MAX_WINDOW_ROWS, batchSize)));
+  return Math.max(1, Math.min(Math.max(byBytes, atLeast), Math.max(maxWindowRows, batchSize)));
 }
 
 /**
@@ -389,7 +395,7 @@ export class TableScanner implements AsyncIterable<RecordBatch> {
         let datas = this.projection.fields.map((f) => columns.get(f.lance.id)!);
         let decodedBytes = 0;
         for (const d of datas) decodedBytes += dataByteLength(d);
-        state.windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize, this.windowing.windowBytes);
+        state.windowRows = nextWindowRows(decodedBytes / (physicalEnd - physicalStart), batchSize, this.windowing.windowBytes, this.windowing.maxWindowRows);
         await fill(Math.max(1, this.windowing.readAheadWindows ?? READ_AHEAD_WINDOWS));
         let offsets: Int32Array;
         if (live) {

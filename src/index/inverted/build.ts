@@ -76,11 +76,22 @@ export async function buildInverted(store: ObjectStore, dir: string, training: T
 }
 
 /**
- * The input of a full-text build is read in small windows, one ahead: text
- * costs far more per row than the partition keeps of it, and a scan window of
- * text is held twice while it is decoded.
+ * How a full-text build reads its text, from its budget: in batches of few
+ * rows (text costs far more per row than the partition keeps of it), and in
+ * scan windows of up to a quarter of the budget however many rows that is. A
+ * window is held twice while the next one is read, and a data file page that
+ * holds many rows (a Lance 2.0 page often holds a whole fragment's column) is
+ * fetched whole for every window that reads from it: windows of 4 MiB fetched
+ * a 500,000-row page of text six times (and larger windows, cut at the scan's
+ * usual 131,072 rows, four times), and the garbage of fetched pages, not the
+ * partition, made most of a thread's peak.
  */
-const TEXT_STREAM: TrainingStreamOptions = { batchRows: 8192, windowBytes: 4 * 1024 * 1024, readAheadWindows: 1 };
+export function textStreamOptions(memoryBytes: number): TrainingStreamOptions {
+  return { batchRows: 8192, windowBytes: Math.max(1024 * 1024, Math.floor(memoryBytes / 4)), readAheadWindows: 1, maxWindowRows: TEXT_WINDOW_MAX_ROWS };
+}
+
+/** Most rows of a full-text build's scan window (its bytes bound it first for all but short text). */
+const TEXT_WINDOW_MAX_ROWS = 1 << 21;
 
 /** Encoded posting blocks a page of a merged partition's posting file holds at most (Lance flushes its posting lists every 16 MiB). */
 const MERGED_INVERT_PAGE_BYTES = 16 * 1024 * 1024;
@@ -93,11 +104,13 @@ export interface InvertedBuildOptions {
 /**
  * An FTS segment from streamed input within `memoryBytes`: a partition is
  * written each time the one being built holds a quarter of the budget
- * (writing it takes about as much again). Files written before a failure are
+ * (writing it takes about as much again), and the text is read in windows of
+ * up to a quarter (textStreamOptions). Files written before a failure are
  * removed.
  */
 export async function buildInvertedStreaming(store: ObjectStore, dir: string, input: TrainingInput, params: Partial<TokenizerParams>, options: InvertedBuildOptions): Promise<BuiltSegmentFiles> {
-  const partitionBytes = Math.floor(checkMemoryBytes(options.memoryBytes) / 4);
+  const memoryBytes = checkMemoryBytes(options.memoryBytes);
+  const partitionBytes = Math.floor(memoryBytes / 4);
   const tokenizer = new Tokenizer(params);
   const written: string[] = [];
   const files: IndexFile[] = [];
@@ -124,7 +137,7 @@ export async function buildInvertedStreaming(store: ObjectStore, dir: string, in
     partition = new PartitionBuilder(tokenizer, partitionOptions);
   };
   try {
-    for await (const batch of input.batches(TEXT_STREAM)) {
+    for await (const batch of input.batches(textStreamOptions(memoryBytes))) {
       const n = batch.rowIds.length;
       for (let at = 0; at < n; ) {
         at = partition.addDocs(batch.values, batch.rowIds, at, n, partitionBytes);
