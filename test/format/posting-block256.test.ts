@@ -17,20 +17,11 @@ import type { PostingTailCodec } from "../../src/format/index/posting.js";
 import { bm25Idf, bm25TermWeight } from "../../src/index/inverted/bm25.js";
 import { searchPartitionWand, type WandStats, type WandTerm } from "../../src/query/wand.js";
 import { encodeBlocks, encodeImpact, impactsOf, width } from "../helpers/posting-block256.js";
+import { rng } from "../helpers/rng.js";
 
 /** Every document of the same length, however large the doc ids. */
 function sameLength(length: number): ArrayLike<number> {
   return new Proxy({ length: 2 ** 32 } as ArrayLike<number>, { get: (t, key) => (key === "length" ? t.length : length) });
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomList(seed: number, n: number, maxGap: number, maxFreq: number): { docIds: Uint32Array; freqs: Uint32Array } {

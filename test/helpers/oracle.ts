@@ -36,6 +36,7 @@ import {
   tableFromArrays,
 } from "apache-arrow";
 import { join } from "node:path";
+import { rng } from "./rng.js";
 
 export type StorageVersion = "2.0" | "2.1" | "2.2";
 export const STORAGE_VERSIONS: StorageVersion[] = ["2.0", "2.1", "2.2"];
@@ -44,20 +45,10 @@ export async function connect(dir: string): Promise<lancedb.Connection> {
   return lancedb.connect(dir);
 }
 
+export { rng };
+
 export function tablePath(dir: string, name: string): string {
   return join(dir, `${name}.lance`);
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type AnyVector = Vector<DataType>;

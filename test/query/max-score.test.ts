@@ -10,42 +10,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { BlockPostingList, encodePostingBlocks, POSTING_BLOCK_SIZE } from "../../src/format/index/posting.js";
 import { bm25Idf, bm25TermWeight } from "../../src/index/inverted/bm25.js";
 import { BOUND_SLACK, searchPartitionWand, type WandStats, type WandTerm } from "../../src/query/wand.js";
-
-interface Postings {
-  docIds: Uint32Array;
-  freqs: Uint32Array;
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { POSTING_BLOCK_SIZE } from "../../src/format/index/posting.js";
+import { blockMaxList, type Postings } from "../helpers/posting-lists.js";
+import { rng } from "../helpers/rng.js";
 
 /** A term in about `density` of the documents, frequencies 1 to `maxFreq`. */
 function termOf(rand: () => number, numDocs: number, density: number, maxFreq: number): Postings {
   const docs: number[] = [];
   for (let d = 0; d < numDocs; d++) if (rand() < density) docs.push(d);
   return { docIds: Uint32Array.from(docs), freqs: Uint32Array.from(docs, () => 1 + Math.floor(rand() * maxFreq)) };
-}
-
-/** Block maxima as Lance stores them: the partition's own idf and average length. */
-function listOf(p: Postings, lengths: Uint32Array, avgdl: number): BlockPostingList {
-  const idf = bm25Idf(p.docIds.length, lengths.length);
-  const scores = new Float32Array(Math.ceil(p.docIds.length / POSTING_BLOCK_SIZE));
-  for (let b = 0; b < scores.length; b++) {
-    let best = 0;
-    for (let k = b * POSTING_BLOCK_SIZE; k < Math.min(p.docIds.length, (b + 1) * POSTING_BLOCK_SIZE); k++) best = Math.max(best, bm25TermWeight(p.freqs[k]!, lengths[p.docIds[k]!]!, avgdl));
-    scores[b] = Math.fround(idf * best);
-  }
-  return new BlockPostingList(encodePostingBlocks(p.docIds, p.freqs, scores), p.docIds.length, "t", "fixed32_v1");
 }
 
 function averageOf(lengths: Uint32Array): number {
@@ -99,7 +74,7 @@ function searchParts(lists: Postings[], idfs: number[], lengths: Uint32Array, av
       if (keep.length === 0) return;
       const part = { docIds: Uint32Array.from(keep, (i) => l.docIds[i]! - lo), freqs: Uint32Array.from(keep, (i) => l.freqs[i]!) };
       const scale = (idfs[t]! / bm25Idf(keep.length, hi - lo)) * Math.max(1, avgdl / partAvgdl) * (1 + BOUND_SLACK);
-      terms.push({ list: listOf(part, partLengths, partAvgdl), idf: idfs[t]!, blockScale: useMaxima ? scale : undefined });
+      terms.push({ list: blockMaxList(part, partLengths, partLengths.length, partAvgdl), idf: idfs[t]!, blockScale: useMaxima ? scale : undefined });
     });
     if (terms.length === 0) continue;
     const ok = searchPartitionWand(terms, partLengths, avgdl, top, (doc, score) => {
@@ -121,7 +96,7 @@ test("several terms over many windows keep exactly the best k rows of scoring ev
       fc.constantFrom(0, 1, 2),
       fc.boolean(),
       (seed, numDocs, densities, maxFreq, k, numCuts, withDeletes) => {
-        const rand = random(seed);
+        const rand = rng(seed);
         // few distinct lengths (ties), some past the norm table's 1024
         const lengths = Uint32Array.from({ length: numDocs }, () => (rand() < 0.01 ? 1000 + Math.floor(rand() * 3) * 40 : 2 + Math.floor(rand() * 3) * 4));
         const lists = densities.map((density) => termOf(rand, numDocs, density, maxFreq));
@@ -147,7 +122,7 @@ test("several terms over many windows keep exactly the best k rows of scoring ev
 });
 
 test("k above the number of matches returns every match, each with the score of scoring every posting", () => {
-  const rand = random(5);
+  const rand = rng(5);
   const numDocs = 9000;
   const lengths = Uint32Array.from({ length: numDocs }, () => 3 + Math.floor(rand() * 9));
   const avgdl = averageOf(lengths);
@@ -161,7 +136,7 @@ test("k above the number of matches returns every match, each with the score of 
 });
 
 test("a common term is probed only for the documents of a rare one once it cannot lift a document alone", () => {
-  const rand = random(9);
+  const rand = rng(9);
   const numDocs = 200_000;
   const lengths = Uint32Array.from({ length: numDocs }, () => 4 + Math.floor(rand() * 8));
   const avgdl = averageOf(lengths);

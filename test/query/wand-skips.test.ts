@@ -11,30 +11,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Block256PostingList, dequantizeDocLength, quantizeDocLength } from "../../src/format/index/posting-block256.js";
-import { BlockPostingList, encodePostingBlocks, POSTING_BLOCK_SIZE, type PostingList } from "../../src/format/index/posting.js";
+import type { PostingList } from "../../src/format/index/posting.js";
 import { bm25Idf, bm25TermWeight } from "../../src/index/inverted/bm25.js";
 import { BOUND_SLACK, searchPartitionWand, type WandStats, type WandTerm } from "../../src/query/wand.js";
 import { encodeBlocks, impactsOf } from "../helpers/posting-block256.js";
+import { blockMaxList, type Postings } from "../helpers/posting-lists.js";
 
 type Layout = "128" | "256";
 const LAYOUTS: Layout[] = ["128", "256"];
 
-interface Postings {
-  docIds: Uint32Array;
-  freqs: Uint32Array;
-}
-
 /** A posting list in a layout, its bounds as Lance stores them (block maxima with the partition's statistics, or impacts). */
 function listOf(layout: Layout, p: Postings, lengths: Uint32Array, numDocs: number, avgdl: number): PostingList {
   if (layout === "256") return new Block256PostingList(encodeBlocks(p.docIds, p.freqs, "varint_delta_v1"), impactsOf(p.docIds, p.freqs, lengths), p.docIds.length, "t", "varint_delta_v1");
-  const idf = bm25Idf(p.docIds.length, numDocs);
-  const scores = new Float32Array(Math.ceil(p.docIds.length / POSTING_BLOCK_SIZE));
-  for (let b = 0; b < scores.length; b++) {
-    let best = 0;
-    for (let k = b * POSTING_BLOCK_SIZE; k < Math.min(p.docIds.length, (b + 1) * POSTING_BLOCK_SIZE); k++) best = Math.max(best, bm25TermWeight(p.freqs[k]!, lengths[p.docIds[k]!]!, avgdl));
-    scores[b] = Math.fround(idf * best);
-  }
-  return new BlockPostingList(encodePostingBlocks(p.docIds, p.freqs, scores), p.docIds.length, "t", "fixed32_v1");
+  return blockMaxList(p, lengths, numDocs, avgdl);
 }
 
 /** Lengths as a partition of the layout scores them (quantized for 256-document blocks). */
