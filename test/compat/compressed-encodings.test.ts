@@ -11,7 +11,6 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { fromBinary } from "@bufbuild/protobuf";
 import {
   Binary,
   Bool,
@@ -31,12 +30,11 @@ import {
   vectorFromArray,
   type DataType,
 } from "apache-arrow";
-import { decodeColumnMetadata } from "../../src/format/file/column-metadata.js";
-import { decodeFileFooter, decodeOffsetTable } from "../../src/format/file/footer.js";
-import { PageLayoutSchema, type CompressiveEncoding } from "../../src/format/pb/encodings_v2_1_pb.js";
+import type { CompressiveEncoding } from "../../src/format/pb/encodings_v2_1_pb.js";
 import { openDataset, writeDataset } from "../../src/node/open-dataset.js";
 import { connect, rng, tablePath } from "../helpers/oracle.js";
 import { pylanceSession } from "../helpers/pylance.js";
+import { mapFilePages } from "../helpers/file-pages.js";
 import { tempDir } from "../helpers/tmp.js";
 import { assertSameRows } from "../helpers/values.js";
 
@@ -130,23 +128,17 @@ function pageEncodings(datasetDir: string): Set<string>[] {
 }
 
 function fileEncodings(path: string): string[][] {
-  const bytes = new Uint8Array(readFileSync(path));
-  const footer = decodeFileFooter(bytes, bytes.length, path);
-  const cmo = decodeOffsetTable(bytes.subarray(footer.cmoTablePos), footer.cmoTablePos, footer.numColumns, bytes.length, path, "column");
-  return cmo.map((range, c) =>
-    decodeColumnMetadata(bytes.subarray(range.position, range.position + range.size), range.position, bytes.length, path, c).pages.map((page) => {
-      const layout = fromBinary(PageLayoutSchema, page.encoding.value).layout;
-      if (layout.case === "miniBlockLayout") {
-        const def = layout.value.defCompression ? ` def ${describeEncoding(layout.value.defCompression)}` : "";
-        const dict = layout.value.dictionary ? ` dict ${describeEncoding(layout.value.dictionary)} of ${layout.value.numDictionaryItems}` : "";
-        return `mb ${describeEncoding(layout.value.valueCompression)}${def}${dict}`;
-      }
-      if (layout.case === "constantLayout" && layout.value.inlineValue !== undefined) {
-        return `constant ${Array.from(layout.value.inlineValue).join(",")}${page.bufferSizes.length ? ` + ${page.bufferSizes.length} buffers` : ""}`;
-      }
-      return layout.case ?? "none";
-    }),
-  );
+  return mapFilePages(path, (layout, page) => {
+    if (layout.case === "miniBlockLayout") {
+      const def = layout.value.defCompression ? ` def ${describeEncoding(layout.value.defCompression)}` : "";
+      const dict = layout.value.dictionary ? ` dict ${describeEncoding(layout.value.dictionary)} of ${layout.value.numDictionaryItems}` : "";
+      return `mb ${describeEncoding(layout.value.valueCompression)}${def}${dict}`;
+    }
+    if (layout.case === "constantLayout" && layout.value.inlineValue !== undefined) {
+      return `constant ${Array.from(layout.value.inlineValue).join(",")}${page.bufferSizes.length ? ` + ${page.bufferSizes.length} buffers` : ""}`;
+    }
+    return layout.case ?? "none";
+  });
 }
 
 const session = pylanceSession("lancets-compressed-encodings-");

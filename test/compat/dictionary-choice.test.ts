@@ -6,33 +6,22 @@
 // Lance 14 (pylance).
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { fromBinary } from "@bufbuild/protobuf";
 import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
-import { decodeColumnMetadata } from "../../src/format/file/column-metadata.js";
-import { decodeFileFooter, decodeOffsetTable } from "../../src/format/file/footer.js";
-import { PageLayoutSchema } from "../../src/format/pb/encodings_v2_1_pb.js";
 import { PagedFileWriter } from "../../src/file/file-writer.js";
 import { openFileReader } from "../../src/file/open-file-reader.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { writeDataset } from "../../src/node/open-dataset.js";
 import { connect, tablePath } from "../helpers/oracle.js";
 import { pylanceSession } from "../helpers/pylance.js";
+import { mapFilePages } from "../helpers/file-pages.js";
 import { tempDir } from "../helpers/tmp.js";
 
 /** Per column of one data file: for each page, whether it holds a dictionary, and its layout. */
 function pageDictionaries(path: string): { dict: boolean; layout: string }[][] {
-  const bytes = new Uint8Array(readFileSync(path));
-  const footer = decodeFileFooter(bytes, bytes.length, path);
-  const cmo = decodeOffsetTable(bytes.subarray(footer.cmoTablePos), footer.cmoTablePos, footer.numColumns, bytes.length, path, "column");
-  return cmo.map((range, c) =>
-    decodeColumnMetadata(bytes.subarray(range.position, range.position + range.size), range.position, bytes.length, path, c).pages.map((page) => {
-      const layout = fromBinary(PageLayoutSchema, page.encoding.value).layout;
-      return { dict: layout.case === "miniBlockLayout" && layout.value.dictionary !== undefined, layout: layout.case ?? "none" };
-    }),
-  );
+  return mapFilePages(path, (layout) => ({ dict: layout.case === "miniBlockLayout" && layout.value.dictionary !== undefined, layout: layout.case ?? "none" }));
 }
 
 function datasetDictionaries(dir: string): Map<number, boolean[]> {

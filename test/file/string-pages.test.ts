@@ -8,18 +8,15 @@
 // fails here rather than passing without testing it.
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { fromBinary } from "@bufbuild/protobuf";
 import { Binary, makeVector, RecordBatch, Table, Utf8, vectorFromArray, type Data } from "apache-arrow";
 import { LanceFileReader } from "../../src/file/file-reader.js";
-import { decodeColumnMetadata } from "../../src/format/file/column-metadata.js";
-import { decodeFileFooter, decodeOffsetTable } from "../../src/format/file/footer.js";
-import { PageLayoutSchema } from "../../src/format/pb/encodings_v2_1_pb.js";
 import { LocalFileStore } from "../../src/node/fs-store.js";
 import { openDataset } from "../../src/node/open-dataset.js";
 import { connect, rng, tablePath } from "../helpers/oracle.js";
+import { mapFilePages } from "../helpers/file-pages.js";
 import { tempDir } from "../helpers/tmp.js";
 
 // Lance 12 cuts a column's page once 8 MiB of its values have accumulated: about 100 bytes a row
@@ -79,20 +76,14 @@ function table(src: Source): Table {
 
 /** Per column: the value encoding of each mini-block page (e.g. "fsst(variable)"), its chunk count and rows. */
 function pageEncodings(file: string): { encoding: string; chunks: number; numRows: number }[][] {
-  const bytes = new Uint8Array(readFileSync(file));
-  const footer = decodeFileFooter(bytes, bytes.length, file);
-  const cmo = decodeOffsetTable(bytes.subarray(footer.cmoTablePos), footer.cmoTablePos, footer.numColumns, bytes.length, file, "column");
-  return cmo.map((range, c) =>
-    decodeColumnMetadata(bytes.subarray(range.position, range.position + range.size), range.position, bytes.length, file, c).pages.map((page) => {
-      const layout = fromBinary(PageLayoutSchema, page.encoding.value).layout;
-      if (layout.case === "fullZipLayout") return { encoding: `fullZip:${layout.value.valueCompression?.compression.case}`, chunks: 0, numRows: page.numRows };
-      if (layout.case !== "miniBlockLayout") return { encoding: layout.case ?? "none", chunks: 0, numRows: page.numRows };
-      const value = layout.value.valueCompression?.compression;
-      const inner = value?.case === "fsst" ? `(${value.value.values?.compression.case})` : "";
-      const metaBytes = Number(page.bufferSizes[0]);
-      return { encoding: `${value?.case}${inner}${layout.value.dictionary ? "+dict" : ""}`, chunks: metaBytes / (footer.majorVersion === 2 && footer.minorVersion === 1 ? 2 : 4), numRows: page.numRows };
-    }),
-  );
+  return mapFilePages(file, (layout, page, footer) => {
+    if (layout.case === "fullZipLayout") return { encoding: `fullZip:${layout.value.valueCompression?.compression.case}`, chunks: 0, numRows: page.numRows };
+    if (layout.case !== "miniBlockLayout") return { encoding: layout.case ?? "none", chunks: 0, numRows: page.numRows };
+    const value = layout.value.valueCompression?.compression;
+    const inner = value?.case === "fsst" ? `(${value.value.values?.compression.case})` : "";
+    const metaBytes = Number(page.bufferSizes[0]);
+    return { encoding: `${value?.case}${inner}${layout.value.dictionary ? "+dict" : ""}`, chunks: metaBytes / (footer.majorVersion === 2 && footer.minorVersion === 1 ? 2 : 4), numRows: page.numRows };
+  });
 }
 
 function strings(d: Data): (string | null)[] {
